@@ -1,0 +1,142 @@
+"""Private servers for tests and benchmarks: a Mosquitto with our shipped tuning on a
+free port, and throwaway databases on a PostgreSQL server. Never touches the shared
+broker's configuration."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+# Stock Mosquitto drops messages for a slow consumer past 1000 queued (MEASURED.md):
+# these limits are the ones we ship in deploy/mosquitto/mosquitto.conf too.
+BROKER_TUNING = """\
+max_queued_messages 1000000
+max_queued_bytes 0
+max_inflight_messages 0
+max_packet_size 1048576
+persistent_client_expiration 7d
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+@dataclass
+class Mosquitto:
+    """A mosquitto process we own; restartable for fault tests (persistence on)."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    extra_conf: str = ""
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def _write_conf(self) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            + ("" if "allow_anonymous" in self.extra_conf else "allow_anonymous true\n")
+            + "persistence true\n"
+            + f"persistence_location {self.workdir}/\n"
+            + "autosave_interval 1\n"
+            + f"log_dest file {self.workdir}/mosquitto.log\n"
+            + BROKER_TUNING
+            + self.extra_conf
+        )
+        return conf
+
+    def start(self) -> Mosquitto:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        conf = self._write_conf()
+        # Run as the invoking user; as root mosquitto would switch to `mosquitto`.
+        env = dict(os.environ)
+        cmd = [binary, "-c", str(conf)]
+        if os.geteuid() == 0:
+            with conf.open("a") as f:
+                f.write("user root\n")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_port("127.0.0.1", self.port)
+        except TimeoutError:
+            err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+            raise RuntimeError(f"mosquitto did not start: {err}") from None
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self, down_s: float = 0.5) -> None:
+        self.stop()
+        time.sleep(down_s)
+        self.start()
+
+
+@contextlib.contextmanager
+def private_mosquitto(extra_conf: str = "") -> Iterator[Mosquitto]:
+    with tempfile.TemporaryDirectory(prefix="anju-mqtt-") as d:
+        broker = Mosquitto(Path(d), extra_conf=extra_conf).start()
+        try:
+            yield broker
+        finally:
+            broker.stop()
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str = "anju_test", migrate: bool = True) -> Iterator[str]:
+    """CREATE a fresh database on the server of `server_url`, migrate it, DROP it after."""
+    import psycopg
+
+    from anju_common.migrate import migrate as run_migrations
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = with_dbname(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = with_dbname(server_url, name)
+    try:
+        if migrate:
+            with psycopg.connect(url) as conn:
+                run_migrations(conn)
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

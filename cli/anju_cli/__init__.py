@@ -1,0 +1,1 @@
+"""The `anju` command line: one entry point, a subcommand per job."""

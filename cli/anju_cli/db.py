@@ -1,0 +1,53 @@
+"""`anju db`: schema migrations and partition maintenance."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command()
+def migrate(
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+) -> None:
+    """Apply pending migrations (safe to run again, and from several places at once)."""
+    import psycopg
+
+    from anju_common.migrate import has_timescale
+    from anju_common.migrate import migrate as run
+    from anju_common.settings import get_database_settings
+
+    url = database_url or get_database_settings().url
+    with psycopg.connect(url) as conn:
+        applied = run(conn)
+        store = "TimescaleDB hypertable" if has_timescale(conn) else "native day partitions"
+    if applied:
+        console.print(f"[green]applied[/] {', '.join(applied)} (events: {store})")
+    else:
+        console.print(f"schema up to date (events: {store})")
+
+
+@app.command()
+def maintain(
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+    ahead_days: int = typer.Option(7, help="Create day partitions this far ahead."),
+) -> None:
+    """Create partitions ahead and drop days past the retention period."""
+    from datetime import UTC, datetime, timedelta
+
+    import psycopg
+
+    from anju_common.migrate import ensure_partitions
+    from anju_common.settings import get_database_settings
+
+    settings = get_database_settings()
+    url = database_url or settings.url
+    with psycopg.connect(url) as conn:
+        made = ensure_partitions(conn, datetime.now(UTC), ahead_days)
+        cutoff = (datetime.now(UTC) - timedelta(days=settings.retention_days)).date()
+        row = conn.execute("SELECT anju_drop_partitions_before(%s)", (cutoff,)).fetchone()
+        conn.commit()
+    console.print(f"partitions created: {made}; dropped before {cutoff}: {row[0] if row else 0}")

@@ -1,0 +1,1 @@
+"""Anju shared contract: event models, topics, settings pieces, migrations."""

@@ -1,0 +1,259 @@
+"""The wire contract: every message a gateway sends, as pydantic v2 models.
+
+Version 1. A change that an old ingest cannot read gets a new `schema_version` and a
+new topic prefix (see topics.py); additive optional fields do not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+SCHEMA_VERSION = 1
+
+# Identifiers travel in topic paths, so they must be topic-safe and short.
+Ident = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="Identifier: letters, digits, '_', '-', '.'; 1-64 chars; no '/', '+', '#'.",
+    ),
+]
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    UNKNOWN = "unknown"
+
+
+class CredentialType(StrEnum):
+    CARD = "card"
+    FACE = "face"
+    QR = "qr"
+    PIN = "pin"
+
+
+class DenyReason(StrEnum):
+    UNKNOWN_CREDENTIAL = "unknown_credential"
+    EXPIRED = "expired"
+    NOT_PERMITTED = "not_permitted"
+    BLOCKLISTED = "blocklisted"
+    ANTI_PASSBACK = "anti_passback"
+    INVALID = "invalid"
+    OTHER = "other"
+
+
+class QrPurpose(StrEnum):
+    VISITOR_PASS = "visitor_pass"
+    PATROL_CHECKPOINT = "patrol_checkpoint"
+    RESIDENT_REPORT = "resident_report"
+    TENANT_PASS = "tenant_pass"
+
+
+class QrResult(StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    FORGED = "forged"
+    REPLAYED = "replayed"
+
+
+class GatewayState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class _Event(BaseModel):
+    """Fields every event carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = Field(
+        default=1, title="Schema version", description="Contract version of this payload."
+    )
+    event_id: uuid.UUID = Field(
+        title="Event id",
+        description="UUID chosen by the gateway when the event happens; the idempotency key. "
+        "A resend must reuse it.",
+    )
+    time: AwareDatetime = Field(
+        title="Device time", description="When it happened, ISO 8601 with a UTC offset."
+    )
+    estate_id: Ident = Field(title="Estate id", description="Must equal the topic's estate.")
+    gateway_id: Ident = Field(title="Gateway id", description="Must equal the topic's gateway.")
+    device_id: Ident = Field(
+        title="Device id", description="Door controller, camera or scanner that saw it."
+    )
+
+
+class AccessEvent(_Event):
+    """A door controller decided on an entry or exit attempt."""
+
+    kind: Literal["access"] = "access"
+    door_id: Ident = Field(title="Door", description="Door or gate id, as in the register.")
+    direction: Direction = Field(title="Direction", description="in, out or unknown.")
+    credential_type: CredentialType = Field(title="Credential type")
+    credential_ref: str | None = Field(
+        default=None,
+        max_length=128,
+        title="Credential reference",
+        description="card: HMAC-SHA256 hex of the card number with the estate key; "
+        "face: the matched person id; qr: the pass id; pin: omitted.",
+    )
+    granted: bool = Field(title="Granted", description="true if the door opened.")
+    reason: DenyReason | None = Field(
+        default=None, title="Deny reason", description="Why it was denied; null when granted."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> AccessEvent:
+        if self.credential_type is CredentialType.CARD:
+            ref = self.credential_ref
+            if ref is None or len(ref) != 64 or any(c not in "0123456789abcdef" for c in ref):
+                raise ValueError(
+                    "card credential_ref must be the 64-char lowercase hex HMAC of the card "
+                    "number, never the number"
+                )
+        if self.granted and self.reason is not None:
+            raise ValueError("a granted access has no deny reason")
+        return self
+
+
+class FaceSighting(_Event):
+    """A camera tracked a face past it: one event per track, not per frame."""
+
+    kind: Literal["face"] = "face"
+    track_id: str = Field(max_length=64, title="Track id", description="Local id of the track.")
+    person_id: Ident | None = Field(
+        default=None, title="Matched person", description="Enrolled person id, or null: unknown."
+    )
+    distance: float | None = Field(
+        default=None, ge=0, le=4, title="Distance", description="Embedding distance of the match."
+    )
+    quality: float = Field(ge=0, le=1, title="Quality", description="0..1, best frame's quality.")
+    direction: Direction = Field(default=Direction.UNKNOWN, title="Direction")
+    embedding: list[float] | None = Field(
+        default=None,
+        min_length=128,
+        max_length=128,
+        title="Embedding",
+        description="128-d face embedding; sent for unknown faces so strangers can be clustered.",
+    )
+    snapshot_ref: str | None = Field(
+        default=None,
+        max_length=256,
+        title="Snapshot reference",
+        description="Gateway-local reference of a cropped face JPEG, only for unknown faces.",
+    )
+
+
+class QrScan(_Event):
+    """A QR code was scanned and verified (offline) at the gateway."""
+
+    kind: Literal["qr"] = "qr"
+    purpose: QrPurpose = Field(title="Purpose")
+    result: QrResult = Field(title="Verification result")
+    pass_id: str | None = Field(
+        default=None, max_length=64, title="Pass id", description="Nonce / id inside the token."
+    )
+    unit_id: Ident | None = Field(default=None, title="Unit", description="Flat named by a pass.")
+    checkpoint_id: Ident | None = Field(default=None, title="Patrol checkpoint")
+    token: str | None = Field(
+        default=None,
+        max_length=2048,
+        title="Token",
+        description="The scanned text, for audit; may be omitted.",
+    )
+
+
+class DeviceHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device_id: Ident
+    ok: bool
+    detail: str | None = Field(default=None, max_length=256)
+    fps: float | None = Field(default=None, ge=0)
+
+
+class GatewayStatus(_Event):
+    """Retained on the status topic; the last will publishes state=offline."""
+
+    kind: Literal["status"] = "status"
+    state: GatewayState = Field(title="State")
+    version: str | None = Field(default=None, max_length=64, title="Agent version")
+
+
+class Heartbeat(_Event):
+    """Periodic health of the gateway and its devices."""
+
+    kind: Literal["heartbeat"] = "heartbeat"
+    version: str = Field(max_length=64, title="Agent version")
+    uptime_s: float = Field(ge=0, title="Uptime, seconds")
+    queue_depth: int = Field(ge=0, title="Buffered events not yet acknowledged")
+    dropped: int = Field(default=0, ge=0, title="Events dropped oldest-first (buffer full)")
+    devices: list[DeviceHealth] = Field(default_factory=list, max_length=256)
+
+
+Event = Annotated[
+    AccessEvent | FaceSighting | QrScan | GatewayStatus | Heartbeat,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS: tuple[str, ...] = ("access", "face", "qr", "status", "heartbeat")
+MAX_BATCH = 1000
+
+
+class EventBatch(BaseModel):
+    """Several events in one message, for draining a gateway's backlog."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    kind: Literal["batch"] = "batch"
+    estate_id: Ident
+    gateway_id: Ident
+    events: list[Event] = Field(min_length=1, max_length=MAX_BATCH)
+
+    @model_validator(mode="after")
+    def _same_gateway(self) -> EventBatch:
+        for e in self.events:
+            if e.estate_id != self.estate_id or e.gateway_id != self.gateway_id:
+                raise ValueError(f"event {e.event_id} is not from this batch's gateway")
+        return self
+
+
+AnyEvent = AccessEvent | FaceSighting | QrScan | GatewayStatus | Heartbeat
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(Event)
+BATCH_ADAPTER: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
+
+MODELS: dict[str, type[BaseModel]] = {
+    "access": AccessEvent,
+    "face": FaceSighting,
+    "qr": QrScan,
+    "status": GatewayStatus,
+    "heartbeat": Heartbeat,
+    "batch": EventBatch,
+}
+
+
+def parse_event(raw: bytes | str) -> AnyEvent:
+    """Validate one event from JSON; raises pydantic.ValidationError."""
+    return EVENT_ADAPTER.validate_json(raw)
+
+
+def dump_event(event: BaseModel) -> bytes:
+    """Serialize for the wire (compact JSON, None fields left out)."""
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+def new_event_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def utc_now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)

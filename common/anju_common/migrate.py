@@ -1,0 +1,66 @@
+"""Apply the ordered SQL migrations in this package. Idempotent: each file runs once,
+recorded in schema_migrations, under an advisory lock so concurrent starts are safe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+MIGRATION_LOCK = 7_316_001
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    files = resources.files("anju_common.migrations")
+    out = [
+        Migration(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8"))
+        for f in files.iterdir()
+        if f.name.endswith(".sql")
+    ]
+    return sorted(out, key=lambda m: m.version)
+
+
+def migrate(conn: psycopg.Connection, *, partitions_ahead_days: int = 7) -> list[str]:
+    """Apply pending migrations; returns the versions applied now."""
+    applied: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+        for m in load_migrations():
+            if m.version in done:
+                continue
+            conn.execute(m.sql.encode())  # whole file, several statements
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (m.version,))
+            applied.append(m.version)
+    ensure_partitions(conn, datetime.now(UTC) - timedelta(days=1), partitions_ahead_days)
+    return applied
+
+
+def ensure_partitions(conn: psycopg.Connection, start: datetime, ahead_days: int) -> int:
+    """Create native day partitions from `start` to today + ahead (no-op on Timescale)."""
+    today = datetime.now(UTC).date()
+    row = conn.execute(
+        "SELECT anju_ensure_partitions(%s, %s)",
+        (start.date(), today + timedelta(days=ahead_days)),
+    ).fetchone()
+    conn.commit()
+    return int(row[0]) if row else 0
+
+
+def has_timescale(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
+    return bool(row and row[0])

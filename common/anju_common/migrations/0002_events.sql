@@ -1,0 +1,140 @@
+-- The event store: a TimescaleDB hypertable when the extension is available, otherwise
+-- native range partitioning by day. Same columns, same unique key, same queries.
+-- Extracted columns serve the queries; payload keeps the whole validated message.
+
+DO $$
+DECLARE
+    has_timescale boolean := EXISTS (
+        SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb');
+BEGIN
+    IF to_regclass('events') IS NOT NULL THEN
+        RETURN;
+    END IF;
+    IF has_timescale THEN
+        CREATE EXTENSION IF NOT EXISTS timescaledb;
+        CREATE TABLE events (
+            time            timestamptz NOT NULL,
+            event_id        uuid        NOT NULL,
+            kind            text        NOT NULL,
+            estate_id       text        NOT NULL,
+            gateway_id      text        NOT NULL,
+            device_id       text        NOT NULL,
+            door_id         text,
+            direction       text,
+            credential_type text,
+            credential_ref  text,
+            person_id       text,
+            granted         boolean,
+            received_at     timestamptz NOT NULL DEFAULT now(),
+            payload         jsonb       NOT NULL
+        );
+        PERFORM create_hypertable('events', 'time', chunk_time_interval => interval '1 day');
+        CREATE UNIQUE INDEX events_event_id_time ON events (event_id, time);
+        ALTER TABLE events SET (
+            timescaledb.compress,
+            timescaledb.compress_segmentby = 'estate_id',
+            timescaledb.compress_orderby = 'time DESC');
+        PERFORM add_compression_policy('events', interval '7 days');
+    ELSE
+        CREATE TABLE events (
+            time            timestamptz NOT NULL,
+            event_id        uuid        NOT NULL,
+            kind            text        NOT NULL,
+            estate_id       text        NOT NULL,
+            gateway_id      text        NOT NULL,
+            device_id       text        NOT NULL,
+            door_id         text,
+            direction       text,
+            credential_type text,
+            credential_ref  text,
+            person_id       text,
+            granted         boolean,
+            received_at     timestamptz NOT NULL DEFAULT now(),
+            payload         jsonb       NOT NULL,
+            UNIQUE (event_id, time)
+        ) PARTITION BY RANGE (time);
+    END IF;
+END $$;
+
+CREATE INDEX IF NOT EXISTS events_estate_time ON events (estate_id, time DESC);
+CREATE INDEX IF NOT EXISTS events_credential ON events (credential_ref, time DESC)
+    WHERE credential_ref IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_person ON events (person_id, time DESC)
+    WHERE person_id IS NOT NULL;
+
+-- time_bucket() for dashboards and reports when TimescaleDB is absent.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'time_bucket') THEN
+        EXECUTE $f$
+            CREATE FUNCTION time_bucket(bucket interval, ts timestamptz)
+            RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+            'SELECT date_bin(bucket, ts, timestamptz ''2000-01-03 00:00:00+00'')'
+        $f$;
+    END IF;
+END $$;
+
+-- Native partitions: one per UTC day, named events_pYYYYMMDD. Creating one is
+-- idempotent and serialized by an advisory lock so workers can race safely.
+CREATE OR REPLACE FUNCTION anju_ensure_partitions(from_day date, to_day date)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    d date;
+    made integer := 0;
+    name text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        RETURN 0;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('anju_ensure_partitions'));
+    d := from_day;
+    WHILE d <= to_day LOOP
+        name := 'events_p' || to_char(d, 'YYYYMMDD');
+        IF to_regclass(name) IS NULL THEN
+            EXECUTE format(
+                'CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
+                name, (d::timestamp AT TIME ZONE 'UTC'), ((d + 1)::timestamp AT TIME ZONE 'UTC'));
+            made := made + 1;
+        END IF;
+        d := d + 1;
+    END LOOP;
+    RETURN made;
+END $$;
+
+-- Drop whole days older than the retention (native) or apply the policy (Timescale).
+CREATE OR REPLACE FUNCTION anju_drop_partitions_before(cutoff date)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    dropped integer := 0;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        EXECUTE format('SELECT drop_chunks(%L, older_than => %L::timestamptz)',
+                       'events', cutoff::timestamp AT TIME ZONE 'UTC');
+        RETURN 0;
+    END IF;
+    FOR r IN
+        SELECT c.relname FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'events'::regclass
+          AND c.relname ~ '^events_p[0-9]{8}$'
+          AND to_date(substr(c.relname, 9), 'YYYYMMDD') < cutoff
+    LOOP
+        EXECUTE format('DROP TABLE %I', r.relname);
+        dropped := dropped + 1;
+    END LOOP;
+    RETURN dropped;
+END $$;
+
+-- Messages ingest could not store, with the reason and the raw bytes (bounded).
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id           bigserial PRIMARY KEY,
+    received_at  timestamptz NOT NULL DEFAULT now(),
+    topic        text NOT NULL,
+    reason       text NOT NULL,
+    detail       text,
+    payload      bytea,
+    payload_size integer NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_time ON dead_letters (received_at DESC);
+CREATE INDEX IF NOT EXISTS dead_letters_reason ON dead_letters (reason);

@@ -1,0 +1,1 @@
+"""Edge agent: cameras, door controllers, QR scanners, store-and-forward."""

@@ -1,0 +1,1 @@
+"""Ingest: MQTT -> validated, batched, idempotent COPY into PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Platform: register API, detection, alerts, console."""

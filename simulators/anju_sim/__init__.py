@@ -1,0 +1,1 @@
+"""Simulators: synthetic estates, streaming, replay, virtual cameras."""
