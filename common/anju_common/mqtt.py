@@ -17,12 +17,17 @@ def make_client(
     *,
     ca_file: str | None = None,
     manual_ack: bool = False,
+    protocol: int = 5,
 ) -> tuple[mqtt.Client, MqttTarget]:
+    """protocol 5 = MQTT v5 (default); 4 = MQTT 3.1.1 with a persistent session, for
+    brokers without v5 (the embedded demo broker)."""
     target = parse_mqtt_url(url)
+    v5 = protocol == 5
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id or f"anju-{uuid.uuid4().hex[:12]}",
-        protocol=mqtt.MQTTv5,
+        protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+        clean_session=None if v5 else False,
         manual_ack=manual_ack,
     )
     if target.username:

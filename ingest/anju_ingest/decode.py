@@ -1,0 +1,210 @@
+"""Pure decoding: one MQTT message -> rows to store, or dead letters with a reason.
+
+No I/O here, so every rejection path is unit-tested without a broker or database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import orjson
+from pydantic import ValidationError
+
+from anju_common.events import (
+    EVENT_ADAPTER,
+    MAX_BATCH,
+    AccessEvent,
+    AnyEvent,
+    FaceSighting,
+    QrScan,
+)
+from anju_common.topics import TopicInfo, parse_topic
+
+# Row layout of the temp table, in COPY order (see store.py).
+Row = tuple[
+    datetime,  # time
+    uuid.UUID,  # event_id
+    str,  # kind
+    str,  # estate_id
+    str,  # gateway_id
+    str,  # device_id
+    str | None,  # door_id
+    str | None,  # direction
+    str | None,  # credential_type
+    str | None,  # credential_ref
+    str | None,  # person_id
+    bool | None,  # granted
+    str,  # payload (JSON text)
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    topic: str
+    reason: str  # stable names: see REASONS
+    detail: str
+    payload: bytes  # the first dead_letter_keep_bytes of it
+    size: int  # the whole message's size
+
+
+REASONS = (
+    "oversize",
+    "unknown_topic",
+    "bad_json",
+    "schema",
+    "topic_mismatch",
+    "unknown_gateway",
+    "time_in_future",
+    "too_old",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    rows: list[Row]
+    dead: list[DeadLetter]
+    events: list[AnyEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_payload_bytes: int
+    keep_bytes: int
+    max_future: timedelta
+    oldest: timedelta
+
+
+def to_row(e: AnyEvent, raw: str) -> Row:
+    door = direction = ctype = cref = person = None
+    granted: bool | None = None
+    if isinstance(e, AccessEvent):
+        door, direction, ctype = e.door_id, e.direction.value, e.credential_type.value
+        cref, granted = e.credential_ref, e.granted
+        if e.credential_type.value == "face":
+            person = e.credential_ref
+    elif isinstance(e, FaceSighting):
+        direction, person = e.direction.value, e.person_id
+    elif isinstance(e, QrScan):
+        ctype, cref, granted = "qr", e.pass_id, e.result.value == "valid"
+    return (
+        e.time,
+        e.event_id,
+        e.kind,
+        e.estate_id,
+        e.gateway_id,
+        e.device_id,
+        door,
+        direction,
+        ctype,
+        cref,
+        person,
+        granted,
+        raw,
+    )
+
+
+def _schema_detail(err: ValidationError) -> str:
+    parts = []
+    for item in err.errors()[:5]:
+        loc = ".".join(str(p) for p in item["loc"])
+        parts.append(f"{loc}: {item['msg']}")
+    return "; ".join(parts)
+
+
+class Decoder:
+    """Turns messages into rows. `known_gateway(estate, gateway)` answers from the register."""
+
+    def __init__(self, limits: Limits, known_gateway: Callable[[str, str], bool]) -> None:
+        self.limits = limits
+        self.known_gateway = known_gateway
+
+    def _dead(self, topic: str, reason: str, detail: str, payload: bytes) -> DeadLetter:
+        return DeadLetter(
+            topic, reason, detail[:1000], payload[: self.limits.keep_bytes], len(payload)
+        )
+
+    def decode(self, topic: str, payload: bytes, now: datetime) -> Decoded:
+        if len(payload) > self.limits.max_payload_bytes:
+            return Decoded(
+                [], [self._dead(topic, "oversize", f"{len(payload)} bytes", payload)], []
+            )
+        info = parse_topic(topic)
+        if info is None:
+            return Decoded(
+                [], [self._dead(topic, "unknown_topic", "not an anju/v1 topic", payload)], []
+            )
+        if info.kind == "batch":
+            return self._decode_batch(topic, info, payload, now)
+        try:
+            event = EVENT_ADAPTER.validate_json(payload)
+        except ValidationError as err:
+            reason = "bad_json" if _is_json_error(err) else "schema"
+            return Decoded([], [self._dead(topic, reason, _schema_detail(err), payload)], [])
+        problem = self._check(info, event, now)
+        if problem:
+            return Decoded([], [self._dead(topic, problem[0], problem[1], payload)], [])
+        return Decoded([to_row(event, payload.decode())], [], [event])
+
+    def _check(self, info: TopicInfo, e: AnyEvent, now: datetime) -> tuple[str, str] | None:
+        if e.estate_id != info.estate_id or e.gateway_id != info.gateway_id:
+            return "topic_mismatch", (
+                f"payload {e.estate_id}/{e.gateway_id} on topic {info.estate_id}/{info.gateway_id}"
+            )
+        if info.kind != "batch" and e.kind != info.kind:
+            return "topic_mismatch", f"payload kind {e.kind} on a {info.kind} topic"
+        if not self.known_gateway(e.estate_id, e.gateway_id):
+            return "unknown_gateway", f"{e.estate_id}/{e.gateway_id} is not in the register"
+        if e.time - now > self.limits.max_future:
+            return (
+                "time_in_future",
+                f"event time {e.time.isoformat()} is ahead of {now.isoformat()}",
+            )
+        if now - e.time > self.limits.oldest:
+            return "too_old", f"event time {e.time.isoformat()} is past the retention period"
+        return None
+
+    def _decode_batch(self, topic: str, info: TopicInfo, payload: bytes, now: datetime) -> Decoded:
+        try:
+            doc = orjson.loads(payload)
+        except orjson.JSONDecodeError as err:
+            return Decoded([], [self._dead(topic, "bad_json", str(err), payload)], [])
+        envelope_ok = (
+            isinstance(doc, dict)
+            and doc.get("kind") == "batch"
+            and doc.get("schema_version", 1) == 1
+            and doc.get("estate_id") == info.estate_id
+            and doc.get("gateway_id") == info.gateway_id
+            and isinstance(doc.get("events"), list)
+            and 0 < len(doc["events"]) <= MAX_BATCH
+            and set(doc) <= {"kind", "schema_version", "estate_id", "gateway_id", "events"}
+        )
+        if not envelope_ok:
+            return Decoded(
+                [],
+                [self._dead(topic, "schema", "not a valid batch envelope for this topic", payload)],
+                [],
+            )
+        rows: list[Row] = []
+        dead: list[DeadLetter] = []
+        events: list[AnyEvent] = []
+        for i, item in enumerate(doc["events"]):
+            raw = orjson.dumps(item)
+            try:
+                event = EVENT_ADAPTER.validate_python(item)
+            except ValidationError as err:
+                dead.append(self._dead(topic, "schema", f"events[{i}]: {_schema_detail(err)}", raw))
+                continue
+            problem = self._check(info, event, now)
+            if problem:
+                dead.append(self._dead(topic, problem[0], f"events[{i}]: {problem[1]}", raw))
+                continue
+            rows.append(to_row(event, raw.decode()))
+            events.append(event)
+        return Decoded(rows, dead, events)
+
+
+def _is_json_error(err: ValidationError) -> bool:
+    return any(item["type"] == "json_invalid" for item in err.errors())

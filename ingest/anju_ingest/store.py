@@ -1,0 +1,153 @@
+"""All of ingest's SQL. One transaction per batch: COPY into a temp table, then
+INSERT ... ON CONFLICT DO NOTHING into events (idempotent on event_id), dead letters
+and gateway state in the same transaction, so an ack after commit loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from anju_common.events import AnyEvent, GatewayStatus, Heartbeat
+from anju_ingest.decode import DeadLetter, Row
+
+_COLUMNS = (
+    "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
+    "credential_type, credential_ref, person_id, granted, payload"
+)
+
+_TEMP = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
+    time timestamptz, event_id uuid, kind text, estate_id text, gateway_id text,
+    device_id text, door_id text, direction text, credential_type text,
+    credential_ref text, person_id text, granted boolean, payload text
+) ON COMMIT DELETE ROWS
+"""
+
+_INSERT = f"""
+INSERT INTO events ({_COLUMNS})
+SELECT {_COLUMNS.replace("payload", "payload::jsonb")} FROM ingest_batch
+ON CONFLICT (event_id, time) DO NOTHING
+"""
+
+_HEARTBEAT = """
+INSERT INTO gateway_state (gateway_id, estate_id, version, heartbeat_time, uptime_s,
+                           queue_depth, dropped, devices, updated_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, now())
+ON CONFLICT (gateway_id) DO UPDATE SET
+    estate_id = EXCLUDED.estate_id, version = EXCLUDED.version,
+    heartbeat_time = EXCLUDED.heartbeat_time, uptime_s = EXCLUDED.uptime_s,
+    queue_depth = EXCLUDED.queue_depth, dropped = EXCLUDED.dropped,
+    devices = EXCLUDED.devices, updated_at = now()
+WHERE gateway_state.heartbeat_time IS NULL
+   OR gateway_state.heartbeat_time <= EXCLUDED.heartbeat_time
+"""
+
+_STATUS = """
+INSERT INTO gateway_state (gateway_id, estate_id, state, version, state_time, updated_at)
+VALUES (%s, %s, %s, %s, %s, now())
+ON CONFLICT (gateway_id) DO UPDATE SET
+    state = EXCLUDED.state, version = COALESCE(EXCLUDED.version, gateway_state.version),
+    state_time = EXCLUDED.state_time, updated_at = now()
+WHERE gateway_state.state_time IS NULL OR gateway_state.state_time <= EXCLUDED.state_time
+"""
+
+
+class Store:
+    """One connection, owned by the writer thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn: psycopg.Connection | None = None
+        self.known_days: set[date] = set()
+
+    def connect(self) -> None:
+        self.close()
+        conn = psycopg.connect(self.url, autocommit=False)
+        conn.execute("SET synchronous_commit = on")
+        conn.execute(_TEMP)
+        conn.commit()
+        self.conn = conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+    def _c(self) -> psycopg.Connection:
+        if self.conn is None or self.conn.closed:
+            self.connect()
+        assert self.conn is not None
+        return self.conn
+
+    def gateways(self) -> set[tuple[str, str]]:
+        conn = self._c()
+        rows = conn.execute("SELECT estate_id, gateway_id FROM gateways").fetchall()
+        conn.commit()
+        return {(r[0], r[1]) for r in rows}
+
+    def ensure_days(self, days: set[date]) -> None:
+        missing = days - self.known_days
+        if not missing:
+            return
+        conn = self._c()
+        conn.execute("SELECT anju_ensure_partitions(%s, %s)", (min(missing), max(missing)))
+        conn.commit()
+        lo, hi = min(missing), max(missing)
+        self.known_days |= {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
+
+    def write(
+        self, rows: Sequence[Row], dead: Sequence[DeadLetter], events: Sequence[AnyEvent]
+    ) -> int:
+        """Store a batch in one transaction; returns how many events were new."""
+        if rows:
+            self.ensure_days({utc_day(r[0]) for r in rows})
+        conn = self._c()
+        inserted = 0
+        with conn.transaction():
+            if rows:
+                with conn.cursor() as cur:
+                    with cur.copy(f"COPY ingest_batch ({_COLUMNS}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cur.execute(_INSERT)
+                    inserted = cur.rowcount
+            if dead:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO dead_letters (topic, reason, detail, payload, payload_size) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        [(d.topic, d.reason, d.detail, d.payload, d.size) for d in dead],
+                    )
+            self._gateway_state(conn, events)
+        return inserted
+
+    @staticmethod
+    def _gateway_state(conn: psycopg.Connection, events: Sequence[AnyEvent]) -> None:
+        import orjson
+
+        for e in events:
+            if isinstance(e, Heartbeat):
+                devices = orjson.dumps([d.model_dump() for d in e.devices]).decode()
+                conn.execute(
+                    _HEARTBEAT,
+                    (
+                        e.gateway_id,
+                        e.estate_id,
+                        e.version,
+                        e.time,
+                        e.uptime_s,
+                        e.queue_depth,
+                        e.dropped,
+                        devices,
+                    ),
+                )
+            elif isinstance(e, GatewayStatus):
+                conn.execute(_STATUS, (e.gateway_id, e.estate_id, e.state.value, e.version, e.time))
+
+
+def utc_day(t: datetime) -> date:
+    return t.astimezone(UTC).date()

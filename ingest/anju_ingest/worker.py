@@ -1,0 +1,280 @@
+"""One ingest worker: paho receives on its network thread, this thread batches,
+writes, commits, and only then acknowledges. A worker killed at any point loses
+nothing: unacknowledged messages are redelivered to its persistent session, and a
+redelivered event that was already committed is dropped by ON CONFLICT."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from anju_common import topics
+from anju_common.mqtt import make_client
+from anju_common.settings import DatabaseSettings, MqttSettings
+from anju_ingest.decode import Decoder, Limits, Row
+from anju_ingest.metrics import Metrics, serve_metrics
+from anju_ingest.settings import IngestSettings
+from anju_ingest.store import Store
+
+log = logging.getLogger("anju.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    generation: int  # connection it arrived on; acks are only valid on that one
+    received: float
+
+
+class GatewayRegister:
+    """Which (estate, gateway) pairs exist; refreshed periodically and on a miss."""
+
+    MISS_REFRESH_S = 2.0
+
+    def __init__(self, store: Store, refresh_s: float, required: bool) -> None:
+        self.store, self.refresh_s, self.required = store, refresh_s, required
+        self.known: set[tuple[str, str]] = set()
+        self.loaded_at = 0.0
+
+    def refresh(self) -> None:
+        self.known = self.store.gateways()
+        self.loaded_at = time.monotonic()
+
+    def __call__(self, estate_id: str, gateway_id: str) -> bool:
+        if not self.required:
+            return True
+        age = time.monotonic() - self.loaded_at
+        key = (estate_id, gateway_id)
+        if age > self.refresh_s or (key not in self.known and age > self.MISS_REFRESH_S):
+            self.refresh()
+        return key in self.known
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        mqtt_settings: MqttSettings,
+        db_settings: DatabaseSettings,
+        index: int = 0,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.s = settings
+        self.mqtt_settings = mqtt_settings
+        self.index = index
+        self.stop = stop or threading.Event()
+        self.client_id = settings.client_id or f"anju-ingest-{socket.gethostname()}"
+        if settings.client_id is None or index:
+            self.client_id = f"{self.client_id}-{index}"
+        self.metrics = Metrics(worker=self.client_id)
+        self.store = Store(db_settings.url)
+        self.gateways = GatewayRegister(
+            self.store, settings.gateway_refresh_s, settings.require_known_gateway
+        )
+        self.decoder = Decoder(
+            Limits(
+                max_payload_bytes=settings.max_payload_bytes,
+                keep_bytes=settings.dead_letter_keep_bytes,
+                max_future=timedelta(seconds=settings.max_future_s),
+                oldest=timedelta(days=db_settings.retention_days),
+            ),
+            self.gateways,
+        )
+        self.queue: deque[Inbound] = deque()
+        self.generation = 0
+        self.client: mqtt.Client | None = None
+
+    # --- MQTT side (paho's thread) ---------------------------------------------------
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object
+    ) -> None:
+        if rc.is_failure:
+            log.warning("broker refused connection: %s", rc)
+            return
+        self.generation += 1
+        self.metrics.mqtt_connected = True
+        v5 = self.s.mqtt_protocol == 5
+        filters = [topics.shared(f, self.s.group) if v5 else f for f in topics.INGEST_FILTERS]
+        client.subscribe([(f, 1) for f in filters])
+        log.info("connected to broker as %s (generation %d)", self.client_id, self.generation)
+
+    def _on_disconnect(
+        self, _c: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object
+    ) -> None:
+        self.metrics.mqtt_connected = False
+        # Messages of the lost connection will be redelivered; drop the uncommitted ones.
+        self.generation += 1
+        self.queue.clear()
+        if not self.stop.is_set():
+            log.warning("disconnected from broker: %s; reconnecting", rc)
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        self.queue.append(
+            Inbound(
+                msg.topic, bytes(msg.payload), msg.mid, msg.qos, self.generation, time.monotonic()
+            )
+        )
+        self.metrics.received += 1
+
+    def _start_mqtt(self) -> mqtt.Client:
+        client, target = make_client(
+            self.mqtt_settings.url,
+            self.client_id,
+            ca_file=self.mqtt_settings.ca_file,
+            manual_ack=True,
+            protocol=self.s.mqtt_protocol,
+        )
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.reconnect_delay_set(1, 10)
+        if self.s.mqtt_protocol == 5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = self.s.session_expiry_s
+            props.ReceiveMaximum = self.s.receive_maximum
+            client.connect_async(
+                target.host, target.port, keepalive=30, clean_start=False, properties=props
+            )
+        else:
+            client.connect_async(target.host, target.port, keepalive=30)
+        client.loop_start()
+        return client
+
+    # --- database side (this thread) ---------------------------------------------------
+
+    def _connect_db(self) -> None:
+        delay = 0.2
+        while not self.stop.is_set():
+            try:
+                self.store.connect()
+                self.gateways.refresh()
+                self.metrics.db_ok = True
+                return
+            except psycopg.Error as err:
+                self.metrics.db_ok = False
+                log.warning("database unavailable (%s); retrying in %.1fs", err, delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _flush(self, batch: list[Inbound], retry: bool = True) -> bool:
+        """Write and commit a batch, then ack it. False if not committed (stopped while
+        the database was down, or a single attempt failed); nothing is acked then."""
+        now = datetime.now(UTC)
+        rows: list[Row] = []
+        dead = []
+        events = []
+        seen: set[tuple[object, object]] = set()
+        for m in batch:
+            d = self.decoder.decode(m.topic, m.payload, now)
+            for row in d.rows:
+                key = (row[1], row[0])
+                if key not in seen:  # the same event twice in one batch
+                    seen.add(key)
+                    rows.append(row)
+            dead.extend(d.dead)
+            events.extend(d.events)
+        delay = 0.2
+        while True:
+            try:
+                new = self.store.write(rows, dead, events)
+                self.metrics.db_ok = True
+                break
+            except psycopg.Error as err:
+                self.metrics.db_errors += 1
+                self.metrics.db_ok = False
+                log.warning("write failed (%s); retrying in %.1fs", err, delay)
+                self.store.close()
+                if not retry or self.stop.wait(delay):
+                    return False
+                delay = min(delay * 2, 5.0)
+                try:
+                    self.store.connect()
+                except psycopg.Error:
+                    continue
+        client = self.client
+        assert client is not None
+        for m in batch:
+            if m.qos and m.generation == self.generation:
+                client.ack(m.mid, m.qos)
+        done = time.monotonic()
+        reasons: dict[str, int] = {}
+        for dl in dead:
+            reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
+        newest = max((r[0] for r in rows), default=now)
+        self.metrics.batch_done(
+            len(rows),
+            new,
+            reasons,
+            done - batch[0].received,
+            (datetime.now(UTC) - newest).total_seconds(),
+        )
+        return True
+
+    def run(self) -> None:
+        server = None
+        if self.s.metrics_port:
+            port = self.s.metrics_port + self.index
+            try:
+                server = serve_metrics(self.metrics, self.s.metrics_host, port)
+            except OSError as err:
+                log.warning("metrics port %d unavailable: %s", port, err)
+        self._connect_db()
+        self.client = self._start_mqtt()
+        flush_s = self.s.flush_ms / 1000
+        idle_s = self.s.idle_flush_ms / 1000
+        batch: list[Inbound] = []
+        first = last = 0.0
+        gen = self.generation
+        try:
+            while not self.stop.is_set():
+                q = self.queue
+                while q and len(batch) < self.s.batch_max:
+                    item = q.popleft()
+                    if not batch:
+                        first = time.monotonic()
+                    batch.append(item)
+                    last = time.monotonic()
+                if gen != self.generation:  # reconnected: old messages come again
+                    batch = [m for m in batch if m.generation == self.generation]
+                    gen = self.generation
+                self.metrics.pending = len(batch) + len(q)
+                if batch:
+                    now = time.monotonic()
+                    if (
+                        len(batch) >= self.s.batch_max
+                        or now - first >= flush_s
+                        or now - last >= idle_s
+                    ):
+                        if not self._flush(batch):
+                            break
+                        batch = []
+                        continue
+                time.sleep(0.001)
+        finally:
+            # On a clean stop commit what was received (one try); the rest is redelivered.
+            live = [m for m in batch if m.generation == self.generation]
+            if live:
+                try:
+                    self._flush(live, retry=False)
+                except Exception:
+                    log.exception("final flush failed; messages will be redelivered")
+            self.client.disconnect()
+            self.client.loop_stop()
+            self.store.close()
+            if server:
+                server.shutdown()
