@@ -1,0 +1,204 @@
+"""The demo's sequence: servers, schema, estate, ingest, events, report, clean stop."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+from rich.panel import Panel
+
+from anju_bench.servers import free_port
+from anju_cli.demo_db import Counts, counts, demo_estate, seed_minimal
+from anju_cli.demo_servers import EmbeddedPostgres, _cmdline, _pid_alive, start_broker, stop_pid
+from anju_cli.demo_stream import DemoStream
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    data_dir: Path
+    duration: float = 0.0
+    broker: str = "auto"
+    protocol: int = 0
+    rate: float = 20.0
+    interval: float = 3.0
+    database_url: str | None = None
+    mqtt_url: str | None = None
+
+
+@dataclass
+class Children:
+    """Processes the demo started, recorded in the data directory so that a demo killed
+    with SIGKILL can have its leftovers stopped by the next run."""
+
+    pidfile: Path
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def stop_stale(self) -> list[str]:
+        if not self.pidfile.exists():
+            return []
+        stopped = []
+        with contextlib.suppress(OSError, ValueError):
+            for name, pid in json.loads(self.pidfile.read_text()).items():
+                line = _cmdline(int(pid))
+                if _pid_alive(int(pid)) and ("anju" in line or "mosquitto" in line):
+                    stop_pid(int(pid))
+                    stopped.append(name)
+        self.pidfile.unlink(missing_ok=True)
+        return stopped
+
+    def record(self) -> None:
+        pids = {name: p.pid for name, p in self.procs.items()} | self.extra
+        self.pidfile.write_text(json.dumps(pids))
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        out = log.open("ab")
+        self.procs[name] = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.record()
+
+    def dead(self) -> list[str]:
+        return [n for n, p in self.procs.items() if p.poll() is not None]
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _report(console: Console, c: Counts, published: int, elapsed: float) -> None:
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())) or "none yet"
+    console.print(
+        f"[bold]{elapsed:6.0f}s[/]  events stored [green]{c.events}[/] ({kinds})"
+        f"  published {published}  dead letters {c.dead_letters}"
+    )
+
+
+def _wait_healthy(url: str, children: Children, timeout: float) -> bool:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not children.dead():
+        with (
+            contextlib.suppress(urllib.error.URLError, OSError),
+            urllib.request.urlopen(url, timeout=2) as resp,
+        ):
+            if resp.status == 200:
+                time.sleep(0.3)  # connected; give the subscription a moment
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def run_demo(o: DemoOptions, console: Console) -> int:
+    import psycopg
+
+    from anju_common.migrate import migrate
+
+    o.data_dir.mkdir(parents=True, exist_ok=True)
+    children = Children(o.data_dir / "demo.pids")
+    if stale := children.stop_stale():
+        console.print(f"stopped leftovers of an earlier demo: {', '.join(stale)}")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    pg: EmbeddedPostgres | None = None
+    broker = None
+    stream: DemoStream | None = None
+    try:
+        with console.status("starting servers"):
+            if o.database_url:
+                db_url = o.database_url
+            else:
+                pg = EmbeddedPostgres(o.data_dir)
+                db_url = pg.start()
+            if o.mqtt_url:
+                mqtt_url, protocol = o.mqtt_url, o.protocol or 5
+            else:
+                broker = start_broker(o.data_dir, o.broker)
+                mqtt_url, protocol = broker.url, o.protocol or broker.protocol
+                if broker.pid:
+                    children.extra["mosquitto"] = broker.pid
+                    children.record()
+        with console.status("migrating and seeding"), psycopg.connect(db_url) as conn:
+            migrate(conn)
+            estate = demo_estate()
+            seed_minimal(conn, estate)
+
+        env = dict(os.environ, DATABASE_URL=db_url, MQTT_URL=mqtt_url)
+        metrics_port = free_port()
+        tag = hashlib.sha256(str(o.data_dir).encode()).hexdigest()[:8]
+        env |= {
+            "ANJU_INGEST_MQTT_PROTOCOL": str(protocol),
+            "ANJU_INGEST_METRICS_PORT": str(metrics_port),
+            "ANJU_INGEST_CLIENT_ID": f"anju-demo-ingest-{tag}",
+            "ANJU_INGEST_GROUP": f"anju-demo-{tag}",
+        }
+        ingest_log = o.data_dir / "ingest.log"
+        children.start("ingest", [sys.executable, "-m", "anju_cli.main", "ingest"], env, ingest_log)
+        # A first-time subscriber has no session yet: publish only once ingest is up.
+        if not _wait_healthy(f"http://127.0.0.1:{metrics_port}/health", children, 60):
+            console.print(f"[red]ingest did not become healthy; see {ingest_log}[/]")
+            return 1
+        stream = DemoStream(mqtt_url, protocol, estate, o.rate).start()
+
+        proto = "MQTT 5" if protocol == 5 else "MQTT 3.1.1"
+        console.print(
+            Panel.fit(
+                f"[bold]Database[/]  {db_url}\n"
+                f"[bold]Broker[/]    {mqtt_url} ({proto})\n"
+                f"[bold]Metrics[/]   http://127.0.0.1:{metrics_port}/metrics\n"
+                f"[bold]Data dir[/]  {o.data_dir} (logs: ingest.log, postgres.log)\n\n"
+                f"Look:  psql '{db_url}' -c 'SELECT kind, count(*) FROM events GROUP BY 1'\n"
+                f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
+                f"{'mqttv5' if protocol == 5 else 'mqttv311'}\n"
+                "Ctrl-C stops everything.",
+                title=f"Anju demo: estate {estate.estate_id}, {len(estate.doors)} gateways",
+            )
+        )
+        started = time.monotonic()
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            while True:
+                time.sleep(min(o.interval, max(0.1, o.duration or o.interval)))
+                elapsed = time.monotonic() - started
+                _report(console, counts(conn), stream.sent, elapsed)
+                if dead := children.dead():
+                    console.print(f"[red]{', '.join(dead)} stopped; see {ingest_log}[/]")
+                    return 1
+                if o.duration and elapsed >= o.duration:
+                    break
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        if stream:
+            stream.stop()
+        children.stop_all()
+        if broker:
+            broker.stop()
+        if pg:
+            pg.stop()
+        children.pidfile.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    console.print("demo stopped: ingest, broker and database are down")
+    return 0

@@ -1,0 +1,150 @@
+"""`anju demo` as a new user runs it: a subprocess on embedded servers, events in the
+database within 30 s, and nothing left running after Ctrl-C (or after a SIGKILL and the
+next start)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ANJU = [sys.executable, "-m", "anju_cli.main"]
+
+
+def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MQTT_URL")}
+    env["COLUMNS"] = "200"
+    return subprocess.Popen(
+        [*ANJU, "demo", "--data-dir", str(data_dir), "--interval", "1", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
+def _database_url(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    """Read the demo's output up to its panel's broker line; the database URL and text."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen.append(line)
+        if "Broker" in line and (m := re.search(r"Database\s+(postgresql://\S+)", "".join(seen))):
+            return m.group(1), "".join(seen)
+    raise AssertionError("demo printed no database URL:\n" + "".join(seen))
+
+
+def _wait_events(url: str, started: float, within: float = 30) -> int:
+    while time.monotonic() - started < within:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT count(*) FROM events WHERE kind = 'access'").fetchone()
+        if row and row[0] > 0:
+            return int(row[0])
+        time.sleep(0.5)
+    raise AssertionError(f"no events in the database {within}s after `anju demo` started")
+
+
+def _processes_using(data_dir: Path) -> list[str]:
+    """Live processes whose command line names the data dir (postgres, mosquitto)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(data_dir) in cmd and "pytest" not in cmd and "anju_cli.main demo" not in cmd:
+            found.append(f"{entry.name}: {cmd}")
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.split(") ", 1)[1][0] != "Z"
+
+
+def _child_pids(data_dir: Path) -> list[int]:
+    pids = json.loads((data_dir / "demo.pids").read_text()).values()
+    pm = (data_dir / "pg" / "postmaster.pid").read_text().split("\n", 1)[0]
+    return [int(p) for p in pids] + [int(pm)]
+
+
+@pytest.mark.slow
+def test_demo_stores_events_and_sigint_stops_everything(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo"
+    started = time.monotonic()
+    proc = _start(data_dir, "--duration", "120")
+    try:
+        url, _ = _database_url(proc)
+        assert _wait_events(url, started) > 0
+        pids = _child_pids(data_dir)
+        assert len(pids) >= 2 and all(_alive(p) for p in pids)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "demo stopped" in out
+    assert [p for p in pids if _alive(p)] == []
+    assert _processes_using(data_dir) == []
+
+
+@pytest.mark.slow
+def test_demo_after_sigkill_stops_the_leftovers(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo"
+    proc = _start(data_dir, "--duration", "120")
+    try:
+        url, _ = _database_url(proc)
+        _wait_events(url, time.monotonic())
+        pids = _child_pids(data_dir)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert all(_alive(p) for p in pids)  # what a killed parent leaves behind
+        again = _start(data_dir, "--duration", "3")
+        out, _ = again.communicate(timeout=120)
+        assert again.returncode == 0, out
+        assert "stopped leftovers of an earlier demo" in out
+        assert [p for p in pids if _alive(p)] == []
+        assert _processes_using(data_dir) == []
+        # The data survived: the second run saw the first run's events.
+        counts = [int(n) for n in re.findall(r"events stored (\d+)", out)]
+        assert counts and counts[0] > 0
+    finally:
+        for p in _processes_using(data_dir):
+            os.kill(int(p.split(":")[0]), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_demo_on_amqtt_with_mqtt_311(tmp_path: Path) -> None:
+    """The broker a machine without Mosquitto gets: amqtt, clients on MQTT 3.1.1."""
+    started = time.monotonic()
+    proc = _start(tmp_path / "demo", "--broker", "amqtt", "--duration", "120")
+    try:
+        url, head = _database_url(proc)
+        assert "MQTT 3.1.1" in head
+        assert _wait_events(url, started) > 0
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert _processes_using(tmp_path / "demo") == []
