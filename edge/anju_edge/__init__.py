@@ -1,1 +1,3 @@
-"""Edge agent: cameras, door controllers, QR scanners, store-and-forward."""
+"""Anju edge agent: cameras, door controllers and QR scanners on an estate gateway."""
+
+__version__ = "0.1.0"

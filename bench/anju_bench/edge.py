@@ -1,0 +1,134 @@
+"""Edge pipeline benchmark and the synthetic entrance clips it (and the edge tests) use.
+
+Clips are 640x480: a static entrance background with sensor noise, and face photos
+from ../shared/faces carried across the view (enter on one side, leave on the other)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+W, H = 640, 480
+Frame = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Walker:
+    label: str  # person id, or "" for a stranger
+    crop: Frame  # head and shoulders, BGR
+
+
+def background(seed: int = 7) -> Frame:
+    """A plain corridor with a door frame and some texture (detectors see edges)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = np.full((H, W, 3), 170, np.uint8)
+    img[:, :, 0] = np.linspace(150, 200, W, dtype=np.uint8)[None, :]
+    cv2.rectangle(img, (220, 40), (420, 479), (90, 80, 70), 12)
+    cv2.rectangle(img, (0, 400), (639, 479), (120, 120, 120), -1)
+    noise = rng.integers(0, 12, (H, W, 3), dtype=np.uint8)
+    return np.asarray(cv2.add(img, noise), dtype=np.uint8)
+
+
+@functools.lru_cache(maxsize=1)
+def _recognizer() -> Any:
+    from anju_edge.faces import DlibRecognizer
+
+    return DlibRecognizer(upsample=1)
+
+
+def head_crop(photo: Path, face_px: int = 110) -> Frame:
+    """Crop head and shoulders around the largest face, scaled to a face height."""
+    import cv2
+
+    from anju_edge.faces import load_rgb
+
+    rgb = load_rgb(photo)
+    scale = min(1.0, 1000 / max(rgb.shape[:2]))
+    small = cv2.resize(rgb, None, fx=scale, fy=scale) if scale < 1 else rgb
+    boxes = _recognizer().detect(small)
+    if not boxes:
+        raise ValueError(f"no face in {photo}")
+    b = max(boxes, key=lambda x: x.height).scaled(1 / scale)
+    h, w = rgb.shape[:2]
+    top, bottom = max(0, b.top - b.height), min(h, b.bottom + b.height)
+    left, right = max(0, b.left - b.width * 3 // 4), min(w, b.right + b.width * 3 // 4)
+    crop = cv2.cvtColor(rgb[top:bottom, left:right], cv2.COLOR_RGB2BGR)
+    f = face_px / b.height
+    return np.asarray(cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def walk(bg: Frame, crop: Frame, step_px: int, rng: np.random.Generator) -> Iterator[Frame]:
+    """Frames of one person crossing the view from left to right."""
+    import cv2
+
+    ch, cw = crop.shape[:2]
+    ch, cw = min(ch, H), min(cw, W)
+    crop = crop[:ch, :cw]
+    y = max(0, (H - ch) // 2 - 30)
+    for x in range(-cw // 2, W - cw // 2, step_px):
+        frame = bg.copy()
+        x0, x1 = max(0, x), min(W, x + cw)
+        frame[y : y + ch, x0:x1] = crop[:, x0 - x : x1 - x]
+        yield jitter(frame, rng, cv2)
+
+
+def jitter(frame: Frame, rng: np.random.Generator, cv2: Any) -> Frame:
+    noise = rng.integers(0, 6, frame.shape, dtype=np.uint8)
+    return np.asarray(cv2.add(frame, noise), dtype=np.uint8)
+
+
+def entrance_frames(
+    bg: Frame, walkers: list[Walker], *, gap_frames: int, step_px: int, seed: int = 1
+) -> Iterator[Frame]:
+    """Empty gap, person, empty gap, person, ... (gap 0: a face in nearly every frame)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    for w in walkers:
+        for _ in range(gap_frames):
+            yield jitter(bg, rng, cv2)
+        yield from walk(bg, w.crop, step_px, rng)
+    for _ in range(gap_frames):
+        yield jitter(bg, rng, cv2)
+
+
+def write_folder(frames: Iterator[Frame], folder: Path) -> int:
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for n, f in enumerate(frames, 1):
+        cv2.imwrite(str(folder / f"{n:06d}.jpg"), f, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return n
+
+
+def write_mp4(frames: Iterator[Frame], path: Path, fps: float = 15.0) -> int:
+    import cv2
+
+    out: Any = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (W, H))
+    n = 0
+    for f in frames:
+        out.write(f)
+        n += 1
+    out.release()
+    return n
+
+
+def default_walkers(faces_dir: Path) -> list[Walker]:
+    """Every non-enrollment photo of each person, plus the stranger."""
+    out: list[Walker] = []
+    for person in sorted(p for p in faces_dir.iterdir() if p.is_dir() and p.name[0] != "_"):
+        for photo in sorted(person.iterdir()):
+            if photo.stem != "1":
+                out.append(Walker(person.name, head_crop(photo)))
+    for photo in sorted((faces_dir / "_unknown").iterdir()):
+        out.append(Walker("", head_crop(photo)))
+    return out

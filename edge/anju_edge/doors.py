@@ -1,0 +1,240 @@
+"""Door controller adapters. Each turns what a controller reports into a `DoorSignal`;
+the agent hashes the card number with the estate key and queues an AccessEvent."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import IO, Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from anju_common.events import CredentialType, DenyReason, Direction, Ident
+
+
+@dataclass(frozen=True, slots=True)
+class DoorSignal:
+    device_id: str
+    door_id: str
+    direction: Direction
+    credential_type: CredentialType
+    card_number: str | None  # raw; hashed before it leaves the adapter's caller
+    credential_ref: str | None
+    granted: bool
+    reason: DenyReason | None
+    time: datetime | None
+
+
+Emit = Callable[[DoorSignal], str]  # returns the event id
+
+
+class DoorAdapter(Protocol):
+    device_id: str
+
+    def start(self, emit: Emit) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class WebhookBody(BaseModel):
+    """What a controller POSTs to /v1/door-events (JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    door_id: Ident
+    direction: Direction = Direction.UNKNOWN
+    credential_type: CredentialType = CredentialType.CARD
+    card_number: str | None = Field(default=None, min_length=1, max_length=64)
+    credential_ref: str | None = Field(default=None, max_length=128)
+    granted: bool
+    reason: DenyReason | None = None
+    time: AwareDatetime | None = None
+    device_id: Ident | None = None
+
+
+class WebhookDoors:
+    """HTTP receiver for commercial controllers: POST JSON, answer 202 with the event id."""
+
+    def __init__(self, device_id: str, listen: str, token: str | None) -> None:
+        self.device_id = device_id
+        host, _, port = listen.rpartition(":")
+        self._addr = (host or "127.0.0.1", int(port))
+        self._token = token
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1] if self._server else self._addr[1]
+
+    def start(self, emit: Emit) -> None:
+        adapter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                if self.path.rstrip("/") != "/v1/door-events":
+                    self._reply(404, {"error": "POST /v1/door-events"})
+                    return
+                if adapter._token and self.headers.get("X-Anju-Token") != adapter._token:
+                    self._reply(401, {"error": "bad or missing X-Anju-Token"})
+                    return
+                size = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = WebhookBody.model_validate_json(self.rfile.read(min(size, 65536)))
+                    sig = adapter.to_signal(body)
+                    event_id = emit(sig)
+                except (ValidationError, ValueError) as exc:
+                    self._reply(422, {"error": str(exc)})
+                    return
+                self._reply(202, {"event_id": event_id})
+
+            def _reply(self, code: int, obj: dict[str, str]) -> None:
+                raw = json.dumps(obj).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return  # one line per door swing would drown the gateway log
+
+        self._server = ThreadingHTTPServer(self._addr, Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="webhook").start()
+
+    def to_signal(self, b: WebhookBody) -> DoorSignal:
+        if b.credential_type is CredentialType.CARD and not b.card_number:
+            raise ValueError("card_number is required for credential_type card")
+        return DoorSignal(
+            b.device_id or self.device_id,
+            b.door_id,
+            b.direction,
+            b.credential_type,
+            b.card_number,
+            b.credential_ref,
+            b.granted,
+            None if b.granted else (b.reason or DenyReason.OTHER),
+            b.time,
+        )
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def parse_reader_line(line: str, assume_granted: bool) -> tuple[str, bool] | None:
+    """'12345678' or '12345678 denied' -> (card, granted); blank lines -> None."""
+    parts = line.strip().split()
+    if not parts:
+        return None
+    granted = assume_granted
+    if len(parts) > 1:
+        granted = parts[1].lower() in ("granted", "ok", "1", "yes", "open")
+    return parts[0], granted
+
+
+@contextlib.contextmanager
+def open_lines(path: str) -> Iterator[IO[str]]:
+    """stdin for '-', otherwise a serial device, FIFO or file opened for reading."""
+    if path == "-":
+        yield sys.stdin
+        return
+    with open(path, encoding="utf-8", errors="replace") as f:
+        yield f
+
+
+class LineReaderDoor:
+    """Serial or keyboard-wedge card reader: one card number per line."""
+
+    def __init__(
+        self, device_id: str, door_id: str, path: str, direction: Direction, assume_granted: bool
+    ) -> None:
+        self.device_id = device_id
+        self.door_id = door_id
+        self.path = path
+        self.direction = direction
+        self.assume_granted = assume_granted
+        self._stop = threading.Event()
+
+    def start(self, emit: Emit) -> None:
+        threading.Thread(target=self._run, args=(emit,), daemon=True, name=self.device_id).start()
+
+    def _run(self, emit: Emit) -> None:
+        with open_lines(self.path) as f:
+            for line in f:
+                if self._stop.is_set():
+                    return
+                parsed = parse_reader_line(line, self.assume_granted)
+                if parsed is None:
+                    continue
+                card, granted = parsed
+                emit(
+                    DoorSignal(
+                        self.device_id,
+                        self.door_id,
+                        self.direction,
+                        CredentialType.CARD,
+                        card,
+                        None,
+                        granted,
+                        None if granted else DenyReason.UNKNOWN_CREDENTIAL,
+                        None,
+                    )
+                )
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class SimulatedDoor:
+    """A controller for tests and demos: swipes the given cards in turn."""
+
+    def __init__(
+        self,
+        device_id: str,
+        door_id: str,
+        cards: list[str],
+        count: int,
+        interval_s: float,
+        direction: Direction,
+    ) -> None:
+        self.device_id = device_id
+        self.door_id = door_id
+        self.cards = cards
+        self.count = count
+        self.interval_s = interval_s
+        self.direction = direction
+        self._stop = threading.Event()
+        self.done = threading.Event()
+
+    def start(self, emit: Emit) -> None:
+        threading.Thread(target=self._run, args=(emit,), daemon=True, name=self.device_id).start()
+
+    def _run(self, emit: Emit) -> None:
+        for i in range(self.count):
+            if self._stop.wait(self.interval_s) if self.interval_s else self._stop.is_set():
+                break
+            card = self.cards[i % len(self.cards)]
+            emit(
+                DoorSignal(
+                    self.device_id,
+                    self.door_id,
+                    self.direction,
+                    CredentialType.CARD,
+                    card,
+                    None,
+                    True,
+                    None,
+                    None,
+                )
+            )
+        self.done.set()
+
+    def stop(self) -> None:
+        self._stop.set()
