@@ -1,0 +1,101 @@
+"""docs/events.md cannot rot: every example in it is validated against the models, every
+mosquitto_pub example against the topic scheme, and every model field is documented."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from anju_common.cardhash import card_hash, normalize_card
+from anju_common.events import MODELS, DeviceHealth
+from anju_common.topics import parse_topic
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+TEXT = DOC.read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```(\w+)\n(.*?)```", TEXT, flags=re.S)
+
+
+def _validate(payload: str) -> BaseModel:
+    doc = json.loads(payload)
+    return MODELS[doc["kind"]].model_validate_json(payload)
+
+
+def _pub_commands() -> list[list[str]]:
+    cmds = []
+    for lang, body in BLOCKS:
+        if lang == "sh" and "mosquitto_pub" in body:
+            cmds.append(shlex.split(body.replace("\\\n", " ")))
+    return cmds
+
+
+def _opt(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def test_doc_has_an_example_of_every_kind() -> None:
+    kinds = {json.loads(_opt(a, "-m") or "{}").get("kind") for a in _pub_commands()}
+    assert kinds == set(MODELS)
+
+
+@pytest.mark.parametrize("argv", _pub_commands(), ids=lambda a: _opt(a, "-t"))
+def test_every_mosquitto_pub_example_is_valid_on_its_topic(argv: list[str]) -> None:
+    topic, payload = _opt(argv, "-t"), _opt(argv, "-m")
+    assert topic and payload
+    model = _validate(payload)
+    info = parse_topic(topic)
+    assert info is not None, topic
+    assert info.kind == model.kind
+    assert (info.estate_id, info.gateway_id) == (
+        model.estate_id,
+        model.gateway_id,
+    )
+    # QoS 1 and MQTT v5 everywhere, and the client id is the gateway id.
+    assert _opt(argv, "-q") == "1" and _opt(argv, "-V") == "mqttv5"
+    assert _opt(argv, "-i") == info.gateway_id == _opt(argv, "-u")
+    if info.kind == "status":
+        assert "-r" in argv and "--will-retain" in argv
+        assert _opt(argv, "--will-topic") == topic
+        will = _validate(_opt(argv, "--will-payload") or "")
+        assert will.state == "offline"
+        assert will.time == model.time  # same T (see the doc)
+
+
+def test_every_json_block_is_a_valid_message() -> None:
+    blocks = [body for lang, body in BLOCKS if lang == "json"]
+    assert blocks
+    for body in blocks:
+        _validate(body)
+
+
+def test_every_model_field_is_documented() -> None:
+    documented = set(re.findall(r"^\| `(\w+)` \|", TEXT, flags=re.M))
+    models: list[type[BaseModel]] = [*MODELS.values(), DeviceHealth]
+    missing = {f"{m.__name__}.{f}" for m in models for f in m.model_fields if f not in documented}
+    assert not missing, f"fields missing from docs/events.md tables: {sorted(missing)}"
+
+
+def test_worked_card_hash_example_is_right() -> None:
+    m = re.search(r"card key `([^`]+)`, number read `([^`]+)`", TEXT)
+    assert m
+    key, number = m.group(1).encode(), m.group(2)
+    normalized = re.search(r"- normalized: `([^`]+)`", TEXT)
+    hashed = re.search(r"- hash: `([0-9a-f]{64})`", TEXT)
+    assert normalized and hashed
+    assert normalize_card(number) == normalized.group(1)
+    assert card_hash(key, number) == hashed.group(1)
+    # The snippet for integrators computes the same thing.
+    snippet = next(body for lang, body in BLOCKS if lang == "python")
+    exec(compile(snippet, "events.md", "exec"), {})
+
+
+def test_doc_lists_every_dead_letter_reason() -> None:
+    pytest.importorskip("anju_ingest.decode")
+    from anju_ingest.decode import REASONS
+
+    table = set(re.findall(r"^\| `(\w+)` \| ", TEXT.split("## Invalid messages")[1], flags=re.M))
+    assert table == set(REASONS)
