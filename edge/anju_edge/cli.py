@@ -11,7 +11,7 @@ app = typer.Typer(
     help="Estate gateway agent: cameras, door controllers, QR scanners, store-and-forward.",
     no_args_is_help=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 CONFIG = typer.Option(None, "--config", "-c", help="Gateway TOML file.", show_default=False)
 
@@ -81,7 +81,7 @@ def check(config: Path | None = CONFIG) -> None:
         problems.append(str(exc))
     for p in problems:
         err.print(f"warning: {p}", style="yellow", highlight=False, markup=False)
-    Console().print(
+    Console(soft_wrap=True).print(
         f"{config}: ok - gateway {g.estate_id}/{g.gateway_id}, {len(cfg.cameras)} camera(s), "
         f"{len(cfg.doors)} door adapter(s), {len(cfg.qr_scanners)} QR scanner(s)",
         highlight=False,

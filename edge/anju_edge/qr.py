@@ -102,12 +102,13 @@ class PassVerifier:
 
 
 class FrameQrReader:
-    """cv2 QR detection on camera frames, with a short de-duplication window."""
+    """cv2 QR detection on camera frames (the ArUco-based detector: faster and more robust
+    here), with a short de-duplication window."""
 
     def __init__(self, dedupe_s: float) -> None:
         import cv2
 
-        self._det: Any = cv2.QRCodeDetector()
+        self._det: Any = cv2.QRCodeDetectorAruco()
         self.dedupe_s = dedupe_s
         self._seen: dict[str, float] = {}
 

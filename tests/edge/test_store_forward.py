@@ -63,8 +63,11 @@ def start_edge(config: Path) -> subprocess.Popen[bytes]:
 
 
 def queued_ids(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
-        return [r[0] for r in conn.execute("SELECT event_id FROM queue ORDER BY seq")]
+    try:
+        with sqlite3.connect(db) as conn:
+            return [r[0] for r in conn.execute("SELECT event_id FROM queue ORDER BY seq")]
+    except sqlite3.OperationalError:  # the agent is still creating its schema
+        return []
 
 
 def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

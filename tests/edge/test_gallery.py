@@ -1,0 +1,102 @@
+"""Gallery sync: from a real HTTP server (with ETag), cached on disk for a restart
+without network, hot reload of a local file, bad data keeps the old gallery."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from anju_edge.gallery import Gallery, GalleryEntry, GallerySync
+
+
+def body(people: dict[str, float], version: str) -> bytes:
+    rows = [{"person_id": p, "embedding": [v] * 128} for p, v in people.items()]
+    return json.dumps({"estate_id": "e1", "version": version, "people": rows}).encode()
+
+
+class Platform:
+    def __init__(self) -> None:
+        self.payload = body({"p1": 0.1}, "v1")
+        self.requests: list[dict[str, str]] = []
+
+
+@pytest.fixture
+def platform() -> Iterator[tuple[Platform, str]]:
+    state = Platform()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append(dict(self.headers))
+            etag = f'"{hash(state.payload)}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(state.payload)))
+            self.end_headers()
+            self.wfile.write(state.payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/gallery"
+    server.shutdown()
+
+
+def test_http_sync_etag_and_disk_cache(platform: tuple[Platform, str], tmp_path: Path) -> None:
+    state, url = platform
+    cache = tmp_path / "gallery.json"
+    sync = GallerySync(cache=cache, url=url, path=None, token="tok", refresh_s=60)
+    assert sync.refresh() and sync.current.ids == ["p1"]
+    assert state.requests[0]["Authorization"] == "Bearer tok"
+    assert not sync.refresh()  # 304: unchanged
+    state.payload = body({"p1": 0.1, "p2": 0.5}, "v2")
+    assert sync.refresh() and sync.current.version == "v2"
+    # Restart with the platform unreachable: the cached copy is used.
+    offline = GallerySync(
+        cache=cache, url="http://127.0.0.1:9/none", path=None, token=None, refresh_s=60
+    )
+    assert not offline.refresh()
+    assert offline.current.ids == ["p1", "p2"] and offline.last_error
+
+
+def test_local_file_hot_reload_and_bad_update(tmp_path: Path) -> None:
+    src = tmp_path / "enrolled.json"
+    src.write_bytes(body({"p1": 0.1}, "v1"))
+    sync = GallerySync(cache=tmp_path / "c.json", url=None, path=src, token=None, refresh_s=0.1)
+    sync.start()
+    try:
+        assert sync.current.ids == ["p1"]
+        src.write_bytes(body({"p9": 0.3}, "v2"))
+        os.utime(src, (time.time() + 5, time.time() + 5))
+        deadline = time.monotonic() + 5
+        while sync.current.version != "v2" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sync.current.ids == ["p9"]
+        src.write_text('{"people": [{"person_id": "x", "embedding": [1, 2]}]}')
+        os.utime(src, (time.time() + 10, time.time() + 10))
+        time.sleep(0.5)
+        assert sync.current.ids == ["p9"]  # a bad file does not wipe the gallery
+    finally:
+        sync.stop()
+
+
+def test_match_tolerance() -> None:
+    g = Gallery([GalleryEntry(person_id="a", embedding=[0.0] * 128)])
+    probe = np.zeros(128)
+    probe[0] = 0.5
+    assert g.match(probe, 0.6).person_id == "a"
+    assert g.match(probe, 0.4).person_id is None
+    assert Gallery([]).match(probe, 0.6).person_id is None
