@@ -1,0 +1,27 @@
+# The anju image: every server-side command (`anju db migrate`, `anju ingest`,
+# `anju platform serve`, `anju simulate ...`). Build: docker build -t anju .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY common ./common
+COPY cli ./cli
+COPY ingest ./ingest
+COPY platform ./platform
+COPY edge ./edge
+COPY simulators ./simulators
+COPY bench ./bench
+COPY dashboards ./dashboards
+RUN pip install ".[server]"
+
+# Never run as root inside the container.
+RUN useradd --system --uid 10001 --home-dir /app anju && mkdir -p /app/var && chown anju /app/var
+USER anju
+
+ENTRYPOINT ["anju"]
+CMD ["--help"]
