@@ -18,3 +18,13 @@ def card_hash(estate_key: bytes, number: str) -> str:
     if not estate_key:
         raise ValueError("an estate card key is required to hash card numbers")
     return hmac.new(estate_key, normalize_card(number).encode(), hashlib.sha256).hexdigest()
+
+
+def estate_card_key(master: bytes, estate_id: str) -> bytes:
+    """Per-estate card key derived from a master secret: HMAC-SHA256(master, estate_id).
+
+    One secret to keep, a different key per estate, so a hash leaked from one estate
+    cannot be matched against another's."""
+    if not master:
+        raise ValueError("a master secret is required to derive estate card keys")
+    return hmac.new(master, b"anju-card-key:" + estate_id.encode(), hashlib.sha256).digest()

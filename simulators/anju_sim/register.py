@@ -1,0 +1,356 @@
+"""The register of one estate: buildings, entrances, grids, flats, households, people,
+credentials, face enrollments, gateways and devices, plus one actor per resident."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from anju_common.cardhash import card_hash, estate_card_key
+from anju_sim import embeddings
+from anju_sim.days import sub_seed
+from anju_sim.model import (
+    Actor,
+    Building,
+    Credential,
+    Device,
+    Entrance,
+    Estate,
+    EstateSim,
+    FaceEnrollment,
+    Gateway,
+    Grid,
+    GridStaff,
+    Household,
+    HouseholdMember,
+    Label,
+    Person,
+    Register,
+    Unit,
+)
+from anju_sim.params import SimParams
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅兰玉兵斌辉鹏飞雪琳"
+KINDS = (  # household composition, weight
+    ("elderly_alone", 14),
+    ("elderly_couple", 10),
+    ("single", 12),
+    ("couple", 14),
+    ("family", 40),
+    ("three_gen", 10),
+)
+
+
+def routine_for(age: int, rng: random.Random, night_share: float) -> str:
+    if age < 6:
+        return "none"  # small children go out with a parent and carry no credential
+    if age < 18:
+        return "student"
+    if age >= 60:
+        return "retiree"
+    if rng.random() < 0.8:
+        return "night" if rng.random() < night_share else "worker"
+    return "home"
+
+
+@dataclass(slots=True)
+class Member:
+    person: Person
+    actor: Actor
+    age: int
+
+
+@dataclass(slots=True)
+class HouseholdPlan:
+    household: Household
+    unit: Unit
+    entrance: int
+    kind: str
+    members: list[Member] = field(default_factory=list)
+    used: bool = False  # already carries a violation
+
+
+class EstateBuilder:
+    def __init__(
+        self, params: SimParams, reg: Register, index: int, office: int, flats: int
+    ) -> None:
+        self.p = params
+        self.reg = reg
+        self.index = index
+        self.estate_id = f"e{index + 1:02d}"
+        self.rng = random.Random(sub_seed(params.seed, self.estate_id, "register"))
+        self.nrng = np.random.default_rng(sub_seed(params.seed, self.estate_id, "faces"))
+        self.key = estate_card_key(params.master_secret.encode(), self.estate_id)
+        self.flats = flats
+        self.office = office
+        self.actors: list[Actor] = []
+        self.households: list[HouseholdPlan] = []
+        self.units: list[Unit] = []
+        self.entrances: list[str] = []
+        self.gateways: list[str] = []
+        self.doors: dict[str, str] = {}
+        self.behaviours: list[object] = []
+        self.labels: list[Label] = []
+        self.traps: list[Label] = []
+        self._persons = 0
+        self._entrance_of: dict[str, int] = {}
+        self._pending_faces: list[tuple[Person, Actor, int]] = []
+
+    # -- time helpers -------------------------------------------------------------
+    def date_of(self, day: int) -> date:
+        return self.p.start + timedelta(days=day)
+
+    def utc_of(self, day: int, hour: float = 0.0) -> datetime:
+        d = self.date_of(day)
+        local = datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(hours=hour)
+        return local - timedelta(hours=8)
+
+    def label(
+        self,
+        hp: HouseholdPlan,
+        kind: str,
+        start: int,
+        end: int | None,
+        persons: list[str],
+        violation: bool = True,
+        days: int | None = None,
+        note: str | None = None,
+    ) -> Label:
+        """A ground-truth record; an end past the window means 'still going'."""
+        return Label(
+            estate_id=self.estate_id,
+            unit_id=hp.unit.unit_id,
+            household_id=hp.household.household_id,
+            type=kind,
+            start=self.utc_of(start),
+            end=None if end is None or end > self.p.days else self.utc_of(end),
+            persons=persons,
+            violation=violation,
+            days=days,
+            note=note,
+        )
+
+    # -- layout ------------------------------------------------------------------
+    def layout(self) -> None:
+        e, rng, eid = self.reg, self.rng, self.estate_id
+        e.estates.append(
+            Estate(
+                eid,
+                f"{self.p.city} public rental estate {self.index + 1}",
+                self.p.city,
+                f"Housing office {self.office + 1}",
+                f"{self.index + 1} Gongzu Road, {self.p.city}",
+            )
+        )
+        b = 0
+        while len(self.units) < self.flats:
+            b += 1
+            floors = rng.choice((6, 6, 11, 18))
+            per_floor = 2 if floors == 6 else 4
+            bid = f"{eid}-b{b:02d}"
+            e.buildings.append(Building(bid, eid, f"Building {b}", floors))
+            for k in range(1, rng.choice((2, 3, 4)) + 1):
+                if len(self.units) >= self.flats:
+                    break
+                self._entrance(bid, b, k, floors, per_floor)
+        grids = (len(self.units) + self.p.grid_size - 1) // self.p.grid_size
+        for g in range(grids):
+            gid = f"{eid}-g{g + 1:02d}"
+            e.grids.append(Grid(gid, eid, f"Grid {g + 1}"))
+            for s, role in enumerate(("inspector", "manager")):
+                e.grid_staff.append(GridStaff(gid, f"{gid}-s{s + 1}", self.name(), role))
+        for i, u in enumerate(self.units):
+            u.grid_id = f"{eid}-g{i // self.p.grid_size + 1:02d}"
+        e.units.extend(self.units)
+
+    def _entrance(self, bid: str, b: int, k: int, floors: int, per_floor: int) -> None:
+        ent = f"{bid}-{k}"
+        gw = f"gw-{self.estate_id}-{b:02d}-{k}"
+        self.reg.entrances.append(Entrance(ent, bid, f"Building {b} entrance {k}"))
+        self.reg.gateways.append(Gateway(gw, self.estate_id, f"Gateway {b}-{k}", gw))
+        door = f"{ent}-door"
+        for kind, suffix in (("door", "door"), ("camera", "cam"), ("qr_scanner", "qr")):
+            self.reg.devices.append(
+                Device(
+                    f"{gw}-{suffix}",
+                    gw,
+                    kind,
+                    bid,
+                    ent,
+                    door if kind == "door" else None,
+                    f"{kind} {b}-{k}",
+                )
+            )
+        idx = len(self.entrances)
+        self.entrances.append(ent)
+        self.gateways.append(gw)
+        self.doors[gw] = door
+        for floor in range(1, floors + 1):
+            for n in range(1, per_floor + 1):
+                if len(self.units) >= self.flats:
+                    return
+                num = f"{b}-{k}-{floor:02d}{n:02d}"
+                rooms = self.rng.choice((1, 2, 2, 3))
+                area = round(28 + rooms * 14 + self.rng.random() * 8, 2)
+                unit = Unit(
+                    f"{self.estate_id}-{num}", self.estate_id, bid, ent, "", floor, num, area, rooms
+                )
+                self.units.append(unit)
+                self._entrance_of[unit.unit_id] = idx
+
+    # -- people ------------------------------------------------------------------
+    def name(self) -> str:
+        g = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+        return self.rng.choice(SURNAMES) + g
+
+    def new_actor(self, ident: str, routine: str, entrance: int, unit_id: str | None) -> Actor:
+        a = Actor(len(self.actors), ident, routine, entrance, unit_id)
+        self.actors.append(a)
+        return a
+
+    def stranger(self, entrance: int, unit_id: str | None, routine: str = "none") -> Actor:
+        """An unregistered person with a stable face (subtenant, caregiver, visitor)."""
+        return self.new_actor(
+            f"x-{self.estate_id}-{len(self.actors):06d}", routine, entrance, unit_id
+        )
+
+    def new_person(self, age: int, gender: str | None = None) -> Person:
+        self._persons += 1
+        pid = f"{self.estate_id}-p{self._persons:05d}"
+        person = Person(pid, self.name(), self.p.start.year - age, gender or self.rng.choice("MF"))
+        self.reg.persons.append(person)
+        return person
+
+    def add_member(
+        self,
+        hp: HouseholdPlan,
+        age: int,
+        role: str,
+        from_day: int | None = None,
+        gender: str | None = None,
+    ) -> Member:
+        person = self.new_person(age, gender)
+        routine = routine_for(age, self.rng, self.p.night_shift)
+        actor = self.new_actor(person.person_id, routine, hp.entrance, hp.unit.unit_id)
+        actor.person_id = person.person_id
+        valid_from = hp.household.move_in or hp.household.lease_start
+        if from_day is not None:
+            valid_from = self.date_of(from_day)
+        self.reg.household_members.append(
+            HouseholdMember(hp.household.household_id, person.person_id, role, valid_from, None)
+        )
+        self.credentials(person, actor, age, valid_from)
+        m = Member(person, actor, age)
+        hp.members.append(m)
+        return m
+
+    def credentials(self, person: Person, actor: Actor, age: int, since: date) -> None:
+        rng, pid = self.rng, person.person_id
+        vf = datetime(since.year, since.month, since.day, tzinfo=UTC) - timedelta(hours=8)
+        creds = self.reg.credentials
+        if age >= 10 and rng.random() < self.p.card_share:
+            number = f"{rng.randrange(10**9, 10**10)}"
+            actor.card = card_hash(self.key, number)
+            creds.append(
+                Credential(f"{pid}-card1", pid, self.estate_id, "card", actor.card, vf, None, None)
+            )
+        if age >= 14 and rng.random() < self.p.tenant_qr_share:
+            actor.qr = f"tq-{rng.getrandbits(48):012x}"
+            creds.append(
+                Credential(f"{pid}-qr1", pid, self.estate_id, "qr", actor.qr, vf, None, None)
+            )
+        if age >= 14 and rng.random() < self.p.face_consent:
+            actor.enrolled = True
+            consent_day = (since - self.p.start).days + rng.randrange(0, 30)
+            self._pending_faces.append((person, actor, consent_day))
+
+    def populate(self) -> None:
+        rng = self.rng
+        kinds, weights = zip(*KINDS, strict=True)
+        for u in self.units:
+            if rng.random() >= self.p.occupancy:
+                continue
+            years = rng.randrange(1, 9)
+            lease_start = self.p.start - timedelta(days=365 * years + rng.randrange(0, 365))
+            hh = Household(
+                f"{u.unit_id}-h1",
+                u.unit_id,
+                lease_start,
+                lease_start + timedelta(days=365 * (years + 3)),
+                lease_start + timedelta(days=rng.randrange(3, 30)),
+                None,
+            )
+            self.reg.households.append(hh)
+            hp = HouseholdPlan(hh, u, self._entrance_of[u.unit_id], rng.choices(kinds, weights)[0])
+            self.households.append(hp)
+            self._compose(hp)
+
+    def _compose(self, hp: HouseholdPlan) -> None:
+        r = self.rng.randint
+        k = hp.kind
+        if k == "elderly_alone":
+            self.add_member(hp, r(65, 90), "lease_holder")
+        elif k == "elderly_couple":
+            self.add_member(hp, r(63, 85), "lease_holder", gender="M")
+            self.add_member(hp, r(60, 83), "member", gender="F")
+        elif k == "single":
+            self.add_member(hp, r(22, 58), "lease_holder")
+        elif k == "couple":
+            age = r(24, 55)
+            self.add_member(hp, age, "lease_holder", gender="M")
+            self.add_member(hp, max(20, age + r(-5, 3)), "member", gender="F")
+        else:
+            age = r(28, 50)
+            self.add_member(hp, age, "lease_holder", gender="M")
+            self.add_member(hp, max(22, age + r(-5, 3)), "member", gender="F")
+            for _ in range(self.rng.choice((1, 1, 2, 3))):
+                self.add_member(hp, r(0, min(17, age - 20)), "member")
+            if k == "three_gen":
+                self.add_member(hp, r(62, 85), "member")
+
+    def finish(self) -> EstateSim:
+        centres, sigmas = embeddings.centres(self.nrng, len(self.actors))
+        for person, actor, consent_day in self._pending_faces:
+            emb = embeddings.sightings(
+                self.nrng, centres[actor.aid : actor.aid + 1], sigmas[actor.aid : actor.aid + 1]
+            )[0]
+            self.reg.face_enrollments.append(
+                FaceEnrollment(
+                    f"{person.person_id}-fe1",
+                    person.person_id,
+                    self.estate_id,
+                    [float(x) for x in emb],
+                    self.utc_of(consent_day, 10),
+                    f"consent-{person.person_id}",
+                    None,
+                )
+            )
+            self.reg.credentials.append(
+                Credential(
+                    f"{person.person_id}-face1",
+                    person.person_id,
+                    self.estate_id,
+                    "face",
+                    f"{person.person_id}-fe1",
+                    self.utc_of(consent_day, 10),
+                    None,
+                    None,
+                )
+            )
+        return EstateSim(
+            self.index,
+            self.estate_id,
+            self.key,
+            self.entrances,
+            self.gateways,
+            self.doors,
+            self.units,
+            self.actors,
+            centres,
+            sigmas,
+            self.behaviours,
+        )
