@@ -6,6 +6,9 @@ from ../shared/faces carried across the view (enter on one side, leave on the ot
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,3 +135,112 @@ def default_walkers(faces_dir: Path) -> list[Walker]:
     for photo in sorted((faces_dir / "_unknown").iterdir()):
         out.append(Walker("", head_crop(photo)))
     return out
+
+
+def build_clips(faces_dir: Path, out_dir: Path, seconds: float, fps: float) -> dict[str, Path]:
+    """The realistic entrance clip (mostly empty, people passing every ~8 s) and a clip
+    with a face in (nearly) every frame, as mp4 at `fps`."""
+    walkers = default_walkers(faces_dir)
+    total = int(seconds * fps)
+    bg = background()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def take(frames: Iterator[Frame]) -> Iterator[Frame]:
+        for i, f in enumerate(frames):
+            if i >= total:
+                return
+            yield f
+
+    def cycle(gap: int) -> Iterator[Frame]:
+        seed = 1
+        while True:
+            yield from entrance_frames(bg, walkers, gap_frames=gap, step_px=25, seed=seed)
+            seed += 1
+
+    realistic, busy = out_dir / "entrance.mp4", out_dir / "faces.mp4"
+    write_mp4(take(cycle(int(6 * fps))), realistic, fps)
+    write_mp4(take(cycle(0)), busy, fps)
+    return {"realistic": realistic, "face_every_frame": busy}
+
+
+def measure(clip: Path, gallery: Any, fps: float, progress: Any = None) -> dict[str, float]:
+    """Decode + full pipeline over every frame of a clip, as fast as it goes."""
+    from anju_edge.capture import open_source
+    from anju_edge.config import CameraConfig, FacesSection
+    from anju_edge.faces import DlibRecognizer
+    from anju_edge.pipeline import FacePipeline
+
+    events: list[Any] = []
+    pipe = FacePipeline(
+        estate_id="bench",
+        gateway_id="bench",
+        camera=CameraConfig(id="cam-bench", source=str(clip)),
+        faces=FacesSection(),
+        recognizer=DlibRecognizer(),
+        gallery=lambda: gallery,
+        emit=events.append,
+    )
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for frame in open_source(str(clip)):
+        pipe.process(frame)
+        if progress:
+            progress()
+    pipe.flush()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    s = pipe.stats
+    return {
+        "frames": s.frames,
+        "seconds": round(wall, 2),
+        "frames_per_s": round(s.frames / wall, 1),
+        "faces_encoded": s.faces_encoded,
+        "faces_encoded_per_s": round(s.faces_encoded / wall, 2),
+        "detector_runs": s.detections,
+        "events": len(events),
+        "matched": sum(1 for e in events if e.person_id),
+        # process CPU time / wall time while running flat out on one core
+        "cpu_per_camera": round(cpu / wall, 2),
+        "cpu_ms_per_frame": round(1000 * cpu / max(s.frames, 1), 1),
+        # share of one core a live camera at the clip's fps needs
+        "cores_per_camera_at_clip_fps": round(cpu / max(s.frames, 1) * fps, 3),
+    }
+
+
+def run(
+    clip: Path | None = None,
+    seconds: float = 40.0,
+    *,
+    fps: float = 15.0,
+    faces_dir: Path | None = None,
+    one_core: bool = True,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Benchmark the camera pipeline on one core.
+
+    clip: a 640x480 video or frame folder to measure; None builds the two standard clips
+    (realistic entrance, face in every frame) of `seconds` at `fps` from the real photos.
+    progress: optional callable invoked once per processed frame.
+    Returns {clip name: {frames_per_s, faces_encoded_per_s, cpu_per_camera, ...}, ...}.
+    """
+    import cv2
+
+    from anju_edge.enroll import enroll_folder
+    from anju_edge.gallery import Gallery
+
+    faces_dir = faces_dir or Path(os.environ.get("ANJU_FACES_DIR", "/work/shared/faces"))
+    people = sorted(p for p in faces_dir.iterdir() if p.is_dir() and p.name[0] != "_")
+    data, _ = enroll_folder(people, first_only=True)
+    gallery = Gallery(list(data.people))
+    cores = os.sched_getaffinity(0)
+    cv2.setNumThreads(1)
+    result: dict[str, Any] = {"cores": 1 if one_core else len(cores)}
+    with tempfile.TemporaryDirectory(prefix="anju-edge-bench-") as tmp:
+        clips = {"clip": clip} if clip else build_clips(faces_dir, Path(tmp), seconds, fps)
+        if one_core:
+            os.sched_setaffinity(0, {min(cores)})
+        try:
+            for name, path in clips.items():
+                result[name] = measure(path, gallery, fps, progress)
+        finally:
+            os.sched_setaffinity(0, cores)
+    result["targets"] = {"realistic_fps": 15.0, "face_every_frame_fps": 6.0}
+    return result
