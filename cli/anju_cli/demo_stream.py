@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import BaseModel
 
 from anju_cli.demo_db import DEMO_CARD_KEY, DemoDoor, DemoEstate
@@ -30,21 +29,14 @@ from anju_common.events import (
     QrScan,
     dump_event,
 )
-from anju_common.settings import parse_mqtt_url
+from anju_common.mqtt import make_client
 from anju_common.topics import event_topic
 
 VERSION = "demo-0.1"
 
 
 def _client(url: str, protocol: int, client_id: str) -> mqtt.Client:
-    target = parse_mqtt_url(url)
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=client_id,
-        protocol=mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311,
-    )
-    if target.username:
-        client.username_pw_set(target.username, target.password)
+    client, target = make_client(url, client_id, protocol=protocol)
     client.connect(target.host, target.port, keepalive=30)
     return client
 
