@@ -1,0 +1,175 @@
+"""One router factory for the plain register resources: list (per estate), create, read,
+update, end. Every handler checks role and scope through `guard` and writes the audit row
+in the same transaction as the change. Special actions live in each resource's module."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from pydantic import BaseModel, ValidationError, create_model
+
+from anju_platform.access import Action, Location, Policy, Principal, list_filter
+from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.repo import rows
+from anju_platform.repo.tables import Table
+from anju_platform.schemas import EndAt, EndOn
+from anju_platform.settings import PlatformSettings
+
+Prepare = Callable[[BaseModel, PlatformSettings, Principal], dict[str, Any]]
+
+
+def plain(model: BaseModel, settings: PlatformSettings, who: Principal) -> dict[str, Any]:
+    return model.model_dump()
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str  # URL segment, e.g. "units"
+    what: str  # singular, for messages and audit target_type
+    table: Table
+    model_in: type[BaseModel]
+    model_out: type[BaseModel]
+    policy: Policy = field(default_factory=Policy)
+    personal: bool = False  # reads are audited
+    patchable: tuple[str, ...] = ()
+    end_column: str | None = None
+    end_is_datetime: bool = False
+    prepare: Prepare = plain
+    listing: bool = True  # estates list differently (no estate_id filter)
+
+
+def db_error(exc: psycopg.Error) -> HTTPException:
+    """Constraint violations are the client's fault: 409 for duplicates, 422 otherwise."""
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return HTTPException(status.HTTP_409_CONFLICT, "a record with this id already exists")
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        detail = exc.diag.message_detail or exc.diag.message_primary or str(exc)
+        return HTTPException(422, detail)
+    raise exc
+
+
+def patch_model(res: Resource) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (res.model_in.model_fields[name].annotation | None, None)  # type: ignore[operator]
+        for name in res.patchable
+    }
+    model: type[BaseModel] = create_model(f"{res.model_in.__name__}Patch", **fields)
+    return model
+
+
+def check(
+    conn: psycopg.Connection, who: Principal, action: Action, res: Resource, item_id: str
+) -> list[Location]:
+    return guard(who, action, res.policy, rows.locate(conn, res.table, [item_id]), res.what)
+
+
+def revalidate(res: Resource, current: dict[str, Any], changes: dict[str, Any]) -> None:
+    """A patch must leave a row the create model would accept (dates in order, ...)."""
+    merged = {k: v for k, v in {**current, **changes}.items() if k in res.model_in.model_fields}
+    try:
+        res.model_in.model_validate(merged)
+    except ValidationError as exc:
+        raise HTTPException(422, exc.errors(include_url=False)) from None
+
+
+def crud_router(res: Resource, tag: str) -> APIRouter:
+    router = APIRouter(prefix=f"/{res.path}", tags=[tag])
+    key = res.table.key[0]
+    out = res.model_out
+    body_in: Any = res.model_in
+    if res.listing:
+        _add_list(router, res)
+
+    @router.post("", response_model=out, status_code=201, summary=f"Create a {res.what}")
+    def create_item(
+        body: body_in,
+        conn: Conn,
+        who: User,
+        settings: Settings,
+    ) -> dict[str, Any]:
+        values = res.prepare(body, settings, who)
+        try:
+            with conn.transaction():
+                row = rows.insert(conn, res.table, values)
+                where = check(conn, who, Action.WRITE, res, row[key])
+                log(conn, who, "create", res.what, str(row[key]), where)
+        except psycopg.Error as exc:
+            raise db_error(exc) from None
+        return row
+
+    @router.get(f"/{{{key}}}", response_model=out, summary=f"Read a {res.what}")
+    def read_item(conn: Conn, who: User, item_id: str = Path(alias=key)) -> dict[str, Any]:
+        with conn.transaction():
+            where = check(conn, who, Action.READ, res, item_id)
+            row = rows.fetch(conn, res.table, [item_id])
+            if res.personal:
+                log(conn, who, "read", res.what, item_id, where)
+        return row or {}
+
+    if res.patchable:
+        body_patch: Any = patch_model(res)
+
+        @router.patch(f"/{{{key}}}", response_model=out, summary=f"Update a {res.what}")
+        def update_item(
+            body: body_patch,
+            conn: Conn,
+            who: User,
+            item_id: str = Path(alias=key),
+        ) -> dict[str, Any]:
+            changes = body.model_dump(exclude_unset=True)
+            try:
+                with conn.transaction():
+                    check(conn, who, Action.WRITE, res, item_id)
+                    current = rows.fetch(conn, res.table, [item_id]) or {}
+                    revalidate(res, current, changes)
+                    row = rows.update(conn, res.table, [item_id], changes)
+                    # Re-check where the record is now: a move must stay within scope too.
+                    where = check(conn, who, Action.WRITE, res, item_id)
+                    log(conn, who, "update", res.what, item_id, where, {"changed": sorted(changes)})
+            except psycopg.Error as exc:
+                raise db_error(exc) from None
+            return row or {}
+
+    if res.end_column is not None:
+        end_col = res.end_column
+        body_end: Any = EndAt if res.end_is_datetime else EndOn
+
+        @router.post(f"/{{{key}}}/end", response_model=out, summary=f"End a {res.what}")
+        def end_item(
+            body: body_end,
+            conn: Conn,
+            who: User,
+            item_id: str = Path(alias=key),
+        ) -> dict[str, Any]:
+            value = body.at if isinstance(body, EndAt) else body.on
+            with conn.transaction():
+                where = check(conn, who, Action.WRITE, res, item_id)
+                row = rows.update(conn, res.table, [item_id], {end_col: value})
+                log(conn, who, "end", res.what, item_id, where, {end_col: str(value)})
+            return row or {}
+
+    return router
+
+
+def _add_list(router: APIRouter, res: Resource) -> None:
+    key = res.table.key[0]
+
+    @router.get("", response_model=list[res.model_out], summary=f"List {res.path} of an estate")  # type: ignore[name-defined]
+    def list_items(
+        conn: Conn,
+        who: User,
+        estate_id: str = Query(description="Estate to list"),
+        limit: int = Query(500, ge=1, le=5000),
+        offset: int = Query(0, ge=0),
+    ) -> list[dict[str, Any]]:
+        ok, grids = list_filter(who, res.policy, estate_id)
+        if not ok:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
+        with conn.transaction():
+            found = rows.list_rows(conn, res.table, estate_id, grids, limit, offset)
+            if res.personal:
+                ids = [str(r[key]) for r in found]
+                log(conn, who, "list", res.what, None, [Location(estate_id)], {"ids": ids})
+        return found

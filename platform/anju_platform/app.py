@@ -1,0 +1,84 @@
+"""The platform's FastAPI application. Later work (detection, cases, console) plugs in
+by adding routers to `routers()`; every router gets the same typed dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from psycopg_pool import ConnectionPool
+
+from anju_platform.settings import PlatformSettings, get_platform_settings
+
+API_PREFIX = "/api/v1"
+
+
+def routers() -> list[APIRouter]:
+    from anju_platform.api import (
+        audit,
+        auth,
+        enrollments,
+        estates,
+        gateways,
+        grids,
+        households,
+        imports,
+        register,
+        users,
+    )
+
+    # Specific routes before the generic ones with the same prefix.
+    return [
+        auth.router,
+        users.router,
+        audit.router,
+        estates.router,
+        households.router,
+        grids.router,
+        gateways.router,
+        enrollments.router,
+        imports.router,
+        *register.routers(),
+    ]
+
+
+def create_app(
+    settings: PlatformSettings | None = None, database_url: str | None = None
+) -> FastAPI:
+    from anju_common.settings import get_database_settings
+
+    settings = settings or get_platform_settings()
+    settings.signing_key()  # refuse to build an app that cannot sign tokens
+    db = get_database_settings()
+    url = database_url or db.url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Autocommit: each route opens its own `conn.transaction()`, so a change and its
+        # audit row commit together and an error response cannot roll back a failed-login row.
+        pool = ConnectionPool(
+            url, min_size=1, max_size=max(db.pool_size, 4), open=False, kwargs={"autocommit": True}
+        )
+        pool.open(wait=True, timeout=30)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="Anju platform API",
+        version="1",
+        description="Register, accounts and audit for public rental housing estates.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for r in routers():
+        app.include_router(r, prefix=API_PREFIX)
+    return app

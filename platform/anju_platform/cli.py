@@ -1,0 +1,123 @@
+"""`anju platform`: serve the API, bootstrap an admin, import a register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Platform: register API, accounts, audit.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    dev: bool = typer.Option(
+        False, "--dev", help="Allow a fixed insecure token key (never in production)."
+    ),
+    workers: int = typer.Option(1, help="uvicorn worker processes."),
+) -> None:
+    """Run the platform HTTP API (OpenAPI at /docs)."""
+    import os
+
+    import uvicorn
+
+    from anju_platform.settings import get_platform_settings
+
+    if dev:
+        os.environ["ANJU_PLATFORM_DEV"] = "true"
+        get_platform_settings.cache_clear()
+    try:
+        get_platform_settings().signing_key()
+    except RuntimeError as exc:
+        console.print(f"[red]refusing to start:[/] {exc}")
+        raise typer.Exit(2) from None
+    uvicorn.run("anju_platform.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("create-user")
+def create_user(
+    user_id: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option("admin", help="admin, authority, manager or inspector."),
+    name: str = typer.Option("", help="Display name (default: the user id)."),
+    estate: list[str] = typer.Option([], help="Manager scope (repeat)."),
+    grid: list[str] = typer.Option([], help="Inspector scope (repeat)."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="ANJU_PLATFORM_NEW_PASSWORD",
+    ),
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+) -> None:
+    """Create an account (e.g. the first admin) directly in the database."""
+    import psycopg
+
+    from anju_common.settings import get_database_settings
+    from anju_platform.access import Role
+    from anju_platform.repo import audit, users
+    from anju_platform.security import hash_password
+
+    if len(password) < 10:
+        console.print("[red]password must be at least 10 characters[/]")
+        raise typer.Exit(2)
+    with psycopg.connect(database_url or get_database_settings().url) as conn, conn.transaction():
+        users.create_user(conn, user_id, name or user_id, Role(role), hash_password(password))
+        users.set_scopes(conn, user_id, estate, grid)
+        audit.record(conn, "cli", "admin", "create", "user", user_id, detail={"role": role})
+    console.print(f"[green]created[/] {role} {user_id}")
+
+
+@app.command("import")
+def import_register(
+    path: Path = typer.Argument(..., exists=True, help="A .xlsx, a .csv, or a directory of them."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report, keep nothing."),
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+) -> None:
+    """Import a register (same format and checks as POST /api/v1/import/register)."""
+    import psycopg
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from anju_common.settings import get_database_settings
+    from anju_platform.access import Principal, Role
+    from anju_platform.importer.loader import load
+    from anju_platform.importer.sheets import read_path
+    from anju_platform.repo import audit
+    from anju_platform.settings import get_platform_settings
+
+    with Progress(console=console, transient=True) as bar:
+        bar.add_task("reading", total=None)
+        sheets = read_path(path)
+    settings = get_platform_settings()
+    master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
+    who = Principal(user_id="cli", name="cli", role=Role.ADMIN)
+    total = sum(len(s.rows) for s in sheets)
+    with psycopg.connect(database_url or get_database_settings().url) as conn:
+        with Progress(console=console, transient=True) as bar:
+            bar.add_task(f"importing {total} rows", total=None)
+            report = load(conn, sheets, who, master, dry_run)
+        if not dry_run:
+            with conn.transaction():
+                detail = {"imported": report.imported, "errors": len(report.errors)}
+                audit.record(conn, "cli", "admin", "import", "register", str(path), detail=detail)
+    table = Table("sheet", "rows", "created", "updated", "unchanged", "failed")
+    for r in report.sheets:
+        table.add_row(
+            r.source, *(str(x) for x in (r.rows, r.created, r.updated, r.unchanged, r.failed))
+        )
+    Console().print(table)
+    for w in report.warnings:
+        console.print(f"[yellow]warning[/] {w}")
+    for e in report.errors:
+        Console().print(f"{e.sheet}:{e.line}: {e.column or '-'}: {e.reason}")
+    console.print(
+        ("[cyan]dry run: nothing kept[/]" if dry_run else "[green]done[/]")
+        + f" ({len(report.errors)} errors)"
+    )
+    if report.errors:
+        raise typer.Exit(1)

@@ -1,0 +1,96 @@
+"""Typed FastAPI dependencies: settings, a pooled connection, the current user, and the
+guard every route calls before it touches a record (role x scope, then audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import ConnectionPool
+
+from anju_platform.access import Action, Location, Policy, Principal, Role, allowed
+from anju_platform.repo import audit, users
+from anju_platform.security import GATEWAY_TOKEN_PREFIX, read_token
+from anju_platform.settings import PlatformSettings
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
+
+
+def get_settings(request: Request) -> PlatformSettings:
+    settings: PlatformSettings = request.app.state.settings
+    return settings
+
+
+def get_conn(request: Request) -> Iterator[psycopg.Connection]:
+    """One pooled autocommit connection per request; routes open their own transactions."""
+    pool: ConnectionPool = request.app.state.pool
+    with pool.connection() as conn:
+        yield conn
+
+
+Settings = Annotated[PlatformSettings, Depends(get_settings)]
+Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+UNAUTHORIZED = HTTPException(
+    status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}
+)
+
+
+def current_user(conn: Conn, settings: Settings, creds: Bearer) -> Principal:
+    if creds is None or creds.credentials.startswith(GATEWAY_TOKEN_PREFIX):
+        raise UNAUTHORIZED
+    claims = read_token(settings.signing_key(), creds.credentials)
+    if claims is None:
+        raise UNAUTHORIZED
+    user = users.get_user(conn, claims.user_id)
+    if user is None or not user.active or user.token_version != claims.version:
+        raise UNAUTHORIZED
+    return users.principal(conn, user)
+
+
+User = Annotated[Principal, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Any:
+    def check(who: User) -> Principal:
+        if who.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "role not allowed")
+        return who
+
+    return Depends(check)
+
+
+Admin = Annotated[Principal, require_role(Role.ADMIN)]
+
+
+def guard(
+    who: Principal,
+    action: Action,
+    policy: Policy,
+    where: Iterable[Location] | None,
+    what: str = "record",
+) -> list[Location]:
+    """404 when the record does not exist, 403 when it is out of this user's reach."""
+    if where is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+    places = list(where)
+    if not allowed(who, action, policy, places):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what} is outside your scope")
+    return places
+
+
+def log(
+    conn: psycopg.Connection,
+    who: Principal,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    where: list[Location] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    estate = where[0].estate_id if where else None
+    audit.record(conn, who.user_id, who.role.value, action, target_type, target_id, estate, detail)

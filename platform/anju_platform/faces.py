@@ -1,0 +1,66 @@
+"""Server-side face encoding for enrollment: dlib's HOG detector, 5-point landmarks and
+the ResNet descriptor from face_recognition_models, the same model files the edge uses,
+so an enrolled embedding and a live sighting are comparable."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+MAX_SIDE = 1280  # larger photos are scaled down first: detection time grows with area
+
+
+class FaceError(ValueError):
+    """The photo cannot be enrolled (unreadable, no face, several faces)."""
+
+
+@dataclass(frozen=True)
+class _Models:
+    detector: Any
+    shapes: Any
+    encoder: Any
+
+
+@lru_cache
+def _models() -> _Models:
+    import dlib
+    import face_recognition_models as frm
+
+    return _Models(
+        dlib.get_frontal_face_detector(),
+        dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
+        dlib.face_recognition_model_v1(frm.face_recognition_model_location()),
+    )
+
+
+def load_rgb(data: bytes) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        img = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise FaceError("not a readable image") from exc
+    if max(img.size) > MAX_SIDE:
+        img.thumbnail((MAX_SIDE, MAX_SIDE))
+    return np.asarray(img, dtype=np.uint8)
+
+
+def encode_photo(data: bytes, upsample: int = 1) -> list[float]:
+    """The 128-d embedding of the single face in the photo."""
+    rgb = load_rgb(data)
+    m = _models()
+    boxes = m.detector(rgb, upsample)
+    if len(boxes) == 0:
+        raise FaceError("no face found in the photo")
+    if len(boxes) > 1:
+        raise FaceError(f"{len(boxes)} faces found; an enrollment photo must show one person")
+    shape = m.shapes(rgb, boxes[0])
+    return [float(x) for x in m.encoder.compute_face_descriptor(rgb, shape, 1)]
+
+
+def distance(a: list[float], b: list[float]) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))

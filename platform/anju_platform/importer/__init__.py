@@ -1,0 +1,1 @@
+"""Bulk register import from CSV files or an .xlsx workbook."""

@@ -1,0 +1,194 @@
+"""Validate and upsert sheets in foreign-key order, one savepoint per row: a bad row is
+reported (sheet, line, column, reason) and skipped, good rows go in. Rows are upserted
+by key, so importing the same file again changes nothing. A dry run rolls back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, ValidationError
+
+from anju_platform import schemas as s
+from anju_platform.access import Action, Policy, Principal, allowed
+from anju_platform.cards import hash_number
+from anju_platform.importer.sheets import Sheet
+from anju_platform.repo import rows
+from anju_platform.repo import tables as t
+from anju_platform.repo.tables import Table
+
+ANY = Policy()
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: Table
+    model: type[BaseModel]
+
+
+# Sheet name (as `anju simulate generate` writes it: the table name) -> what it holds.
+KINDS: dict[str, Kind] = {
+    "estates": Kind(t.ESTATES, s.EstateIn),
+    "buildings": Kind(t.BUILDINGS, s.BuildingIn),
+    "entrances": Kind(t.ENTRANCES, s.EntranceIn),
+    "grids": Kind(t.GRIDS, s.GridIn),
+    "grid_staff": Kind(t.GRID_STAFF, s.GridStaffIn),
+    "units": Kind(t.UNITS, s.UnitIn),
+    "households": Kind(t.HOUSEHOLDS, s.HouseholdIn),
+    "persons": Kind(t.PERSONS, s.PersonIn),
+    "household_members": Kind(t.MEMBERS, s.MemberIn),
+    "credentials": Kind(t.CREDENTIALS, s.CredentialIn),
+    "face_enrollments": Kind(t.ENROLLMENTS, s.FaceEnrollmentIn),
+    "caregivers": Kind(t.CAREGIVERS, s.CaregiverIn),
+    "absences": Kind(t.ABSENCES, s.AbsenceIn),
+    "gateways": Kind(t.GATEWAYS, s.GatewayIn),
+    "devices": Kind(t.DEVICES, s.DeviceIn),
+}
+ALIASES = {"members": "household_members", "enrollments": "face_enrollments", "staff": "grid_staff"}
+
+
+class RowError(BaseModel):
+    sheet: str
+    line: int
+    column: str | None
+    reason: str
+
+
+class SheetReport(BaseModel):
+    sheet: str
+    source: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    sheets: list[SheetReport]
+    errors: list[RowError]
+    warnings: list[str]
+
+    @property
+    def imported(self) -> int:
+        return sum(x.created + x.updated + x.unchanged for x in self.sheets)
+
+
+class _RowFailed(Exception):
+    def __init__(self, column: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+_FK = re.compile(
+    r"Key \((?P<col>[^)]+)\)=\((?P<val>[^)]*)\) is not present in table \"(?P<tbl>[^\"]+)\""
+)
+
+
+def _db_failure(exc: psycopg.Error) -> _RowFailed:
+    detail = exc.diag.message_detail or ""
+    m = _FK.search(detail)
+    if m:
+        return _RowFailed(m["col"], f"{m['col']} {m['val']!r} does not exist in {m['tbl']}")
+    column = exc.diag.column_name
+    return _RowFailed(column, exc.diag.message_primary or str(exc).splitlines()[0])
+
+
+def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str, Any]:
+    if isinstance(model, s.CredentialIn) and model.number is not None:
+        if card_master is None:
+            raise _RowFailed(
+                "number", "card numbers cannot be hashed: ANJU_CARD_KEY_SECRET not set"
+            )
+        values = model.model_dump(exclude={"number"})
+        values["ref"] = hash_number(card_master, model.estate_id, model.number)
+        return values
+    return model.model_dump(exclude={"number"} if isinstance(model, s.CredentialIn) else None)
+
+
+def _load_row(
+    conn: psycopg.Connection,
+    kind: Kind,
+    raw: Mapping[str, str | None],
+    who: Principal,
+    card_master: bytes | None,
+) -> str:
+    try:
+        model = kind.model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        column = str(first["loc"][0]) if first["loc"] else None
+        raise _RowFailed(column, first["msg"]) from None
+    values = _values(kind, model, card_master)
+    key = [values[k] for k in kind.table.key]
+    try:
+        with conn.transaction():  # a savepoint: this row only
+            before = rows.locate(conn, kind.table, key)
+            if before is not None and not allowed(who, Action.WRITE, ANY, before):
+                raise _RowFailed(None, "the existing record is outside your scope")
+            outcome = rows.upsert(conn, kind.table, values)
+            if not allowed(who, Action.WRITE, ANY, rows.locate(conn, kind.table, key) or []):
+                raise _RowFailed(None, "outside your scope")
+    except psycopg.Error as exc:
+        raise _db_failure(exc) from None
+    return outcome
+
+
+def load(
+    conn: psycopg.Connection,
+    sheets: list[Sheet],
+    who: Principal,
+    card_master: bytes | None,
+    dry_run: bool,
+) -> ImportReport:
+    by_kind: dict[str, list[Sheet]] = {}
+    warnings: list[str] = []
+    for sheet in sheets:
+        name = ALIASES.get(sheet.name, sheet.name)
+        if name not in KINDS:
+            warnings.append(f"{sheet.source}: unknown sheet {sheet.name!r} ignored")
+            continue
+        fields = KINDS[name].model.model_fields
+        unknown = [c for c in sheet.columns if c and c not in fields]
+        if unknown:
+            warnings.append(f"{sheet.source}: columns ignored: {', '.join(unknown)}")
+        by_kind.setdefault(name, []).append(sheet)
+
+    reports: list[SheetReport] = []
+    errors: list[RowError] = []
+    with conn.transaction(force_rollback=dry_run):
+        for name, kind in KINDS.items():  # foreign-key order
+            for sheet in by_kind.get(name, []):
+                rep = SheetReport(sheet=name, source=sheet.source, rows=len(sheet.rows))
+                seen: dict[tuple[Any, ...], int] = {}
+                for line, raw in sheet.rows:
+                    data = {
+                        k: v
+                        for k, v in raw.items()
+                        if k in kind.model.model_fields and v is not None
+                    }
+                    key = tuple(data.get(k) for k in kind.table.key)
+                    try:
+                        if key in seen:
+                            raise _RowFailed(kind.table.key[0], f"duplicate of line {seen[key]}")
+                        seen[key] = line
+                        outcome = _load_row(conn, kind, data, who, card_master)
+                    except _RowFailed as fail:
+                        rep.failed += 1
+                        errors.append(
+                            RowError(
+                                sheet=sheet.source,
+                                line=line,
+                                column=fail.column,
+                                reason=fail.reason,
+                            )
+                        )
+                        continue
+                    setattr(rep, outcome, getattr(rep, outcome) + 1)
+                reports.append(rep)
+    return ImportReport(dry_run=dry_run, sheets=reports, errors=errors, warnings=warnings)

@@ -1,0 +1,151 @@
+"""Generic row SQL over a `Table`: fetch, locate (estate/grid), list within scope,
+insert, update, upsert. Identifiers come from the Table specs, never from requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from anju_platform.access import Location
+from anju_platform.repo.tables import Table
+
+Row = dict[str, Any]
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def _key_where(table: Table) -> sql.Composed:
+    return sql.SQL(" AND ").join(sql.SQL("t.{} = %s").format(sql.Identifier(k)) for k in table.key)
+
+
+def fetch(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None:
+    q = sql.SQL("SELECT t.* FROM {} t WHERE {}").format(
+        sql.Identifier(table.name), _key_where(table)
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q, list(key)).fetchone()
+
+
+def locate(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> list[Location] | None:
+    """Where the row lives (several places for a person), or None if there is no row."""
+    q = sql.SQL(
+        "SELECT true, s.* FROM {} t LEFT JOIN LATERAL ({}) s(estate_id, grid_id) ON true WHERE {}"
+    ).format(sql.Identifier(table.name), sql.SQL(table.scope), _key_where(table))
+    rows = conn.execute(q, list(key)).fetchall()
+    if not rows:
+        return None
+    return [Location(r[1], r[2]) for r in rows if r[1] is not None]
+
+
+def list_rows(
+    conn: psycopg.Connection,
+    table: Table,
+    estate_id: str,
+    grids: list[str] | None,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    """Rows located in `estate_id` (and in `grids` when given)."""
+    where = sql.SQL(
+        "EXISTS (SELECT 1 FROM ({}) s(estate_id, grid_id) WHERE s.estate_id = %(estate)s"
+        " AND (%(grids)s::text[] IS NULL OR s.grid_id = ANY(%(grids)s::text[])))"
+    ).format(sql.SQL(table.scope))
+    params: dict[str, Any] = {"estate": estate_id, "grids": grids, "limit": limit, "offset": offset}
+    q = sql.SQL(
+        "SELECT t.* FROM {} t WHERE {} ORDER BY {} LIMIT %(limit)s OFFSET %(offset)s"
+    ).format(
+        sql.Identifier(table.name),
+        where,
+        sql.SQL(table.order_by),
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q, params).fetchall()
+
+
+def list_estates(conn: psycopg.Connection, estate_ids: list[str] | None) -> list[Row]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT * FROM estates"
+            " WHERE %(ids)s::text[] IS NULL OR estate_id = ANY(%(ids)s::text[])"
+            " ORDER BY estate_id",
+            {"ids": estate_ids},
+        ).fetchall()
+
+
+def insert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Row:
+    cols = [c for c in table.columns if c in row]
+    q = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) RETURNING t.*").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, cols)),
+        sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        out = cur.execute(q, dict(row)).fetchone()
+    assert out is not None
+    return out
+
+
+def update(
+    conn: psycopg.Connection, table: Table, key: Sequence[Any], changes: Mapping[str, Any]
+) -> Row | None:
+    if not changes:
+        return fetch(conn, table, key)
+    q = sql.SQL("UPDATE {} AS t SET {} WHERE {} RETURNING t.*").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changes),
+        _key_where(table),
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q, [*changes.values(), *key]).fetchone()
+
+
+def upsert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Outcome:
+    """Insert or update by key; 'unchanged' when every written column already matches."""
+    cols = [c for c in table.columns if c in row]
+    rest = [c for c in cols if c not in table.key]
+    if not rest:  # nothing besides the key
+        q = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING true").format(
+            sql.Identifier(table.name),
+            sql.SQL(", ").join(map(sql.Identifier, cols)),
+            sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
+        )
+        return "created" if conn.execute(q, dict(row)).fetchone() else "unchanged"
+    q = sql.SQL(
+        "INSERT INTO {tbl} AS t ({cols}) VALUES ({vals}) ON CONFLICT ({key}) DO UPDATE SET {sets}"
+        " WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)"
+    ).format(
+        tbl=sql.Identifier(table.name),
+        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
+        vals=sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
+        key=sql.SQL(", ").join(map(sql.Identifier, table.key)),
+        sets=sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in rest
+        ),
+        old=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in rest),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in rest),
+    )
+    got = conn.execute(q, dict(row)).fetchone()
+    if got is None:
+        return "unchanged"
+    return "created" if got[0] else "updated"
+
+
+def delete(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None:
+    q = sql.SQL("DELETE FROM {} AS t WHERE {} RETURNING t.*").format(
+        sql.Identifier(table.name), _key_where(table)
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q, list(key)).fetchone()
+
+
+def children(conn: psycopg.Connection, table: Table, column: str, value: Any) -> list[Row]:
+    q = sql.SQL("SELECT t.* FROM {} t WHERE t.{} = %s ORDER BY {}").format(
+        sql.Identifier(table.name),
+        sql.Identifier(column),
+        sql.SQL(table.order_by),
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(q, (value,)).fetchall()

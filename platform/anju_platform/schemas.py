@@ -1,0 +1,345 @@
+"""Request and response models of the register API; the import validates rows with the
+same `*In` models, so the API and the spreadsheet accept exactly the same data."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+# Ids appear in MQTT topics: no '/', '+', '#', no spaces.
+Id = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_GENDERS = {
+    "f": "F",
+    "female": "F",
+    "女": "F",
+    "m": "M",
+    "male": "M",
+    "男": "M",
+    "x": "X",
+    "other": "X",
+}
+
+
+def _gender(value: object) -> object:
+    return _GENDERS.get(value.strip().lower(), value) if isinstance(value, str) else value
+
+
+Gender = Annotated[Literal["F", "M", "X"], BeforeValidator(_gender)]
+
+
+def not_before(field: str, value: object, info: ValidationInfo) -> object:
+    """Cross-field date order as a field error, so reports name the column."""
+    start = info.data.get(field)
+    if value is not None and start is not None and value < start:
+        raise ValueError(f"{info.field_name} is before {field}")
+    return value
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")  # listed last: wins
+
+
+class EstateIn(_In):
+    estate_id: Id
+    name: Name
+    city: Text | None = None
+    housing_office: Text | None = None
+    address: Text | None = None
+
+
+class EstateOut(EstateIn, _Out):
+    ended_on: date | None = None
+
+
+class BuildingIn(_In):
+    building_id: Id
+    estate_id: Id
+    name: Name
+    floors: int | None = Field(default=None, ge=1, le=200)
+
+
+class BuildingOut(BuildingIn, _Out):
+    ended_on: date | None = None
+
+
+class EntranceIn(_In):
+    entrance_id: Id
+    building_id: Id
+    name: Name
+
+
+class EntranceOut(EntranceIn, _Out):
+    ended_on: date | None = None
+
+
+class GridIn(_In):
+    grid_id: Id
+    estate_id: Id
+    name: Name
+
+
+class GridOut(GridIn, _Out):
+    ended_on: date | None = None
+
+
+class GridStaffIn(_In):
+    grid_id: Id
+    staff_id: Id
+    name: Name
+    role: Literal["inspector", "leader", "other"] = "inspector"
+    user_id: Id | None = Field(default=None, description="Login account of this staff member")
+
+
+class GridStaffOut(GridStaffIn, _Out):
+    pass
+
+
+class UnitIn(_In):
+    unit_id: Id
+    estate_id: Id
+    building_id: Id
+    entrance_id: Id | None = None
+    grid_id: Id | None = None
+    floor: int | None = Field(default=None, ge=-5, le=200)
+    number: Name
+    area_m2: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
+    rooms: int | None = Field(default=None, ge=0, le=50)
+
+
+class UnitOut(UnitIn, _Out):
+    ended_on: date | None = None
+
+
+class HouseholdIn(_In):
+    household_id: Id
+    unit_id: Id
+    lease_start: date
+    lease_end: date | None = None
+    move_in: date | None = None
+    move_out: date | None = None
+
+    @field_validator("lease_end")
+    @classmethod
+    def _lease_end(cls, v: date | None, info: ValidationInfo) -> object:
+        return not_before("lease_start", v, info)
+
+    @field_validator("move_out")
+    @classmethod
+    def _move_out(cls, v: date | None, info: ValidationInfo) -> object:
+        return not_before("move_in", v, info)
+
+
+class HouseholdOut(HouseholdIn, _Out):
+    pass
+
+
+class PersonIn(_In):
+    person_id: Id
+    name: Name
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    gender: Gender | None = None
+    estate_id: Id | None = Field(default=None, description="Estate of record")
+
+
+class PersonOut(PersonIn, _Out):
+    created_at: datetime | None = None
+
+
+class MemberIn(_In):
+    household_id: Id
+    person_id: Id
+    role: Literal["lease_holder", "member"]
+    valid_from: date
+    valid_to: date | None = None
+
+    @field_validator("valid_to")
+    @classmethod
+    def _valid_to(cls, v: date | None, info: ValidationInfo) -> object:
+        return not_before("valid_from", v, info)
+
+
+class MemberOut(MemberIn, _Out):
+    pass
+
+
+class CredentialIn(_In):
+    """Cards and PINs arrive as `number` and are hashed with the estate key; the
+    number is never stored. `ref` is for QR identities, a card hash computed elsewhere,
+    or (import only) the enrollment id of a face credential."""
+
+    credential_id: Id
+    person_id: Id | None = None
+    estate_id: Id
+    type: Literal["card", "qr", "pin", "face"]
+    number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
+    ) = None
+    ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+        | None
+    ) = Field(default=None, validate_default=True)
+    valid_from: datetime
+    valid_to: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_or_number(cls, ref: str | None, info: ValidationInfo) -> str | None:
+        number, kind = info.data.get("number"), info.data.get("type")
+        if (number is None) == (ref is None):
+            raise ValueError("give exactly one of number and ref")
+        if kind in ("qr", "face") and number is not None:
+            raise ValueError(f"a {kind} credential takes ref, not number")
+        if kind in ("card", "pin") and ref is not None and not HEX64.match(ref):
+            raise ValueError("ref of a card or pin must be the 64-char lowercase hex hash")
+        return ref
+
+    @field_validator("valid_to")
+    @classmethod
+    def _valid_to(cls, v: datetime | None, info: ValidationInfo) -> object:
+        return not_before("valid_from", v, info)
+
+
+class CredentialOut(_Out):
+    credential_id: str
+    person_id: str | None
+    estate_id: str
+    type: str
+    ref: str
+    valid_from: datetime
+    valid_to: datetime | None
+    revoked_at: datetime | None
+
+
+class CaregiverIn(_In):
+    caregiver_id: Id
+    person_id: Id
+    unit_id: Id
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=[1, 2, 3, 4, 5, 6, 7], description="ISO weekdays (1 = Monday) of the visits"
+    )
+    start_time: time | None = None
+    end_time: time | None = None
+    valid_from: date
+    valid_to: date | None = None
+    note: Text | None = None
+
+    @field_validator("valid_to")
+    @classmethod
+    def _valid_to(cls, v: date | None, info: ValidationInfo) -> object:
+        return not_before("valid_from", v, info)
+
+
+class CaregiverOut(CaregiverIn, _Out):
+    pass
+
+
+class AbsenceIn(_In):
+    absence_id: Id
+    household_id: Id
+    kind: Literal["hospital", "travel", "other"]
+    starts_on: date
+    ends_on: date
+    note: Text | None = None
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_on(cls, v: date, info: ValidationInfo) -> object:
+        return not_before("starts_on", v, info)
+
+
+class AbsenceOut(AbsenceIn, _Out):
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+
+class GatewayIn(_In):
+    gateway_id: Id
+    estate_id: Id
+    name: Text | None = None
+    mqtt_username: Id | None = None
+
+
+class GatewayOut(GatewayIn, _Out):
+    ended_on: date | None = None
+
+
+class DeviceIn(_In):
+    device_id: Id
+    gateway_id: Id
+    kind: Literal["door", "camera", "qr_scanner"]
+    building_id: Id | None = None
+    entrance_id: Id | None = None
+    door_id: Id | None = None
+    name: Text | None = None
+
+
+class DeviceOut(DeviceIn, _Out):
+    ended_on: date | None = None
+
+
+class EndOn(_In):
+    on: date = Field(description="Last day (inclusive) the record is in force")
+
+
+class EndAt(_In):
+    at: datetime = Field(description="Moment the record stops being valid")
+
+
+class GatewayToken(BaseModel):
+    gateway_id: str
+    token: str = Field(description="Shown once; send as `Authorization: Bearer <token>`")
+
+
+class GalleryEntry(BaseModel):
+    person_id: str
+    enrollment_id: str
+    embedding: list[float]
+
+
+class EnrollmentOut(_Out):
+    enrollment_id: str
+    person_id: str
+    estate_id: str
+    consent_at: datetime
+    consent_ref: str
+    photo_kept: bool
+    created_at: datetime
+
+
+class FaceEnrollmentIn(_In):
+    """Import only: embeddings computed elsewhere (e.g. simulated), with their consent."""
+
+    enrollment_id: Id
+    person_id: Id
+    estate_id: Id
+    embedding: Annotated[list[float], Field(min_length=128, max_length=128)]
+    consent_at: datetime
+    consent_ref: Name
+    photo_path: Text | None = None
+
+    @field_validator("embedding", mode="before")
+    @classmethod
+    def _parse(cls, v: object) -> object:
+        if isinstance(v, str):  # "[0.1, 0.2, ...]" or "0.1 0.2 ..." or "0.1;0.2;..."
+            return [x for x in re.split(r"[\s,;\[\]{}]+", v) if x]
+        return v
