@@ -128,6 +128,16 @@ class WebhookDoors:
             self._server.server_close()
 
 
+def card_swipe(
+    device_id: str, door_id: str, direction: Direction, card: str, granted: bool
+) -> DoorSignal:
+    """A plain reader's report: a card number and whether the door opened."""
+    reason = None if granted else DenyReason.UNKNOWN_CREDENTIAL
+    return DoorSignal(
+        device_id, door_id, direction, CredentialType.CARD, card, None, granted, reason, None
+    )
+
+
 def parse_reader_line(line: str, assume_granted: bool) -> tuple[str, bool] | None:
     """'12345678' or '12345678 denied' -> (card, granted); blank lines -> None."""
     parts = line.strip().split()
@@ -174,19 +184,7 @@ class LineReaderDoor:
                 if parsed is None:
                     continue
                 card, granted = parsed
-                emit(
-                    DoorSignal(
-                        self.device_id,
-                        self.door_id,
-                        self.direction,
-                        CredentialType.CARD,
-                        card,
-                        None,
-                        granted,
-                        None if granted else DenyReason.UNKNOWN_CREDENTIAL,
-                        None,
-                    )
-                )
+                emit(card_swipe(self.device_id, self.door_id, self.direction, card, granted))
 
     def stop(self) -> None:
         self._stop.set()
@@ -221,19 +219,7 @@ class SimulatedDoor:
             if self._stop.wait(self.interval_s) if self.interval_s else self._stop.is_set():
                 break
             card = self.cards[i % len(self.cards)]
-            emit(
-                DoorSignal(
-                    self.device_id,
-                    self.door_id,
-                    self.direction,
-                    CredentialType.CARD,
-                    card,
-                    None,
-                    True,
-                    None,
-                    None,
-                )
-            )
+            emit(card_swipe(self.device_id, self.door_id, self.direction, card, True))
         self.done.set()
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,28 +16,18 @@ from anju_bench.servers import free_port
 from anju_common.cardhash import card_hash
 from anju_common.events import AccessEvent, DenyReason, Direction, parse_event
 from anju_edge.agent import Agent
-from anju_edge.config import parse_config
+from anju_edge.config import GatewayConfig
 from anju_edge.doors import WebhookDoors, parse_reader_line
+
+MakeConfig = Callable[..., GatewayConfig]  # the gateway_config fixture
 
 KEY = "estate-card-key"
 
 
-def make_agent(tmp_path: Path, doors: str, monkeypatch: pytest.MonkeyPatch) -> Agent:
+def make_agent(gateway_config: MakeConfig, doors: str, monkeypatch: pytest.MonkeyPatch) -> Agent:
     monkeypatch.setenv("ANJU_EDGE_CARD_KEY", KEY)
     monkeypatch.setenv("ANJU_EDGE_WEBHOOK_TOKEN", "s3cret")
-    cfg = parse_config(
-        f"""
-[gateway]
-estate_id = "e1"
-gateway_id = "g1"
-data_dir = "{tmp_path / "data"}"
-[mqtt]
-url = "mqtt://127.0.0.1:9"
-{doors}
-""",
-        Path("gw.toml"),
-    )
-    return Agent(cfg)
+    return Agent(gateway_config(doors))
 
 
 def queued(agent: Agent, n: int) -> list[AccessEvent]:
@@ -61,10 +52,10 @@ def post(port: int, body: object, token: str | None = "s3cret") -> tuple[int, di
         return exc.code, json.loads(exc.read())
 
 
-def test_webhook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook(gateway_config: MakeConfig, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()
     agent = make_agent(
-        tmp_path,
+        gateway_config,
         f'[[doors]]\nkind = "webhook"\nid = "ctrl-1"\nlisten = "127.0.0.1:{port}"\n'
         'token_env = "ANJU_EDGE_WEBHOOK_TOKEN"\n',
         monkeypatch,
@@ -93,11 +84,13 @@ def test_webhook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (second.granted, second.reason) == (False, DenyReason.EXPIRED)
 
 
-def test_line_reader_and_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_line_reader_and_simulator(
+    tmp_path: Path, gateway_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lines = tmp_path / "ttyUSB0"
     lines.write_text("00012345\n\n777 denied\n")
     agent = make_agent(
-        tmp_path,
+        gateway_config,
         f'[[doors]]\nkind = "lines"\nid = "reader-1"\ndoor_id = "b3-side"\npath = "{lines}"\n'
         '[[doors]]\nkind = "simulated"\nid = "sim-1"\ndoor_id = "gate"\ncards = ["1", "2"]\n'
         "count = 3\ninterval_s = 0\n",
@@ -122,15 +115,10 @@ def test_line_reader_and_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_doors_without_card_key_refuse_to_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gateway_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANJU_EDGE_CARD_KEY", "")
-    cfg = parse_config(
-        f'[gateway]\nestate_id = "e1"\ngateway_id = "g1"\ndata_dir = "{tmp_path}"\n'
-        '[mqtt]\nurl = "mqtt://127.0.0.1:9"\n'
-        '[[doors]]\nkind = "lines"\nid = "r"\ndoor_id = "d"\npath = "-"\n',
-        Path("gw.toml"),
-    )
+    cfg = gateway_config('[[doors]]\nkind = "lines"\nid = "r"\ndoor_id = "d"\npath = "-"\n')
     with pytest.raises(ValueError, match="ANJU_EDGE_CARD_KEY"):
         Agent(cfg)
 

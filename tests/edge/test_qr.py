@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -14,7 +15,7 @@ import pytest
 from anju_common.events import QrPurpose, QrResult, parse_event
 from anju_common.passes import PassClaims, new_ed25519_keypair, sign_pass
 from anju_edge.agent import Agent
-from anju_edge.config import parse_config
+from anju_edge.config import GatewayConfig
 from anju_edge.qr import FrameQrReader, NonceStore, PassVerifier
 
 KEY = b"estate-pass-key"
@@ -152,7 +153,7 @@ def test_decode_from_camera_frame() -> None:
 
 
 def test_agent_reports_scanner_lines_offline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No broker at all: the scans are verified and queued as QrScan events."""
     now = time.time()
@@ -164,20 +165,7 @@ def test_agent_reports_scanner_lines_offline(
     lines = tmp_path / "scanner.txt"
     lines.write_text(f"{good}\n{old}\n{good}\nnot-a-pass\n")
     monkeypatch.setenv("ANJU_EDGE_PASS_KEY", KEY.decode())
-    cfg = parse_config(
-        f"""
-[gateway]
-estate_id = "e1"
-gateway_id = "g1"
-data_dir = "{tmp_path / "data"}"
-[mqtt]
-url = "mqtt://127.0.0.1:9"
-[[qr_scanners]]
-id = "qr-lobby"
-path = "{lines}"
-""",
-        Path("gw.toml"),
-    )
+    cfg = gateway_config(f'[[qr_scanners]]\nid = "qr-lobby"\npath = "{lines}"\n')
     agent = Agent(cfg)
     agent.start()
     try:
