@@ -180,7 +180,8 @@ def run_demo(o: DemoOptions, console: Console) -> int:
         started = time.monotonic()
         with psycopg.connect(db_url, autocommit=True) as conn:
             while True:
-                time.sleep(min(o.interval, max(0.1, o.duration or o.interval)))
+                left = o.duration - (time.monotonic() - started) if o.duration else o.interval
+                time.sleep(max(0.1, min(o.interval, left)))
                 elapsed = time.monotonic() - started
                 _report(console, counts(conn), stream.sent, elapsed)
                 if dead := children.dead():

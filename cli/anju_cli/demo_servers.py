@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from anju_bench.servers import Mosquitto, free_port, wait_port
+from anju_bench.servers import Mosquitto, free_port
 
 PG_DBNAME = "anju"
 INITDB_ARGS = ("-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
@@ -221,8 +221,19 @@ class AmqttBroker:
 
     protocol = 4
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, log_file: Path, port: int | None = None) -> None:
+        import logging
+
         from amqtt.broker import Broker as Amqtt
+
+        # amqtt logs every probe and disconnect; keep that out of the demo's screen.
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for name in ("amqtt", "transitions"):
+            logger = logging.getLogger(name)
+            logger.handlers[:] = [handler]
+            logger.propagate = False
+            logger.setLevel(logging.INFO)
 
         self.port = port or free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
@@ -248,7 +259,6 @@ class AmqttBroker:
         self._thread.start()
         if not started.wait(15):
             raise RuntimeError("amqtt did not start")
-        wait_port("127.0.0.1", self.port)
 
     def stop(self) -> None:
         if not self._loop.is_running():
@@ -269,5 +279,6 @@ def start_broker(data_dir: Path, kind: str) -> MosquittoBroker | AmqttBroker:
             raise RuntimeError("mosquitto is not installed; use --broker amqtt")
         return MosquittoBroker(data_dir)
     if kind == "amqtt":
-        return AmqttBroker()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return AmqttBroker(data_dir / "amqtt.log")
     raise ValueError(f"unknown broker {kind!r}")
