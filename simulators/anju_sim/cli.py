@@ -96,3 +96,74 @@ def generate(
         f"{n:,} events, {len(pf.labels)} labels, {len(pf.traps)} traps in {dt:.1f} s "
         f"({n / dt:,.0f} events/s) -> {out}"
     )
+
+
+@app.command()
+def stream(
+    url: str | None = typer.Option(None, help="Broker URL (default: MQTT_URL / ANJU_MQTT_URL)."),
+    gateway_url_template: str | None = typer.Option(
+        None,
+        help="Per-gateway URL with {gateway_id}/{estate_id}, e.g. "
+        "'mqtt://{gateway_id}:pw-{gateway_id}@127.0.0.1:1883'.",
+    ),
+    seed: int = typer.Option(20260101, help="Portfolio seed."),
+    days: int = typer.Option(180, min=1, help="Days in the portfolio window."),
+    small: bool = typer.Option(False, "--small", help="One small estate (60 flats)."),
+    flats: int | None = typer.Option(None, min=1, help="Total flats (see generate)."),
+    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD."),
+    backfill: int | None = typer.Option(
+        None, min=1, help="Publish only the last N days of the window, as fast as possible."
+    ),
+    speed: float = typer.Option(
+        0.0, min=0, help="0: as fast as the broker takes it; else simulated s per wall s."
+    ),
+    batch: int = typer.Option(0, min=0, max=1000, help="Send EventBatch messages of K events."),
+    outage: float = typer.Option(0.0, min=0, max=1, help="Gateway outages per gateway-day."),
+    skew: float = typer.Option(0.0, min=0, max=1, help="Share of gateways with clock skew."),
+    duplicate: float = typer.Option(0.0, min=0, max=1, help="Share of events sent twice."),
+    malformed: float = typer.Option(0.0, min=0, max=1, help="Junk messages per event."),
+    faults_out: Path | None = typer.Option(None, help="Write injected faults as JSONL here."),
+    status: bool = typer.Option(True, help="Publish a retained 'online' status per gateway."),
+) -> None:
+    """Publish the portfolio's events over MQTT like real gateways (QoS 1)."""
+    import time
+
+    from anju_common.settings import get_mqtt_settings
+    from anju_sim.faults import FaultRates
+    from anju_sim.mqttpub import Gateways
+    from anju_sim.params import SimParams
+    from anju_sim.portfolio import estate_day_events
+    from anju_sim.portfolio import generate as make
+    from anju_sim.stream import Streamer, gateway_urls, stream_portfolio, write_faults
+
+    params = _params(seed, days, small, flats, date.fromisoformat(start) if start else None)
+    assert isinstance(params, SimParams)
+    pf = make(params)
+    window = range(max(0, params.days - backfill), params.days) if backfill else range(days)
+    if backfill:
+        speed = 0.0
+    urls = gateway_urls(pf, url or get_mqtt_settings().url, gateway_url_template)
+    rates = FaultRates(outage=outage, skew=skew, duplicate=duplicate, malformed=malformed)
+    gws = Gateways(urls)
+    streamer = Streamer(pf, gws, rates, batch=batch, status=status)
+    est = sum(len(estate_day_events(pf, e, window[0])) for e in range(len(pf.estates)))
+    t0 = time.perf_counter()
+    with progress_bar() as bar:
+        task = bar.add_task("stream", total=est * len(window), rate="-")
+
+        def tick(n: int) -> None:
+            rate = bar.tasks[task].completed / max(1e-9, time.perf_counter() - t0)
+            bar.update(task, advance=n, rate=f"{rate:,.0f}")
+
+        stats = stream_portfolio(pf, streamer, window, speed=speed, tick=tick)
+        bar.update(task, total=stats.events, completed=stats.events)
+    gws.close()
+    dt = time.perf_counter() - t0
+    if faults_out:
+        write_faults(stats, faults_out)
+    console.print(
+        f"[green]{stats.events:,} events in {stats.messages:,} messages from {len(urls)} "
+        f"gateways in {dt:.1f} s ({stats.events / dt:,.0f} events/s); duplicates "
+        f"{stats.duplicates}, malformed {stats.malformed}, outages {stats.outages}, "
+        f"skewed gateways {stats.skewed_gateways}"
+    )

@@ -1,0 +1,210 @@
+"""Publish a portfolio's events over MQTT the way gateways do: topics from
+anju_common.topics, QoS 1, one client per gateway, optional EventBatch backlog
+messages, fault injection, simulated time as fast as possible or real time x speed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from anju_common.events import MAX_BATCH
+from anju_common.topics import event_topic, status_topic
+from anju_sim.faults import Fault, FaultPlan, FaultRates, skewed
+from anju_sim.model import Portfolio
+from anju_sim.mqttpub import Gateways
+from anju_sim.portfolio import estate_day_events
+from anju_sim.wire import SimEvent, day_start_utc
+
+
+@dataclass
+class StreamStats:
+    events: int = 0  # distinct generated events delivered (each at least once)
+    messages: int = 0  # MQTT messages published (events, batches, duplicates, junk)
+    duplicates: int = 0
+    malformed: int = 0
+    outages: int = 0
+    skewed_gateways: int = 0
+    event_ids: list[str] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+
+def gateway_urls(pf: Portfolio, url: str, template: str | None) -> dict[str, str]:
+    """Per-gateway broker URLs; a template may use {gateway_id} and {estate_id}."""
+    out = {}
+    for g in pf.register.gateways:
+        out[g.gateway_id] = (
+            template.format(gateway_id=g.gateway_id, estate_id=g.estate_id) if template else url
+        )
+    return out
+
+
+def _iso(t: int) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+class Streamer:
+    def __init__(
+        self,
+        pf: Portfolio,
+        gateways: Gateways,
+        rates: FaultRates | None = None,
+        batch: int = 0,
+        keep_ids: bool = False,
+        status: bool = True,
+    ) -> None:
+        self.pf = pf
+        self.gw = gateways
+        self.plan = FaultPlan(rates or FaultRates(), pf.params.seed)
+        self.batch = min(batch, MAX_BATCH)
+        self.keep_ids = keep_ids
+        self.stats = StreamStats()
+        self.estate_of = {g.gateway_id: g.estate_id for g in pf.register.gateways}
+        self._held: dict[str, list[SimEvent]] = {}  # outage buffers
+        self._pending: dict[str, list[bytes]] = {}  # batch buffers
+        if status:
+            for g, estate in self.estate_of.items():
+                payload = (
+                    b'{"schema_version":1,"event_id":"%s","time":"%s","estate_id":"%s",'
+                    b'"gateway_id":"%s","device_id":"%s","kind":"status","state":"online",'
+                    b'"version":"anju-sim"}'
+                    % (
+                        _uuid_for(g).encode(),
+                        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode(),
+                        estate.encode(),
+                        g.encode(),
+                        g.encode(),
+                    )
+                )
+                self.gw.publish(g, status_topic(estate, g), payload, retain=True)
+                self.stats.messages += 1
+        for g in self.estate_of:
+            if self.plan.skew_of(g):
+                self.stats.skewed_gateways += 1
+                self.stats.faults.append(
+                    Fault(type="clock_skew", gateway_id=g, estate_id=self.estate_of[g],
+                          skew_s=self.plan.skew_of(g))
+                )  # fmt: skip
+
+    # -- one event -----------------------------------------------------------------
+    def event(self, ev: SimEvent) -> None:
+        g = ev.gateway_id
+        day0 = ev.t - (ev.t + 8 * 3600) % 86400
+        out = self.plan.outage(g, day0)
+        if out is not None and out[0] <= ev.t < out[1]:
+            if g not in self._held:
+                self._held[g] = []
+                self.stats.outages += 1
+                self.stats.faults.append(Fault(type="outage", gateway_id=g,
+                                               estate_id=self.estate_of[g], start=_iso(out[0]),
+                                               end=_iso(out[1])))  # fmt: skip
+            self._held[g].append(ev)
+            return
+        if g in self._held:  # back online: the backlog goes first, in order
+            held = self._held.pop(g)
+            for h in held:
+                self._send(h)
+            self.flush(g)
+        self._send(ev)
+
+    def _send(self, ev: SimEvent) -> None:
+        g, estate = ev.gateway_id, self.estate_of[ev.gateway_id]
+        data = ev.data
+        skew = self.plan.skew_of(g)
+        if skew:
+            data = skewed(data, ev.t, skew)
+        topic = event_topic(estate, g, ev.kind)
+        if self.batch > 1:
+            buf = self._pending.setdefault(g, [])
+            buf.append(data)
+            if len(buf) >= self.batch:
+                self.flush(g)
+        else:
+            self.gw.publish(g, topic, data)
+            self.stats.messages += 1
+        self.stats.events += 1
+        if self.keep_ids:
+            self.stats.event_ids.append(ev.event_id)
+        if self.plan.duplicate():
+            self.gw.publish(g, topic, data)  # the same event_id again
+            self.stats.messages += 1
+            self.stats.duplicates += 1
+            self.stats.faults.append(Fault(type="duplicate", gateway_id=g, estate_id=estate,
+                                           event_id=ev.event_id, topic=topic))  # fmt: skip
+        bad = self.plan.malformed(data)
+        if bad is not None:
+            self.gw.publish(g, topic, bad[1])
+            self.stats.messages += 1
+            self.stats.malformed += 1
+            self.stats.faults.append(Fault(type="malformed", gateway_id=g, estate_id=estate,
+                                           subtype=bad[0], topic=topic))  # fmt: skip
+
+    def flush(self, g: str | None = None) -> None:
+        """Send buffered batches (one gateway or all)."""
+        for gw in [g] if g is not None else list(self._pending):
+            buf = self._pending.pop(gw, [])
+            if not buf:
+                continue
+            estate = self.estate_of[gw]
+            payload = (
+                b'{"schema_version":1,"kind":"batch","estate_id":"%s","gateway_id":"%s",'
+                b'"events":[%s]}' % (estate.encode(), gw.encode(), b",".join(buf))
+            )
+            self.gw.publish(gw, event_topic(estate, gw, "batch"), payload)
+            self.stats.messages += 1
+
+    def finish(self) -> StreamStats:
+        for g in list(self._held):
+            for h in self._held.pop(g):
+                self._send(h)
+        self.flush()
+        self.gw.drain()
+        return self.stats
+
+
+def _uuid_for(gateway: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"anju-sim-status:{gateway}:{time.time_ns()}"))
+
+
+def stream_portfolio(
+    pf: Portfolio,
+    streamer: Streamer,
+    days: range,
+    speed: float = 0.0,
+    tick: Callable[[int], None] | None = None,
+) -> StreamStats:
+    """Publish the days in time order. speed 0: as fast as the broker takes it;
+    otherwise simulated seconds per wall second (1 = real time)."""
+    wall0 = time.monotonic()
+    sim0: int | None = None
+    for d in days:
+        day: list[SimEvent] = []
+        for e in range(len(pf.estates)):
+            day.extend(estate_day_events(pf, e, d))
+        day.sort(key=lambda ev: ev.t)
+        if sim0 is None:
+            sim0 = day_start_utc(pf.params.start, d)
+        for i, ev in enumerate(day):
+            if speed > 0:
+                wait = wall0 + (ev.t - sim0) / speed - time.monotonic()
+                if wait > 0:
+                    streamer.gw.pump(min(wait, 0.5))
+                    while (w := wall0 + (ev.t - sim0) / speed - time.monotonic()) > 0:
+                        streamer.gw.pump(min(w, 0.5))
+            streamer.event(ev)
+            if tick and i % 500 == 499:
+                tick(500)
+        if tick:
+            tick(len(day) % 500)
+        streamer.flush()
+    return streamer.finish()
+
+
+def write_faults(stats: StreamStats, path: Path) -> None:
+    with path.open("wb") as f:
+        for fault in stats.faults:
+            f.write(fault.model_dump_json(exclude_none=True).encode() + b"\n")

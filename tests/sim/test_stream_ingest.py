@@ -1,0 +1,107 @@
+"""A small estate's 30 days streamed through a real Mosquitto into the real ingest:
+every generated event is stored exactly once, duplicates and junk notwithstanding."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from anju_bench.servers import Mosquitto
+from anju_sim.dbload import load_register
+from anju_sim.faults import FaultRates
+from anju_sim.mqttpub import Gateways
+from anju_sim.params import small_params
+from anju_sim.portfolio import generate
+from anju_sim.stream import Streamer, gateway_urls, stream_portfolio
+
+
+@contextmanager
+def ingest(pg_url: str, mqtt_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=pg_url,
+        MQTT_URL=mqtt_url,
+        ANJU_INGEST_METRICS_PORT="0",
+        ANJU_INGEST_CLIENT_ID=f"sim-test-{uuid.uuid4().hex[:8]}",
+        ANJU_INGEST_GROUP=f"g{uuid.uuid4().hex[:8]}",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anju_cli.main", "ingest"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _scalar(url: str, sql: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _wait(pred, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.25)
+    return bool(pred())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batch", [0, 200])
+def test_thirty_days_stored_exactly_once(broker: Mosquitto, pg_url: str, batch: int) -> None:
+    pf = generate(small_params(seed=5, days=30))
+    with psycopg.connect(pg_url) as conn:
+        load_register(conn, pf)  # ingest dead-letters gateways it does not know
+    rates = FaultRates(outage=0.05, skew=0.3, duplicate=0.01, malformed=0.002)
+    with ingest(pg_url, broker.url) as proc:
+        gws = Gateways(gateway_urls(pf, broker.url, None))
+        streamer = Streamer(pf, gws, rates, batch=batch, keep_ids=True)
+        n_gw = len(pf.register.gateways)
+        # the retained 'online' statuses reach ingest once it has subscribed
+
+        def subscribed() -> bool:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+                raise AssertionError(f"anju ingest exited with {proc.returncode}: {err}")
+            return _scalar(pg_url, "SELECT count(*) FROM gateway_state") >= n_gw
+
+        assert _wait(subscribed, 60), "ingest never stored the gateways' status"
+        stats = stream_portfolio(pf, streamer, range(30))
+        gws.close()
+        assert stats.duplicates > 0 and stats.malformed > 0 and stats.outages > 0
+        sql = "SELECT count(*) FROM events WHERE kind IN ('access', 'face', 'qr')"
+        _wait(lambda: _scalar(pg_url, sql) >= stats.events, 120)
+        time.sleep(1.0)  # late duplicates would show up now
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT event_id) FROM events "
+            "WHERE kind IN ('access', 'face', 'qr')"
+        ).fetchone()
+        stored = {str(r[0]) for r in conn.execute(
+            "SELECT event_id FROM events WHERE kind IN ('access', 'face', 'qr')")}  # fmt: skip
+        dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
+    assert stats.events > 10_000
+    assert row == (stats.events, stats.events)
+    assert stored == set(stats.event_ids)
+    assert dead is not None and dead[0] >= stats.malformed
