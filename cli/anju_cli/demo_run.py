@@ -19,7 +19,7 @@ from rich.panel import Panel
 
 from anju_bench.servers import free_port
 from anju_cli.demo_db import Counts, counts, demo_estate, seed_minimal
-from anju_cli.demo_servers import EmbeddedPostgres, _cmdline, _pid_alive, start_broker, stop_pid
+from anju_cli.demo_servers import EmbeddedPostgres, cmdline, pid_alive, start_broker, stop_pid
 from anju_cli.demo_stream import DemoStream
 
 
@@ -50,8 +50,8 @@ class Children:
         stopped = []
         with contextlib.suppress(OSError, ValueError):
             for name, pid in json.loads(self.pidfile.read_text()).items():
-                line = _cmdline(int(pid))
-                if _pid_alive(int(pid)) and ("anju" in line or "mosquitto" in line):
+                line = cmdline(int(pid))
+                if pid_alive(int(pid)) and ("anju" in line or "mosquitto" in line):
                     stop_pid(int(pid))
                     stopped.append(name)
         self.pidfile.unlink(missing_ok=True)

@@ -73,7 +73,7 @@ def _allow_traverse(path: Path) -> None:
             parent.chmod(mode | 0o001)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -83,7 +83,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
@@ -95,9 +95,9 @@ def stop_pid(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
     deadline = time.monotonic() + timeout
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -125,7 +125,7 @@ class EmbeddedPostgres:
             pid = int(pidfile.read_text().split("\n", 1)[0])
         except (OSError, ValueError):
             return False
-        if not _pid_alive(pid) or str(self.pgdata) not in _cmdline(pid):
+        if not pid_alive(pid) or str(self.pgdata) not in cmdline(pid):
             return False
         stop_pid(pid, signal.SIGINT)  # fast shutdown
         return True
@@ -208,7 +208,14 @@ class MosquittoBroker:
     protocol = 5
 
     def __init__(self, data_dir: Path) -> None:
-        self._server = Mosquitto(data_dir / "mosquitto").start()
+        # Ctrl-C in a terminal signals the whole foreground process group; the broker
+        # must outlive the ingest's last commit, so it starts with SIGINT blocked (the
+        # mask is inherited across exec) and stops when we send SIGTERM.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._server = Mosquitto(data_dir / "mosquitto").start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         self.url = self._server.url
         self.pid = self._server.proc.pid if self._server.proc else None
 

@@ -28,6 +28,7 @@ def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        start_new_session=True,  # its own process group, like a shell job
     )
 
 
@@ -87,7 +88,7 @@ def _child_pids(data_dir: Path) -> list[int]:
 
 
 @pytest.mark.slow
-def test_demo_stores_events_and_sigint_stops_everything(tmp_path: Path) -> None:
+def test_demo_stores_events_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     data_dir = tmp_path / "demo"
     started = time.monotonic()
     proc = _start(data_dir, "--duration", "120")
@@ -96,7 +97,7 @@ def test_demo_stores_events_and_sigint_stops_everything(tmp_path: Path) -> None:
         assert _wait_events(url, started) > 0
         pids = _child_pids(data_dir)
         assert len(pids) >= 2 and all(_alive(p) for p in pids)
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
