@@ -111,7 +111,6 @@ class SnapshotsSection(_Strict):
 class CameraConfig(_Strict):
     id: Ident
     source: str = Field(description="rtsp:// or http:// URL, USB index, video file or folder.")
-    door_id: Ident | None = None
     direction: Direction = Direction.UNKNOWN
     faces: bool = True
     qr: bool = Field(default=False, description="Also decode QR codes in this camera's frames.")
@@ -162,7 +161,6 @@ DoorConfig = Annotated[WebhookDoor | LinesDoor | SimulatedDoor, Field(discrimina
 class QrScannerConfig(_Strict):
     id: Ident
     path: str = Field(description="Serial device, FIFO, file, or '-' for stdin.")
-    door_id: Ident | None = None
 
 
 class QrSection(_Strict):

@@ -31,7 +31,7 @@ def test_agent_camera_to_broker(
     write_folder(entrance_frames(background(), walkers, gap_frames=5, step_px=30), tmp_path / "f")
     cfg = gateway_config(
         f'[gallery]\npath = "{tmp_path / "gallery.json"}"\n[snapshots]\nenabled = true\n'
-        f'[[cameras]]\nid = "cam-1"\nsource = "{tmp_path / "f"}"\ndoor_id = "b3-main"\n'
+        f'[[cameras]]\nid = "cam-1"\nsource = "{tmp_path / "f"}"\n'
         'direction = "in"\n',
         url=broker.url,
         heartbeat_s=0.3,

@@ -59,3 +59,16 @@ def test_cli_check(tmp_path: Path) -> None:
     ok = subprocess.run([*cmd, str(EXAMPLE)], capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert "ok - gateway estate-01/gw-b3, 1 camera(s), 2 door adapter(s)" in ok.stdout
+
+
+def test_docs_describe_every_key() -> None:
+    from anju_edge import config as c
+
+    docs = (EXAMPLE.parents[1] / "docs" / "edge.md").read_text()
+    sections = [c.GatewaySection, c.MqttSection, c.BufferSection, c.FacesSection]
+    sections += [c.GallerySection, c.SnapshotsSection, c.QrSection, c.CameraConfig]
+    sections += [c.WebhookDoor, c.LinesDoor, c.SimulatedDoor, c.QrScannerConfig]
+    missing = [
+        f"{m.__name__}.{k}" for m in sections for k in m.model_fields if f"`{k}`" not in docs
+    ]
+    assert not missing
