@@ -82,7 +82,8 @@ def render(
     video = out.suffix.lower() == ".mp4"
     if video:
         out.parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (W, H))
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        writer = cv2.VideoWriter(str(out), fourcc, fps, (W, H))
         if not writer.isOpened():
             raise RuntimeError(f"OpenCV cannot write {out}")
     else:
