@@ -34,7 +34,15 @@ def demo(
         help="MQTT protocol of the clients: 5, or 4 (3.1.1, no shared subscriptions); "
         "0 picks what the broker speaks (amqtt: 4).",
     ),
-    rate: float = typer.Option(20.0, "--rate", min=0.1, help="Simulated events per second."),
+    source: str = typer.Option(
+        "auto",
+        "--source",
+        help="Events from: auto (the simulator when installed and the broker speaks "
+        "MQTT 5, else built-in), sim or builtin.",
+    ),
+    rate: float = typer.Option(
+        20.0, "--rate", min=0.1, help="Simulated events per second (about)."
+    ),
     interval: float = typer.Option(3.0, "--interval", min=0.5, help="Seconds between reports."),
 ) -> None:
     """Run Anju end to end on embedded servers and show events arriving."""
@@ -49,6 +57,7 @@ def demo(
         protocol=protocol,
         rate=rate,
         interval=interval,
+        source=source,
         database_url=os.environ.get("DATABASE_URL") or None,
         mqtt_url=os.environ.get("MQTT_URL") or None,
     )

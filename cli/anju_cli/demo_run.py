@@ -18,9 +18,17 @@ from rich.console import Console
 from rich.panel import Panel
 
 from anju_bench.servers import free_port
-from anju_cli.demo_db import Counts, counts, demo_estate, seed_minimal
-from anju_cli.demo_servers import EmbeddedPostgres, cmdline, pid_alive, start_broker, stop_pid
-from anju_cli.demo_stream import DemoStream
+from anju_cli.demo_db import Counts, counts
+from anju_cli.demo_servers import (
+    AmqttBroker,
+    EmbeddedPostgres,
+    MosquittoBroker,
+    cmdline,
+    pid_alive,
+    start_broker,
+    stop_pid,
+)
+from anju_cli.demo_source import EventSource, pick_source
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class DemoOptions:
     protocol: int = 0
     rate: float = 20.0
     interval: float = 3.0
+    source: str = "auto"
     database_url: str | None = None
     mqtt_url: str | None = None
 
@@ -68,8 +77,16 @@ class Children:
         )
         self.record()
 
-    def dead(self) -> list[str]:
-        return [n for n, p in self.procs.items() if p.poll() is not None]
+    def failed(self) -> list[str]:
+        """Children that exited with an error, or the ingest exiting at all."""
+        return [
+            n
+            for n, p in self.procs.items()
+            if p.poll() is not None and (p.returncode != 0 or n == "ingest")
+        ]
+
+    def finished(self) -> set[str]:
+        return {n for n, p in self.procs.items() if p.poll() == 0 and n != "ingest"}
 
     def stop_all(self) -> None:
         for proc in self.procs.values():
@@ -88,11 +105,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _report(console: Console, c: Counts, published: int, elapsed: float) -> None:
+def _report(console: Console, c: Counts, published: int | None, elapsed: float) -> None:
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(c.by_kind.items())) or "none yet"
+    sent = f"  published {published}" if published is not None else ""
     console.print(
         f"[bold]{elapsed:6.0f}s[/]  events stored [green]{c.events}[/] ({kinds})"
-        f"  published {published}  dead letters {c.dead_letters}"
+        f"{sent}  dead letters {c.dead_letters}"
     )
 
 
@@ -101,7 +119,7 @@ def _wait_healthy(url: str, children: Children, timeout: float) -> bool:
     import urllib.request
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not children.dead():
+    while time.monotonic() < deadline and not children.failed():
         with (
             contextlib.suppress(urllib.error.URLError, OSError),
             urllib.request.urlopen(url, timeout=2) as resp,
@@ -111,6 +129,39 @@ def _wait_healthy(url: str, children: Children, timeout: float) -> bool:
                 return True
         time.sleep(0.2)
     return False
+
+
+def _ingest_env(
+    o: DemoOptions, db_url: str, mqtt_url: str, protocol: int, port: int
+) -> dict[str, str]:
+    tag = hashlib.sha256(str(o.data_dir).encode()).hexdigest()[:8]
+    return dict(
+        os.environ,
+        DATABASE_URL=db_url,
+        MQTT_URL=mqtt_url,
+        ANJU_INGEST_MQTT_PROTOCOL=str(protocol),
+        ANJU_INGEST_METRICS_PORT=str(port),
+        ANJU_INGEST_CLIENT_ID=f"anju-demo-ingest-{tag}",
+        ANJU_INGEST_GROUP=f"anju-demo-{tag}",
+    )
+
+
+def _panel(
+    o: DemoOptions, db_url: str, mqtt_url: str, protocol: int, port: int, source: EventSource
+) -> Panel:
+    proto = "MQTT 5" if protocol == 5 else "MQTT 3.1.1"
+    return Panel.fit(
+        f"[bold]Database[/]  {db_url}\n"
+        f"[bold]Broker[/]    {mqtt_url} ({proto})\n"
+        f"[bold]Metrics[/]   http://127.0.0.1:{port}/metrics\n"
+        f"[bold]Events[/]    {source.name}\n"
+        f"[bold]Data dir[/]  {o.data_dir} (logs: *.log)\n\n"
+        f"Look:  psql '{db_url}' -c 'SELECT kind, count(*) FROM events GROUP BY 1'\n"
+        f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
+        f"{'mqttv5' if protocol == 5 else 'mqttv311'}\n"
+        "Ctrl-C stops everything.",
+        title=f"Anju demo: estate {source.estate}",
+    )
 
 
 def run_demo(o: DemoOptions, console: Console) -> int:
@@ -124,8 +175,8 @@ def run_demo(o: DemoOptions, console: Console) -> int:
         console.print(f"stopped leftovers of an earlier demo: {', '.join(stale)}")
     signal.signal(signal.SIGTERM, _raise_interrupt)
     pg: EmbeddedPostgres | None = None
-    broker = None
-    stream: DemoStream | None = None
+    broker: MosquittoBroker | AmqttBroker | None = None
+    source: EventSource | None = None
     try:
         with console.status("starting servers"):
             if o.database_url:
@@ -143,57 +194,30 @@ def run_demo(o: DemoOptions, console: Console) -> int:
                     children.record()
         with console.status("migrating and seeding"), psycopg.connect(db_url) as conn:
             migrate(conn)
-            estate = demo_estate()
-            seed_minimal(conn, estate)
+            source = pick_source(protocol, o.rate, o.source)
+            source.seed(conn)
 
-        env = dict(os.environ, DATABASE_URL=db_url, MQTT_URL=mqtt_url)
-        metrics_port = free_port()
-        tag = hashlib.sha256(str(o.data_dir).encode()).hexdigest()[:8]
-        env |= {
-            "ANJU_INGEST_MQTT_PROTOCOL": str(protocol),
-            "ANJU_INGEST_METRICS_PORT": str(metrics_port),
-            "ANJU_INGEST_CLIENT_ID": f"anju-demo-ingest-{tag}",
-            "ANJU_INGEST_GROUP": f"anju-demo-{tag}",
-        }
-        ingest_log = o.data_dir / "ingest.log"
-        children.start("ingest", [sys.executable, "-m", "anju_cli.main", "ingest"], env, ingest_log)
-        # A first-time subscriber has no session yet: publish only once ingest is up.
-        if not _wait_healthy(f"http://127.0.0.1:{metrics_port}/health", children, 60):
-            console.print(f"[red]ingest did not become healthy; see {ingest_log}[/]")
-            return 1
-        stream = DemoStream(mqtt_url, protocol, estate, o.rate).start()
-
-        proto = "MQTT 5" if protocol == 5 else "MQTT 3.1.1"
-        console.print(
-            Panel.fit(
-                f"[bold]Database[/]  {db_url}\n"
-                f"[bold]Broker[/]    {mqtt_url} ({proto})\n"
-                f"[bold]Metrics[/]   http://127.0.0.1:{metrics_port}/metrics\n"
-                f"[bold]Data dir[/]  {o.data_dir} (logs: ingest.log, postgres.log)\n\n"
-                f"Look:  psql '{db_url}' -c 'SELECT kind, count(*) FROM events GROUP BY 1'\n"
-                f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
-                f"{'mqttv5' if protocol == 5 else 'mqttv311'}\n"
-                "Ctrl-C stops everything.",
-                title=f"Anju demo: estate {estate.estate_id}, {len(estate.doors)} gateways",
-            )
+        port = free_port()
+        env = _ingest_env(o, db_url, mqtt_url, protocol, port)
+        children.start(
+            "ingest",
+            [sys.executable, "-m", "anju_cli.main", "ingest"],
+            env,
+            o.data_dir / "ingest.log",
         )
-        started = time.monotonic()
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            while True:
-                left = o.duration - (time.monotonic() - started) if o.duration else o.interval
-                time.sleep(max(0.1, min(o.interval, left)))
-                elapsed = time.monotonic() - started
-                _report(console, counts(conn), stream.sent, elapsed)
-                if dead := children.dead():
-                    console.print(f"[red]{', '.join(dead)} stopped; see {ingest_log}[/]")
-                    return 1
-                if o.duration and elapsed >= o.duration:
-                    break
+        # A first-time subscriber has no session yet: publish only once ingest is up.
+        if not _wait_healthy(f"http://127.0.0.1:{port}/health", children, 60):
+            console.print(f"[red]ingest did not become healthy; see {o.data_dir / 'ingest.log'}[/]")
+            return 1
+        source.start(mqtt_url, env, children, o.data_dir / "simulator.log")
+        console.print(_panel(o, db_url, mqtt_url, protocol, port, source))
+        return _watch(o, console, db_url, children, source)
     except KeyboardInterrupt:
         console.print("stopping")
+        return 0
     finally:
-        if stream:
-            stream.stop()
+        if source:
+            source.stop()
         children.stop_all()
         if broker:
             broker.stop()
@@ -201,5 +225,29 @@ def run_demo(o: DemoOptions, console: Console) -> int:
             pg.stop()
         children.pidfile.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    console.print("demo stopped: ingest, broker and database are down")
-    return 0
+        console.print("demo stopped: ingest, broker and database are down")
+
+
+def _watch(
+    o: DemoOptions, console: Console, db_url: str, children: Children, source: EventSource
+) -> int:
+    """Report the counts every interval until --duration, Ctrl-C or a failed child."""
+    import psycopg
+
+    started = time.monotonic()
+    finished: set[str] = set()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        while True:
+            left = o.duration - (time.monotonic() - started) if o.duration else o.interval
+            time.sleep(max(0.1, min(o.interval, left)))
+            elapsed = time.monotonic() - started
+            _report(console, counts(conn), source.published(), elapsed)
+            if failed := children.failed():
+                logs = ", ".join(str(o.data_dir / f"{n}.log") for n in failed)
+                console.print(f"[red]{', '.join(failed)} failed; see {logs}[/]")
+                return 1
+            for name in children.finished() - finished:
+                console.print(f"{name} finished its run; Ctrl-C to stop")
+                finished.add(name)
+            if o.duration and elapsed >= o.duration:
+                return 0
