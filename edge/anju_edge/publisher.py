@@ -58,13 +58,15 @@ class Publisher:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
-        self._acked: collections.deque[int] = collections.deque()  # mids, from paho's thread
+        # (mid, refused), from paho's thread
+        self._acked: collections.deque[tuple[int, bool]] = collections.deque()
         self._inflight: dict[int, int] = {}  # mid -> seq, drain thread only
         self._cursor = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.published = 0
+        self.refused = 0  # PUBACKs with a failure reason (e.g. ACL): kept in the queue
 
     def _status(self, state: GatewayState) -> bytes:
         return dump_event(
@@ -91,9 +93,9 @@ class Publisher:
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
         log.warning("disconnected from broker: %s", rc)
 
-    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
         # Called under paho's message lock: only hand the mid over, no locks of ours.
-        self._acked.append(mid)
+        self._acked.append((mid, bool(getattr(rc, "is_failure", False))))
         self._wake.set()
 
     @property
@@ -119,9 +121,20 @@ class Publisher:
     def _settle_acks(self) -> None:
         seqs: list[int] = []
         while self._acked:
-            seq = self._inflight.pop(self._acked.popleft(), None)
-            if seq is not None:
-                seqs.append(seq)
+            mid, refused = self._acked.popleft()
+            seq = self._inflight.pop(mid, None)
+            if seq is None:
+                continue
+            if refused:
+                # The broker will not take it with these credentials (ACL). Keep the row:
+                # after the ACL or config is fixed, a restart sends it. No silent loss.
+                self.refused += 1
+                if self.refused in (1, 10, 100) or self.refused % 1000 == 0:
+                    log.error(
+                        "broker refused %d publish(es); check this gateway's ACL", self.refused
+                    )
+                continue
+            seqs.append(seq)
         self.queue.ack(seqs)
 
     def _send_more(self) -> int:

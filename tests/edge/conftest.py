@@ -16,11 +16,19 @@ MakeConfig = Callable[..., GatewayConfig]
 
 @pytest.fixture
 def gateway_config(tmp_path: Path) -> MakeConfig:
-    def make(rest: str = "", *, url: str = OFFLINE, heartbeat_s: float = 30) -> GatewayConfig:
+    def make(
+        rest: str = "",
+        *,
+        url: str = OFFLINE,
+        heartbeat_s: float = 30,
+        gateway_id: str = "g1",
+        data: str = "data",
+        mqtt: str = "",
+    ) -> GatewayConfig:
         text = (
-            f'[gateway]\nestate_id = "e1"\ngateway_id = "g1"\n'
-            f'data_dir = "{tmp_path / "data"}"\nheartbeat_s = {heartbeat_s}\n'
-            f'[mqtt]\nurl = "{url}"\n{rest}'
+            f'[gateway]\nestate_id = "e1"\ngateway_id = "{gateway_id}"\n'
+            f'data_dir = "{tmp_path / data}"\nheartbeat_s = {heartbeat_s}\n'
+            f'[mqtt]\nurl = "{url}"\n{mqtt}{rest}'
         )
         return parse_config(text, Path("gw.toml"))
 
