@@ -105,7 +105,7 @@ class GridStaffIn(_In):
     grid_id: Id
     staff_id: Id
     name: Name
-    role: Literal["inspector", "leader", "other"] = "inspector"
+    role: Literal["inspector", "manager", "leader", "other"] = "inspector"
     user_id: Id | None = Field(default=None, description="Login account of this staff member")
 
 

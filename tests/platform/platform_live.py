@@ -154,8 +154,8 @@ def seed_users(conn: psycopg.Connection) -> None:
 @contextlib.contextmanager
 def live_server(pg_url: str, tmp_path: Path, **overrides: object) -> Iterator[Live]:
     settings = PlatformSettings(
-        secret_key="test-secret-key-0123456789",  # type: ignore[arg-type]
-        card_key_secret=CARD_SECRET,  # type: ignore[arg-type]
+        secret_key="test-secret-key-0123456789",
+        card_key_secret=CARD_SECRET,
         photo_dir=tmp_path / "photos",
         token_ttl_minutes=60,
         **overrides,  # type: ignore[arg-type]

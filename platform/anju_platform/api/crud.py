@@ -71,7 +71,9 @@ def revalidate(res: Resource, current: dict[str, Any], changes: dict[str, Any]) 
     try:
         res.model_in.model_validate(merged)
     except ValidationError as exc:
-        raise HTTPException(422, exc.errors(include_url=False)) from None
+        raise HTTPException(
+            422, exc.errors(include_url=False, include_context=False, include_input=False)
+        ) from None
 
 
 def crud_router(res: Resource, tag: str) -> APIRouter:

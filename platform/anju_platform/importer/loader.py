@@ -115,6 +115,7 @@ def _load_row(
     conn: psycopg.Connection,
     kind: Kind,
     raw: Mapping[str, str | None],
+    columns: set[str],
     who: Principal,
     card_master: bytes | None,
 ) -> str:
@@ -124,7 +125,12 @@ def _load_row(
         first = exc.errors(include_url=False)[0]
         column = str(first["loc"][0]) if first["loc"] else None
         raise _RowFailed(column, first["msg"]) from None
-    values = _values(kind, model, card_master)
+    # Columns in the sheet are written (a blank cell clears); absent columns are left alone.
+    values = {
+        k: v
+        for k, v in _values(kind, model, card_master).items()
+        if k in columns or k in kind.table.key or (k == "ref" and "number" in columns)
+    }
     key = [values[k] for k in kind.table.key]
     try:
         with conn.transaction():  # a savepoint: this row only
@@ -177,7 +183,7 @@ def load(
                         if key in seen:
                             raise _RowFailed(kind.table.key[0], f"duplicate of line {seen[key]}")
                         seen[key] = line
-                        outcome = _load_row(conn, kind, data, who, card_master)
+                        outcome = _load_row(conn, kind, data, set(sheet.columns), who, card_master)
                     except _RowFailed as fail:
                         rep.failed += 1
                         errors.append(

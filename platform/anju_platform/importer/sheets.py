@@ -86,8 +86,10 @@ def read_upload(name: str, data: bytes) -> list[Sheet]:
 
 
 def read_path(path: Path) -> list[Sheet]:
-    """A file, or a directory of CSV / xlsx files (as `anju simulate generate` writes)."""
+    """A file, or a directory (as `anju simulate generate` writes `register/`): its CSV
+    files, or its .xlsx workbooks when it holds no CSV (the simulator writes both)."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        files = files or sorted(p for p in path.iterdir() if p.suffix.lower() == ".xlsx")
         return [s for f in files for s in read_upload(f.name, f.read_bytes())]
     return read_upload(path.name, path.read_bytes())

@@ -88,7 +88,9 @@ PERSONS = Table(
     "SELECT t.estate_id, NULL::text WHERE t.estate_id IS NOT NULL"
     " UNION ALL SELECT u.estate_id, u.grid_id FROM household_members m"
     " JOIN households h ON h.household_id = m.household_id"
-    " JOIN units u ON u.unit_id = h.unit_id WHERE m.person_id = t.person_id",
+    " JOIN units u ON u.unit_id = h.unit_id WHERE m.person_id = t.person_id"
+    " UNION ALL SELECT u.estate_id, u.grid_id FROM caregivers c"
+    " JOIN units u ON u.unit_id = c.unit_id WHERE c.person_id = t.person_id",
     "person_id",
 )
 MEMBERS = Table(
