@@ -43,6 +43,9 @@ def demo(
     rate: float = typer.Option(
         20.0, "--rate", min=0.1, help="Simulated events per second (about)."
     ),
+    ingest: bool = typer.Option(
+        True, "--ingest/--no-ingest", help="Start `anju ingest` (off: one already runs)."
+    ),
     interval: float = typer.Option(3.0, "--interval", min=0.5, help="Seconds between reports."),
 ) -> None:
     """Run Anju end to end on embedded servers and show events arriving."""
@@ -58,6 +61,7 @@ def demo(
         rate=rate,
         interval=interval,
         source=source,
+        ingest=ingest,
         database_url=os.environ.get("DATABASE_URL") or None,
         mqtt_url=os.environ.get("MQTT_URL") or None,
     )

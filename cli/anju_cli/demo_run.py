@@ -40,6 +40,7 @@ class DemoOptions:
     rate: float = 20.0
     interval: float = 3.0
     source: str = "auto"
+    ingest: bool = True  # False: an ingest is already running on these servers
     database_url: str | None = None
     mqtt_url: str | None = None
 
@@ -146,15 +147,31 @@ def _ingest_env(
     )
 
 
+def _masked(url: str) -> str:
+    """The URL without its password, for the screen and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _panel(
     o: DemoOptions, db_url: str, mqtt_url: str, protocol: int, port: int, source: EventSource
 ) -> Panel:
     proto = "MQTT 5" if protocol == 5 else "MQTT 3.1.1"
+    db_url, mqtt_url = _masked(db_url), _masked(mqtt_url)
     return Panel.fit(
         f"[bold]Database[/]  {db_url}\n"
         f"[bold]Broker[/]    {mqtt_url} ({proto})\n"
-        f"[bold]Metrics[/]   http://127.0.0.1:{port}/metrics\n"
-        f"[bold]Events[/]    {source.name}\n"
+        + (
+            f"[bold]Metrics[/]   http://127.0.0.1:{port}/metrics\n"
+            if o.ingest
+            else "[bold]Ingest[/]    not started here (--no-ingest)\n"
+        )
+        + f"[bold]Events[/]    {source.name}\n"
         f"[bold]Data dir[/]  {o.data_dir} (logs: *.log)\n\n"
         f"Look:  psql '{db_url}' -c 'SELECT kind, count(*) FROM events GROUP BY 1'\n"
         f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
@@ -199,14 +216,15 @@ def run_demo(o: DemoOptions, console: Console) -> int:
 
         port = free_port()
         env = _ingest_env(o, db_url, mqtt_url, protocol, port)
-        children.start(
-            "ingest",
-            [sys.executable, "-m", "anju_cli.main", "ingest"],
-            env,
-            o.data_dir / "ingest.log",
-        )
+        if o.ingest:
+            children.start(
+                "ingest",
+                [sys.executable, "-m", "anju_cli.main", "ingest"],
+                env,
+                o.data_dir / "ingest.log",
+            )
         # A first-time subscriber has no session yet: publish only once ingest is up.
-        if not _wait_healthy(f"http://127.0.0.1:{port}/health", children, 60):
+        if o.ingest and not _wait_healthy(f"http://127.0.0.1:{port}/health", children, 60):
             console.print(f"[red]ingest did not become healthy; see {o.data_dir / 'ingest.log'}[/]")
             return 1
         source.start(mqtt_url, env, children, o.data_dir / "simulator.log")
@@ -225,7 +243,8 @@ def run_demo(o: DemoOptions, console: Console) -> int:
             pg.stop()
         children.pidfile.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        console.print("demo stopped: ingest, broker and database are down")
+        own = [n for n, mine in (("broker", broker), ("database", pg)) if mine]
+        console.print(f"demo stopped ({', '.join(['its processes', *own])} down)")
 
 
 def _watch(

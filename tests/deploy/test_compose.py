@@ -70,7 +70,7 @@ def test_commands() -> None:
     assert SERVICES["ingest"]["command"][0] == "ingest"
     assert SERVICES["platform"]["command"][:2] == ["platform", "serve"]
     assert "8000" in SERVICES["platform"]["command"]
-    assert SERVICES["simulator"]["command"][:2] == ["simulate", "stream"]
+    assert SERVICES["simulator"]["command"][:2] == ["demo", "--no-ingest"]
 
 
 def test_ingest_runs_two_replicas_and_simulator_is_optional() -> None:
@@ -185,3 +185,14 @@ def test_dockerfile_installs_the_server_extra_from_every_package() -> None:
     for top in {p.split("/")[0] for p in packages}:
         assert f"COPY {top} ./{top}" in text, top
     assert 'ENTRYPOINT ["anju"]' in text
+
+
+@pytest.mark.parametrize("name", ["migrate", "ingest", "platform", "simulator"])
+def test_anju_commands_in_compose_exist_with_their_options(name: str) -> None:
+    """`anju <command> <options> --help` parses: the command and its options exist."""
+    from typer.testing import CliRunner
+
+    from anju_cli.main import app
+
+    result = CliRunner().invoke(app, [*SERVICES[name]["command"], "--help"])
+    assert result.exit_code == 0, result.output
