@@ -13,15 +13,16 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
 from anju_bench.servers import Mosquitto
 from anju_common.events import parse_event
 from anju_common.mqtt import make_client
 from anju_edge.agent import Agent
 from anju_edge.config import GatewayConfig
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 MakeConfig = Callable[..., GatewayConfig]
 SWIPES = '[[doors]]\nkind = "simulated"\nid = "sim"\ndoor_id = "gate"\ncards = ["1"]\n'
