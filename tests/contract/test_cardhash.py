@@ -75,3 +75,14 @@ def test_card_access_accepts_the_hash_and_the_wire_has_no_number() -> None:
 def test_other_credential_types_carry_plain_references() -> None:
     doc = _access("p-000187") | {"credential_type": "face"}
     assert AccessEvent.model_validate(doc).credential_ref == "p-000187"
+
+
+def test_estate_keys_differ_per_estate_and_need_a_master() -> None:
+    from anju_common.cardhash import estate_card_key
+
+    a, b = estate_card_key(b"m", "xy-01"), estate_card_key(b"m", "xy-02")
+    assert a != b and len(a) == 32
+    assert card_hash(a, "12345678") != card_hash(b, "12345678")
+    assert estate_card_key(b"other", "xy-01") != a
+    with pytest.raises(ValueError):
+        estate_card_key(b"", "xy-01")

@@ -99,3 +99,16 @@ def test_doc_lists_every_dead_letter_reason() -> None:
 
     table = set(re.findall(r"^\| `(\w+)` \| ", TEXT.split("## Invalid messages")[1], flags=re.M))
     assert table == set(REASONS)
+
+
+def test_documented_card_key_derivation_is_the_code() -> None:
+    import hashlib
+    import hmac
+
+    from anju_common.cardhash import estate_card_key
+
+    m = re.search(r'message = "([^"]+)" \+ estate_id', TEXT)
+    assert m, "derivation of the estate card key is not documented"
+    master = b"master-secret"
+    documented = hmac.new(master, m.group(1).encode() + b"xy-01", hashlib.sha256).digest()
+    assert documented == estate_card_key(master, "xy-01")
