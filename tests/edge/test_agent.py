@@ -17,6 +17,7 @@ from anju_bench.servers import Mosquitto
 from anju_common.events import FaceSighting, Heartbeat, parse_event
 from anju_common.mqtt import make_client
 from anju_edge.agent import Agent
+from anju_edge.buffer import EventQueue
 from anju_edge.config import GatewayConfig
 from anju_edge.enroll import enroll_folder
 
@@ -75,3 +76,26 @@ def test_agent_camera_to_broker(
     assert [d.device_id for d in beat.devices] == ["cam-1"]
     states = [json.loads(p)["state"] for t, p in got if t.endswith("/status")]
     assert states[0] == "online" and states[-1] == "offline"
+
+
+def test_heartbeat_counts_queue_and_drops_while_offline(
+    gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANJU_EDGE_CARD_KEY", "k")
+    cfg = gateway_config(
+        '[buffer]\nmax_events = 10\n[[doors]]\nkind = "simulated"\nid = "sim"\n'
+        'door_id = "gate"\ncards = ["1", "2"]\ncount = 25\ninterval_s = 0\n'
+    )
+    agent = Agent(cfg)
+    agent.start()
+    try:
+        door = agent.doors[0]
+        assert getattr(door, "done").wait(10)
+        beat = agent.heartbeat()
+    finally:
+        agent.stop()
+    assert (beat.queue_depth, beat.dropped) == (10, 15)
+    assert [(d.device_id, d.ok) for d in beat.devices] == [("sim", True)]
+    again = EventQueue(cfg.gateway.data_dir / "queue.db", 10)  # after a restart
+    assert (again.depth(), again.dropped()) == (10, 15)
+    again.close()
