@@ -18,6 +18,7 @@ from anju_common.events import FaceSighting, Heartbeat, parse_event
 from anju_common.mqtt import make_client
 from anju_edge.agent import Agent
 from anju_edge.buffer import EventQueue
+from anju_edge.doors import SimulatedDoor
 from anju_edge.config import GatewayConfig
 from anju_edge.enroll import enroll_folder
 
@@ -90,7 +91,8 @@ def test_heartbeat_counts_queue_and_drops_while_offline(
     agent.start()
     try:
         door = agent.doors[0]
-        assert getattr(door, "done").wait(10)
+        assert isinstance(door, SimulatedDoor)
+        assert door.done.wait(10)
         beat = agent.heartbeat()
     finally:
         agent.stop()
