@@ -18,8 +18,8 @@ from anju_common.events import FaceSighting, Heartbeat, parse_event
 from anju_common.mqtt import make_client
 from anju_edge.agent import Agent
 from anju_edge.buffer import EventQueue
-from anju_edge.doors import SimulatedDoor
 from anju_edge.config import GatewayConfig
+from anju_edge.doors import SimulatedDoor
 from anju_edge.enroll import enroll_folder
 
 
