@@ -16,12 +16,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from anju_bench.servers import Mosquitto
+
 ANJU = [sys.executable, "-m", "anju_cli.main"]
 
 
-def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MQTT_URL")}
-    env["COLUMNS"] = "200"
+def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MQTT_URL")}
+    env = base | {"COLUMNS": "200"} | (env or {})
     return subprocess.Popen(
         [*ANJU, "demo", "--data-dir", str(data_dir), "--interval", "1", *args],
         stdout=subprocess.PIPE,
@@ -149,3 +151,26 @@ def test_demo_on_amqtt_with_mqtt_311(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, out
     assert _processes_using(tmp_path / "demo") == []
+
+
+@pytest.mark.slow
+def test_demo_uses_the_servers_named_by_the_urls(
+    tmp_path: Path, pg_url: str, broker: Mosquitto
+) -> None:
+    data_dir = tmp_path / "demo"
+    started = time.monotonic()
+    proc = _start(
+        data_dir, "--duration", "120", env={"DATABASE_URL": pg_url, "MQTT_URL": broker.url}
+    )
+    try:
+        url, head = _database_url(proc)
+        assert url == pg_url and broker.url in head
+        assert _wait_events(pg_url, started) > 0
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert not (data_dir / "pg").exists() and not (data_dir / "mosquitto").exists()
+    assert broker.proc is not None and broker.proc.poll() is None  # not ours to stop
