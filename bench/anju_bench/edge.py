@@ -200,6 +200,8 @@ def measure(clip: Path, gallery: Any, fps: float, progress: Any = None) -> dict[
         # process CPU time / wall time while running flat out on one core
         "cpu_per_camera": round(cpu / wall, 2),
         "cpu_ms_per_frame": round(1000 * cpu / max(s.frames, 1), 1),
+        # frames per CPU-second: the rate on a core of its own (the box may be shared)
+        "frames_per_cpu_s": round(s.frames / max(cpu, 1e-9), 1),
         # share of one core a live camera at the clip's fps needs
         "cores_per_camera_at_clip_fps": round(cpu / max(s.frames, 1) * fps, 3),
     }
@@ -218,7 +220,7 @@ def run(
 
     clip: a 640x480 video or frame folder to measure; None builds the two standard clips
     (realistic entrance, face in every frame) of `seconds` at `fps` from the real photos.
-    progress: optional callable invoked once per processed frame.
+    progress: optional callable invoked once per processed frame (see total_frames).
     Returns {clip name: {frames_per_s, faces_encoded_per_s, cpu_per_camera, ...}, ...}.
     """
     import cv2
@@ -244,3 +246,39 @@ def run(
             os.sched_setaffinity(0, cores)
     result["targets"] = {"realistic_fps": 15.0, "face_every_frame_fps": 6.0}
     return result
+
+
+def total_frames(clip: Path | None, seconds: float, fps: float) -> int | None:
+    """How many frames `run` will process (for a progress bar); None if unknown."""
+    if clip is None:
+        return 2 * int(seconds * fps)
+    if clip.is_dir():
+        return sum(1 for p in clip.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    import cv2
+
+    cap: Any = cv2.VideoCapture(str(clip))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    return n or None
+
+
+def report_lines(result: dict[str, Any]) -> list[str]:
+    """Plain lines for `anju bench edge`."""
+    lines = [f"cores: {result['cores']}"]
+    for name, r in result.items():
+        if not isinstance(r, dict) or "frames_per_s" not in r:
+            continue
+        lines.append(
+            f"{name}: {r['frames_per_s']} frames/s ({r['frames_per_cpu_s']} per CPU-second), "
+            f"{r['faces_encoded_per_s']} faces encoded/s, "
+            f"CPU per camera {r['cpu_per_camera']} (process CPU / wall, flat out), "
+            f"{r['cores_per_camera_at_clip_fps']} of a core for a live camera at the clip fps "
+            f"({r['frames']} frames, {r['events']} events, {r['matched']} matched)"
+        )
+    t = result.get("targets", {})
+    if "realistic" in result:
+        lines.append(
+            f"target realistic >= {t['realistic_fps']} fps, face in every frame >= "
+            f"{t['face_every_frame_fps']} fps"
+        )
+    return lines
