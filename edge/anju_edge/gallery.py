@@ -1,8 +1,9 @@
 """The estate's enrolled faces, synced from the platform, cached on disk, hot-swapped.
 
-Wire format (GET <gallery.url>, or a local file), JSON:
-    {"estate_id": "e1", "version": "2026-11-22T03:00:00Z",
-     "people": [{"person_id": "p-123", "embedding": [128 floats]}, ...]}
+Wire format (GET <gallery.url>, or a local file), JSON, either the platform's list
+    [{"person_id": "p-123", "enrollment_id": "en-1", "embedding": [128 floats]}, ...]
+(GET /gateways/{gateway_id}/gallery with the gateway's bearer token) or an object
+    {"estate_id": "e1", "version": "...", "people": [<the same entries>]}
 A person may appear several times (several enrolled photos)."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from anju_common.events import Ident
 from anju_edge.faces import Embedding, distances
@@ -28,6 +29,7 @@ class GalleryEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     person_id: Ident
+    enrollment_id: str | None = None
     embedding: list[float] = Field(min_length=128, max_length=128)
 
 
@@ -69,7 +71,12 @@ class Gallery:
         return Match(self.ids[i] if best <= tolerance else None, best)
 
 
+_ENTRIES: TypeAdapter[list[GalleryEntry]] = TypeAdapter(list[GalleryEntry])
+
+
 def parse_gallery(raw: bytes) -> GalleryFile:
+    if raw.lstrip()[:1] == b"[":  # the platform's bare list
+        return GalleryFile(people=_ENTRIES.validate_json(raw))
     return GalleryFile.model_validate_json(raw)
 
 

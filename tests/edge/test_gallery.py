@@ -93,6 +93,22 @@ def test_local_file_hot_reload_and_bad_update(tmp_path: Path) -> None:
         sync.stop()
 
 
+def test_platform_list_format(tmp_path: Path) -> None:
+    """The platform serves a bare list with enrollment ids."""
+    rows = [
+        {"person_id": "p1", "enrollment_id": "en-1", "embedding": [0.1] * 128},
+        {"person_id": "p1", "enrollment_id": "en-2", "embedding": [0.2] * 128},
+    ]
+    src = tmp_path / "list.json"
+    src.write_text(json.dumps(rows))
+    sync = GallerySync(cache=tmp_path / "c.json", url=None, path=src, token=None, refresh_s=1)
+    assert sync.refresh()
+    assert sync.current.ids == ["p1", "p1"]
+    assert GallerySync(
+        cache=tmp_path / "c.json", url=None, path=None, token=None, refresh_s=1
+    ).current.ids == ["p1", "p1"]  # cached as served
+
+
 def test_match_tolerance() -> None:
     g = Gallery([GalleryEntry(person_id="a", embedding=[0.0] * 128)])
     probe = np.zeros(128)
