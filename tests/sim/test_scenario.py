@@ -50,14 +50,18 @@ def test_traps_at_sensible_rates(city: Portfolio) -> None:
     assert 0.25 < _count(city, "spring_festival") / households < 0.45
     assert 0.08 < _count(city, "travel") / households < 0.22
     assert _count(city, "hospital_stay") > 20
-    alone = sum(1 for e in city.estates for a in e.actors if a.routine == "retiree") or 1
-    assert 0.01 < _count(city, "caregiver") / alone < 0.3
+    year = city.params.start.year
+    born = {p.person_id: p.birth_year for p in city.register.persons}
+    members: dict[str, list[str]] = defaultdict(list)
+    for m in city.register.household_members:
+        members[m.household_id].append(m.person_id)
+    alone = sum(1 for ps in members.values() if len(ps) == 1 and year - born[ps[0]] >= 65)
+    assert 0.35 < _count(city, "caregiver") / alone < 0.65
     workers = sum(1 for e in city.estates for a in e.actors if a.routine in ("worker", "night"))
     assert 0.04 < _count(city, "night_shift") / workers < 0.12
     assert 0.1 < _count(city, "weekend_family") / households < 0.4
     assert _count(city, "baby_born") >= 5 and _count(city, "late_registration") >= 20
     # tenants who never enrolled a face: card and QR must still work for them
-    year = city.params.start.year
     adults = {p.person_id for p in city.register.persons if year - p.birth_year >= 14}
     enrolled = {f.person_id for f in city.register.face_enrollments}
     assert 0.3 < len(adults - enrolled) / len(adults) < 0.5
