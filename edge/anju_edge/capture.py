@@ -42,7 +42,13 @@ def frames_from_capture(source: str) -> Iterator[Image]:
     """Frames of a video file, URL or USB index until it ends or fails."""
     import cv2
 
-    cap: Any = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if source.isdigit():
+        cap: Any = cv2.VideoCapture(int(source))
+    elif "://" in source:  # a stalled network camera must not hang the thread forever
+        timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 10000]
+        cap = cv2.VideoCapture(source, cv2.CAP_FFMPEG, timeouts)
+    else:
+        cap = cv2.VideoCapture(source)
     if not cap.isOpened():
         raise OSError(f"cannot open video source {source!r}")
     try:
@@ -125,6 +131,7 @@ class Capture:
         paced = self.realtime and not self.live
         while not self._stop.is_set():
             got = False
+            problem = "no frames from the source"
             try:
                 for frame in open_source(self.source):
                     if self._stop.is_set():
@@ -136,14 +143,14 @@ class Capture:
                     if paced:
                         time.sleep(self.period)
             except OSError as exc:
-                self.health.ok, self.health.detail = False, str(exc)[:200]
+                problem = str(exc)[:200]
             if self._stop.is_set():
                 break
             if not self.live and not self.loop and got:
                 break  # a file or folder that has ended
             if not got or self.live:
                 self.health.ok = False
-                self.health.detail = self.health.detail or "stream ended"
+                self.health.detail = problem if not got else "stream ended"
                 self.health.reconnects += 1
                 log.warning(
                     "camera %s: %s; retry in %.0fs", self.source, self.health.detail, backoff

@@ -94,9 +94,10 @@ class DlibRecognizer:
 def load_rgb(path: Path) -> Image:
     """Any photo (JPEG, 8/24/32-bit PNG) as an RGB uint8 array."""
     from PIL import Image as PILImage
+    from PIL import ImageOps
 
-    with PILImage.open(path) as im:
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    with PILImage.open(path) as im:  # phone photos carry their rotation in EXIF
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"), dtype=np.uint8)
 
 
 def distances(gallery: npt.NDArray[np.float64], probe: Embedding) -> npt.NDArray[np.float64]:

@@ -48,3 +48,40 @@ def test_motion_gate_ignores_noise_and_sees_a_person() -> None:
     person = bg.copy()
     person[150:330, 250:380] = 30
     assert gate.moved(person)
+
+
+def test_mjpeg_camera_reconnects_after_it_ends_and_when_it_dies() -> None:
+    """An HTTP MJPEG camera (multipart/x-mixed-replace) that hangs up after 20 frames."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Camera(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+            self.end_headers()
+            for i in range(20):
+                jpg = cv2.imencode(".jpg", np.full((480, 640, 3), i * 7, np.uint8))[1].tobytes()
+                head = b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                self.wfile.write(head % len(jpg) + jpg + b"\r\n")
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Camera)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/video.mjpg"
+    cap = Capture(url, realtime=None, fps=10, loop=False, max_backoff=1).start()
+    try:
+        assert cap.realtime  # a live source: only the newest frame is kept
+        deadline = time.monotonic() + 20
+        while cap.health.frames < 45 and time.monotonic() < deadline:
+            cap.get(0.5)
+        assert cap.health.frames >= 45 and cap.health.reconnects >= 2  # reopened, read again
+        server.shutdown()
+        server.server_close()
+        time.sleep(2.5)
+        assert not cap.health.ok
+        assert "cannot open" in (cap.health.detail or "")
+    finally:
+        cap.stop()
