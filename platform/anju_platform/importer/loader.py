@@ -13,7 +13,7 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from anju_platform import schemas as s
-from anju_platform.access import Action, Policy, Principal, allowed
+from anju_platform.access import Action, Policy, Principal, Role, allowed
 from anju_platform.cards import hash_number
 from anju_platform.importer.sheets import Sheet
 from anju_platform.repo import rows
@@ -21,6 +21,7 @@ from anju_platform.repo import tables as t
 from anju_platform.repo.tables import Table
 
 ANY = Policy()
+CHUNK = 500  # rows per pipelined batch
 
 
 @dataclass(frozen=True)
@@ -111,26 +112,25 @@ def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str
     return model.model_dump(exclude={"number"} if isinstance(model, s.CredentialIn) else None)
 
 
-def _load_row(
-    conn: psycopg.Connection,
-    kind: Kind,
-    raw: Mapping[str, str | None],
-    columns: set[str],
-    who: Principal,
-    card_master: bytes | None,
-) -> str:
+def _validate(
+    kind: Kind, raw: Mapping[str, str | None], columns: set[str], card_master: bytes | None
+) -> dict[str, Any]:
+    data = {k: v for k, v in raw.items() if k in kind.model.model_fields and v is not None}
     try:
-        model = kind.model.model_validate(raw)
+        model = kind.model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         column = str(first["loc"][0]) if first["loc"] else None
         raise _RowFailed(column, first["msg"]) from None
     # Columns in the sheet are written (a blank cell clears); absent columns are left alone.
-    values = {
+    return {
         k: v
         for k, v in _values(kind, model, card_master).items()
         if k in columns or k in kind.table.key or (k == "ref" and "number" in columns)
     }
+
+
+def _store_row(conn: psycopg.Connection, kind: Kind, values: dict[str, Any], who: Principal) -> str:
     key = [values[k] for k in kind.table.key]
     try:
         with conn.transaction():  # a savepoint: this row only
@@ -143,6 +143,66 @@ def _load_row(
     except psycopg.Error as exc:
         raise _db_failure(exc) from None
     return outcome
+
+
+def _store(
+    conn: psycopg.Connection,
+    kind: Kind,
+    batch: list[tuple[int, dict[str, Any]]],
+    who: Principal,
+) -> list[tuple[int, str | _RowFailed]]:
+    """Admins write a chunk in one pipelined statement batch; when it fails (or for scoped
+    users, whose every row is checked) rows go one by one, each in its own savepoint."""
+    if who.role is Role.ADMIN:
+        try:
+            with conn.transaction():
+                outcomes = rows.upsert_many(conn, kind.table, [v for _, v in batch])
+            return [(line, o) for (line, _), o in zip(batch, outcomes, strict=True)]
+        except psycopg.Error:
+            pass  # find the bad rows below
+    out: list[tuple[int, str | _RowFailed]] = []
+    for line, values in batch:
+        try:
+            out.append((line, _store_row(conn, kind, values, who)))
+        except _RowFailed as fail:
+            out.append((line, fail))
+    return out
+
+
+def _load_sheet(
+    conn: psycopg.Connection,
+    kind: Kind,
+    sheet: Sheet,
+    who: Principal,
+    card_master: bytes | None,
+    rep: SheetReport,
+    errors: list[RowError],
+) -> None:
+    columns = set(sheet.columns)
+    seen: dict[tuple[Any, ...], int] = {}
+    results: list[tuple[int, str | _RowFailed]] = []
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for line, raw in sheet.rows:
+        key = tuple(raw.get(k) for k in kind.table.key)
+        try:
+            if key in seen:
+                raise _RowFailed(kind.table.key[0], f"duplicate of line {seen[key]}")
+            seen[key] = line
+            batch.append((line, _validate(kind, raw, columns, card_master)))
+        except _RowFailed as fail:
+            results.append((line, fail))
+        if len(batch) >= CHUNK:
+            results.extend(_store(conn, kind, batch, who))
+            batch = []
+    results.extend(_store(conn, kind, batch, who))
+    for line, result in sorted(results, key=lambda r: r[0]):
+        if isinstance(result, _RowFailed):
+            rep.failed += 1
+            errors.append(
+                RowError(sheet=sheet.source, line=line, column=result.column, reason=result.reason)
+            )
+        else:
+            setattr(rep, result, getattr(rep, result) + 1)
 
 
 def load(
@@ -171,30 +231,6 @@ def load(
         for name, kind in KINDS.items():  # foreign-key order
             for sheet in by_kind.get(name, []):
                 rep = SheetReport(sheet=name, source=sheet.source, rows=len(sheet.rows))
-                seen: dict[tuple[Any, ...], int] = {}
-                for line, raw in sheet.rows:
-                    data = {
-                        k: v
-                        for k, v in raw.items()
-                        if k in kind.model.model_fields and v is not None
-                    }
-                    key = tuple(data.get(k) for k in kind.table.key)
-                    try:
-                        if key in seen:
-                            raise _RowFailed(kind.table.key[0], f"duplicate of line {seen[key]}")
-                        seen[key] = line
-                        outcome = _load_row(conn, kind, data, set(sheet.columns), who, card_master)
-                    except _RowFailed as fail:
-                        rep.failed += 1
-                        errors.append(
-                            RowError(
-                                sheet=sheet.source,
-                                line=line,
-                                column=fail.column,
-                                reason=fail.reason,
-                            )
-                        )
-                        continue
-                    setattr(rep, outcome, getattr(rep, outcome) + 1)
+                _load_sheet(conn, kind, sheet, who, card_master, rep, errors)
                 reports.append(rep)
     return ImportReport(dry_run=dry_run, sheets=reports, errors=errors, warnings=warnings)

@@ -102,35 +102,56 @@ def update(
         return cur.execute(q, [*changes.values(), *key]).fetchone()
 
 
-def upsert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Outcome:
-    """Insert or update by key; 'unchanged' when every written column already matches."""
-    cols = [c for c in table.columns if c in row]
+def _upsert_sql(table: Table, cols: list[str]) -> sql.Composed:
+    """INSERT .. ON CONFLICT DO UPDATE only when something differs, RETURNING (xmax = 0):
+    true for a new row, false for an updated one, no row when unchanged."""
     rest = [c for c in cols if c not in table.key]
+    head = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) ON CONFLICT ({}) ").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, cols)),
+        sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
+        sql.SQL(", ").join(map(sql.Identifier, table.key)),
+    )
     if not rest:  # nothing besides the key
-        q = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING true").format(
-            sql.Identifier(table.name),
-            sql.SQL(", ").join(map(sql.Identifier, cols)),
-            sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
-        )
-        return "created" if conn.execute(q, dict(row)).fetchone() else "unchanged"
-    q = sql.SQL(
-        "INSERT INTO {tbl} AS t ({cols}) VALUES ({vals}) ON CONFLICT ({key}) DO UPDATE SET {sets}"
-        " WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)"
+        return head + sql.SQL("DO NOTHING RETURNING true")
+    return head + sql.SQL(
+        "DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)"
     ).format(
-        tbl=sql.Identifier(table.name),
-        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
-        vals=sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
-        key=sql.SQL(", ").join(map(sql.Identifier, table.key)),
         sets=sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in rest
         ),
         old=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in rest),
         new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in rest),
     )
-    got = conn.execute(q, dict(row)).fetchone()
+
+
+def _outcome(got: tuple[Any, ...] | None) -> Outcome:
     if got is None:
         return "unchanged"
     return "created" if got[0] else "updated"
+
+
+def upsert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Outcome:
+    """Insert or update by key; 'unchanged' when every written column already matches."""
+    cols = [c for c in table.columns if c in row]
+    return _outcome(conn.execute(_upsert_sql(table, cols), dict(row)).fetchone())
+
+
+def upsert_many(
+    conn: psycopg.Connection, table: Table, batch: Sequence[Mapping[str, Any]]
+) -> list[Outcome]:
+    """`upsert` for rows with the same columns, pipelined (one round trip per batch)."""
+    if not batch:
+        return []
+    cols = [c for c in table.columns if c in batch[0]]
+    out: list[Outcome] = []
+    with conn.cursor() as cur:
+        cur.executemany(_upsert_sql(table, cols), [dict(r) for r in batch], returning=True)
+        while True:
+            out.append(_outcome(cur.fetchone()))
+            if not cur.nextset():
+                break
+    return out
 
 
 def delete(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None:
