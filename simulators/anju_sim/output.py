@@ -23,6 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from anju_sim.model import REGISTER_TABLES, Label, Portfolio, Register
 from anju_sim.portfolio import estate_day_events
 
@@ -36,7 +38,7 @@ def cell(v: object) -> str:
     if isinstance(v, datetime | date):
         return v.isoformat()
     if isinstance(v, list):
-        return json.dumps(v, separators=(",", ":"))
+        return orjson.dumps(v).decode()
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
@@ -49,22 +51,21 @@ def table_rows(reg: Register, name: str) -> tuple[list[str], list[list[str]]]:
 
 def write_register(reg: Register, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name in REGISTER_TABLES:
-        header, rows = table_rows(reg, name)
+    tables = {name: table_rows(reg, name) for name in REGISTER_TABLES}
+    for name, (header, rows) in tables.items():
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             w.writerows(rows)
-    write_xlsx(reg, folder / "register.xlsx")
+    write_xlsx(tables, folder / "register.xlsx")
 
 
-def write_xlsx(reg: Register, path: Path) -> None:
+def write_xlsx(tables: dict[str, tuple[list[str], list[list[str]]]], path: Path) -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    for name in REGISTER_TABLES:
+    for name, (header, rows) in tables.items():
         ws = wb.create_sheet(name)
-        header, rows = table_rows(reg, name)
         ws.append(header)
         for r in rows:
             ws.append(r)
@@ -104,7 +105,8 @@ def write_estate_events(
     with path.open("wb", buffering=1 << 20) as f:
         for d in range(pf.params.days):
             evs = estate_day_events(pf, estate, d)
-            f.write(b"".join(e.data + b"\n" for e in evs))
+            if evs:
+                f.write(b"\n".join([e.data for e in evs]) + b"\n")
             n += len(evs)
             if tick:
                 tick(len(evs))
@@ -180,9 +182,19 @@ def write_portfolio(
     pf: Portfolio, out: Path, workers: int = 2, tick: Callable[[int], None] | None = None
 ) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    write_register(pf.register, out / "register")
     write_labels(pf.labels, out / "labels.jsonl")
     write_labels(pf.traps, out / "traps.jsonl")
-    n = write_events(pf, out / "events", workers, tick)
+    if workers <= 1:
+        write_register(pf.register, out / "register")
+        n = write_events(pf, out / "events", workers, tick)
+    else:  # the register (mostly openpyxl) overlaps with the event workers
+        proc = mp.get_context("fork").Process(
+            target=write_register, args=(pf.register, out / "register")
+        )
+        proc.start()
+        n = write_events(pf, out / "events", workers, tick)
+        proc.join()
+        if proc.exitcode != 0:
+            raise RuntimeError(f"writing the register failed (exit {proc.exitcode})")
     (out / "manifest.json").write_text(json.dumps(manifest(pf, n), indent=2, sort_keys=True) + "\n")
     return n
