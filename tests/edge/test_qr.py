@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from anju_common.events import QrPurpose, QrResult, parse_event
+from anju_common.events import QrPurpose, QrResult, QrScan, parse_event
 from anju_common.passes import PassClaims, new_ed25519_keypair, sign_pass
 from anju_edge.agent import Agent
 from anju_edge.config import GatewayConfig
@@ -183,3 +183,40 @@ def test_agent_reports_scanner_lines_offline(
         QrResult.FORGED,
     ]
     assert all(r.topic == "anju/v1/e1/g1/events/qr" for r in rows)
+
+
+def test_agent_reads_qr_codes_from_a_camera(
+    tmp_path: Path, gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A visitor holds a pass up to a camera for a dozen frames: one scan, valid."""
+    now = time.time()
+    token = sign_pass(claims(not_before=int(now - 60), expires=int(now + 600)), hmac_key=KEY)
+    code = cv2.resize(
+        cv2.QRCodeEncoder.create().encode(token), None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST
+    )
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for i in range(16):
+        frame = np.full((480, 640, 3), 200, np.uint8)
+        if 2 <= i < 14:
+            h, w = code.shape[:2]
+            frame[40 : 40 + h, 60 + i : 60 + i + w] = cv2.cvtColor(code, cv2.COLOR_GRAY2BGR)
+        cv2.imwrite(str(folder / f"{i:03d}.png"), frame)
+    monkeypatch.setenv("ANJU_EDGE_PASS_KEY", KEY.decode())
+    cfg = gateway_config(
+        f'[[cameras]]\nid = "cam-gate"\nsource = "{folder}"\nfaces = false\nqr = true\n'
+    )
+    agent = Agent(cfg)
+    agent.start()
+    try:
+        deadline = time.monotonic() + 10
+        while agent.queue.depth() < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        events = [parse_event(r.payload) for r in agent.queue.after(0, 10)]
+    finally:
+        agent.stop()
+    assert len(events) == 1
+    scan = events[0]
+    assert isinstance(scan, QrScan)
+    assert (scan.device_id, scan.result, scan.unit_id) == ("cam-gate", QrResult.VALID, "b3-1204")

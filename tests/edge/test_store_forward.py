@@ -155,3 +155,20 @@ def test_thousand_events_survive_broker_outage_and_sigkill(
     # The last will tells the platform the gateway went away.
     wait_for(lambda: sub.status[-1:] == ["offline"], 60, "last will (offline)")
     sub.disconnect()
+
+
+def test_sigterm_stops_cleanly_with_offline_status(broker: Mosquitto, tmp_path: Path) -> None:
+    sub = Subscriber(broker.url)
+    sub.connect()
+    assert sub.subscribed.wait(5)
+    proc = start_edge(write_config(tmp_path / "gw.toml", tmp_path / "data", broker.url, doors=3))
+    try:
+        wait_for(lambda: len(sub.received) == 3 and "online" in sub.status, 30, "events, online")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    wait_for(lambda: sub.status[-1:] == ["offline"], 10, "offline status on a clean stop")
+    assert not queued_ids(tmp_path / "data" / "queue.db")
+    sub.disconnect()
