@@ -233,4 +233,8 @@ def load(
                 rep = SheetReport(sheet=name, source=sheet.source, rows=len(sheet.rows))
                 _load_sheet(conn, kind, sheet, who, card_master, rep, errors)
                 reports.append(rep)
+    if not dry_run and sum(r.created for r in reports) >= 1000:
+        # Fresh statistics: right after a bulk load the planner's row counts are stale
+        # and scoped list queries took seconds instead of milliseconds.
+        rows.analyze(conn, [KINDS[r.sheet].table for r in reports])
     return ImportReport(dry_run=dry_run, sheets=reports, errors=errors, warnings=warnings)

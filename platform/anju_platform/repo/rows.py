@@ -170,3 +170,8 @@ def children(conn: psycopg.Connection, table: Table, column: str, value: Any) ->
     )
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(q, (value,)).fetchall()
+
+
+def analyze(conn: psycopg.Connection, tables: Sequence[Table]) -> None:
+    for name in sorted({t.name for t in tables}):
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
