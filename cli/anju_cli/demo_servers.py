@@ -141,7 +141,9 @@ class EmbeddedPostgres:
             self.pgdata.mkdir(mode=0o700, exist_ok=True)
             if user:
                 shutil.chown(self.pgdata, user)
-                _allow_traverse(self.pgdata)
+        if user:
+            _allow_traverse(self.pgdata)  # every start: a parent may have been chmodded since
+        if not (self.pgdata / "PG_VERSION").exists():
             done = subprocess.run(
                 [str(bindir / "initdb"), "-D", str(self.pgdata), *INITDB_ARGS],
                 **_as_user(user),

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,6 +22,16 @@ import pytest
 from anju_bench.servers import Mosquitto
 
 ANJU = [sys.executable, "-m", "anju_cli.main"]
+
+
+@pytest.fixture
+def private_dir() -> Iterator[Path]:
+    """A private directory directly in /tmp. As root the demo's PostgreSQL runs as
+    `nobody`, which must traverse the parents; pytest resets its own base directory to
+    0700 whenever a pytest session starts, which would cut a running server off."""
+    path = Path(tempfile.mkdtemp(prefix="anju-demo-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -47,6 +60,13 @@ def _database_url(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[str
         if "Broker" in line and (m := re.search(r"Database\s+(postgresql://\S+)", "".join(seen))):
             return m.group(1), "".join(seen)
     raise AssertionError("demo printed no database URL:\n" + "".join(seen))
+
+
+def _rest_of_panel(proc: subprocess.Popen[str], head: str) -> str:
+    assert proc.stdout is not None
+    while "Ctrl-C" not in head:
+        head += proc.stdout.readline()
+    return head
 
 
 def _wait_events(url: str, started: float, within: float = 30) -> int:
@@ -90,12 +110,13 @@ def _child_pids(data_dir: Path) -> list[int]:
 
 
 @pytest.mark.slow
-def test_demo_stores_events_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    data_dir = tmp_path / "demo"
+def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> None:
+    data_dir = private_dir / "demo"
     started = time.monotonic()
     proc = _start(data_dir, "--duration", "120")
     try:
-        url, _ = _database_url(proc)
+        url, head = _database_url(proc)
+        assert "simulator" in _rest_of_panel(proc, head)  # the repo ships anju_sim
         assert _wait_events(url, started) > 0
         pids = _child_pids(data_dir)
         assert len(pids) >= 2 and all(_alive(p) for p in pids)
@@ -111,8 +132,8 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_after_sigkill_stops_the_leftovers(tmp_path: Path) -> None:
-    data_dir = tmp_path / "demo"
+def test_demo_after_sigkill_stops_the_leftovers(private_dir: Path) -> None:
+    data_dir = private_dir / "demo"
     proc = _start(data_dir, "--duration", "120")
     try:
         url, _ = _database_url(proc)
@@ -136,10 +157,10 @@ def test_demo_after_sigkill_stops_the_leftovers(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_on_amqtt_with_mqtt_311(tmp_path: Path) -> None:
+def test_demo_on_amqtt_with_mqtt_311(private_dir: Path) -> None:
     """The broker a machine without Mosquitto gets: amqtt, clients on MQTT 3.1.1."""
     started = time.monotonic()
-    proc = _start(tmp_path / "demo", "--broker", "amqtt", "--duration", "120")
+    proc = _start(private_dir / "demo", "--broker", "amqtt", "--duration", "120")
     try:
         url, head = _database_url(proc)
         assert "MQTT 3.1.1" in head
@@ -150,14 +171,14 @@ def test_demo_on_amqtt_with_mqtt_311(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, out
-    assert _processes_using(tmp_path / "demo") == []
+    assert _processes_using(private_dir / "demo") == []
 
 
 @pytest.mark.slow
 def test_demo_uses_the_servers_named_by_the_urls(
-    tmp_path: Path, pg_url: str, broker: Mosquitto
+    private_dir: Path, pg_url: str, broker: Mosquitto
 ) -> None:
-    data_dir = tmp_path / "demo"
+    data_dir = private_dir / "demo"
     started = time.monotonic()
     proc = _start(
         data_dir, "--duration", "120", env={"DATABASE_URL": pg_url, "MQTT_URL": broker.url}
