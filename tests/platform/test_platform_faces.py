@@ -128,3 +128,25 @@ def test_gallery_for_the_gateway_only(live: Live, faces_dir: Path) -> None:
     with psycopg.connect(live.db) as conn:
         n = conn.execute("SELECT count(*) FROM audit_log WHERE actor_id = 'gateway:GW1'").fetchone()
     assert n == (1,)
+
+
+def test_same_embedding_and_gallery_format_as_the_edge(live: Live, faces_dir: Path) -> None:
+    """The platform encodes with the edge's model files, and the edge parses the gallery."""
+    from anju_edge.enroll import embed_photo
+    from anju_edge.faces import DlibRecognizer
+    from anju_edge.gallery import parse_gallery
+    from anju_platform.faces import distance, encode_photo
+
+    photo = faces_dir / "kit_harington" / "1.jpg"
+    edge = embed_photo(DlibRecognizer(), photo)
+    assert edge is not None and distance(encode_photo(photo.read_bytes()), edge) < 0.01
+    enroll(live, photo, CONSENT)
+    with live.client("admin") as c:
+        token = c.post("/api/v1/gateways/GW1/token").json()["token"]
+    with live.client() as c:
+        raw = c.get(
+            "/api/v1/gateways/GW1/gallery", headers={"Authorization": f"Bearer {token}"}
+        ).content
+    people = parse_gallery(raw).people
+    assert [p.person_id for p in people] == ["P1"]
+    assert distance(people[0].embedding, edge) < 0.01
