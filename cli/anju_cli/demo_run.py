@@ -72,10 +72,10 @@ class Children:
         self.pidfile.write_text(json.dumps(pids))
 
     def start(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
-        out = log.open("ab")
-        self.procs[name] = subprocess.Popen(
-            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self.procs[name] = subprocess.Popen(
+                argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.record()
 
     def failed(self) -> list[str]:
@@ -90,10 +90,10 @@ class Children:
         return {n for n, p in self.procs.items() if p.poll() == 0 and n != "ingest"}
 
     def stop_all(self) -> None:
-        for proc in self.procs.values():
+        """Newest first: the event source stops before the ingest that stores its events."""
+        for proc in reversed(list(self.procs.values())):
             if proc.poll() is None:
                 proc.terminate()
-        for proc in self.procs.values():
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
