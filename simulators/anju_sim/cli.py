@@ -124,6 +124,9 @@ def stream(
     malformed: float = typer.Option(0.0, min=0, max=1, help="Junk messages per event."),
     faults_out: Path | None = typer.Option(None, help="Write injected faults as JSONL here."),
     status: bool = typer.Option(True, help="Publish a retained 'online' status per gateway."),
+    heartbeat: int = typer.Option(
+        0, min=0, help="Heartbeat of every gateway each N simulated seconds (0: none)."
+    ),
 ) -> None:
     """Publish the portfolio's events over MQTT like real gateways (QoS 1)."""
     import time
@@ -145,7 +148,7 @@ def stream(
     urls = gateway_urls(pf, url or get_mqtt_settings().url, gateway_url_template)
     rates = FaultRates(outage=outage, skew=skew, duplicate=duplicate, malformed=malformed)
     gws = Gateways(urls)
-    streamer = Streamer(pf, gws, rates, batch=batch, status=status)
+    streamer = Streamer(pf, gws, rates, batch=batch, status=status, heartbeat_s=heartbeat)
     est = sum(len(estate_day_events(pf, e, window[0])) for e in range(len(pf.estates)))
     t0 = time.perf_counter()
     with progress_bar() as bar:
@@ -165,7 +168,7 @@ def stream(
         f"[green]{stats.events:,} events in {stats.messages:,} messages from {len(urls)} "
         f"gateways in {dt:.1f} s ({stats.events / dt:,.0f} events/s); duplicates "
         f"{stats.duplicates}, malformed {stats.malformed}, outages {stats.outages}, "
-        f"skewed gateways {stats.skewed_gateways}"
+        f"skewed gateways {stats.skewed_gateways}, heartbeats {stats.heartbeats}"
     )
 
 

@@ -5,18 +5,28 @@ messages, fault injection, simulated time as fast as possible or real time x spe
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from anju_common.events import MAX_BATCH
+from anju_common.events import (
+    MAX_BATCH,
+    DeviceHealth,
+    GatewayState,
+    GatewayStatus,
+    Heartbeat,
+    dump_event,
+)
 from anju_common.topics import event_topic, status_topic
 from anju_sim.faults import Fault, FaultPlan, FaultRates, skewed
 from anju_sim.model import Portfolio
 from anju_sim.mqttpub import Gateways
 from anju_sim.portfolio import estate_day_events
 from anju_sim.wire import SimEvent, day_start_utc
+
+VERSION = "anju-sim-1"
 
 
 @dataclass
@@ -26,6 +36,7 @@ class StreamStats:
     duplicates: int = 0
     malformed: int = 0
     outages: int = 0
+    heartbeats: int = 0
     skewed_gateways: int = 0
     event_ids: list[str] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
@@ -54,6 +65,7 @@ class Streamer:
         batch: int = 0,
         keep_ids: bool = False,
         status: bool = True,
+        heartbeat_s: int = 0,
     ) -> None:
         self.pf = pf
         self.gw = gateways
@@ -64,21 +76,16 @@ class Streamer:
         self.estate_of = {g.gateway_id: g.estate_id for g in pf.register.gateways}
         self._held: dict[str, list[SimEvent]] = {}  # outage buffers
         self._pending: dict[str, list[bytes]] = {}  # batch buffers
+        self.heartbeat_s = heartbeat_s
+        self._next_hb: int | None = None
+        self._started = 0
         if status:
+            now = datetime.now(UTC)
             for g, estate in self.estate_of.items():
-                payload = (
-                    b'{"schema_version":1,"event_id":"%s","time":"%s","estate_id":"%s",'
-                    b'"gateway_id":"%s","device_id":"%s","kind":"status","state":"online",'
-                    b'"version":"anju-sim"}'
-                    % (
-                        _uuid_for(g).encode(),
-                        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode(),
-                        estate.encode(),
-                        g.encode(),
-                        g.encode(),
-                    )
-                )
-                self.gw.publish(g, status_topic(estate, g), payload, retain=True)
+                st = GatewayStatus(event_id=_uuid_for(g, "status", time.time_ns()), time=now,
+                                   estate_id=estate, gateway_id=g, device_id=g,
+                                   state=GatewayState.ONLINE, version=VERSION)  # fmt: skip
+                self.gw.publish(g, status_topic(estate, g), dump_event(st), retain=True)
                 self.stats.messages += 1
         for g in self.estate_of:
             if self.plan.skew_of(g):
@@ -89,7 +96,30 @@ class Streamer:
                 )  # fmt: skip
 
     # -- one event -----------------------------------------------------------------
+    def heartbeats(self, t: int) -> None:
+        """Heartbeats of every gateway that is up, each `heartbeat_s` simulated seconds."""
+        if not self.heartbeat_s:
+            return
+        if self._next_hb is None:
+            self._started = t
+            self._next_hb = t - t % self.heartbeat_s + self.heartbeat_s
+        while t >= self._next_hb:
+            at = self._next_hb
+            for g, estate in self.estate_of.items():
+                if g in self._held:
+                    continue  # an offline gateway sends nothing
+                hb = Heartbeat(event_id=_uuid_for(g, "hb", at), time=datetime.fromtimestamp(
+                    at + self.plan.skew_of(g), UTC), estate_id=estate, gateway_id=g,
+                    device_id=g, version=VERSION, uptime_s=float(at - self._started),
+                    queue_depth=0, devices=[DeviceHealth(device_id=f"{g}-{d}", ok=True)
+                                            for d in ("door", "cam", "qr")])  # fmt: skip
+                self.gw.publish(g, event_topic(estate, g, "heartbeat"), dump_event(hb))
+                self.stats.messages += 1
+                self.stats.heartbeats += 1
+            self._next_hb += self.heartbeat_s
+
     def event(self, ev: SimEvent) -> None:
+        self.heartbeats(ev.t)
         g = ev.gateway_id
         day0 = ev.t - (ev.t + 8 * 3600) % 86400
         out = self.plan.outage(g, day0)
@@ -164,10 +194,8 @@ class Streamer:
         return self.stats
 
 
-def _uuid_for(gateway: str) -> str:
-    import uuid
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"anju-sim-status:{gateway}:{time.time_ns()}"))
+def _uuid_for(gateway: str, what: str, at: int) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"anju-sim:{what}:{gateway}:{at}")
 
 
 def stream_portfolio(
@@ -181,6 +209,7 @@ def stream_portfolio(
     otherwise simulated seconds per wall second (1 = real time)."""
     wall0 = time.monotonic()
     sim0: int | None = None
+    gws = streamer.gw
     for d in days:
         day: list[SimEvent] = []
         for e in range(len(pf.estates)):
@@ -189,12 +218,9 @@ def stream_portfolio(
         if sim0 is None:
             sim0 = day_start_utc(pf.params.start, d)
         for i, ev in enumerate(day):
-            if speed > 0:
-                wait = wall0 + (ev.t - sim0) / speed - time.monotonic()
-                if wait > 0:
-                    streamer.gw.pump(min(wait, 0.5))
-                    while (w := wall0 + (ev.t - sim0) / speed - time.monotonic()) > 0:
-                        streamer.gw.pump(min(w, 0.5))
+            if speed > 0:  # wait for the event's moment, reading acks meanwhile
+                while (wait := wall0 + (ev.t - sim0) / speed - time.monotonic()) > 0:
+                    gws.pump(min(wait, 0.5))
             streamer.event(ev)
             if tick and i % 500 == 499:
                 tick(500)

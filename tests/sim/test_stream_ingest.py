@@ -76,7 +76,7 @@ def test_thirty_days_stored_exactly_once(broker: Mosquitto, pg_url: str, batch: 
     rates = FaultRates(outage=0.05, skew=0.3, duplicate=0.01, malformed=0.002)
     with ingest(pg_url, broker.url) as proc:
         gws = Gateways(gateway_urls(pf, broker.url, None))
-        streamer = Streamer(pf, gws, rates, batch=batch, keep_ids=True)
+        streamer = Streamer(pf, gws, rates, batch=batch, keep_ids=True, heartbeat_s=3600)
         n_gw = len(pf.register.gateways)
         # the retained 'online' statuses reach ingest once it has subscribed
 
@@ -101,7 +101,11 @@ def test_thirty_days_stored_exactly_once(broker: Mosquitto, pg_url: str, batch: 
         stored = {str(r[0]) for r in conn.execute(
             "SELECT event_id FROM events WHERE kind IN ('access', 'face', 'qr')")}  # fmt: skip
         dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
+        beats = conn.execute(
+            "SELECT count(*) FROM gateway_state WHERE heartbeat_time IS NOT NULL"
+        ).fetchone()
     assert stats.events > 10_000
     assert row == (stats.events, stats.events)
     assert stored == set(stats.event_ids)
     assert dead is not None and dead[0] >= stats.malformed
+    assert stats.heartbeats > 0 and beats == (len(pf.register.gateways),)
