@@ -6,6 +6,7 @@ new topic prefix (see topics.py); additive optional fields do not.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 SCHEMA_VERSION = 1
+_CARD_HASH = re.compile(r"[0-9a-f]{64}")
 
 # Identifiers travel in topic paths, so they must be topic-safe and short.
 Ident = Annotated[
@@ -113,7 +115,7 @@ class AccessEvent(_Event):
     def _check(self) -> AccessEvent:
         if self.credential_type is CredentialType.CARD:
             ref = self.credential_ref
-            if ref is None or len(ref) != 64 or any(c not in "0123456789abcdef" for c in ref):
+            if ref is None or not _CARD_HASH.fullmatch(ref):
                 raise ValueError(
                     "card credential_ref must be the 64-char lowercase hex HMAC of the card "
                     "number, never the number"

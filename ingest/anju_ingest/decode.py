@@ -23,22 +23,25 @@ from anju_common.events import (
 )
 from anju_common.topics import TopicInfo, parse_topic
 
-# Row layout of the temp table, in COPY order (see store.py).
-Row = tuple[
-    datetime,  # time
-    uuid.UUID,  # event_id
-    str,  # kind
-    str,  # estate_id
-    str,  # gateway_id
-    str,  # device_id
-    str | None,  # door_id
-    str | None,  # direction
-    str | None,  # credential_type
-    str | None,  # credential_ref
-    str | None,  # person_id
-    bool | None,  # granted
-    str,  # payload (JSON text)
-]
+# A row is one line of COPY text for the temp table (columns in store._COLUMNS order),
+# with its (event_id, time) key for in-batch de-duplication.
+Row = tuple[tuple[uuid.UUID, datetime], str]
+
+_NULL = "\\N"
+
+
+def _esc(value: str | None) -> str:
+    """COPY text escaping for free-form strings (identifiers cannot hold these)."""
+    if value is None:
+        return _NULL
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,31 +82,34 @@ class Limits:
 
 def to_row(e: AnyEvent, raw: str) -> Row:
     door = direction = ctype = cref = person = None
-    granted: bool | None = None
+    granted = _NULL
     if isinstance(e, AccessEvent):
         door, direction, ctype = e.door_id, e.direction.value, e.credential_type.value
-        cref, granted = e.credential_ref, e.granted
-        if e.credential_type.value == "face":
+        cref, granted = e.credential_ref, ("t" if e.granted else "f")
+        if ctype == "face":
             person = e.credential_ref
     elif isinstance(e, FaceSighting):
         direction, person = e.direction.value, e.person_id
     elif isinstance(e, QrScan):
-        ctype, cref, granted = "qr", e.pass_id, e.result.value == "valid"
-    return (
-        e.time,
-        e.event_id,
-        e.kind,
-        e.estate_id,
-        e.gateway_id,
-        e.device_id,
-        door,
-        direction,
-        ctype,
-        cref,
-        person,
-        granted,
-        raw,
+        ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
+    line = "\t".join(
+        (
+            e.time.isoformat(),
+            str(e.event_id),
+            e.kind,
+            e.estate_id,
+            e.gateway_id,
+            e.device_id,
+            door or _NULL,
+            direction or _NULL,
+            ctype or _NULL,
+            _esc(cref),
+            person or _NULL,
+            granted,
+            _esc(raw),
+        )
     )
+    return (e.event_id, e.time), line
 
 
 def _schema_detail(err: ValidationError) -> str:

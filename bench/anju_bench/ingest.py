@@ -1,0 +1,188 @@
+"""`anju bench ingest`: N events through a real broker and real ingest workers into a
+real database; prints events/s end to end, publish-to-store latency, lost, duplicates.
+
+By default it starts its own Mosquitto (with the tuning we ship) and a scratch database
+on the DATABASE_URL server, so it never disturbs a running system.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import psycopg
+
+from anju_bench.loadgen import ESTATE, Templates, gateways, messages
+from anju_bench.mqttpub import LeanPublisher
+from anju_bench.servers import private_mosquitto, scratch_database
+from anju_common.settings import parse_mqtt_url
+
+
+@dataclass
+class BenchConfig:
+    events: int
+    workers: int
+    batch: int = 1
+    rate: float | None = None  # events per second; None = full speed
+    gateways: int = 20
+    mqtt_url: str | None = None  # None = private Mosquitto
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    flush_ms: int = 50
+    drain_timeout_s: float = 120.0
+
+
+@contextlib.contextmanager
+def _broker(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+    else:
+        with private_mosquitto() as b:
+            yield b.url
+
+
+@contextlib.contextmanager
+def _ingest(db_url: str, mqtt_url: str, cfg: BenchConfig) -> Iterator[subprocess.Popen[bytes]]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        MQTT_URL=mqtt_url,
+        ANJU_INGEST_METRICS_PORT="0",
+        ANJU_INGEST_CLIENT_ID=f"bench-{uuid.uuid4().hex[:6]}",
+        ANJU_INGEST_GROUP=f"bench{uuid.uuid4().hex[:6]}",
+        ANJU_INGEST_FLUSH_MS=str(cfg.flush_ms),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anju_cli.main", "ingest", "--workers", str(cfg.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _register(db_url: str, gws: list[str]) -> None:
+    with psycopg.connect(db_url) as conn:
+        conn.execute("INSERT INTO estates (estate_id, name) VALUES (%s, 'Bench estate')", (ESTATE,))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO gateways (gateway_id, estate_id) VALUES (%s, %s)",
+                [(g, ESTATE) for g in gws],
+            )
+
+
+def _count(db_url: str) -> int:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("SELECT count(*) FROM events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _wait_stored(db_url: str, expected: int, timeout: float) -> int:
+    """Wait until `expected` rows or no progress for `timeout` seconds."""
+    last, last_change = -1, time.monotonic()
+    while True:
+        n = _count(db_url)
+        if n >= expected:
+            return n
+        if n != last:
+            last, last_change = n, time.monotonic()
+        elif time.monotonic() - last_change > timeout:
+            return n
+        time.sleep(0.1)
+
+
+def _publisher(mqtt_url: str) -> LeanPublisher:
+    t = parse_mqtt_url(mqtt_url)
+    return LeanPublisher(t.host, t.port, f"bench-pub-{uuid.uuid4().hex[:6]}", t.username, t.password)
+
+
+def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) -> dict[str, object]:
+    gws = gateways(cfg.gateways)
+    with scratch_database(cfg.database_url, prefix="anju_bench") as db_url, _broker(
+        cfg.mqtt_url
+    ) as mqtt_url:
+        _register(db_url, gws)
+        with _ingest(db_url, mqtt_url, cfg):
+            # Warm-up: events published before the workers subscribe are dropped by the
+            # broker (no subscriber yet), so repeat until the workers store them.
+            pub = _publisher(mqtt_url)
+            tpl = Templates()
+            deadline = time.monotonic() + 60
+            while _count(db_url) < len(gws):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("ingest did not start storing events within 60 s")
+                for topic, payload, _k in messages(len(gws), gws, 1, tpl):
+                    pub.publish(topic, payload)
+                pub.wait_all()
+                time.sleep(0.5)
+            time.sleep(1.0)  # let every worker finish connecting
+            with psycopg.connect(db_url) as conn:
+                conn.execute("TRUNCATE events")
+            t0_wall = time.time()
+            sent = 0
+            start = time.perf_counter()
+            for topic, payload, k in messages(cfg.events, gws, cfg.batch, tpl):
+                if cfg.rate:
+                    due = start + sent / cfg.rate
+                    delay = due - time.perf_counter()
+                    if delay > 0:
+                        pub.flush()
+                        time.sleep(delay)
+                pub.publish(topic, payload)
+                sent += k
+                if progress and sent % 10000 < k:
+                    progress(sent, cfg.events)
+            pub.wait_all()
+            publish_s = time.perf_counter() - start
+            acked_msgs, failed = pub.acked, pub.failed
+            pub.close()
+            stored = _wait_stored(db_url, cfg.events, cfg.drain_timeout_s)
+            with psycopg.connect(db_url) as conn:
+                row = conn.execute(
+                    """
+                    SELECT count(*), count(DISTINCT event_id),
+                           extract(epoch FROM max(received_at)),
+                           percentile_cont(0.5) WITHIN GROUP (
+                               ORDER BY extract(epoch FROM received_at - time)),
+                           percentile_cont(0.99) WITHIN GROUP (
+                               ORDER BY extract(epoch FROM received_at - time))
+                    FROM events
+                    """
+                ).fetchone()
+                dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
+    assert row is not None and dead is not None
+    rows, distinct, last_commit, p50, p99 = row
+    elapsed = float(last_commit) - t0_wall if last_commit else float("nan")
+    return {
+        "bench": "ingest",
+        "events": cfg.events,
+        "workers": cfg.workers,
+        "batch": cfg.batch,
+        "rate": cfg.rate,
+        "events_per_s": round(cfg.events / elapsed, 1) if rows else 0.0,
+        "publish_events_per_s": round(cfg.events / publish_s, 1),
+        "p50_ms": round(float(p50) * 1000, 1) if p50 is not None else None,
+        "p99_ms": round(float(p99) * 1000, 1) if p99 is not None else None,
+        "stored": int(distinct),
+        "duplicates": int(rows) - int(distinct),
+        "lost": cfg.events - int(distinct),
+        "dead_letters": int(dead[0]),
+        "publish_acks_failed": failed,
+        "messages_acked": acked_msgs,
+        "elapsed_s": round(elapsed, 2),
+        "stored_rows_seen": stored,
+    }
