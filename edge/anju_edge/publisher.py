@@ -52,9 +52,7 @@ class Publisher:
         )
         self.client.max_inflight_messages_set(inflight)
         self.client.reconnect_delay_set(1, 30)
-        self.client.will_set(
-            status_topic(estate_id, gateway_id), self._status(GatewayState.OFFLINE), 1, True
-        )
+        self._set_will()
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_publish
@@ -81,6 +79,12 @@ class Publisher:
             )
         )
 
+    def _set_will(self) -> None:
+        """Each connection gets its own will (own event id), so the platform, which
+        ignores a repeated event id, records every time this gateway dropped off."""
+        topic = status_topic(self.estate_id, self.gateway_id)
+        self.client.will_set(topic, self._status(GatewayState.OFFLINE), 1, True)
+
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
         if getattr(rc, "is_failure", False):
             log.warning("broker refused the connection: %s", rc)
@@ -88,6 +92,7 @@ class Publisher:
         log.info("connected to %s:%s", self.target.host, self.target.port)
         topic = status_topic(self.estate_id, self.gateway_id)
         client.publish(topic, self._status(GatewayState.ONLINE), 1, True)
+        self._set_will()  # for the next connection
         self._wake.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
