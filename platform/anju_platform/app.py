@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+import psycopg
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
 
 from anju_platform.settings import PlatformSettings, get_platform_settings
@@ -78,6 +80,16 @@ def create_app(
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.exception_handler(psycopg.IntegrityError)
+    @app.exception_handler(psycopg.DataError)
+    async def client_data_error(request: Request, exc: Exception) -> JSONResponse:
+        """A value the database refuses (NUL byte, out of range, FK) in any route: 4xx."""
+        from anju_platform.api.crud import db_error
+
+        assert isinstance(exc, psycopg.Error)
+        err = db_error(exc)
+        return JSONResponse({"detail": err.detail}, status_code=err.status_code)
 
     for r in routers():
         app.include_router(r, prefix=API_PREFIX)

@@ -135,3 +135,22 @@ def test_audit_view_is_admin_only(live: Live) -> None:
     assert [(x["action"], x["target_id"], x["estate_id"]) for x in r.json()] == [
         ("read", "P1", "E1")
     ]
+
+
+def test_bad_values_are_client_errors_not_server_errors(live: Live) -> None:
+    with live.client("admin") as c:
+        nul = c.post(
+            "/api/v1/buildings", json={"building_id": "B8", "estate_id": "E1", "name": "a\x00b"}
+        )
+        assert nul.status_code == 422
+        assert c.get("/api/v1/units/a%00b").status_code == 422
+        assert c.patch("/api/v1/buildings/B1", json={"name": None}).status_code == 422
+        assert (
+            c.post(
+                "/api/v1/units",
+                json={"unit_id": "U8", "estate_id": "E1", "building_id": "B404", "number": "1"},
+            ).status_code
+            == 422
+        )
+        bad = c.post("/api/v1/import/register", files={"files": ("register.xlsx", b"not a zip")})
+        assert bad.status_code == 400

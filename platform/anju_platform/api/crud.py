@@ -41,11 +41,12 @@ class Resource:
 
 
 def db_error(exc: psycopg.Error) -> HTTPException:
-    """Constraint violations are the client's fault: 409 for duplicates, 422 otherwise."""
+    """Constraint violations and bad values are the client's fault: 409 for duplicates,
+    422 otherwise. Anything else is ours and propagates (500)."""
     if isinstance(exc, psycopg.errors.UniqueViolation):
         return HTTPException(status.HTTP_409_CONFLICT, "a record with this id already exists")
-    if isinstance(exc, psycopg.errors.IntegrityError):
-        detail = exc.diag.message_detail or exc.diag.message_primary or str(exc)
+    if isinstance(exc, psycopg.IntegrityError | psycopg.DataError):
+        detail = exc.diag.message_detail or exc.diag.message_primary or str(exc).splitlines()[0]
         return HTTPException(422, detail)
     raise exc
 

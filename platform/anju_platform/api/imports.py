@@ -36,8 +36,8 @@ def import_register(
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{f.filename} too large")
         try:
             sheets.extend(read_upload(f.filename or "upload.csv", data))
-        except (ValueError, UnicodeDecodeError, OSError) as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        except Exception as exc:  # untrusted file: any parser failure is a bad upload
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{f.filename}: {exc}") from None
     master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
     report = load(conn, sheets, who, master, dry_run)
     if not dry_run:
