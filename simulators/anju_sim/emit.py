@@ -20,6 +20,9 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
     fmt = wire.TimeFormatter()
     estate, doors, gateways = sim.estate_id, sim.doors, sim.gateways
     capture, miss = params.camera_capture, params.recognition_miss
+    rand, gauss, match = rng.random, rng.gauss, embeddings.match_distance
+    sigmas = sim.sigmas.tolist()  # plain floats: numpy scalar indexing is slow per event
+    face, access, qr = wire.face, wire.access, wire.qr
     out: list[tuple[int, str, dict[str, object]]] = []
     unknown: list[tuple[int, dict[str, object]]] = []
     for p in ctx.passages:
@@ -30,15 +33,15 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
         if p.method == "face":
             cam = True
         elif cam is None:
-            cam = p.direction == IN and rng.random() < capture
+            cam = p.direction == IN and rand() < capture
         recognized = False
         if cam:
-            quality = round(0.55 + 0.44 * rng.random(), 2)
+            quality = round(0.55 + 0.44 * rand(), 2)
             track = f"{ctx.day}-{len(out)}"
-            if a is not None and a.enrolled and rng.random() >= miss:
+            if a is not None and a.enrolled and rand() >= miss:
                 recognized = True
-                dist = embeddings.match_distance(float(sim.sigmas[a.aid]), rng.gauss(0, 1))
-                h = wire.face(
+                dist = match(sigmas[a.aid], gauss(0, 1))
+                h = face(
                     fmt(t - CAMERA_LEAD_S),
                     estate,
                     gw,
@@ -50,7 +53,7 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
                     False,
                 )
             else:
-                h = wire.face(
+                h = face(
                     fmt(t - CAMERA_LEAD_S),
                     estate,
                     gw,
@@ -76,7 +79,7 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
                 (
                     t - QR_LEAD_S,
                     gw,
-                    wire.qr(fmt(t - QR_LEAD_S), estate, gw, purpose, "valid", ref, p.unit_id),
+                    qr(fmt(t - QR_LEAD_S), estate, gw, purpose, "valid", ref, p.unit_id),
                 )
             )
             ctype = "qr"
@@ -92,9 +95,7 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
             (
                 t,
                 gw,
-                wire.access(
-                    fmt(t), estate, gw, doors[gw], p.direction, ctype, ref, p.granted, p.reason
-                ),
+                access(fmt(t), estate, gw, doors[gw], p.direction, ctype, ref, p.granted, p.reason),
             )
         )
     _fill_embeddings(ctx, unknown)
