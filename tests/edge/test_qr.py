@@ -15,6 +15,7 @@ import pytest
 from anju_common.events import QrPurpose, QrResult, QrScan, parse_event
 from anju_common.passes import PassClaims, new_ed25519_keypair, sign_pass
 from anju_edge.agent import Agent
+from anju_edge.buffer import Queued
 from anju_edge.config import GatewayConfig
 from anju_edge.qr import FrameQrReader, NonceStore, PassVerifier
 
@@ -153,7 +154,10 @@ def test_decode_from_camera_frame() -> None:
 
 
 def test_agent_reports_scanner_lines_offline(
-    tmp_path: Path, gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    gateway_config: Callable[..., GatewayConfig],
+    run_agent: Callable[..., list[Queued]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No broker at all: the scans are verified and queued as QrScan events."""
     now = time.time()
@@ -166,15 +170,7 @@ def test_agent_reports_scanner_lines_offline(
     lines.write_text(f"{good}\n{old}\n{good}\nnot-a-pass\n")
     monkeypatch.setenv("ANJU_EDGE_PASS_KEY", KEY.decode())
     cfg = gateway_config(f'[[qr_scanners]]\nid = "qr-lobby"\npath = "{lines}"\n')
-    agent = Agent(cfg)
-    agent.start()
-    try:
-        deadline = time.monotonic() + 10
-        while agent.queue.depth() < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        rows = agent.queue.after(0, 10)
-    finally:
-        agent.stop()
+    rows = run_agent(Agent(cfg), 4)
     events = [parse_event(r.payload) for r in rows]
     assert [e.result for e in events] == [  # type: ignore[union-attr]
         QrResult.VALID,
@@ -186,7 +182,10 @@ def test_agent_reports_scanner_lines_offline(
 
 
 def test_agent_reads_qr_codes_from_a_camera(
-    tmp_path: Path, gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    gateway_config: Callable[..., GatewayConfig],
+    run_agent: Callable[..., list[Queued]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A visitor holds a pass up to a camera for a dozen frames: one scan, valid."""
     now = time.time()
@@ -206,16 +205,7 @@ def test_agent_reads_qr_codes_from_a_camera(
     cfg = gateway_config(
         f'[[cameras]]\nid = "cam-gate"\nsource = "{folder}"\nfaces = false\nqr = true\n'
     )
-    agent = Agent(cfg)
-    agent.start()
-    try:
-        deadline = time.monotonic() + 10
-        while agent.queue.depth() < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
-        events = [parse_event(r.payload) for r in agent.queue.after(0, 10)]
-    finally:
-        agent.stop()
+    events = [parse_event(r.payload) for r in run_agent(Agent(cfg), 1, settle=0.5)]
     assert len(events) == 1
     scan = events[0]
     assert isinstance(scan, QrScan)
