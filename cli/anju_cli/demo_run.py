@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from rich.console import Console
 from rich.panel import Panel
@@ -102,6 +103,21 @@ class Children:
         self.procs.clear()
 
 
+def _lock(data_dir: Path) -> IO[bytes] | None:
+    """Hold an exclusive lock on the data directory while the demo runs. The kernel
+    releases it when the process dies, even by SIGKILL, so leftovers can be told from
+    a demo that is still running."""
+    import fcntl
+
+    handle = (data_dir / "demo.lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -187,6 +203,10 @@ def run_demo(o: DemoOptions, console: Console) -> int:
     from anju_common.migrate import migrate
 
     o.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock(o.data_dir)
+    if lock is None:
+        console.print(f"[red]another `anju demo` is running on {o.data_dir}[/]")
+        return 2
     children = Children(o.data_dir / "demo.pids")
     if stale := children.stop_stale():
         console.print(f"stopped leftovers of an earlier demo: {', '.join(stale)}")
@@ -243,6 +263,7 @@ def run_demo(o: DemoOptions, console: Console) -> int:
             pg.stop()
         children.pidfile.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        lock.close()
         own = [n for n, mine in (("broker", broker), ("database", pg)) if mine]
         console.print(f"demo stopped ({', '.join(['its processes', *own])} down)")
 

@@ -120,6 +120,12 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
         assert _wait_events(url, started) > 0
         pids = _child_pids(data_dir)
         assert len(pids) >= 2 and all(_alive(p) for p in pids)
+        # A second demo on the same data directory must not take the first one's
+        # processes for leftovers.
+        second = _start(data_dir, "--duration", "5")
+        out2, _ = second.communicate(timeout=60)
+        assert second.returncode == 2 and "another `anju demo` is running" in out2
+        assert all(_alive(p) for p in pids)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         out, _ = proc.communicate(timeout=60)
     finally:
