@@ -23,9 +23,13 @@ SCRIPT = ROOT / "deploy/mosquitto/make-passwd.sh"
 GATEWAYS = "e1 gw-a pass-a\ne1 gw-b pass-b\n# comment\n\ne2 gw-c pass-c\n"
 
 
-def _generate(tmp: Path, gateways: str = GATEWAYS) -> subprocess.CompletedProcess[str]:
+def _generate(
+    tmp: Path, gateways: str = GATEWAYS, sim_password: str = ""
+) -> subprocess.CompletedProcess[str]:
     (tmp / "gateways.txt").write_text(gateways)
-    env = dict(os.environ, ANJU_MQTT_INGEST_PASSWORD="ingest-pw", ANJU_MQTT_SIM_PASSWORD="")
+    env = dict(
+        os.environ, ANJU_MQTT_INGEST_PASSWORD="ingest-pw", ANJU_MQTT_SIM_PASSWORD=sim_password
+    )
     return subprocess.run(
         ["sh", str(SCRIPT), str(tmp / "gateways.txt"), str(tmp / "auth")],
         env=env,
@@ -154,3 +158,23 @@ def test_make_passwd_refuses_bad_lines(tmp_path: Path, bad: str) -> None:
     done = _generate(tmp_path, bad)
     assert done.returncode != 0
     assert not (tmp_path / "auth/acl").exists()
+
+
+def test_make_passwd_adds_the_simulator_only_when_asked(tmp_path: Path) -> None:
+    done = _generate(tmp_path, sim_password="sim-pw")
+    assert done.returncode == 0, done.stderr
+    assert "user anju-sim\ntopic write anju/v1/#" in (tmp_path / "auth/acl").read_text()
+    users = [line.split(":")[0] for line in (tmp_path / "auth/passwd").read_text().splitlines()]
+    assert users[:2] == ["anju-ingest", "anju-sim"]
+
+
+def test_make_passwd_needs_the_ingest_password(tmp_path: Path) -> None:
+    (tmp_path / "gateways.txt").write_text(GATEWAYS)
+    env = {k: v for k, v in os.environ.items() if k != "ANJU_MQTT_INGEST_PASSWORD"}
+    done = subprocess.run(
+        ["sh", str(SCRIPT), str(tmp_path / "gateways.txt"), str(tmp_path / "auth")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0 and "ANJU_MQTT_INGEST_PASSWORD" in done.stderr
