@@ -120,8 +120,17 @@ def render(
             if hi > lo:
                 frame[H - SPRITE_H - 20 : H - 20, lo:hi] = sprite[:, lo - x : hi - x]
             emit(frame)
-        truth.append(Appearance(identity, path, direction, identity != "_stranger", first,
-                                frame_no - 1, (full[0], full[-1])))  # fmt: skip
+        truth.append(
+            Appearance(
+                identity,
+                path,
+                direction,
+                identity != "_stranger",
+                first,
+                frame_no - 1,
+                (full[0], full[-1]),
+            )
+        )
         for _ in range(int(fps * (0.5 + rng.random()))):
             emit(bg)
     if video:

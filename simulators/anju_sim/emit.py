@@ -11,6 +11,7 @@ from anju_sim.days import IN, DayContext
 
 CAMERA_LEAD_S = 2  # the camera tracks the face a moment before the door decides
 QR_LEAD_S = 1
+MISREAD_LEAD_S = 4
 
 
 def emit(ctx: DayContext) -> list[wire.SimEvent]:
@@ -20,6 +21,7 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
     fmt = wire.TimeFormatter()
     estate, doors, gateways = sim.estate_id, sim.doors, sim.gateways
     capture, miss = params.camera_capture, params.recognition_miss
+    misread = params.card_misread
     rand, gauss, match = rng.random, rng.gauss, embeddings.match_distance
     sigmas = sim.sigmas.tolist()  # plain floats: numpy scalar indexing is slow per event
     face, access, qr = wire.face, wire.access, wire.qr
@@ -91,6 +93,19 @@ def emit(ctx: DayContext) -> list[wire.SimEvent]:
             ctype = "card"
             if ref is None and a is not None:
                 ref = a.card
+            if p.granted and rand() < misread:  # a bad read first, then it works
+                bad = access(
+                    fmt(t - MISREAD_LEAD_S),
+                    estate,
+                    gw,
+                    doors[gw],
+                    p.direction,
+                    ctype,
+                    ref,
+                    False,
+                    "invalid",
+                )
+                out.append((t - MISREAD_LEAD_S, gw, bad))
         out.append(
             (
                 t,

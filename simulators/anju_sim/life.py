@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from anju_sim.behaviours import Caregiver, Couriers, OneOffVisitors, WeekendFamily
 from anju_sim.model import HouseholdMember
+from anju_sim.moves import turnover
 from anju_sim.params import SPRING_FESTIVAL
 from anju_sim.register import EstateBuilder, HouseholdPlan
 
@@ -75,6 +76,21 @@ def plan_life(b: EstateBuilder) -> None:
             b.behaviours.append(WeekendFamily(visitors, hp.members[0].actor))
             trap(b, hp, "weekend_family", 0, None, [v.ident for v in visitors])
         _late_registrations(b, hp)
+    for hp in list(b.households):
+        if p.days > 30 and rng.random() < p.turnover and not hp.used:
+            hp.used = True  # no violation planned on a flat that changes hands
+            day = rng.randrange(5, p.days - 25)
+            new = turnover(b, hp, day)
+            arrive = (new.household.move_in - p.start).days if new.household.move_in else day
+            trap(
+                b,
+                hp,
+                "turnover",
+                day,
+                arrive,
+                [m.person.person_id for m in hp.members + new.members],
+                f"moved out; {new.household.household_id} moved in",
+            )
     hosts = [hp.members[0].actor for hp in b.households]
     if hosts:
         couriers = [b.stranger(0, None) for _ in range(max(3, len(hosts) // 60))]

@@ -103,6 +103,12 @@ class SimParams(BaseModel):
         default=0.05, ge=0, title="Other visitor passes per household and day"
     )
     baby: float = Field(default=0.01, ge=0, le=1, title="Young households with a baby born")
+    turnover: float = Field(
+        default=0.01, ge=0, le=1, title="Households moving out, a new one moving in weeks later"
+    )
+    card_misread: float = Field(
+        default=0.01, ge=0, le=1, title="Card reads that fail once (denied 'invalid') then work"
+    )
     grandparent: float = Field(
         default=0.01, ge=0, le=1, title="Households where a grandparent moves in"
     )

@@ -99,6 +99,9 @@ class EstateBuilder:
         self._persons = 0
         self._entrance_of: dict[str, int] = {}
         self._pending_faces: list[tuple[Person, Actor, int]] = []
+        # this estate's rows start here in the shared register lists (see moves.py)
+        self.rows0 = (len(reg.household_members), len(reg.credentials))
+        self.closed: dict[str, tuple[datetime, bool]] = {}  # person -> (left at, evicted)
 
     # -- time helpers -------------------------------------------------------------
     def date_of(self, day: int) -> date:
@@ -287,9 +290,9 @@ class EstateBuilder:
             self.reg.households.append(hh)
             hp = HouseholdPlan(hh, u, self._entrance_of[u.unit_id], rng.choices(kinds, weights)[0])
             self.households.append(hp)
-            self._compose(hp)
+            self.compose(hp)
 
-    def _compose(self, hp: HouseholdPlan) -> None:
+    def compose(self, hp: HouseholdPlan) -> None:
         r = self.rng.randint
         k = hp.kind
         if k == "elderly_alone":
@@ -315,32 +318,7 @@ class EstateBuilder:
     def finish(self) -> EstateSim:
         centres, sigmas = embeddings.centres(self.nrng, len(self.actors))
         for person, actor, consent_day in self._pending_faces:
-            emb = embeddings.sightings(
-                self.nrng, centres[actor.aid : actor.aid + 1], sigmas[actor.aid : actor.aid + 1]
-            )[0]
-            self.reg.face_enrollments.append(
-                FaceEnrollment(
-                    f"{person.person_id}-fe1",
-                    person.person_id,
-                    self.estate_id,
-                    [float(x) for x in emb],
-                    self.utc_of(consent_day, 10),
-                    f"consent-{person.person_id}",
-                    None,
-                )
-            )
-            self.reg.credentials.append(
-                Credential(
-                    f"{person.person_id}-face1",
-                    person.person_id,
-                    self.estate_id,
-                    "face",
-                    f"{person.person_id}-fe1",
-                    self.utc_of(consent_day, 10),
-                    None,
-                    None,
-                )
-            )
+            self._enroll(person, actor, consent_day, centres, sigmas)
         return EstateSim(
             self.index,
             self.estate_id,
@@ -353,4 +331,36 @@ class EstateBuilder:
             centres,
             sigmas,
             self.behaviours,
+        )
+
+    def _enroll(
+        self, person: Person, actor: Actor, day: int, centres: np.ndarray, sigmas: np.ndarray
+    ) -> None:
+        """A consented face enrollment (one noisy sighting of the person's centre)."""
+        k = actor.aid
+        emb = embeddings.sightings(self.nrng, centres[k : k + 1], sigmas[k : k + 1])[0]
+        pid, at = person.person_id, self.utc_of(day, 10)
+        self.reg.face_enrollments.append(
+            FaceEnrollment(
+                f"{pid}-fe1",
+                pid,
+                self.estate_id,
+                [float(x) for x in emb],
+                at,
+                f"consent-{pid}",
+                None,
+            )
+        )
+        left, evicted = self.closed.get(pid, (None, False))
+        self.reg.credentials.append(
+            Credential(
+                f"{pid}-face1",
+                pid,
+                self.estate_id,
+                "face",
+                f"{pid}-fe1",
+                at,
+                left,
+                left if evicted else None,
+            )
         )

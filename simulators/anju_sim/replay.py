@@ -34,8 +34,9 @@ def read_log(path: Path, file_no: int = 0) -> Iterator[Recorded]:
                 continue
             doc = orjson.loads(line)
             t = datetime.fromisoformat(doc["time"]).timestamp()
-            yield Recorded(t, file_no * 10**12 + i, doc["estate_id"], doc["gateway_id"],
-                           doc["kind"], line)  # fmt: skip
+            yield Recorded(
+                t, file_no * 10**12 + i, doc["estate_id"], doc["gateway_id"], doc["kind"], line
+            )
 
 
 def merged(paths: list[Path]) -> Iterator[Recorded]:

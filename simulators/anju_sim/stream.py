@@ -82,18 +82,28 @@ class Streamer:
         if status:
             now = datetime.now(UTC)
             for g, estate in self.estate_of.items():
-                st = GatewayStatus(event_id=_uuid_for(g, "status", time.time_ns()), time=now,
-                                   estate_id=estate, gateway_id=g, device_id=g,
-                                   state=GatewayState.ONLINE, version=VERSION)  # fmt: skip
+                st = GatewayStatus(
+                    event_id=_uuid_for(g, "status", time.time_ns()),
+                    time=now,
+                    estate_id=estate,
+                    gateway_id=g,
+                    device_id=g,
+                    state=GatewayState.ONLINE,
+                    version=VERSION,
+                )
                 self.gw.publish(g, status_topic(estate, g), dump_event(st), retain=True)
                 self.stats.messages += 1
         for g in self.estate_of:
             if self.plan.skew_of(g):
                 self.stats.skewed_gateways += 1
                 self.stats.faults.append(
-                    Fault(type="clock_skew", gateway_id=g, estate_id=self.estate_of[g],
-                          skew_s=self.plan.skew_of(g))
-                )  # fmt: skip
+                    Fault(
+                        type="clock_skew",
+                        gateway_id=g,
+                        estate_id=self.estate_of[g],
+                        skew_s=self.plan.skew_of(g),
+                    )
+                )
 
     # -- one event -----------------------------------------------------------------
     def heartbeats(self, t: int) -> None:
@@ -108,11 +118,19 @@ class Streamer:
             for g, estate in self.estate_of.items():
                 if g in self._held:
                     continue  # an offline gateway sends nothing
-                hb = Heartbeat(event_id=_uuid_for(g, "hb", at), time=datetime.fromtimestamp(
-                    at + self.plan.skew_of(g), UTC), estate_id=estate, gateway_id=g,
-                    device_id=g, version=VERSION, uptime_s=float(at - self._started),
-                    queue_depth=0, devices=[DeviceHealth(device_id=f"{g}-{d}", ok=True)
-                                            for d in ("door", "cam", "qr")])  # fmt: skip
+                hb = Heartbeat(
+                    event_id=_uuid_for(g, "hb", at),
+                    time=datetime.fromtimestamp(at + self.plan.skew_of(g), UTC),
+                    estate_id=estate,
+                    gateway_id=g,
+                    device_id=g,
+                    version=VERSION,
+                    uptime_s=float(at - self._started),
+                    queue_depth=0,
+                    devices=[
+                        DeviceHealth(device_id=f"{g}-{d}", ok=True) for d in ("door", "cam", "qr")
+                    ],
+                )
                 self.gw.publish(g, event_topic(estate, g, "heartbeat"), dump_event(hb))
                 self.stats.messages += 1
                 self.stats.heartbeats += 1
@@ -127,9 +145,15 @@ class Streamer:
             if g not in self._held:
                 self._held[g] = []
                 self.stats.outages += 1
-                self.stats.faults.append(Fault(type="outage", gateway_id=g,
-                                               estate_id=self.estate_of[g], start=_iso(out[0]),
-                                               end=_iso(out[1])))  # fmt: skip
+                self.stats.faults.append(
+                    Fault(
+                        type="outage",
+                        gateway_id=g,
+                        estate_id=self.estate_of[g],
+                        start=_iso(out[0]),
+                        end=_iso(out[1]),
+                    )
+                )
             self._held[g].append(ev)
             return
         if g in self._held:  # back online: the backlog goes first, in order
@@ -161,15 +185,23 @@ class Streamer:
             self.gw.publish(g, topic, data)  # the same event_id again
             self.stats.messages += 1
             self.stats.duplicates += 1
-            self.stats.faults.append(Fault(type="duplicate", gateway_id=g, estate_id=estate,
-                                           event_id=ev.event_id, topic=topic))  # fmt: skip
+            self.stats.faults.append(
+                Fault(
+                    type="duplicate",
+                    gateway_id=g,
+                    estate_id=estate,
+                    event_id=ev.event_id,
+                    topic=topic,
+                )
+            )
         bad = self.plan.malformed(data)
         if bad is not None:
             self.gw.publish(g, topic, bad[1])
             self.stats.messages += 1
             self.stats.malformed += 1
-            self.stats.faults.append(Fault(type="malformed", gateway_id=g, estate_id=estate,
-                                           subtype=bad[0], topic=topic))  # fmt: skip
+            self.stats.faults.append(
+                Fault(type="malformed", gateway_id=g, estate_id=estate, subtype=bad[0], topic=topic)
+            )
 
     def flush(self, g: str | None = None) -> None:
         """Send buffered batches (one gateway or all)."""

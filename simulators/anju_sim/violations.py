@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 from anju_sim.behaviours import BorrowedCard, CardClone, ChangeOfUse
 from anju_sim.model import Actor
+from anju_sim.moves import close_household
 from anju_sim.register import EstateBuilder, HouseholdPlan
 
 THRESHOLD_DAYS = 180  # the national vacancy rule: 6 months
@@ -211,29 +211,12 @@ def card_face_mismatch(b: EstateBuilder) -> None:
     )
 
 
-def _move_out(b: EstateBuilder, hp: HouseholdPlan, day: int, evicted: bool) -> None:
-    """Close the household on `day`: lease, members, credentials (revoked if evicted)."""
-    when = b.date_of(day)
-    hh = hp.household
-    hh.move_out, hh.lease_end = when, when
-    ids = {m.person.person_id for m in hp.members}
-    for i, mem in enumerate(b.reg.household_members):
-        if mem.household_id == hh.household_id:
-            b.reg.household_members[i] = replace(mem, valid_to=when)
-    cut = datetime(when.year, when.month, when.day, tzinfo=UTC) - timedelta(hours=8)
-    for i, c in enumerate(b.reg.credentials):
-        if c.person_id in ids:
-            b.reg.credentials[i] = replace(c, valid_to=cut, revoked_at=cut if evicted else None)
-    for m in hp.members:
-        m.actor.active = (m.actor.active[0], day)
-
-
 def card_after_moveout(b: EstateBuilder) -> None:
     hp = _pick(b, lambda h: h.members[0].actor.card is not None)
     if hp is None:
         return
     day = b.rng.randrange(0, max(1, b.p.days // 2))
-    _move_out(b, hp, day, evicted=False)
+    close_household(b, hp, day, evicted=False)
     former = hp.members[0].actor
     user = replace(former, aid=former.aid, enrolled=False)  # gallery entry removed
     on = _days(b, day + 3, b.rng.randint(3, 8))
@@ -254,7 +237,7 @@ def evicted_reentry(b: EstateBuilder) -> None:
     if hp is None:
         return
     day = b.rng.randrange(0, max(1, b.p.days // 2))
-    _move_out(b, hp, day, evicted=True)
+    close_household(b, hp, day, evicted=True)
     former = hp.members[0].actor
     on = _days(b, day + 5, b.rng.randint(3, 6))
     b.behaviours.append(

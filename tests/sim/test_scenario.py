@@ -189,3 +189,32 @@ def test_violation_evidence_is_in_the_events(small: Portfolio) -> None:
         if isinstance(e, QrScan) and e.unit_id == shop.unit_id and e.time > shop.start
     )
     assert passes and np.mean(list(passes.values())) >= 5
+
+
+def test_turnover_closes_one_household_and_opens_the_next(city: Portfolio) -> None:
+    moves = [t for t in city.traps if t.type == "turnover"]
+    assert 20 < len(moves) < 120
+    households = {h.household_id: h for h in city.register.households}
+    creds: dict[str, list] = defaultdict(list)
+    for c in city.register.credentials:
+        creds[c.person_id].append(c)
+    for t in moves:
+        old = households[t.household_id or ""]
+        new = households[f"{t.unit_id}-h2"]
+        assert old.move_out is not None and new.move_in is not None
+        assert new.move_in > old.move_out
+        gone = [m.person_id for m in city.register.household_members
+                if m.household_id == old.household_id]  # fmt: skip
+        assert all(c.valid_to is not None for p in gone for c in creds[p])
+
+
+def test_card_misreads_are_retried(small: Portfolio) -> None:
+    access = [e for d in range(5) for e in _day_events(small, 0, d) if isinstance(e, AccessEvent)]
+    bad = [e for e in access if e.reason == "invalid"]
+    assert bad
+    for b in bad:
+        assert any(
+            e.granted and e.credential_ref == b.credential_ref
+            and 0 < (e.time - b.time).total_seconds() <= 4
+            for e in access
+        )  # fmt: skip
