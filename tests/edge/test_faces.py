@@ -132,3 +132,16 @@ def test_two_people_in_one_frame_are_two_tracks(
     bgr = cv2.cvtColor(cv2.resize(rgb, None, fx=scale, fy=scale), cv2.COLOR_RGB2BGR)
     events, _ = run((bgr for _ in range(5)), recognizer, gallery)
     assert sorted(e.person_id or "" for e in events) == ["kit_harington", "rose_leslie"]
+
+
+def test_cnn_detector_option_finds_the_same_face(
+    faces_dir: Path, recognizer: DlibRecognizer
+) -> None:
+    """model = "cnn" (dlib MMOD): slow on a CPU (about 1 s at 320 px), but it works."""
+    from anju_edge.tracker import iou
+
+    rgb = load_rgb(faces_dir / "obama" / "1.jpg")
+    rgb = cv2.resize(rgb, None, fx=320 / rgb.shape[1], fy=320 / rgb.shape[1])
+    (cnn,) = DlibRecognizer(model="cnn", upsample=0).detect(rgb)
+    (hog,) = recognizer.detect(rgb)
+    assert iou(cnn, hog) > 0.6
