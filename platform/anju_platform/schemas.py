@@ -243,6 +243,13 @@ class CaregiverIn(_In):
     valid_to: date | None = None
     note: Text | None = None
 
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _weekdays(cls, v: object) -> object:
+        if isinstance(v, str):  # a spreadsheet cell: "[1,3,5]" or "1,3,5"
+            return [x for x in re.split(r"[\s,;\[\]]+", v) if x]
+        return v
+
     @field_validator("valid_to")
     @classmethod
     def _valid_to(cls, v: date | None, info: ValidationInfo) -> object:

@@ -73,6 +73,22 @@ BOOK: dict[str, tuple[list[str], list[list[object] | None]]] = {
             ["Q3", "P3", "E3", "qr", None, "qr-identity-3", "2024-01-10T08:00:00+08:00"],
         ],
     ),
+    "caregivers": (
+        [
+            "caregiver_id",
+            "person_id",
+            "unit_id",
+            "weekdays",
+            "start_time",
+            "end_time",
+            "valid_from",
+        ],
+        [["CG3", "P3", "U3", "[1,3,5]", "08:00", "10:00", "2024-01-10"]],
+    ),
+    "absences": (
+        ["absence_id", "household_id", "kind", "starts_on", "ends_on"],
+        [["A3", "H3", "travel", "2024-02-01", "2024-02-15"]],
+    ),
 }
 EXPECTED = {
     ("estates", 3, "estate_id"),
@@ -142,6 +158,8 @@ def test_ten_errors_reported_rest_imported_and_reimport_is_idempotent(live: Live
         "persons": 1,
         "household_members": 1,
         "credentials": 2,
+        "caregivers": 1,
+        "absences": 1,
     }
 
     with psycopg.connect(live.db) as conn:
@@ -156,7 +174,7 @@ def test_ten_errors_reported_rest_imported_and_reimport_is_idempotent(live: Live
     again = post(live, data, dry_run=False)
     assert errors_of(again) == EXPECTED
     assert all(s["created"] == 0 and s["updated"] == 0 for s in again["sheets"]), again["sheets"]
-    assert sum(s["unchanged"] for s in again["sheets"]) == 8
+    assert sum(s["unchanged"] for s in again["sheets"]) == 10
 
 
 def test_changed_row_is_updated_and_csv_upload(live: Live) -> None:
