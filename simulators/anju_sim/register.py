@@ -14,16 +14,9 @@ from anju_sim import embeddings
 from anju_sim.days import sub_seed
 from anju_sim.model import (
     Actor,
-    Building,
     Credential,
-    Device,
-    Entrance,
-    Estate,
     EstateSim,
     FaceEnrollment,
-    Gateway,
-    Grid,
-    GridStaff,
     Household,
     HouseholdMember,
     Label,
@@ -137,73 +130,10 @@ class EstateBuilder:
             note=note,
         )
 
-    # -- layout ------------------------------------------------------------------
     def layout(self) -> None:
-        e, rng, eid = self.reg, self.rng, self.estate_id
-        e.estates.append(
-            Estate(
-                eid,
-                f"{self.p.city} public rental estate {self.index + 1}",
-                self.p.city,
-                f"Housing office {self.office + 1}",
-                f"{self.index + 1} Gongzu Road, {self.p.city}",
-            )
-        )
-        b = 0
-        while len(self.units) < self.flats:
-            b += 1
-            floors = rng.choice((6, 6, 11, 18))
-            per_floor = 2 if floors == 6 else 4
-            bid = f"{eid}-b{b:02d}"
-            e.buildings.append(Building(bid, eid, f"Building {b}", floors))
-            for k in range(1, rng.choice((2, 3, 4)) + 1):
-                if len(self.units) >= self.flats:
-                    break
-                self._entrance(bid, b, k, floors, per_floor)
-        grids = (len(self.units) + self.p.grid_size - 1) // self.p.grid_size
-        for g in range(grids):
-            gid = f"{eid}-g{g + 1:02d}"
-            e.grids.append(Grid(gid, eid, f"Grid {g + 1}"))
-            for s, role in enumerate(("inspector", "manager")):
-                e.grid_staff.append(GridStaff(gid, f"{gid}-s{s + 1}", self.name(), role))
-        for i, u in enumerate(self.units):
-            u.grid_id = f"{eid}-g{i // self.p.grid_size + 1:02d}"
-        e.units.extend(self.units)
+        from anju_sim.layout import build_layout
 
-    def _entrance(self, bid: str, b: int, k: int, floors: int, per_floor: int) -> None:
-        ent = f"{bid}-{k}"
-        gw = f"gw-{self.estate_id}-{b:02d}-{k}"
-        self.reg.entrances.append(Entrance(ent, bid, f"Building {b} entrance {k}"))
-        self.reg.gateways.append(Gateway(gw, self.estate_id, f"Gateway {b}-{k}", gw))
-        door = f"{ent}-door"
-        for kind, suffix in (("door", "door"), ("camera", "cam"), ("qr_scanner", "qr")):
-            self.reg.devices.append(
-                Device(
-                    f"{gw}-{suffix}",
-                    gw,
-                    kind,
-                    bid,
-                    ent,
-                    door if kind == "door" else None,
-                    f"{kind} {b}-{k}",
-                )
-            )
-        idx = len(self.entrances)
-        self.entrances.append(ent)
-        self.gateways.append(gw)
-        self.doors[gw] = door
-        for floor in range(1, floors + 1):
-            for n in range(1, per_floor + 1):
-                if len(self.units) >= self.flats:
-                    return
-                num = f"{b}-{k}-{floor:02d}{n:02d}"
-                rooms = self.rng.choice((1, 2, 2, 3))
-                area = round(28 + rooms * 14 + self.rng.random() * 8, 2)
-                unit = Unit(
-                    f"{self.estate_id}-{num}", self.estate_id, bid, ent, "", floor, num, area, rooms
-                )
-                self.units.append(unit)
-                self._entrance_of[unit.unit_id] = idx
+        build_layout(self)
 
     # -- people ------------------------------------------------------------------
     def name(self) -> str:

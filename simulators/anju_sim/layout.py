@@ -1,0 +1,79 @@
+"""The estate's physical layout: buildings of 6, 11 or 18 floors with 2-4 entrances,
+one gateway (door controller, camera, QR scanner) per entrance, flats, grids."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from anju_sim.model import Building, Device, Entrance, Estate, Gateway, Grid, GridStaff, Unit
+
+if TYPE_CHECKING:
+    from anju_sim.register import EstateBuilder
+
+
+def build_layout(b: EstateBuilder) -> None:
+    """Estate row, buildings, entrances with their gateway and devices, flats, grids."""
+    e, rng, eid = b.reg, b.rng, b.estate_id
+    e.estates.append(
+        Estate(
+            eid,
+            f"{b.p.city} public rental estate {b.index + 1}",
+            b.p.city,
+            f"Housing office {b.office + 1}",
+            f"{b.index + 1} Gongzu Road, {b.p.city}",
+        )
+    )
+    bno = 0
+    while len(b.units) < b.flats:
+        bno += 1
+        floors = rng.choice((6, 6, 11, 18))
+        per_floor = 2 if floors == 6 else 4
+        bid = f"{eid}-bno{bno:02d}"
+        e.buildings.append(Building(bid, eid, f"Building {bno}", floors))
+        for k in range(1, rng.choice((2, 3, 4)) + 1):
+            if len(b.units) >= b.flats:
+                break
+            _entrance(b, bid, bno, k, floors, per_floor)
+    grids = (len(b.units) + b.p.grid_size - 1) // b.p.grid_size
+    for g in range(grids):
+        gid = f"{eid}-g{g + 1:02d}"
+        e.grids.append(Grid(gid, eid, f"Grid {g + 1}"))
+        for s, role in enumerate(("inspector", "manager")):
+            e.grid_staff.append(GridStaff(gid, f"{gid}-s{s + 1}", b.name(), role))
+    for i, u in enumerate(b.units):
+        u.grid_id = f"{eid}-g{i // b.p.grid_size + 1:02d}"
+    e.units.extend(b.units)
+
+
+def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_floor: int) -> None:
+    ent = f"{bid}-{k}"
+    gw = f"gw-{b.estate_id}-{bno:02d}-{k}"
+    b.reg.entrances.append(Entrance(ent, bid, f"Building {bno} entrance {k}"))
+    b.reg.gateways.append(Gateway(gw, b.estate_id, f"Gateway {bno}-{k}", gw))
+    door = f"{ent}-door"
+    for kind, suffix in (("door", "door"), ("camera", "cam"), ("qr_scanner", "qr")):
+        b.reg.devices.append(
+            Device(
+                f"{gw}-{suffix}",
+                gw,
+                kind,
+                bid,
+                ent,
+                door if kind == "door" else None,
+                f"{kind} {bno}-{k}",
+            )
+        )
+    idx = len(b.entrances)
+    b.entrances.append(ent)
+    b.gateways.append(gw)
+    b.doors[gw] = door
+    for floor in range(1, floors + 1):
+        for n in range(1, per_floor + 1):
+            if len(b.units) >= b.flats:
+                return
+            num = f"{bno}-{k}-{floor:02d}{n:02d}"
+            rooms = b.rng.choice((1, 2, 2, 3))
+            area = round(28 + rooms * 14 + b.rng.random() * 8, 2)
+            unit = Unit(f"{b.estate_id}-{num}", b.estate_id, bid, ent, "", floor, num, area, rooms)
+            b.units.append(unit)
+            b._entrance_of[unit.unit_id] = idx
