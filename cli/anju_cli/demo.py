@@ -51,6 +51,14 @@ def demo(
     """Run Anju end to end on embedded servers and show events arriving."""
     import os
 
+    for name, value, allowed in (
+        ("--broker", broker, ("auto", "mosquitto", "amqtt")),
+        ("--source", source, ("auto", "sim", "builtin")),
+        ("--protocol", str(protocol), ("0", "4", "5")),
+    ):
+        if value not in allowed:
+            raise typer.BadParameter(f"{value!r}: use one of {', '.join(allowed)}", param_hint=name)
+
     from anju_cli.demo_run import DemoOptions, run_demo
 
     options = DemoOptions(

@@ -253,6 +253,9 @@ def run_demo(o: DemoOptions, console: Console) -> int:
     except KeyboardInterrupt:
         console.print("stopping")
         return 0
+    except RuntimeError as exc:  # a server that cannot start: say why, no traceback
+        console.print(f"[red]{exc}[/]")
+        return 1
     finally:
         if source:
             source.stop()

@@ -233,7 +233,12 @@ class AmqttBroker:
     def __init__(self, log_file: Path, port: int | None = None) -> None:
         import logging
 
-        from amqtt.broker import Broker as Amqtt
+        try:
+            from amqtt.broker import Broker as Amqtt
+        except ImportError:
+            raise RuntimeError(
+                "no broker: install mosquitto, or amqtt (pip install 'anju[demo]'), or set MQTT_URL"
+            ) from None
 
         # amqtt logs every probe and disconnect; keep that out of the demo's screen.
         handler = logging.FileHandler(log_file)
