@@ -121,6 +121,15 @@ def test_gallery_for_the_gateway_only(live: Live, faces_dir: Path) -> None:
         assert c.get("/api/v1/gateways/GW1/gallery").status_code == 401
         user = {"Authorization": f"Bearer {live.tokens['admin']}"}
         assert c.get("/api/v1/gateways/GW1/gallery", headers=user).status_code == 401
+    with live.client("admin") as c:  # an ended gateway is locked out
+        assert c.post("/api/v1/gateways/GW2/end", json={"on": "2020-01-01"}).status_code == 200
+    with live.client() as c:
+        assert (
+            c.get(
+                "/api/v1/gateways/GW2/gallery", headers={"Authorization": f"Bearer {other}"}
+            ).status_code
+            == 401
+        )
     with live.client("manager") as c:  # a new token replaces the old one
         c.post("/api/v1/gateways/GW1/token")
     with live.client() as c:

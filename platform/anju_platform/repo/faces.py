@@ -79,7 +79,8 @@ def set_gateway_token(conn: psycopg.Connection, gateway_id: str, token_hash: str
 def gateway_by_token(conn: psycopg.Connection, token_hash: str) -> tuple[str, str] | None:
     """(gateway_id, estate_id) of an active gateway holding this token."""
     row = conn.execute(
-        "SELECT gateway_id, estate_id FROM gateways WHERE token_hash = %s AND ended_on IS NULL",
+        "SELECT gateway_id, estate_id FROM gateways WHERE token_hash = %s"
+        " AND (ended_on IS NULL OR ended_on >= current_date)",
         (token_hash,),
     ).fetchone()
     return (row[0], row[1]) if row else None
