@@ -82,19 +82,20 @@ def uuid4_strs(raw: bytes) -> list[str]:
     return out
 
 
-def _head(t: str, estate: str, gw: str, device_suffix: str, kind: str) -> dict[str, object]:
-    return {
-        "schema_version": 1,
-        "event_id": "",  # set once the day's events are in order
-        "time": t,
-        "estate_id": estate,
-        "gateway_id": gw,
-        "device_id": gw + device_suffix,
-        "kind": kind,
-    }
+# The builders below write the contract's JSON directly (field order of the models,
+# None fields left out). Every string they embed is an identifier, a fixed word, an ISO
+# time or hex, so nothing needs escaping; tests compare with dump_event on every event.
+
+
+def _head(eid: str, t: str, estate: str, gw: str, device: str, kind: str) -> str:
+    return (
+        f'{{"schema_version":1,"event_id":"{eid}","time":"{t}","estate_id":"{estate}",'
+        f'"gateway_id":"{gw}","device_id":"{gw}{device}","kind":"{kind}"'
+    )
 
 
 def access(
+    eid: str,
     t: str,
     estate: str,
     gw: str,
@@ -104,46 +105,40 @@ def access(
     ref: str | None,
     granted: bool,
     reason: str | None,
-) -> dict[str, object]:
-    h = _head(t, estate, gw, "-door", "access")
-    h["door_id"] = door
-    h["direction"] = direction
-    h["credential_type"] = ctype
-    if ref is not None:
-        h["credential_ref"] = ref
-    h["granted"] = granted
-    if reason is not None:
-        h["reason"] = reason
-    return h
+) -> bytes:
+    ref_part = f',"credential_ref":"{ref}"' if ref is not None else ""
+    tail = f',"reason":"{reason}"}}' if reason is not None else "}"
+    return (
+        f'{_head(eid, t, estate, gw, "-door", "access")},"door_id":"{door}",'
+        f'"direction":"{direction}","credential_type":"{ctype}"{ref_part},'
+        f'"granted":{"true" if granted else "false"}{tail}'
+    ).encode()
 
 
-def face(
-    t: str,
-    estate: str,
-    gw: str,
-    track: str,
-    person: str | None,
-    distance: float | None,
-    quality: float,
-    direction: str,
-    unknown: bool,
-) -> dict[str, object]:
-    """A face track; for an unknown face the embedding is filled in later (batch draw)."""
-    h = _head(t, estate, gw, "-cam", "face")
-    h["track_id"] = track
-    if person is not None:
-        h["person_id"] = person
-    if distance is not None:
-        h["distance"] = distance
-    h["quality"] = quality
-    h["direction"] = direction
-    if unknown:
-        h["embedding"] = None
-        h["snapshot_ref"] = f"snap/{gw}/{track}.jpg"
-    return h
+def face_known(
+    eid: str, t: str, estate: str, gw: str, track: str, person: str, distance: float,
+    quality: float, direction: str,
+) -> bytes:  # fmt: skip
+    return (
+        f'{_head(eid, t, estate, gw, "-cam", "face")},"track_id":"{track}",'
+        f'"person_id":"{person}","distance":{distance!r},"quality":{quality!r},'
+        f'"direction":"{direction}"}}'
+    ).encode()
+
+
+def face_unknown(
+    eid: str, t: str, estate: str, gw: str, track: str, quality: float, direction: str
+) -> tuple[bytes, bytes]:
+    """The JSON before and after the embedding, which is drawn later for the whole day."""
+    before = (
+        f'{_head(eid, t, estate, gw, "-cam", "face")},"track_id":"{track}",'
+        f'"quality":{quality!r},"direction":"{direction}","embedding":'
+    )
+    return before.encode(), f',"snapshot_ref":"snap/{gw}/{track}.jpg"}}'.encode()
 
 
 def qr(
+    eid: str,
     t: str,
     estate: str,
     gw: str,
@@ -151,17 +146,15 @@ def qr(
     result: str,
     pass_id: str | None,
     unit: str | None,
-) -> dict[str, object]:
-    h = _head(t, estate, gw, "-qr", "qr")
-    h["purpose"] = purpose
-    h["result"] = result
-    if pass_id is not None:
-        h["pass_id"] = pass_id
-    if unit is not None:
-        h["unit_id"] = unit
-    return h
+) -> bytes:
+    pass_part = f',"pass_id":"{pass_id}"' if pass_id is not None else ""
+    unit_part = f',"unit_id":"{unit}"' if unit is not None else ""
+    return (
+        f'{_head(eid, t, estate, gw, "-qr", "qr")},"purpose":"{purpose}",'
+        f'"result":"{result}"{pass_part}{unit_part}}}'
+    ).encode()
 
 
-def dumps(h: dict[str, object]) -> bytes:
-    # numpy rows (embeddings) serialize like the floats they hold
-    return orjson.dumps(h, option=orjson.OPT_SERIALIZE_NUMPY)
+def embedding_json(row: object) -> bytes:
+    # numpy rows serialize like the floats they hold
+    return orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY)

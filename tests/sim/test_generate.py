@@ -72,3 +72,16 @@ def test_output_files_match_register_tables(tmp_path: Path) -> None:
     wb = load_workbook(tmp_path / "register" / "register.xlsx", read_only=True)
     assert wb.sheetnames == list(REGISTER_TABLES)
     assert sum(1 for _ in wb["units"].iter_rows()) == len(pf.register.units) + 1
+
+
+def test_city_day_is_exactly_what_dump_event_makes() -> None:
+    from anju_sim.params import SimParams
+    from anju_sim.portfolio import estate_day_events
+
+    pf = generate(SimParams(days=60))
+    n = 0
+    for e in range(len(pf.estates)):
+        for ev in estate_day_events(pf, e, 43):  # Spring Festival week: unusual days too
+            assert dump_event(ev.model()) == ev.data
+            n += 1
+    assert n > 20_000
