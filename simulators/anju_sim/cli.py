@@ -3,7 +3,7 @@ module level; the work is imported inside the commands."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -36,6 +36,17 @@ def progress_bar(unit: str = "events") -> Progress:
     )
 
 
+def local_today() -> date:
+    """Today in the estates' time zone (UTC+8)."""
+    return (datetime.now(UTC) + timedelta(hours=8)).date()
+
+
+def _start(text: str | None) -> date | None:
+    if text is None:
+        return None
+    return local_today() if text == "today" else date.fromisoformat(text)
+
+
 def _params(seed: int, days: int, small: bool, flats: int | None, start: date | None) -> object:
     from anju_sim.params import SimParams, scaled_params, small_params
 
@@ -59,7 +70,9 @@ def generate(
     flats: int | None = typer.Option(
         None, min=1, help="Total flats (the Xiangyang shape scaled; with --small: that estate)."
     ),
-    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD (default 2026-01-05)."),
+    start: str | None = typer.Option(
+        None, help="First day, YYYY-MM-DD or 'today' (default 2026-01-05)."
+    ),
     workers: int = typer.Option(2, min=1, help="Processes writing events (estates split)."),
 ) -> None:
     """Generate a seeded portfolio: register (CSV + xlsx), events (JSONL), labels, manifest."""
@@ -69,7 +82,7 @@ def generate(
     from anju_sim.params import SimParams
     from anju_sim.portfolio import generate as make
 
-    params = _params(seed, days, small, flats, date.fromisoformat(start) if start else None)
+    params = _params(seed, days, small, flats, _start(start))
     assert isinstance(params, SimParams)
     t0 = time.perf_counter()
     with progress_bar() as bar:
@@ -110,7 +123,12 @@ def stream(
     days: int = typer.Option(180, min=1, help="Days in the portfolio window."),
     small: bool = typer.Option(False, "--small", help="One small estate (60 flats)."),
     flats: int | None = typer.Option(None, min=1, help="Total flats (see generate)."),
-    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD."),
+    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD or 'today'."),
+    live: bool = typer.Option(
+        False,
+        "--live",
+        help="Window ends today: the past goes out at once, the rest in real time.",
+    ),
     backfill: int | None = typer.Option(
         None, min=1, help="Publish only the last N days of the window, as fast as possible."
     ),
@@ -139,8 +157,10 @@ def stream(
     from anju_sim.portfolio import generate as make
     from anju_sim.stream import Streamer, gateway_urls, stream_portfolio, write_faults
 
-    params = _params(seed, days, small, flats, date.fromisoformat(start) if start else None)
+    params = _params(seed, days, small, flats, _start(start))
     assert isinstance(params, SimParams)
+    if live:
+        params = params.model_copy(update={"start": local_today() - timedelta(days=days - 1)})
     pf = make(params)
     window = range(max(0, params.days - backfill), params.days) if backfill else range(days)
     if backfill:
@@ -158,7 +178,7 @@ def stream(
             rate = bar.tasks[task].completed / max(1e-9, time.perf_counter() - t0)
             bar.update(task, advance=n, rate=f"{rate:,.0f}")
 
-        stats = stream_portfolio(pf, streamer, window, speed=speed, tick=tick)
+        stats = stream_portfolio(pf, streamer, window, speed=speed, tick=tick, live=live)
         bar.update(task, total=stats.events, completed=stats.events)
     gws.close()
     dt = time.perf_counter() - t0

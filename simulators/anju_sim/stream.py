@@ -4,6 +4,7 @@ messages, fault injection, simulated time as fast as possible or real time x spe
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -236,9 +237,12 @@ def stream_portfolio(
     days: range,
     speed: float = 0.0,
     tick: Callable[[int], None] | None = None,
+    live: bool = False,
+    stop: threading.Event | None = None,
 ) -> StreamStats:
     """Publish the days in time order. speed 0: as fast as the broker takes it;
-    otherwise simulated seconds per wall second (1 = real time)."""
+    otherwise simulated seconds per wall second (1 = real time). live: events already
+    past go out at once (backfill), later ones when the wall clock reaches them."""
     wall0 = time.monotonic()
     sim0: int | None = None
     gws = streamer.gw
@@ -250,7 +254,15 @@ def stream_portfolio(
         if sim0 is None:
             sim0 = day_start_utc(pf.params.start, d)
         for i, ev in enumerate(day):
-            if speed > 0:  # wait for the event's moment, reading acks meanwhile
+            if stop is not None and stop.is_set():
+                return streamer.finish()
+            if live and ev.t > time.time():
+                streamer.flush()  # nothing waits in a batch while we sleep
+                while (wait := ev.t - time.time()) > 0:
+                    if stop is not None and stop.is_set():
+                        return streamer.finish()
+                    gws.pump(min(wait, 0.5))
+            elif speed > 0:  # wait for the event's moment, reading acks meanwhile
                 while (wait := wall0 + (ev.t - sim0) / speed - time.monotonic()) > 0:
                     gws.pump(min(wait, 0.5))
             streamer.event(ev)

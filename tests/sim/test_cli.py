@@ -62,3 +62,33 @@ def test_stream_command_publishes_every_event(broker: Mosquitto, tmp_path: Path)
     expected = generate(small_params(seed=20260101, days=2))
     assert set(ids) == {ev.event_id for day in iter_day_events(expected) for ev in day}
     assert {d["event_id"] for d in dups} <= set(ids)
+
+
+def test_live_mode_sends_the_past_at_once_and_waits_for_the_future(broker: Mosquitto) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from anju_sim.mqttpub import Gateways
+    from anju_sim.stream import Streamer, gateway_urls, stream_portfolio
+
+    today = (datetime.now(UTC) + timedelta(hours=8)).date()
+    pf = generate(small_params(days=2).model_copy(update={"start": today - timedelta(days=1)}))
+    all_events = [ev for day in iter_day_events(pf) for ev in day]
+    past = [ev for ev in all_events if ev.t <= time.time()]
+    assert past  # yesterday at least; today's later events lie in the future
+    gws = Gateways(gateway_urls(pf, broker.url, None))
+    streamer = Streamer(pf, gws, status=False, keep_ids=True)
+    stop = threading.Event()
+    result: list[object] = []
+    worker = threading.Thread(
+        target=lambda: result.append(stream_portfolio(pf, streamer, range(2), live=True, stop=stop))
+    )
+    worker.start()
+    time.sleep(3.0)
+    stop.set()
+    worker.join(20)
+    gws.close()
+    assert result and not worker.is_alive()
+    sent = set(streamer.stats.event_ids)
+    now = time.time()
+    assert {ev.event_id for ev in past} <= sent
+    assert not {ev.event_id for ev in all_events if ev.t > now + 1} & sent
