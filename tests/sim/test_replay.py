@@ -92,3 +92,39 @@ def test_export_writes_stored_events_in_wire_form(pg_url: str, tmp_path: Path) -
     key = [(parse_event(x).time, str(parse_event(x).event_id)) for x in sent]
     expected = [x for _, x in sorted(zip(key, sent, strict=True))]
     assert out == expected
+
+
+def test_export_then_replay_commands(pg_url: str, broker: Mosquitto, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from anju_cli.main import app
+
+    _, sent = _log(tmp_path, 120)
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("SELECT anju_ensure_partitions('2026-01-01', '2026-01-10')")
+        for d in (orjson.loads(x) for x in sent):
+            conn.execute(
+                "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id, "
+                "payload) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)",
+                (d["time"], d["event_id"], d["kind"], d["estate_id"], d["gateway_id"],
+                 d["device_id"], orjson.dumps(d).decode()),
+            )  # fmt: skip
+        conn.commit()
+    out = tmp_path / "export.jsonl"
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", "events", "--out", str(out), "--database-url", pg_url,
+                              "--since", "2026-01-05T00:00:00"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    exported = out.read_bytes().splitlines()
+    assert sorted(exported) == sorted(sent)
+    got: list[tuple[float, bytes]] = []
+    ready = threading.Event()
+    sub = _subscribe(broker.url, got, ready)
+    assert ready.wait(10)
+    res = runner.invoke(app, ["replay", str(out), "--speed", "0", "--url", broker.url])
+    assert res.exit_code == 0, res.output
+    deadline = time.monotonic() + 10
+    while len(got) < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sub.loop_stop()  # type: ignore[attr-defined]
+    assert sorted(p for _, p in got) == sorted(sent)
