@@ -140,7 +140,7 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
 @pytest.mark.slow
 def test_demo_after_sigkill_stops_the_leftovers(private_dir: Path) -> None:
     data_dir = private_dir / "demo"
-    proc = _start(data_dir, "--duration", "120")
+    proc = _start(data_dir, "--source", "builtin", "--duration", "120")
     try:
         url, _ = _database_url(proc)
         _wait_events(url, time.monotonic())
@@ -148,7 +148,7 @@ def test_demo_after_sigkill_stops_the_leftovers(private_dir: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         assert all(_alive(p) for p in pids)  # what a killed parent leaves behind
-        again = _start(data_dir, "--duration", "3")
+        again = _start(data_dir, "--source", "builtin", "--duration", "3")
         out, _ = again.communicate(timeout=120)
         assert again.returncode == 0, out
         assert "stopped leftovers of an earlier demo" in out
