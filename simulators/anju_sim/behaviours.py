@@ -197,3 +197,22 @@ class BorrowedCard:
                     t + int(H + rng.random() * 3 * H), self.entrance, OUT, self.user, "tailgate"
                 )
             )
+
+
+@dataclass(slots=True)
+class Visits:
+    """A former occupant dropping by now and then with their own face or card (the
+    lease holder of a sublet collecting rent, a lender checking on the flat)."""
+
+    person: Actor
+    entrance: int
+    on_days: list[int]
+
+    def day(self, ctx: DayContext) -> None:
+        if ctx.day not in self.on_days:
+            return
+        rng, a = ctx.rng, self.person
+        method = "face" if a.enrolled else ("card" if a.card else "tailgate")
+        t = int(10 * H + rng.random() * 9 * H)
+        ctx.add(Passage(t, self.entrance, IN, a, method))
+        ctx.add(Passage(t + int(H / 2 + rng.random() * 1.5 * H), self.entrance, OUT, a, method))

@@ -36,10 +36,12 @@ def centres(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 def sightings(rng: np.random.Generator, centre: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """One noisy embedding per row of `centre` (shape (k, 128)), rounded for the wire."""
     e = centre + rng.standard_normal(centre.shape) * sigma[:, None]
-    return np.round(e, DECIMALS)
+    # + 0.0 turns -0.0 into 0.0: JSON stores like PostgreSQL's jsonb cannot keep the sign
+    return np.round(e, DECIMALS) + 0.0
 
 
 def match_distance(sigma: float, z: float) -> float:
     """Distance of a recognized sighting to its enrollment (both noisy): about
     sigma * sqrt(256), with the small chi spread of 128 dimensions (z ~ N(0, 1))."""
+    z = max(-2.5, min(2.5, z))  # the measured range has no far tails
     return round(sigma * 16.0 * (1.0 + 0.044 * z), 4)

@@ -80,20 +80,11 @@ class Streamer:
         self.heartbeat_s = heartbeat_s
         self._next_hb: int | None = None
         self._started = 0
+        self.status = status
         if status:
             now = datetime.now(UTC)
-            for g, estate in self.estate_of.items():
-                st = GatewayStatus(
-                    event_id=_uuid_for(g, "status", time.time_ns()),
-                    time=now,
-                    estate_id=estate,
-                    gateway_id=g,
-                    device_id=g,
-                    state=GatewayState.ONLINE,
-                    version=VERSION,
-                )
-                self.gw.publish(g, status_topic(estate, g), dump_event(st), retain=True)
-                self.stats.messages += 1
+            for g in self.estate_of:
+                self._status(g, GatewayState.ONLINE, now, time.time_ns())
         for g in self.estate_of:
             if self.plan.skew_of(g):
                 self.stats.skewed_gateways += 1
@@ -105,6 +96,16 @@ class Streamer:
                         skew_s=self.plan.skew_of(g),
                     )
                 )
+
+    def _status(self, g: str, state: GatewayState, at: datetime, key: int) -> None:
+        """Retained gateway status: online at start and after an outage; offline when
+        an outage begins (what the broker's last will would say)."""
+        estate = self.estate_of[g]
+        st = GatewayStatus(event_id=_uuid_for(g, f"status-{state}", key), time=at,
+                           estate_id=estate, gateway_id=g, device_id=g, state=state,
+                           version=VERSION)  # fmt: skip
+        self.gw.publish(g, status_topic(estate, g), dump_event(st), retain=True)
+        self.stats.messages += 1
 
     # -- one event -----------------------------------------------------------------
     def heartbeats(self, t: int) -> None:
@@ -155,10 +156,16 @@ class Streamer:
                         end=_iso(out[1]),
                     )
                 )
+                if self.status:
+                    self._status(g, GatewayState.OFFLINE, _iso(out[0]), out[0])
             self._held[g].append(ev)
             return
         if g in self._held:  # back online: the backlog goes first, in order
             held = self._held.pop(g)
+            if self.status:
+                back = self.plan.outage(g, held[0].t - (held[0].t + 8 * 3600) % 86400)
+                end = back[1] if back else ev.t
+                self._status(g, GatewayState.ONLINE, _iso(end), end)
             for h in held:
                 self._send(h)
             self.flush(g)

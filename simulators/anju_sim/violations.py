@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from anju_sim.behaviours import BorrowedCard, CardClone, ChangeOfUse
+from anju_sim.behaviours import BorrowedCard, CardClone, ChangeOfUse, Visits
 from anju_sim.model import Actor
 from anju_sim.moves import close_household
 from anju_sim.register import EstateBuilder, HouseholdPlan
@@ -62,6 +62,14 @@ def _occupants(b: EstateBuilder, hp: HouseholdPlan, n: int, start: int, card: bo
     return out
 
 
+def _drops_by(b: EstateBuilder, hp: HouseholdPlan, start: int, period: int) -> None:
+    """The lease holder comes back now and then, so the flat is not simply 'empty'."""
+    first = start + b.rng.randint(3, period)
+    on = [d for d in range(first, b.p.days, period) if d >= 0]
+    if on:
+        b.behaviours.append(Visits(hp.members[0].actor, hp.entrance, on))
+
+
 def sublet(b: EstateBuilder) -> None:
     hp = _pick(b, lambda h: h.members[0].age < 65)
     if hp is None:
@@ -70,6 +78,7 @@ def sublet(b: EstateBuilder) -> None:
     for m in hp.members:
         m.actor.away.append((s, 10**6))
     subs = _occupants(b, hp, b.rng.randint(1, 3), s, card=b.rng.random() < 0.6)
+    _drops_by(b, hp, s, period=b.rng.randint(28, 31))  # collects the rent
     label(
         b,
         hp,
@@ -89,6 +98,7 @@ def lend(b: EstateBuilder) -> None:
     for m in hp.members:
         m.actor.away.append((s, 10**6))
     kin = _occupants(b, hp, b.rng.randint(1, 2), s, card=True)
+    _drops_by(b, hp, s, period=b.rng.randint(7, 14))
     label(
         b,
         hp,

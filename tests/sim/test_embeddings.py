@@ -60,3 +60,11 @@ def test_portfolio_faces_are_calibrated() -> None:
         total += len(m)
     assert total > 100 and near / total > 0.7
     assert sim.centres.shape[1] == 128
+
+
+def test_no_negative_zero_on_the_wire() -> None:
+    # jsonb (and many JSON stores) turn -0.0 into 0.0, so an exported event would differ
+    rng = np.random.default_rng(9)
+    c, s = embeddings.centres(rng, 2000)
+    e = embeddings.sightings(rng, c, s)
+    assert not (np.signbit(e) & (e == 0)).any()
