@@ -10,7 +10,7 @@ from pathlib import Path
 from anju_common.events import dump_event, parse_event
 from anju_sim.model import REGISTER_TABLES
 from anju_sim.output import write_portfolio
-from anju_sim.params import small_params
+from anju_sim.params import scaled_params, small_params
 from anju_sim.portfolio import generate, iter_day_events
 
 
@@ -21,15 +21,15 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
-    params = small_params(seed=11, days=15)
+    params = scaled_params(600, seed=11, days=6)  # 4 estates, split over 2 workers
     write_portfolio(generate(params), tmp_path / "a", workers=2)
     write_portfolio(generate(params), tmp_path / "b", workers=1)
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert a.keys() == b.keys()
-    assert "register/register.xlsx" in a and "events/e01.jsonl" in a
+    assert "register/register.xlsx" in a and "events/e04.jsonl" in a
     for name in a:
         assert a[name] == b[name], name
-    write_portfolio(generate(small_params(seed=12, days=15)), tmp_path / "c", workers=1)
+    write_portfolio(generate(scaled_params(600, seed=12, days=6)), tmp_path / "c", workers=1)
     c = _files(tmp_path / "c")
     assert c["events/e01.jsonl"] != a["events/e01.jsonl"]
 
