@@ -47,8 +47,14 @@ def _start(text: str | None) -> date | None:
     return local_today() if text == "today" else date.fromisoformat(text)
 
 
-def _params(seed: int, days: int, small: bool, flats: int | None, start: date | None) -> object:
+def _params(
+    seed: int, days: int, small: bool, flats: int | None, start: date | None, live: bool = False
+) -> object:
+    """The portfolio the options describe; `live` ends the window today."""
     from anju_sim.params import SimParams, scaled_params, small_params
+
+    if live:
+        start = local_today() - timedelta(days=days - 1)
 
     if small:
         p = small_params(seed=seed, days=days, flats=flats or 60)
@@ -157,10 +163,8 @@ def stream(
     from anju_sim.portfolio import generate as make
     from anju_sim.stream import Streamer, gateway_urls, stream_portfolio, write_faults
 
-    params = _params(seed, days, small, flats, _start(start))
+    params = _params(seed, days, small, flats, _start(start), live)
     assert isinstance(params, SimParams)
-    if live:
-        params = params.model_copy(update={"start": local_today() - timedelta(days=days - 1)})
     pf = make(params)
     window = range(max(0, params.days - backfill), params.days) if backfill else range(days)
     if backfill:
@@ -278,3 +282,30 @@ def camera(
         folder = Path("/work/shared/faces")
     truth = render(folder, out, seed=seed, walks=walks, fps=fps)
     console.print(f"[green]{len(truth)} walks -> {out}")
+
+
+@app.command("load")
+def load(
+    database_url: str | None = typer.Option(None, help="Default: DATABASE_URL."),
+    seed: int = typer.Option(20260101, help="Portfolio seed (as for generate/stream)."),
+    days: int = typer.Option(180, min=1, help="Days in the portfolio window."),
+    small: bool = typer.Option(False, "--small", help="One small estate (60 flats)."),
+    flats: int | None = typer.Option(None, min=1, help="Total flats (see generate)."),
+    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD or 'today'."),
+    live: bool = typer.Option(False, "--live", help="The window of `stream --live`."),
+) -> None:
+    """Insert the portfolio's register into PostgreSQL (before streaming: ingest rejects
+    gateways it does not know). Same options give the same register as generate/stream."""
+    import psycopg
+
+    from anju_common.settings import get_database_settings
+    from anju_sim.dbload import load_register
+    from anju_sim.params import SimParams
+    from anju_sim.portfolio import generate as make
+
+    params = _params(seed, days, small, flats, _start(start), live)
+    assert isinstance(params, SimParams)
+    pf = make(params)
+    with psycopg.connect(database_url or get_database_settings().url) as conn:
+        counts = load_register(conn, pf)
+    console.print("[green]" + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

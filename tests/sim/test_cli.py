@@ -92,3 +92,18 @@ def test_live_mode_sends_the_past_at_once_and_waits_for_the_future(broker: Mosqu
     now = time.time()
     assert {ev.event_id for ev in past} <= sent
     assert not {ev.event_id for ev in all_events if ev.t > now + 1} & sent
+
+
+def test_load_command_puts_the_same_register_in_the_database(pg_url: str) -> None:
+    import psycopg
+
+    res = CliRunner().invoke(
+        app, ["simulate", "load", "--small", "--days", "3", "--seed", "4", "--database-url", pg_url]
+    )
+    assert res.exit_code == 0, res.output
+    pf = generate(small_params(seed=4, days=3))
+    with psycopg.connect(pg_url) as conn:
+        gateways = {r[0] for r in conn.execute("SELECT gateway_id FROM gateways")}
+        refs = {r[0] for r in conn.execute("SELECT ref FROM credentials WHERE type = 'card'")}
+    assert gateways == {g.gateway_id for g in pf.register.gateways}
+    assert refs == {c.ref for c in pf.register.credentials if c.type == "card"}
