@@ -81,7 +81,9 @@ class Mosquitto:
         if os.geteuid() == 0:
             with conf.open("a") as f:
                 f.write("user root\n")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             wait_port("127.0.0.1", self.port)
         except TimeoutError:
@@ -121,7 +123,9 @@ def with_dbname(url: str, dbname: str) -> str:
 
 
 @contextlib.contextmanager
-def scratch_database(server_url: str, prefix: str = "anju_test", migrate: bool = True) -> Iterator[str]:
+def scratch_database(
+    server_url: str, prefix: str = "anju_test", migrate: bool = True
+) -> Iterator[str]:
     """CREATE a fresh database on the server of `server_url`, migrate it, DROP it after."""
     import psycopg
 
@@ -140,3 +144,80 @@ def scratch_database(server_url: str, prefix: str = "anju_test", migrate: bool =
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found and name != "initdb":
+        return found
+    for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (root / name).exists():
+            return str(root / name)
+    if found:
+        return found
+    raise FileNotFoundError(f"PostgreSQL's {name} not found")
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL cluster of our own (initdb in a temp dir) that a test may stop and
+    start. As root, the server runs as the `postgres` OS user (PostgreSQL refuses root)."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: str) -> None:
+        argv = list(cmd)
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def init(self) -> PrivatePostgres:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres", "postgres")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            str(self.workdir / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        )
+        return self
+
+    def start(self) -> None:
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c fsync=off"
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.workdir / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.workdir / "pg.log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.workdir / "data"), "-m", mode, "-w", "stop")
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    with tempfile.TemporaryDirectory(prefix="anju-pg-") as d:
+        os.chmod(d, 0o755)
+        pg = PrivatePostgres(Path(d)).init()
+        pg.start()
+        try:
+            yield pg
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                pg.stop("immediate")

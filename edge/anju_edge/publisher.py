@@ -20,6 +20,9 @@ from anju_common.mqtt import make_client
 from anju_common.topics import status_topic
 from anju_edge.buffer import EventQueue
 
+NO_MATCHING_SUBSCRIBERS = 0x10  # MQTT v5 PUBACK reason code
+RESEND_UNHEARD_S = 2.0
+
 log = logging.getLogger("anju.edge.publisher")
 _SENT = (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN)  # NO_CONN: paho queued it
 
@@ -65,6 +68,11 @@ class Publisher:
         self._thread: threading.Thread | None = None
         self.published = 0
         self.refused = 0  # PUBACKs with a failure reason (e.g. ACL): kept in the queue
+        # PUBACK "no matching subscribers": nobody stored it (ingest down, or a broker
+        # restart that forgot shared subscriptions). Keep the rows and send again later.
+        self._unheard: collections.deque[int] = collections.deque()
+        self._resend_at = 0.0
+        self.unheard = 0
 
     def _status(self, state: GatewayState) -> bytes:
         return dump_event(
@@ -100,7 +108,10 @@ class Publisher:
 
     def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
         # Called under paho's message lock: only hand the mid over, no locks of ours.
-        self._acked.append((mid, bool(getattr(rc, "is_failure", False))))
+        if getattr(rc, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+            self._unheard.append(mid)
+        else:
+            self._acked.append((mid, bool(getattr(rc, "is_failure", False))))
         self._wake.set()
 
     @property
@@ -124,6 +135,15 @@ class Publisher:
         return self.client.publish(topic, payload, qos, retain).rc == mqtt.MQTT_ERR_SUCCESS
 
     def _settle_acks(self) -> None:
+        while self._unheard:
+            if self._inflight.pop(self._unheard.popleft(), None) is not None:
+                self.unheard += 1
+                if not self._resend_at:
+                    self._resend_at = time.monotonic() + RESEND_UNHEARD_S
+        if self._resend_at and not self._inflight and time.monotonic() >= self._resend_at:
+            # Everything outstanding is settled: start over from the oldest row kept.
+            self._resend_at = 0.0
+            self._cursor = 0
         seqs: list[int] = []
         while self._acked:
             mid, refused = self._acked.popleft()
@@ -144,8 +164,8 @@ class Publisher:
 
     def _send_more(self) -> int:
         room = self.window - len(self._inflight)
-        if room <= 0 or not self.connected:
-            return 0
+        if room <= 0 or not self.connected or self._resend_at:
+            return 0  # (paused while waiting to resend rows nobody heard)
         sent = 0
         for row in self.queue.after(self._cursor, min(room, 500)):
             info = self.client.publish(row.topic, row.payload, 1)

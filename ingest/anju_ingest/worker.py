@@ -132,9 +132,9 @@ class Worker:
         self, _c: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object
     ) -> None:
         self.metrics.mqtt_connected = False
-        # Messages of the lost connection will be redelivered; drop the uncommitted ones.
+        # Acks of the lost connection's messages are void; they will be redelivered.
+        # We still store what we received (idempotent), in case the broker lost them.
         self.generation += 1
-        self.queue.clear()
         if not self.stop.is_set():
             log.warning("disconnected from broker: %s; reconnecting", rc)
 
@@ -257,7 +257,6 @@ class Worker:
         idle_s = self.s.idle_flush_ms / 1000
         batch: list[Inbound] = []
         first = last = 0.0
-        gen = self.generation
         try:
             while not self.stop.is_set():
                 q = self.queue
@@ -267,9 +266,6 @@ class Worker:
                         first = time.monotonic()
                     batch.append(item)
                     last = time.monotonic()
-                if gen != self.generation:  # reconnected: old messages come again
-                    batch = [m for m in batch if m.generation == self.generation]
-                    gen = self.generation
                 self.metrics.pending = len(batch) + len(q)
                 if batch:
                     now = time.monotonic()
@@ -285,10 +281,9 @@ class Worker:
                 time.sleep(0.001)
         finally:
             # On a clean stop commit what was received (one try); the rest is redelivered.
-            live = [m for m in batch if m.generation == self.generation]
-            if live:
+            if batch:
                 try:
-                    self._flush(live, retry=False)
+                    self._flush(batch, retry=False)
                 except Exception:
                     log.exception("final flush failed; messages will be redelivered")
             self.client.disconnect()
