@@ -153,6 +153,7 @@ def stream(
     ),
 ) -> None:
     """Publish the portfolio's events over MQTT like real gateways (QoS 1)."""
+    import threading
     import time
 
     from anju_common.settings import get_mqtt_settings
@@ -182,7 +183,11 @@ def stream(
             rate = bar.tasks[task].completed / max(1e-9, time.perf_counter() - t0)
             bar.update(task, advance=n, rate=f"{rate:,.0f}")
 
-        stats = stream_portfolio(pf, streamer, window, speed=speed, tick=tick, live=live)
+        stop = threading.Event()
+        try:
+            stats = stream_portfolio(pf, streamer, window, speed, tick, live, stop)
+        except KeyboardInterrupt:  # Ctrl-C: deliver what was sent, then report
+            stats = streamer.finish()
         bar.update(task, total=stats.events, completed=stats.events)
     gws.close()
     dt = time.perf_counter() - t0

@@ -268,9 +268,11 @@ def stream_portfolio(
                 while (wait := ev.t - time.time()) > 0:
                     if stop is not None and stop.is_set():
                         return streamer.finish()
+                    streamer.heartbeats(int(time.time()))  # alive while nothing happens
                     gws.pump(min(wait, 0.5))
             elif speed > 0:  # wait for the event's moment, reading acks meanwhile
                 while (wait := wall0 + (ev.t - sim0) / speed - time.monotonic()) > 0:
+                    streamer.heartbeats(int(sim0 + (time.monotonic() - wall0) * speed))
                     gws.pump(min(wait, 0.5))
             streamer.event(ev)
             if tick and i % 500 == 499:
