@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -42,4 +43,76 @@ def ingest(
     with Progress(transient=True) as bar:
         task = bar.add_task("publishing", total=events)
         result = run(cfg, progress=lambda done, total: bar.update(task, completed=done))
+    typer.echo(json.dumps(result))
+
+
+def _default_faces() -> Path:
+    """../shared/faces next to the checkout, or ANJU_FACES_DIR."""
+    import os
+
+    env = os.environ.get("ANJU_FACES_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "faces"
+
+
+@app.command("edge")
+def edge(
+    clip: Path = typer.Option(None, help="A 640x480 video or frame folder; default: built."),
+    seconds: float = typer.Option(40.0, help="Length of each built clip."),
+    fps: float = typer.Option(15.0, help="Frame rate of the built clips."),
+    faces_dir: Path = typer.Option(None, help="Photos to build clips from (../shared/faces)."),
+    all_cores: bool = typer.Option(False, help="Do not pin to one core."),
+) -> None:
+    """Camera pipeline on one core: frames/s, faces encoded/s, CPU per camera."""
+    from rich.progress import Progress
+
+    from anju_bench.edge import report_lines, run, total_frames
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("frames", total=total_frames(clip, seconds, fps))
+        result = run(
+            clip,
+            seconds,
+            fps=fps,
+            faces_dir=faces_dir or _default_faces(),
+            one_core=not all_cores,
+            progress=lambda: bar.advance(task),
+        )
+    for line in report_lines(result):
+        typer.echo(line, err=True)
+    typer.echo(json.dumps(result))
+
+
+@app.command("simulate")
+def simulate(
+    flats: int = typer.Option(0, help="Flats; 0 = the default 5,803-flat portfolio."),
+    days: int = typer.Option(180, help="Simulated days."),
+    seed: int = typer.Option(20260101, help="Seed."),
+) -> None:
+    """Simulator speed: events generated per second."""
+    from anju_bench.simulate import run
+
+    typer.echo(json.dumps(run(flats or None, days, seed)))
+
+
+@app.command("detect")
+def detect(
+    flats: int = typer.Option(0, help="Flats; 0 = the default 5,803-flat portfolio."),
+    days: int = typer.Option(180, help="Simulated days."),
+    seed: int = typer.Option(20260101, help="Seed."),
+) -> None:
+    """Detection quality against the simulator's labels, and run times."""
+    from rich.progress import Progress
+
+    from anju_bench.detect import run
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("detect", total=None)
+        result = run(
+            flats or None,
+            days,
+            seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     typer.echo(json.dumps(result))

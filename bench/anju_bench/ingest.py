@@ -107,14 +107,17 @@ def _wait_stored(db_url: str, expected: int, timeout: float) -> int:
 
 def _publisher(mqtt_url: str) -> LeanPublisher:
     t = parse_mqtt_url(mqtt_url)
-    return LeanPublisher(t.host, t.port, f"bench-pub-{uuid.uuid4().hex[:6]}", t.username, t.password)
+    return LeanPublisher(
+        t.host, t.port, f"bench-pub-{uuid.uuid4().hex[:6]}", t.username, t.password
+    )
 
 
 def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) -> dict[str, object]:
     gws = gateways(cfg.gateways)
-    with scratch_database(cfg.database_url, prefix="anju_bench") as db_url, _broker(
-        cfg.mqtt_url
-    ) as mqtt_url:
+    with (
+        scratch_database(cfg.database_url, prefix="anju_bench") as db_url,
+        _broker(cfg.mqtt_url) as mqtt_url,
+    ):
         _register(db_url, gws)
         with _ingest(db_url, mqtt_url, cfg):
             # Warm-up: events published before the workers subscribe are dropped by the

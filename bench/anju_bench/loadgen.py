@@ -79,7 +79,8 @@ class Templates:
             return b"face", head + tail
         tail = (
             b'"device_id":"qr-1","kind":"qr","purpose":"visitor_pass","result":"valid",'
-            b'"pass_id":"%s","unit_id":"u%d"}' % (os.urandom(6).hex().encode(), self.rnd.randrange(900))
+            b'"pass_id":"%s","unit_id":"u%d"}'
+            % (os.urandom(6).hex().encode(), self.rnd.randrange(900))
         )
         return b"qr", head + tail
 
