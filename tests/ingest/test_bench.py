@@ -9,7 +9,6 @@ from anju_bench.ingest import BenchConfig, run
 from anju_bench.loadgen import Templates, gateways, messages
 from anju_common.events import BATCH_ADAPTER, parse_event
 from anju_common.topics import parse_topic
-
 from tests.conftest import PG_SERVER
 
 
