@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from anju_sim.model import REGISTER_TABLES, Label, Portfolio, Register
+from anju_sim.params import SimParams
 from anju_sim.portfolio import estate_day_events
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -164,7 +165,11 @@ def manifest(pf: Portfolio, events: int) -> dict[str, object]:
         "generator": "anju_sim",
         "format_version": 1,
         "seed": pf.params.seed,
-        "params": pf.params.model_dump(mode="json"),
+        # the card-key secret stays out of files; see docs/simulators.md
+        "params": pf.params.model_dump(mode="json", exclude={"master_secret"}),
+        "master_secret": "default"
+        if pf.params.master_secret == SimParams().master_secret
+        else "given (not written)",
         "counts": {name: len(reg.table(name)) for name in REGISTER_TABLES}
         | {"events": events, "labels": len(pf.labels), "traps": len(pf.traps)},
         "estates": [e.estate_id for e in pf.estates],

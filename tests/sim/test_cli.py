@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from anju_bench.servers import Mosquitto
@@ -107,3 +108,28 @@ def test_load_command_puts_the_same_register_in_the_database(pg_url: str) -> Non
         refs = {r[0] for r in conn.execute("SELECT ref FROM credentials WHERE type = 'card'")}
     assert gateways == {g.gateway_id for g in pf.register.gateways}
     assert refs == {c.ref for c in pf.register.credentials if c.type == "card"}
+
+
+def test_card_key_secret_comes_from_the_environment_and_stays_out_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anju_sim.settings import get_sim_settings
+
+    def cards(out: Path) -> set[str]:
+        rows = (out / "register" / "credentials.csv").read_text().splitlines()
+        return {r.split(",")[4] for r in rows[1:] if r.split(",")[3] == "card"}
+
+    args = ["simulate", "generate", "--small", "--days", "1", "--out"]
+    get_sim_settings.cache_clear()
+    assert CliRunner().invoke(app, [*args, str(tmp_path / "a")]).exit_code == 0
+    monkeypatch.setenv("ANJU_CARD_KEY_SECRET", "s3cret-for-test")
+    get_sim_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(app, [*args, str(tmp_path / "b")]).exit_code == 0
+    finally:
+        get_sim_settings.cache_clear()
+    assert cards(tmp_path / "a") and not cards(tmp_path / "a") & cards(tmp_path / "b")
+    for path in (tmp_path / "b").rglob("*"):
+        if path.is_file():
+            assert b"s3cret-for-test" not in path.read_bytes(), path
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["master_secret"] != "default"
