@@ -18,8 +18,8 @@ def _in(r: DayRange, day: int) -> bool:
 
 @dataclass(slots=True)
 class Caregiver:
-    """A daily carer for an elderly tenant, on a visitor pass renewed every day: a
-    repeated unregistered face that is normal (trap)."""
+    """A daily carer for an elderly tenant: a repeated face that is normal (trap), on a
+    card when registered with the office, else on a visitor pass renewed every day."""
 
     carer: Actor
     host: Actor
@@ -29,13 +29,12 @@ class Caregiver:
         if ctx.weekday == 6 or not _in(self.days, ctx.day) or not self.host.present(ctx.day):
             return
         t = int(8.5 * H + ctx.rng.random() * H)
-        ctx.visit(
-            self.carer,
-            self.host.entrance,
-            self.host.unit_id or "",
-            t,
-            int(2 * H + ctx.rng.random() * H),
-        )
+        stay = int(2 * H + ctx.rng.random() * H)
+        if self.carer.card:  # registered with the office: has a card
+            for tt, d in ((t, IN), (t + stay, OUT)):
+                ctx.add(Passage(tt, self.host.entrance, d, self.carer, "card", self.carer.card))
+        else:
+            ctx.visit(self.carer, self.host.entrance, self.host.unit_id or "", t, stay)
 
 
 @dataclass(slots=True)

@@ -49,8 +49,9 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if a is not None and a.enrolled and rand() >= miss:
                 recognized = True
                 dist = match(sigmas[a.aid], gauss(0, 1))
-                data = wire.face_known(eid, ts, estate, gw, track, a.person_id or "", dist,
-                                       quality, direction)  # fmt: skip
+                data = wire.face_known(
+                    eid, ts, estate, gw, track, a.person_id or "", dist, quality, direction
+                )
             else:
                 before, after = wire.face_unknown(eid, ts, estate, gw, track, quality, direction)
                 unknown.append((len(out), a.aid if a is not None else -1, before, after))
@@ -79,12 +80,14 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if p.granted and rand() < misread:  # a bad read first, then it works
                 eid = next(ids)
                 tm = t - MISREAD_LEAD_S
-                data = access(eid, fmt(tm), estate, gw, doors[gw], direction, ctype, ref, False,
-                              "invalid")  # fmt: skip
+                data = access(
+                    eid, fmt(tm), estate, gw, doors[gw], direction, ctype, ref, False, "invalid"
+                )
                 out.append(SimEvent(tm, gw, "access", eid, data))
         eid = next(ids)
-        data = access(eid, fmt(t), estate, gw, doors[gw], direction, ctype, ref, p.granted,
-                      p.reason)  # fmt: skip
+        data = access(
+            eid, fmt(t), estate, gw, doors[gw], direction, ctype, ref, p.granted, p.reason
+        )
         out.append(SimEvent(t, gw, "access", eid, data))
     _fill_embeddings(ctx, out, unknown)
     out.sort(key=lambda ev: ev.t)

@@ -6,6 +6,7 @@ trap label (violation=false) so tests and detection work can count false alarms.
 from __future__ import annotations
 
 from anju_sim.behaviours import Caregiver, Couriers, OneOffVisitors, WeekendFamily
+from anju_sim.documented import register_carer, report_absence
 from anju_sim.model import HouseholdMember
 from anju_sim.moves import turnover
 from anju_sim.params import SPRING_FESTIVAL
@@ -20,8 +21,11 @@ def trap(
     end: int | None,
     persons: list[str],
     note: str | None = None,
+    documented: bool | None = None,
 ) -> None:
-    b.traps.append(b.label(hp, kind, start, end, persons, violation=False, note=note))
+    lab = b.label(hp, kind, start, end, persons, violation=False, note=note)
+    lab.documented = documented
+    b.traps.append(lab)
 
 
 def festival_days(b: EstateBuilder) -> list[int]:
@@ -43,25 +47,38 @@ def plan_life(b: EstateBuilder) -> None:
             start, end = sf - rng.randint(2, 10), sf + rng.randint(5, 25)
             for m in hp.members:
                 m.actor.away.append((start, end))
-            trap(b, hp, "spring_festival", start, end, people, "home village for the holiday")
+            told = report_absence(b, hp, "spring_festival", start, end)
+            trap(b, hp, "spring_festival", start, end, people, "home village", told)
         if rng.random() < p.travel:
             start = rng.randrange(0, p.days)
             end = start + rng.randint(4, 14)
             for m in hp.members:
                 m.actor.away.append((start, end))
-            trap(b, hp, "travel", start, end, people)
+            trap(
+                b,
+                hp,
+                "travel",
+                start,
+                end,
+                people,
+                None,
+                report_absence(b, hp, "travel", start, end),
+            )
         for m in hp.members:
             if m.age >= 65 and rng.random() < p.hospital:
                 start = rng.randrange(0, p.days)
                 end = start + rng.randint(5, 30)
                 m.actor.away.append((start, end))
-                trap(b, hp, "hospital_stay", start, end, [m.actor.ident])
+                told = report_absence(b, hp, "hospital_stay", start, end)
+                trap(b, hp, "hospital_stay", start, end, [m.actor.ident], None, told)
             if m.actor.routine == "night":
                 trap(b, hp, "night_shift", 0, None, [m.actor.ident], "works Sun-Thu nights")
         if hp.kind == "elderly_alone" and rng.random() < p.caregiver:
             host = hp.members[0].actor
             carer = b.stranger(hp.entrance, hp.unit.unit_id)
             b.behaviours.append(Caregiver(carer, host, (0, p.days)))
+            told = register_carer(b, hp, carer)
+            how = "a card" if told else "a visitor pass"
             trap(
                 b,
                 hp,
@@ -69,7 +86,8 @@ def plan_life(b: EstateBuilder) -> None:
                 0,
                 None,
                 [host.ident, carer.ident],
-                "daily carer on a visitor pass, not on Sundays",
+                f"daily carer on {how}, not on Sundays",
+                told,
             )
         if rng.random() < p.weekend_family:
             visitors = [b.stranger(hp.entrance, hp.unit.unit_id) for _ in range(rng.randint(1, 3))]

@@ -5,7 +5,7 @@ and the ground-truth labels."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -134,6 +134,33 @@ class Device:
     name: str
 
 
+@dataclass(slots=True)
+class Caregiver:
+    """A carer registered with the office for a flat (migrations/0003_platform.sql)."""
+
+    caregiver_id: str
+    person_id: str
+    unit_id: str
+    weekdays: list[int]  # ISO weekdays, 1 = Monday
+    start_time: time | None
+    end_time: time | None
+    valid_from: date
+    valid_to: date | None
+    note: str | None
+
+
+@dataclass(slots=True)
+class Absence:
+    """An absence the household reported and the office approved (0003_platform.sql)."""
+
+    absence_id: str
+    household_id: str
+    kind: str  # hospital | travel | other
+    starts_on: date
+    ends_on: date
+    note: str | None
+
+
 # Table name -> row type, in foreign-key order (load and CSV order).
 REGISTER_TABLES: dict[str, type] = {
     "estates": Estate,
@@ -147,6 +174,8 @@ REGISTER_TABLES: dict[str, type] = {
     "household_members": HouseholdMember,
     "credentials": Credential,
     "face_enrollments": FaceEnrollment,
+    "caregivers": Caregiver,
+    "absences": Absence,
     "gateways": Gateway,
     "devices": Device,
 }
@@ -165,6 +194,8 @@ class Register:
     household_members: list[HouseholdMember] = field(default_factory=list)
     credentials: list[Credential] = field(default_factory=list)
     face_enrollments: list[FaceEnrollment] = field(default_factory=list)
+    caregivers: list[Caregiver] = field(default_factory=list)
+    absences: list[Absence] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
 
@@ -223,6 +254,11 @@ class Label(BaseModel):
     )
     violation: bool = Field(default=True, description="false for near misses and traps.")
     days: int | None = Field(default=None, description="Length in days, for vacancies.")
+    documented: bool | None = Field(
+        default=None,
+        description="Traps: the register explains it (an approved absence, a registered "
+        "carer); false: the office was never told.",
+    )
     note: str | None = None
 
 

@@ -93,6 +93,12 @@ class SimParams(BaseModel):
     caregiver: float = Field(
         default=0.5, ge=0, le=1, title="Elderly living alone with a daily caregiver"
     )
+    absence_reported: float = Field(
+        default=0.4, ge=0, le=1, title="Absences the household reports to the office"
+    )
+    carer_registered: float = Field(
+        default=0.6, ge=0, le=1, title="Carers registered for the flat (with a card)"
+    )
     weekend_family: float = Field(
         default=0.3, ge=0, le=1, title="Households with family visiting at weekends"
     )

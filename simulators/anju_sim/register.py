@@ -94,6 +94,7 @@ class EstateBuilder:
         self._pending_faces: list[tuple[Person, Actor, int]] = []
         # this estate's rows start here in the shared register lists (see moves.py)
         self.rows0 = (len(reg.household_members), len(reg.credentials))
+        self.rows_absence0 = len(reg.absences)
         self.closed: dict[str, tuple[datetime, bool]] = {}  # person -> (left at, evicted)
 
     # -- time helpers -------------------------------------------------------------

@@ -101,9 +101,15 @@ class Streamer:
         """Retained gateway status: online at start and after an outage; offline when
         an outage begins (what the broker's last will would say)."""
         estate = self.estate_of[g]
-        st = GatewayStatus(event_id=_uuid_for(g, f"status-{state}", key), time=at,
-                           estate_id=estate, gateway_id=g, device_id=g, state=state,
-                           version=VERSION)  # fmt: skip
+        st = GatewayStatus(
+            event_id=_uuid_for(g, f"status-{state}", key),
+            time=at,
+            estate_id=estate,
+            gateway_id=g,
+            device_id=g,
+            state=state,
+            version=VERSION,
+        )
         self.gw.publish(g, status_topic(estate, g), dump_event(st), retain=True)
         self.stats.messages += 1
 

@@ -116,9 +116,16 @@ def access(
 
 
 def face_known(
-    eid: str, t: str, estate: str, gw: str, track: str, person: str, distance: float,
-    quality: float, direction: str,
-) -> bytes:  # fmt: skip
+    eid: str,
+    t: str,
+    estate: str,
+    gw: str,
+    track: str,
+    person: str,
+    distance: float,
+    quality: float,
+    direction: str,
+) -> bytes:
     return (
         f'{_head(eid, t, estate, gw, "-cam", "face")},"track_id":"{track}",'
         f'"person_id":"{person}","distance":{distance!r},"quality":{quality!r},'

@@ -101,14 +101,34 @@ def test_spring_festival_empties_flats_and_night_shifts_come_home_at_dawn(
     assert sum(hours[h] for h in range(6, 9)) > 0.4 * sum(hours.values())
 
 
-def test_caregivers_come_daily_on_visitor_passes(city: Portfolio) -> None:
-    units = {t.unit_id for t in city.traps if t.type == "caregiver" and t.estate_id == "e02"}
+def test_caregivers_come_daily_on_passes_or_registered_cards(city: Portfolio) -> None:
+    carers = [t for t in city.traps if t.type == "caregiver" and t.estate_id == "e02"]
+    registered = {c.unit_id: c.person_id for c in city.register.caregivers}
+    cards = {c.person_id: c.ref for c in city.register.credentials if c.type == "card"}
     days_seen: dict[str, set[int]] = defaultdict(set)
     for d in range(20, 27):
         for e in _day_events(city, 1, d):
-            if isinstance(e, QrScan) and e.unit_id in units and e.purpose == "visitor_pass":
+            if isinstance(e, QrScan) and e.purpose == "visitor_pass" and e.unit_id:
                 days_seen[e.unit_id].add(d)
-    assert units and np.mean([len(days_seen[u]) for u in units]) >= 4
+            if isinstance(e, AccessEvent) and e.direction == "in" and e.credential_ref:
+                days_seen[e.credential_ref].add(d)
+    seen = []
+    for t in carers:
+        key = cards[registered[t.unit_id]] if t.documented else t.unit_id
+        seen.append(len(days_seen[key]))
+    assert carers and any(t.documented for t in carers) and not all(t.documented for t in carers)
+    assert np.mean(seen) >= 4
+
+
+def test_a_share_of_traps_is_documented_in_the_register(city: Portfolio) -> None:
+    carers = [t for t in city.traps if t.type == "caregiver"]
+    assert 0.45 < sum(bool(t.documented) for t in carers) / len(carers) < 0.75
+    assert len(city.register.caregivers) == sum(bool(t.documented) for t in carers)
+    away = [t for t in city.traps if t.type in ("spring_festival", "travel", "hospital_stay")]
+    told = [t for t in away if t.documented]
+    assert 0.3 < len(told) / len(away) < 0.5 and len(city.register.absences) == len(told)
+    kinds = Counter(a.kind for a in city.register.absences)
+    assert kinds["travel"] > kinds["hospital"] > 0
 
 
 def test_every_violation_type_appears_with_labels(city: Portfolio) -> None:
