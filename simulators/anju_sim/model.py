@@ -81,6 +81,7 @@ class Person:
     name: str
     birth_year: int
     gender: str
+    estate_id: str  # estate of record (0003_platform.sql): scopes carers without a household
 
 
 @dataclass(slots=True)

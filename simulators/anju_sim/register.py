@@ -155,7 +155,8 @@ class EstateBuilder:
     def new_person(self, age: int, gender: str | None = None) -> Person:
         self._persons += 1
         pid = f"{self.estate_id}-p{self._persons:05d}"
-        person = Person(pid, self.name(), self.p.start.year - age, gender or self.rng.choice("MF"))
+        gender = gender or self.rng.choice("MF")
+        person = Person(pid, self.name(), self.p.start.year - age, gender, self.estate_id)
         self.reg.persons.append(person)
         return person
 
