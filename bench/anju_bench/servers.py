@@ -65,7 +65,8 @@ class Mosquitto:
             + ("" if "allow_anonymous" in self.extra_conf else "allow_anonymous true\n")
             + "persistence true\n"
             + f"persistence_location {self.workdir}/\n"
-            + "autosave_interval 1\n"
+            + "autosave_interval 60\n"  # SIGTERM saves too; a 1 s autosave costs CPU
+
             + f"log_dest file {self.workdir}/mosquitto.log\n"
             + BROKER_TUNING
             + self.extra_conf

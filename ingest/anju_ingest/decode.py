@@ -5,7 +5,6 @@ No I/O here, so every rejection path is unit-tested without a broker or database
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,9 +22,9 @@ from anju_common.events import (
 )
 from anju_common.topics import TopicInfo, parse_topic
 
-# A row is one line of COPY text for the temp table (columns in store._COLUMNS order),
-# with its (event_id, time) key for in-batch de-duplication.
-Row = tuple[tuple[uuid.UUID, datetime], str]
+# A row is one line of COPY text (columns in store._COLUMNS order), with its key
+# "event_id time" for in-batch de-duplication, and the event time.
+Row = tuple[str, str, datetime]
 
 _NULL = "\\N"
 
@@ -69,7 +68,7 @@ REASONS = (
 class Decoded:
     rows: list[Row]
     dead: list[DeadLetter]
-    events: list[AnyEvent]
+    events: list[AnyEvent]  # only those that also update gateway state (status, heartbeat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +91,11 @@ def to_row(e: AnyEvent, raw: str) -> Row:
         direction, person = e.direction.value, e.person_id
     elif isinstance(e, QrScan):
         ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
+    t, eid = e.time.isoformat(), str(e.event_id)
     line = "\t".join(
         (
-            e.time.isoformat(),
-            str(e.event_id),
+            t,
+            eid,
             e.kind,
             e.estate_id,
             e.gateway_id,
@@ -109,7 +109,7 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             _esc(raw),
         )
     )
-    return (e.event_id, e.time), line
+    return f"{eid} {t}", line, e.time
 
 
 def _schema_detail(err: ValidationError) -> str:
@@ -152,7 +152,7 @@ class Decoder:
         problem = self._check(info, event, now)
         if problem:
             return Decoded([], [self._dead(topic, problem[0], problem[1], payload)], [])
-        return Decoded([to_row(event, payload.decode())], [], [event])
+        return Decoded([to_row(event, payload.decode())], [], _stateful(event))
 
     def _check(self, info: TopicInfo, e: AnyEvent, now: datetime) -> tuple[str, str] | None:
         if e.estate_id != info.estate_id or e.gateway_id != info.gateway_id:
@@ -208,8 +208,12 @@ class Decoder:
                 dead.append(self._dead(topic, problem[0], f"events[{i}]: {problem[1]}", raw))
                 continue
             rows.append(to_row(event, raw.decode()))
-            events.append(event)
+            events.extend(_stateful(event))
         return Decoded(rows, dead, events)
+
+
+def _stateful(event: AnyEvent) -> list[AnyEvent]:
+    return [event] if event.kind in ("status", "heartbeat") else []
 
 
 def _is_json_error(err: ValidationError) -> bool:

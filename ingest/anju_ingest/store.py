@@ -1,6 +1,7 @@
-"""All of ingest's SQL. One transaction per batch: COPY into a temp table, then
-INSERT ... ON CONFLICT DO NOTHING into events (idempotent on event_id), dead letters
-and gateway state in the same transaction, so an ack after commit loses nothing."""
+"""All of ingest's SQL. One transaction per batch: COPY into events (or, when the
+batch holds an event already stored, COPY into a temp table and INSERT ... ON CONFLICT
+DO NOTHING), dead letters and gateway state in the same transaction, so an ack after
+commit loses nothing and a redelivery is stored once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
+import psycopg.errors
 
 from anju_common.events import AnyEvent, GatewayStatus, Heartbeat
 from anju_ingest.decode import DeadLetter, Row
@@ -104,16 +106,25 @@ class Store:
     ) -> int:
         """Store a batch in one transaction; returns how many events were new."""
         if rows:
-            self.ensure_days({utc_day(r[0][1]) for r in rows})
+            self.ensure_days({utc_day(r[2]) for r in rows})
         conn = self._c()
         inserted = 0
         with conn.transaction():
             if rows:
-                with conn.cursor() as cur:
-                    with cur.copy(f"COPY ingest_batch ({_COLUMNS}) FROM STDIN") as copy:
-                        copy.write("\n".join(r[1] for r in rows).encode() + b"\n")
-                    cur.execute(_INSERT)
-                    inserted = cur.rowcount
+                data = "\n".join(r[1] for r in rows).encode() + b"\n"
+                try:
+                    # Fast path: COPY straight into events. A redelivered event makes it
+                    # fail on the unique key; then go through the temp table.
+                    with conn.transaction(), conn.cursor() as cur:
+                        with cur.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy:
+                            copy.write(data)
+                        inserted = len(rows)
+                except psycopg.errors.UniqueViolation:
+                    with conn.cursor() as cur:
+                        with cur.copy(f"COPY ingest_batch ({_COLUMNS}) FROM STDIN") as copy:
+                            copy.write(data)
+                        cur.execute(_INSERT)
+                        inserted = cur.rowcount
             if dead:
                 with conn.cursor() as cur:
                     cur.executemany(

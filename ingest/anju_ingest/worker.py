@@ -199,7 +199,7 @@ class Worker:
         rows: list[Row] = []
         dead = []
         events = []
-        seen: set[tuple[object, object]] = set()
+        seen: set[str] = set()
         for m in batch:
             d = self.decoder.decode(m.topic, m.payload, now)
             for row in d.rows:
@@ -233,7 +233,7 @@ class Worker:
         reasons: dict[str, int] = {}
         for dl in dead:
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
-        newest = max((r[0][1] for r in rows), default=now)
+        newest = max((r[2] for r in rows), default=now)
         self.metrics.batch_done(
             len(rows),
             new,

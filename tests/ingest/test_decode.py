@@ -34,8 +34,8 @@ def test_every_kind_becomes_one_row() -> None:
     for e in sample_events(5, start=NOW - timedelta(minutes=5)):
         d = decoder().decode(topic_for(e), dump_event(e), NOW)
         assert not d.dead and len(d.rows) == 1
-        key, line = d.rows[0]
-        assert key == (e.event_id, e.time)
+        key, line, when = d.rows[0]
+        assert key == f"{e.event_id} {e.time.isoformat()}" and when == e.time
         cols = line.split("\t")
         assert cols[1] == str(e.event_id) and cols[2] == e.kind
         assert orjson.loads(cols[-1])["event_id"] == str(e.event_id)

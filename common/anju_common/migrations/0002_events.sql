@@ -25,7 +25,7 @@ BEGIN
             credential_ref  text,
             person_id       text,
             granted         boolean,
-            received_at     timestamptz NOT NULL DEFAULT now(),
+            received_at     timestamptz NOT NULL DEFAULT clock_timestamp(),  -- when the row was written
             payload         jsonb       NOT NULL
         );
         PERFORM create_hypertable('events', 'time', chunk_time_interval => interval '1 day');
@@ -49,7 +49,7 @@ BEGIN
             credential_ref  text,
             person_id       text,
             granted         boolean,
-            received_at     timestamptz NOT NULL DEFAULT now(),
+            received_at     timestamptz NOT NULL DEFAULT clock_timestamp(),  -- when the row was written
             payload         jsonb       NOT NULL,
             UNIQUE (event_id, time)
         ) PARTITION BY RANGE (time);
