@@ -93,6 +93,7 @@ def _own_method(rng: random.Random, a: Actor, day: int) -> tuple[str, str | None
 def residents(ctx: DayContext) -> None:
     """Passages of everyone who lives in the estate today."""
     rng, day, wd = ctx.rng, ctx.day, ctx.weekday
+    exit_logged = ctx.params.exit_logged
     for a in ctx.sim.actors:
         if a.routine == "none":
             continue
@@ -100,6 +101,8 @@ def residents(ctx: DayContext) -> None:
             for t, direction in ((t_out, OUT), (t_in, IN)):
                 if t is None:
                     continue
+                if direction == OUT and rng.random() >= exit_logged:
+                    continue  # out through the exit button: no reader, no camera
                 method, ref = _own_method(rng, a, day)
                 unit = a.unit_id if method == "visitor" else None
                 if method == "visitor":
