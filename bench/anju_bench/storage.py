@@ -1,0 +1,134 @@
+"""`anju bench storage`: bytes on disk per event and per flat-year, measured.
+
+run(flats, days, seed, server_url) generates a simulated portfolio, stores its events
+in a scratch database on `server_url` through ingest's own Store (COPY into the real
+events table, one transaction per batch), then reads the sizes PostgreSQL reports for
+the events partitions (heap + TOAST + indexes) and scales them to a flat-year. The
+scratch database is dropped afterwards.
+
+Plain PostgreSQL only: TimescaleDB compression cannot be measured where the extension
+is absent (docs/scaling.md gives the figure measured here and a labelled estimate)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anju_sim.model import Portfolio
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+_SIZES = """
+SELECT coalesce(sum(pg_table_size(i.inhrelid)), 0),
+       coalesce(sum(pg_indexes_size(i.inhrelid)), 0),
+       coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)
+FROM pg_inherits i WHERE i.inhparent = 'events'::regclass
+"""
+_HYPERTABLE_SIZES = (
+    "SELECT table_bytes, index_bytes, total_bytes FROM hypertable_detailed_size('events')"
+)
+_PAYLOAD = "SELECT avg(pg_column_size(payload)), avg(pg_column_size(e.*)) FROM events e"
+
+
+def load_simulated(
+    url: str,
+    pf: Portfolio,
+    days: range | None = None,
+    batch: int = 5000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Store a portfolio's events through ingest's Store; returns how many were new."""
+    from anju_ingest.decode import to_row
+    from anju_ingest.store import Store
+    from anju_sim.portfolio import iter_day_events
+
+    store = Store(url)
+    total = 0
+    try:
+        for day in iter_day_events(pf, days):
+            for i in range(0, len(day), batch):
+                chunk = day[i : i + batch]
+                models = [ev.model() for ev in chunk]
+                rows = [to_row(m, ev.data.decode()) for m, ev in zip(models, chunk, strict=True)]
+                total += store.write(rows, [], models)
+                if on_batch:
+                    on_batch(len(chunk))
+    finally:
+        store.close()
+    return total
+
+
+def measure(url: str) -> dict[str, float]:
+    """Sizes of the events table (all partitions or chunks) in bytes."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE events")
+        timescale = conn.execute(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'"
+        ).fetchone()
+        sql = _HYPERTABLE_SIZES if timescale and timescale[0] else _SIZES
+        row = conn.execute(sql).fetchone()
+        count = conn.execute("SELECT count(*) FROM events").fetchone()
+        payload = conn.execute(_PAYLOAD).fetchone()
+    assert row and count and payload
+    return {
+        "events": int(count[0]),
+        "table_bytes": int(row[0]),
+        "index_bytes": int(row[1]),
+        "total_bytes": int(row[2]),
+        "avg_payload_bytes": float(payload[0] or 0),
+        "avg_row_bytes": float(payload[1] or 0),
+    }
+
+
+def run(
+    flats: int = 300,
+    days: int = 30,
+    seed: int = 20260101,
+    server_url: str | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, object]:
+    """Load `days` simulated days of about `flats` flats, measure, scale to a flat-year."""
+    import psycopg
+
+    from anju_bench.servers import scratch_database
+    from anju_sim.params import scaled_params
+    from anju_sim.portfolio import generate
+
+    server = server_url or os.environ.get("ANJU_TEST_DATABASE_URL", DEFAULT_SERVER)
+    pf = generate(scaled_params(flats, seed, days))
+    with scratch_database(server, prefix="anju_bench_storage") as url:
+        from anju_sim.dbload import load_register
+
+        with psycopg.connect(url) as conn:
+            load_register(conn, pf)
+        t0 = time.perf_counter()
+        stored = load_simulated(url, pf, on_batch=on_batch)
+        load_s = time.perf_counter() - t0
+        sizes = measure(url)
+    n_flats = len(pf.register.units)
+    events = sizes["events"]
+    per_event = sizes["total_bytes"] / events if events else 0.0
+    events_per_flat_day = events / (n_flats * days)
+    return {
+        "flats": n_flats,
+        "days": days,
+        "seed": seed,
+        "events": events,
+        "stored": stored,
+        "load_s": round(load_s, 2),
+        "events_per_s": round(events / load_s) if load_s else 0,
+        "events_per_flat_day": round(events_per_flat_day, 2),
+        "table_bytes": int(sizes["table_bytes"]),
+        "index_bytes": int(sizes["index_bytes"]),
+        "total_bytes": int(sizes["total_bytes"]),
+        "bytes_per_event": round(per_event, 1),
+        "avg_payload_bytes": round(sizes["avg_payload_bytes"], 1),
+        "avg_row_bytes": round(sizes["avg_row_bytes"], 1),
+        "mb_per_flat_year": round(per_event * events_per_flat_day * 365 / 1e6, 2),
+        "gb_per_1000_flats_year": round(per_event * events_per_flat_day * 365 * 1000 / 1e9, 2),
+    }

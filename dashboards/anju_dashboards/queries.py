@@ -1,0 +1,358 @@
+"""Every SQL statement of the dashboards, with Grafana macros and variables.
+
+Rules that keep one text valid on TimescaleDB and on plain PostgreSQL:
+- time buckets come from `$__timeGroupAlias(col, 'N')` (the datasource has
+  `timescaledb: true`, so Grafana writes `time_bucket('Ns', col)`) or from an explicit
+  `time_bucket(interval, ts)`: both are the extension's function or the two-argument
+  compatible one that migration 0002 creates when TimescaleDB is absent;
+- local days (the estates' clock, UTC+8) shift by the hidden constant `$local_offset`;
+- multi-value variables are always written `${var:sqlstring}` ('a','b', quoted);
+- no parentheses inside macro arguments (Grafana's macro parser does not nest).
+"""
+
+from __future__ import annotations
+
+# Filters shared by many panels. `e` = events, `d` = devices (joined on device_id).
+_EVENT_SCOPE = """
+  AND e.estate_id IN (${estate:sqlstring})
+  AND d.building_id IN (${building:sqlstring})"""
+_DEVICES = "JOIN devices d ON d.device_id = e.device_id"
+_LOCAL_DAY = "time_bucket('1 day', {col} + interval '$local_offset') - interval '$local_offset'"
+
+# ---------------------------------------------------------------- variables
+VAR_ESTATE = "SELECT estate_id AS __value, name AS __text FROM estates WHERE ended_on IS NULL"
+VAR_BUILDING = """
+SELECT b.building_id AS __value, e.name || ' / ' || b.name AS __text
+FROM buildings b JOIN estates e ON e.estate_id = b.estate_id
+WHERE b.estate_id IN (${estate:sqlstring}) AND b.ended_on IS NULL"""
+VAR_GRID = """
+SELECT g.grid_id AS __value, e.name || ' / ' || g.name AS __text
+FROM grids g JOIN estates e ON e.estate_id = g.estate_id
+WHERE g.estate_id IN (${estate:sqlstring}) AND g.ended_on IS NULL"""
+
+# ---------------------------------------------------------------- estate live
+ENTRIES_EXITS = f"""
+SELECT $__timeGroupAlias(e.time, '5m'),
+       d.entrance_id || ' ' || e.direction AS metric,
+       count(*) AS value
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time)
+  AND e.kind = 'access' AND e.granted AND e.direction IN ('in', 'out'){_EVENT_SCOPE}
+GROUP BY 1, 2
+ORDER BY 1"""
+
+DENIED = f"""
+SELECT $__timeGroupAlias(e.time, '5m'),
+       coalesce(e.payload->>'reason', 'unspecified') AS metric,
+       count(*) AS value
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time)
+  AND e.kind = 'access' AND NOT e.granted{_EVENT_SCOPE}
+GROUP BY 1, 2
+ORDER BY 1"""
+
+FACES = f"""
+SELECT $__timeGroupAlias(e.time, '5m'),
+       count(*) FILTER (WHERE e.person_id IS NOT NULL) AS "matched",
+       count(*) FILTER (WHERE e.person_id IS NULL) AS "unknown"
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time)
+  AND e.kind = 'face'{_EVENT_SCOPE}
+GROUP BY 1
+ORDER BY 1"""
+
+QR_BY_PURPOSE = f"""
+SELECT $__timeGroupAlias(e.time, '5m'),
+       e.payload->>'purpose' AS metric,
+       count(*) AS value
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time)
+  AND e.kind = 'qr'{_EVENT_SCOPE}
+GROUP BY 1, 2
+ORDER BY 1"""
+
+TOTALS = f"""
+SELECT count(*) FILTER (WHERE e.kind = 'access' AND e.granted AND e.direction = 'in')
+           AS "entries",
+       count(*) FILTER (WHERE e.kind = 'access' AND NOT e.granted) AS "denied",
+       count(*) FILTER (WHERE e.kind = 'face' AND e.person_id IS NULL) AS "unknown faces"
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time){_EVENT_SCOPE}"""
+
+# Open = an inspector should act: 'watch' alerts are below the threshold.
+OPEN_ALERTS = """
+SELECT a.type AS "type", coalesce(g.name, a.grid_id, '(no grid)') AS "grid",
+       count(*) AS "open", round(max(a.score)::numeric, 2) AS "max score",
+       min(a.opened_at) AS "oldest"
+FROM alerts a LEFT JOIN grids g ON g.grid_id = a.grid_id
+WHERE a.status IN ('open', 'acknowledged')
+  AND a.estate_id IN (${estate:sqlstring})
+  AND a.grid_id IN (${grid:sqlstring})
+GROUP BY 1, 2
+ORDER BY 3 DESC, 1, 2"""
+
+# A gateway is online when it said so and its last word is recent (heartbeat 30 s).
+_GATEWAY_STATUS = """
+WITH gw AS (
+  SELECT g.gateway_id, g.name, s.heartbeat_time, s.queue_depth, s.dropped,
+         CASE WHEN s.gateway_id IS NULL THEN 'never seen'
+              WHEN s.state = 'offline' THEN 'offline'
+              WHEN greatest(s.heartbeat_time, s.state_time) < now() - interval '3 minutes'
+                  THEN 'silent'
+              ELSE 'online' END AS status
+  FROM gateways g LEFT JOIN gateway_state s ON s.gateway_id = g.gateway_id
+  WHERE g.estate_id IN (${estate:sqlstring}) AND g.ended_on IS NULL
+)"""
+
+GATEWAYS = f"""{_GATEWAY_STATUS}
+SELECT gateway_id AS "gateway", name, status, heartbeat_time AS "last heartbeat",
+       queue_depth AS "queue depth", dropped
+FROM gw
+ORDER BY status = 'online', queue_depth DESC NULLS LAST, gateway_id"""
+
+GATEWAY_COUNTS = f"""{_GATEWAY_STATUS}
+SELECT count(*) FILTER (WHERE status = 'online') AS "online",
+       count(*) FILTER (WHERE status <> 'online') AS "offline or silent",
+       coalesce(sum(queue_depth), 0) AS "buffered events"
+FROM gw"""
+
+# ---------------------------------------------------------------- occupancy
+# Who is a member of which flat on a day: the register's household_members validity.
+_MEMBER_EVENTS = """
+SELECT e.time, c.person_id
+FROM events e
+JOIN credentials c ON c.estate_id = e.estate_id AND c.type = e.credential_type
+                  AND c.ref = e.credential_ref
+WHERE e.kind = 'access' AND e.granted AND e.credential_type IN ('card', 'qr')
+  AND e.estate_id IN (${estate:sqlstring}) AND {window}
+UNION ALL
+SELECT e.time, e.person_id
+FROM events e
+WHERE e.kind IN ('face', 'access') AND e.person_id IS NOT NULL
+  AND e.estate_id IN (${estate:sqlstring}) AND {window}"""
+
+_SEEN_IN_RANGE = _MEMBER_EVENTS.replace("{window}", "$__timeFilter(e.time)")
+_SEEN_BEFORE_END = _MEMBER_EVENTS.replace(
+    "{window}", "e.time <= $__timeTo() AND e.time > $__timeTo()::timestamptz - interval '400 days'"
+)
+
+ACTIVE_HOUSEHOLDS = f"""
+WITH seen AS ({_SEEN_IN_RANGE}
+), days AS (
+  SELECT DISTINCT {_LOCAL_DAY.format(col="s.time")} AS day, s.person_id FROM seen s
+)
+SELECT d.day AS "time", u.building_id AS metric, count(DISTINCT h.unit_id) AS value
+FROM days d
+JOIN household_members m ON m.person_id = d.person_id
+ AND m.valid_from <= d.day::date AND (m.valid_to IS NULL OR m.valid_to > d.day::date)
+JOIN households h ON h.household_id = m.household_id
+JOIN units u ON u.unit_id = h.unit_id
+WHERE u.building_id IN (${{building:sqlstring}}) AND u.grid_id IN (${{grid:sqlstring}})
+GROUP BY 1, 2
+ORDER BY 1"""
+
+# Flats let at the end of the range, with the last day any current member was seen.
+_SILENT = f"""
+WITH seen AS ({_SEEN_BEFORE_END}
+), last_seen AS (
+  SELECT person_id, max(time) AS at FROM seen GROUP BY person_id
+), flats AS (
+  SELECT u.unit_id, u.building_id, u.grid_id, max(l.at) AS last_seen,
+         min(coalesce(h.move_in, h.lease_start)) AS since
+  FROM households h
+  JOIN units u ON u.unit_id = h.unit_id
+  JOIN household_members m ON m.household_id = h.household_id
+   AND m.valid_from <= $__timeTo()::date
+   AND (m.valid_to IS NULL OR m.valid_to > $__timeTo()::date)
+  LEFT JOIN last_seen l ON l.person_id = m.person_id
+  WHERE coalesce(h.move_in, h.lease_start) <= $__timeTo()::date
+    AND (h.move_out IS NULL OR h.move_out > $__timeTo()::date)
+    AND u.estate_id IN (${{estate:sqlstring}})
+    AND u.building_id IN (${{building:sqlstring}}) AND u.grid_id IN (${{grid:sqlstring}})
+  GROUP BY u.unit_id, u.building_id, u.grid_id
+), silent AS (
+  SELECT *, floor(extract(epoch FROM $__timeTo()::timestamptz
+                  - coalesce(last_seen, since::timestamptz)) / 86400)::int AS days
+  FROM flats
+)"""
+
+SILENT_COUNTS = f"""{_SILENT}
+SELECT t.label AS "no activity for", count(s.unit_id) AS "flats"
+FROM (VALUES (30, '30+ days'), (60, '60+ days'), (120, '120+ days'), (180, '180+ days'))
+     AS t (min_days, label)
+LEFT JOIN silent s ON s.days >= t.min_days
+GROUP BY t.min_days, t.label
+ORDER BY t.min_days"""
+
+SILENT_FLATS = f"""{_SILENT}
+SELECT unit_id AS "flat", building_id AS "building", grid_id AS "grid",
+       last_seen AS "last member seen", days AS "days without activity"
+FROM silent
+WHERE days >= 30
+ORDER BY days DESC, unit_id
+LIMIT 200"""
+
+# Unknown faces entering between 22:00 and 05:00 local time, per building and night.
+_NIGHT = f"""
+FROM events e {_DEVICES}
+WHERE $__timeFilter(e.time)
+  AND e.kind = 'face' AND e.person_id IS NULL AND e.direction <> 'out'
+  AND extract(hour FROM e.time + interval '$local_offset') NOT BETWEEN 5 AND 21{_EVENT_SCOPE}"""
+
+OVERNIGHT_STRANGERS = f"""
+SELECT {_LOCAL_DAY.format(col="e.time - interval '6 hours'")} AS "time",
+       d.building_id AS metric, count(*) AS value{_NIGHT}
+GROUP BY 1, 2
+ORDER BY 1"""
+
+OVERNIGHT_ENTRANCES = f"""
+SELECT d.entrance_id AS "entrance", count(*) AS "unknown faces at night",
+       count(DISTINCT {_LOCAL_DAY.format(col="e.time - interval '6 hours'")}) AS "nights",
+       max(e.time) AS "last"{_NIGHT}
+GROUP BY 1
+ORDER BY 2 DESC
+LIMIT 50"""
+
+# ---------------------------------------------------------------- operations
+_ALERT_SCOPE = """
+  AND a.estate_id IN (${estate:sqlstring}) AND a.grid_id IN (${grid:sqlstring})"""
+
+ALERT_FLOW = f"""
+SELECT day AS "time", sum(opened) AS "raised", sum(handled) AS "handled"
+FROM (
+  SELECT {_LOCAL_DAY.format(col="a.opened_at")} AS day, 1 AS opened, 0 AS handled
+  FROM alerts a WHERE $__timeFilter(a.opened_at){_ALERT_SCOPE}
+  UNION ALL
+  SELECT {_LOCAL_DAY.format(col="a.closed_at")}, 0, 1
+  FROM alerts a WHERE $__timeFilter(a.closed_at){_ALERT_SCOPE}
+) f
+GROUP BY 1
+ORDER BY 1"""
+
+ALERT_BACKLOG = f"""
+SELECT count(*) FILTER (WHERE a.status = 'open') AS "open",
+       count(*) FILTER (WHERE a.status = 'acknowledged') AS "acknowledged",
+       count(*) FILTER (WHERE a.status IN ('open', 'acknowledged')
+                          AND a.opened_at < now() - interval '$due_hours hours') AS "overdue"
+FROM alerts a
+WHERE true{_ALERT_SCOPE}"""
+
+# Handled = closed or dismissed; until inspection cases exist, closing is the visit.
+TIME_TO_HANDLE = f"""
+SELECT {_LOCAL_DAY.format(col="a.closed_at")} AS "time",
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a.closed_at - a.opened_at))
+           / 3600 AS "median hours",
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM a.closed_at - a.opened_at))
+           / 3600 AS "p90 hours"
+FROM alerts a
+WHERE $__timeFilter(a.closed_at) AND a.opened_at IS NOT NULL{_ALERT_SCOPE}
+GROUP BY 1
+ORDER BY 1"""
+
+WITHIN_DUE = f"""
+SELECT a.type AS "type",
+       count(*) AS "handled",
+       round(100.0 * count(*) FILTER (
+           WHERE a.closed_at - a.opened_at <= interval '$due_hours hours') / count(*), 1)
+           AS "% within due time"
+FROM alerts a
+WHERE $__timeFilter(a.closed_at) AND a.opened_at IS NOT NULL{_ALERT_SCOPE}
+GROUP BY 1
+ORDER BY 1"""
+
+# Patrol route = checkpoints scanned in the 30 days before the range end (no checkpoint
+# register yet); coverage = share of the route scanned on a local day.
+_PATROL = """
+FROM events e
+WHERE e.kind = 'qr' AND e.payload->>'purpose' = 'patrol_checkpoint'
+  AND e.payload->>'result' = 'valid' AND e.estate_id IN (${estate:sqlstring})"""
+
+PATROL_COVERAGE = f"""
+WITH route AS (
+  SELECT e.estate_id, count(DISTINCT e.payload->>'checkpoint_id') AS n{_PATROL}
+    AND e.time <= $__timeTo() AND e.time > $__timeTo()::timestamptz - interval '30 days'
+  GROUP BY 1
+), scans AS (
+  SELECT {_LOCAL_DAY.format(col="e.time")} AS day, e.estate_id,
+         count(DISTINCT e.payload->>'checkpoint_id') AS n{_PATROL}
+    AND $__timeFilter(e.time)
+  GROUP BY 1, 2
+)
+SELECT s.day AS "time", s.estate_id AS metric, 100.0 * s.n / r.n AS value
+FROM scans s JOIN route r ON r.estate_id = s.estate_id
+ORDER BY 1"""
+
+PATROL_CHECKPOINTS = f"""
+SELECT e.estate_id AS "estate", e.payload->>'checkpoint_id' AS "checkpoint",
+       count(*) AS "scans", max(e.time) AS "last scan",
+       count(DISTINCT e.device_id) AS "scanners"{_PATROL}
+  AND $__timeFilter(e.time)
+GROUP BY 1, 2
+ORDER BY 4, 1, 2"""
+
+# ---------------------------------------------------------------- pipeline health
+# received_at is not indexed: the bound on `time` lets PostgreSQL skip old partitions
+# (events that arrive more than 7 days late are left out of these panels).
+_RECEIVED = """
+WHERE $__timeFilter(received_at)
+  AND time > $__timeFrom()::timestamptz - interval '7 days'"""
+
+EVENTS_PER_SECOND = f"""
+SELECT $__timeGroupAlias(received_at, $__interval), kind AS metric,
+       count(*) / ($__interval_ms / 1000.0) AS value
+FROM events{_RECEIVED}
+GROUP BY 1, 2
+ORDER BY 1"""
+
+INGEST_LAG = f"""
+SELECT $__timeGroupAlias(received_at, $__interval),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - time))
+           AS "p50",
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - time))
+           AS "p99",
+       max(extract(epoch FROM received_at - time)) AS "max"
+FROM events{_RECEIVED}
+GROUP BY 1
+ORDER BY 1"""
+
+# Ingest writes one batch per transaction, so rows sharing xmin are one batch.
+BATCH_SIZES = f"""
+SELECT $__timeGroupAlias(t, $__interval), avg(n) AS "mean batch", max(n) AS "largest batch",
+       count(*) / ($__interval_ms / 1000.0) AS "batches/s"
+FROM (
+  SELECT min(received_at) AS t, count(*) AS n
+  FROM events{_RECEIVED}
+  GROUP BY xmin::text
+) b
+GROUP BY 1
+ORDER BY 1"""
+
+DEAD_LETTERS = """
+SELECT $__timeGroupAlias(received_at, $__interval), reason AS metric, count(*) AS value
+FROM dead_letters
+WHERE $__timeFilter(received_at)
+GROUP BY 1, 2
+ORDER BY 1"""
+
+DEAD_LETTERS_RECENT = """
+SELECT received_at AS "received", reason, topic, left(detail, 200) AS detail,
+       payload_size AS "bytes"
+FROM dead_letters
+WHERE $__timeFilter(received_at)
+ORDER BY received_at DESC
+LIMIT 100"""
+
+BUFFER_DEPTH = """
+SELECT s.gateway_id AS "gateway", s.queue_depth AS "buffered events"
+FROM gateway_state s
+WHERE s.estate_id IN (${estate:sqlstring}) AND s.queue_depth IS NOT NULL
+ORDER BY s.queue_depth DESC, s.gateway_id
+LIMIT 20"""
+
+EDGE_DROPS = """
+SELECT coalesce(sum(s.queue_depth), 0) AS "buffered events",
+       coalesce(sum(s.dropped), 0) AS "dropped (buffer full)",
+       count(*) FILTER (WHERE s.heartbeat_time < now() - interval '3 minutes')
+           AS "gateways silent 3+ min"
+FROM gateway_state s
+WHERE s.estate_id IN (${estate:sqlstring})"""
