@@ -6,11 +6,13 @@ redelivered event that was already committed is dropped by ON CONFLICT."""
 from __future__ import annotations
 
 import logging
+import queue
 import socket
 import struct
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -21,15 +23,29 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from anju_common import topics
+from anju_common.events import AnyEvent
 from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
-from anju_ingest.decode import Decoder, Limits, Row
+from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
 from anju_ingest.metrics import Metrics, serve_metrics
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
 log = logging.getLogger("anju.ingest")
 _PUBACK = struct.Struct("!BBH")
+
+
+@dataclass
+class Pending:
+    """A batch being built: decoded rows and dead letters, and what to ack after commit."""
+
+    messages: int = 0
+    first: float = 0.0
+    rows: list[Row] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    events: list[AnyEvent] = field(default_factory=list)
+    acks: list[tuple[int, int]] = field(default_factory=list)  # (mid, generation)
+    seen: set[str] = field(default_factory=set)
 
 
 class Inbound(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
@@ -66,7 +82,11 @@ class GatewayRegister:
         self.loaded_at = 0.0
 
     def refresh(self) -> None:
-        self.known = self.store.gateways()
+        try:
+            self.known = self.store.gateways()
+        except psycopg.Error as err:  # keep the last list; the writer reports the outage
+            log.warning("cannot refresh the gateway list: %s", err)
+            self.store.close()
         self.loaded_at = time.monotonic()
 
     def __call__(self, estate_id: str, gateway_id: str) -> bool:
@@ -97,8 +117,9 @@ class Worker:
             self.client_id = f"{self.client_id}-{index}"
         self.metrics = Metrics(worker=self.client_id)
         self.store = Store(db_settings.url)
+        # Its own connection: lookups happen on the decoding thread.
         self.gateways = GatewayRegister(
-            self.store, settings.gateway_refresh_s, settings.require_known_gateway
+            Store(db_settings.url), settings.gateway_refresh_s, settings.require_known_gateway
         )
         self.decoder = Decoder(
             Limits(
@@ -192,27 +213,13 @@ class Worker:
                 self.stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
-    def _flush(self, batch: list[Inbound], retry: bool = True) -> bool:
+    def _write(self, batch: Pending, retry: bool = True) -> bool:
         """Write and commit a batch, then ack it. False if not committed (stopped while
         the database was down, or a single attempt failed); nothing is acked then."""
-        now = datetime.now(UTC)
-        rows: list[Row] = []
-        dead = []
-        events = []
-        seen: set[str] = set()
-        for m in batch:
-            d = self.decoder.decode(m.topic, m.payload, now)
-            for row in d.rows:
-                key = row[0]
-                if key not in seen:  # the same event twice in one batch
-                    seen.add(key)
-                    rows.append(row)
-            dead.extend(d.dead)
-            events.extend(d.events)
         delay = 0.2
         while True:
             try:
-                new = self.store.write(rows, dead, events)
+                new = self.store.write(batch.rows, batch.dead, batch.events)
                 self.metrics.db_ok = True
                 break
             except psycopg.Error as err:
@@ -228,20 +235,32 @@ class Worker:
                 except psycopg.Error:
                     continue
         assert self.client is not None
-        ack_many(self.client, [m.mid for m in batch if m.qos and m.generation == self.generation])
-        done = time.monotonic()
+        generation = self.generation
+        ack_many(self.client, [mid for mid, gen in batch.acks if gen == generation])
+        now = datetime.now(UTC)
         reasons: dict[str, int] = {}
-        for dl in dead:
+        for dl in batch.dead:
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
-        newest = max((r[2] for r in rows), default=now)
+        newest = max((r[2] for r in batch.rows), default=now)
         self.metrics.batch_done(
-            len(rows),
+            len(batch.rows),
             new,
             reasons,
-            done - batch[0].received,
-            (datetime.now(UTC) - newest).total_seconds(),
+            time.monotonic() - batch.first,
+            (now - newest).total_seconds(),
         )
         return True
+
+    def _writer(self, batches: queue.Queue[Pending | None]) -> None:
+        """Database thread: commits batches in order while the main thread decodes the
+        next one (the database wait releases the GIL)."""
+        while (batch := batches.get()) is not None:
+            if not self._write(batch):
+                # Stopped while the database was down: drop the rest unacknowledged
+                # (the broker redelivers them).
+                while batches.get() is not None:
+                    pass
+                return
 
     def run(self) -> None:
         server = None
@@ -255,39 +274,61 @@ class Worker:
         self.client = self._start_mqtt()
         flush_s = self.s.flush_ms / 1000
         idle_s = self.s.idle_flush_ms / 1000
-        batch: list[Inbound] = []
-        first = last = 0.0
+        batches: queue.Queue[Pending | None] = queue.Queue(maxsize=2)
+        writer = threading.Thread(target=self._writer, args=(batches,), name="db-writer")
+        writer.start()
+        batch = Pending()
+        last = 0.0
         try:
             while not self.stop.is_set():
                 q = self.queue
-                while q and len(batch) < self.s.batch_max:
-                    item = q.popleft()
-                    if not batch:
-                        first = time.monotonic()
-                    batch.append(item)
+                if q:
+                    now_dt = datetime.now(UTC)
+                    while q and batch.messages < self.s.batch_max:
+                        self._add(batch, q.popleft(), now_dt)
                     last = time.monotonic()
-                self.metrics.pending = len(batch) + len(q)
-                if batch:
+                self.metrics.pending = batch.messages + len(q)
+                if batch.messages:
                     now = time.monotonic()
                     if (
-                        len(batch) >= self.s.batch_max
-                        or now - first >= flush_s
+                        batch.messages >= self.s.batch_max
+                        or now - batch.first >= flush_s
                         or now - last >= idle_s
                     ):
-                        if not self._flush(batch):
-                            break
-                        batch = []
+                        while not self.stop.is_set():
+                            try:  # blocks while the database thread is behind
+                                batches.put(batch, timeout=0.5)
+                                break
+                            except queue.Full:
+                                continue
+                        batch = Pending()
                         continue
                 time.sleep(0.001)
         finally:
-            # On a clean stop commit what was received (one try); the rest is redelivered.
-            if batch:
-                try:
-                    self._flush(batch, retry=False)
-                except Exception:
-                    log.exception("final flush failed; messages will be redelivered")
+            # On a clean stop commit what was received; anything not acked is redelivered.
+            if batch.messages:
+                batches.put(batch)
+            batches.put(None)
+            writer.join()
             self.client.disconnect()
             self.client.loop_stop()
             self.store.close()
+            self.gateways.store.close()
             if server:
                 server.shutdown()
+
+    def _add(self, batch: Pending, m: Inbound, now: datetime) -> None:
+        if not batch.messages:
+            batch.first = m.received
+        batch.messages += 1
+        if m.qos:
+            batch.acks.append((m.mid, m.generation))
+        d = self.decoder.decode(m.topic, m.payload, now)
+        for row in d.rows:
+            if row[0] not in batch.seen:  # the same event twice in one batch
+                batch.seen.add(row[0])
+                batch.rows.append(row)
+        if d.dead:
+            batch.dead.extend(d.dead)
+        if d.events:
+            batch.events.extend(d.events)
