@@ -1,0 +1,1 @@
+"""Detection: presence model, stranger clustering, violation rules, alert merging."""

@@ -1,0 +1,83 @@
+"""Applies findings to the alerts table through the merge rules (merge.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+
+from anju_platform.detect import repo
+from anju_platform.detect.merge import SUPERSEDES, Live, decide, stale, with_day
+from anju_platform.detect.model import Finding
+
+IMMEDIATE = {"vacancy", "vacancy_warning", "elderly_not_seen"}  # exact conditions: no hysteresis
+
+
+class AlertBook:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        estate: str,
+        grids: dict[str, str | None],
+        cooldown_from: date,
+    ) -> None:
+        self.conn, self.estate, self.grids = conn, estate, grids
+        self.live: dict[tuple[str, str], Live] = {
+            (a.unit_id, a.type): a for a in repo.live_alerts(conn, estate)
+        }
+        self.cooling = repo.cooling(conn, estate, cooldown_from)
+
+    def apply(self, f: Finding) -> None:
+        key = (f.unit_id, f.type)
+        live = self.live.get(key)
+        d = decide(live, f, key in self.cooling)
+        if d.action == "create":
+            aid = repo.create_alert(
+                self.conn,
+                self.estate,
+                self.grids.get(f.unit_id),
+                f,
+                d.status,
+                d.score,
+                d.level,
+                d.first_day,
+            )
+            live = Live(
+                aid,
+                f.unit_id,
+                f.type,
+                d.status,
+                d.score,
+                d.level,
+                d.first_day,
+                d.last_day,
+                frozenset({f.day}),
+            )
+        elif d.action == "update" and live is not None:
+            repo.update_alert(
+                self.conn, live.alert_id, f, d.status, d.score, d.level, d.first_day, d.last_day
+            )
+            live = with_day(live, d, f.day)
+        elif live is not None:
+            live = with_day(live, d, f.day) if d.status else live
+        if live is None:
+            return
+        self.live[key] = live
+        repo.add_evidence(self.conn, live.alert_id, f)
+        if live.status != "watch":
+            for weaker in SUPERSEDES.get(f.type, ()):
+                other = self.live.pop((f.unit_id, weaker), None)
+                if other is not None:
+                    repo.close_alert(
+                        self.conn, other.alert_id, f"superseded by {f.type} #{live.alert_id}"
+                    )
+
+    def close_ended(self, today: date, evaluated: set[str], found: set[tuple[str, str]]) -> None:
+        """Close alerts whose pattern ended: at once for exact daily conditions, after a
+        quiet period for the others."""
+        for key, live in list(self.live.items()):
+            if live.status not in ("watch", "open") or key in found:
+                continue
+            if (live.type in IMMEDIATE and live.unit_id in evaluated) or stale(live, today):
+                repo.close_alert(self.conn, live.alert_id, "pattern ended")
+                del self.live[key]

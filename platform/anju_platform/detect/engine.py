@@ -1,0 +1,238 @@
+"""The detection pass: per estate and local day, events -> passages -> presence
+(roll-up tables) -> rules -> alerts; and the real-time pass over newly stored events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import psycopg
+
+from anju_platform.detect import repo
+from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.model import Finding, Presence, UnitClock
+from anju_platform.detect.passages import EventRow, passages
+from anju_platform.detect.presence import Resolved, Resolver, roll_up
+from anju_platform.detect.register import Register
+from anju_platform.detect.rules import daily, realtime
+from anju_platform.detect.settings import DetectSettings, get_detect_settings
+
+Progress = Callable[[int, int], None]
+
+
+def realtime_findings(
+    res: list[Resolved], reg: Register, s: DetectSettings, last: dict[str, realtime.CardUse]
+) -> list[Finding]:
+    """The real-time rules over resolved passages in time order; `last` holds each
+    card's latest granted use (updated here)."""
+    out: list[Finding] = []
+    for r in res:
+        card, day = r.p.card, r.day
+        owner_unit = reg.unit_of(r.owner, day) if r.owner else None
+        if card is not None:
+            f = realtime.card_clone(r, last.get(card), owner_unit, s)
+            if f:
+                out.append(f)
+            if r.p.access is not None and r.p.access.granted:
+                last[card] = realtime.CardUse(r.p.time, r.p.gateway_id, r.p.access.event_id)
+            f = realtime.after_moveout(r, r.former_unit)
+            if f:
+                out.append(f)
+            f = realtime.face_mismatch(r, owner_unit, s)
+            if f:
+                out.append(f)
+        who = r.face_person or r.owner
+        if who and r.former_unit and (r.cred_state == "revoked" or r.face_person):
+            f = realtime.evicted_reentry(r, r.former_unit, reg.evicted(who))
+            if f:
+                out.append(f)
+    return out
+
+
+@dataclass
+class EstatePass:
+    conn: psycopg.Connection
+    estate: str
+    s: DetectSettings
+    reg: Register
+    watched_from: date
+    clusters: Clusterer
+    window: dict[date, list[Presence]] = field(default_factory=dict)
+    clocks: dict[str, UnitClock] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> timedelta:
+        return timedelta(hours=self.s.tz_offset_hours)
+
+    def day_bounds(self, d: date) -> tuple[datetime, datetime]:
+        start = datetime.combine(d, time(0), tzinfo=UTC) - self.tz
+        return start, start + timedelta(days=1)
+
+    def run_day(self, d: date, book: AlertBook) -> int:
+        start, end = self.day_bounds(d)
+        evs = repo.events(self.conn, self.estate, start, end)
+        resolver = Resolver(self.reg, self.clusters, self.tz, self.s.cluster_distance)
+        res = [resolver.resolve(p) for p in passages(evs, self.s.pair_window_s)]
+        rows = roll_up(res)
+        repo.save_clusters(self.conn, self.estate, self.clusters)
+        repo.replace_presence(self.conn, self.estate, d, rows)
+        self.window[d] = rows
+        for old in [k for k in self.window if k <= d - timedelta(days=self.s.window_days)]:
+            del self.window[old]
+        self._tick_clocks(rows)
+        findings = realtime_findings(res, self.reg, self.s, {})
+        evaluated: set[str] = set()
+        findings.extend(self._daily(d, evaluated))
+        for f in findings:
+            book.apply(f)
+        book.close_ended(d, evaluated, {(f.unit_id, f.type) for f in findings})
+        repo.save_clocks(self.conn, self.estate, self.clocks)
+        repo.set_state(self.conn, f"day:{self.estate}", day=d)
+        return len(evs)
+
+    def _tick_clocks(self, rows: list[Presence]) -> None:
+        for p in rows:
+            c = self.clocks.get(p.unit_id) or UnitClock(None, None, None, self.watched_from)
+            any_day = p.day if p.role != "visitor" else c.last_any_day
+            if p.role == "member":
+                c = UnitClock(any_day, p.day, p.last_in, c.watched_from)
+            else:
+                c = UnitClock(any_day, c.last_member_day, c.last_member_in, c.watched_from)
+            self.clocks[p.unit_id] = c
+
+    def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
+        by_unit: dict[str, list[Presence]] = {}
+        for rows in self.window.values():
+            for p in rows:
+                if p.role != "member":
+                    by_unit.setdefault(p.unit_id, [])
+        for rows in self.window.values():
+            for p in rows:
+                if p.unit_id in by_unit:
+                    by_unit[p.unit_id].append(p)
+        out: list[Finding] = []
+        s = self.s
+        for unit in self.reg.units:
+            facts = self.reg.facts(unit, d)
+            evaluated.add(unit)
+            clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
+            for f in (daily.vacancy(facts, clock, d, s), daily.welfare(facts, clock, d, s)):
+                if f:
+                    out.append(f)
+            seen = by_unit.get(unit)
+            if seen:
+                for rule in (daily.sublet, daily.overcrowding, daily.change_of_use):
+                    f = rule(seen, facts, d, s)
+                    if f:
+                        out.append(f)
+        return out
+
+
+def _local_day(t: datetime, s: DetectSettings) -> date:
+    return (t + timedelta(hours=s.tz_offset_hours)).date()
+
+
+def run_estate(
+    conn: psycopg.Connection,
+    estate: str,
+    since: date | None = None,
+    until: date | None = None,
+    settings: DetectSettings | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Run the daily pass for one estate from `since` (a re-run: what was derived from
+    that day on is recomputed) or from the day after the last one done, to `until`
+    (default: the day of the latest stored event). Commits after each day."""
+    s = (settings or get_detect_settings()).with_overrides(repo.overrides(conn, estate))
+    first, last = repo.first_event_day(conn, estate), repo.last_event_time(conn, estate)
+    if first is None or last is None:
+        return {"days": 0, "events": 0}
+    watched = _local_day(first, s)
+    done = repo.state_day(conn, f"day:{estate}")
+    start = since or (done + timedelta(days=1) if done else watched)
+    start = max(start, watched)
+    end = until or _local_day(last, s)
+    if start > end:
+        return {"days": 0, "events": 0}
+    with conn.transaction():
+        if since is not None or done is None or start <= done:
+            repo.reset_from(conn, estate, start)
+            repo.rebuild_clocks(conn, estate, start)
+        reg = repo.load_register(conn, estate)
+        cl = Clusterer(s.cluster_distance)
+        repo.load_clusters(conn, estate, cl)
+        ep = EstatePass(conn, estate, s, reg, watched, cl)
+        for u, (a, m, i) in repo.unit_clocks(conn, estate).items():
+            ep.clocks[u] = UnitClock(a, m, i, watched)
+        for p in repo.presence(
+            conn, estate, start - timedelta(days=s.window_days - 1), start - timedelta(days=1)
+        ):
+            ep.window.setdefault(p.day, []).append(p)
+    n_days, n_events = (end - start).days + 1, 0
+    for i in range(n_days):
+        d = start + timedelta(days=i)
+        with conn.transaction():
+            book = AlertBook(conn, estate, reg.units, d - timedelta(days=s.cooldown_days))
+            n_events += ep.run_day(d, book)
+        if progress:
+            progress(i + 1, n_days)
+    return {"days": n_days, "events": n_events}
+
+
+@dataclass
+class RealtimeState:
+    mark: datetime
+    regs: dict[str, tuple[float, Register]] = field(default_factory=dict)
+
+
+def run_realtime(
+    conn: psycopg.Connection,
+    st: RealtimeState,
+    s: DetectSettings | None = None,
+    reg_ttl_s: float = 30.0,
+) -> int:
+    """One poll: rules over events stored since the mark; returns findings applied."""
+    import time as _time
+
+    s = s or get_detect_settings()
+    rows, mark = repo.events_received(conn, st.mark)
+    if not rows:
+        return 0
+    by_estate: dict[str, list[EventRow]] = {}
+    for estate, ev in rows:
+        by_estate.setdefault(estate, []).append(ev)
+    n = 0
+    with conn.transaction():
+        for estate, evs in by_estate.items():
+            cached = st.regs.get(estate)
+            if cached is None or _time.monotonic() - cached[0] > reg_ttl_s:
+                cached = (_time.monotonic(), repo.load_register(conn, estate))
+                st.regs[estate] = cached
+            reg = cached[1]
+            resolver = Resolver(
+                reg,
+                Clusterer(s.cluster_distance),
+                timedelta(hours=s.tz_offset_hours),
+                s.cluster_distance,
+            )
+            res = [resolver.resolve(p) for p in passages(evs, s.pair_window_s)]
+            refs = sorted({r.p.card for r in res if r.p.card})
+            last: dict[str, realtime.CardUse] = {}
+            t0 = min(e.time for e in evs)
+            for ref, t, gw, eid in repo.card_uses_before(
+                conn, estate, refs, t0 - timedelta(seconds=s.clone_window_s), t0
+            ):
+                last[ref] = realtime.CardUse(t, gw, eid)
+            findings = realtime_findings(res, reg, s, last)
+            if findings:
+                book = AlertBook(
+                    conn, estate, reg.units, _local_day(t0, s) - timedelta(days=s.cooldown_days)
+                )
+                for f in findings:
+                    book.apply(f)
+            n += len(findings)
+        repo.set_state(conn, "realtime", mark=mark)
+    st.mark = mark
+    return n

@@ -1,0 +1,86 @@
+"""Alert lifecycle: findings merge into one live alert per unit and type. No storms:
+repeats update the same alert (dedupe), a dismissal holds the type off for a cooldown,
+stronger evidence raises score and level (escalation), and an alert whose pattern has
+not been seen for a while closes by itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from anju_platform.detect.model import Finding
+
+OPEN_SCORE = 0.6  # below: kept as 'watch' (not shown to inspectors by default)
+ACCUMULATE = {"card_face_mismatch": 0.25}  # score added per further day of evidence
+REALTIME = {"card_clone", "card_after_moveout", "card_face_mismatch", "evicted_reentry"}
+CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
+SUPERSEDES = {"sublet": ("card_face_mismatch",), "vacancy": ("vacancy_warning",)}
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A live alert (watch, open or acknowledged) as the merge sees it."""
+
+    alert_id: int
+    unit_id: str
+    type: str
+    status: str
+    score: float
+    level: int
+    first_day: date
+    last_day: date
+    days: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: str  # create | update | none
+    status: str
+    score: float
+    level: int
+    first_day: date
+    last_day: date
+
+
+def decide(live: Live | None, f: Finding, cooling: bool) -> Decision:
+    if live is None:
+        if cooling:
+            return Decision("none", "", 0, 0, f.day, f.day)
+        status = "open" if f.score >= OPEN_SCORE else "watch"
+        return Decision("create", status, f.score, f.level, f.first_day or f.day, f.day)
+    days = live.days | {f.day}
+    score = max(live.score, f.score)
+    if f.type in ACCUMULATE:
+        score = min(1.0, f.score + ACCUMULATE[f.type] * (len(days) - 1))
+    level = max(live.level, f.level)
+    status = live.status
+    if status == "watch" and score >= OPEN_SCORE:
+        status = "open"
+    first = min(live.first_day, f.first_day or f.day)
+    last = max(live.last_day, f.day)
+    same = (status, round(score, 3), level, first, last) == (
+        live.status,
+        round(live.score, 3),
+        live.level,
+        live.first_day,
+        live.last_day,
+    )
+    return Decision("none" if same else "update", status, score, level, first, last)
+
+
+def stale(live: Live, today: date) -> bool:
+    """The pattern has not been seen for long enough to close the alert."""
+    wait = CLOSE_AFTER["realtime" if live.type in REALTIME else "default"]
+    return live.status in ("watch", "open") and live.last_day < today - timedelta(days=wait)
+
+
+def with_day(live: Live, d: Decision, day: date) -> Live:
+    return replace(
+        live,
+        status=d.status,
+        score=d.score,
+        level=d.level,
+        first_day=d.first_day,
+        last_day=d.last_day,
+        days=live.days | {day},
+    )

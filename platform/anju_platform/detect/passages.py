@@ -1,0 +1,86 @@
+"""Stored events -> passages: the face, QR and door events of one person going
+through one entrance door (the camera sees the face ~2 s before the door decides)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    time: datetime
+    event_id: str
+    kind: str  # access | face | qr
+    gateway_id: str
+    direction: str | None = None
+    credential_type: str | None = None
+    credential_ref: str | None = None
+    person_id: str | None = None  # face: matched person
+    granted: bool | None = None
+    reason: str | None = None
+    purpose: str | None = None  # qr
+    unit_id: str | None = None  # qr visitor pass
+    pass_id: str | None = None
+    snapshot_ref: str | None = None
+    embedding: np.ndarray | None = None
+
+
+@dataclass
+class Passage:
+    gateway_id: str
+    time: datetime
+    direction: str = "unknown"
+    face: EventRow | None = None
+    qr: EventRow | None = None
+    access: EventRow | None = None
+    event_ids: list[str] = field(default_factory=list)
+
+    @property
+    def card(self) -> str | None:
+        a = self.access
+        if a is not None and a.credential_type == "card" and a.credential_ref:
+            return a.credential_ref
+        return None
+
+
+def passages(events: list[EventRow], window_s: float) -> list[Passage]:
+    """Group time-ordered events per gateway into passages."""
+    out: list[Passage] = []
+    open_: dict[str, Passage] = {}
+    for ev in events:
+        if ev.kind == "access" and ev.reason == "invalid":
+            continue  # a misread: the same card is read again a moment later
+        p = open_.get(ev.gateway_id)
+        if p is not None and (ev.time - p.time).total_seconds() > window_s:
+            out.append(open_.pop(ev.gateway_id))
+            p = None
+        if ev.kind == "face":
+            if p is not None:
+                out.append(open_.pop(ev.gateway_id))
+            p = Passage(ev.gateway_id, ev.time, ev.direction or "unknown", face=ev)
+            p.event_ids.append(ev.event_id)
+            open_[ev.gateway_id] = p
+        elif ev.kind == "qr":
+            if p is None or p.qr is not None:
+                if p is not None:
+                    out.append(open_.pop(ev.gateway_id))
+                p = Passage(ev.gateway_id, ev.time)
+                open_[ev.gateway_id] = p
+            p.qr = ev
+            p.event_ids.append(ev.event_id)
+        elif ev.kind == "access":
+            if p is None:
+                p = Passage(ev.gateway_id, ev.time)
+            else:
+                open_.pop(ev.gateway_id)
+            p.access = ev
+            p.direction = ev.direction or p.direction
+            p.time = ev.time
+            p.event_ids.append(ev.event_id)
+            out.append(p)
+    out.extend(open_.values())
+    out.sort(key=lambda p: (p.time, p.event_ids[0]))
+    return out

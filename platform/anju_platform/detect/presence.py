@@ -1,0 +1,163 @@
+"""The presence model: each passage resolved to who it was (a registered person, an
+unknown-person cluster, a visitor pass) and for which unit, rolled up per unit and
+local day. Resolution uses the register as it was valid at the event time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from anju_platform.detect.clustering import Clusterer, distance
+from anju_platform.detect.model import Presence
+from anju_platform.detect.passages import Passage
+from anju_platform.detect.register import Register
+
+
+@dataclass(slots=True)
+class Resolved:
+    """One passage after resolution; what the rules and the roll-up read."""
+
+    p: Passage
+    day: date
+    night: bool
+    unit_id: str | None = None
+    identity: str | None = None
+    role: str | None = None
+    via: str = ""
+    cluster_id: str | None = None
+    owner: str | None = None  # person of the credential used
+    cred_state: str | None = None  # valid | ended | revoked | unknown
+    face_person: str | None = None  # recognized (or matched to an enrollment)
+    mismatch: float | None = None  # distance of the face to the card owner's enrollment
+    former_unit: str | None = None  # a former member's old unit
+
+
+@dataclass
+class Resolver:
+    reg: Register
+    clusters: Clusterer
+    tz: timedelta
+    threshold: float
+
+    def local(self, t: datetime) -> tuple[date, bool]:
+        lt = t + self.tz
+        return lt.date(), lt.hour >= 22 or lt.hour < 6
+
+    def resolve(self, p: Passage) -> Resolved:
+        day, night = self.local(p.time)
+        r = Resolved(p, day, night)
+        reg = self.reg
+        face, qr, acc = p.face, p.qr, p.access
+        if face is not None:
+            if face.person_id:
+                r.face_person = face.person_id
+            elif face.embedding is not None:
+                r.cluster_id = self.clusters.assign(
+                    face.gateway_id, face.event_id, face.time, face.embedding
+                )
+        if acc is not None and acc.credential_type == "face" and acc.credential_ref:
+            r.face_person = r.face_person or acc.credential_ref
+        if acc is not None and acc.credential_type in ("card", "qr") and acc.credential_ref:
+            cred, ok = reg.credential(acc.credential_type, acc.credential_ref, acc.time)
+            if cred is not None and cred.person_id:
+                r.owner = cred.person_id
+                r.cred_state = (
+                    "valid" if ok else ("revoked" if cred.revoked_at is not None else "ended")
+                )
+                emb = reg.enrollments.get(cred.person_id)
+                if emb is not None and face is not None and face.embedding is not None:
+                    r.mismatch = distance(emb, face.embedding)
+            elif acc.credential_type == "card":
+                r.cred_state = "unknown"
+        elif qr is not None and qr.purpose == "tenant_pass" and qr.pass_id:
+            cred, ok = reg.credential("qr", qr.pass_id, qr.time)
+            if cred is not None and cred.person_id:
+                r.owner, r.cred_state = cred.person_id, "valid" if ok else "ended"
+        self._attribute(r, day)
+        return r
+
+    def _attribute(self, r: Resolved, day: date) -> None:
+        reg, qr = self.reg, r.p.qr
+        foreign = r.mismatch is not None and r.mismatch >= self.threshold
+        who = r.face_person or (r.owner if not foreign else None)
+        if who is not None:
+            unit = reg.unit_of(who, day)
+            if unit is not None:
+                r.unit_id, r.identity, r.role = unit, who, "member"
+                acc = r.p.access
+                if r.face_person is not None:
+                    r.via, r.cluster_id = "face", None
+                else:
+                    r.via = (acc.credential_type if acc else None) or "qr"
+                    if r.mismatch is not None:  # the enrolled owner's own face, not matched
+                        r.cluster_id = None
+                return
+            carer = reg.carer_units(who, day)
+            if carer:
+                r.unit_id, r.identity, r.role, r.via = carer[0], who, "caregiver", "card"
+                return
+            r.former_unit = reg.former_unit(who, day)
+            if r.face_person is not None:
+                return
+        if foreign and r.owner is not None:  # someone else's face with a member's card
+            unit = reg.unit_of(r.owner, day)
+            if unit is not None and r.cluster_id is not None:
+                r.unit_id, r.identity, r.role, r.via = unit, r.cluster_id, "stranger", "card"
+            return
+        if (
+            qr is not None
+            and qr.purpose == "visitor_pass"
+            and qr.unit_id
+            and qr.unit_id in reg.units
+        ):
+            r.unit_id, r.via = qr.unit_id, "visitor"
+            if r.cluster_id is not None:
+                r.identity, r.role = r.cluster_id, "stranger"
+            else:
+                r.identity, r.role = f"pass:{qr.pass_id or qr.event_id}", "visitor"
+
+
+@dataclass
+class _Acc:
+    role: str
+    via: set[str] = field(default_factory=set)
+    cluster: str | None = None
+    n: int = 0
+    n_in: int = 0
+    n_night: int = 0
+    last_in: bool = False
+    ids: list[str] = field(default_factory=list)
+
+
+def roll_up(resolved: list[Resolved]) -> list[Presence]:
+    """Passages with a unit -> one Presence per (unit, day, identity)."""
+    acc: dict[tuple[str, date, str], _Acc] = {}
+    for r in resolved:
+        if r.unit_id is None or r.identity is None or r.role is None:
+            continue
+        a = acc.setdefault((r.unit_id, r.day, r.identity), _Acc(r.role))
+        a.via.add(r.via)
+        a.cluster = a.cluster or r.cluster_id
+        a.n += 1
+        entering = r.p.direction == "in"
+        a.n_in += entering
+        a.n_night += r.night
+        a.last_in = entering
+        if len(a.ids) < 4:
+            a.ids.append(r.p.event_ids[-1])
+    return [
+        Presence(
+            u,
+            d,
+            ident,
+            a.role,
+            ",".join(sorted(a.via)),
+            a.cluster,
+            a.n,
+            a.n_in,
+            a.n_night,
+            a.last_in,
+            tuple(a.ids),
+        )
+        for (u, d, ident), a in sorted(acc.items())
+    ]

@@ -1,0 +1,151 @@
+"""A read-only snapshot of one estate's register, for resolving who an event was:
+credential -> person -> household -> unit, each as it was valid at the event time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+
+from anju_platform.detect.model import Member, UnitFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Cred:
+    person_id: str | None
+    valid_from: datetime
+    valid_to: datetime | None
+    revoked_at: datetime | None
+
+    def valid(self, t: datetime) -> bool:
+        return (
+            self.valid_from <= t
+            and (self.valid_to is None or t < self.valid_to)
+            and (self.revoked_at is None or t < self.revoked_at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    household_id: str
+    unit_id: str
+    valid_from: date
+    valid_to: date | None
+
+    def valid(self, d: date) -> bool:
+        return self.valid_from <= d and (self.valid_to is None or d <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    household_id: str
+    unit_id: str
+    move_in: date | None
+    move_out: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Carer:
+    person_id: str
+    unit_id: str
+    valid_from: date
+    valid_to: date | None
+
+
+@dataclass
+class Register:
+    estate_id: str
+    units: dict[str, str | None] = field(default_factory=dict)  # unit -> grid
+    creds: dict[tuple[str, str], list[Cred]] = field(default_factory=dict)  # (type, ref)
+    memberships: dict[str, list[Membership]] = field(default_factory=dict)  # person ->
+    households: dict[str, Household] = field(default_factory=dict)
+    birth_years: dict[str, int | None] = field(default_factory=dict)
+    enrollments: dict[str, np.ndarray] = field(default_factory=dict)  # person -> embedding
+    carers: list[Carer] = field(default_factory=list)
+    absences: dict[str, list[tuple[date, date]]] = field(default_factory=dict)  # household ->
+    hh_members: dict[str, list[str]] = field(default_factory=dict)  # household -> persons
+    unit_households: dict[str, list[str]] = field(default_factory=dict)  # unit -> households
+    revoked: set[str] = field(default_factory=set)  # persons with a revoked credential
+
+    def index(self) -> None:
+        """Build the reverse maps once the rows are loaded."""
+        self.hh_members.clear()
+        self.unit_households.clear()
+        for pid, ms in self.memberships.items():
+            for m in ms:
+                self.hh_members.setdefault(m.household_id, []).append(pid)
+        self.revoked = {
+            c.person_id
+            for rows in self.creds.values()
+            for c in rows
+            if c.revoked_at is not None and c.person_id
+        }
+        for hh in self.households.values():
+            self.unit_households.setdefault(hh.unit_id, []).append(hh.household_id)
+
+    def credential(self, ctype: str, ref: str, t: datetime) -> tuple[Cred | None, bool]:
+        """(the credential row, valid at t). Prefers a valid row over an ended one."""
+        rows = self.creds.get((ctype, ref), [])
+        for c in rows:
+            if c.valid(t):
+                return c, True
+        return (rows[-1], False) if rows else (None, False)
+
+    def unit_of(self, person_id: str, d: date) -> str | None:
+        for m in self.memberships.get(person_id, ()):
+            if m.valid(d):
+                hh = self.households.get(m.household_id)
+                if hh is None or hh.move_out is None or d <= hh.move_out:
+                    return m.unit_id
+        return None
+
+    def former_unit(self, person_id: str, d: date) -> str | None:
+        """The unit of a membership that ended before d (None if still a member)."""
+        if self.unit_of(person_id, d) is not None:
+            return None
+        past = [m for m in self.memberships.get(person_id, ()) if m.valid_from <= d]
+        return past[-1].unit_id if past else None
+
+    def carer_units(self, person_id: str, d: date) -> list[str]:
+        return [
+            c.unit_id
+            for c in self.carers
+            if c.person_id == person_id
+            and c.valid_from <= d
+            and (c.valid_to is None or d <= c.valid_to)
+        ]
+
+    def evicted(self, person_id: str) -> bool:
+        return person_id in self.revoked
+
+    def facts(self, unit_id: str, d: date) -> UnitFacts:
+        current = [
+            h
+            for h in (self.households[x] for x in self.unit_households.get(unit_id, ()))
+            if (h.move_out is None or d <= h.move_out) and (h.move_in is None or h.move_in <= d)
+        ]
+        hh = current[-1] if current else None
+        members: list[Member] = []
+        if hh is not None:
+            for pid in self.hh_members.get(hh.household_id, ()):
+                ms = self.memberships.get(pid, ())
+                if any(m.household_id == hh.household_id and m.valid(d) for m in ms):
+                    members.append(Member(pid, self.birth_years.get(pid), pid in self.enrollments))
+        carers = frozenset(
+            c.person_id
+            for c in self.carers
+            if c.unit_id == unit_id
+            and c.valid_from <= d
+            and (c.valid_to is None or d <= c.valid_to)
+        )
+        return UnitFacts(
+            unit_id=unit_id,
+            estate_id=self.estate_id,
+            grid_id=self.units.get(unit_id),
+            household_id=hh.household_id if hh else None,
+            members=tuple(sorted(members, key=lambda m: m.person_id)),
+            move_in=hh.move_in if hh else None,
+            caregivers=carers,
+            absences=tuple(self.absences.get(hh.household_id, ())) if hh else (),
+        )

@@ -1,0 +1,378 @@
+"""All SQL of detection: register snapshot, events, clusters, presence, unit clocks,
+alerts and evidence, watermarks and per-estate settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import psycopg
+
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.merge import Live
+from anju_platform.detect.model import Finding, Presence, UnitClock
+from anju_platform.detect.passages import EventRow
+from anju_platform.detect.register import Carer, Cred, Household, Membership, Register
+
+
+def estates(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT estate_id FROM estates ORDER BY estate_id")]
+
+
+def overrides(conn: psycopg.Connection, estate: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT overrides FROM detect_settings WHERE estate_id = %s", (estate,)
+    ).fetchone()
+    return dict(row[0]) if row else None
+
+
+def load_register(conn: psycopg.Connection, estate: str) -> Register:
+    reg = Register(estate)
+    for u, g in conn.execute("SELECT unit_id, grid_id FROM units WHERE estate_id = %s", (estate,)):
+        reg.units[u] = g
+    for hid, u, mi, mo in conn.execute(
+        "SELECT household_id, h.unit_id, move_in, move_out FROM households h "
+        "JOIN units u USING (unit_id) WHERE u.estate_id = %s ORDER BY household_id",
+        (estate,),
+    ):
+        reg.households[hid] = Household(hid, u, mi, mo)
+    for hid, pid, vf, vt, by in conn.execute(
+        "SELECT m.household_id, m.person_id, m.valid_from, m.valid_to, p.birth_year "
+        "FROM household_members m JOIN households h USING (household_id) "
+        "JOIN units u USING (unit_id) JOIN persons p ON p.person_id = m.person_id "
+        "WHERE u.estate_id = %s ORDER BY m.valid_from",
+        (estate,),
+    ):
+        reg.memberships.setdefault(pid, []).append(
+            Membership(hid, reg.households[hid].unit_id, vf, vt)
+        )
+        reg.birth_years[pid] = by
+    for t, ref, pid, vf, vt, rv in conn.execute(
+        "SELECT type, ref, person_id, valid_from, valid_to, revoked_at FROM credentials "
+        "WHERE estate_id = %s AND type IN ('card', 'qr') ORDER BY valid_from",
+        (estate,),
+    ):
+        reg.creds.setdefault((t, ref), []).append(Cred(pid, vf, vt, rv))
+    for pid, emb in conn.execute(
+        "SELECT DISTINCT ON (person_id) person_id, embedding FROM face_enrollments "
+        "WHERE estate_id = %s ORDER BY person_id, created_at",
+        (estate,),
+    ):
+        reg.enrollments[pid] = np.asarray(emb, dtype=np.float32)
+    for pid, u, vf, vt in conn.execute(
+        "SELECT c.person_id, c.unit_id, c.valid_from, c.valid_to FROM caregivers c "
+        "JOIN units u USING (unit_id) WHERE u.estate_id = %s",
+        (estate,),
+    ):
+        reg.carers.append(Carer(pid, u, vf, vt))
+    for hid, a, b in conn.execute(
+        "SELECT a.household_id, a.starts_on, a.ends_on FROM absences a JOIN households h "
+        "USING (household_id) JOIN units u USING (unit_id) WHERE u.estate_id = %s",
+        (estate,),
+    ):
+        reg.absences.setdefault(hid, []).append((a, b))
+    reg.index()
+    return reg
+
+
+_EVENT_COLS = (
+    "time, event_id::text, kind, gateway_id, direction, credential_type, credential_ref, "
+    "person_id, granted, payload->>'reason', payload->>'purpose', payload->>'unit_id', "
+    "payload->>'pass_id', payload->>'snapshot_ref', "
+    "CASE WHEN kind = 'face' AND person_id IS NULL THEN payload->>'embedding' END"
+)
+
+
+def _row(r: tuple[Any, ...]) -> EventRow:
+    emb = np.asarray(orjson.loads(r[14]), dtype=np.float32) if r[14] else None
+    return EventRow(*r[:14], embedding=emb)  # type: ignore[misc]
+
+
+def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:
+    rows = conn.execute(
+        f"SELECT {_EVENT_COLS} FROM events WHERE estate_id = %s AND time >= %s AND time < %s "
+        "AND kind IN ('access', 'face', 'qr') ORDER BY time, event_id",
+        (estate, start, end),
+    )
+    return [_row(r) for r in rows]
+
+
+def events_received(
+    conn: psycopg.Connection, after: datetime, limit: int = 20000
+) -> tuple[list[tuple[str, EventRow]], datetime]:
+    """Events stored after a received_at mark (with a small lag for in-flight commits)."""
+    rows = conn.execute(
+        f"SELECT estate_id, received_at, {_EVENT_COLS} FROM events WHERE received_at > %s "
+        "AND kind IN ('access', 'face', 'qr') ORDER BY received_at LIMIT %s",
+        (after, limit),
+    ).fetchall()
+    mark = max((r[1] for r in rows), default=after)
+    out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: (x[1].time, x[1].event_id))
+    return out, mark
+
+
+def card_uses_before(
+    conn: psycopg.Connection, estate: str, refs: list[str], start: datetime, end: datetime
+) -> list[tuple[str, datetime, str, str]]:
+    return conn.execute(
+        "SELECT credential_ref, time, gateway_id, event_id::text FROM events WHERE estate_id = %s "
+        "AND credential_ref = ANY(%s) AND kind = 'access' AND granted AND time >= %s "
+        "AND time < %s ORDER BY time",
+        (estate, refs, start, end),
+    ).fetchall()
+
+
+def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
+    for cid, gw, leader, first in conn.execute(
+        "SELECT cluster_id, gateway_id, leader, first_seen FROM detect_clusters "
+        "WHERE estate_id = %s ORDER BY first_seen, cluster_id",
+        (estate,),
+    ):
+        cl.add_leader(cid, gw, first, np.asarray(leader, dtype=np.float32))
+
+
+def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader, first_seen,"
+            " last_seen) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (cluster_id) DO NOTHING",
+            [
+                (n.cluster_id, estate, n.gateway_id, n.vec.tolist(), n.first_seen, n.first_seen)
+                for n in cl.new
+            ],
+        )
+        cur.executemany(
+            "UPDATE detect_clusters SET last_seen = greatest(last_seen, %s),"
+            " sightings = sightings + %s WHERE cluster_id = %s",
+            [(t, n, cid) for cid, (t, n) in cl.seen.items()],
+        )
+    cl.new.clear()
+    cl.seen.clear()
+
+
+def replace_presence(
+    conn: psycopg.Connection, estate: str, day: date, rows: list[Presence]
+) -> None:
+    conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day = %s", (estate, day))
+    with conn.cursor().copy(
+        "COPY detect_presence (estate_id, unit_id, day, identity, role, via, cluster_id, n, "
+        "n_in, n_night, last_in, event_ids) FROM STDIN"
+    ) as cp:
+        for p in rows:
+            cp.write_row(
+                (
+                    estate,
+                    p.unit_id,
+                    p.day,
+                    p.identity,
+                    p.role,
+                    p.via,
+                    p.cluster_id,
+                    p.n,
+                    p.n_in,
+                    p.n_night,
+                    p.last_in,
+                    list(p.event_ids),
+                )
+            )
+
+
+def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Presence]:
+    rows = conn.execute(
+        "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_night, last_in, "
+        "event_ids::text[] FROM detect_presence WHERE estate_id = %s AND day >= %s AND day <= %s",
+        (estate, start, end),
+    )
+    return [Presence(*r[:10], event_ids=tuple(r[10])) for r in rows]  # type: ignore[misc]
+
+
+def unit_clocks(conn: psycopg.Connection, estate: str) -> dict[str, tuple[Any, Any, Any]]:
+    rows = conn.execute(
+        "SELECT unit_id, last_any_day, last_member_day, last_member_in FROM detect_unit_state "
+        "WHERE estate_id = %s",
+        (estate,),
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def rebuild_clocks(conn: psycopg.Connection, estate: str, before: date) -> None:
+    """Unit clocks from the stored presence before a day (for a re-run from that day)."""
+    conn.execute("DELETE FROM detect_unit_state WHERE estate_id = %s", (estate,))
+    conn.execute(
+        "INSERT INTO detect_unit_state SELECT unit_id, %s, "
+        "max(day) FILTER (WHERE role <> 'visitor'), "
+        "max(day) FILTER (WHERE role = 'member'), "
+        "(array_agg(last_in ORDER BY day DESC) FILTER (WHERE role = 'member'))[1] "
+        "FROM detect_presence WHERE estate_id = %s AND day < %s GROUP BY unit_id",
+        (estate, estate, before),
+    )
+
+
+def save_clocks(conn: psycopg.Connection, estate: str, clocks: dict[str, UnitClock]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO detect_unit_state VALUES (%s, %s, %s, %s, %s) ON CONFLICT (unit_id) DO "
+            "UPDATE SET last_any_day = excluded.last_any_day, last_member_day = "
+            "excluded.last_member_day, last_member_in = excluded.last_member_in",
+            [
+                (u, estate, c.last_any_day, c.last_member_day, c.last_member_in)
+                for u, c in clocks.items()
+            ],
+        )
+
+
+def state_day(conn: psycopg.Connection, scope: str) -> date | None:
+    row = conn.execute("SELECT day FROM detect_state WHERE scope = %s", (scope,)).fetchone()
+    return row[0] if row else None
+
+
+def set_state(
+    conn: psycopg.Connection, scope: str, day: date | None = None, mark: datetime | None = None
+) -> None:
+    conn.execute(
+        "INSERT INTO detect_state (scope, day, mark) VALUES (%s, %s, %s) ON CONFLICT (scope) DO "
+        "UPDATE SET day = coalesce(excluded.day, detect_state.day), mark = coalesce(excluded.mark,"
+        " detect_state.mark), updated_at = now()",
+        (scope, day, mark),
+    )
+
+
+def state_mark(conn: psycopg.Connection, scope: str) -> datetime | None:
+    row = conn.execute("SELECT mark FROM detect_state WHERE scope = %s", (scope,)).fetchone()
+    return row[0] if row else None
+
+
+def first_event_day(conn: psycopg.Connection, estate: str) -> datetime | None:
+    row = conn.execute("SELECT min(time) FROM events WHERE estate_id = %s", (estate,)).fetchone()
+    return row[0] if row else None
+
+
+def last_event_time(conn: psycopg.Connection, estate: str) -> datetime | None:
+    row = conn.execute("SELECT max(time) FROM events WHERE estate_id = %s", (estate,)).fetchone()
+    return row[0] if row else None
+
+
+# --- alerts -------------------------------------------------------------------------
+
+
+def live_alerts(conn: psycopg.Connection, estate: str) -> list[Live]:
+    rows = conn.execute(
+        "SELECT a.alert_id, unit_id, type, status, score, level, first_day, last_day, "
+        "coalesce((SELECT array_agg(DISTINCT e.day) FROM alert_evidence e "
+        "WHERE e.alert_id = a.alert_id), '{}') FROM alerts a WHERE estate_id = %s "
+        "AND status IN ('watch', 'open', 'acknowledged')",
+        (estate,),
+    )
+    return [Live(*r[:8], days=frozenset(r[8])) for r in rows]  # type: ignore[misc]
+
+
+def cooling(conn: psycopg.Connection, estate: str, since: date) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT unit_id, type FROM alerts WHERE estate_id = %s AND status = 'dismissed' "
+        "AND closed_at >= %s",
+        (estate, since),
+    )
+    return {(r[0], r[1]) for r in rows}
+
+
+def create_alert(
+    conn: psycopg.Connection,
+    estate: str,
+    grid: str | None,
+    f: Finding,
+    status: str,
+    score: float,
+    level: int,
+    first: date,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO alerts (estate_id, unit_id, grid_id, type, status, score, level, reason_en,"
+        " reason_zh, first_day, last_day, opened_at, opened_day, persons)"
+        " VALUES (%s, %s, %s, %s, %s,"
+        " %s, %s, %s, %s, %s, %s, CASE WHEN %s = 'open' THEN now() END,"
+        " CASE WHEN %s = 'open' THEN %s::date END, %s) RETURNING alert_id",
+        (
+            estate,
+            f.unit_id,
+            grid,
+            f.type,
+            status,
+            score,
+            level,
+            f.reason_en,
+            f.reason_zh,
+            first,
+            f.day,
+            status,
+            status,
+            f.day,
+            list(f.persons),
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def update_alert(
+    conn: psycopg.Connection,
+    alert_id: int,
+    f: Finding,
+    status: str,
+    score: float,
+    level: int,
+    first: date,
+    last: date,
+) -> None:
+    conn.execute(
+        "UPDATE alerts SET status = %s, score = %s, level = %s, reason_en = %s, reason_zh = %s,"
+        " first_day = %s, last_day = %s, updated_at = now(), persons = %s,"
+        " opened_at = coalesce(opened_at, CASE WHEN %s = 'open' THEN now() END),"
+        " opened_day = coalesce(opened_day, CASE WHEN %s = 'open' THEN %s::date END)"
+        " WHERE alert_id = %s",
+        (
+            status,
+            score,
+            level,
+            f.reason_en,
+            f.reason_zh,
+            first,
+            last,
+            list(f.persons),
+            status,
+            status,
+            f.day,
+            alert_id,
+        ),
+    )
+
+
+def add_evidence(conn: psycopg.Connection, alert_id: int, f: Finding) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO alert_evidence"
+            " (alert_id, key, at, day, kind, event_id, snapshot_ref, note)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (alert_id, e.key, e.at, e.day, e.kind, e.event_id, e.snapshot_ref, e.note)
+                for e in f.evidence
+            ],
+        )
+
+
+def close_alert(conn: psycopg.Connection, alert_id: int, reason: str) -> None:
+    conn.execute(
+        "UPDATE alerts SET status = 'closed', closed_at = now(), close_reason = %s, "
+        "updated_at = now() WHERE alert_id = %s",
+        (reason, alert_id),
+    )
+
+
+def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
+    """A re-run from a day: forget what detection derived from that day on."""
+    conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day >= %s", (estate, since))
+    conn.execute(
+        "DELETE FROM alerts WHERE estate_id = %s AND first_day >= %s AND status <> 'dismissed'",
+        (estate, since),
+    )

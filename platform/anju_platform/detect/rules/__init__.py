@@ -1,0 +1,1 @@
+"""Pure rule functions: observations + register facts + thresholds -> findings."""

@@ -1,0 +1,163 @@
+"""Daily rules over a unit's window of presence: sublet/lend, unregistered occupants
+(overcrowding), change of use, vacancy (with early warnings) and welfare."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from anju_platform.detect.model import Finding, Presence, UnitClock, UnitFacts
+from anju_platform.detect.rules.common import age, day_evidence, summarise
+from anju_platform.detect.settings import DetectSettings
+
+
+def sublet(rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings) -> Finding | None:
+    """Registered members (nearly) never seen while others use the flat on many days."""
+    if facts.household_id is None or not facts.members:
+        return None
+    w = summarise(rows, facts)
+    strangers = w.any_stranger_days()
+    if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
+        return None
+    who = w.regulars(3) or sorted(w.stranger_days)
+    ev_rows = [r for k in who for r in w.rows[k]]
+    score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days)
+    n_m, n_s = len(w.member_days), len(strangers)
+    return Finding(
+        "sublet",
+        facts.unit_id,
+        day,
+        round(score, 3),
+        f"Registered members seen on {n_m} of the last {s.window_days} days while "
+        f"{len(who)} unregistered person(s) used the flat on {n_s} days "
+        "(the holder's card or visitor passes): possible subletting or lending.",
+        f"近{s.window_days}天登记成员仅{n_m}天出现，{len(who)}名未登记人员在{n_s}天内使用该房屋"
+        "（使用承租人门卡或访客码），疑似转租或转借。",
+        first_day=min(strangers),
+        persons=tuple(who),
+        evidence=day_evidence(ev_rows, "stranger_day", "unregistered person seen"),
+    )
+
+
+def overcrowding(
+    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings
+) -> Finding | None:
+    """The household lives there and several unregistered people come home regularly."""
+    if facts.household_id is None:
+        return None
+    w = summarise(rows, facts)
+    if len(w.member_days) < s.overcrowd_min_member_days:
+        return None
+    regs = w.regulars(s.regular_days)
+    if len(regs) < s.overcrowd_min_regulars:
+        return None
+    ev_rows = [r for k in regs for r in w.rows[k]]
+    n = len(facts.members)
+    return Finding(
+        "overcrowding",
+        facts.unit_id,
+        day,
+        round(min(1.0, 0.4 + 0.2 * len(regs)), 3),
+        f"{len(regs)} unregistered people come to the flat regularly (each on at least "
+        f"{s.regular_days} of the last {s.window_days} days) besides the {n} registered "
+        "member(s): unregistered occupants or overcrowding.",
+        f"除{n}名登记成员外，{len(regs)}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
+        "出入该房屋，疑似未登记入住或超员居住。",
+        first_day=min(min(w.stranger_days[k]) for k in regs),
+        persons=tuple(regs),
+        evidence=day_evidence(ev_rows, "regular_stranger", "unregistered regular"),
+    )
+
+
+def change_of_use(
+    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings
+) -> Finding | None:
+    """Many distinct visitors a day over weeks: a shop, hostel or workshop."""
+    since = day - timedelta(days=s.use_days - 1)
+    w = summarise([r for r in rows if r.day >= since], facts)
+    total = sum(len(v) for v in w.visitors_per_day.values())
+    mean = total / s.use_days
+    if mean < s.use_visitors_per_day:
+        return None
+    busy = [d for d, v in w.visitors_per_day.items() if len(v) >= s.use_visitors_per_day]
+    ev_rows = [r for r in rows if r.day >= since and "visitor" in r.via]
+    return Finding(
+        "change_of_use",
+        facts.unit_id,
+        day,
+        round(min(1.0, mean / (3 * s.use_visitors_per_day)), 3),
+        f"On average {mean:.1f} distinct visitors a day came to the flat over the last "
+        f"{s.use_days} days ({len(busy)} days with {s.use_visitors_per_day:g} or more): "
+        "possible change of use (shop, hostel, workshop).",
+        f"近{s.use_days}天平均每天{mean:.1f}名不同访客到访（{len(busy)}天达到"
+        f"{s.use_visitors_per_day:g}名以上），疑似改变房屋用途（经营、群租、作坊）。",
+        first_day=min(w.visitors_per_day) if w.visitors_per_day else day,
+        evidence=day_evidence(ev_rows, "visitor", "visitor", limit=20),
+    )
+
+
+def _absent_days(facts: UnitFacts, start: date, end: date) -> int:
+    n = 0
+    for a, b in facts.absences:
+        lo, hi = max(a, start), min(b, end)
+        n += max(0, (hi - lo).days + 1)
+    return n
+
+
+def vacancy(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) -> Finding | None:
+    """No sign of anyone for N days (approved absences do not count)."""
+    if facts.household_id is None:
+        return None
+    starts = [clock.watched_from - timedelta(days=1)]
+    if clock.last_any_day is not None:
+        starts.append(clock.last_any_day)
+    if facts.move_in is not None:
+        starts.append(facts.move_in)
+    since = max(starts)
+    quiet = (day - since).days - _absent_days(facts, since + timedelta(days=1), day)
+    warn = sorted(s.vacancy_warn_days)
+    if quiet >= s.vacancy_days:
+        kind, level, score = "vacancy", 3, 1.0
+    elif warn and quiet >= warn[0]:
+        level = sum(1 for w in warn if quiet >= w)
+        kind, score = "vacancy_warning", round(quiet / s.vacancy_days, 3)
+    else:
+        return None
+    seen = "since the system began watching" if since < clock.watched_from else f"since {since}"
+    return Finding(
+        kind,
+        facts.unit_id,
+        day,
+        score,
+        f"No sign of anyone at the flat for {quiet} days ({seen}); the threshold is "
+        f"{s.vacancy_days} days.",
+        f"该房屋已连续{quiet}天无人出入记录（阈值{s.vacancy_days}天），疑似闲置。",
+        level=level,
+        first_day=since + timedelta(days=1),
+        persons=tuple(m.person_id for m in facts.members),
+    )
+
+
+def welfare(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) -> Finding | None:
+    """An elderly person living alone, no registered carer, not seen for N days, and
+    the last passage was coming home (not leaving for a trip)."""
+    if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
+        return None
+    m = facts.members[0]
+    years = age(m.birth_year, day)
+    if years is None or years < s.welfare_age or facts.absent_on(day):
+        return None
+    quiet = (day - clock.last_member_day).days
+    if quiet < s.welfare_days or not clock.last_member_in:
+        return None
+    return Finding(
+        "elderly_not_seen",
+        facts.unit_id,
+        day,
+        round(min(1.0, quiet / (2 * s.welfare_days)), 3),
+        f"{m.person_id} ({years}) lives alone and has not been seen for {quiet} days; the "
+        f"last record was coming home on {clock.last_member_day}. Please check on them.",
+        f"独居老人{m.person_id}（{years}岁）已{quiet}天未出现，最后记录为{clock.last_member_day}回家，"
+        "请尽快上门查看。",
+        first_day=clock.last_member_day + timedelta(days=1),
+        persons=(m.person_id,),
+    )

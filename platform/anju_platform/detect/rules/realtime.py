@@ -1,0 +1,112 @@
+"""Real-time rules over single passages: card clone (one card at two entrances too
+close in time), card after move-out, card used by a non-matching face, evicted re-entry.
+Each returns findings for the unit of the credential's (former) household."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from anju_platform.detect.model import Evidence, Finding
+from anju_platform.detect.presence import Resolved
+from anju_platform.detect.settings import DetectSettings
+
+
+@dataclass(frozen=True, slots=True)
+class CardUse:
+    """A granted card use, kept to compare the next use of the same card with."""
+
+    time: datetime
+    gateway_id: str
+    event_id: str
+
+
+def _ev(r: Resolved, kind: str, note: str) -> Evidence:
+    face = r.p.face
+    eid = r.p.access.event_id if r.p.access else r.p.event_ids[-1]
+    return Evidence(eid, r.p.time, r.day, kind, note, eid, face.snapshot_ref if face else None)
+
+
+def card_clone(
+    r: Resolved, last: CardUse | None, unit: str | None, s: DetectSettings
+) -> Finding | None:
+    acc = r.p.access
+    if acc is None or not acc.granted or last is None or unit is None:
+        return None
+    gap = (r.p.time - last.time).total_seconds()
+    if last.gateway_id == r.p.gateway_id or not 0 <= gap <= s.clone_window_s:
+        return None
+    note = f"card used at {last.gateway_id} and {gap:.0f} s later at {r.p.gateway_id}"
+    first = Evidence(last.event_id, last.time, r.day, "card_use", "first use", last.event_id)
+    return Finding(
+        "card_clone",
+        unit,
+        r.day,
+        0.9,
+        f"The same card was used at two entrances {gap:.0f} s apart ({last.gateway_id}, "
+        f"{r.p.gateway_id}): a copied card is likely.",
+        f"同一门卡在{gap:.0f}秒内先后于两个单元门（{last.gateway_id}、{r.p.gateway_id}）使用，疑似门卡被复制。",
+        persons=(r.owner,) if r.owner else (),
+        evidence=(first, _ev(r, "card_use", note)),
+    )
+
+
+def after_moveout(r: Resolved, unit: str | None) -> Finding | None:
+    """A card of a household that moved out (credential ended, not revoked)."""
+    if r.p.card is None or unit is None or r.cred_state not in ("ended", "valid"):
+        return None
+    if r.cred_state == "valid" and r.former_unit is None:
+        return None  # still a member somewhere, or a carer
+    acc = r.p.access
+    ok = acc is not None and bool(acc.granted)
+    opened = "the door opened" if ok else "the door refused it"
+    return Finding(
+        "card_after_moveout",
+        unit,
+        r.day,
+        0.8 if acc is not None and acc.granted else 0.6,
+        f"A card of {r.owner}, whose household moved out, was used at {r.p.gateway_id} ({opened}).",
+        f"已退房住户{r.owner}的门卡在{r.p.gateway_id}被使用（{'已开门' if ok else '被拒绝'}）。",
+        persons=(r.owner,) if r.owner else (),
+        evidence=(_ev(r, "card_use", f"former tenant's card; {opened}"),),
+    )
+
+
+def evicted_reentry(r: Resolved, unit: str | None, evicted: bool) -> Finding | None:
+    """A former member whose credentials were revoked: blocked card or recognized face."""
+    if unit is None or not evicted:
+        return None
+    how = (
+        "their revoked card at the door"
+        if r.cred_state == "revoked"
+        else "recognized by the camera"
+    )
+    return Finding(
+        "evicted_reentry",
+        unit,
+        r.day,
+        0.9,
+        f"{r.face_person or r.owner}, evicted from this flat, was at {r.p.gateway_id}: {how}.",
+        f"已被收回住房的原住户{r.face_person or r.owner}出现在{r.p.gateway_id}（"
+        f"{'使用已注销门卡' if r.cred_state == 'revoked' else '人脸识别'}）。",
+        persons=tuple(x for x in (r.face_person or r.owner,) if x),
+        evidence=(_ev(r, "entry_attempt", how),),
+    )
+
+
+def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding | None:
+    """The card's owner is enrolled, but the face at the door is someone else's.
+    One occurrence is weak (score 0.5); the merge opens the alert when it repeats."""
+    if unit is None or r.p.card is None or r.mismatch is None or r.mismatch < s.cluster_distance:
+        return None
+    return Finding(
+        "card_face_mismatch",
+        unit,
+        r.day,
+        0.5,
+        f"The card of {r.owner} was used by someone whose face does not match the "
+        f"enrolled face (distance {r.mismatch:.2f}).",
+        f"{r.owner}的门卡被他人使用，现场人脸与登记人脸不符（距离{r.mismatch:.2f}）。",
+        persons=tuple(x for x in (r.owner, r.cluster_id) if x),
+        evidence=(_ev(r, "card_use", f"face distance {r.mismatch:.2f} to the owner"),),
+    )

@@ -1,0 +1,52 @@
+"""Detection thresholds (env prefix ANJU_DETECT_), overridable per estate from the
+detect_settings table (JSON of these field names)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DetectSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_DETECT_", extra="ignore")
+
+    tz_offset_hours: int = Field(8, title="Local time offset", description="Days are local days.")
+    cluster_distance: float = Field(
+        0.6, title="Same-face distance", description="Unknown faces closer than this are one."
+    )
+    pair_window_s: int = Field(
+        4, title="Passage window", description="Face, QR and door events this close are one."
+    )
+    window_days: int = Field(28, title="Rule window (days)")
+    sublet_max_member_days: int = Field(4, title="Sublet: at most this many days members seen")
+    sublet_min_stranger_days: int = Field(10, title="Sublet: strangers seen on this many days")
+    regular_days: int = Field(8, title="A regular: a stranger seen on this many days of the window")
+    overcrowd_min_member_days: int = Field(10, title="Overcrowding: household still there")
+    overcrowd_min_regulars: int = Field(2, title="Overcrowding: regular strangers at least")
+    use_days: int = Field(14, title="Change of use: window (days)")
+    use_visitors_per_day: float = Field(5.0, title="Change of use: mean distinct visitors a day")
+    vacancy_days: int = Field(180, title="Vacancy threshold (days)")
+    vacancy_warn_days: list[int] = Field([60, 120], title="Vacancy early warnings (days)")
+    welfare_days: int = Field(3, title="Welfare: elderly alone not seen (days)")
+    welfare_age: int = Field(60, title="Welfare: elderly from this age")
+    clone_window_s: int = Field(300, title="Card clone: two entrances within (s)")
+    mismatch_min_days: int = Field(2, title="Card/face mismatch: on this many days")
+    mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")
+    cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
+    realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
+    realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")
+    daily_enabled: bool = Field(False, title="Run the daily pass inside the platform")
+    daily_interval_s: float = Field(3600.0, title="Daily pass: check for new days every (s)")
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> DetectSettings:
+        if not overrides:
+            return self
+        return self.model_validate({**self.model_dump(), **overrides})
+
+
+@lru_cache
+def get_detect_settings() -> DetectSettings:
+    return DetectSettings()
