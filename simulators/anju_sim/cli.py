@@ -52,7 +52,6 @@ def _params(
 ) -> object:
     """The portfolio the options describe; `live` ends the window today."""
     from anju_sim.params import SimParams, scaled_params, small_params
-    from anju_sim.settings import get_sim_settings
 
     if live:
         start = local_today() - timedelta(days=days - 1)
@@ -65,9 +64,6 @@ def _params(
         p = SimParams(seed=seed, days=days)
     if start is not None:
         p = p.model_copy(update={"start": start})
-    secret = get_sim_settings().card_key_secret
-    if secret is not None and secret.get_secret_value():
-        p = p.model_copy(update={"master_secret": secret.get_secret_value()})
     return p
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from anju_sim.model import REGISTER_TABLES, Label, Portfolio, Register
-from anju_sim.params import SimParams
+from anju_sim.params import SYNTHETIC_SECRET
 from anju_sim.portfolio import estate_day_events
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -167,8 +167,8 @@ def manifest(pf: Portfolio, events: int) -> dict[str, object]:
         "seed": pf.params.seed,
         # the card-key secret stays out of files; see docs/simulators.md
         "params": pf.params.model_dump(mode="json", exclude={"master_secret"}),
-        "master_secret": "default"
-        if pf.params.master_secret == SimParams().master_secret
+        "master_secret": "synthetic default"
+        if pf.params.master_secret == SYNTHETIC_SECRET
         else "given (not written)",
         "counts": {name: len(reg.table(name)) for name in REGISTER_TABLES}
         | {"events": events, "labels": len(pf.labels), "traps": len(pf.traps)},

@@ -23,6 +23,20 @@ SPRING_FESTIVAL: dict[int, date] = {
 }
 
 
+SYNTHETIC_SECRET = "anju-sim-master-secret"
+
+
+def default_master_secret() -> str:
+    """The platform's card-key secret when the environment has one, so hashes of
+    simulated cards match the platform's; otherwise a fixed synthetic secret."""
+    from anju_sim.settings import get_sim_settings
+
+    secret = get_sim_settings().card_key_secret
+    if secret is not None and secret.get_secret_value():
+        return secret.get_secret_value()
+    return SYNTHETIC_SECRET
+
+
 class ViolationCounts(BaseModel):
     """How many cases of each violation per 1,000 flats (at least one each when
     `at_least_one` is set, so a small estate still shows every type)."""
@@ -120,9 +134,11 @@ class SimParams(BaseModel):
     )
     violations: ViolationCounts = Field(default_factory=ViolationCounts, title="Violations")
     master_secret: str = Field(
-        default="anju-sim-master-secret",
+        default_factory=lambda: default_master_secret(),
         title="Card-key master secret",
-        description="Synthetic data only: estate card keys are HMAC(master, estate_id).",
+        description="Estate card keys are HMAC(master, estate_id). Default: "
+        "ANJU_CARD_KEY_SECRET when set (as the platform), else a fixed synthetic secret.",
+        repr=False,
     )
 
     @property

@@ -129,10 +129,15 @@ def test_card_key_secret_comes_from_the_environment_and_stays_out_of_files(
     get_sim_settings.cache_clear()
     try:
         assert CliRunner().invoke(app, [*args, str(tmp_path / "b")]).exit_code == 0
+        in_process = generate(small_params(seed=20260101, days=1))  # same env, same keys
+        assert {c.ref for c in in_process.register.credentials if c.type == "card"} == cards(
+            tmp_path / "b"
+        )
     finally:
         get_sim_settings.cache_clear()
     assert cards(tmp_path / "a") and not cards(tmp_path / "a") & cards(tmp_path / "b")
     for path in (tmp_path / "b").rglob("*"):
         if path.is_file():
             assert b"s3cret-for-test" not in path.read_bytes(), path
-    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["master_secret"] != "default"
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["master_secret"] == "given (not written)"
