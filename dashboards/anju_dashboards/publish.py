@@ -1,0 +1,71 @@
+"""Push the generated dashboards to a running Grafana through grafana-client:
+check the datasource they query, make sure the folder exists, save each dashboard
+(overwriting the previous version: the code is the source of truth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anju_dashboards.boards import FOLDER_UID
+from anju_dashboards.panels import DATASOURCE_UID
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Published:
+    uid: str
+    url: str
+    version: int
+
+
+def publish(
+    url: str, token: str | None, models: list[dict[str, Any]], folder_title: str = "Anju"
+) -> list[Published]:
+    from grafana_client.client import GrafanaException
+
+    try:
+        return _publish(url, token, models, folder_title)
+    except GrafanaException as err:
+        raise PublishError(f"Grafana at {url} answered {err.status_code}: {err.message}") from err
+
+
+def _publish(
+    url: str, token: str | None, models: list[dict[str, Any]], folder_title: str
+) -> list[Published]:
+    from grafana_client import GrafanaApi
+    from grafana_client.client import GrafanaClientError
+
+    api = GrafanaApi.from_url(url, credential=token, timeout=10.0)
+    try:
+        api.datasource.get_datasource_by_uid(DATASOURCE_UID)
+    except GrafanaClientError as err:
+        if err.status_code == 404:
+            raise PublishError(
+                f"Grafana has no datasource with uid {DATASOURCE_UID!r}: provision "
+                "deploy/grafana/provisioning/datasources/anju.yaml (or create a PostgreSQL "
+                "datasource with that uid) first"
+            ) from err
+        raise
+    try:
+        api.folder.get_folder(FOLDER_UID)
+    except GrafanaClientError as err:
+        if err.status_code != 404:
+            raise
+        api.folder.create_folder(folder_title, uid=FOLDER_UID)
+    out = []
+    for model in models:
+        body = {
+            "dashboard": {**model, "id": None},
+            "folderUid": FOLDER_UID,
+            "overwrite": True,
+            "message": "anju dashboards publish",
+        }
+        answer = api.dashboard.update_dashboard(body)
+        out.append(
+            Published(model["uid"], str(answer.get("url", "")), int(answer.get("version", 0)))
+        )
+    return out
