@@ -18,6 +18,7 @@ API_PREFIX = "/api/v1"
 
 def routers() -> list[APIRouter]:
     from anju_platform.api import (
+        alerts,
         audit,
         auth,
         enrollments,
@@ -41,6 +42,7 @@ def routers() -> list[APIRouter]:
         gateways.router,
         enrollments.router,
         imports.router,
+        alerts.router,
         *register.routers(),
     ]
 

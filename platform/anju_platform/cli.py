@@ -121,3 +121,46 @@ def import_register(
     )
     if report.errors:
         raise typer.Exit(1)
+
+
+def detect(
+    estate: list[str] = typer.Option([], "--estate", "-e", help="Estate (repeat); default all."),
+    since: str = typer.Option(
+        None, help="Re-run from this local day (YYYY-MM-DD); default: the days not yet done."
+    ),
+    until: str = typer.Option(None, help="Last local day (default: the latest stored event)."),
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+) -> None:
+    """Run the detection pass on demand: presence, rules, alerts (with a progress bar)."""
+    from datetime import date
+
+    import psycopg
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from anju_common.settings import get_database_settings
+    from anju_platform.detect import repo
+    from anju_platform.detect.engine import run_estate
+
+    url = database_url or get_database_settings().url
+    first = date.fromisoformat(since) if since else None
+    last = date.fromisoformat(until) if until else None
+    with psycopg.connect(url, autocommit=True) as conn:
+        estates = estate or repo.estates(conn)
+        total = {"days": 0, "events": 0}
+        cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*cols, console=console) as bar:
+            for e in estates:
+                task = bar.add_task(f"detect {e}", total=None)
+
+                def tick(done: int, n: int, t: object = task) -> None:
+                    bar.update(t, completed=done, total=n)  # type: ignore[arg-type]
+
+                got = run_estate(conn, e, first, last, progress=tick)
+                total = {k: total[k] + got[k] for k in total}
+        open_n = conn.execute(
+            "SELECT count(*) FROM alerts WHERE status = 'open' AND estate_id = ANY(%s)", (estates,)
+        ).fetchone()
+    console.print(
+        f"{len(estates)} estate(s), {total['days']} estate-days, {total['events']} events; "
+        f"open alerts: {open_n[0] if open_n else 0}"
+    )

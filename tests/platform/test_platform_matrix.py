@@ -82,6 +82,22 @@ def _import(c: Ctx, n: int, i: int) -> Req:
     }
 
 
+def _alert(c: Ctx, n: int, i: int) -> int:
+    """A fresh open alert on unit U{n} (grid G{n}); the type is unique so it is live."""
+    aid = n * 1_000_000 + i
+    c.sql(
+        "INSERT INTO alerts (alert_id, estate_id, unit_id, grid_id, type, status, score,"
+        " reason_en, reason_zh, first_day, last_day) VALUES (%s, %s, %s, %s, %s, 'open', 0.9,"
+        " 'x', 'x', '2025-01-01', '2025-01-01')",
+        aid,
+        f"E{n}",
+        f"U{n}",
+        f"G{n}",
+        f"t{i}",
+    )
+    return aid
+
+
 # access classes: who may, in scope (estate 1 / grid G1) and out of scope (estate 2)
 READ_ESTATE, READ_GRID, READ_NONE = "read:estate", "read:grid", "read:none"
 WRITE, WRITE_ADMIN, ADMIN, SELF, IMPORT = "write", "write:admin", "admin", "self", "import"
@@ -175,6 +191,20 @@ CASES: dict[tuple[str, str], tuple[str, Build | None]] = {
     ),
     ("DELETE", "/api/v1/enrollments/{enrollment_id}"): (WRITE, _enrollment),
     ("POST", "/api/v1/import/register"): (IMPORT, _import),
+    ("GET", "/api/v1/alerts"): (
+        READ_GRID,
+        lambda c, n, i: get("/api/v1/alerts", estate_id=f"E{n}"),
+    ),
+    ("GET", "/api/v1/alerts/{alert_id}"): (
+        READ_GRID,
+        lambda c, n, i: get(f"/api/v1/alerts/{_alert(c, n, i)}"),
+    ),
+    ("POST", "/api/v1/alerts/{alert_id}/status"): (
+        WRITE,
+        lambda c, n, i: body(
+            f"/api/v1/alerts/{_alert(c, n, i)}/status", {"status": "acknowledged"}
+        ),
+    ),
 }
 
 # The plain resources: list / create / read / update / end, with one sample each.

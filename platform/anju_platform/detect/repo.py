@@ -376,3 +376,68 @@ def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
         "DELETE FROM alerts WHERE estate_id = %s AND first_day >= %s AND status <> 'dismissed'",
         (estate, since),
     )
+
+
+# --- alerts API -----------------------------------------------------------------------
+
+_ALERT_COLS = (
+    "alert_id, estate_id, unit_id, grid_id, type, status, score, level, reason_en, reason_zh, "
+    "first_day, last_day, opened_day, opened_at, updated_at, closed_at, close_reason, persons"
+)
+
+
+def list_alerts(
+    conn: psycopg.Connection,
+    estate: str,
+    grids: list[str] | None,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    from psycopg.rows import dict_row
+
+    q = (
+        f"SELECT {_ALERT_COLS} FROM alerts WHERE estate_id = %(estate)s"
+        " AND (%(grids)s::text[] IS NULL OR grid_id = ANY(%(grids)s::text[]))"
+        " AND (%(grid)s::text IS NULL OR grid_id = %(grid)s)"
+        " AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s::text[]))"
+        " AND (%(statuses)s::text[] IS NULL OR status = ANY(%(statuses)s::text[]))"
+        " AND (%(min_score)s::float8 IS NULL OR score >= %(min_score)s)"
+        " AND (%(since)s::date IS NULL OR last_day >= %(since)s)"
+        " AND (%(until)s::date IS NULL OR first_day <= %(until)s)"
+        " ORDER BY score DESC, alert_id DESC LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    params = {"estate": estate, "grids": grids, "limit": limit, "offset": offset, **filters}
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(q, params))
+
+
+def get_alert(conn: psycopg.Connection, alert_id: int) -> dict[str, Any] | None:
+    from psycopg.rows import dict_row
+
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT {_ALERT_COLS} FROM alerts WHERE alert_id = %s", (alert_id,)
+        ).fetchone()
+
+
+def alert_evidence(conn: psycopg.Connection, alert_id: int) -> list[dict[str, Any]]:
+    from psycopg.rows import dict_row
+
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(
+            cur.execute(
+                "SELECT at, day, kind, event_id::text, snapshot_ref, note FROM alert_evidence "
+                "WHERE alert_id = %s ORDER BY at, key",
+                (alert_id,),
+            )
+        )
+
+
+def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> None:
+    ends = status in ("closed", "dismissed")
+    conn.execute(
+        "UPDATE alerts SET status = %s, updated_at = now(), closed_at = CASE WHEN %s THEN now()"
+        " END, close_reason = CASE WHEN %s THEN %s ELSE close_reason END WHERE alert_id = %s",
+        (status, ends, ends, note, alert_id),
+    )
