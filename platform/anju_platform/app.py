@@ -66,9 +66,13 @@ def create_app(
         )
         pool.open(wait=True, timeout=30)
         app.state.pool = pool
+        from anju_platform.detect.schedule import start_background
+
+        stop_detection = start_background(url)  # off unless ANJU_DETECT_*_ENABLED
         try:
             yield
         finally:
+            stop_detection()
             pool.close()
 
     app = FastAPI(
