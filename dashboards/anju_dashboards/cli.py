@@ -53,3 +53,40 @@ def publish(
         raise typer.Exit(1) from err
     for p in done:
         console.print(f"published {p.uid} (version {p.version}) {p.url}")
+
+
+@app.command()
+def check(
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="PostgreSQL URI (default DATABASE_URL)."
+    ),
+    since: str = typer.Option("", help="Range start, ISO 8601 (default: 24 hours before --until)."),
+    until: str = typer.Option("", help="Range end, ISO 8601 (default: now)."),
+) -> None:
+    """Run every panel's SQL on a database as Grafana would; exit 1 if any fails."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.table import Table
+
+    from anju_common.settings import get_database_settings
+    from anju_dashboards.boards import build_all
+    from anju_dashboards.check import check as run_check
+
+    def when(text: str, default: datetime) -> datetime:
+        if not text:
+            return default
+        t = datetime.fromisoformat(text)
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+    end = when(until, datetime.now(UTC))
+    start = when(since, end - timedelta(hours=24))
+    url = database_url or get_database_settings().url
+    results = run_check(url, build_all(), start.astimezone(UTC), end.astimezone(UTC))
+    table = Table("dashboard", "panel", "rows", "ms", "error")
+    for r in results:
+        table.add_row(r.dashboard, r.panel, str(r.rows), f"{r.ms:.1f}", r.error or "")
+    console.print(table)
+    failed = [r for r in results if r.error]
+    console.print(f"{len(results)} panels, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)

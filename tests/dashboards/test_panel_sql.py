@@ -263,3 +263,28 @@ def test_occupancy_and_operations_figures_are_plausible(filled: Filled) -> None:
     by_type = {t: (n, float(p)) for t, n, p in handled}
     assert sum(n for n, _ in by_type.values()) == 3
     assert backlog[0][:2] == (1, 1)
+
+
+@pytest.mark.slow
+def test_check_command_runs_every_panel_on_the_database(filled: Filled) -> None:
+    from typer.testing import CliRunner
+
+    from anju_cli.main import app
+
+    args = ["dashboards", "check", "--database-url", filled.url]
+    window = ["--since", filled.start.isoformat(), "--until", filled.end.isoformat()]
+    result = CliRunner().invoke(app, [*args, *window], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"{len(PANELS)} panels, 0 failed" in result.output
+
+
+@pytest.mark.slow
+def test_check_reports_a_failing_panel(filled: Filled) -> None:
+    from anju_dashboards.check import check
+
+    broken = json.loads(json.dumps(ALL[0]))
+    broken["panels"][1]["targets"][0]["rawSql"] = "SELECT no_such_column FROM events"
+    results = check(filled.url, [broken], filled.start, filled.end)
+    errors = [r for r in results if r.error]
+    assert len(errors) == 1 and "no_such_column" in (errors[0].error or "")
+    assert all(r.rows > 0 for r in results if not r.error)
