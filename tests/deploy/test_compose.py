@@ -123,6 +123,13 @@ def test_environment_comes_from_env_example_and_no_secret_is_committed() -> None
         assert "@timescaledb:5432/anju" in env["DATABASE_URL"]
     assert "@mosquitto:1883" in SERVICES["ingest"]["environment"]["MQTT_URL"]
     assert "anju-ingest:" in SERVICES["ingest"]["environment"]["MQTT_URL"]
+    platform = SERVICES["platform"]["environment"]
+    assert (
+        platform["ANJU_DETECT_REALTIME_ENABLED"] == platform["ANJU_DETECT_DAILY_ENABLED"] == "true"
+    )
+    # The simulator hashes cards with the same master secret as the platform.
+    sim = SERVICES["simulator"]["environment"]
+    assert sim["ANJU_CARD_KEY_SECRET"] == platform["ANJU_CARD_KEY_SECRET"]
 
 
 def _host_paths() -> list[tuple[str, str]]:
