@@ -20,9 +20,10 @@ def migrate(
     from anju_common.migrate import migrate as run
     from anju_common.settings import get_database_settings
 
-    url = database_url or get_database_settings().url
+    settings = get_database_settings()
+    url = database_url or settings.url
     with psycopg.connect(url) as conn:
-        applied = run(conn)
+        applied = run(conn, retention_days=settings.retention_days)
         store = "TimescaleDB hypertable" if has_timescale(conn) else "native day partitions"
     if applied:
         console.print(f"[green]applied[/] {', '.join(applied)} (events: {store})")

@@ -30,8 +30,14 @@ def load_migrations() -> list[Migration]:
     return sorted(out, key=lambda m: m.version)
 
 
-def migrate(conn: psycopg.Connection, *, partitions_ahead_days: int = 7) -> list[str]:
-    """Apply pending migrations; returns the versions applied now."""
+def migrate(
+    conn: psycopg.Connection,
+    *,
+    partitions_ahead_days: int = 7,
+    retention_days: int | None = None,
+) -> list[str]:
+    """Apply pending migrations; returns the versions applied now. With retention_days,
+    also (re)configure event retention."""
     applied: list[str] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -46,6 +52,8 @@ def migrate(conn: psycopg.Connection, *, partitions_ahead_days: int = 7) -> list
             conn.execute(m.sql.encode())  # whole file, several statements
             conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (m.version,))
             applied.append(m.version)
+        if retention_days is not None:
+            conn.execute("SELECT anju_configure_retention(%s)", (retention_days,))
     ensure_partitions(conn, datetime.now(UTC) - timedelta(days=1), partitions_ahead_days)
     return applied
 

@@ -79,7 +79,7 @@ def run_workers(workers: int, *, migrate: bool = False, log_level: str = "INFO")
         from anju_common.settings import get_database_settings
 
         with psycopg.connect(get_database_settings().url) as conn:
-            run_migrations(conn)
+            run_migrations(conn, retention_days=get_database_settings().retention_days)
     if workers == 1:
         return run_worker(0, log_level)
     ctx = mp.get_context("spawn")

@@ -101,6 +101,26 @@ class Store:
         lo, hi = min(missing), max(missing)
         self.known_days |= {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
 
+    def maintain(self, ahead_days: int = 7) -> tuple[int, int]:
+        """Create day partitions ahead and drop days past the configured retention
+        (no-ops on TimescaleDB, whose policies do both). Returns (created, dropped)."""
+        conn = self._c()
+        today = datetime.now(UTC).date()
+        made = conn.execute(
+            "SELECT anju_ensure_partitions(%s, %s)", (today, today + timedelta(days=ahead_days))
+        ).fetchone()
+        row = conn.execute(
+            "SELECT value::int FROM anju_settings WHERE key = 'event_retention_days'"
+        ).fetchone()
+        dropped = None
+        if row:
+            dropped = conn.execute(
+                "SELECT anju_drop_partitions_before(%s)", (today - timedelta(days=row[0]),)
+            ).fetchone()
+        conn.commit()
+        self.known_days.clear()  # a dropped day is re-created if an old event arrives
+        return (made[0] if made else 0), (dropped[0] if dropped else 0)
+
     def write(
         self, rows: Sequence[Row], dead: Sequence[DeadLetter], events: Sequence[AnyEvent]
     ) -> int:

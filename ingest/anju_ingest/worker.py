@@ -33,6 +33,7 @@ from anju_ingest.store import Store
 
 log = logging.getLogger("anju.ingest")
 _PUBACK = struct.Struct("!BBH")
+MAINTENANCE_S = 3600.0  # create partitions ahead and apply retention this often
 
 
 @dataclass
@@ -254,7 +255,25 @@ class Worker:
     def _writer(self, batches: queue.Queue[Pending | None]) -> None:
         """Database thread: commits batches in order while the main thread decodes the
         next one (the database wait releases the GIL)."""
-        while (batch := batches.get()) is not None:
+        next_maintenance = 0.0
+        while True:
+            try:
+                batch = batches.get(timeout=1.0)
+            except queue.Empty:
+                batch = Pending()  # idle: a chance for maintenance below
+            if time.monotonic() >= next_maintenance:
+                next_maintenance = time.monotonic() + MAINTENANCE_S
+                try:
+                    made, dropped = self.store.maintain()
+                    if made or dropped:
+                        log.info("partitions: %d created, %d dropped", made, dropped)
+                except psycopg.Error as err:
+                    log.warning("partition maintenance failed: %s", err)
+                    self.store.close()
+            if batch is None:
+                return
+            if not batch.messages:
+                continue
             if not self._write(batch):
                 # Stopped while the database was down: drop the rest unacknowledged
                 # (the broker redelivers them).

@@ -126,6 +126,24 @@ BEGIN
     RETURN dropped;
 END $$;
 
+-- Retention: Timescale's policy when present; native partitions are dropped by
+-- anju_drop_partitions_before(), which ingest calls hourly with this setting.
+CREATE TABLE IF NOT EXISTS anju_settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION anju_configure_retention(days integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO anju_settings (key, value) VALUES ('event_retention_days', days::text)
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        PERFORM remove_retention_policy('events', if_exists => true);
+        PERFORM add_retention_policy('events', make_interval(days => days));
+    END IF;
+END $$;
+
 -- Messages ingest could not store, with the reason and the raw bytes (bounded).
 CREATE TABLE IF NOT EXISTS dead_letters (
     id           bigserial PRIMARY KEY,
