@@ -7,33 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+
+from anju_sim.progress import console, progress_bar
+from anju_sim.replaycli import export_app, replay
+
+__all__ = ["app", "export_app", "replay"]
 
 app = typer.Typer(
     help="Synthetic estates: generate, stream, virtual cameras.", no_args_is_help=True
 )
-export_app = typer.Typer(help="Export stored data.", no_args_is_help=True)
-console = Console(stderr=True)
-
-
-def progress_bar(unit: str = "events") -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} " + unit + "/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
 
 
 def local_today() -> date:
@@ -199,76 +181,6 @@ def stream(
         f"{stats.duplicates}, malformed {stats.malformed}, outages {stats.outages}, "
         f"skewed gateways {stats.skewed_gateways}, heartbeats {stats.heartbeats}"
     )
-
-
-@export_app.command("events")
-def export_events(
-    out: Path = typer.Option(Path("events.jsonl"), "--out", "-o", help="JSONL file to write."),
-    estate: str | None = typer.Option(None, help="Only this estate."),
-    since: datetime | None = typer.Option(None, help="From this time (ISO 8601, UTC if naive)."),
-    until: datetime | None = typer.Option(None, help="Before this time."),
-    database_url: str | None = typer.Option(None, help="Default: DATABASE_URL."),
-) -> None:
-    """Write stored access, face and QR events as JSONL (wire form), in time order."""
-    import psycopg
-
-    from anju_common.settings import get_database_settings
-    from anju_sim.dbload import iter_stored_events
-
-    def aware(d: datetime | None) -> datetime | None:
-        return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
-
-    n = 0
-    with (
-        psycopg.connect(database_url or get_database_settings().url) as conn,
-        out.open("wb") as f,
-        progress_bar() as bar,
-    ):
-        task = bar.add_task("export", total=None, rate="-")
-        for data in iter_stored_events(conn, estate, aware(since), aware(until)):
-            f.write(data + b"\n")
-            n += 1
-            if n % 1000 == 0:
-                bar.update(task, completed=n)
-        bar.update(task, completed=n, total=n)
-    console.print(f"[green]{n:,} events -> {out}")
-
-
-def replay(
-    files: list[Path] = typer.Argument(..., exists=True, help="JSONL event logs (merged by time)."),
-    speed: float = typer.Option(
-        60.0, min=0, help="Recorded s per wall s; 0 = as fast as possible."
-    ),
-    url: str | None = typer.Option(None, help="Broker URL (default: MQTT_URL)."),
-    gateway_url_template: str | None = typer.Option(
-        None, help="Per-gateway URL with {gateway_id}/{estate_id}."
-    ),
-) -> None:
-    """Republish recorded events in order with their relative timing."""
-    import time
-
-    from anju_common.settings import get_mqtt_settings
-    from anju_sim.mqttpub import Gateways
-    from anju_sim.replay import gateways_in, replay_logs
-
-    base = url or get_mqtt_settings().url
-    found = gateways_in(files)
-    urls = {
-        g: gateway_url_template.format(gateway_id=g, estate_id=e) if gateway_url_template else base
-        for g, e in found.items()
-    }
-    gws = Gateways(urls)
-    t0 = time.perf_counter()
-    with progress_bar() as bar:
-        task = bar.add_task("replay", total=None, rate="-")
-
-        def tick(k: int) -> None:
-            rate = bar.tasks[task].completed / max(1e-9, time.perf_counter() - t0)
-            bar.update(task, advance=k, rate=f"{rate:,.0f}")
-
-        n = replay_logs(files, gws, speed, tick)
-    gws.close()
-    console.print(f"[green]{n:,} events replayed from {len(found)} gateways")
 
 
 @app.command()
