@@ -108,7 +108,8 @@ def occupancy() -> db.Dashboard:
             heatmap_panel(
                 "Active households per building per day",
                 q.ACTIVE_HOUSEHOLDS,
-                description="Flats where a registered member used a card, QR or face that day.",
+                description="Flats where detection saw a registered member that day "
+                "(card, QR pass or face). Needs `anju detect`.",
             )
         )
         .with_panel(
@@ -116,7 +117,8 @@ def occupancy() -> db.Dashboard:
                 "Let flats without activity",
                 q.SILENT_COUNTS,
                 width=8,
-                description="Days since a current member was last seen, at the range's end.",
+                description="Days since a member was last seen, at the range's end or "
+                "detection's last day. Needs `anju detect`.",
             )
         )
         .with_panel(table_panel("Flats without activity for 30+ days", q.SILENT_FLATS, width=16))
@@ -126,10 +128,19 @@ def occupancy() -> db.Dashboard:
                 q.OVERNIGHT_STRANGERS,
                 bars=True,
                 stacked=True,
-                description="Unknown faces entering between 22:00 and 05:00 local time.",
+                description="Unknown faces entering between 22:00 and 06:00 local time.",
             )
         )
         .with_panel(table_panel("Entrances with strangers at night", q.OVERNIGHT_ENTRANCES))
+        .with_panel(
+            table_panel(
+                "Flats with strangers at night",
+                q.NIGHT_STRANGER_FLATS,
+                width=24,
+                description="People detection attributes to a flat who are not of its "
+                "household (unknown faces clustered, borrowed cards), seen at night.",
+            )
+        )
     )
 
 

@@ -117,63 +117,45 @@ SELECT count(*) FILTER (WHERE status = 'online') AS "online",
 FROM gw"""
 
 # ---------------------------------------------------------------- occupancy
-# Who is a member of which flat on a day: the register's household_members validity.
-_MEMBER_EVENTS = """
-SELECT e.time, c.person_id
-FROM events e
-JOIN credentials c ON c.estate_id = e.estate_id AND c.type = e.credential_type
-                  AND c.ref = e.credential_ref
-WHERE e.kind = 'access' AND e.granted AND e.credential_type IN ('card', 'qr')
-  AND e.estate_id IN (${estate:sqlstring}) AND {window}
-UNION ALL
-SELECT e.time, e.person_id
-FROM events e
-WHERE e.kind IN ('face', 'access') AND e.person_id IS NOT NULL
-  AND e.estate_id IN (${estate:sqlstring}) AND {window}"""
+# From detection's daily roll-ups (migration 0004), not raw events: detect_presence
+# holds who was seen for which flat on which local day (members resolved through the
+# register, caregivers and visitors told apart), so these panels stay cheap over months.
+# Estates `anju detect` has not processed yet show nothing rather than false silence.
 
-_SEEN_IN_RANGE = _MEMBER_EVENTS.replace("{window}", "$__timeFilter(e.time)")
-_SEEN_BEFORE_END = _MEMBER_EVENTS.replace(
-    "{window}", "e.time <= $__timeTo() AND e.time > $__timeTo()::timestamptz - interval '400 days'"
-)
-
-ACTIVE_HOUSEHOLDS = f"""
-WITH seen AS ({_SEEN_IN_RANGE}
-), days AS (
-  SELECT DISTINCT {_LOCAL_DAY.format(col="s.time")} AS day, s.person_id FROM seen s
-)
-SELECT d.day AS "time", u.building_id AS metric, count(DISTINCT h.unit_id) AS value
-FROM days d
-JOIN household_members m ON m.person_id = d.person_id
- AND m.valid_from <= d.day::date AND (m.valid_to IS NULL OR m.valid_to > d.day::date)
-JOIN households h ON h.household_id = m.household_id
-JOIN units u ON u.unit_id = h.unit_id
-WHERE u.building_id IN (${{building:sqlstring}}) AND u.grid_id IN (${{grid:sqlstring}})
+ACTIVE_HOUSEHOLDS = """
+SELECT p.day::timestamp AT TIME ZONE 'UTC' - interval '$local_offset' AS "time",
+       u.building_id AS metric, count(DISTINCT p.unit_id) AS value
+FROM detect_presence p
+JOIN units u ON u.unit_id = p.unit_id
+WHERE p.role = 'member'
+  AND p.day BETWEEN $__timeFrom()::date AND $__timeTo()::date
+  AND p.estate_id IN (${estate:sqlstring})
+  AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
 GROUP BY 1, 2
 ORDER BY 1"""
 
-# Flats let at the end of the range, with the last day any current member was seen.
-_SILENT = f"""
-WITH seen AS ({_SEEN_BEFORE_END}
-), last_seen AS (
-  SELECT person_id, max(time) AS at FROM seen GROUP BY person_id
-), flats AS (
-  SELECT u.unit_id, u.building_id, u.grid_id, max(l.at) AS last_seen,
+# Let flats at the end of the range (or of detection's last day, if earlier), with the
+# last day a member was seen: one index probe per flat on detect_presence's key.
+_SILENT = """
+WITH flats AS (
+  SELECT u.unit_id, u.building_id, u.grid_id,
+         least($__timeTo()::date, ds.day) AS asof,
          min(coalesce(h.move_in, h.lease_start)) AS since
   FROM households h
   JOIN units u ON u.unit_id = h.unit_id
-  JOIN household_members m ON m.household_id = h.household_id
-   AND m.valid_from <= $__timeTo()::date
-   AND (m.valid_to IS NULL OR m.valid_to > $__timeTo()::date)
-  LEFT JOIN last_seen l ON l.person_id = m.person_id
-  WHERE coalesce(h.move_in, h.lease_start) <= $__timeTo()::date
-    AND (h.move_out IS NULL OR h.move_out > $__timeTo()::date)
-    AND u.estate_id IN (${{estate:sqlstring}})
-    AND u.building_id IN (${{building:sqlstring}}) AND u.grid_id IN (${{grid:sqlstring}})
-  GROUP BY u.unit_id, u.building_id, u.grid_id
+  JOIN detect_state ds ON ds.scope = 'day:' || u.estate_id
+  WHERE coalesce(h.move_in, h.lease_start) <= least($__timeTo()::date, ds.day)
+    AND (h.move_out IS NULL OR h.move_out > least($__timeTo()::date, ds.day))
+    AND u.estate_id IN (${estate:sqlstring})
+    AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
+  GROUP BY u.unit_id, u.building_id, u.grid_id, ds.day
 ), silent AS (
-  SELECT *, floor(extract(epoch FROM $__timeTo()::timestamptz
-                  - coalesce(last_seen, since::timestamptz)) / 86400)::int AS days
-  FROM flats
+  SELECT f.*, l.day AS last_seen, f.asof - coalesce(l.day, f.since) AS days
+  FROM flats f
+  LEFT JOIN LATERAL (
+    SELECT max(p.day) AS day FROM detect_presence p
+    WHERE p.unit_id = f.unit_id AND p.day <= f.asof AND p.role = 'member'
+  ) l ON true
 )"""
 
 SILENT_COUNTS = f"""{_SILENT}
@@ -186,18 +168,34 @@ ORDER BY t.min_days"""
 
 SILENT_FLATS = f"""{_SILENT}
 SELECT unit_id AS "flat", building_id AS "building", grid_id AS "grid",
-       last_seen AS "last member seen", days AS "days without activity"
+       last_seen AS "last member seen", days AS "days without a member", asof AS "as of"
 FROM silent
 WHERE days >= 30
 ORDER BY days DESC, unit_id
 LIMIT 200"""
 
-# Unknown faces entering between 22:00 and 05:00 local time, per building and night.
+# Flats where detection saw someone who is not of the household at night (22:00-06:00).
+NIGHT_STRANGER_FLATS = """
+SELECT p.unit_id AS "flat", u.building_id AS "building",
+       count(DISTINCT p.day) AS "nights", count(DISTINCT p.identity) AS "strangers",
+       max(p.day) AS "last"
+FROM detect_presence p
+JOIN units u ON u.unit_id = p.unit_id
+WHERE p.role = 'stranger' AND p.n_night > 0
+  AND p.day BETWEEN $__timeFrom()::date AND $__timeTo()::date
+  AND p.estate_id IN (${estate:sqlstring})
+  AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
+GROUP BY 1, 2
+ORDER BY 3 DESC, 4 DESC, 1
+LIMIT 50"""
+
+# Unknown faces entering between 22:00 and 06:00 local time (detection's night), per
+# building and night.
 _NIGHT = f"""
 FROM events e {_DEVICES}
 WHERE $__timeFilter(e.time)
   AND e.kind = 'face' AND e.person_id IS NULL AND e.direction <> 'out'
-  AND extract(hour FROM e.time + interval '$local_offset') NOT BETWEEN 5 AND 21{_EVENT_SCOPE}"""
+  AND extract(hour FROM e.time + interval '$local_offset') NOT BETWEEN 6 AND 21{_EVENT_SCOPE}"""
 
 OVERNIGHT_STRANGERS = f"""
 SELECT {_LOCAL_DAY.format(col="e.time - interval '6 hours'")} AS "time",

@@ -22,6 +22,7 @@ from anju_dashboards.boards import build_all, dump
 from anju_dashboards.expand import Context, expand, panel_queries, variable_queries
 from anju_ingest.decode import Decoder, Limits, to_row
 from anju_ingest.store import Store
+from anju_platform.detect.engine import run_estate
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import Portfolio, generate, iter_day_events
@@ -100,7 +101,7 @@ def _alerts(conn: psycopg.Connection, pf: Portfolio, end: datetime) -> None:
                 u.estate_id,
                 u.unit_id,
                 u.grid_id,
-                ["vacancy", "sublet"][k % 2],
+                ["test_a", "test_b"][k % 2],  # types detection never raises
                 status,
                 0.5 + k / 10,
                 opened.date(),
@@ -138,6 +139,8 @@ def filled() -> Iterator[Filled]:
             )
         store.close()
         with psycopg.connect(url) as conn:
+            for estate in pf.register.estates:  # the real daily pass: presence, clocks
+                run_estate(conn, estate.estate_id)
             _alerts(conn, pf, end)
         yield Filled(url, pf, start, end)
 
@@ -255,14 +258,22 @@ def test_occupancy_and_operations_figures_are_plausible(filled: Filled) -> None:
         silent = _run(conn, expand(_panel("anju-occupancy", "Let flats without activity"), ctx))
         handled = _run(conn, expand(_panel("anju-operations", "Handled within due time"), ctx))
         backlog = _run(conn, expand(_panel("anju-operations", "Backlog"), ctx))
+        flats_silent = _run(
+            conn, expand(_panel("anju-occupancy", "Flats without activity for 30+ days"), ctx)
+        )
     assert all(0 < n <= flats[b] for _, b, n in active)
     assert max(n for _, _, n in active) > 0.5 * max(flats.values())  # most flats are lived in
     counts = [n for _, n in silent]
-    assert counts == sorted(counts, reverse=True) and counts[0] >= 1
-    # closed after 40 h and 80 h (within 72 h: one of two), dismissed after 60 h
+    assert counts == sorted(counts, reverse=True) and counts[0] == len(flats_silent)
+    vacant = {lb.unit_id for lb in filled.pf.labels if lb.type == "vacancy" and lb.violation}
+    assert vacant and vacant <= {r[0] for r in flats_silent}  # the empty flats are listed
+    # test_a closed after 40 h and 80 h (within 72 h: one of two), test_b dismissed after 60 h
     by_type = {t: (n, float(p)) for t, n, p in handled}
-    assert sum(n for n, _ in by_type.values()) == 3
-    assert backlog[0][:2] == (1, 1)
+    assert by_type == {"test_a": (2, 50.0), "test_b": (1, 100.0)}
+    with psycopg.connect(filled.url) as conn:
+        live = _run(conn, "SELECT status, count(*) FROM alerts GROUP BY 1")
+    by_status = dict(live)
+    assert backlog[0][:2] == (by_status["open"], by_status["acknowledged"])
 
 
 @pytest.mark.slow
