@@ -278,7 +278,8 @@ def elderly_not_seen(b: EstateBuilder) -> None:
     if hp is None:
         return
     a = hp.members[0].actor
-    day = b.rng.randrange(min(10, b.p.days - 1), max(11, b.p.days - 5))
+    # early enough in the window that a welfare rule can see it (weeks of silence)
+    day = b.rng.randrange(min(10, b.p.days - 1), max(11, b.p.days * 2 // 3))
     a.active = (a.active[0], day)
     a.vanishes = True
     label(
