@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS detect_presence (
     cluster_id text,                         -- the face seen with a member's credential
     n          integer NOT NULL,
     n_in       integer NOT NULL,
+    n_face     integer NOT NULL,              -- passages where the camera saw the face
     n_night    integer NOT NULL,
     last_in    boolean NOT NULL,             -- the day's last passage was an entry
     event_ids  uuid[] NOT NULL,

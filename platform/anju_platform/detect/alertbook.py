@@ -7,7 +7,7 @@ from datetime import date
 import psycopg
 
 from anju_platform.detect import repo
-from anju_platform.detect.merge import SUPERSEDES, Live, decide, stale, with_day
+from anju_platform.detect.merge import SUPERSEDES, SUPPRESSED_BY, Live, decide, stale, with_day
 from anju_platform.detect.model import Finding
 
 IMMEDIATE = {"vacancy", "vacancy_warning", "elderly_not_seen"}  # exact conditions: no hysteresis
@@ -30,6 +30,8 @@ class AlertBook:
     def apply(self, f: Finding) -> None:
         key = (f.unit_id, f.type)
         live = self.live.get(key)
+        if live is None and any((f.unit_id, t) in self.live for t in SUPPRESSED_BY.get(f.type, ())):
+            return
         d = decide(live, f, key in self.cooling)
         if d.action == "create":
             aid = repo.create_alert(

@@ -118,7 +118,10 @@ class EstatePass:
             facts = self.reg.facts(unit, d)
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
-            for f in (daily.vacancy(facts, clock, d, s), daily.welfare(facts, clock, d, s)):
+            for f in (
+                daily.vacancy(facts, clock, d, s),
+                daily.welfare(facts, clock, by_unit.get(unit, []), d, s),
+            ):
                 if f:
                     out.append(f)
             seen = by_unit.get(unit)

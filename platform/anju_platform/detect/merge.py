@@ -14,7 +14,18 @@ OPEN_SCORE = 0.6  # below: kept as 'watch' (not shown to inspectors by default)
 ACCUMULATE = {"card_face_mismatch": 0.25}  # score added per further day of evidence
 REALTIME = {"card_clone", "card_after_moveout", "card_face_mismatch", "evicted_reentry"}
 CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
-SUPERSEDES = {"sublet": ("card_face_mismatch",), "vacancy": ("vacancy_warning",)}
+SUPERSEDES = {
+    "sublet": ("card_face_mismatch", "overcrowding"),
+    "change_of_use": ("overcrowding",),
+    "card_clone": ("card_face_mismatch",),
+    "vacancy": ("vacancy_warning",),
+}
+# a live alert of the stronger type explains the weaker finding: no new alert for it
+SUPPRESSED_BY = {
+    weak: tuple(k for k, v in SUPERSEDES.items() if weak in v)
+    for v in SUPERSEDES.values()
+    for weak in v
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ class Presence:
     cluster_id: str | None = None
     n: int = 1
     n_in: int = 1
+    n_face: int = 1
     n_night: int = 0
     last_in: bool = True
     event_ids: tuple[str, ...] = ()

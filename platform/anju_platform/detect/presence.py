@@ -124,6 +124,7 @@ class _Acc:
     cluster: str | None = None
     n: int = 0
     n_in: int = 0
+    n_face: int = 0
     n_night: int = 0
     last_in: bool = False
     ids: list[str] = field(default_factory=list)
@@ -141,6 +142,7 @@ def roll_up(resolved: list[Resolved]) -> list[Presence]:
         a.n += 1
         entering = r.p.direction == "in"
         a.n_in += entering
+        a.n_face += r.p.face is not None
         a.n_night += r.night
         a.last_in = entering
         if len(a.ids) < 4:
@@ -155,6 +157,7 @@ def roll_up(resolved: list[Resolved]) -> list[Presence]:
             a.cluster,
             a.n,
             a.n_in,
+            a.n_face,
             a.n_night,
             a.last_in,
             tuple(a.ids),

@@ -158,7 +158,7 @@ def replace_presence(
     conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day = %s", (estate, day))
     with conn.cursor().copy(
         "COPY detect_presence (estate_id, unit_id, day, identity, role, via, cluster_id, n, "
-        "n_in, n_night, last_in, event_ids) FROM STDIN"
+        "n_in, n_face, n_night, last_in, event_ids) FROM STDIN"
     ) as cp:
         for p in rows:
             cp.write_row(
@@ -172,6 +172,7 @@ def replace_presence(
                     p.cluster_id,
                     p.n,
                     p.n_in,
+                    p.n_face,
                     p.n_night,
                     p.last_in,
                     list(p.event_ids),
@@ -181,11 +182,11 @@ def replace_presence(
 
 def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Presence]:
     rows = conn.execute(
-        "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_night, last_in, "
+        "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night, last_in, "
         "event_ids::text[] FROM detect_presence WHERE estate_id = %s AND day >= %s AND day <= %s",
         (estate, start, end),
     )
-    return [Presence(*r[:10], event_ids=tuple(r[10])) for r in rows]  # type: ignore[misc]
+    return [Presence(*r[:11], event_ids=tuple(r[11])) for r in rows]  # type: ignore[misc]
 
 
 def unit_clocks(conn: psycopg.Connection, estate: str) -> dict[str, tuple[Any, Any, Any]]:
@@ -245,12 +246,18 @@ def state_mark(conn: psycopg.Connection, scope: str) -> datetime | None:
 
 
 def first_event_day(conn: psycopg.Connection, estate: str) -> datetime | None:
-    row = conn.execute("SELECT min(time) FROM events WHERE estate_id = %s", (estate,)).fetchone()
+    row = conn.execute(
+        "SELECT min(time) FROM events WHERE estate_id = %s AND kind IN ('access', 'face', 'qr')",
+        (estate,),
+    ).fetchone()
     return row[0] if row else None
 
 
 def last_event_time(conn: psycopg.Connection, estate: str) -> datetime | None:
-    row = conn.execute("SELECT max(time) FROM events WHERE estate_id = %s", (estate,)).fetchone()
+    row = conn.execute(
+        "SELECT max(time) FROM events WHERE estate_id = %s AND kind IN ('access', 'face', 'qr')",
+        (estate,),
+    ).fetchone()
     return row[0] if row else None
 
 

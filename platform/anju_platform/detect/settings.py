@@ -3,6 +3,7 @@ detect_settings table (JSON of these field names)."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +33,13 @@ class DetectSettings(BaseSettings):
     vacancy_warn_days: list[int] = Field([60, 120], title="Vacancy early warnings (days)")
     welfare_days: int = Field(3, title="Welfare: elderly alone not seen (days)")
     welfare_age: int = Field(60, title="Welfare: elderly from this age")
+    holidays: list[tuple[date, date]] = Field(
+        [(date(2026, 2, 7), date(2026, 3, 14)), (date(2027, 1, 27), date(2027, 3, 3))],
+        title="Holiday seasons",
+        description="Spring Festival travel seasons: many elderly visit family unannounced; "
+        "the welfare rule waits welfare_holiday_days then.",
+    )
+    welfare_holiday_days: int = Field(36, title="Welfare threshold in a holiday season (days)")
     clone_window_s: int = Field(300, title="Card clone: two entrances within (s)")
     mismatch_min_days: int = Field(2, title="Card/face mismatch: on this many days")
     mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")

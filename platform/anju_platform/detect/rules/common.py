@@ -35,7 +35,7 @@ def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
         if r.role == "member" and r.cluster_id is not None and r.cluster_id in visitor_faces:
             w.stranger_days[r.cluster_id].add(r.day)
             w.rows[r.cluster_id].append(r)
-        elif r.role == "member":
+        elif r.role == "member" and r.n_face > 0:  # a card alone may be in other hands
             w.member_days.add(r.day)
         elif r.role == "stranger":
             w.stranger_days[r.identity].add(r.day)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from anju_platform.detect.model import Finding, Presence, UnitClock, UnitFacts
+from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
 from anju_platform.detect.rules.common import age, day_evidence, summarise
 from anju_platform.detect.settings import DetectSettings
 
@@ -45,8 +45,12 @@ def overcrowding(
     if facts.household_id is None:
         return None
     w = summarise(rows, facts)
-    if len(w.member_days) < s.overcrowd_min_member_days:
-        return None
+    recent = [d for d in w.member_days if d > day - timedelta(days=s.window_days // 2)]
+    if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
+        return None  # the household must still live there (else: sublet)
+    visitors = sum(len(v) for v in w.visitors_per_day.values()) / s.window_days
+    if visitors >= s.use_visitors_per_day / 2:
+        return None  # a stream of visitors: change of use, not occupants
     regs = w.regulars(s.regular_days)
     if len(regs) < s.overcrowd_min_regulars:
         return None
@@ -95,6 +99,10 @@ def change_of_use(
     )
 
 
+def _mark(d: date, kind: str, note: str) -> Evidence:
+    return Evidence(f"{kind}:{d}", datetime.combine(d, time(12), tzinfo=UTC), d, kind, note)
+
+
 def _absent_days(facts: UnitFacts, start: date, end: date) -> int:
     n = 0
     for a, b in facts.absences:
@@ -134,20 +142,27 @@ def vacancy(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) ->
         level=level,
         first_day=since + timedelta(days=1),
         persons=tuple(m.person_id for m in facts.members),
+        evidence=(_mark(since, "last_sign", f"last sign of anyone ({seen})"),),
     )
 
 
-def welfare(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) -> Finding | None:
-    """An elderly person living alone, no registered carer, not seen for N days, and
-    the last passage was coming home (not leaving for a trip)."""
+def welfare(
+    facts: UnitFacts, clock: UnitClock, rows: list[Presence], day: date, s: DetectSettings
+) -> Finding | None:
+    """An elderly person living alone, no carer (registered, or a regular visitor who
+    would notice), not seen for N days, and the last passage was coming home."""
     if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
         return None
+    w = summarise(rows, facts)
+    if any(sum(d.weekday() < 5 for d in v) >= 3 for v in w.stranger_days.values()):
+        return None  # someone comes on weekdays: an unregistered carer would notice
     m = facts.members[0]
     years = age(m.birth_year, day)
     if years is None or years < s.welfare_age or facts.absent_on(day):
         return None
     quiet = (day - clock.last_member_day).days
-    if quiet < s.welfare_days or not clock.last_member_in:
+    holiday = any(a <= clock.last_member_day + timedelta(days=1) <= b for a, b in s.holidays)
+    if quiet < (s.welfare_holiday_days if holiday else s.welfare_days) or not clock.last_member_in:
         return None
     return Finding(
         "elderly_not_seen",
@@ -160,4 +175,5 @@ def welfare(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) ->
         "请尽快上门查看。",
         first_day=clock.last_member_day + timedelta(days=1),
         persons=(m.person_id,),
+        evidence=(_mark(clock.last_member_day, "last_seen", "last seen coming home"),),
     )
