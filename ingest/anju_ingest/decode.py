@@ -13,6 +13,7 @@ import orjson
 from pydantic import ValidationError
 
 from anju_common.events import (
+    BATCH_ADAPTER,
     EVENT_ADAPTER,
     MAX_BATCH,
     AccessEvent,
@@ -196,24 +197,37 @@ class Decoder:
         rows: list[Row] = []
         dead: list[DeadLetter] = []
         events: list[AnyEvent] = []
-        for i, item in enumerate(doc["events"]):
+        items = doc["events"]
+        try:  # the common case: one validation of the whole batch, in pydantic's core
+            models = BATCH_ADAPTER.validate_json(payload).events
+        except ValidationError:
+            models = None
+        for i, item in enumerate(items):
             raw = orjson.dumps(item)
-            try:
-                event = EVENT_ADAPTER.validate_python(item)
-            except ValidationError as err:
-                dead.append(self._dead(topic, "schema", f"events[{i}]: {_schema_detail(err)}", raw))
-                continue
+            if models is not None:
+                event = models[i]
+            else:  # find out which events are bad, and keep the good ones
+                try:
+                    event = EVENT_ADAPTER.validate_json(raw)
+                except ValidationError as err:
+                    detail = f"events[{i}]: {_schema_detail(err)}"
+                    dead.append(self._dead(topic, "schema", detail, raw))
+                    continue
             problem = self._check(info, event, now)
             if problem:
                 dead.append(self._dead(topic, problem[0], f"events[{i}]: {problem[1]}", raw))
                 continue
             rows.append(to_row(event, raw.decode()))
-            events.extend(_stateful(event))
+            if event.kind in _STATEFUL:
+                events.append(event)
         return Decoded(rows, dead, events)
 
 
+_STATEFUL = ("status", "heartbeat")
+
+
 def _stateful(event: AnyEvent) -> list[AnyEvent]:
-    return [event] if event.kind in ("status", "heartbeat") else []
+    return [event] if event.kind in _STATEFUL else []
 
 
 def _is_json_error(err: ValidationError) -> bool:
