@@ -1,0 +1,202 @@
+"""Each rule on in-memory observations, with the traps of normal life (DOMAIN.md):
+holiday absence, caregiver, night shift, late-registered family member, a tenant
+with no face enrolled."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
+from anju_platform.detect.rules import daily
+from anju_platform.detect.settings import DetectSettings
+
+S = DetectSettings()
+DAY = date(2026, 5, 30)  # outside the holiday seasons
+UNIT = "e01-1-1-0101"
+
+
+def days(n: int, step: int = 1) -> list[date]:
+    return [DAY - timedelta(days=i) for i in range(0, n, step)]
+
+
+def member(d: date, pid: str = "p1", **kw: object) -> Presence:
+    return Presence(UNIT, d, pid, "member", kw.pop("via", "face"), **kw)  # type: ignore[arg-type]
+
+
+def stranger(d: date, cid: str, via: str = "visitor", **kw: object) -> Presence:
+    return Presence(UNIT, d, cid, "stranger", via, **kw)  # type: ignore[arg-type]
+
+
+def facts(n_members: int = 2, carers: frozenset[str] = frozenset(), **kw: object) -> UnitFacts:
+    members = tuple(Member(f"p{i + 1}", 1980) for i in range(n_members))
+    return UnitFacts(UNIT, "e01", "g1", "h1", members, date(2020, 1, 1), carers, **kw)  # type: ignore[arg-type]
+
+
+def clock(last_any: int | None, last_member: int | None = None, last_in: bool = True) -> UnitClock:
+    def ago(n: int | None) -> date | None:
+        return None if n is None else DAY - timedelta(days=n)
+
+    return UnitClock(ago(last_any), ago(last_member), last_in, date(2025, 1, 1))
+
+
+def window(*groups: list[Presence]) -> list[Presence]:
+    return [p for g in groups for p in g if p.day > DAY - timedelta(days=S.window_days)]
+
+
+# --- sublet -----------------------------------------------------------------------------
+
+
+def test_sublet_strangers_live_there_members_gone() -> None:
+    rows = window([stranger(d, "u-sub1") for d in days(20)], [member(DAY - timedelta(days=9))])
+    f = daily.sublet(rows, facts(), DAY, S)
+    assert f is not None and f.type == "sublet" and "u-sub1" in f.persons
+    assert "转租" in f.reason_zh and "subletting" in f.reason_en and f.evidence
+
+
+def test_sublet_holder_card_with_a_visitor_face_is_not_the_holder() -> None:
+    # a tenant with no face enrolled: the card comes with a face that also uses visitor passes
+    rows = window(
+        [member(d, via="card", cluster_id="u-sub1") for d in days(20)],
+        [stranger(d, "u-sub1") for d in days(20, 4)],
+    )
+    f = daily.sublet(rows, facts(1), DAY, S)
+    assert f is not None and f.type == "sublet"
+
+
+def test_tenant_without_face_is_present_by_card_and_own_face() -> None:
+    rows = window([member(d, via="card", cluster_id="u-own") for d in days(28)])
+    assert daily.sublet(rows, facts(1), DAY, S) is None
+    assert daily.vacancy(facts(1), clock(0, 0), DAY, S) is None
+
+
+def test_a_card_alone_does_not_prove_the_members_are_there() -> None:
+    rows = window(
+        [member(d, via="card", n_face=0) for d in days(28)],  # no face ever seen with it
+        [stranger(d, "u-sub1") for d in days(20)],
+    )
+    assert daily.sublet(rows, facts(), DAY, S) is not None
+
+
+def test_holiday_absence_is_not_a_sublet_nor_a_vacancy() -> None:
+    rows = window([member(d) for d in days(28) if d < DAY - timedelta(days=20)])
+    assert daily.sublet(rows, facts(), DAY, S) is None
+    assert daily.vacancy(facts(), clock(20, 20), DAY, S) is None
+
+
+def test_weekend_family_is_not_a_sublet() -> None:
+    rows = window(
+        [member(d) for d in days(28)],
+        [stranger(d, "u-kid") for d in days(28) if d.weekday() >= 5],
+    )
+    assert daily.sublet(rows, facts(), DAY, S) is None
+    assert daily.overcrowding(rows, facts(), DAY, S) is None
+
+
+# --- overcrowding -----------------------------------------------------------------------
+
+
+def test_overcrowding_two_regular_strangers_with_the_household() -> None:
+    rows = window(
+        [member(d) for d in days(28)],
+        [stranger(d, "u-a") for d in days(28, 2)],
+        [stranger(d, "u-b", n_night=1) for d in days(28, 2)],
+    )
+    f = daily.overcrowding(rows, facts(), DAY, S)
+    assert f is not None and set(f.persons) == {"u-a", "u-b"}
+
+
+def test_late_registered_grandparent_is_one_stranger_not_overcrowding() -> None:
+    rows = window([member(d) for d in days(28)], [stranger(d, "u-grandma") for d in days(28)])
+    assert daily.overcrowding(rows, facts(), DAY, S) is None
+
+
+def test_caregivers_registered_or_not_do_not_alert() -> None:
+    rows = window(
+        [member(d, "p1") for d in days(28)],
+        [Presence(UNIT, d, "k1", "caregiver", "card") for d in days(28) if d.weekday() < 6],
+        [stranger(d, "u-carer") for d in days(28) if d.weekday() < 6],
+    )
+    one = facts(1, carers=frozenset({"k1"}))
+    assert daily.overcrowding(rows, one, DAY, S) is None
+    assert daily.sublet(rows, one, DAY, S) is None
+    assert daily.change_of_use(rows, one, DAY, S) is None
+
+
+def test_night_shift_worker_counts_as_present() -> None:
+    rows = window([member(d, n_night=1, via="card", cluster_id="u-me") for d in days(28)])
+    assert daily.sublet(rows, facts(1), DAY, S) is None
+    assert daily.vacancy(facts(1), clock(0, 0), DAY, S) is None
+
+
+# --- change of use ----------------------------------------------------------------------
+
+
+def test_change_of_use_many_distinct_visitors() -> None:
+    rows = window(
+        [member(d) for d in days(28)],
+        [stranger(d, f"u-{d}-{i}") for d in days(14) for i in range(8)],
+    )
+    f = daily.change_of_use(rows, facts(), DAY, S)
+    assert f is not None and f.type == "change_of_use"
+    assert daily.overcrowding(rows, facts(), DAY, S) is None  # a shop, not occupants
+
+
+def test_occasional_visitors_are_not_a_change_of_use() -> None:
+    rows = window([member(d) for d in days(28)], [stranger(d, f"u-{d}") for d in days(14, 2)])
+    assert daily.change_of_use(rows, facts(), DAY, S) is None
+
+
+# --- vacancy ----------------------------------------------------------------------------
+
+
+def test_vacancy_threshold_and_early_warnings() -> None:
+    assert daily.vacancy(facts(), clock(30), DAY, S) is None
+    w1 = daily.vacancy(facts(), clock(70), DAY, S)
+    w2 = daily.vacancy(facts(), clock(130), DAY, S)
+    v = daily.vacancy(facts(), clock(190), DAY, S)
+    assert w1 is not None and (w1.type, w1.level) == ("vacancy_warning", 1)
+    assert w2 is not None and (w2.type, w2.level) == ("vacancy_warning", 2)
+    assert v is not None and v.type == "vacancy" and "180" in v.reason_en and v.evidence
+
+
+def test_approved_absence_does_not_count_towards_vacancy() -> None:
+    away = ((DAY - timedelta(days=185), DAY - timedelta(days=100)),)
+    f = daily.vacancy(facts(absences=away), clock(190), DAY, S)
+    assert f is not None and f.type == "vacancy_warning"  # 190 - 86 days away = 104 days
+    assert "104" in f.reason_en
+
+
+def test_vacancy_counts_from_when_watching_began_and_needs_a_household() -> None:
+    start = UnitClock(None, None, None, DAY - timedelta(days=100))
+    f = daily.vacancy(facts(), start, DAY, S)
+    assert f is not None and f.type == "vacancy_warning"
+    empty = UnitFacts(UNIT, "e01", "g1", None)
+    assert daily.vacancy(empty, clock(300), DAY, S) is None  # between tenants: no alert
+
+
+# --- welfare ----------------------------------------------------------------------------
+
+
+def elderly(**kw: object) -> UnitFacts:
+    return UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1945),), date(2020, 1, 1), **kw)  # type: ignore[arg-type]
+
+
+def test_welfare_elderly_alone_not_seen() -> None:
+    f = daily.welfare(elderly(), clock(4, 4, True), [], DAY, S)
+    assert f is not None and f.type == "elderly_not_seen" and "独居" in f.reason_zh
+    assert daily.welfare(elderly(), clock(2, 2, True), [], DAY, S) is None
+
+
+def test_welfare_traps() -> None:
+    away = ((DAY - timedelta(days=5), DAY + timedelta(days=5)),)
+    assert daily.welfare(elderly(absences=away), clock(4, 4), [], DAY, S) is None  # approved
+    assert daily.welfare(elderly(caregivers=frozenset({"k"})), clock(4, 4), [], DAY, S) is None
+    assert daily.welfare(elderly(), clock(4, 4, False), [], DAY, S) is None  # left: a trip
+    carer = [stranger(DAY - timedelta(days=i), "u-carer") for i in range(5, 15)]
+    assert daily.welfare(elderly(), clock(4, 4), carer, DAY, S) is None
+    festival = date(2026, 2, 20)
+    seen = UnitClock(None, festival - timedelta(days=4), True, date(2025, 1, 1))
+    assert daily.welfare(elderly(), seen, [], festival, S) is None  # holiday season: waits
+    assert daily.welfare(elderly(), seen, [], festival + timedelta(days=40), S) is not None
+    young = UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1990),), date(2020, 1, 1))
+    assert daily.welfare(young, clock(10, 10), [], DAY, S) is None
