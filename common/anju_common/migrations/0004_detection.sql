@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS detect_clusters (
     cluster_id   text PRIMARY KEY,           -- 'u-' + first 12 hex of the leader event id
     estate_id    text NOT NULL,
     gateway_id   text NOT NULL,
-    leader       real[] NOT NULL,
+    leader       bytea NOT NULL,             -- 128 float32, little-endian
     first_seen   timestamptz NOT NULL,
     last_seen    timestamptz NOT NULL,
     sightings    integer NOT NULL DEFAULT 1

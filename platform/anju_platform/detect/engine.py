@@ -17,6 +17,7 @@ from anju_platform.detect.passages import EventRow, passages
 from anju_platform.detect.presence import Resolved, Resolver, roll_up
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules import daily, realtime
+from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 Progress = Callable[[int, int], None]
@@ -81,18 +82,18 @@ class EstatePass:
         self.window[d] = rows
         for old in [k for k in self.window if k <= d - timedelta(days=self.s.window_days)]:
             del self.window[old]
-        self._tick_clocks(rows)
+        changed = self._tick_clocks(rows)
         findings = realtime_findings(res, self.reg, self.s, {})
         evaluated: set[str] = set()
         findings.extend(self._daily(d, evaluated))
         for f in findings:
             book.apply(f)
         book.close_ended(d, evaluated, {(f.unit_id, f.type) for f in findings})
-        repo.save_clocks(self.conn, self.estate, self.clocks)
+        repo.save_clocks(self.conn, self.estate, {u: self.clocks[u] for u in changed})
         repo.set_state(self.conn, f"day:{self.estate}", day=d)
         return len(evs)
 
-    def _tick_clocks(self, rows: list[Presence]) -> None:
+    def _tick_clocks(self, rows: list[Presence]) -> set[str]:
         for p in rows:
             c = self.clocks.get(p.unit_id) or UnitClock(None, None, None, self.watched_from)
             any_day = p.day if p.role != "visitor" else c.last_any_day
@@ -101,6 +102,7 @@ class EstatePass:
             else:
                 c = UnitClock(any_day, c.last_member_day, c.last_member_in, c.watched_from)
             self.clocks[p.unit_id] = c
+        return {p.unit_id for p in rows}
 
     def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
         by_unit: dict[str, list[Presence]] = {}
@@ -118,18 +120,19 @@ class EstatePass:
             facts = self.reg.facts(unit, d)
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
-            for f in (
+            seen = by_unit.get(unit, [])
+            w = summarise(seen, facts) if seen else None
+            found = [
                 daily.vacancy(facts, clock, d, s),
-                daily.welfare(facts, clock, by_unit.get(unit, []), d, s),
-            ):
-                if f:
-                    out.append(f)
-            seen = by_unit.get(unit)
+                daily.welfare(facts, clock, seen, d, s, w),
+            ]
             if seen:
-                for rule in (daily.sublet, daily.overcrowding, daily.change_of_use):
-                    f = rule(seen, facts, d, s)
-                    if f:
-                        out.append(f)
+                found += [
+                    daily.sublet(seen, facts, d, s, w),
+                    daily.overcrowding(seen, facts, d, s, w),
+                    daily.change_of_use(seen, facts, d, s),
+                ]
+            out.extend(f for f in found if f is not None)
         return out
 
 

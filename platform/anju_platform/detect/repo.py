@@ -130,7 +130,7 @@ def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
         "WHERE estate_id = %s ORDER BY first_seen, cluster_id",
         (estate,),
     ):
-        cl.add_leader(cid, gw, first, np.asarray(leader, dtype=np.float32))
+        cl.add_leader(cid, gw, first, np.frombuffer(leader, dtype="<f4"))
 
 
 def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
@@ -139,14 +139,23 @@ def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
             "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader, first_seen,"
             " last_seen) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (cluster_id) DO NOTHING",
             [
-                (n.cluster_id, estate, n.gateway_id, n.vec.tolist(), n.first_seen, n.first_seen)
+                (
+                    n.cluster_id,
+                    estate,
+                    n.gateway_id,
+                    n.vec.astype("<f4").tobytes(),
+                    n.first_seen,
+                    n.first_seen,
+                )
                 for n in cl.new
             ],
         )
-        cur.executemany(
-            "UPDATE detect_clusters SET last_seen = greatest(last_seen, %s),"
-            " sightings = sightings + %s WHERE cluster_id = %s",
-            [(t, n, cid) for cid, (t, n) in cl.seen.items()],
+        seen = sorted(cl.seen.items())
+        cur.execute(
+            "UPDATE detect_clusters c SET last_seen = greatest(c.last_seen, v.t),"
+            " sightings = c.sightings + v.n FROM unnest(%s::text[], %s::timestamptz[],"
+            " %s::int[]) v(id, t, n) WHERE c.cluster_id = v.id",
+            ([k for k, _ in seen], [t for _, (t, _) in seen], [n for _, (_, n) in seen]),
         )
     cl.new.clear()
     cl.seen.clear()
@@ -212,16 +221,20 @@ def rebuild_clocks(conn: psycopg.Connection, estate: str, before: date) -> None:
 
 
 def save_clocks(conn: psycopg.Connection, estate: str, clocks: dict[str, UnitClock]) -> None:
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO detect_unit_state VALUES (%s, %s, %s, %s, %s) ON CONFLICT (unit_id) DO "
-            "UPDATE SET last_any_day = excluded.last_any_day, last_member_day = "
-            "excluded.last_member_day, last_member_in = excluded.last_member_in",
-            [
-                (u, estate, c.last_any_day, c.last_member_day, c.last_member_in)
-                for u, c in clocks.items()
-            ],
-        )
+    units = sorted(clocks)
+    conn.execute(
+        "INSERT INTO detect_unit_state SELECT v.u, %s, v.a, v.m, v.i FROM unnest(%s::text[],"
+        " %s::date[], %s::date[], %s::bool[]) v(u, a, m, i) ON CONFLICT (unit_id) DO UPDATE SET"
+        " last_any_day = excluded.last_any_day, last_member_day = excluded.last_member_day,"
+        " last_member_in = excluded.last_member_in",
+        (
+            estate,
+            units,
+            [clocks[u].last_any_day for u in units],
+            [clocks[u].last_member_day for u in units],
+            [clocks[u].last_member_in for u in units],
+        ),
+    )
 
 
 def state_day(conn: psycopg.Connection, scope: str) -> date | None:

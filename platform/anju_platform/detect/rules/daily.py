@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
-from anju_platform.detect.rules.common import age, day_evidence, summarise
+from anju_platform.detect.rules.common import Window, age, day_evidence, summarise
 from anju_platform.detect.settings import DetectSettings
 
 
-def sublet(rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings) -> Finding | None:
+def sublet(
+    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
+) -> Finding | None:
     """Registered members (nearly) never seen while others use the flat on many days."""
     if facts.household_id is None or not facts.members:
         return None
-    w = summarise(rows, facts)
+    w = w or summarise(rows, facts)
     strangers = w.any_stranger_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
@@ -39,12 +41,12 @@ def sublet(rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings)
 
 
 def overcrowding(
-    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings
+    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
 ) -> Finding | None:
     """The household lives there and several unregistered people come home regularly."""
     if facts.household_id is None:
         return None
-    w = summarise(rows, facts)
+    w = w or summarise(rows, facts)
     recent = [d for d in w.member_days if d > day - timedelta(days=s.window_days // 2)]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
         return None  # the household must still live there (else: sublet)
@@ -147,13 +149,18 @@ def vacancy(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) ->
 
 
 def welfare(
-    facts: UnitFacts, clock: UnitClock, rows: list[Presence], day: date, s: DetectSettings
+    facts: UnitFacts,
+    clock: UnitClock,
+    rows: list[Presence],
+    day: date,
+    s: DetectSettings,
+    w: Window | None = None,
 ) -> Finding | None:
     """An elderly person living alone, no carer (registered, or a regular visitor who
     would notice), not seen for N days, and the last passage was coming home."""
     if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
         return None
-    w = summarise(rows, facts)
+    w = w or summarise(rows, facts)
     if any(sum(d.weekday() < 5 for d in v) >= 3 for v in w.stranger_days.values()):
         return None  # someone comes on weekdays: an unregistered carer would notice
     m = facts.members[0]
