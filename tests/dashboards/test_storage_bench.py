@@ -33,3 +33,19 @@ def test_storage_run_measures_what_it_loaded() -> None:
     flat_year = out["mb_per_flat_year"]
     assert isinstance(flat_year, float)
     assert flat_year == pytest.approx(per_event * expected / (60 * 3) * 365 / 1e6, rel=0.01)
+
+
+@pytest.mark.slow
+def test_panels_bench_times_every_panel_without_failures() -> None:
+    from anju_bench.panels import run as run_panels
+    from anju_dashboards.boards import build_all
+    from anju_dashboards.expand import panel_queries
+
+    out = run_panels(flats=60, days=3, seed=11, server_url=PG_SERVER)
+    assert out["failed"] == []
+    panels = out["panels_ms"]
+    assert isinstance(panels, dict)
+    expected = {f"{m['uid']}: {t}" for m in build_all() for t, _ in panel_queries(m)}
+    assert set(panels) == expected
+    assert all(set(v) == {"6h", "30d", "all"} for v in panels.values())
+    assert isinstance(out["detect_s"], float) and out["detect_s"] > 0
