@@ -191,6 +191,7 @@ def run_estate(
 class RealtimeState:
     mark: datetime
     regs: dict[str, tuple[float, Register]] = field(default_factory=dict)
+    done: dict[str, datetime] = field(default_factory=dict)  # event id -> received_at
 
 
 def run_realtime(
@@ -199,12 +200,17 @@ def run_realtime(
     s: DetectSettings | None = None,
     reg_ttl_s: float = 30.0,
 ) -> int:
-    """One poll: rules over events stored since the mark; returns findings applied."""
+    """One poll: rules over events stored since the mark; returns new events read."""
     import time as _time
 
     s = s or get_detect_settings()
-    rows, mark = repo.events_received(conn, st.mark)
+    got, mark = repo.events_received(conn, st.mark)
+    rows = [(e, ev) for e, ev in got if ev.event_id not in st.done]
+    for _, ev in rows:
+        st.done[ev.event_id] = mark
+    st.done = {k: v for k, v in st.done.items() if v > mark - timedelta(seconds=10)}
     if not rows:
+        st.mark = mark
         return 0
     by_estate: dict[str, list[EventRow]] = {}
     for estate, ev in rows:
@@ -241,4 +247,4 @@ def run_realtime(
             n += len(findings)
         repo.set_state(conn, "realtime", mark=mark)
     st.mark = mark
-    return n
+    return len(rows)

@@ -3,7 +3,7 @@ alerts and evidence, watermarks and per-estate settings."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -100,13 +100,15 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
 
 
 def events_received(
-    conn: psycopg.Connection, after: datetime, limit: int = 20000
+    conn: psycopg.Connection, after: datetime, limit: int = 20000, overlap_s: float = 5.0
 ) -> tuple[list[tuple[str, EventRow]], datetime]:
-    """Events stored after a received_at mark (with a small lag for in-flight commits)."""
+    """Events stored after a received_at mark. received_at is the storing transaction's
+    start, so a batch may commit after a later one: read `overlap_s` back (the caller
+    skips the event ids it has already seen)."""
     rows = conn.execute(
         f"SELECT estate_id, received_at, {_EVENT_COLS} FROM events WHERE received_at > %s "
         "AND kind IN ('access', 'face', 'qr') ORDER BY received_at LIMIT %s",
-        (after, limit),
+        (after - timedelta(seconds=overlap_s), limit),
     ).fetchall()
     mark = max((r[1] for r in rows), default=after)
     out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: (x[1].time, x[1].event_id))
