@@ -63,7 +63,7 @@ def query_variable(name: str, label: str, sql: str, *, multi: bool = True) -> db
         var = (
             var.multi(True)
             .include_all(True)
-            .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+            .current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
         )
     return var
 
@@ -142,7 +142,7 @@ def stat_panel(
 def table_panel(
     title: str, sql: str, *, width: int = 12, height: int = 8, description: str = ""
 ) -> table.Panel:
-    return _panel(table.Panel(), title, sql, "table", width, height, description)
+    return _panel(table.Panel(), title, sql, "table", width, height, description).show_header(True)
 
 
 def bars_panel(
