@@ -45,3 +45,51 @@ def test_rerun_is_identical_and_realtime_is_fast(pg_url: str) -> None:
         assert repo.state_day(conn, "day:e01") == pf.params.start + timedelta(days=20)
         latency = _realtime_latency(conn, pg_url)
         assert latency is not None and latency < 2.0
+
+
+def test_platform_realtime_loop_flags_a_cloned_card_within_seconds(pg_url: str) -> None:
+    import time
+    import uuid
+
+    from psycopg.types.json import Jsonb
+
+    from anju_platform.detect.schedule import start_background
+    from anju_platform.detect.settings import DetectSettings
+
+    pf = generate(small_params(seed=5, days=2))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        load_register(conn, pf)
+        load_events(conn, pf)
+        stop = start_background(pg_url, DetectSettings(realtime_enabled=True, realtime_poll_s=0.2))
+        try:
+            time.sleep(0.5)  # the loop starts its watermark at now: old events are history
+            row = conn.execute(
+                "SELECT time, estate_id, gateway_id, credential_ref, payload FROM events "
+                "WHERE kind = 'access' AND credential_type = 'card' AND granted ORDER BY time "
+                "DESC LIMIT 1"
+            ).fetchone()
+            assert row is not None
+            t, estate, gw, ref, payload = row
+            other = next(g.gateway_id for g in pf.register.gateways if g.gateway_id != gw)
+            eid = str(uuid.uuid4())
+            stored = time.monotonic()
+            conn.execute(
+                "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id,"
+                " direction, credential_type, credential_ref, granted, payload) VALUES"
+                " (%s, %s, 'access', %s, %s, %s, 'in', 'card', %s, true, %s)",
+                (t + timedelta(seconds=45), eid, estate, other, f"{other}-door", ref,
+                 Jsonb(dict(payload, event_id=eid, gateway_id=other))),
+            )  # fmt: skip
+            found = None
+            while found is None and time.monotonic() - stored < 5:
+                found = conn.execute(
+                    "SELECT a.type FROM alert_evidence e JOIN alerts a USING (alert_id) "
+                    "WHERE e.event_id = %s",
+                    (eid,),
+                ).fetchone()
+                time.sleep(0.05)
+            took = time.monotonic() - stored
+        finally:
+            stop()
+    assert found == ("card_clone",)
+    assert took < 2.0
