@@ -15,6 +15,7 @@ from anju_dashboards.panels import (
     constant,
     custom,
     heatmap_panel,
+    prom_series,
     query_variable,
     series,
     stat_panel,
@@ -214,6 +215,44 @@ def pipeline_health() -> db.Dashboard:
         .with_panel(series("Dead letters by reason", q.DEAD_LETTERS, bars=True, stacked=True))
         .with_panel(bars_panel("Edge buffer depth (top 20 gateways)", q.BUFFER_DEPTH))
         .with_panel(table_panel("Recent dead letters", q.DEAD_LETTERS_RECENT))
+        .with_row(db.Row("Ingest workers (Prometheus, from each worker's /metrics)"))
+        .with_panel(
+            prom_series(
+                "Stored per second per worker",
+                [
+                    (q.PROM_STORED, "{{worker}}"),
+                    (q.PROM_DUPLICATES, "redeliveries (already stored)"),
+                    (q.PROM_UP, "workers up"),
+                ],
+            )
+        )
+        .with_panel(
+            prom_series(
+                "Batch size (events per transaction)",
+                [
+                    (q.PROM_BATCH_P50, "p50"),
+                    (q.PROM_BATCH_P99, "p99"),
+                    (q.PROM_BATCH_MEAN, "mean"),
+                ],
+            )
+        )
+        .with_panel(
+            prom_series(
+                "Receive -> commit lag (last batch)",
+                [(q.PROM_LAG, "{{worker}}")],
+                unit="s",
+            )
+        )
+        .with_panel(
+            prom_series(
+                "Pending messages, dead letters and database errors",
+                [
+                    (q.PROM_PENDING, "pending {{worker}}"),
+                    (q.PROM_DEAD, "dead letters/s {{reason}}"),
+                    (q.PROM_DB_ERRORS, "database errors/s"),
+                ],
+            )
+        )
     )
 
 

@@ -51,7 +51,9 @@ def publish(
     except PublishError as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(1) from err
-    for p in done:
+    for warning in done.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for p in done.dashboards:
         console.print(f"published {p.uid} (version {p.version}) {p.url}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from grafana_foundation_sdk.builders import bargauge, heatmap, stat, table, timeseries
+from grafana_foundation_sdk.builders import bargauge, heatmap, prometheus, stat, table, timeseries
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog import builder as cog_builder
@@ -17,6 +17,9 @@ from grafana_foundation_sdk.models import dashboard as dm
 DATASOURCE_UID = "anju-pg"
 DATASOURCE_TYPE = "grafana-postgresql-datasource"
 DATASOURCE = dm.DataSourceRef(type_val=DATASOURCE_TYPE, uid=DATASOURCE_UID)
+# Optional: Prometheus scraping ingest's /metrics (provisioned by docker compose).
+PROMETHEUS_UID = "anju-prom"
+PROMETHEUS = dm.DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
 
 Format = Literal["time_series", "table"]
 
@@ -97,6 +100,18 @@ def _panel(
     )
 
 
+def _with_legend(panel: timeseries.Panel) -> timeseries.Panel:
+    legend = (
+        cb.VizLegendOptions()
+        .show_legend(True)
+        .display_mode(cm.LegendDisplayMode.LIST)
+        .placement(cm.LegendPlacement.BOTTOM)
+        .calcs([])
+    )
+    tooltip = cb.VizTooltipOptions().mode(cm.TooltipDisplayMode.MULTI).sort(cm.SortOrder.DESCENDING)
+    return panel.legend(legend).tooltip(tooltip)
+
+
 def series(
     title: str,
     sql: str,
@@ -107,25 +122,45 @@ def series(
     width: int = 12,
     description: str = "",
 ) -> timeseries.Panel:
-    legend = (
-        cb.VizLegendOptions()
-        .show_legend(True)
-        .display_mode(cm.LegendDisplayMode.LIST)
-        .placement(cm.LegendPlacement.BOTTOM)
-        .calcs([])
-    )
-    tooltip = cb.VizTooltipOptions().mode(cm.TooltipDisplayMode.MULTI).sort(cm.SortOrder.DESCENDING)
-    panel = (
+    panel = _with_legend(
         _panel(timeseries.Panel(), title, sql, "time_series", width, 8, description)
         .unit(unit)
         .interval("1m")
-        .legend(legend)
-        .tooltip(tooltip)
     )
     if bars:
         panel = panel.draw_style(cm.GraphDrawStyle.BARS).fill_opacity(80)
     if stacked:
         panel = panel.stacking(cb.StackingConfig().mode(cm.StackingMode.NORMAL))
+    return panel
+
+
+def prom_series(
+    title: str,
+    exprs: list[tuple[str, str]],
+    *,
+    unit: str = "short",
+    width: int = 12,
+    description: str = "",
+) -> timeseries.Panel:
+    """A time series from Prometheus: (PromQL, legend) per line."""
+    panel = _with_legend(
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(PROMETHEUS)
+        .unit(unit)
+        .span(width)
+        .height(8)
+    )
+    for i, (expr, legend) in enumerate(exprs):
+        panel = panel.with_target(
+            prometheus.Dataquery()
+            .ref_id(chr(ord("A") + i))
+            .datasource(PROMETHEUS)
+            .expr(expr)
+            .legend_format(legend)
+            .range()
+        )
     return panel
 
 

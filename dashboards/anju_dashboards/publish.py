@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anju_dashboards.boards import FOLDER_UID
-from anju_dashboards.panels import DATASOURCE_UID
+from anju_dashboards.panels import DATASOURCE_UID, PROMETHEUS_UID
 
 
 class PublishError(RuntimeError):
@@ -22,9 +22,15 @@ class Published:
     version: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    dashboards: list[Published]
+    warnings: list[str]
+
+
 def publish(
     url: str, token: str | None, models: list[dict[str, Any]], folder_title: str = "Anju"
-) -> list[Published]:
+) -> Outcome:
     from grafana_client.client import GrafanaException
 
     try:
@@ -35,7 +41,7 @@ def publish(
 
 def _publish(
     url: str, token: str | None, models: list[dict[str, Any]], folder_title: str
-) -> list[Published]:
+) -> Outcome:
     from grafana_client import GrafanaApi
     from grafana_client.client import GrafanaClientError
 
@@ -50,6 +56,16 @@ def _publish(
                 "datasource with that uid) first"
             ) from err
         raise
+    warnings = []
+    try:
+        api.datasource.get_datasource_by_uid(PROMETHEUS_UID)
+    except GrafanaClientError as err:
+        if err.status_code != 404:
+            raise
+        warnings.append(
+            f"no datasource {PROMETHEUS_UID!r} (Prometheus scraping ingest's /metrics): the "
+            "Pipeline health dashboard's Prometheus row will show no data"
+        )
     try:
         api.folder.get_folder(FOLDER_UID)
     except GrafanaClientError as err:
@@ -68,4 +84,4 @@ def _publish(
         out.append(
             Published(model["uid"], str(answer.get("url", "")), int(answer.get("version", 0)))
         )
-    return out
+    return Outcome(out, warnings)

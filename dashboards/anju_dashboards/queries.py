@@ -354,3 +354,23 @@ SELECT coalesce(sum(s.queue_depth), 0) AS "buffered events",
            AS "gateways silent 3+ min"
 FROM gateway_state s
 WHERE s.estate_id IN (${estate:sqlstring})"""
+
+# ---------------------------------------------------------------- ingest metrics (PromQL)
+# Each ingest worker's /metrics (anju_ingest.metrics), scraped by the compose Prometheus.
+_RATE = "[$__rate_interval]"
+PROM_STORED = f"sum by (worker) (rate(anju_ingest_events_stored_total{_RATE}))"
+PROM_DUPLICATES = f"sum(rate(anju_ingest_duplicates_total{_RATE}))"
+PROM_BATCH_P50 = (
+    f"histogram_quantile(0.5, sum by (le) (rate(anju_ingest_batch_size_bucket{_RATE})))"
+)
+PROM_BATCH_P99 = (
+    f"histogram_quantile(0.99, sum by (le) (rate(anju_ingest_batch_size_bucket{_RATE})))"
+)
+PROM_BATCH_MEAN = (
+    f"sum(rate(anju_ingest_batch_size_sum{_RATE})) / sum(rate(anju_ingest_batch_size_count{_RATE}))"
+)
+PROM_LAG = "max by (worker) (anju_ingest_lag_seconds)"
+PROM_PENDING = "sum by (worker) (anju_ingest_pending_messages)"
+PROM_DEAD = f"sum by (reason) (rate(anju_ingest_dead_letters_total{_RATE}))"
+PROM_DB_ERRORS = f"sum(rate(anju_ingest_db_errors_total{_RATE}))"
+PROM_UP = "sum(anju_ingest_up)"

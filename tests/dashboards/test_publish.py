@@ -23,7 +23,7 @@ JSON_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "json"
 class FakeGrafana:
     """State of the stand-in: what exists, and every request it was sent."""
 
-    datasources: set[str] = field(default_factory=lambda: {"anju-pg"})
+    datasources: set[str] = field(default_factory=lambda: {"anju-pg", "anju-prom"})
     folders: dict[str, str] = field(default_factory=dict)
     dashboards: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, str, Any]] = field(default_factory=list)
@@ -136,13 +136,27 @@ def test_publish_sends_the_committed_json_into_the_anju_folder(grafana: FakeGraf
     assert grafana.folders == {"anju": "Anju"}
     assert all(auth == f"Bearer {grafana.token}" for _, _, auth, _ in grafana.requests)
     paths = [(m, p) for m, p, _, _ in grafana.requests]
-    assert paths[:3] == [
+    assert paths[:4] == [
         ("GET", "/api/datasources/uid/anju-pg"),
+        ("GET", "/api/datasources/uid/anju-prom"),
         ("GET", "/api/folders/anju"),
         ("POST", "/api/folders"),
     ]
-    assert paths[3:] == [("POST", "/api/dashboards/db")] * 4
+    assert paths[4:] == [("POST", "/api/dashboards/db")] * 4
     assert "published anju-operations (version 1)" in result.output
+    assert "warning" not in result.output
+
+
+def test_publish_without_prometheus_warns_and_publishes(grafana: FakeGrafana) -> None:
+    grafana.datasources.discard("anju-prom")
+    result = CliRunner().invoke(
+        app,
+        ["dashboards", "publish", "--url", grafana.url, "--token", grafana.token],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output and "anju-prom" in result.output
+    assert len(grafana.dashboards) == 4
 
 
 def test_publishing_again_overwrites_and_keeps_the_folder(grafana: FakeGrafana) -> None:

@@ -51,6 +51,7 @@ def test_services() -> None:
         "ingest",
         "platform",
         "grafana",
+        "prometheus",
         "simulator",
     }
 
@@ -60,6 +61,7 @@ def test_images() -> None:
     assert SERVICES["mqtt-auth"]["image"] == SERVICES["mosquitto"]["image"]
     assert SERVICES["timescaledb"]["image"] == "timescale/timescaledb:latest-pg16"
     assert SERVICES["grafana"]["image"].startswith("grafana/grafana-oss")
+    assert SERVICES["prometheus"]["image"].startswith("prom/prometheus")
     for name in ("migrate", "ingest", "platform", "simulator"):
         assert SERVICES[name]["image"] == "anju:latest"
         assert SERVICES[name]["build"] == "."
@@ -178,8 +180,23 @@ def test_grafana_provisioning() -> None:
     provider = yaml.safe_load((prov / "dashboards/anju.yaml").read_text())["providers"][0]
     mounts = dict(v.split(":")[:2] for v in SERVICES["grafana"]["volumes"])
     assert mounts["./dashboards/json"] == provider["options"]["path"]
+    prom = yaml.safe_load((prov / "datasources/anju.yaml").read_text())["datasources"][1]
+    assert prom["type"] == "prometheus" and prom["url"] == "http://prometheus:9090"
     init = (ROOT / "deploy/timescaledb/10-grafana-reader.sh").read_text()
     assert "grafana_reader" in init and "GRANT SELECT" in init
+
+
+def test_prometheus_scrapes_every_ingest_replica() -> None:
+    conf = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    (job,) = conf["scrape_configs"]
+    (sd,) = job["dns_sd_configs"]
+    assert sd["names"] == ["ingest"] and sd["type"] == "A"
+    assert str(sd["port"]) == SERVICES["ingest"]["environment"]["ANJU_INGEST_METRICS_PORT"]
+    assert SERVICES["ingest"]["environment"]["ANJU_INGEST_METRICS_HOST"] == "0.0.0.0"
+    mounts = dict(v.split(":")[:2] for v in SERVICES["prometheus"]["volumes"])
+    assert mounts["./deploy/prometheus/prometheus.yml"] in " ".join(
+        SERVICES["prometheus"]["command"]
+    )
 
 
 def test_dockerfile_installs_the_server_extra_from_every_package() -> None:
