@@ -205,13 +205,6 @@ def pipeline_health() -> db.Dashboard:
                 description="Includes time an event waited in a gateway's buffer.",
             )
         )
-        .with_panel(
-            series(
-                "Batch sizes",
-                q.BATCH_SIZES,
-                description="Events per ingest transaction (rows sharing a transaction id).",
-            )
-        )
         .with_panel(series("Dead letters by reason", q.DEAD_LETTERS, bars=True, stacked=True))
         .with_panel(bars_panel("Edge buffer depth (top 20 gateways)", q.BUFFER_DEPTH))
         .with_panel(table_panel("Recent dead letters", q.DEAD_LETTERS_RECENT))

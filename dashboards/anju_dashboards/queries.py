@@ -313,18 +313,6 @@ FROM events{_RECEIVED}
 GROUP BY 1
 ORDER BY 1"""
 
-# Ingest writes one batch per transaction, so rows sharing xmin are one batch.
-BATCH_SIZES = f"""
-SELECT $__timeGroupAlias(t, $__interval), avg(n) AS "mean batch", max(n) AS "largest batch",
-       count(*) / ($__interval_ms / 1000.0) AS "batches/s"
-FROM (
-  SELECT min(received_at) AS t, count(*) AS n
-  FROM events{_RECEIVED}
-  GROUP BY xmin::text
-) b
-GROUP BY 1
-ORDER BY 1"""
-
 DEAD_LETTERS = """
 SELECT $__timeGroupAlias(received_at, $__interval), reason AS metric, count(*) AS value
 FROM dead_letters

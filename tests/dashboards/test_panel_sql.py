@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -199,6 +200,14 @@ def test_every_panel_has_sql_and_the_four_boards_exist() -> None:
             if panel["type"] != "row":
                 assert panel.get("targets") and panel.get("options"), panel["title"]
     assert len({json.dumps(m["panels"]) for m in ALL}) == len(ALL)
+
+
+def test_no_panel_reads_what_timescaledb_compression_lacks() -> None:
+    """Compressed chunks have no system columns but tableoid: a panel reading xmin or
+    ctid would fail on TimescaleDB as soon as its range reaches a compressed chunk."""
+    for uid, title, sql in PANELS:
+        assert not re.search(r"\b(xmin|xmax|cmin|cmax|ctid)\b", sql), f"{uid} / {title}"
+        assert "date_bin" not in sql, f"{uid} / {title}: use time_bucket"
 
 
 @pytest.mark.slow
