@@ -25,10 +25,13 @@ VAR_BUILDING = """
 SELECT b.building_id AS __value, e.name || ' / ' || b.name AS __text
 FROM buildings b JOIN estates e ON e.estate_id = b.estate_id
 WHERE b.estate_id IN (${estate:sqlstring}) AND b.ended_on IS NULL"""
+# '' stands for flats and alerts without a grid (units.grid_id may be NULL): filters
+# compare coalesce(grid_id, ''), so "All" keeps them and choosing a grid drops them.
 VAR_GRID = """
 SELECT g.grid_id AS __value, e.name || ' / ' || g.name AS __text
 FROM grids g JOIN estates e ON e.estate_id = g.estate_id
-WHERE g.estate_id IN (${estate:sqlstring}) AND g.ended_on IS NULL"""
+WHERE g.estate_id IN (${estate:sqlstring}) AND g.ended_on IS NULL
+UNION ALL SELECT '', '(no grid)'"""
 
 # ---------------------------------------------------------------- estate live
 ENTRIES_EXITS = f"""
@@ -87,7 +90,7 @@ SELECT a.type AS "type", coalesce(g.name, a.grid_id, '(no grid)') AS "grid",
 FROM alerts a LEFT JOIN grids g ON g.grid_id = a.grid_id
 WHERE a.status IN ('open', 'acknowledged')
   AND a.estate_id IN (${estate:sqlstring})
-  AND a.grid_id IN (${grid:sqlstring})
+  AND coalesce(a.grid_id, '') IN (${grid:sqlstring})
 GROUP BY 1, 2
 ORDER BY 3 DESC, 1, 2"""
 
@@ -130,7 +133,7 @@ JOIN units u ON u.unit_id = p.unit_id
 WHERE p.role = 'member'
   AND p.day BETWEEN $__timeFrom()::date AND $__timeTo()::date
   AND p.estate_id IN (${estate:sqlstring})
-  AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
+  AND u.building_id IN (${building:sqlstring}) AND coalesce(u.grid_id, '') IN (${grid:sqlstring})
 GROUP BY 1, 2
 ORDER BY 1"""
 
@@ -147,7 +150,7 @@ WITH flats AS (
   WHERE coalesce(h.move_in, h.lease_start) <= least($__timeTo()::date, ds.day)
     AND (h.move_out IS NULL OR h.move_out > least($__timeTo()::date, ds.day))
     AND u.estate_id IN (${estate:sqlstring})
-    AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
+    AND u.building_id IN (${building:sqlstring}) AND coalesce(u.grid_id, '') IN (${grid:sqlstring})
   GROUP BY u.unit_id, u.building_id, u.grid_id, ds.day
 ), silent AS (
   SELECT f.*, l.day AS last_seen, f.asof - coalesce(l.day, f.since) AS days
@@ -184,7 +187,7 @@ JOIN units u ON u.unit_id = p.unit_id
 WHERE p.role = 'stranger' AND p.n_night > 0
   AND p.day BETWEEN $__timeFrom()::date AND $__timeTo()::date
   AND p.estate_id IN (${estate:sqlstring})
-  AND u.building_id IN (${building:sqlstring}) AND u.grid_id IN (${grid:sqlstring})
+  AND u.building_id IN (${building:sqlstring}) AND coalesce(u.grid_id, '') IN (${grid:sqlstring})
 GROUP BY 1, 2
 ORDER BY 3 DESC, 4 DESC, 1
 LIMIT 50"""
@@ -213,7 +216,7 @@ LIMIT 50"""
 
 # ---------------------------------------------------------------- operations
 _ALERT_SCOPE = """
-  AND a.estate_id IN (${estate:sqlstring}) AND a.grid_id IN (${grid:sqlstring})"""
+  AND a.estate_id IN (${estate:sqlstring}) AND coalesce(a.grid_id, '') IN (${grid:sqlstring})"""
 
 ALERT_FLOW = f"""
 SELECT day AS "time", sum(opened) AS "raised", sum(handled) AS "handled"

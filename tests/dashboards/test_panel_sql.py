@@ -89,8 +89,8 @@ def _extra_events(pf: Portfolio, end: datetime) -> list[Any]:
 
 
 def _alerts(conn: psycopg.Connection, pf: Portfolio, end: datetime) -> None:
-    units = pf.register.units[:6]
-    statuses = ["open", "acknowledged", "closed", "dismissed", "closed", "watch"]
+    units = pf.register.units[:7]
+    statuses = ["open", "acknowledged", "closed", "dismissed", "closed", "watch", "open"]
     for k, (u, status) in enumerate(zip(units, statuses, strict=True)):
         opened = end - timedelta(days=10 - k)
         closed = opened + timedelta(hours=20 * k) if status in ("closed", "dismissed") else None
@@ -101,7 +101,7 @@ def _alerts(conn: psycopg.Connection, pf: Portfolio, end: datetime) -> None:
             (
                 u.estate_id,
                 u.unit_id,
-                u.grid_id,
+                u.grid_id if k < 6 else None,  # the last one has no grid
                 ["test_a", "test_b"][k % 2],  # types detection never raises
                 status,
                 0.5 + k / 10,
@@ -154,7 +154,7 @@ def _variables(conn: psycopg.Connection, estate: str | None = None) -> dict[str,
     return {
         "estate": estates,
         "building": ids("SELECT building_id FROM buildings"),
-        "grid": ids("SELECT grid_id FROM grids"),
+        "grid": [*ids("SELECT grid_id FROM grids"), ""],  # '' = no grid
         "local_offset": ["8 hours"],
         "due_hours": ["72"],
     }
@@ -268,6 +268,9 @@ def test_occupancy_and_operations_figures_are_plausible(filled: Filled) -> None:
         silent = _run(conn, expand(_panel("anju-occupancy", "Let flats without activity"), ctx))
         handled = _run(conn, expand(_panel("anju-operations", "Handled within due time"), ctx))
         backlog = _run(conn, expand(_panel("anju-operations", "Backlog"), ctx))
+        open_alerts = _run(
+            conn, expand(_panel("anju-estate-live", "Open alerts by type and grid"), ctx)
+        )
         flats_silent = _run(
             conn, expand(_panel("anju-occupancy", "Flats without activity for 30+ days"), ctx)
         )
@@ -283,6 +286,19 @@ def test_occupancy_and_operations_figures_are_plausible(filled: Filled) -> None:
     with psycopg.connect(filled.url) as conn:
         live = _run(conn, "SELECT status, count(*) FROM alerts GROUP BY 1")
     by_status = dict(live)
+    open_rows = [r for r in open_alerts if r[0] in ("test_a", "test_b")]
+    assert sorted((r[0], r[2]) for r in open_rows if r[1] != "(no grid)") == [
+        ("test_a", 1),
+        ("test_b", 1),
+    ]
+    assert [(r[0], r[2]) for r in open_rows if r[1] == "(no grid)"] == [("test_a", 1)]
+    one_grid = {**ctx.variables, "grid": [filled.pf.register.units[0].grid_id or ""]}
+    with psycopg.connect(filled.url) as conn:
+        sql = _panel("anju-estate-live", "Open alerts by type and grid")
+        narrowed = _run(
+            conn, expand(sql, Context(ctx.time_from, ctx.time_to, ctx.interval, one_grid))
+        )
+    assert all(r[1] != "(no grid)" for r in narrowed)
     assert backlog[0][:2] == (by_status["open"], by_status["acknowledged"])
 
 
