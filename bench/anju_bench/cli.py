@@ -116,3 +116,32 @@ def detect(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     typer.echo(json.dumps(result))
+
+
+@app.command("storage")
+def storage(
+    flats: int = typer.Option(300, help="Flats to simulate."),
+    days: int = typer.Option(30, help="Days of events to load."),
+    seed: int = typer.Option(20260101, help="Seed."),
+) -> None:
+    """Bytes per event and per flat-year in the real event store."""
+    from rich.progress import Progress
+
+    from anju_bench.storage import run
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("loading events", total=None)
+        result = run(flats, days, seed, on_batch=lambda n: bar.advance(task, n))
+    typer.echo(json.dumps(result))
+
+
+@app.command("panels")
+def panels(
+    flats: int = typer.Option(1200, help="Flats to simulate."),
+    days: int = typer.Option(90, help="Days of history."),
+    seed: int = typer.Option(20260101, help="Seed."),
+) -> None:
+    """Run every dashboard panel's SQL on a simulated database; print timings."""
+    from anju_bench.panels import run
+
+    typer.echo(json.dumps(run(flats, days, seed)))
