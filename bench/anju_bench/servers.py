@@ -66,7 +66,6 @@ class Mosquitto:
             + "persistence true\n"
             + f"persistence_location {self.workdir}/\n"
             + "autosave_interval 60\n"  # SIGTERM saves too; a 1 s autosave costs CPU
-
             + f"log_dest file {self.workdir}/mosquitto.log\n"
             + BROKER_TUNING
             + self.extra_conf

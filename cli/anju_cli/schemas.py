@@ -13,9 +13,7 @@ app = typer.Typer(help="JSON Schemas of the MQTT payloads.", no_args_is_help=Tru
 def schema_documents() -> dict[str, dict[str, object]]:
     from anju_common.events import MODELS
 
-    return {
-        kind: model.model_json_schema(mode="validation") for kind, model in MODELS.items()
-    }
+    return {kind: model.model_json_schema(mode="validation") for kind, model in MODELS.items()}
 
 
 @app.command("export")
