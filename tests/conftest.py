@@ -14,7 +14,9 @@ import pytest
 
 from anju_bench.servers import Mosquitto, private_mosquitto, scratch_database
 
-PG_SERVER = os.environ.get("ANJU_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "ANJU_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 SHARED_MQTT = os.environ.get("ANJU_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
 if not FACES.exists():  # CI clones next to shared/ too; allow an override

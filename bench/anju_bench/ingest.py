@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import psutil
 import psycopg
 
 from anju_bench.loadgen import ESTATE, Templates, gateways, messages
@@ -39,12 +40,59 @@ class BenchConfig:
 
 
 @contextlib.contextmanager
-def _broker(url: str | None) -> Iterator[str]:
+def _broker(url: str | None) -> Iterator[tuple[str, int | None]]:
     if url:
-        yield url
+        yield url, None
     else:
         with private_mosquitto() as b:
-            yield b.url
+            assert b.proc is not None
+            yield b.url, b.proc.pid
+
+
+class CpuMeter:
+    """CPU seconds used by named process groups between start() and stop()."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[psutil.Process]]]) -> None:
+        self.groups = groups
+        self.start_s: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+
+    def _read(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, procs in self.groups.items():
+            total = 0.0
+            for p in procs():
+                with contextlib.suppress(psutil.Error):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+            out[name] = total
+        return out
+
+    def start(self) -> None:
+        self.start_s = self._read()
+
+    def stop(self) -> None:
+        end = self._read()
+        self.used = {k: end[k] - self.start_s.get(k, 0.0) for k in end}
+
+
+def _tree(pid: int | None) -> Callable[[], list[psutil.Process]]:
+    def procs() -> list[psutil.Process]:
+        if pid is None:
+            return []
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    return procs
+
+
+def _postgres() -> list[psutil.Process]:
+    return [
+        p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")
+    ]
 
 
 @contextlib.contextmanager
@@ -116,10 +164,10 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
     gws = gateways(cfg.gateways)
     with (
         scratch_database(cfg.database_url, prefix="anju_bench") as db_url,
-        _broker(cfg.mqtt_url) as mqtt_url,
+        _broker(cfg.mqtt_url) as (mqtt_url, broker_pid),
     ):
         _register(db_url, gws)
-        with _ingest(db_url, mqtt_url, cfg):
+        with _ingest(db_url, mqtt_url, cfg) as ingest_proc:
             # Warm-up: events published before the workers subscribe are dropped by the
             # broker (no subscriber yet), so repeat until the workers store them.
             pub = _publisher(mqtt_url)
@@ -135,6 +183,15 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
             time.sleep(1.0)  # let every worker finish connecting
             with psycopg.connect(db_url) as conn:
                 conn.execute("TRUNCATE events")
+            meter = CpuMeter(
+                {
+                    "publisher": lambda: [psutil.Process(os.getpid())],
+                    "broker": _tree(broker_pid),
+                    "ingest": _tree(ingest_proc.pid),
+                    "postgres": _postgres,
+                }
+            )
+            meter.start()
             t0_wall = time.time()
             sent = 0
             start = time.perf_counter()
@@ -154,6 +211,7 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
             acked_msgs, failed = pub.acked, pub.failed
             pub.close()
             stored = _wait_stored(db_url, cfg.events, cfg.drain_timeout_s)
+            meter.stop()
             with psycopg.connect(db_url) as conn:
                 row = conn.execute(
                     """
@@ -188,4 +246,7 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
         "messages_acked": acked_msgs,
         "elapsed_s": round(elapsed, 2),
         "stored_rows_seen": stored,
+        # CPU per event; publisher includes this process's polling of the database,
+        # postgres every postgres process on the machine.
+        "cpu_us_per_event": {k: round(v / cfg.events * 1e6, 1) for k, v in meter.used.items()},
     }

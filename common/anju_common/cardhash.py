@@ -28,3 +28,28 @@ def estate_card_key(master: bytes, estate_id: str) -> bytes:
     if not master:
         raise ValueError("a master secret is required to derive estate card keys")
     return hmac.new(master, b"anju-card-key:" + estate_id.encode(), hashlib.sha256).digest()
+
+
+def card_key_hex(key: bytes) -> str:
+    """The text form of an estate key, as given to a gateway (ANJU_EDGE_CARD_KEY)."""
+    return key.hex()
+
+
+def card_key_from_text(text: str) -> bytes:
+    """Parse a gateway's estate key: the 64 hex characters of card_key_hex().
+
+    Strict on purpose: a key typed any other way would hash every card differently
+    from the platform, and no card would ever match the register."""
+    text = text.strip()
+    if not text:
+        return b""
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ValueError(
+            "the estate card key must be 64 hex characters, as printed by "
+            "`anju keys card --estate ESTATE`"
+        )
+    return key

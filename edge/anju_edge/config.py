@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from anju_common.cardhash import card_key_from_text
 from anju_common.events import Direction, Ident
 
 
@@ -196,7 +197,11 @@ class GatewayConfig(_Strict):
         return self
 
     def card_key(self) -> bytes:
-        return os.environ.get(self.gateway.card_key_env, "").encode()
+        """The estate key from the environment (hex, as `anju keys card` prints it)."""
+        try:
+            return card_key_from_text(os.environ.get(self.gateway.card_key_env, ""))
+        except ValueError as err:
+            raise ConfigError(f"${self.gateway.card_key_env}: {err}") from None
 
 
 def _key_path(loc: tuple[int | str, ...], data: Any) -> str:

@@ -82,7 +82,9 @@ def test_agent_camera_to_broker(
 def test_heartbeat_counts_queue_and_drops_while_offline(
     gateway_config: Callable[..., GatewayConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ANJU_EDGE_CARD_KEY", "k")
+    monkeypatch.setenv(
+        "ANJU_EDGE_CARD_KEY", "5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a"
+    )
     cfg = gateway_config(
         '[buffer]\nmax_events = 10\n[[doors]]\nkind = "simulated"\nid = "sim"\n'
         'door_id = "gate"\ncards = ["1", "2"]\ncount = 25\ninterval_s = 0\n'

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from anju_bench.servers import free_port
-from anju_common.cardhash import card_hash
+from anju_common.cardhash import card_hash, card_key_hex, estate_card_key
 from anju_common.events import AccessEvent, DenyReason, Direction, parse_event
 from anju_edge.agent import Agent
 from anju_edge.config import GatewayConfig
@@ -21,7 +21,8 @@ from anju_edge.doors import WebhookDoors, parse_reader_line
 
 MakeConfig = Callable[..., GatewayConfig]  # the gateway_config fixture
 
-KEY = "estate-card-key"
+# As a gateway gets it: the hex of the platform's per-estate key.
+KEY = card_key_hex(estate_card_key(b"platform-master-secret", "e1"))
 
 
 def make_agent(gateway_config: MakeConfig, doors: str, monkeypatch: pytest.MonkeyPatch) -> Agent:
@@ -78,7 +79,7 @@ def test_webhook(gateway_config: MakeConfig, monkeypatch: pytest.MonkeyPatch) ->
     assert len(events) == 2
     first, second = events
     assert str(first.event_id) == body["event_id"]
-    assert first.credential_ref == card_hash(KEY.encode(), "12345678")
+    assert first.credential_ref == card_hash(bytes.fromhex(KEY), "12345678")
     assert "12345678" not in first.model_dump_json()
     assert (first.granted, first.direction, first.device_id) == (True, Direction.IN, "ctrl-1")
     assert (second.granted, second.reason) == (False, DenyReason.EXPIRED)
@@ -106,11 +107,11 @@ def test_line_reader_and_simulator(
         by_device.setdefault(e.device_id, []).append(e)
     reader = by_device["reader-1"]
     assert [(e.credential_ref, e.granted) for e in reader] == [
-        (card_hash(KEY.encode(), "12345"), True),
-        (card_hash(KEY.encode(), "777"), False),
+        (card_hash(bytes.fromhex(KEY), "12345"), True),
+        (card_hash(bytes.fromhex(KEY), "777"), False),
     ]
     assert [e.credential_ref for e in by_device["sim-1"]] == [
-        card_hash(KEY.encode(), c) for c in ("1", "2", "1")
+        card_hash(bytes.fromhex(KEY), c) for c in ("1", "2", "1")
     ]
 
 

@@ -114,7 +114,9 @@ def test_tls_credentials_and_acl(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     broker, ca = secure_broker
-    monkeypatch.setenv("ANJU_EDGE_CARD_KEY", "k")
+    monkeypatch.setenv(
+        "ANJU_EDGE_CARD_KEY", "5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a"
+    )
     got: list[str] = []
     lock = threading.Lock()
     sub, target = make_client(url(broker, "reader:rpass"), ca_file=str(ca))

@@ -52,7 +52,10 @@ interval_s = 0
 
 
 def start_edge(config: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, ANJU_EDGE_CARD_KEY="estate-secret")
+    env = dict(
+        os.environ,
+        ANJU_EDGE_CARD_KEY="5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a5d0e1f3a",
+    )
     env.pop("ANJU_EDGE_MQTT_URL", None)
     return subprocess.Popen(
         [sys.executable, "-m", "anju_cli.main", "edge", "--config", str(config)],
