@@ -81,6 +81,16 @@ def score(conn: Any, pf: Any) -> dict[str, Any]:
     p = pf.params
     first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
     truth: dict[str, dict[str, date]] = {}
+    # a 180-day vacancy can be seen within the window only if it spans the whole window
+    # (detection has no history from before it): those are 'detectable'
+    whole = {
+        lab.unit_id
+        for lab in pf.labels
+        if lab.type == "vacancy"
+        and lab.violation
+        and _local(lab.start) <= first_day
+        and (lab.end is None or _local(lab.end) > last_day)
+    }
     for lab in pf.labels:
         if lab.violation and lab.type in SCORED:
             begin = max(_local(lab.start), first_day)
@@ -112,6 +122,13 @@ def score(conn: Any, pf: Any) -> dict[str, Any]:
             "recall": round(len(tp) / len(want), 3) if want else None,
             "median_days_to_alert": statistics.median(delays) if delays else None,
         }
+    got_v = set(alerts.get("vacancy", {}))
+    out["vacancy"]["detectable_in_window"] = len(whole)
+    out["vacancy"]["recall_of_detectable"] = (
+        round(len(whole & got_v) / len(whole), 3) if whole else None
+    )
+    if "vacancy_warning" in out:  # early warnings: not a violation type, not scored
+        out["vacancy_warning"] = {"alerted": out["vacancy_warning"]["alerted"]}
     flats = len(pf.register.units)
     months = p.days / 30
     return {

@@ -107,8 +107,13 @@ def test_merge_watch_then_open_when_evidence_repeats() -> None:
     live = Live(1, "u1", "card_face_mismatch", "watch", 0.5, 1, DAY, DAY, frozenset({DAY}))
     again = decide(live, finding(0.5), cooling=False)
     assert again.action == "none"  # same day, same evidence: no storm
-    nxt = decide(live, finding(0.5, DAY + timedelta(days=3)), cooling=False)
-    assert (nxt.action, nxt.status) == ("update", "open") and nxt.score > 0.5
+    second = DAY + timedelta(days=3)
+    nxt = decide(live, finding(0.5, second), cooling=False)
+    assert (nxt.action, nxt.status) == ("update", "watch") and nxt.score > 0.5
+    live2 = Live(1, "u1", "card_face_mismatch", "watch", nxt.score, 1, DAY, second,
+                 frozenset({DAY, second}))  # fmt: skip
+    third = decide(live2, finding(0.5, second + timedelta(days=2)), cooling=False)
+    assert (third.action, third.status) == ("update", "open")  # the third day opens it
 
 
 def test_merge_cooldown_escalation_and_close() -> None:

@@ -96,3 +96,6 @@ CREATE TABLE IF NOT EXISTS detect_settings (
     estate_id text PRIMARY KEY,
     overrides jsonb NOT NULL DEFAULT '{}'
 );
+
+-- The real-time loop reads events by arrival; without this it scans the whole store.
+CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from anju_platform.detect.model import Finding
 
 OPEN_SCORE = 0.6  # below: kept as 'watch' (not shown to inspectors by default)
-ACCUMULATE = {"card_face_mismatch": 0.25}  # score added per further day of evidence
+ACCUMULATE = {"card_face_mismatch": 0.05}  # per further day: opens (0.6) on the 3rd day
 REALTIME = {"card_clone", "card_after_moveout", "card_face_mismatch", "evicted_reentry"}
 CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
 SUPERSEDES = {

@@ -19,7 +19,7 @@ class DetectSettings(BaseSettings):
         0.6, title="Same-face distance", description="Unknown faces closer than this are one."
     )
     pair_window_s: int = Field(
-        4, title="Passage window", description="Face, QR and door events this close are one."
+        3, title="Passage window", description="Face, QR and door events this close are one."
     )
     window_days: int = Field(28, title="Rule window (days)")
     sublet_max_member_days: int = Field(4, title="Sublet: at most this many days members seen")
@@ -41,7 +41,11 @@ class DetectSettings(BaseSettings):
     )
     welfare_holiday_days: int = Field(36, title="Welfare threshold in a holiday season (days)")
     clone_window_s: int = Field(300, title="Card clone: two entrances within (s)")
-    mismatch_min_days: int = Field(2, title="Card/face mismatch: on this many days")
+    mismatch_min_days: int = Field(
+        3,
+        title="Card/face mismatch: on this many days",
+        description="A tailgater's face next to a card happens by chance now and then.",
+    )
     mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")

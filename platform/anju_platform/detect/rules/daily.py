@@ -20,6 +20,11 @@ def sublet(
     strangers = w.any_stranger_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
+    last = max(w.member_days, default=None)
+    if last is not None and any(
+        a <= last <= b and day <= b + timedelta(days=14) for a, b in s.holidays
+    ):
+        return None  # the family is away for the festival; a relative may mind the flat
     who = w.regulars(3) or sorted(w.stranger_days)
     ev_rows = [r for k in who for r in w.rows[k]]
     score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days)
