@@ -19,7 +19,9 @@ class IngestSettings(BaseSettings):
     client_id: str | None = Field(
         default=None,
         title="MQTT client id",
-        description="Stable id for the persistent session; default anju-ingest-<host>-<n>.",
+        description="Stable id for the persistent session (worker n adds -n); default "
+        "anju-ingest-<group>-<slot>, the lowest slot free in the database, so a replacement "
+        "worker resumes the session (and queued messages) of the one it replaces.",
     )
     mqtt_protocol: int = Field(
         default=5,

@@ -85,6 +85,20 @@ class Store:
         assert self.conn is not None
         return self.conn
 
+    def claim_slot(self, group: str, limit: int = 1000) -> int:
+        """Hold the lowest free worker slot of `group` for this connection's lifetime
+        (a session advisory lock). A replacement worker gets the slot, and so the MQTT
+        client id and session, of the one that died, wherever it runs."""
+        conn = self._c()
+        for slot in range(limit):
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext('anju-ingest:' || %s), %s)", (group, slot)
+            ).fetchone()
+            conn.commit()
+            if row and row[0]:
+                return slot
+        raise RuntimeError(f"no free ingest slot in group {group!r}")
+
     def gateways(self) -> set[tuple[str, str]]:
         conn = self._c()
         rows = conn.execute("SELECT estate_id, gateway_id FROM gateways").fetchall()

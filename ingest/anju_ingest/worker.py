@@ -113,10 +113,13 @@ class Worker:
         self.mqtt_settings = mqtt_settings
         self.index = index
         self.stop = stop or threading.Event()
-        self.client_id = settings.client_id or f"anju-ingest-{socket.gethostname()}"
-        if settings.client_id is None or index:
-            self.client_id = f"{self.client_id}-{index}"
-        self.metrics = Metrics(worker=self.client_id)
+        # Without a configured id, the id comes from a slot claimed in the database at
+        # start (see _claim_client_id): stable across restarts and re-created containers.
+        self.client_id = settings.client_id or ""
+        if settings.client_id and index:
+            self.client_id = f"{settings.client_id}-{index}"
+        self.metrics = Metrics(worker=self.client_id or f"{socket.gethostname()}-{index}")
+        self.slot_store = Store(db_settings.url)
         self.store = Store(db_settings.url)
         # Its own connection: lookups happen on the decoding thread.
         self.gateways = GatewayRegister(
@@ -205,6 +208,10 @@ class Worker:
         while not self.stop.is_set():
             try:
                 self.store.connect()
+                if not self.client_id:
+                    slot = self.slot_store.claim_slot(self.s.group)
+                    self.client_id = f"anju-ingest-{self.s.group}-{slot}"
+                    self.metrics.worker = self.client_id
                 self.gateways.refresh()
                 self.metrics.db_ok = True
                 return
@@ -333,6 +340,7 @@ class Worker:
             self.client.loop_stop()
             self.store.close()
             self.gateways.store.close()
+            self.slot_store.close()
             if server:
                 server.shutdown()
 

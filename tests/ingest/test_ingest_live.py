@@ -117,11 +117,14 @@ def test_redelivered_message_is_stored_once(pg_url: str, broker: Mosquitto) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("client_id", ["configured", "from a slot"])
 def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
-    pg_url: str, broker: Mosquitto
+    pg_url: str, broker: Mosquitto, client_id: str
 ) -> None:
     register_gateway(pg_url)
     env = ingest_env(pg_url, broker.url)
+    if client_id == "from a slot":  # the replacement must find the dead worker's session
+        del env["ANJU_INGEST_CLIENT_ID"]
     pub = ResendingPublisher(broker.url)
     procs = [start_ingest(env)]
     try:
@@ -131,7 +134,7 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
         def kill_and_restart() -> None:
             procs[0].send_signal(signal.SIGKILL)
             procs[0].wait()
-            time.sleep(1.0)
+            time.sleep(2.0)  # events keep coming while no worker runs
             procs.append(start_ingest(env))
 
         _stream(pub, events, rate=1500, during=kill_and_restart)

@@ -49,3 +49,14 @@ def test_idempotent_migrate(pg_url: str) -> None:
             "SELECT value FROM anju_settings WHERE key = 'event_retention_days'"
         ).fetchone()
     assert row == ("90",)
+
+
+def test_worker_slots_are_reused_by_replacements(pg_url: str) -> None:
+    a, b = Store(pg_url), Store(pg_url)
+    assert (a.claim_slot("g"), b.claim_slot("g")) == (0, 1)
+    assert Store(pg_url).claim_slot("other-group") == 0
+    a.close()  # worker 0 dies: its connection, and so its slot, goes
+    c = Store(pg_url)
+    assert c.claim_slot("g") == 0
+    b.close()
+    c.close()
