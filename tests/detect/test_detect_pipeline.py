@@ -26,19 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 from platform_live import live_server
 from test_stream_ingest import ingest
 
+from anju_bench.detect import SCORED  # label type -> alert type
+
 DAYS = 40
-SCORED = {
-    "sublet": "sublet",
-    "lend": "sublet",
-    "vacancy": "vacancy",
-    "overcrowding": "overcrowding",
-    "change_of_use": "change_of_use",
-    "card_clone": "card_clone",
-    "card_after_moveout": "card_after_moveout",
-    "card_face_mismatch": "card_face_mismatch",
-    "evicted_reentry": "evicted_reentry",
-    "elderly_not_seen": "elderly_not_seen",
-}
 
 
 def _scalar(url: str, sql: str) -> int:
