@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +19,12 @@ import psycopg
 
 from anju_bench.loadgen import ESTATE, Templates, gateways, messages
 from anju_bench.mqttpub import LeanPublisher
-from anju_bench.servers import private_mosquitto, scratch_database
+from anju_bench.servers import (
+    ingest_env,
+    private_mosquitto,
+    running_ingest,
+    scratch_database,
+)
 from anju_common.settings import parse_mqtt_url
 
 
@@ -95,34 +97,6 @@ def _postgres() -> list[psutil.Process]:
     ]
 
 
-@contextlib.contextmanager
-def _ingest(db_url: str, mqtt_url: str, cfg: BenchConfig) -> Iterator[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=db_url,
-        MQTT_URL=mqtt_url,
-        ANJU_INGEST_METRICS_PORT="0",
-        ANJU_INGEST_CLIENT_ID=f"bench-{uuid.uuid4().hex[:6]}",
-        ANJU_INGEST_GROUP=f"bench{uuid.uuid4().hex[:6]}",
-        ANJU_INGEST_FLUSH_MS=str(cfg.flush_ms),
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "anju_cli.main", "ingest", "--workers", str(cfg.workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _register(db_url: str, gws: list[str]) -> None:
     with psycopg.connect(db_url) as conn:
         conn.execute("INSERT INTO estates (estate_id, name) VALUES (%s, 'Bench estate')", (ESTATE,))
@@ -167,7 +141,8 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
         _broker(cfg.mqtt_url) as (mqtt_url, broker_pid),
     ):
         _register(db_url, gws)
-        with _ingest(db_url, mqtt_url, cfg) as ingest_proc:
+        env = ingest_env(db_url, mqtt_url, ANJU_INGEST_FLUSH_MS=str(cfg.flush_ms))
+        with running_ingest(env, cfg.workers) as ingest_proc:
             # Warm-up: events published before the workers subscribe are dropped by the
             # broker (no subscriber yet), so repeat until the workers store them.
             pub = _publisher(mqtt_url)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -221,3 +222,52 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         finally:
             with contextlib.suppress(subprocess.CalledProcessError):
                 pg.stop("immediate")
+
+
+def ingest_env(db_url: str, mqtt_url: str, **extra: str) -> dict[str, str]:
+    """Environment for an `anju ingest` child of our own: its own session and group, so
+    it never shares messages with another ingest on the same broker; no metrics port."""
+    tag = uuid.uuid4().hex[:8]
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        MQTT_URL=mqtt_url,
+        ANJU_INGEST_METRICS_PORT="0",
+        ANJU_INGEST_CLIENT_ID=f"ingest-{tag}",
+        ANJU_INGEST_GROUP=f"g{tag}",
+    )
+    env.update(extra)
+    return env
+
+
+def start_ingest(
+    env: dict[str, str], workers: int = 1, stderr: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "anju_cli.main", "ingest", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM (a clean stop commits what was received), SIGKILL if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def running_ingest(
+    env: dict[str, str], workers: int = 1, stderr: int = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = start_ingest(env, workers, stderr)
+    try:
+        yield proc
+    finally:
+        stop_process(proc)

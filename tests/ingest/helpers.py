@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -116,43 +110,6 @@ def sample_events(n: int, start: datetime | None = None, gateway: str = GATEWAY)
                 )
             )
     return out
-
-
-def ingest_env(pg_url: str, mqtt_url: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=pg_url,
-        MQTT_URL=mqtt_url,
-        ANJU_INGEST_METRICS_PORT="0",
-        ANJU_INGEST_CLIENT_ID=f"test-ingest-{uuid.uuid4().hex[:8]}",
-        ANJU_INGEST_GROUP=f"g{uuid.uuid4().hex[:8]}",
-    )
-    env.update(extra)
-    return env
-
-
-def start_ingest(env: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "anju_cli.main", "ingest", "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-@contextmanager
-def running_ingest(env: dict[str, str], workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
-    proc = start_ingest(env, workers)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def count_events(url: str) -> tuple[int, int]:

@@ -13,7 +13,15 @@ import orjson
 import psycopg
 import pytest
 
-from anju_bench.servers import Mosquitto, private_postgres, scratch_database
+from anju_bench.servers import (
+    Mosquitto,
+    ingest_env,
+    private_postgres,
+    running_ingest,
+    scratch_database,
+    start_ingest,
+    stop_process,
+)
 from anju_common.events import EVENT_ADAPTER, dump_event
 from anju_common.migrate import migrate
 from anju_common.topics import event_topic
@@ -23,11 +31,8 @@ from .helpers import (
     GATEWAY,
     ResendingPublisher,
     count_events,
-    ingest_env,
     register_gateway,
-    running_ingest,
     sample_events,
-    start_ingest,
     wait_for,
 )
 
@@ -146,9 +151,7 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
     finally:
         pub.close()
         for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait(15)
+            stop_process(p)
 
 
 @pytest.mark.slow

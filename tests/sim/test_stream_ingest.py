@@ -3,19 +3,15 @@ every generated event is stored exactly once, duplicates and junk notwithstandin
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 import pytest
 
-from anju_bench.servers import Mosquitto
+from anju_bench.servers import Mosquitto, ingest_env, running_ingest
 from anju_sim.dbload import load_register
 from anju_sim.faults import FaultRates
 from anju_sim.mqttpub import Gateways
@@ -26,29 +22,8 @@ from anju_sim.stream import Streamer, gateway_urls, stream_portfolio
 
 @contextmanager
 def ingest(pg_url: str, mqtt_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=pg_url,
-        MQTT_URL=mqtt_url,
-        ANJU_INGEST_METRICS_PORT="0",
-        ANJU_INGEST_CLIENT_ID=f"sim-test-{uuid.uuid4().hex[:8]}",
-        ANJU_INGEST_GROUP=f"g{uuid.uuid4().hex[:8]}",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "anju_cli.main", "ingest"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with running_ingest(ingest_env(pg_url, mqtt_url), stderr=subprocess.PIPE) as proc:
         yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _scalar(url: str, sql: str) -> int:
