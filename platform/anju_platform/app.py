@@ -67,11 +67,14 @@ def create_app(
         pool.open(wait=True, timeout=30)
         app.state.pool = pool
         from anju_platform.detect.schedule import start_background
+        from anju_platform.jobs import start_jobs
 
         stop_detection = start_background(url)  # off unless ANJU_DETECT_*_ENABLED
+        stop_jobs = start_jobs(url, settings)
         try:
             yield
         finally:
+            stop_jobs()
             stop_detection()
             pool.close()
 

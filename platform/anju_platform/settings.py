@@ -43,6 +43,14 @@ class PlatformSettings(BaseSettings):
         description="Master secret from which each estate's card-hash key is derived.",
     )
     dev: bool = Field(default=False, title="Development mode (fixed insecure secrets)")
+    jobs_enabled: bool = Field(
+        default=True,
+        title="Run workflow jobs",
+        description="Case routing, webhooks, snapshot expiry and erasure in the background.",
+    )
+    workflow_poll_s: float = Field(
+        default=2.0, gt=0, le=3600, title="How often workflow jobs look for new work (seconds)"
+    )
 
     def signing_key(self) -> bytes:
         if self.secret_key is not None and self.secret_key.get_secret_value():

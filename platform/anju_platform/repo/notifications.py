@@ -1,0 +1,27 @@
+"""The notifications outbox: what people are told about. The console's live stream
+reads it, the webhook job fans it out. Written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+def notify(
+    conn: psycopg.Connection,
+    kind: str,
+    estate_id: str | None,
+    grid_id: str | None,
+    body: dict[str, Any],
+) -> int:
+    """Queue one notification (e.g. kind 'case.confirmed'); returns its id."""
+    row = conn.execute(
+        "INSERT INTO notifications (kind, estate_id, grid_id, body) VALUES (%s, %s, %s, %s)"
+        " RETURNING notification_id",
+        (kind, estate_id, grid_id, Jsonb(body)),
+    ).fetchone()
+    assert row is not None
+    conn.execute("SELECT pg_notify('anju_notifications', %s)", (str(row[0]),))
+    return int(row[0])
