@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from anju_platform.access import Action
 from anju_platform.api.crud import db_error
@@ -16,6 +16,9 @@ from anju_platform.repo import tables as t
 from anju_platform.schemas import GridStaffIn, GridStaffOut
 
 router = APIRouter(prefix="/grids", tags=["grids"])
+
+# The path's staff id is what gets stored, so it must meet the same rule as the body's.
+StaffId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
 @router.get("/{grid_id}/staff", response_model=list[GridStaffOut], summary="Staff of a grid")
@@ -29,7 +32,7 @@ def list_staff(grid_id: str, conn: Conn, who: User) -> list[dict[str, Any]]:
     "/{grid_id}/staff/{staff_id}", response_model=GridStaffOut, summary="Add or update staff"
 )
 def put_staff(
-    grid_id: str, staff_id: str, body: GridStaffIn, conn: Conn, who: User
+    grid_id: str, staff_id: StaffId, body: GridStaffIn, conn: Conn, who: User
 ) -> dict[str, Any]:
     values = {**body.model_dump(), "grid_id": grid_id, "staff_id": staff_id}
     try:
