@@ -47,6 +47,12 @@ def demo(
         True, "--ingest/--no-ingest", help="Start `anju ingest` (off: one already runs)."
     ),
     interval: float = typer.Option(3.0, "--interval", min=0.5, help="Seconds between reports."),
+    platform: bool = typer.Option(
+        True, "--platform/--no-platform", help="Start the platform API and web console."
+    ),
+    port: int = typer.Option(
+        8000, "--port", min=0, max=65535, help="Console port (taken or 0: a free one)."
+    ),
 ) -> None:
     """Run Anju end to end on embedded servers and show events arriving."""
     import os
@@ -70,6 +76,8 @@ def demo(
         interval=interval,
         source=source,
         ingest=ingest,
+        platform=platform,
+        platform_port=port,
         database_url=os.environ.get("DATABASE_URL") or None,
         mqtt_url=os.environ.get("MQTT_URL") or None,
     )

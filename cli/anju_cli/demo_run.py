@@ -42,6 +42,8 @@ class DemoOptions:
     interval: float = 3.0
     source: str = "auto"
     ingest: bool = True  # False: an ingest is already running on these servers
+    platform: bool = True  # the API and web console
+    platform_port: int = 8000  # 0 or taken: a free port
     database_url: str | None = None
     mqtt_url: str | None = None
 
@@ -174,13 +176,58 @@ def _masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_platform(
+    o: DemoOptions, db_url: str, estate: str, children: Children
+) -> tuple[str, dict[str, str]] | None:
+    """Start `anju platform serve` with the demo accounts; (URL, user -> password)."""
+    import psycopg
+
+    from anju_cli.demo_console import platform_env, seed_accounts
+
+    with psycopg.connect(db_url) as conn:
+        logins = seed_accounts(conn, o.data_dir, estate)
+    port = o.platform_port if o.platform_port and _port_free(o.platform_port) else free_port()
+    children.start(
+        "platform",
+        [sys.executable, "-m", "anju_cli.main", "platform", "serve", "--port", str(port)],
+        platform_env(o.data_dir, db_url),
+        o.data_dir / "platform.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    return (url, logins) if _wait_healthy(f"{url}/healthz", children, 60) else None
+
+
 def _panel(
-    o: DemoOptions, db_url: str, mqtt_url: str, protocol: int, port: int, source: EventSource
+    o: DemoOptions,
+    db_url: str,
+    mqtt_url: str,
+    protocol: int,
+    port: int,
+    source: EventSource,
+    web: tuple[str, dict[str, str]] | None = None,
 ) -> Panel:
     proto = "MQTT 5" if protocol == 5 else "MQTT 3.1.1"
     db_url, mqtt_url = _masked(db_url), _masked(mqtt_url)
+    console_lines = ""
+    if web:
+        url, logins = web
+        who = "\n          ".join(f"{u} / {p}" for u, p in logins.items())
+        console_lines = (
+            f"[bold]Console[/]   {url}  (API docs: {url}/docs)\n[bold]Logins[/]    {who}\n"
+        )
     return Panel.fit(
-        f"[bold]Database[/]  {db_url}\n"
+        console_lines + f"[bold]Database[/]  {db_url}\n"
         f"[bold]Broker[/]    {mqtt_url} ({proto})\n"
         + (
             f"[bold]Metrics[/]   http://127.0.0.1:{port}/metrics\n"
@@ -247,8 +294,12 @@ def run_demo(o: DemoOptions, console: Console) -> int:
         if o.ingest and not _wait_healthy(f"http://127.0.0.1:{port}/health", children, 60):
             console.print(f"[red]ingest did not become healthy; see {o.data_dir / 'ingest.log'}[/]")
             return 1
+        web = _start_platform(o, db_url, source.estate, children) if o.platform else None
+        if o.platform and web is None:
+            console.print(f"[red]the platform did not start; see {o.data_dir / 'platform.log'}[/]")
+            return 1
         source.start(mqtt_url, env, children, o.data_dir / "simulator.log")
-        console.print(_panel(o, db_url, mqtt_url, protocol, port, source))
+        console.print(_panel(o, db_url, mqtt_url, protocol, port, source, web))
         return _watch(o, console, db_url, children, source)
     except KeyboardInterrupt:
         console.print("stopping")

@@ -79,6 +79,23 @@ def _wait_events(url: str, started: float, within: float = 30) -> int:
     raise AssertionError(f"no events in the database {within}s after `anju demo` started")
 
 
+def _console_works(panel: str) -> None:
+    """The printed console URL serves the console, and the printed login works."""
+    import httpx
+
+    site = re.search(r"Console\s+(http://\S+)", panel)
+    login = re.search(r"manager / (\S+)", panel)
+    assert site and login, panel
+    with httpx.Client(base_url=site.group(1), timeout=30) as c:
+        assert c.get("/").status_code == 200
+        r = c.post("/api/v1/auth/login", data={"username": "manager", "password": login.group(1)})
+        assert r.status_code == 200, r.text
+        me = c.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+        )
+        assert me.status_code == 200 and me.json()["role"] == "manager", me.text
+
+
 def _processes_using(data_dir: Path) -> list[str]:
     """Live processes whose command line names the data dir (postgres, mosquitto)."""
     found = []
@@ -116,8 +133,10 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
     proc = _start(data_dir, "--duration", "120")
     try:
         url, head = _database_url(proc)
-        assert "simulator" in _rest_of_panel(proc, head)  # the repo ships anju_sim
+        panel = _rest_of_panel(proc, head)
+        assert "simulator" in panel  # the repo ships anju_sim
         assert _wait_events(url, started) > 0
+        _console_works(panel)
         pids = _child_pids(data_dir)
         assert len(pids) >= 2 and all(_alive(p) for p in pids)
         # A second demo on the same data directory must not take the first one's
