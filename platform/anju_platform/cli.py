@@ -164,3 +164,45 @@ def detect(
         f"{len(estates)} estate(s), {total['days']} estate-days, {total['events']} events; "
         f"open alerts: {open_n[0] if open_n else 0}"
     )
+
+
+@app.command()
+def erase(
+    person: str = typer.Option(..., "--person", help="Person id to erase."),
+    reason: str = typer.Option("request", help="request or after_move_out."),
+    note: str = typer.Option("", help="Reference of the request (audit log; no names)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
+) -> None:
+    """Erase a person's face data and anonymize them (same as POST /persons/{id}/erase)."""
+    import psycopg
+
+    from anju_common.settings import get_database_settings
+    from anju_platform.lifecycle import UnknownPerson, erase_person
+    from anju_platform.repo import audit
+    from anju_platform.settings import get_platform_settings
+
+    if reason not in ("request", "after_move_out"):
+        console.print("[red]reason must be request or after_move_out[/]")
+        raise typer.Exit(2)
+    if not yes and not typer.confirm(
+        f"Erase person {person}: face enrollments, photos, snapshots, and anonymize? "
+        "This cannot be undone"
+    ):
+        console.print("aborted: nothing changed")
+        raise typer.Exit(1)
+    settings = get_platform_settings()
+    url = database_url or get_database_settings().url
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            with conn.transaction():
+                counts = erase_person(conn, settings, person, reason, "cli")  # type: ignore[arg-type]
+                detail: dict[str, object] = {"reason": reason, "counts": counts}
+                if note:
+                    detail["note"] = note
+                audit.record(conn, "cli", "admin", "erase", "person", person, None, detail)
+        except UnknownPerson:
+            console.print(f"[red]no such person:[/] {person}")
+            raise typer.Exit(1) from None
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    console.print(f"[green]erased[/] {person}: {summary}")

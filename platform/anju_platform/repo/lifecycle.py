@@ -1,0 +1,292 @@
+"""SQL of the personal data lifecycle: face snapshots, erasure of one person, the
+erasures log, and what the lifecycle jobs look for (moved-out persons, old strangers)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from anju_platform.workflow.erasure import ERASED_NAME
+
+# Free text people or detection write that could name a person; the name is replaced.
+TEXT_COLUMNS = (
+    ("alerts", "reason_en"),
+    ("alerts", "reason_zh"),
+    ("alert_evidence", "note"),
+    ("case_visits", "notes"),
+    ("case_decisions", "note"),
+    ("resident_reports", "body"),
+    ("absences", "note"),
+    ("caregivers", "note"),
+)
+JSON_COLUMNS = (("notifications", "body"),)
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+def get_snapshot(conn: psycopg.Connection, event_id: str) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT event_id::text, estate_id, gateway_id, person_id, path, sha256, taken_at,"
+            " received_at FROM face_snapshots WHERE event_id = %s",
+            (event_id,),
+        ).fetchone()
+
+
+def add_snapshot(
+    conn: psycopg.Connection,
+    event_id: str,
+    estate_id: str,
+    gateway_id: str,
+    person_id: str | None,
+    path: str,
+    sha256: str,
+    taken_at: datetime,
+) -> bool:
+    """True when stored now; False when a row for the event was already there."""
+    row = conn.execute(
+        "INSERT INTO face_snapshots (event_id, estate_id, gateway_id, person_id, path, sha256,"
+        " taken_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING"
+        " RETURNING true",
+        (event_id, estate_id, gateway_id, person_id, path, sha256, taken_at),
+    ).fetchone()
+    return row is not None
+
+
+def person_estates(conn: psycopg.Connection, person_id: str) -> list[str] | None:
+    """Estates a person belongs to (of record, households, caregiving); None if unknown."""
+    rows = conn.execute(
+        "SELECT p.estate_id, array(SELECT u.estate_id FROM household_members m"
+        " JOIN households h USING (household_id) JOIN units u USING (unit_id)"
+        " WHERE m.person_id = p.person_id UNION SELECT u.estate_id FROM caregivers c"
+        " JOIN units u USING (unit_id) WHERE c.person_id = p.person_id)"
+        " FROM persons p WHERE p.person_id = %s",
+        (person_id,),
+    ).fetchone()
+    if rows is None:
+        return None
+    return sorted({e for e in [rows[0], *rows[1]] if e})
+
+
+def expired_strangers(
+    conn: psycopg.Connection, cutoff: datetime, limit: int
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT event_id::text, estate_id, path, taken_at FROM face_snapshots"
+            " WHERE person_id IS NULL AND taken_at < %s ORDER BY taken_at LIMIT %s"
+            " FOR UPDATE SKIP LOCKED",
+            (cutoff, limit),
+        ).fetchall()
+
+
+def delete_snapshots(conn: psycopg.Connection, event_ids: list[str]) -> int:
+    cur = conn.execute("DELETE FROM face_snapshots WHERE event_id = ANY(%s::uuid[])", (event_ids,))
+    return cur.rowcount
+
+
+def strip_events(conn: psycopg.Connection, event_ids: list[str], person_id: str | None) -> int:
+    """Drop the embedding and snapshot_ref keys from these events' payloads (and from all
+    face events of the person). A plain UPDATE: it reaches every partition."""
+    cur = conn.execute(
+        "UPDATE events SET payload = payload - 'embedding' - 'snapshot_ref'"
+        " WHERE (event_id = ANY(%s::uuid[]) OR (kind = 'face' AND person_id = %s))"
+        " AND (payload ? 'embedding' OR payload ? 'snapshot_ref')",
+        (event_ids, person_id),
+    )
+    return cur.rowcount
+
+
+def strip_snapshot_refs(conn: psycopg.Connection, event_ids: list[str]) -> int:
+    cur = conn.execute(
+        "UPDATE events SET payload = payload - 'snapshot_ref'"
+        " WHERE event_id = ANY(%s::uuid[]) AND payload ? 'snapshot_ref'",
+        (event_ids,),
+    )
+    return cur.rowcount
+
+
+def clear_evidence(conn: psycopg.Connection, event_ids: list[str], refs: list[str]) -> int:
+    cur = conn.execute(
+        "UPDATE alert_evidence SET snapshot_ref = NULL WHERE snapshot_ref IS NOT NULL"
+        " AND (event_id = ANY(%s::uuid[]) OR snapshot_ref = ANY(%s::text[]))",
+        (event_ids, refs),
+    )
+    return cur.rowcount
+
+
+# --- erasure of one person -------------------------------------------------------------
+
+
+def person_name(conn: psycopg.Connection, person_id: str) -> tuple[bool, str | None]:
+    """(exists, name)."""
+    row = conn.execute(
+        "SELECT name FROM persons WHERE person_id = %s FOR UPDATE", (person_id,)
+    ).fetchone()
+    return (row is not None, row[0] if row else None)
+
+
+def person_columns(conn: psycopg.Connection) -> list[tuple[str, bool]]:
+    rows = conn.execute(
+        "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = 'persons'"
+        " ORDER BY ordinal_position"
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def enrollments_of(conn: psycopg.Connection, person_id: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT enrollment_id, estate_id, photo_path FROM face_enrollments"
+            " WHERE person_id = %s ORDER BY enrollment_id FOR UPDATE",
+            (person_id,),
+        ).fetchall()
+
+
+def delete_enrollments(conn: psycopg.Connection, person_id: str) -> tuple[int, int]:
+    """(enrollments, face credentials) removed: the embeddings and what points to them."""
+    creds = conn.execute(
+        "DELETE FROM credentials WHERE type = 'face' AND (person_id = %s OR credential_id IN"
+        " (SELECT enrollment_id FROM face_enrollments WHERE person_id = %s))",
+        (person_id, person_id),
+    ).rowcount
+    n = conn.execute("DELETE FROM face_enrollments WHERE person_id = %s", (person_id,)).rowcount
+    return n, creds
+
+
+def snapshots_of(conn: psycopg.Connection, person_id: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT event_id::text, estate_id, path, taken_at FROM face_snapshots"
+            " WHERE person_id = %s ORDER BY event_id FOR UPDATE",
+            (person_id,),
+        ).fetchall()
+
+
+def face_events_of(conn: psycopg.Connection, person_id: str) -> list[tuple[str, str | None]]:
+    """(event id, snapshot_ref) of the person's face events."""
+    rows = conn.execute(
+        "SELECT event_id::text, payload->>'snapshot_ref' FROM events"
+        " WHERE kind = 'face' AND person_id = %s",
+        (person_id,),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def snapshot_refs(conn: psycopg.Connection, event_ids: list[str]) -> list[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT payload->>'snapshot_ref' FROM events"
+        " WHERE event_id = ANY(%s::uuid[]) AND payload ? 'snapshot_ref'",
+        (event_ids,),
+    ).fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def delete_clusters(conn: psycopg.Connection, cluster_ids: list[str]) -> int:
+    cur = conn.execute("DELETE FROM detect_clusters WHERE cluster_id = ANY(%s)", (cluster_ids,))
+    return cur.rowcount
+
+
+def end_credentials(conn: psycopg.Connection, person_id: str) -> int:
+    """Cards, QR identities, PINs: ended now (if still valid), revoked, ref replaced."""
+    cur = conn.execute(
+        "UPDATE credentials SET ref = 'erased:' || credential_id,"
+        " valid_to = CASE WHEN valid_to IS NULL OR valid_to > now()"
+        "   THEN greatest(valid_from, now()) ELSE valid_to END,"
+        " revoked_at = coalesce(revoked_at, now())"
+        " WHERE person_id = %s AND type <> 'face' AND ref <> 'erased:' || credential_id",
+        (person_id,),
+    )
+    return cur.rowcount
+
+
+def anonymize_person(conn: psycopg.Connection, person_id: str, values: dict[str, object]) -> int:
+    q = sql.SQL("UPDATE persons SET {} WHERE person_id = %s").format(
+        sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in values)
+    )
+    return conn.execute(q, [*values.values(), person_id]).rowcount
+
+
+def clear_caregiver_notes(conn: psycopg.Connection, person_id: str) -> int:
+    cur = conn.execute(
+        "UPDATE caregivers SET note = NULL WHERE person_id = %s AND note IS NOT NULL",
+        (person_id,),
+    )
+    return cur.rowcount
+
+
+def redact_name(conn: psycopg.Connection, name: str) -> int:
+    """Replace the name in free text (visit notes, reasons, notification bodies)."""
+    n = 0
+    for table, col in TEXT_COLUMNS:
+        n += conn.execute(
+            sql.SQL("UPDATE {t} SET {c} = replace({c}, %s, %s) WHERE strpos({c}, %s) > 0").format(
+                t=sql.Identifier(table), c=sql.Identifier(col)
+            ),
+            (name, ERASED_NAME, name),
+        ).rowcount
+    inner = json.dumps(name, ensure_ascii=False)[1:-1]  # the name as it appears in JSON text
+    for table, col in JSON_COLUMNS:
+        n += conn.execute(
+            sql.SQL(
+                "UPDATE {t} SET {c} = replace({c}::text, %s, %s)::jsonb"
+                " WHERE strpos({c}::text, %s) > 0"
+            ).format(t=sql.Identifier(table), c=sql.Identifier(col)),
+            (inner, ERASED_NAME, inner),
+        ).rowcount
+    return n
+
+
+def record_erasure(
+    conn: psycopg.Connection, person_id: str, reason: str, by: str, counts: dict[str, int]
+) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "INSERT INTO erasures (person_id, reason, requested_by, counts)"
+            " VALUES (%s, %s, %s, %s) RETURNING *",
+            (person_id, reason, by, Jsonb(counts)),
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def list_erasures(conn: psycopg.Connection, limit: int, offset: int) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT * FROM erasures ORDER BY erasure_id DESC LIMIT %s OFFSET %s", (limit, offset)
+        ).fetchall()
+
+
+# --- after move-out --------------------------------------------------------------------
+
+
+def moved_out_candidates(
+    conn: psycopg.Connection, cutoff: date
+) -> dict[str, list[tuple[date | None, date | None]]]:
+    """Persons, not erased yet and not a current caregiver, whose memberships all ended
+    before `cutoff`, with their memberships (valid_to, move_out) for the final check."""
+    rows = conn.execute(
+        "WITH due AS (SELECT m.person_id FROM household_members m"
+        "  JOIN households h USING (household_id) GROUP BY m.person_id"
+        "  HAVING bool_and(least(m.valid_to, h.move_out) IS NOT NULL)"
+        "  AND max(least(m.valid_to, h.move_out)) < %(cutoff)s)"
+        " SELECT m.person_id, m.valid_to, h.move_out FROM due"
+        " JOIN household_members m USING (person_id) JOIN households h USING (household_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM erasures e WHERE e.person_id = due.person_id)"
+        " AND NOT EXISTS (SELECT 1 FROM caregivers c WHERE c.person_id = due.person_id"
+        "  AND (c.valid_to IS NULL OR c.valid_to >= current_date))"
+        " ORDER BY m.person_id",
+        {"cutoff": cutoff},
+    ).fetchall()
+    out: dict[str, list[tuple[date | None, date | None]]] = {}
+    for pid, valid_to, move_out in rows:
+        out.setdefault(pid, []).append((valid_to, move_out))
+    return out
