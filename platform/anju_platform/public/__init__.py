@@ -1,0 +1,1 @@
+"""Public pages (no account): the resident report form at /r/{code}, and the QR posters."""
