@@ -1,0 +1,156 @@
+// Console shell: header (navigation, estate, role, language, logout) and page dispatch.
+import { api, token, whenUnauthorized, logout } from './api.js';
+import { h, clear, notice } from './dom.js';
+import { t, lang, setLang, term } from './i18n.js';
+import { parseHash, href, go } from './router.js';
+import { can } from './roles.js';
+import * as login from './pages/login.js';
+import * as overview from './pages/overview.js';
+import * as alerts from './pages/alerts.js';
+import * as detail from './pages/case.js';
+import * as tasks from './pages/tasks.js';
+import * as register from './pages/register.js';
+import * as household from './pages/household.js';
+import * as performance from './pages/performance.js';
+import * as audit from './pages/audit.js';
+import * as patrol from './pages/patrol.js';
+
+const PAGES = {
+  login, overview, alerts, alert: detail, case: detail, tasks, register, household,
+  performance, audit, patrol,
+};
+const NAV = [
+  ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
+  ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
+];
+const NEXT = 'anju.next';
+const ESTATE = 'anju.estate';
+
+let me = null;
+let estates = [];
+let controller = null;
+
+function estate() {
+  const saved = localStorage.getItem(ESTATE);
+  const ids = estates.map((e) => e.estate_id);
+  return ids.includes(saved) ? saved : ids[0] || null;
+}
+
+async function loadMe() {
+  me = await api('/auth/me');
+  try {
+    estates = await api('/estates');
+  } catch {
+    estates = [];
+  }
+  if (!estates.length) estates = me.estates.map((id) => ({ estate_id: id, name: id }));
+}
+
+function header(route) {
+  document.title = t('app.title');
+  document.querySelector('.brand').textContent = t('app.title');
+  const nav = clear(document.getElementById('nav'));
+  if (me) {
+    for (const [name, need] of NAV) {
+      if (need && !can(me, need)) continue;
+      nav.append(h('a', {
+        href: href(name), class: route.name === name ? 'active' : '', 'data-testid': `nav-${name}`,
+      }, t(`nav.${name}`)));
+    }
+  }
+  const sel = document.getElementById('estate');
+  clear(sel);
+  sel.hidden = !me || estates.length === 0;
+  for (const e of estates) {
+    sel.append(h('option', { value: e.estate_id }, e.name ? `${e.name} (${e.estate_id})` : e.estate_id));
+  }
+  sel.value = estate() || '';
+  sel.setAttribute('aria-label', t('app.estate'));
+  document.getElementById('who').textContent = me ? `${me.name} · ${term('role', me.role)}` : '';
+  const l = document.getElementById('lang');
+  l.textContent = lang() === 'en' ? '中文' : 'English';
+  l.setAttribute('aria-label', t('app.switchLanguage'));
+  const out = document.getElementById('logout');
+  out.hidden = !me;
+  out.textContent = t('app.logout');
+}
+
+async function render() {
+  if (controller) controller.abort();
+  controller = new AbortController();
+  const route = parseHash(location.hash);
+  const root = clear(document.getElementById('app'));
+  if (!token() && route.name !== 'login') {
+    sessionStorage.setItem(NEXT, location.hash || '#/');
+    go('login');
+    return;
+  }
+  try {
+    if (token() && !me) await loadMe();
+  } catch (e) {
+    header(route);
+    root.append(notice('error', t('app.error', { detail: e.message })));
+    return;
+  }
+  if (route.name === 'login' && token() && me) {
+    go(me.role === 'inspector' ? 'tasks' : 'overview');
+    return;
+  }
+  if (!route.name) {
+    go(me.role === 'inspector' ? 'tasks' : 'overview');
+    return;
+  }
+  header(route);
+  const page = PAGES[route.name];
+  if (!page) {
+    root.append(notice('error', t('app.notFound')));
+    return;
+  }
+  const ctx = {
+    me, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
+    signal: controller.signal, rerender: render,
+    loggedIn: async () => {
+      me = null;
+      const next = sessionStorage.getItem(NEXT);
+      sessionStorage.removeItem(NEXT);
+      const target = next && next !== '#/login' ? next : '#/';
+      if (location.hash === target) await render();
+      else location.hash = target;
+    },
+  };
+  try {
+    await page.render(root, ctx);
+  } catch (e) {
+    if (controller.signal.aborted) return;
+    root.append(notice('error', t('app.error', { detail: e.message })));
+  }
+}
+
+function start() {
+  setLang(lang());
+  // A patrol poster's QR code points at /p/{code}: the same page, routed by hash.
+  const m = location.pathname.match(/^\/p\/([^/]+)$/);
+  if (m) history.replaceState(null, '', `/${href('patrol', [], { code: decodeURIComponent(m[1]), at: Date.now() })}`);
+  whenUnauthorized(() => {
+    me = null;
+    if (parseHash(location.hash).name !== 'login') sessionStorage.setItem(NEXT, location.hash);
+    go('login');
+  });
+  document.getElementById('lang').addEventListener('click', () => {
+    setLang(lang() === 'en' ? 'zh-CN' : 'en');
+    render();
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    await logout();
+    me = null;
+    go('login');
+  });
+  document.getElementById('estate').addEventListener('change', (ev) => {
+    localStorage.setItem(ESTATE, ev.target.value);
+    render();
+  });
+  window.addEventListener('hashchange', render);
+  render();
+}
+
+start();

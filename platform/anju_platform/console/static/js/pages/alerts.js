@@ -1,0 +1,77 @@
+// Alerts inbox: filters (type, status, grid, min score) kept in the address, rows link
+// to the alert / case detail.
+import { api } from '../api.js';
+import { h, table, fmtScore, notice } from '../dom.js';
+import { t, term, typeName, statusName, reason, ALERT_TYPES, ALERT_STATUSES } from '../i18n.js';
+import { href, go } from '../router.js';
+
+const list = (v) => (v === undefined ? [] : [].concat(v));
+
+// Open cases by alert id, when the cases API is there (it may not be yet).
+export async function casesByAlert(estate, signal) {
+  try {
+    const rows = await api('/cases', { query: { estate_id: estate }, signal });
+    return new Map(rows.map((c) => [c.alert_id, c]));
+  } catch {
+    return new Map();
+  }
+}
+
+export async function render(root, ctx) {
+  if (!ctx.estate) { root.append(notice('info', t('app.noEstate'))); return; }
+  const q = ctx.query;
+  const grids = await api('/grids', { query: { estate_id: ctx.estate }, signal: ctx.signal }).catch(() => []);
+  const select = (name, options, value, multiple = false) => h('select', {
+    name, multiple, 'data-testid': `filter-${name}`,
+  }, multiple ? null : h('option', { value: '' }, t('alerts.any')),
+  options.map(([v, label]) => h('option', { value: v, selected: list(value).includes(v) }, label)));
+  const fType = select('type', ALERT_TYPES.map((x) => [x, typeName(x)]), q.type);
+  const fStatus = select('status', ALERT_STATUSES.map((x) => [x, statusName(x)]), q.status);
+  const fGrid = select('grid_id', grids.map((g) => [g.grid_id, g.name || g.grid_id]), q.grid_id);
+  const fScore = h('input', {
+    name: 'min_score', type: 'number', min: 0, max: 1, step: 0.05, value: q.min_score || '',
+    'data-testid': 'filter-min_score',
+  });
+  const form = h('form', { class: 'filters', 'data-testid': 'alert-filters' },
+    h('label', {}, t('alerts.type'), fType),
+    h('label', {}, t('alerts.status'), fStatus),
+    h('label', {}, t('alerts.grid'), fGrid),
+    h('label', {}, t('alerts.minScore'), fScore),
+    h('button', { type: 'submit', class: 'primary' }, t('alerts.apply')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go('alerts', [], {
+      type: fType.value, status: fStatus.value, grid_id: fGrid.value, min_score: fScore.value,
+    });
+  });
+
+  const query = {
+    estate_id: ctx.estate, type: list(q.type), status: list(q.status), grid_id: q.grid_id,
+    min_score: q.min_score, limit: 500,
+  };
+  const [rows, cases] = await Promise.all([
+    api('/alerts', { query, signal: ctx.signal }),
+    casesByAlert(ctx.estate, ctx.signal),
+  ]);
+  const body = rows.map((a) => {
+    const c = cases.get(a.alert_id);
+    return h('tr', { 'data-alert-id': a.alert_id, class: 'clickable', onclick: () => go('alert', [a.alert_id]) },
+      h('td', { class: 'num' }, fmtScore(a.score)),
+      h('td', {}, h('a', { href: href('alert', [a.alert_id]) }, typeName(a.type))),
+      h('td', {}, h('span', { class: `pill status-${a.status}` }, statusName(a.status))),
+      h('td', {}, a.unit_id || a.building_id || ''),
+      h('td', {}, a.grid_id || ''),
+      h('td', { class: 'reason' }, reason(a)),
+      h('td', {}, a.last_day),
+      h('td', {}, c ? `${term('caseStatus', c.status)}${c.assignee_name ? ` · ${c.assignee_name}` : ''}` : ''));
+  });
+  root.append(
+    h('h1', {}, t('alerts.title')),
+    form,
+    h('p', { class: 'muted', 'data-testid': 'alert-count' }, t('alerts.count', { n: rows.length })),
+    rows.length ? table(
+      [t('alerts.score'), t('alerts.type'), t('alerts.status'), t('alerts.unit'), t('alerts.grid'),
+        t('alerts.reason'), t('alerts.lastDay'), t('alerts.case')],
+      body, { class: 'list', 'data-testid': 'alert-table' },
+    ) : h('p', { class: 'muted' }, t('alerts.none')));
+}

@@ -1,0 +1,30 @@
+// "My tasks": the open cases assigned to me (GET /cases/mine), one big card each,
+// made for a phone (375 px wide): tap a card to open the case and record the visit.
+import { api } from '../api.js';
+import { h, fmtTime, notice } from '../dom.js';
+import { t, typeName, reason } from '../i18n.js';
+import { href } from '../router.js';
+import { can } from '../roles.js';
+
+export async function render(root, ctx) {
+  root.append(h('h1', {}, t('tasks.title')));
+  if (can(ctx.me, 'patrol')) {
+    root.append(h('a', { class: 'button big block', href: href('patrol'), 'data-testid': 'patrol-link' }, t('tasks.patrol')));
+  }
+  let rows;
+  try {
+    rows = await api('/cases/mine', { signal: ctx.signal });
+  } catch (e) {
+    root.append(notice('error', e.status === 404 ? t('tasks.unavailable') : t('app.error', { detail: e.message })));
+    return;
+  }
+  rows.sort((a, b) => String(a.due_at).localeCompare(String(b.due_at)));
+  root.append(h('p', { class: 'muted', 'data-testid': 'task-count' }, t('tasks.count', { n: rows.length })));
+  root.append(h('ul', { class: 'tasks', 'data-testid': 'tasks' }, rows.map((c) => h('li', {},
+    h('a', { class: `task${c.overdue ? ' overdue' : ''}`, href: href('case', [c.case_id]), 'data-case-id': c.case_id },
+      h('span', { class: 'task-head' }, h('strong', {}, typeName(c.type)), h('span', { class: 'where' }, c.unit_id || c.building_id || '')),
+      h('span', { class: 'task-reason' }, reason(c)),
+      h('span', { class: 'task-due' }, `${t('case.due')}: ${fmtTime(c.due_at)}`,
+        c.overdue ? h('strong', { class: 'late' }, ` ${t('case.overdue')}`) : null))))));
+  if (!rows.length) root.append(h('p', { class: 'empty' }, t('tasks.none')));
+}

@@ -1,0 +1,104 @@
+"""Browser tests of the console: Debian's chromium driven by Playwright (sync API;
+nothing downloaded) against the live platform server of tests/platform/platform_live.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
+
+from platform_live import PASSWORD, Live, live_server
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def live(pg_url: str, tmp_path: Path) -> Iterator[Live]:
+    with live_server(pg_url, tmp_path) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        # As root chromium refuses to start with its sandbox (containers, CI).
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live: Live) -> Iterator[Page]:
+    ctx = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 860})
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield pg
+    finally:
+        ctx.close()
+    assert not errors, f"JavaScript errors in the console: {errors}"
+
+
+def login(page: Page, user: str, password: str = PASSWORD, path: str = "/") -> None:
+    page.goto(path)
+    page.get_by_test_id("login-user").fill(user)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("logout")).to_be_visible()
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot of the page for docs/console.md."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def seed_alert(
+    db: str,
+    alert_id: int,
+    unit: str,
+    grid: str,
+    type_: str,
+    score: float = 0.85,
+    estate: str = "E1",
+    status: str = "open",
+) -> None:
+    """An alert as detection would leave it, with a short evidence timeline."""
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO alerts (alert_id, estate_id, unit_id, grid_id, type, status, score,"
+            " level, reason_en, reason_zh, first_day, last_day, opened_day, opened_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s, current_date - 20, current_date,"
+            " current_date, now())",
+            (
+                alert_id,
+                estate,
+                unit,
+                grid,
+                type_,
+                status,
+                score,
+                f"Flat {unit}: members seen on 2 of 28 days, strangers on 14",
+                f"{unit} 房屋：28 天内登记成员仅出现 2 天，陌生人出现 14 天",
+            ),
+        )
+        for d in (3, 2, 1):
+            conn.execute(
+                "INSERT INTO alert_evidence (alert_id, key, at, day, kind, note)"
+                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s,"
+                " 'visitor_pass', %s)",
+                (alert_id, f"k{d}", d, d, f"visitor pass used ({d} days ago)"),
+            )
