@@ -1,0 +1,95 @@
+"""The webhook delivery job: fan new notifications out to matching webhooks, then POST
+the due deliveries (formats and retry policy in workflow/webhooks.py), recording every
+attempt. Runs in the job thread (jobs.py); tests call `deliver_job` directly."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psycopg
+
+from anju_platform.repo import webhooks as repo
+from anju_platform.settings import PlatformSettings
+from anju_platform.workflow import webhooks as fmt
+
+log = logging.getLogger("anju.webhooks")
+
+FANOUT_WINDOW_S = 3600.0  # notifications older than this are not fanned out any more
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+def send(
+    client: httpx.Client, format_: str, url: str, secret: str | None, n: dict[str, Any]
+) -> Result:
+    """One POST; never raises for network trouble (that is a failed attempt)."""
+    out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000))
+    started = time.monotonic()
+    try:
+        r = client.post(out.url, content=out.body, headers=out.headers)
+    except httpx.HTTPError as e:
+        took = int((time.monotonic() - started) * 1000)
+        return Result(False, None, f"{type(e).__name__}: {e}"[:500], took)
+    took = int((time.monotonic() - started) * 1000)
+    ok, error = fmt.judge(format_, r.status_code, r.text)
+    return Result(ok, r.status_code, error, took)
+
+
+def http_client(settings: PlatformSettings) -> httpx.Client:
+    return httpx.Client(
+        timeout=settings.webhook_timeout_s,
+        follow_redirects=False,
+        headers={"User-Agent": "anju-webhooks/1"},
+    )
+
+
+def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
+    """Fan out, then send what is due (one batch); returns the attempts made."""
+    repo.fan_out(conn, FANOUT_WINDOW_S)
+    lease = settings.webhook_timeout_s * 2 + 30
+    due = repo.claim_due(conn, settings.webhook_batch, lease)
+    if not due:
+        return 0
+    with http_client(settings) as client:
+        for d in due:
+            res = send(client, d["format"], d["url"], d["secret"], d)
+            attempt = int(d["attempts"]) + 1
+            status, retry_in = fmt.after_attempt(
+                attempt,
+                res.ok,
+                settings.webhook_max_attempts,
+                settings.webhook_backoff_s,
+                settings.webhook_backoff_max_s,
+            )
+            try:
+                repo.record_attempt(
+                    conn,
+                    d["delivery_id"],
+                    attempt,
+                    res.status_code,
+                    res.error,
+                    res.duration_ms,
+                    status,
+                    retry_in,
+                )
+            except psycopg.errors.ForeignKeyViolation:
+                continue  # the webhook was deleted while we were sending
+            if status == "failed":
+                log.warning(
+                    "webhook %s gave up on notification %s after %d attempts: %s",
+                    d["webhook_id"],
+                    d["notification_id"],
+                    attempt,
+                    res.error,
+                )
+    return len(due)

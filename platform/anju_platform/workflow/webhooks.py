@@ -1,0 +1,241 @@
+"""Webhook formats and retry policy: pure functions, no I/O.
+
+A notification (row of the outbox) becomes one HTTP POST in the webhook's format:
+- wecom: WeCom (企业微信) group robot, {"msgtype": "markdown", "markdown": {"content"}};
+- dingtalk: DingTalk (钉钉) custom robot, {"msgtype": "markdown", "markdown": {"title",
+  "text"}}; with a secret, `timestamp` (ms) and `sign` query parameters are appended as
+  DingTalk documents: urlencode(base64(HmacSHA256(secret, f"{timestamp}\\n{secret}")));
+- json: the notification itself; with a secret, header X-Anju-Signature: sha256=<hex HMAC
+  of the exact body>.
+The robots answer HTTP 200 with {"errcode": non-zero} when they refuse a message, so
+`judge` looks into the body for those formats."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+Format = Literal["json", "wecom", "dingtalk"]
+FORMATS: tuple[str, ...] = ("json", "wecom", "dingtalk")
+SIGNATURE_HEADER = "X-Anju-Signature"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+KIND_ZH = {
+    "alert.opened": "新预警",
+    "alert.escalated": "预警升级",
+    "alert.closed": "预警已关闭",
+    "case.assigned": "核查任务已派发",
+    "case.visited": "已上门核查",
+    "case.confirmed": "核查属实",
+    "case.decided": "已作出处理决定",
+    "report.received": "收到居民举报",
+    "webhook.test": "测试消息",
+}
+TYPE_ZH = {
+    "sublet": "疑似转租、转借",
+    "overcrowding": "疑似超员居住",
+    "change_of_use": "疑似改变房屋用途",
+    "vacancy": "疑似长期空置",
+    "vacancy_warning": "空置预警",
+    "elderly_not_seen": "独居老人多日未见",
+    "card_clone": "疑似门卡被复制",
+    "card_after_moveout": "迁出后仍使用门卡",
+    "card_face_mismatch": "人卡不符",
+    "evicted_reentry": "已清退人员再次进入",
+    "resident_report": "居民举报",
+}
+OUTCOME_ZH = {"confirmed": "属实", "not_confirmed": "不属实", "no_access": "未能入户"}
+DECISION_ZH = {
+    "warning": "警告",
+    "deduction_upheld": "维持扣分",
+    "deduction_rejected": "不予扣分",
+    "lease_review": "租赁资格复核",
+    "no_action": "不予处理",
+}
+STATUS_ZH = {"closed": "已关闭", "dismissed": "已排除"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One HTTP POST, ready to send."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def _local(at: Any) -> str:
+    if isinstance(at, datetime):
+        return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return str(at)
+
+
+def _type_zh(t: object) -> str:
+    return TYPE_ZH.get(str(t), str(t))
+
+
+def message_zh(n: dict[str, Any]) -> tuple[str, list[str]]:
+    """(title, lines) in Chinese for a notification {kind, at, estate_id, grid_id, body,
+    estate_name?}. Ids only: no names of residents ever go to a chat group."""
+    kind, b = str(n["kind"]), n.get("body") or {}
+    title = KIND_ZH.get(kind, kind)
+    if "type" in b:
+        title = f"{title}：{_type_zh(b['type'])}"
+    lines = [f"小区：{n.get('estate_name') or n.get('estate_id') or '全部'}"]
+    if n.get("grid_id"):
+        lines.append(f"网格：{n['grid_id']}")
+    if b.get("unit_id"):
+        lines.append(f"房屋：{b['unit_id']}")
+    elif b.get("building_id"):
+        lines.append(f"楼栋：{b['building_id']}")
+    if b.get("score") is not None:
+        lines.append(f"评分：{float(b['score']):.2f}")
+    if kind == "alert.escalated" and b.get("level") is not None:
+        lines.append(f"等级：{b['level']} 级")
+    if b.get("reason_zh"):
+        lines.append(f"原因：{b['reason_zh']}")
+    if b.get("status") in STATUS_ZH:
+        lines.append(f"状态：{STATUS_ZH[b['status']]}")
+    if b.get("close_reason"):
+        lines.append(f"关闭原因：{b['close_reason']}")
+    if b.get("outcome"):
+        lines.append(f"核查结果：{OUTCOME_ZH.get(b['outcome'], b['outcome'])}")
+    if b.get("violation_type"):
+        lines.append(f"违规类型：{_type_zh(b['violation_type'])}")
+    if b.get("decision"):
+        lines.append(f"处理决定：{DECISION_ZH.get(b['decision'], b['decision'])}")
+    if b.get("assignee_id"):
+        lines.append(f"核查人员：{b['assignee_id']}")
+    if b.get("message"):
+        lines.append(str(b["message"]))
+    refs = [f"{label} #{b[k]}" for k, label in
+            (("alert_id", "预警"), ("case_id", "案件"), ("report_id", "举报"))
+            if b.get(k) is not None]  # fmt: skip
+    if refs:
+        lines.append("编号：" + "，".join(refs))
+    lines.append(f"时间：{_local(n.get('at'))}")
+    return title, lines
+
+
+def markdown_zh(n: dict[str, Any]) -> tuple[str, str]:
+    title, lines = message_zh(n)
+    text = f"### 【安居】{title}\n" + "\n".join(f"> {line}" for line in lines)
+    return title, text
+
+
+def wecom_payload(n: dict[str, Any]) -> dict[str, Any]:
+    _, text = markdown_zh(n)
+    return {"msgtype": "markdown", "markdown": {"content": text}}
+
+
+def dingtalk_payload(n: dict[str, Any]) -> dict[str, Any]:
+    title, text = markdown_zh(n)
+    return {"msgtype": "markdown", "markdown": {"title": f"【安居】{title}", "text": text}}
+
+
+def json_payload(n: dict[str, Any]) -> dict[str, Any]:
+    at = n.get("at")
+    return {
+        "notification_id": n["notification_id"],
+        "at": at.isoformat() if isinstance(at, datetime) else at,
+        "kind": n["kind"],
+        "estate_id": n.get("estate_id"),
+        "grid_id": n.get("grid_id"),
+        "body": n.get("body") or {},
+        "title_zh": message_zh(n)[0],
+    }
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """DingTalk's robot signature, already URL-encoded."""
+    to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest))
+
+
+def dingtalk_url(url: str, secret: str, timestamp_ms: int) -> str:
+    sep = "&" if urlsplit(url).query else ("" if url.endswith("?") else "?")
+    return f"{url}{sep}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
+
+
+def body_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _dump(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def build_request(
+    fmt: str, url: str, secret: str | None, n: dict[str, Any], now_ms: int
+) -> Outgoing:
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if fmt == "wecom":
+        return Outgoing(url, headers, _dump(wecom_payload(n)))
+    if fmt == "dingtalk":
+        target = dingtalk_url(url, secret, now_ms) if secret else url
+        return Outgoing(target, headers, _dump(dingtalk_payload(n)))
+    if fmt == "json":
+        body = _dump(json_payload(n))
+        headers["X-Anju-Event"] = str(n["kind"])
+        if secret:
+            headers[SIGNATURE_HEADER] = body_signature(secret, body)
+        return Outgoing(url, headers, body)
+    raise ValueError(f"unknown webhook format {fmt!r}")
+
+
+def judge(fmt: str, status_code: int, text: str) -> tuple[bool, str | None]:
+    """(delivered, error). 2xx only; the robots also need errcode 0 in the body."""
+    if not 200 <= status_code < 300:
+        return False, f"HTTP {status_code}: {text[:200]}"
+    if fmt in ("wecom", "dingtalk"):
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            return False, f"not a robot answer: {text[:200]}"
+        code = answer.get("errcode") if isinstance(answer, dict) else None
+        if code != 0:
+            msg = answer.get("errmsg") if isinstance(answer, dict) else None
+            return False, f"errcode {code}: {msg}"
+    return True, None
+
+
+def backoff_s(attempts: int, base_s: float, cap_s: float) -> float:
+    """Wait before the next try after `attempts` failed ones: base, 2 base, 4 base..."""
+    return float(min(cap_s, base_s * 2 ** max(0, attempts - 1)))
+
+
+def after_attempt(
+    attempts: int, ok: bool, max_attempts: int, base_s: float, cap_s: float
+) -> tuple[str, float | None]:
+    """(new status, seconds until the next try or None). `attempts` counts this one."""
+    if ok:
+        return "delivered", None
+    if attempts >= max_attempts:
+        return "failed", None
+    return "pending", backoff_s(attempts, base_s, cap_s)
+
+
+def valid_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+
+
+def mask_url(url: str) -> str:
+    """The URL without its query values: robot URLs carry their access key there."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    masked = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, masked.replace("%2A", "*"), ""))
+
+
+def matches(kinds: list[str], kind: str) -> bool:
+    return not kinds or kind in kinds
