@@ -158,7 +158,7 @@ def live_server(pg_url: str, tmp_path: Path, **overrides: object) -> Iterator[Li
         card_key_secret=CARD_SECRET,
         photo_dir=tmp_path / "photos",
         token_ttl_minutes=60,
-        **overrides,  # type: ignore[arg-type]
+        **{"evidence_dir": tmp_path / "evidence", **overrides},  # type: ignore[arg-type]
     )
     with psycopg.connect(pg_url) as conn:
         seed_estate(conn, 1)

@@ -21,7 +21,9 @@ router = APIRouter(prefix="/alerts", tags=["alerts"])
 class AlertOut(BaseModel):
     alert_id: int
     estate_id: str
-    unit_id: str
+    unit_id: str | None = Field(description="The flat; null for a report about a building")
+    building_id: str | None = Field(default=None, description="Set for resident reports")
+    source: str = Field(default="detection", description="detection or resident_report")
     grid_id: str | None
     type: str = Field(description="Stable type name, see docs/alerts.md")
     status: str = Field(description="watch, open, acknowledged, closed or dismissed")

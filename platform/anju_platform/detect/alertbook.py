@@ -9,6 +9,7 @@ import psycopg
 from anju_platform.detect import repo
 from anju_platform.detect.merge import SUPERSEDES, SUPPRESSED_BY, Live, decide, stale, with_day
 from anju_platform.detect.model import Finding
+from anju_platform.workflow.cases import is_suppressed
 
 IMMEDIATE = {"vacancy", "vacancy_warning", "elderly_not_seen"}  # exact conditions: no hysteresis
 
@@ -26,11 +27,15 @@ class AlertBook:
             (a.unit_id, a.type): a for a in repo.live_alerts(conn, estate)
         }
         self.cooling = repo.cooling(conn, estate, cooldown_from)
+        # (unit, type) patterns explained on an inspection visit: no new alert for them
+        self.suppressions = repo.suppressions(conn, estate)
 
     def apply(self, f: Finding) -> None:
         key = (f.unit_id, f.type)
         live = self.live.get(key)
         if live is None and any((f.unit_id, t) in self.live for t in SUPPRESSED_BY.get(f.type, ())):
+            return
+        if live is None and is_suppressed(self.suppressions, f.unit_id, f.type, f.day):
             return
         d = decide(live, f, key in self.cooling)
         if d.action == "create":

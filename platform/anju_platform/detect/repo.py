@@ -15,6 +15,7 @@ from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import EventRow
 from anju_platform.detect.register import Carer, Cred, Household, Membership, Register
+from anju_platform.workflow.cases import Suppression
 
 
 def estates(conn: psycopg.Connection) -> list[str]:
@@ -290,6 +291,17 @@ def live_alerts(conn: psycopg.Connection, estate: str) -> list[Live]:
     return [Live(*r[:8], days=frozenset(r[8])) for r in rows]  # type: ignore[misc]
 
 
+def suppressions(conn: psycopg.Connection, estate: str) -> list[Suppression]:
+    """Patterns explained on an inspection visit (workflow cases); all of them, so that a
+    re-run over past days respects the explanations too (one row per explained visit)."""
+    rows = conn.execute(
+        "SELECT s.unit_id, s.type, s.valid_from, s.valid_to FROM suppressions s "
+        "JOIN units u USING (unit_id) WHERE u.estate_id = %s",
+        (estate,),
+    )
+    return [Suppression(*r) for r in rows]
+
+
 def cooling(conn: psycopg.Connection, estate: str, since: date) -> set[tuple[str, str]]:
     rows = conn.execute(
         "SELECT unit_id, type FROM alerts WHERE estate_id = %s AND status = 'dismissed' "
@@ -403,8 +415,9 @@ def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
 # --- alerts API -----------------------------------------------------------------------
 
 _ALERT_COLS = (
-    "alert_id, estate_id, unit_id, grid_id, type, status, score, level, reason_en, reason_zh, "
-    "first_day, last_day, opened_day, opened_at, updated_at, closed_at, close_reason, persons"
+    "alert_id, estate_id, unit_id, building_id, source, grid_id, type, status, score, level, "
+    "reason_en, reason_zh, first_day, last_day, opened_day, opened_at, updated_at, closed_at, "
+    "close_reason, persons"
 )
 
 

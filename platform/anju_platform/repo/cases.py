@@ -1,0 +1,403 @@
+"""All SQL of inspection cases: creating cases for opened alerts and cancelling those
+whose alert closed (the job), listing and reading them, visits, photos, deductions,
+decisions and suppressions. The rules (routing, due times, effects) are in
+anju_platform.workflow.cases; callers hold the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from anju_platform.workflow import cases as rules
+
+_CASE_SELECT = (
+    "SELECT c.case_id, c.alert_id, c.estate_id, c.grid_id, a.unit_id,"
+    " coalesce(a.building_id, un.building_id) AS building_id, a.type, a.source,"
+    " a.status AS alert_status, a.score, a.level, a.reason_zh, a.reason_en, c.status,"
+    " c.assignee_id, us.name AS assignee_name, c.due_at, c.created_at, c.first_visit_at,"
+    " c.closed_at, a.first_day"
+    " FROM cases c JOIN alerts a ON a.alert_id = c.alert_id"
+    " LEFT JOIN units un ON un.unit_id = a.unit_id"
+    " LEFT JOIN users us ON us.user_id = c.assignee_id"
+)
+
+
+def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(query, params))
+
+
+# --- the job ----------------------------------------------------------------------------
+
+
+def alerts_without_case(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
+    """Alerts that reached 'open' (or were acknowledged at once) and have no case yet."""
+    return _dicts(
+        conn,
+        "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id, a.type,"
+        " coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
+        " LEFT JOIN units un ON un.unit_id = a.unit_id"
+        " WHERE a.status IN ('open', 'acknowledged')"
+        " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.alert_id = a.alert_id)"
+        " ORDER BY a.alert_id LIMIT %s",
+        (limit,),
+    )
+
+
+def grid_inspectors(conn: psycopg.Connection, grid_id: str | None) -> list[str]:
+    if grid_id is None:
+        return []
+    rows = conn.execute(
+        "SELECT s.user_id FROM user_scopes s JOIN users u USING (user_id)"
+        " WHERE s.kind = 'grid' AND s.ref_id = %s AND u.active AND u.role = 'inspector'",
+        (grid_id,),
+    )
+    return [r[0] for r in rows]
+
+
+def insert_case(
+    conn: psycopg.Connection,
+    alert_id: int,
+    estate_id: str,
+    grid_id: str | None,
+    assignee_id: str | None,
+    due_at: datetime,
+) -> int | None:
+    """The new case id, or None when another worker created it first."""
+    row = conn.execute(
+        "INSERT INTO cases (alert_id, estate_id, grid_id, assignee_id, due_at)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (alert_id) DO NOTHING RETURNING case_id",
+        (alert_id, estate_id, grid_id, assignee_id, due_at),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def cancel_closed(conn: psycopg.Connection) -> list[int]:
+    """Open cases whose alert closed (or was dismissed) before anyone went."""
+    rows = conn.execute(
+        "UPDATE cases c SET status = 'cancelled', closed_at = now(), updated_at = now()"
+        " FROM alerts a WHERE a.alert_id = c.alert_id AND c.status = 'open'"
+        " AND a.status IN ('closed', 'dismissed') RETURNING c.case_id"
+    )
+    return [int(r[0]) for r in rows]
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def list_cases(
+    conn: psycopg.Connection,
+    estate_id: str,
+    grids: list[str] | None,
+    filters: Mapping[str, Any],
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    q = (
+        f"{_CASE_SELECT} WHERE c.estate_id = %(estate)s"
+        " AND (%(grids)s::text[] IS NULL OR c.grid_id = ANY(%(grids)s::text[]))"
+        " AND (%(grid)s::text IS NULL OR c.grid_id = %(grid)s)"
+        " AND (%(assignee)s::text IS NULL OR c.assignee_id = %(assignee)s)"
+        " AND (%(statuses)s::text[] IS NULL OR c.status = ANY(%(statuses)s::text[]))"
+        " AND (NOT %(overdue)s OR (c.status = 'open' AND c.due_at < now()))"
+        " ORDER BY c.due_at, c.case_id LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    params = {"estate": estate_id, "grids": grids, "limit": limit, "offset": offset, **filters}
+    return _dicts(conn, q, params)
+
+
+def my_cases(conn: psycopg.Connection, user_id: str) -> list[dict[str, Any]]:
+    return _dicts(
+        conn,
+        f"{_CASE_SELECT} WHERE c.assignee_id = %s AND c.status = 'open'"
+        " ORDER BY c.due_at, c.case_id",
+        (user_id,),
+    )
+
+
+def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> dict[str, Any] | None:
+    rows = _dicts(
+        conn,
+        f"{_CASE_SELECT} WHERE c.case_id = %s" + (" FOR UPDATE OF c" if lock else ""),
+        (case_id,),
+    )
+    return rows[0] if rows else None
+
+
+def visits(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
+    return _dicts(
+        conn,
+        "SELECT visit_id, inspector_id, visited_at, outcome, violation_type, reason, notes"
+        " FROM case_visits WHERE case_id = %s ORDER BY visited_at, visit_id",
+        (case_id,),
+    )
+
+
+def photos(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
+    return _dicts(
+        conn,
+        "SELECT photo_id, visit_id, content_type, uploaded_by, uploaded_at, path, sha256"
+        " FROM case_photos WHERE case_id = %s ORDER BY uploaded_at, photo_id",
+        (case_id,),
+    )
+
+
+def get_photo(conn: psycopg.Connection, case_id: int, photo_id: str) -> dict[str, Any] | None:
+    rows = _dicts(
+        conn,
+        "SELECT photo_id, visit_id, content_type, path, sha256 FROM case_photos"
+        " WHERE case_id = %s AND photo_id = %s",
+        (case_id, photo_id),
+    )
+    return rows[0] if rows else None
+
+
+def deduction(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
+    rows = _dicts(
+        conn,
+        "SELECT deduction_id, household_id, violation_type, points, status FROM deductions"
+        " WHERE case_id = %s ORDER BY deduction_id DESC LIMIT 1",
+        (case_id,),
+    )
+    return rows[0] if rows else None
+
+
+def decision(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
+    rows = _dicts(
+        conn,
+        "SELECT decision, note, decided_by, decided_at FROM case_decisions"
+        " WHERE case_id = %s ORDER BY decision_id DESC LIMIT 1",
+        (case_id,),
+    )
+    return rows[0] if rows else None
+
+
+def suppressions(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
+    return _dicts(
+        conn,
+        "SELECT suppression_id, unit_id, type, valid_from, valid_to, reason FROM suppressions"
+        " WHERE case_id = %s ORDER BY suppression_id",
+        (case_id,),
+    )
+
+
+def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str | None:
+    """The household holding the unit on a day (the latest lease when several)."""
+    if unit_id is None:
+        return None
+    row = conn.execute(
+        "SELECT household_id FROM households WHERE unit_id = %s"
+        " AND coalesce(move_in, lease_start) <= %s AND (move_out IS NULL OR move_out >= %s)"
+        " ORDER BY lease_start DESC, household_id LIMIT 1",
+        (unit_id, on, on),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def household(conn: psycopg.Connection, hid: str, on: date) -> dict[str, Any]:
+    members = _dicts(
+        conn,
+        "SELECT m.person_id, p.name, m.role FROM household_members m"
+        " JOIN persons p USING (person_id) WHERE m.household_id = %s AND m.valid_from <= %s"
+        " AND (m.valid_to IS NULL OR m.valid_to >= %s) ORDER BY m.role, m.person_id",
+        (hid, on, on),
+    )
+    return {"household_id": hid, "members": members}
+
+
+def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, Any]]:
+    """Face snapshots the platform holds for evidence events (files under snapshot_dir)."""
+    if not event_ids:
+        return []
+    return _dicts(
+        conn,
+        "SELECT event_id::text, path, taken_at FROM face_snapshots"
+        " WHERE event_id = ANY(%s::uuid[]) ORDER BY taken_at",
+        (event_ids,),
+    )
+
+
+def user_for_assignment(
+    conn: psycopg.Connection, user_id: str
+) -> tuple[str, bool, list[str]] | None:
+    """(role, active, grid ids) of a user, or None."""
+    row = conn.execute("SELECT role, active FROM users WHERE user_id = %s", (user_id,)).fetchone()
+    if row is None:
+        return None
+    grids = conn.execute(
+        "SELECT ref_id FROM user_scopes WHERE user_id = %s AND kind = 'grid'", (user_id,)
+    )
+    return str(row[0]), bool(row[1]), [g[0] for g in grids]
+
+
+# --- changes ----------------------------------------------------------------------------
+
+
+def assign(conn: psycopg.Connection, case_id: int, assignee_id: str) -> None:
+    conn.execute(
+        "UPDATE cases SET assignee_id = %s, updated_at = now() WHERE case_id = %s",
+        (assignee_id, case_id),
+    )
+
+
+def add_visit(
+    conn: psycopg.Connection,
+    case_id: int,
+    inspector_id: str,
+    visited_at: datetime,
+    outcome: str,
+    violation_type: str | None,
+    reason: str | None,
+    notes: str | None,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO case_visits (case_id, inspector_id, visited_at, outcome, violation_type,"
+        " reason, notes) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING visit_id",
+        (case_id, inspector_id, visited_at, outcome, violation_type, reason, notes),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def set_case_status(
+    conn: psycopg.Connection, case_id: int, status: str, visited_at: datetime | None = None
+) -> None:
+    """A case leaves 'open': its closed_at is set unless it waits for a decision."""
+    assert status in rules.CASE_STATUSES
+    done = status in ("not_confirmed", "decided", "cancelled")
+    conn.execute(
+        "UPDATE cases SET status = %s, updated_at = now(),"
+        " first_visit_at = coalesce(first_visit_at, %s),"
+        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END WHERE case_id = %s",
+        (status, visited_at, done, case_id),
+    )
+
+
+def set_alert_status(conn: psycopg.Connection, alert_id: int, status: str, note: str) -> bool:
+    """Move a live alert on (acknowledged, dismissed, closed); False if it is not live."""
+    ends = status in ("closed", "dismissed")
+    cur = conn.execute(
+        "UPDATE alerts SET status = %s, updated_at = now(),"
+        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END,"
+        " close_reason = CASE WHEN %s THEN %s ELSE close_reason END"
+        " WHERE alert_id = %s AND status IN ('watch', 'open', 'acknowledged')",
+        (status, ends, ends, note, alert_id),
+    )
+    return cur.rowcount > 0
+
+
+def add_deduction(
+    conn: psycopg.Connection,
+    case_id: int,
+    household: str | None,
+    violation_type: str,
+    points: int,
+    created_by: str,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO deductions (case_id, household_id, violation_type, points, created_by)"
+        " VALUES (%s, %s, %s, %s, %s) RETURNING deduction_id",
+        (case_id, household, violation_type, points, created_by),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def settle_deductions(conn: psycopg.Connection, case_id: int, status: str) -> None:
+    conn.execute(
+        "UPDATE deductions SET status = %s WHERE case_id = %s AND status = 'proposed'",
+        (status, case_id),
+    )
+
+
+def add_decision(
+    conn: psycopg.Connection, case_id: int, decision: str, note: str | None, decided_by: str
+) -> None:
+    conn.execute(
+        "INSERT INTO case_decisions (case_id, decision, note, decided_by) VALUES (%s, %s, %s, %s)",
+        (case_id, decision, note, decided_by),
+    )
+
+
+def add_suppression(
+    conn: psycopg.Connection,
+    unit_id: str,
+    alert_type: str | None,
+    valid_from: date,
+    valid_to: date | None,
+    reason: str,
+    case_id: int,
+    created_by: str,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO suppressions (unit_id, type, valid_from, valid_to, reason, case_id,"
+        " created_by) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING suppression_id",
+        (unit_id, alert_type, valid_from, valid_to, reason, case_id, created_by),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def add_photo(
+    conn: psycopg.Connection,
+    photo_id: str,
+    case_id: int,
+    visit_id: int | None,
+    path: str,
+    content_type: str,
+    sha256: str,
+    uploaded_by: str,
+) -> dict[str, Any]:
+    rows = _dicts(
+        conn,
+        "INSERT INTO case_photos (photo_id, case_id, visit_id, path, content_type, sha256,"
+        " uploaded_by) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING photo_id, case_id, visit_id, content_type, sha256, uploaded_by, uploaded_at",
+        (photo_id, case_id, visit_id, path, content_type, sha256, uploaded_by),
+    )
+    return rows[0]
+
+
+def visit_of_case(conn: psycopg.Connection, case_id: int, visit_id: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM case_visits WHERE case_id = %s AND visit_id = %s", (case_id, visit_id)
+    ).fetchone()
+    return row is not None
+
+
+# --- the periodic job -------------------------------------------------------------------
+
+
+def sync(conn: psycopg.Connection, due_hours: Mapping[str, float]) -> tuple[list[int], list[int]]:
+    """Create a case for every newly opened alert (routed to its grid's inspector, due
+    per type) and cancel open cases whose alert closed. Idempotent; returns the ids."""
+    from anju_platform.repo.notifications import notify
+
+    created: list[int] = []
+    with conn.transaction():
+        for a in alerts_without_case(conn):
+            assignee = rules.route(grid_inspectors(conn, a["grid_id"]))
+            due = rules.due_at(a["opened_at"], a["type"], due_hours)
+            cid = insert_case(conn, a["alert_id"], a["estate_id"], a["grid_id"], assignee, due)
+            if cid is None:
+                continue
+            created.append(cid)
+            if assignee is not None:
+                notify(
+                    conn,
+                    "case.assigned",
+                    a["estate_id"],
+                    a["grid_id"],
+                    {"case_id": cid, "alert_id": a["alert_id"], "assignee_id": assignee},
+                )
+        cancelled = cancel_closed(conn)
+    return created, cancelled
+
+
+def sync_job(conn: psycopg.Connection, settings: Any) -> object:
+    """The job runner's entry (anju_platform.jobs): fn(conn, settings)."""
+    return sync(conn, settings.case_due_hours)
