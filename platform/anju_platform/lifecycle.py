@@ -164,6 +164,16 @@ def expire_strangers(
     return total
 
 
+def sweep_erased(conn: psycopg.Connection) -> int:
+    """Job: strip face data from events of erased persons that arrived afterwards."""
+    with conn.transaction():
+        n = repo.strip_late_events(conn)
+        if n:
+            audit.record(conn, JOB_ACTOR, "system", "strip", "event", None, None, {"count": n})
+    return n
+
+
 def lifecycle_job(conn: psycopg.Connection, settings: PlatformSettings) -> None:
     expire_strangers(conn, settings)
     erase_moved_out(conn, settings)
+    sweep_erased(conn)

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from anju_platform.access import Principal, Role
 from anju_platform.jobs import registered
-from anju_platform.lifecycle import erase_moved_out, expire_strangers
+from anju_platform.lifecycle import erase_moved_out, expire_strangers, sweep_erased
 from anju_platform.workflow import erasure
 from anju_platform.workflow.snapshots import (
     may_view_faces,
@@ -459,7 +459,22 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             assert c.get("/api/v1/erasures").status_code == 403
         with _gateway(live) as gw:
             gallery = gw.get("/api/v1/gateways/GW1/gallery").json()
-        assert [g["person_id"] for g in gallery] == ["P1"]
+            assert [g["person_id"] for g in gallery] == ["P1"]
+            late = _put(gw, str(uuid.uuid4()), snap, at, "PZ")  # a gateway not yet refreshed
+        assert late.status_code == 410, late.text
+        assert files_with(tmp_path, digests) == []
+        with psycopg.connect(live.db, autocommit=True) as conn:  # a late face event
+            late_ev = str(uuid.uuid4())
+            _face_event(conn, late_ev, t + timedelta(days=1), "PZ", emb, "gw1/late.jpg")
+            assert sweep_erased(conn) == 1 and sweep_erased(conn) == 0
+            assert conn.execute(
+                "SELECT payload ? 'embedding' OR payload ? 'snapshot_ref' FROM events"
+                " WHERE event_id = %s",
+                (late_ev,),
+            ).fetchone() == (False,)
+            assert conn.execute(
+                "SELECT payload ? 'embedding' FROM events WHERE event_id = %s", (e3,)
+            ).fetchone() == (True,)  # not another person's
 
         # other people's data is untouched
         with psycopg.connect(live.db) as conn:

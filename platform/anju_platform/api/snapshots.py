@@ -87,6 +87,9 @@ def _store(
     with conn.transaction():
         if person_id is not None and repo.person_estates(conn, person_id) is None:
             raise HTTPException(422, "unknown person_id")
+        if person_id is not None and repo.is_erased(conn, person_id):
+            # a gateway whose gallery is not refreshed yet: the face is not kept again
+            raise HTTPException(status.HTTP_410_GONE, "person erased: snapshot not kept")
         existing = repo.get_snapshot(conn, event_id)
     outcome = upload_outcome(existing["sha256"] if existing else None, sha)
     if existing is not None and (outcome == "conflict" or existing["gateway_id"] != own_id):

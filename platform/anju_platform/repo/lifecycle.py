@@ -75,6 +75,11 @@ def person_estates(conn: psycopg.Connection, person_id: str) -> list[str] | None
     return sorted({e for e in [rows[0], *rows[1]] if e})
 
 
+def is_erased(conn: psycopg.Connection, person_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM erasures WHERE person_id = %s LIMIT 1", (person_id,))
+    return row.fetchone() is not None
+
+
 def expired_strangers(
     conn: psycopg.Connection, cutoff: datetime, limit: int
 ) -> list[dict[str, Any]]:
@@ -263,6 +268,18 @@ def list_erasures(conn: psycopg.Connection, limit: int, offset: int) -> list[dic
         return cur.execute(
             "SELECT * FROM erasures ORDER BY erasure_id DESC LIMIT %s OFFSET %s", (limit, offset)
         ).fetchall()
+
+
+def strip_late_events(conn: psycopg.Connection) -> int:
+    """Face events of erased persons that arrived after their erasure (a gateway whose
+    gallery was not refreshed yet): embedding and snapshot_ref dropped too."""
+    cur = conn.execute(
+        "UPDATE events v SET payload = v.payload - 'embedding' - 'snapshot_ref'"
+        " FROM erasures e WHERE v.kind = 'face' AND v.person_id = e.person_id"
+        " AND v.received_at >= e.done_at - interval '1 minute'"
+        " AND (v.payload ? 'embedding' OR v.payload ? 'snapshot_ref')"
+    )
+    return cur.rowcount
 
 
 # --- after move-out --------------------------------------------------------------------
