@@ -82,8 +82,8 @@ def copy_gateway_scans(conn: psycopg.Connection, first_lookback_h: float = 48.0)
     with conn.transaction():
         row = conn.execute("SELECT mark FROM detect_state WHERE scope = %s", (MARK,)).fetchone()
         since = conn.execute(
-            "SELECT COALESCE(%s::timestamptz - make_interval(secs => %s),"
-            " now() - make_interval(hours => %s))",
+            "SELECT COALESCE(%s::timestamptz - %s * interval '1 second',"
+            " now() - %s * interval '1 hour')",
             (row[0] if row else None, OVERLAP_S, first_lookback_h),
         ).fetchone()
         assert since is not None
