@@ -18,7 +18,8 @@ from anju_platform.workflow import webhooks as fmt
 
 log = logging.getLogger("anju.webhooks")
 
-FANOUT_WINDOW_S = 3600.0  # notifications older than this are not fanned out any more
+# A notification's transaction commits within this long of writing it (cursor lag).
+FANOUT_SETTLE_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def http_client(settings: PlatformSettings) -> httpx.Client:
 
 def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     """Fan out, then send what is due (one batch); returns the attempts made."""
-    repo.fan_out(conn, FANOUT_WINDOW_S)
+    repo.fan_out(conn, FANOUT_SETTLE_S)
     lease = settings.webhook_timeout_s * 2 + 30
     due = repo.claim_due(conn, settings.webhook_batch, lease)
     if not due:

@@ -29,6 +29,7 @@ from psycopg.types.json import Jsonb
 
 from anju_platform.api import stream as stream_api
 from anju_platform.delivery import deliver_job
+from anju_platform.repo import webhooks as webhooks_repo
 from anju_platform.workflow import sse
 from anju_platform.workflow import webhooks as fmt
 
@@ -170,6 +171,11 @@ def notifications(db: str) -> list[tuple[str, dict[str, Any]]]:
     with psycopg.connect(db) as conn:
         rows = conn.execute("SELECT kind, body FROM notifications ORDER BY notification_id")
         return [(r[0], r[1]) for r in rows]
+
+
+def notification_ids(db: str) -> list[int]:
+    with psycopg.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT notification_id FROM notifications")]
 
 
 def add_webhook(c: httpx.Client, **body: Any) -> dict[str, Any]:
@@ -426,6 +432,36 @@ def test_retries_with_backoff_and_delivery_log(
         assert gaps[0] >= 0.2 and gaps[1] >= 0.4, gaps  # backoff 0.2 s, then 0.4 s
         assert r["status"] == "failed" and r["attempts"] == 3  # errcode != 0 is a failure
         assert all("errcode 93000" in a["error"] for a in r["attempt_log"])
+
+
+def test_paused_webhook_gets_no_backlog_and_the_job_catches_up(
+    pg_url: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    with live_server(pg_url, tmp_path, jobs_enabled=False) as live:
+        with live.client("manager") as c:
+            paused = add_webhook(c, url=f"{receiver.url}/paused", format="json", active=False)
+            steady = add_webhook(c, url=f"{receiver.url}/steady", format="json")
+        first = insert_alert(live.db, "U1", "G1")  # no job runs: the platform is "down"
+        second = insert_alert(live.db, "U1b", "G1b")
+        with psycopg.connect(live.db, autocommit=True) as conn:
+            assert webhooks_repo.fan_out(conn, 0.0) == 2  # settled at once: cursor moves
+            assert webhooks_repo.fan_out(conn, 0.0) == 0
+            cursor = conn.execute(
+                "SELECT start_after FROM webhooks WHERE webhook_id = %s", (steady["webhook_id"],)
+            ).fetchone()
+            assert cursor is not None and cursor[0] == max(n for n in notification_ids(live.db))
+            deliver_job(conn, live.settings)
+            with live.client("manager") as c:
+                r = c.patch(f"/api/v1/webhooks/{paused['webhook_id']}", json={"active": True})
+                assert r.status_code == 200 and r.json()["active"] is True
+            third = insert_alert(live.db, "U1", "G1", type="vacancy")
+            deliver_job(conn, live.settings)
+        got = [r.json()["body"]["alert_id"] for r in receiver.wait("/steady", 3)]
+        assert sorted(got) == [first, second, third]  # the backlog, once each
+        assert [r.json()["body"]["alert_id"] for r in receiver.on("/paused")] == [third]
+        with live.client("manager") as c:
+            log = c.get(f"/api/v1/webhooks/{steady['webhook_id']}/deliveries").json()
+        assert len(log) == 3 and {d["status"] for d in log} == {"delivered"}
 
 
 def test_webhook_routes_access_and_test_message(live: Live, receiver: Receiver) -> None:

@@ -50,8 +50,9 @@ DROP TRIGGER IF EXISTS alerts_notify ON alerts;
 CREATE TRIGGER alerts_notify AFTER INSERT OR UPDATE OF status, level ON alerts
     FOR EACH ROW EXECUTE FUNCTION anju_alert_notify();
 
--- Fan-out scans recent notifications; a webhook only gets those after its creation
--- (or re-activation): history is never replayed to a new receiver.
+-- Fan-out cursor per webhook (start_after): set to the newest notification when the
+-- webhook is created or re-activated (history is never replayed to a new receiver), then
+-- moved forward by the delivery job.
 CREATE INDEX IF NOT EXISTS notifications_at ON notifications (at);
 ALTER TABLE webhooks ADD COLUMN IF NOT EXISTS start_after bigint NOT NULL DEFAULT 0;
 ALTER TABLE webhooks ADD COLUMN IF NOT EXISTS created_by text;

@@ -88,22 +88,31 @@ def list_deliveries(
         ).fetchall()
 
 
-def fan_out(conn: psycopg.Connection, window_s: float) -> int:
-    """One delivery per active webhook and matching recent notification (idempotent:
-    unique per webhook and notification). The window bounds the scan; a notification
-    written in a transaction that commits late still falls inside it."""
-    cur = conn.execute(
-        "INSERT INTO webhook_deliveries (webhook_id, notification_id)"
-        " SELECT w.webhook_id, n.notification_id FROM notifications n"
-        " JOIN webhooks w ON w.active AND n.notification_id > w.start_after"
+def fan_out(conn: psycopg.Connection, settle_s: float) -> int:
+    """One delivery per active webhook and matching notification after its cursor
+    (`start_after`); idempotent, unique per webhook and notification. In the same
+    statement (same snapshot) the cursor moves up to the newest notification older than
+    `settle_s`: one written by a transaction that commits a little late is still ahead of
+    the cursor when it becomes visible. Notifications written while the platform was down
+    are delivered when it is back."""
+    row = conn.execute(
+        "WITH ins AS ("
+        " INSERT INTO webhook_deliveries (webhook_id, notification_id)"
+        " SELECT w.webhook_id, n.notification_id FROM webhooks w"
+        " JOIN notifications n ON n.notification_id > w.start_after"
         "  AND (w.estate_id IS NULL OR w.estate_id = n.estate_id)"
         "  AND (cardinality(w.kinds) = 0 OR n.kind = ANY(w.kinds))"
-        " WHERE n.at > now() - make_interval(secs => %s)"
-        " ORDER BY n.notification_id"
-        " ON CONFLICT (webhook_id, notification_id) DO NOTHING",
-        (window_s,),
-    )
-    return cur.rowcount
+        " WHERE w.active ORDER BY n.notification_id"
+        " ON CONFLICT (webhook_id, notification_id) DO NOTHING RETURNING 1),"
+        " settled AS (SELECT max(notification_id) AS id FROM notifications"
+        "  WHERE at < now() - make_interval(secs => %s)),"
+        " moved AS (UPDATE webhooks w SET start_after = settled.id FROM settled"
+        "  WHERE w.active AND settled.id > w.start_after RETURNING 1)"
+        " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM moved)",
+        (settle_s,),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def claim_due(conn: psycopg.Connection, limit: int, lease_s: float) -> list[Row]:
