@@ -82,6 +82,7 @@ def erase_person(
         counts["snapshots"] = repo.delete_snapshots(conn, [s["event_id"] for s in snaps])
         # register: credentials ended and unlinkable, the person row anonymized
         counts["credentials"] = repo.end_credentials(conn, person_id)
+        counts["dead_letters"] = repo.clear_dead_letters(conn, person_id)
         counts["texts"] = repo.clear_caregiver_notes(conn, person_id)
         redact = erasure.redactable_name(name)
         if redact is not None:

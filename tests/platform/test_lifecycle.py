@@ -261,7 +261,7 @@ def scan_database(
                     as_f32 = len(v) % 4 == 0 and len(v) >= 128
                     if as_f32 and _near(np.frombuffer(v, "<f4").astype(np.float64), emb) >= 32:
                         hits.append(f"{where}: embedding (float32)")
-                    continue
+                    v = v.decode("utf-8", "ignore")  # raw JSON messages, e.g. dead letters
                 s = str(v)
                 hits += [f"{where}: {n[:16]}" for n in needles if n in s]
                 nums = np.asarray([float(x) for x in _NUM.findall(s)], dtype=np.float64)
@@ -390,6 +390,13 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
                 "INSERT INTO notifications (kind, estate_id, body) VALUES ('x', 'E1', %s)",
                 (json.dumps({"note": f"见到{NAME}"}, ensure_ascii=False),),
             )
+            for pid, e_ in (("PZ", emb), ("P1", other_emb)):  # messages ingest refused
+                raw = json.dumps({"kind": "face", "person_id": pid, "embedding": e_, "x": 1})
+                conn.execute(
+                    "INSERT INTO dead_letters (topic, reason, detail, payload, payload_size)"
+                    " VALUES ('anju/v1/E1/GW1/events/face', 'schema', 'extra field x', %s, %s)",
+                    (raw.encode(), len(raw)),
+                )
             other_photo_path = conn.execute(
                 "SELECT photo_path FROM face_enrollments WHERE enrollment_id = %s", (other_enr,)
             ).fetchone()[0]  # type: ignore[index]
@@ -410,6 +417,7 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             "notifications.body",
             "credentials.ref",
             "alerts.reason_zh",
+            "dead_letters.payload: embedding",
         ):
             assert any(h.startswith(expect) for h in before), (expect, before)
         assert {"events", "audit_log", "erasures", "face_snapshots"} <= tables
@@ -432,6 +440,7 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             "evidence": 1,
             "clusters": 1,
             "credentials": 1,
+            "dead_letters": 1,
             "texts": 4,  # alert reason, visit note, two notifications (one from the trigger)
             "person": 1,
         }
@@ -492,6 +501,9 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             assert conn.execute(
                 "SELECT count(*) FROM face_snapshots WHERE event_id = ANY(%s::uuid[])", ([e3, e4],)
             ).fetchone() == (2,)
+            assert conn.execute(
+                "SELECT count(*) FROM dead_letters WHERE payload IS NOT NULL"
+            ).fetchone() == (1,)  # P1's
             assert conn.execute("SELECT notes FROM case_visits").fetchone() == (
                 "已删除在家, Person 1 也在",
             )

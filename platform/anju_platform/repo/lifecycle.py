@@ -228,6 +228,17 @@ def clear_caregiver_notes(conn: psycopg.Connection, person_id: str) -> int:
     return cur.rowcount
 
 
+def clear_dead_letters(conn: psycopg.Connection, person_id: str) -> int:
+    """Raw messages ingest refused (kept for diagnosis) that name the person as a JSON
+    string: their bytes are dropped, the row (topic, reason) stays."""
+    cur = conn.execute(
+        "UPDATE dead_letters SET payload = NULL, detail = NULL"
+        " WHERE payload IS NOT NULL AND position(convert_to(%s, 'UTF8') IN payload) > 0",
+        (json.dumps(person_id),),
+    )
+    return cur.rowcount
+
+
 def redact_name(conn: psycopg.Connection, name: str) -> int:
     """Replace the name in free text (visit notes, reasons, notification bodies)."""
     n = 0

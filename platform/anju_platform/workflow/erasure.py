@@ -26,6 +26,7 @@ COUNT_KEYS = (
     "credentials",  # card/QR/PIN credentials ended with their ref replaced
     "face_credentials",  # face credentials removed with the enrollments
     "texts",  # free-text fields where the person's name was replaced
+    "dead_letters",  # raw messages ingest refused that name the person: bytes dropped
     "person",  # the persons row anonymized (0 or 1)
 )
 
