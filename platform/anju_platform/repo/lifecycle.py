@@ -283,10 +283,12 @@ def list_erasures(conn: psycopg.Connection, limit: int, offset: int) -> list[dic
 
 def strip_late_events(conn: psycopg.Connection) -> int:
     """Face events of erased persons that arrived after their erasure (a gateway whose
-    gallery was not refreshed yet): embedding and snapshot_ref dropped too."""
+    gallery was not refreshed yet, or one that was offline): embedding and snapshot_ref
+    dropped too. Erasures of the last 30 days only, so the hourly run stays small."""
     cur = conn.execute(
         "UPDATE events v SET payload = v.payload - 'embedding' - 'snapshot_ref'"
-        " FROM erasures e WHERE v.kind = 'face' AND v.person_id = e.person_id"
+        " FROM erasures e WHERE e.done_at > now() - interval '30 days'"
+        " AND v.kind = 'face' AND v.person_id = e.person_id"
         " AND v.received_at >= e.done_at - interval '1 minute'"
         " AND (v.payload ? 'embedding' OR v.payload ? 'snapshot_ref')"
     )
