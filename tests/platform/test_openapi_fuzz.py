@@ -51,7 +51,7 @@ def test_no_server_errors(live: Live, tmp_path: Path) -> None:
         f"Authorization: Bearer {live.tokens['admin']}",
         *EXCLUDE,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     tail = "\n".join(proc.stdout.splitlines()[-60:])
     assert proc.returncode == 0, f"schemathesis found server errors:\n{tail}\n{proc.stderr[-2000:]}"
     # The run really exercised the API: nearly every operation, thousands of requests.
