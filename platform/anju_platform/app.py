@@ -22,14 +22,23 @@ def routers() -> list[APIRouter]:
         audit,
         auth,
         enrollments,
+        erasures,
         estates,
         gateways,
         grids,
         households,
         imports,
+        patrols,
+        performance,
         register,
+        reports,
+        snapshots,
+        stream,
         users,
+        webhooks,
     )
+    from anju_platform.api import cases as cases_api
+    from anju_platform.console import api as console_api
 
     # Specific routes before the generic ones with the same prefix.
     return [
@@ -43,6 +52,16 @@ def routers() -> list[APIRouter]:
         enrollments.router,
         imports.router,
         alerts.router,
+        reports.public_router,
+        reports.router,
+        patrols.router,
+        performance.router,
+        cases_api.router,
+        snapshots.router,
+        erasures.router,
+        stream.router,
+        webhooks.router,
+        console_api.router,
         *register.routers(),
     ]
 
@@ -102,4 +121,10 @@ def create_app(
 
     for r in routers():
         app.include_router(r, prefix=API_PREFIX)
+    from anju_platform.public.routes import router as public_pages
+
+    app.include_router(public_pages)  # GET /r/{code}: the resident report page
+    from anju_platform.console.routes import mount_console
+
+    mount_console(app)  # the web console at / (static files, not in the API schema)
     return app

@@ -36,6 +36,18 @@ def registered() -> list[Job]:
     # Workflow modules append here, e.g.:
     # from anju_platform.workflow import cases
     # jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases.sync_job))
+    from anju_platform.repo.patrols import patrol_job
+
+    jobs.append(Job("patrols", lambda s: s.workflow_poll_s, patrol_job))
+    from anju_platform.repo.cases import sync_job as cases_job
+
+    jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases_job))
+    from anju_platform.delivery import deliver_job
+
+    jobs.append(Job("webhooks", lambda s: s.workflow_poll_s, deliver_job))
+    from anju_platform.lifecycle import lifecycle_job
+
+    jobs.append(Job("lifecycle", lambda s: 3600.0, lifecycle_job))  # hourly is plenty for days
     return jobs
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from anju_platform.access import Role
+
 DEV_SECRET = "anju-dev-secret-do-not-use-in-production"
 
 
@@ -50,6 +52,167 @@ class PlatformSettings(BaseSettings):
     )
     workflow_poll_s: float = Field(
         default=2.0, gt=0, le=3600, title="How often workflow jobs look for new work (seconds)"
+    )
+    # Notifications: live stream and webhooks (H3)
+    stream_poll_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        title="Live stream poll interval (seconds)",
+        description="How often an open /stream looks for new notifications, events and "
+        "gateway states (one short pooled query round per poll).",
+    )
+    stream_heartbeat_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        title="Live stream heartbeat (seconds)",
+        description="A comment line is sent this often so proxies keep the stream open.",
+    )
+    stream_max_s: float = Field(
+        default=3600.0,
+        gt=0,
+        title="Longest live stream (seconds)",
+        description="A stream ends after this; the console reconnects with Last-Event-ID.",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, title="Webhook request timeout (seconds)"
+    )
+    webhook_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        le=50,
+        title="Webhook attempts",
+        description="Tries per notification before the delivery is marked failed.",
+    )
+    webhook_backoff_s: float = Field(
+        default=5.0,
+        ge=0,
+        title="Webhook first retry delay (seconds)",
+        description="Exponential backoff: this, then twice as long after each failure.",
+    )
+    webhook_backoff_max_s: float = Field(
+        default=3600.0, ge=0, title="Webhook longest retry delay (seconds)"
+    )
+    webhook_batch: int = Field(
+        default=50, ge=1, le=1000, title="Webhook deliveries sent per job tick"
+    )
+    snapshot_dir: Path = Field(
+        default=Path("var/snapshots"),
+        title="Where face snapshots uploaded by gateways go",
+        description="Files are stored as <estate>/<yyyy-mm-dd>/<event_id>.jpg (or .png).",
+    )
+    face_view_roles: list[Role] = Field(
+        default=[Role.ADMIN, Role.AUTHORITY, Role.MANAGER],
+        title="Roles that may view face snapshots",
+        description='JSON list in the environment, e.g. \'["admin","authority"]\'. '
+        "Managers (and inspectors if listed) only within their scope.",
+    )
+    stranger_snapshot_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        title="Days an unknown person's face snapshot is kept",
+        description="Snapshots without a person (strangers) are deleted after this many days.",
+    )
+    erase_after_move_out_days: int = Field(
+        default=365,
+        ge=0,
+        le=36500,
+        title="Days after move-out before a person's data is erased (0: off)",
+        description="A person whose last household membership ended this long ago is erased.",
+    )
+
+    # Inspection cases (H1)
+    evidence_dir: Path = Field(
+        default=Path("var/evidence"),
+        title="Where case photos go",
+        description="Files are stored as <case_id>/<photo_id>.jpg (or .png); size limit "
+        "ANJU_PLATFORM_MAX_UPLOAD_BYTES.",
+    )
+    case_due_hours: dict[str, float] = Field(
+        default={
+            "default": 72.0,
+            "elderly_not_seen": 24.0,
+            "evicted_reentry": 24.0,
+            "card_clone": 48.0,
+            "card_after_moveout": 48.0,
+            "vacancy": 168.0,
+            "vacancy_warning": 336.0,
+        },
+        title="Hours from an alert opening to its inspection visit being due, per alert type",
+        description="JSON object alert type -> hours; 'default' for the other types.",
+    )
+    case_deduction_points: dict[str, int] = Field(
+        default={
+            "default": 5,
+            "sublet": 20,
+            "change_of_use": 15,
+            "overcrowding": 10,
+            "vacancy": 10,
+            "card_clone": 10,
+            "evicted_reentry": 10,
+        },
+        title="Points deduction proposed on a confirmed visit, per violation type",
+        description="JSON object violation type -> points; 'default' for the others. The "
+        "inspector may give other points; the authority decides.",
+    )
+    suppression_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        title="Days an explained (not confirmed) pattern does not alert again",
+        description="Counted from the visit; the suppression also covers the pattern's days.",
+    )
+
+    # Resident reports, patrols, performance (H2)
+    public_base_url: str | None = Field(
+        default=None,
+        title="Public base URL printed in QR codes",
+        description="e.g. https://anju.example.org; unset: the URL the poster request came in on.",
+    )
+    local_utc_offset_hours: int = Field(
+        default=8,
+        ge=-12,
+        le=14,
+        title="Local time offset (hours)",
+        description="Local days and months of patrol coverage and the performance report.",
+    )
+    report_min_fill_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=600,
+        title="Minimum time to fill in a resident report (seconds)",
+        description="A report sent sooner after its form was issued is refused (bots are fast).",
+    )
+    report_form_max_age_s: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        title="Longest a report form stays valid (seconds)",
+        description="The page fetches a fresh form token when its own is older.",
+    )
+    report_client_limit: int = Field(
+        default=5, ge=1, le=10000, title="Resident reports per client address per window"
+    )
+    report_building_limit: int = Field(
+        default=30, ge=1, le=100000, title="Resident reports per building per window"
+    )
+    report_window_s: int = Field(
+        default=3600, ge=1, le=7 * 24 * 3600, title="Resident report rate-limit window (seconds)"
+    )
+    report_body_min_chars: int = Field(
+        default=5, ge=1, le=1000, title="Shortest resident report text (characters)"
+    )
+    report_body_max_chars: int = Field(
+        default=2000, ge=10, le=5000, title="Longest resident report text (characters)"
+    )
+    report_duplicate_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        title="Duplicate report window (hours)",
+        description="The same text about the same building within this time is refused.",
     )
 
     def signing_key(self) -> bytes:
