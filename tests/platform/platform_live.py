@@ -158,7 +158,12 @@ def live_server(pg_url: str, tmp_path: Path, **overrides: object) -> Iterator[Li
         card_key_secret=CARD_SECRET,
         photo_dir=tmp_path / "photos",
         token_ttl_minutes=60,
-        **{"evidence_dir": tmp_path / "evidence", **overrides},  # type: ignore[arg-type]
+        # files go to the test's temp dir, never the working directory's var/
+        **{
+            "evidence_dir": tmp_path / "evidence",
+            "snapshot_dir": tmp_path / "snapshots",
+            **overrides,
+        },  # type: ignore[arg-type]
     )
     with psycopg.connect(pg_url) as conn:
         seed_estate(conn, 1)
