@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,43 +55,63 @@ def http_client(settings: PlatformSettings) -> httpx.Client:
     )
 
 
+SENDERS = 8  # receivers served at once; one receiver's deliveries go one after another
+
+
+def _send_all(client: httpx.Client, group: list[dict[str, Any]]) -> list[Result]:
+    return [send(client, d["format"], d["url"], d["secret"], d) for d in group]
+
+
 def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
-    """Fan out, then send what is due (one batch); returns the attempts made."""
+    """Fan out, then send what is due (one batch); returns the attempts made. Receivers
+    are served in parallel, each one's deliveries in notification order, so a slow or
+    dead receiver delays only its own messages."""
     repo.fan_out(conn, FANOUT_SETTLE_S)
-    lease = settings.webhook_timeout_s * 2 + 30
+    # the claim must outlast the slowest sequence of sends in this batch
+    lease = settings.webhook_timeout_s * settings.webhook_batch + 30
     due = repo.claim_due(conn, settings.webhook_batch, lease)
     if not due:
         return 0
-    with http_client(settings) as client:
-        for d in due:
-            res = send(client, d["format"], d["url"], d["secret"], d)
-            attempt = int(d["attempts"]) + 1
-            status, retry_in = fmt.after_attempt(
-                attempt,
-                res.ok,
-                settings.webhook_max_attempts,
-                settings.webhook_backoff_s,
-                settings.webhook_backoff_max_s,
-            )
-            try:
-                repo.record_attempt(
-                    conn,
-                    d["delivery_id"],
-                    attempt,
-                    res.status_code,
-                    res.error,
-                    res.duration_ms,
-                    status,
-                    retry_in,
-                )
-            except psycopg.errors.ForeignKeyViolation:
-                continue  # the webhook was deleted while we were sending
-            if status == "failed":
-                log.warning(
-                    "webhook %s gave up on notification %s after %d attempts: %s",
-                    d["webhook_id"],
-                    d["notification_id"],
-                    attempt,
-                    res.error,
-                )
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for d in sorted(due, key=lambda d: d["notification_id"]):
+        groups.setdefault(d["webhook_id"], []).append(d)
+    with http_client(settings) as client, ThreadPoolExecutor(SENDERS) as pool:
+        results = list(pool.map(lambda g: _send_all(client, g), groups.values()))
+    for group, outcome in zip(groups.values(), results, strict=True):
+        for d, res in zip(group, outcome, strict=True):
+            _record(conn, settings, d, res)
     return len(due)
+
+
+def _record(
+    conn: psycopg.Connection, settings: PlatformSettings, d: dict[str, Any], res: Result
+) -> None:
+    attempt = int(d["attempts"]) + 1
+    status, retry_in = fmt.after_attempt(
+        attempt,
+        res.ok,
+        settings.webhook_max_attempts,
+        settings.webhook_backoff_s,
+        settings.webhook_backoff_max_s,
+    )
+    try:
+        repo.record_attempt(
+            conn,
+            d["delivery_id"],
+            attempt,
+            res.status_code,
+            res.error,
+            res.duration_ms,
+            status,
+            retry_in,
+        )
+    except psycopg.errors.ForeignKeyViolation:
+        return  # the webhook was deleted while we were sending
+    if status == "failed":
+        log.warning(
+            "webhook %s gave up on notification %s after %d attempts: %s",
+            d["webhook_id"],
+            d["notification_id"],
+            attempt,
+            res.error,
+        )

@@ -42,6 +42,7 @@ class Received:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -54,6 +55,7 @@ class Receiver:
     url: str = ""
     got: list[Received] = field(default_factory=list)
     script: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)  # seconds before answering
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on(self, path: str) -> list[Received]:
@@ -92,6 +94,7 @@ def receiver() -> Iterator[Receiver]:
                 )
                 steps = rec.script.get(parts.path) or []
                 code, text = steps.pop(0) if steps else (200, '{"errcode":0,"errmsg":"ok"}')
+            time.sleep(rec.delay.get(parts.path, 0.0))
             data = text.encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -462,6 +465,18 @@ def test_paused_webhook_gets_no_backlog_and_the_job_catches_up(
         with live.client("manager") as c:
             log = c.get(f"/api/v1/webhooks/{steady['webhook_id']}/deliveries").json()
         assert len(log) == 3 and {d["status"] for d in log} == {"delivered"}
+
+        # a slow receiver does not hold up the others
+        receiver.delay["/slow"] = 1.5
+        with live.client("manager") as c:
+            add_webhook(c, url=f"{receiver.url}/slow", format="json")
+            add_webhook(c, url=f"{receiver.url}/fast", format="json")
+        insert_alert(live.db, "U1b", "G1b", type="vacancy")
+        with psycopg.connect(live.db, autocommit=True) as conn:
+            started = time.monotonic()
+            assert deliver_job(conn, live.settings) == 4  # slow, fast, paused, steady
+        (fast,) = receiver.on("/fast")
+        assert fast.at - started < 1.0 and len(receiver.on("/slow")) == 1
 
 
 def test_webhook_routes_access_and_test_message(live: Live, receiver: Receiver) -> None:

@@ -122,7 +122,7 @@ def claim_due(conn: psycopg.Connection, limit: int, lease_s: float) -> list[Row]
         return cur.execute(
             "WITH due AS (SELECT delivery_id FROM webhook_deliveries"
             "   WHERE status = 'pending' AND next_at <= now()"
-            "   ORDER BY next_at LIMIT %(l)s FOR UPDATE SKIP LOCKED)"
+            "   ORDER BY next_at, delivery_id LIMIT %(l)s FOR UPDATE SKIP LOCKED)"
             " UPDATE webhook_deliveries d SET next_at = now() + make_interval(secs => %(lease)s)"
             " FROM due, webhooks w, notifications n LEFT JOIN estates e USING (estate_id)"
             " WHERE d.delivery_id = due.delivery_id AND w.webhook_id = d.webhook_id"
