@@ -22,7 +22,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 def live(pg_url: str, tmp_path: Path) -> Iterator[Live]:
-    with live_server(pg_url, tmp_path) as server:
+    """Background jobs off: a test that needs cases runs the case job itself."""
+    with live_server(
+        pg_url, tmp_path, jobs_enabled=False, snapshot_dir=tmp_path / "snapshots"
+    ) as server:
         yield server
 
 
@@ -95,10 +98,35 @@ def seed_alert(
                 f"{unit} 房屋：28 天内登记成员仅出现 2 天，陌生人出现 14 天",
             ),
         )
-        for d in (3, 2, 1):
+        # Like detection's day evidence: two strangers' faces and a visitor's QR pass.
+        for d, kind, note in (
+            (3, "stranger_day", "unregistered person seen: S-17 (face, 2 passages, 0 at night)"),
+            (2, "stranger_day", "unregistered person seen: S-17 (face, 3 passages, 1 at night)"),
+            (1, "visitor", "visitor: pass-88 (qr, 1 passages, 0 at night)"),
+        ):
             conn.execute(
                 "INSERT INTO alert_evidence (alert_id, key, at, day, kind, note)"
-                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s,"
-                " 'visitor_pass', %s)",
-                (alert_id, f"k{d}", d, d, f"visitor pass used ({d} days ago)"),
+                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s, %s, %s)",
+                (alert_id, f"{kind}:{d}", d, d, kind, note),
             )
+
+
+def sync_cases(live: Live) -> None:
+    """Run the case job once (alerts that are open get their inspection case)."""
+    from anju_platform.repo import cases
+
+    with psycopg.connect(live.db, autocommit=True) as conn:
+        cases.sync(conn, live.settings.case_due_hours)
+
+
+def case_of(live: Live, alert_id: int) -> int:
+    with psycopg.connect(live.db) as conn:
+        row = conn.execute("SELECT case_id FROM cases WHERE alert_id = %s", (alert_id,)).fetchone()
+    assert row is not None, f"no case for alert {alert_id}"
+    return int(row[0])
+
+
+def english(page: Page) -> None:
+    """Switch to English (screenshots: the test machine has no CJK font)."""
+    page.evaluate("localStorage.setItem('anju.lang', 'en')")
+    page.reload()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import login, seed_alert, shot
+from conftest import english, login, seed_alert, shot
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
@@ -80,7 +80,6 @@ def test_inspector_sees_only_their_grid(page: Page, live: Live) -> None:
     seed_alert(live.db, 103, "U2", "G2", "vacancy", 0.95, estate="E2")
     page.goto("/")
     expect(page.get_by_test_id("login-form")).to_be_visible()
-    shot(page, "login")
     login(page, "inspector")
     expect(page.get_by_test_id("who")).to_contain_text("网格核查员")  # role shown
     # Inspectors have no performance, audit pages.
@@ -115,6 +114,8 @@ def test_manager_filters_and_escaping(page: Page, live: Live) -> None:
     page.goto("/#/alerts?type=card_clone")
     expect(page.get_by_test_id("alert-count")).to_contain_text("0")
     page.goto("/#/alerts")
+    english(page)
+    expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(2)
     shot(page, "alerts-inbox")
 
 
@@ -136,6 +137,10 @@ def test_language_switch_persists(page: Page, live: Live) -> None:
     page.reload()
     expect(page.get_by_test_id("nav-alerts")).to_have_text("Alerts")
     expect(page.get_by_test_id("who")).to_contain_text("Estate manager")
+    page.get_by_test_id("logout").click()
+    expect(page.locator("h1")).to_have_text("Log in")
+    shot(page, "login")
+    login(page, "manager")
     page.get_by_test_id("lang").click()
     expect(page.get_by_test_id("nav-alerts")).to_have_text("预警")
     page.reload()

@@ -249,6 +249,12 @@ export default {
 
   'evidence.card_use': 'Card used',
   'evidence.card_clone': 'Same card elsewhere',
+  'evidence.stranger_day': 'Stranger seen',
+  'evidence.regular_stranger': 'Regular stranger',
+  'evidence.visitor': 'Visitor',
+  'evidence.last_sign': 'Last sign of anyone',
+  'evidence.last_seen': 'Last seen',
+  'evidence.entry_attempt': 'Entry attempt',
 
   'notification.alert.opened': 'New alert',
   'notification.alert.escalated': 'Alert escalated',

@@ -249,6 +249,12 @@ export default {
 
   'evidence.card_use': '刷卡',
   'evidence.card_clone': '异地同卡',
+  'evidence.stranger_day': '陌生人出现',
+  'evidence.regular_stranger': '常来的陌生人',
+  'evidence.visitor': '访客',
+  'evidence.last_sign': '最后一次有人迹象',
+  'evidence.last_seen': '最后一次出现',
+  'evidence.entry_attempt': '试图进入',
 
   'notification.alert.opened': '新预警',
   'notification.alert.escalated': '预警升级',

@@ -8,7 +8,8 @@ import { href } from '../router.js';
 import { can } from '../roles.js';
 import { casesByAlert } from './alerts.js';
 
-const isQr = (e) => /qr|pass|visitor|scan/i.test(e.kind || '');
+// Detection notes say how a passage was made: '(qr, ...' for a QR pass.
+const isQr = (e) => e.kind === 'visitor' || /\(qr\b|\bqr\b/i.test(e.note || '') || /qr/i.test(e.kind || '');
 
 async function load(ctx) {
   const id = ctx.params[0];
@@ -34,10 +35,10 @@ function thumb(path, alt) {
   return img;
 }
 
-function timeline(ctx, evidence) {
+function timeline(ctx, evidence, testid = 'evidence') {
   if (!evidence.length) return h('p', { class: 'muted' }, t('case.noEvidence'));
   const faces = can(ctx.me, 'viewFaces');
-  return h('ol', { class: 'timeline', 'data-testid': 'evidence' }, evidence.map((e) => h('li', {},
+  return h('ol', { class: 'timeline', 'data-testid': testid }, evidence.map((e) => h('li', {},
     h('time', {}, fmtTime(e.at)),
     h('strong', {}, term('evidence', e.kind)),
     h('span', {}, e.note || ''),
@@ -165,9 +166,9 @@ export async function render(root, ctx) {
   if (c && c.status === 'confirmed' && can(ctx.me, 'decide')) root.append(decisionForm(c, done));
   if (!c && alert && ['open', 'acknowledged'].includes(alert.status) && can(ctx.me, 'alertStatus')) root.append(statusForm(alert, done));
 
-  root.append(h('section', { class: 'card' }, h('h2', {}, t('case.evidence')), timeline(ctx, evidence.filter((e) => !isQr(e)))));
+  root.append(h('section', { class: 'card' }, h('h2', {}, t('case.evidence')), timeline(ctx, evidence)));
   const qr = evidence.filter(isQr);
-  if (qr.length) root.append(h('section', { class: 'card' }, h('h2', {}, t('case.qrScans')), timeline(ctx, qr)));
+  if (qr.length) root.append(h('section', { class: 'card' }, h('h2', {}, t('case.qrScans')), timeline(ctx, qr, 'qr-scans')));
   if (c) {
     const visits = c.visits || [];
     root.append(h('section', { class: 'card' }, h('h2', {}, t('case.visits')), visits.length ? table(

@@ -1,0 +1,172 @@
+"""Inspection workflow in the browser: an inspector sees only their grid's cases, opens
+one, records the visit; the authority decides; a manager may assign; my tasks on a phone."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+from conftest import case_of, english, login, seed_alert, shot, sync_cases
+from platform_live import Live
+from playwright.sync_api import Browser, Page, expect
+
+
+def _seed(live: Live) -> None:
+    seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
+    seed_alert(live.db, 102, "U1b", "G1b", "overcrowding", 0.88)
+    sync_cases(live)
+
+
+def _visits(live: Live, case_id: int) -> list[tuple[str, str, str | None]]:
+    with psycopg.connect(live.db) as conn:
+        return [
+            (r[0], r[1], r[2])
+            for r in conn.execute(
+                "SELECT inspector_id, outcome, notes FROM case_visits WHERE case_id = %s",
+                (case_id,),
+            )
+        ]
+
+
+def test_inspector_records_a_visit_outcome(page: Page, live: Live) -> None:
+    _seed(live)
+    case = case_of(live, 101)
+    login(page, "inspector")
+    # Inspectors land on their task list: only the case of their grid.
+    expect(page.locator("[data-testid=tasks] a")).to_have_count(1)
+    expect(page.locator("[data-testid=tasks] a").first).to_have_attribute("data-case-id", str(case))
+    page.get_by_test_id("nav-alerts").click()
+    expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-alert-id='102']")).to_have_count(0)
+    page.locator("[data-alert-id='101'] a").click()
+    expect(page.get_by_test_id("detail-title")).to_contain_text("转租转借 #101")
+    expect(page.get_by_test_id("case-status")).to_have_text("待核查")
+    expect(page.get_by_test_id("reasons")).to_contain_text("28 天内登记成员仅出现 2 天")
+    expect(page.get_by_test_id("reasons")).to_contain_text("members seen on 2 of 28 days")
+    expect(page.locator("[data-testid=evidence] li")).to_have_count(3)
+    expect(page.locator("[data-testid=evidence]")).to_contain_text("陌生人出现")
+    expect(page.locator("[data-testid=qr-scans] li")).to_have_count(1)
+    expect(page.locator("[data-testid=qr-scans]")).to_contain_text("pass-88")
+    # The role's actions only: no assignment, no decision, no face thumbnails.
+    expect(page.get_by_test_id("assign-form")).to_have_count(0)
+    expect(page.get_by_test_id("decision-form")).to_have_count(0)
+    expect(page.get_by_test_id("thumb")).to_have_count(0)
+    page.get_by_test_id("outcome-confirmed").check()
+    page.get_by_test_id("visit-notes").fill("两名租客在场，承认转租 <b>")
+    page.get_by_role("button", name="保存核查结果").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("已确认，待决定")
+    expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-testid=visits]")).to_contain_text("两名租客在场，承认转租 <b>")
+    assert _visits(live, case) == [("inspector", "confirmed", "两名租客在场，承认转租 <b>")]
+    # An inspector cannot open another grid's case, even by its address.
+    other = case_of(live, 102)
+    page.goto(f"/#/case/{other}")
+    expect(page.locator(".notice.error")).to_be_visible()
+    page.goto(f"/#/case/{case}")
+    english(page)
+    expect(page.get_by_test_id("case-status")).to_have_text("Confirmed, awaiting decision")
+    shot(page, "case-detail")
+
+
+def test_authority_decides_and_manager_assigns(browser: Browser, page: Page, live: Live) -> None:
+    _seed(live)
+    case = case_of(live, 101)
+    with live.client("inspector") as c:
+        r = c.post(f"/api/v1/cases/{case}/visits", json={"outcome": "confirmed"})
+        assert r.status_code == 200, r.text
+    login(page, "manager")
+    page.goto(f"/#/case/{case_of(live, 102)}")
+    expect(page.get_by_test_id("assign-form")).to_be_visible()
+    expect(page.get_by_test_id("decision-form")).to_have_count(0)
+    page.get_by_test_id("logout").click()
+    login(page, "authority")
+    page.goto(f"/#/case/{case}")
+    expect(page.get_by_test_id("visit-form")).to_have_count(0)
+    form = page.get_by_test_id("decision-form")
+    form.locator("select[name=decision]").select_option("warning")
+    form.locator("textarea[name=note]").fill("首次违规，书面警告")
+    form.get_by_role("button").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("已决定")
+    with psycopg.connect(live.db) as conn:
+        row = conn.execute(
+            "SELECT decision, decided_by FROM case_decisions WHERE case_id = %s", (case,)
+        ).fetchone()
+    assert row == ("warning", "authority")
+
+
+def test_my_tasks_on_a_phone(browser: Browser, live: Live) -> None:
+    _seed(live)
+    seed_alert(live.db, 103, "U1", "G1", "card_clone", 0.7)
+    sync_cases(live)
+    ctx = browser.new_context(
+        base_url=live.url,
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = ctx.new_page()
+    try:
+        login(page, "inspector")
+        cards = page.locator("[data-testid=tasks] a")
+        expect(cards).to_have_count(2)
+        # Nothing wider than the screen; big touch targets.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        for i in range(2):
+            box = cards.nth(i).bounding_box()
+            assert box is not None
+            assert box["width"] >= 320 and box["x"] >= 0 and box["x"] + box["width"] <= 375
+            assert box["height"] >= 64
+        english(page)
+        expect(cards).to_have_count(2)
+        shot(page, "my-tasks-phone")
+        cards.first.tap()
+        expect(page.get_by_test_id("visit-form")).to_be_visible()
+        choice = page.locator(".choice").first
+        box = choice.bounding_box()
+        assert box is not None and box["height"] >= 44
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.get_by_test_id("outcome-no_access").check()
+        page.get_by_role("button", name="Save outcome").tap()
+        expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
+        expect(page.get_by_test_id("case-status")).to_have_text("To inspect")  # still open
+    finally:
+        ctx.close()
+
+
+def test_face_thumbnails_only_for_roles_allowed(page: Page, live: Live, faces_dir: Path) -> None:
+    seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
+    event_id = str(uuid.uuid4())
+    with live.client("admin") as c:
+        gw_token = c.post("/api/v1/gateways/GW1/token").json()["token"]
+    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {gw_token}"}) as c:
+        r = c.put(
+            f"/api/v1/gateways/GW1/snapshots/{event_id}",
+            params={"taken_at": "2026-01-05T08:00:00+08:00"},
+            content=(faces_dir / "obama" / "1.jpg").read_bytes(),
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert r.status_code == 201, r.text
+    with psycopg.connect(live.db) as conn:
+        conn.execute(
+            "INSERT INTO alert_evidence (alert_id, key, at, day, kind, event_id, snapshot_ref,"
+            " note) VALUES (101, 'face', now(), current_date, 'stranger_day', %s, 'snap-1',"
+            " 'unregistered person seen (face)')",
+            (event_id,),
+        )
+    sync_cases(live)
+    login(page, "manager")
+    page.goto("/#/alert/101")
+    thumb = page.get_by_test_id("thumb")
+    expect(thumb).to_have_count(1)
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=thumb]');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    page.get_by_test_id("logout").click()
+    login(page, "inspector")
+    page.goto("/#/alert/101")
+    expect(page.locator("[data-testid=evidence] li")).to_have_count(4)
+    expect(page.get_by_test_id("thumb")).to_have_count(0)
