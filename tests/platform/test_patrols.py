@@ -42,6 +42,7 @@ def test_checkpoint_code() -> None:
 def test_month_helpers() -> None:
     assert patrols.parse_month("2025-03") == (2025, 3)
     assert patrols.parse_month("2025-13") is None and patrols.parse_month("25-03") is None
+    assert patrols.parse_month("0000-01") is None and patrols.parse_month("9999-12") is None
     assert patrols.month_bounds(2025, 12, 8) == (utc(2025, 11, 30, 16), utc(2025, 12, 31, 16))
     assert patrols.local_day(utc(2025, 3, 1, 16, 30), 8) == date(2025, 3, 2)
 

@@ -20,6 +20,7 @@ from anju_platform.schemas import Id
 from anju_platform.workflow import patrols
 
 router = APIRouter(tags=["patrols"])
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 POSTER = Policy()  # printing a poster is a write-class action: manager in scope, admin
 
 
@@ -183,7 +184,7 @@ def coverage(
     who: User,
     settings: Settings,
     estate_id: str = Query(...),
-    month: str = Query(..., description="YYYY-MM (local month)"),
+    month: str = Query(..., pattern=MONTH_PATTERN, description="YYYY-MM (local month)"),
 ) -> dict[str, Any]:
     ok, _ = list_filter(who, STRUCTURE, estate_id)
     if not ok:

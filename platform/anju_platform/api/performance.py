@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from anju_platform.access import Location, list_filter
-from anju_platform.api.patrols import coverage_of, parse_month
+from anju_platform.api.patrols import MONTH_PATTERN, coverage_of, parse_month
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import Conn, Settings, User, log
 from anju_platform.repo import performance as repo
@@ -58,7 +58,7 @@ def performance(
     who: User,
     settings: Settings,
     estate_id: str = Query(...),
-    month: str = Query(..., description="YYYY-MM (local month)"),
+    month: str = Query(..., pattern=MONTH_PATTERN, description="YYYY-MM (local month)"),
     format: Literal["json", "csv"] = Query("json"),
 ) -> Any:
     ok, _ = list_filter(who, NO_INSPECTOR, estate_id)

@@ -282,4 +282,5 @@ def report_poster(
         code = rules.building_code(settings.signing_key(), b["estate_id"], building_id)
         url = posters.public_url(settings, request, f"/r/{code}")
         log(conn, who, "print_poster", "building", building_id, where)
-    return HTMLResponse(posters.report_poster(b["estate_name"], b["building_name"], url))
+    html = posters.report_poster(b["estate_name"], b["building_name"], url)
+    return HTMLResponse(html, headers={"Content-Security-Policy": posters.CSP})

@@ -31,7 +31,9 @@ def read_checkpoint_code(key: bytes, code: str) -> str | None:
 
 def parse_month(month: str) -> tuple[int, int] | None:
     m = MONTH.match(month)
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    if m is None or not 1970 <= int(m.group(1)) <= 2999:  # no year 0 or 10000 bounds
+        return None
+    return int(m.group(1)), int(m.group(2))
 
 
 def month_days(year: int, month: int) -> list[date]:
