@@ -27,6 +27,12 @@ def utc(*a: int) -> datetime:
     return datetime(*a, tzinfo=UTC)
 
 
+def test_patrol_job_is_registered() -> None:
+    from anju_platform.jobs import registered
+
+    assert "patrols" in [j.name for j in registered()]
+
+
 def test_checkpoint_code() -> None:
     code = patrols.checkpoint_code(KEY, "cp-roof")
     assert patrols.read_checkpoint_code(KEY, code) == "cp-roof"

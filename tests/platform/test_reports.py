@@ -9,6 +9,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +263,31 @@ def test_report_alert_merges_only_while_live(server: Live) -> None:
         assert r.status_code == 201
         rows = _rows(live, "SELECT alert_id, status, score FROM alerts ORDER BY alert_id")
         assert rows[0] == (aid, "closed", 0.5) and rows[1][1:] == ("open", 0.5)
+
+
+def test_concurrent_building_reports_make_one_alert(server: Live) -> None:
+    """Reports about one building at the same moment: one live alert, every report on it."""
+    live = server
+    live.settings.report_client_limit = 100
+    code = _code(live)
+    with live.client() as c:
+        token = _form(c, code)
+    time.sleep(1.05)
+
+    def send(i: int) -> int:
+        with live.client() as c:
+            body = _report(code, token, f"report number {i} about the stairs")
+            return c.post("/api/v1/public/reports", json=body).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(send, range(8)))
+    assert codes == [201] * 8
+    ((n, unit, score, level),) = _rows(
+        live, "SELECT count(*) OVER (), unit_id, score, level FROM alerts"
+    )
+    assert (n, unit, score, level) == (1, None, 0.95, 3)
+    assert _rows(live, "SELECT count(*) FROM alert_evidence WHERE kind = 'report'") == [(8,)]
+    assert _rows(live, "SELECT count(DISTINCT alert_id) FROM resident_reports") == [(1,)]
 
 
 def test_report_poster(server: Live) -> None:
