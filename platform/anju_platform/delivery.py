@@ -34,12 +34,12 @@ class Result:
 def send(
     client: httpx.Client, format_: str, url: str, secret: str | None, n: dict[str, Any]
 ) -> Result:
-    """One POST; never raises for network trouble (that is a failed attempt)."""
-    out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000))
+    """One POST; never raises (trouble is a failed attempt, recorded with the error)."""
     started = time.monotonic()
     try:
+        out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000))
         r = client.post(out.url, content=out.body, headers=out.headers)
-    except httpx.HTTPError as e:
+    except Exception as e:  # network trouble or a URL httpx cannot use: a failed attempt
         took = int((time.monotonic() - started) * 1000)
         return Result(False, None, f"{type(e).__name__}: {e}"[:500], took)
     took = int((time.monotonic() - started) * 1000)

@@ -29,7 +29,9 @@ def _url(value: str) -> str:
     return value
 
 
-Url = Annotated[str, Field(max_length=2000), AfterValidator(_url)]
+Url = Annotated[
+    str, Field(max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$"), AfterValidator(_url)
+]
 Kind = Literal[
     "alert.opened",
     "alert.escalated",
