@@ -392,3 +392,25 @@ def test_poster_qr_decodes_to_the_page(server: Live) -> None:
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
     assert text == f"{live.url}/r/{_code(live)}"
+
+
+def test_detection_leaves_report_alerts_alone(server: Live) -> None:
+    """Detection closes its own alerts when a pattern goes quiet and deletes them on a
+    re-run; a resident report's alert is people's work and must survive both."""
+    from datetime import date
+
+    from anju_platform.detect import repo as detect_repo
+    from anju_platform.detect.alertbook import AlertBook
+
+    live = server
+    code = _code(live)
+    with live.client() as c:
+        token = _form(c, code)
+        time.sleep(1.05)
+        body = _report(code, token, "nobody has lived in U1 for months", unit_number="U1")
+        assert c.post("/api/v1/public/reports", json=body).status_code == 201
+    with psycopg.connect(live.db) as conn:
+        book = AlertBook(conn, "E1", {"U1": "G1"}, date(2000, 1, 1))
+        book.close_ended(date(2099, 1, 1), {"U1"}, set())  # months without any finding
+        detect_repo.reset_from(conn, "E1", date(2000, 1, 1))
+    assert _rows(live, "SELECT unit_id, status, close_reason FROM alerts") == [("U1", "open", None)]

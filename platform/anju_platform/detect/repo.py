@@ -285,9 +285,9 @@ def live_alerts(conn: psycopg.Connection, estate: str) -> list[Live]:
         "SELECT a.alert_id, unit_id, type, status, score, level, first_day, last_day, "
         "coalesce((SELECT array_agg(DISTINCT e.day) FROM alert_evidence e "
         "WHERE e.alert_id = a.alert_id), '{}') FROM alerts a WHERE estate_id = %s "
-        "AND status IN ('watch', 'open', 'acknowledged')",
+        "AND status IN ('watch', 'open', 'acknowledged') AND source = 'detection'",
         (estate,),
-    )
+    )  # resident reports' alerts are not detection's to merge or close
     return [Live(*r[:8], days=frozenset(r[8])) for r in rows]  # type: ignore[misc]
 
 
@@ -407,7 +407,8 @@ def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
     """A re-run from a day: forget what detection derived from that day on."""
     conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day >= %s", (estate, since))
     conn.execute(
-        "DELETE FROM alerts WHERE estate_id = %s AND first_day >= %s AND status <> 'dismissed'",
+        "DELETE FROM alerts WHERE estate_id = %s AND first_day >= %s AND status <> 'dismissed'"
+        " AND source = 'detection'",
         (estate, since),
     )
 
