@@ -279,6 +279,7 @@ def test_url_checks_and_masking() -> None:
     masked = fmt.mask_url("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc&x=1")
     assert masked == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***&x=***"
     assert fmt.mask_url("http://h/p") == "http://h/p"
+    assert fmt.mask_url("https://u:pw@h:8443/p?t=1") == "https://u:***@h:8443/p?t=***"
 
 
 def test_sse_pieces() -> None:

@@ -229,12 +229,14 @@ def valid_url(url: str) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL without its query values: robot URLs carry their access key there."""
+    """The URL without its query values or password: robot URLs carry their access key
+    in the query."""
     parts = urlsplit(url)
-    if not parts.query:
-        return url
-    masked = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, masked.replace("%2A", "*"), ""))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:***@" + netloc.rpartition("@")[2]
+    query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, netloc, parts.path, query.replace("%2A", "*"), ""))
 
 
 def matches(kinds: list[str], kind: str) -> bool:
