@@ -35,7 +35,15 @@ def serve(
     except RuntimeError as exc:
         console.print(f"[red]refusing to start:[/] {exc}")
         raise typer.Exit(2) from None
-    uvicorn.run("anju_platform.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # Live streams (SSE) stay open for up to an hour: do not let them hold up a shutdown.
+    uvicorn.run(
+        "anju_platform.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command("create-user")
