@@ -77,9 +77,12 @@ function header(route) {
 
 async function render() {
   if (controller) controller.abort();
-  controller = new AbortController();
+  const mine = new AbortController();
+  controller = mine;
   const route = parseHash(location.hash);
-  const root = clear(document.getElementById('app'));
+  // Each render fills its own container: a superseded render writes into a detached one.
+  const root = h('div');
+  clear(document.getElementById('app')).append(root);
   if (!token() && route.name !== 'login') {
     sessionStorage.setItem(NEXT, location.hash || '#/');
     go('login');
@@ -88,10 +91,12 @@ async function render() {
   try {
     if (token() && !me) await loadMe();
   } catch (e) {
+    if (mine.signal.aborted) return;
     header(route);
     root.append(notice('error', t('app.error', { detail: e.message })));
     return;
   }
+  if (mine.signal.aborted) return;
   if (route.name === 'login' && token() && me) {
     go(me.role === 'inspector' ? 'tasks' : 'overview');
     return;
@@ -108,7 +113,7 @@ async function render() {
   }
   const ctx = {
     me, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
-    signal: controller.signal, rerender: render,
+    signal: mine.signal, rerender: render,
     loggedIn: async () => {
       me = null;
       const next = sessionStorage.getItem(NEXT);
@@ -121,7 +126,7 @@ async function render() {
   try {
     await page.render(root, ctx);
   } catch (e) {
-    if (controller.signal.aborted) return;
+    if (mine.signal.aborted) return;
     root.append(notice('error', t('app.error', { detail: e.message })));
   }
 }

@@ -44,15 +44,15 @@ export async function render(root, ctx) {
     root.append(notice('error', e.status === 404 ? t('perf.unavailable') : t('app.error', { detail: e.message })));
     return;
   }
-  const rows = (out.rows || []).filter((r) => r.grid_id !== null && r.grid_id !== undefined && r.grid_id !== 'total');
-  const total = out.total || (out.rows || []).find((r) => !r.grid_id || r.grid_id === 'total');
+  const rows = out.rows || [];
+  const total = out.total || null;
   root.append(
     h('div', { class: 'actions no-print' },
       h('button', { type: 'button', 'data-testid': 'perf-csv',
         onclick: () => download('/performance', { estate_id: ctx.estate, month, format: 'csv' }, `performance-${ctx.estate}-${month}.csv`) }, t('perf.csv')),
       h('button', { type: 'button', onclick: () => window.print() }, t('perf.print'))),
     table([t('alerts.grid'), ...COLUMNS.map((c) => t(`perf.${c}`))],
-      [...rows.map((r) => row(r.grid_name || r.grid_id, r)), total ? row(t('perf.total'), total, 'total') : null],
+      [...rows.map((r) => row(r.grid_name || r.grid_id || t('overview.noGrid'), r)), total ? row(t('perf.total'), total, 'total') : null],
       { class: 'list report', 'data-testid': 'perf-table' }),
     h('p', { class: 'muted' }, t('perf.note')));
 }
