@@ -30,7 +30,7 @@ def _visits(live: Live, case_id: int) -> list[tuple[str, str, str | None]]:
         ]
 
 
-def test_inspector_records_a_visit_outcome(page: Page, live: Live) -> None:
+def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Path) -> None:
     _seed(live)
     case = case_of(live, 101)
     login(page, "inspector")
@@ -55,11 +55,19 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live) -> None:
     expect(page.get_by_test_id("thumb")).to_have_count(0)
     page.get_by_test_id("outcome-confirmed").check()
     page.get_by_test_id("visit-notes").fill("两名租客在场，承认转租 <b>")
+    page.locator("[data-testid=visit-form] input[name=photo]").set_input_files(
+        str(faces_dir / "obama" / "1.jpg")
+    )
     page.get_by_role("button", name="保存核查结果").click()
     expect(page.get_by_test_id("case-status")).to_have_text("已确认，待决定")
     expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
     expect(page.locator("[data-testid=visits]")).to_contain_text("两名租客在场，承认转租 <b>")
     assert _visits(live, case) == [("inspector", "confirmed", "两名租客在场，承认转租 <b>")]
+    # The visit photo was uploaded and is shown (fetched with the token).
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.thumbs [data-testid=thumb]');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     # An inspector cannot open another grid's case, even by its address.
     other = case_of(live, 102)
     page.goto(f"/#/case/{other}")
@@ -89,6 +97,11 @@ def test_authority_decides_and_manager_assigns(browser: Browser, page: Page, liv
     form.locator("textarea[name=note]").fill("首次违规，书面警告")
     form.get_by_role("button").click()
     expect(page.get_by_test_id("case-status")).to_have_text("已决定")
+    with page.expect_download() as dl:
+        page.get_by_test_id("evidence-pack").click()
+    assert dl.value.suggested_filename == f"case-{case}.html"
+    pack = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "<html" in pack.lower() and "首次违规，书面警告" in pack
     with psycopg.connect(live.db) as conn:
         row = conn.execute(
             "SELECT decision, decided_by FROM case_decisions WHERE case_id = %s", (case,)
@@ -170,3 +183,21 @@ def test_face_thumbnails_only_for_roles_allowed(page: Page, live: Live, faces_di
     page.goto("/#/alert/101")
     expect(page.locator("[data-testid=evidence] li")).to_have_count(4)
     expect(page.get_by_test_id("thumb")).to_have_count(0)
+
+
+def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
+    _seed(live)
+    case = case_of(live, 101)
+    login(page, "inspector")
+    page.goto(f"/#/case/{case}")
+    page.get_by_test_id("outcome-not_confirmed").check()
+    page.get_by_test_id("visit-reason").select_option("registered_caregiver")
+    page.get_by_role("button", name="保存核查结果").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("未确认")
+    expect(page.locator("[data-testid=visits]")).to_contain_text("已登记的护理人员")
+    with psycopg.connect(live.db) as conn:
+        row = conn.execute(
+            "SELECT outcome, reason FROM case_visits WHERE case_id = %s", (case,)
+        ).fetchone()
+    assert row == ("not_confirmed", "registered_caregiver")
+    expect(page.get_by_test_id("visit-form")).to_have_count(0)  # the case is done

@@ -100,6 +100,7 @@ export default {
   'case.outcome': 'Outcome',
   'case.detail': 'Type / reason',
   'case.deduction': 'Proposed points deduction',
+  'case.suppressions': 'Alerts held off',
   'case.household': 'Household',
 
   'tasks.title': 'My tasks',

@@ -100,6 +100,7 @@ export default {
   'case.outcome': '结果',
   'case.detail': '类型 / 原因',
   'case.deduction': '扣分建议',
+  'case.suppressions': '暂停预警',
   'case.household': '住户',
 
   'tasks.title': '我的任务',

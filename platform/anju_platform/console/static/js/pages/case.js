@@ -181,6 +181,17 @@ export async function render(root, ctx) {
       root.append(h('section', { class: 'card' }, h('h2', {}, t('case.photos')),
         h('div', { class: 'thumbs' }, c.photos.map((p) => thumb(`/cases/${c.case_id}/photos/${encodeURIComponent(p.photo_id)}`, t('case.photo'))))));
     }
+    if (c.register_change) {
+      const rc = c.register_change;
+      root.append(notice('info', `${term('reasonCode', rc.reason)}: ${lang() === 'en' ? rc.note_en : rc.note_zh}`));
+    }
+    if ((c.suppressions || []).length) {
+      root.append(h('section', { class: 'card' }, h('h2', {}, t('case.suppressions')), table(
+        [t('alerts.unit'), t('alerts.type'), t('register.validFrom'), t('register.validTo'), t('case.reason')],
+        c.suppressions.map((x) => h('tr', {}, h('td', {}, x.unit_id), h('td', {}, x.type ? typeName(x.type) : t('alerts.any')),
+          h('td', {}, x.valid_from), h('td', {}, x.valid_to || ''), h('td', {}, term('reasonCode', x.reason)))),
+        { 'data-testid': 'suppressions' })));
+    }
     if (c.deduction) {
       root.append(h('section', { class: 'card' }, h('h2', {}, t('case.deduction')), facts([
         ['case.household', c.deduction.household_id], ['case.violationType', typeName(c.deduction.violation_type)],
