@@ -3,7 +3,11 @@ nothing downloaded) against the live platform server of tests/platform/platform_
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,7 +130,37 @@ def case_of(live: Live, alert_id: int) -> int:
     return int(row[0])
 
 
-def english(page: Page) -> None:
-    """Switch to English (screenshots: the test machine has no CJK font)."""
-    page.evaluate("localStorage.setItem('anju.lang', 'en')")
+def _cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(out.stdout.strip())
+
+
+# Screenshots in zh-CN (the console's default) where a CJK font is installed (CI installs
+# one), else in English: Chinese without a font is only boxes.
+SHOT_LANG = os.environ.get("ANJU_TEST_SHOT_LANG") or ("zh-CN" if _cjk_font() else "en")
+DICTS = Path(__file__).resolve().parents[2] / "platform/anju_platform/console/static/js/i18n"
+_ENTRY = re.compile(r"^\s*'([^']+)':\s*'((?:[^'\\]|\\.)*)',?\s*$")
+
+
+@functools.cache
+def dictionary(lang: str) -> dict[str, str]:
+    """The console's UI strings of one language, read from its dictionary module."""
+    out = {}
+    for line in (DICTS / f"{lang}.js").read_text(encoding="utf-8").splitlines():
+        m = _ENTRY.match(line)
+        if m:
+            out[m.group(1)] = m.group(2).replace("\\'", "'")
+    return out
+
+
+def say(key: str) -> str:
+    """A UI string in the screenshot language."""
+    return dictionary(SHOT_LANG)[key]
+
+
+def shot_language(page: Page) -> None:
+    """Switch the console to the screenshot language (and reload)."""
+    page.evaluate(f"localStorage.setItem('anju.lang', '{SHOT_LANG}')")
     page.reload()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import english, login, seed_alert, shot
+from conftest import dictionary, login, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
@@ -52,6 +52,8 @@ def test_dictionaries_and_sse_parser(page: Page, live: Live) -> None:
     }"""
     )
     assert same["onlyZh"] == [] and same["onlyEn"] == [] and same["n"] > 100
+    # The tests' reader of the dictionaries (say()) sees every entry.
+    assert len(dictionary("zh-CN")) == len(dictionary("en")) == same["n"]
     got = page.evaluate(
         """async () => {
         const { sseParser } = await import('/static/js/sse.js');
@@ -114,7 +116,7 @@ def test_manager_filters_and_escaping(page: Page, live: Live) -> None:
     page.goto("/#/alerts?type=card_clone")
     expect(page.get_by_test_id("alert-count")).to_contain_text("0")
     page.goto("/#/alerts")
-    english(page)
+    shot_language(page)
     expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(2)
     shot(page, "alerts-inbox")
 
@@ -139,7 +141,6 @@ def test_language_switch_persists(page: Page, live: Live) -> None:
     expect(page.get_by_test_id("who")).to_contain_text("Estate manager")
     page.get_by_test_id("logout").click()
     expect(page.locator("h1")).to_have_text("Log in")
-    shot(page, "login")
     login(page, "manager")
     page.get_by_test_id("lang").click()
     expect(page.get_by_test_id("nav-alerts")).to_have_text("预警")
@@ -164,3 +165,6 @@ def test_logout_and_expired_token_return_to_login(page: Page, live: Live) -> Non
         )
     page.goto("/#/alerts")
     expect(page.get_by_test_id("login-form")).to_be_visible()
+    shot_language(page)
+    expect(page.get_by_test_id("login-form")).to_be_visible()
+    shot(page, "login")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from conftest import case_of, english, login, seed_alert, shot, sync_cases
+from conftest import case_of, login, say, seed_alert, shot, shot_language, sync_cases
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
 
@@ -73,8 +73,8 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Pa
     page.goto(f"/#/case/{other}")
     expect(page.locator(".notice.error")).to_be_visible()
     page.goto(f"/#/case/{case}")
-    english(page)
-    expect(page.get_by_test_id("case-status")).to_have_text("Confirmed, awaiting decision")
+    shot_language(page)
+    expect(page.get_by_test_id("case-status")).to_have_text(say("caseStatus.confirmed"))
     shot(page, "case-detail")
 
 
@@ -132,7 +132,7 @@ def test_my_tasks_on_a_phone(browser: Browser, live: Live) -> None:
             assert box is not None
             assert box["width"] >= 320 and box["x"] >= 0 and box["x"] + box["width"] <= 375
             assert box["height"] >= 64
-        english(page)
+        shot_language(page)
         expect(cards).to_have_count(2)
         shot(page, "my-tasks-phone")
         cards.first.tap()
@@ -142,9 +142,11 @@ def test_my_tasks_on_a_phone(browser: Browser, live: Live) -> None:
         assert box is not None and box["height"] >= 44
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.get_by_test_id("outcome-no_access").check()
-        page.get_by_role("button", name="Save outcome").tap()
+        page.get_by_role("button", name=say("case.saveVisit")).tap()
         expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
-        expect(page.get_by_test_id("case-status")).to_have_text("To inspect")  # still open
+        expect(page.get_by_test_id("case-status")).to_have_text(
+            say("caseStatus.open")
+        )  # still open
     finally:
         ctx.close()
 

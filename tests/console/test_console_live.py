@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg
-from conftest import english, login, seed_alert, shot
+from conftest import login, say, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
@@ -79,10 +79,10 @@ def test_overview_updates_live(page: Page, live: Live, mqtt_url: str) -> None:
                     break
                 assert time.monotonic() < deadline, "ingest never stored an event"
             page.goto("/")
-            english(page)  # for the screenshot: the test machine has no CJK font
+            shot_language(page)
             login(page, "manager")
             page.goto("/#/overview")
-            expect(page.get_by_test_id("stream-state")).to_have_text("Live")
+            expect(page.get_by_test_id("stream-state")).to_have_text(say("stream.live"))
             expect(page.locator("[data-gateway=GW1]")).to_be_visible()
             # The stream counts events from its first poll on, which may come a moment
             # after the headers: publish until one of ours shows up (each is a new event).
@@ -98,7 +98,7 @@ def test_overview_updates_live(page: Page, live: Live, mqtt_url: str) -> None:
                     item = found
                 except AssertionError:
                     continue
-            expect(item).to_contain_text("Door")
+            expect(item).to_contain_text(say("event.access"))
             expect(item).to_contain_text("main")
             assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
             # The gateway reports offline: the health table follows.
@@ -112,13 +112,15 @@ def test_overview_updates_live(page: Page, live: Live, mqtt_url: str) -> None:
                     state=GatewayState.OFFLINE,
                 )
             )
-            expect(page.locator("[data-gateway=GW1]")).to_contain_text("Offline", timeout=30_000)
+            expect(page.locator("[data-gateway=GW1]")).to_contain_text(
+                say("gwstate.offline"), timeout=30_000
+            )
         # A new alert: notification pushed, counts reloaded, still no reload of the page.
         seed_alert(live.db, 501, "U1", "G1", "card_clone", 0.9)
         notes = page.get_by_test_id("notifications")
         expect(notes.locator("[data-kind='alert.opened']")).to_be_visible(timeout=30_000)
-        expect(page.get_by_test_id("open-by-type")).to_contain_text("Cloned card")
-        expect(page.get_by_test_id("stream-state")).to_have_text("Live")
+        expect(page.get_by_test_id("open-by-type")).to_contain_text(say("type.card_clone"))
+        expect(page.get_by_test_id("stream-state")).to_have_text(say("stream.live"))
         shot(page, "overview")
     finally:
         pub.close()

@@ -6,23 +6,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from conftest import english, login, seed_alert, shot, sync_cases
+from conftest import login, say, seed_alert, shot, shot_language, sync_cases
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
 
 def test_register_household_and_enrollment(page: Page, live: Live, faces_dir: Path) -> None:
     page.goto("/")
-    english(page)
+    shot_language(page)
     login(page, "manager")
     page.get_by_test_id("nav-register").click()
     page.locator("[data-household-id=H1] a").click()
     members = page.locator("[data-testid=members] tbody tr")
     expect(members).to_have_count(1)
     expect(members.first).to_contain_text("Person 1")
-    expect(members.first).to_contain_text("Lease holder")
+    expect(members.first).to_contain_text(say("memberRole.lease_holder"))
     expect(page.get_by_test_id("credentials")).to_contain_text("C1")
-    expect(page.get_by_text("No face enrollments")).to_be_visible()
+    expect(page.get_by_text(say("register.noEnrollments"))).to_be_visible()
     form = page.get_by_test_id("enroll-form")
     form.locator("input[name=photo]").set_input_files(str(faces_dir / "obama" / "1.jpg"))
     form.locator("input[name=consent_ref]").fill("consent-2025-017")
@@ -59,7 +59,7 @@ def test_performance_report_csv_and_print(page: Page, live: Live) -> None:
         assert r.status_code == 200, r.text
     month = datetime.now(UTC).strftime("%Y-%m")
     page.goto("/")
-    english(page)
+    shot_language(page)
     login(page, "manager")
     page.goto(f"/#/performance?month={month}")
     table = page.get_by_test_id("perf-table")
