@@ -203,3 +203,8 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
         ).fetchone()
     assert row == ("not_confirmed", "registered_caregiver")
     expect(page.get_by_test_id("visit-form")).to_have_count(0)  # the case is done
+    # From the inbox (dismissed alerts) the alert still leads to its finished case.
+    page.goto("/#/alerts?status=dismissed")
+    page.locator("[data-alert-id='101'] a").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("未确认")
+    expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)

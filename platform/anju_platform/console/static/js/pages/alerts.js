@@ -7,10 +7,13 @@ import { href, go } from '../router.js';
 
 const list = (v) => (v === undefined ? [] : [].concat(v));
 
-// Open cases by alert id, when the cases API is there (it may not be yet).
-export async function casesByAlert(estate, signal) {
+const CASE_STATUSES = ['open', 'confirmed', 'not_confirmed', 'decided', 'cancelled'];
+
+// Cases (any status) by alert id; an empty map when the cases API cannot answer.
+export async function casesByAlert(estate, signal, gridId) {
   try {
-    const rows = await api('/cases', { query: { estate_id: estate }, signal });
+    const query = { estate_id: estate, status: CASE_STATUSES, grid_id: gridId, limit: 1000 };
+    const rows = await api('/cases', { query, signal });
     return new Map(rows.map((c) => [c.alert_id, c]));
   } catch {
     return new Map();
@@ -51,7 +54,7 @@ export async function render(root, ctx) {
   };
   const [rows, cases] = await Promise.all([
     api('/alerts', { query, signal: ctx.signal }),
-    casesByAlert(ctx.estate, ctx.signal),
+    casesByAlert(ctx.estate, ctx.signal, q.grid_id),
   ]);
   const body = rows.map((a) => {
     const c = cases.get(a.alert_id);

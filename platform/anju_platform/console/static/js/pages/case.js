@@ -19,7 +19,7 @@ async function load(ctx) {
     return { alert, c };
   }
   const alert = await api(`/alerts/${encodeURIComponent(id)}`, { signal: ctx.signal });
-  const found = (await casesByAlert(alert.estate_id, ctx.signal)).get(alert.alert_id);
+  const found = (await casesByAlert(alert.estate_id, ctx.signal, alert.grid_id)).get(alert.alert_id);
   const c = found ? await api(`/cases/${found.case_id}`, { signal: ctx.signal }).catch(() => null) : null;
   return { alert, c };
 }
