@@ -74,6 +74,22 @@ def test_dictionaries_and_sse_parser(page: Page, live: Live) -> None:
         {"event": "event", "data": "plain", "id": "7"},
     ]
     assert got["last"] == "7"
+    routes = page.evaluate(
+        """async () => {
+        const { parseHash, href } = await import('/static/js/router.js');
+        return [parseHash('#/alerts?type=sublet&type=vacancy&grid_id=G%201'),
+                parseHash('#/case/42'), parseHash(''),
+                href('alerts', [], {type: ['a', 'b'], min_score: '', grid_id: 'G 1'})];
+    }"""
+    )
+    assert routes[0] == {
+        "name": "alerts",
+        "params": [],
+        "query": {"type": ["sublet", "vacancy"], "grid_id": "G 1"},
+    }
+    assert routes[1] == {"name": "case", "params": ["42"], "query": {}}
+    assert routes[2] == {"name": "", "params": [], "query": {}}
+    assert routes[3] == "#/alerts?type=a&type=b&grid_id=G+1"
 
 
 def test_inspector_sees_only_their_grid(page: Page, live: Live) -> None:
