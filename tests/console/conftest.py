@@ -52,11 +52,16 @@ def page(browser: Browser, live: Live) -> Iterator[Page]:
     pg.set_default_timeout(15_000)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    # Anything the page's Content-Security-Policy blocked (an inline style, a foreign URL).
+    pg.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         yield pg
     finally:
         ctx.close()
-    assert not errors, f"JavaScript errors in the console: {errors}"
+    assert not errors, f"JavaScript or CSP errors in the console: {errors}"
 
 
 def login(page: Page, user: str, password: str = PASSWORD, path: str = "/") -> None:

@@ -55,7 +55,7 @@ export async function render(root, ctx) {
   }
   const state = h('span', { class: 'pill', 'data-testid': 'stream-state' }, t('stream.connecting'));
   const feed = h('ul', { class: 'feed', 'data-testid': 'feed' });
-  const notes = h('ul', { class: 'feed', 'data-testid': 'notifications' });
+  const notes = h('ul', { class: 'feed', 'data-testid': 'notifications', 'aria-live': 'polite' });
   const byType = h('div', { 'data-testid': 'open-by-type' });
   const byGrid = h('div', { 'data-testid': 'open-by-grid' });
   const gateways = h('div', { 'data-testid': 'gateways' });
