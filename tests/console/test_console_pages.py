@@ -125,3 +125,42 @@ def test_audit_view_for_admins(page: Page, live: Live) -> None:
     page.get_by_test_id("logout").click()
     login(page, "manager")
     expect(page.get_by_test_id("nav-audit")).to_have_count(0)
+
+
+def test_reports_and_posters(page: Page, live: Live) -> None:
+    with psycopg.connect(live.db) as conn:
+        conn.execute(
+            "INSERT INTO resident_reports (estate_id, building_id, unit_id, category, body,"
+            " client_key) VALUES ('E1', 'B1', 'U1', 'sublet', %s, 'k')",
+            ("<script>x</script> 楼上多人合租",),
+        )
+    login(page, "manager")
+    page.get_by_test_id("nav-reports").click()
+    row = page.locator("[data-testid=reports] tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.first).to_contain_text("<script>x</script> 楼上多人合租")
+    expect(row.first).to_contain_text("匿名")
+    expect(row.first).to_contain_text("转租转借")
+    with page.expect_download() as dl:
+        page.locator("[data-building-id=B1] button").click()
+    assert dl.value.suggested_filename == "report-poster-B1.html"
+    poster = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "<svg" in poster and "/r/" in poster
+    form = page.get_by_test_id("checkpoint-form")
+    form.locator("input[name=checkpoint_id]").fill("CP9")
+    form.locator("input[name=name]").fill("2栋 楼顶")
+    form.locator("select[name=grid_id]").select_option("G1")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("[data-checkpoint-id=CP9]")).to_contain_text("2栋 楼顶")
+    with psycopg.connect(live.db) as conn:
+        cp = conn.execute(
+            "SELECT estate_id, grid_id, name FROM checkpoints WHERE checkpoint_id = 'CP9'"
+        ).fetchone()
+    assert cp == ("E1", "G1", "2栋 楼顶")
+    with page.expect_download() as dl:
+        page.locator("[data-checkpoint-id=CP9] button").click()
+    assert "/p/" in Path(dl.value.path()).read_text(encoding="utf-8")
+    # Inspectors have neither the reports (contacts are personal data) nor posters.
+    page.get_by_test_id("logout").click()
+    login(page, "inspector")
+    expect(page.get_by_test_id("nav-reports")).to_have_count(0)

@@ -14,14 +14,15 @@ import * as household from './pages/household.js';
 import * as performance from './pages/performance.js';
 import * as audit from './pages/audit.js';
 import * as patrol from './pages/patrol.js';
+import * as reports from './pages/reports.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol,
+  performance, audit, patrol, reports,
 };
 const NAV = [
   ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
-  ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
+  ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';

@@ -13,6 +13,8 @@ const CAN = {
   performance: ['admin', 'authority', 'manager'],
   audit: ['admin'],
   patrol: ['inspector', 'manager', 'admin'],
+  reports: ['admin', 'authority', 'manager'],
+  posters: ['manager', 'admin'],
 };
 
 export function can(me, what) {
