@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from anju_platform.repo import audit
+from anju_platform.repo import audit, notifications
 from anju_platform.repo import lifecycle as repo
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import erasure
@@ -178,3 +178,4 @@ def lifecycle_job(conn: psycopg.Connection, settings: PlatformSettings) -> None:
     expire_strangers(conn, settings)
     erase_moved_out(conn, settings)
     sweep_erased(conn)
+    notifications.prune(conn, settings.notification_retention_days)

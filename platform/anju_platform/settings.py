@@ -122,6 +122,13 @@ class PlatformSettings(BaseSettings):
         title="Days after move-out before a person's data is erased (0: off)",
         description="A person whose last household membership ended this long ago is erased.",
     )
+    notification_retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=36500,
+        title="Days notifications and their webhook delivery log are kept",
+        description="Older ones are deleted hourly, except those still waiting for delivery.",
+    )
 
     # Inspection cases (H1)
     evidence_dir: Path = Field(

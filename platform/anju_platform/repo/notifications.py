@@ -25,3 +25,15 @@ def notify(
     assert row is not None
     conn.execute("SELECT pg_notify('anju_notifications', %s)", (str(row[0]),))
     return int(row[0])
+
+
+def prune(conn: psycopg.Connection, days: int) -> int:
+    """Delete notifications older than `days` (their deliveries and attempts cascade),
+    keeping any a webhook still waits to receive; returns how many went."""
+    cur = conn.execute(
+        "DELETE FROM notifications n WHERE n.at < now() - make_interval(days => %s)"
+        " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+        " WHERE d.notification_id = n.notification_id AND d.status = 'pending')",
+        (days,),
+    )
+    return cur.rowcount
