@@ -164,3 +164,23 @@ def test_reports_and_posters(page: Page, live: Live) -> None:
     page.get_by_test_id("logout").click()
     login(page, "inspector")
     expect(page.get_by_test_id("nav-reports")).to_have_count(0)
+
+
+def test_erase_a_person_from_the_household_page(page: Page, live: Live) -> None:
+    login(page, "manager")
+    page.goto("/#/household/H1")
+    form = page.get_by_test_id("erase-form")
+    form.locator("select[name=reason]").select_option("request")
+    form.locator("input[name=note]").fill("PIPL-2025-003")
+    form.locator("button[type=submit]").click()  # not confirmed: the form does not submit
+    with psycopg.connect(live.db) as conn:
+        assert conn.execute("SELECT count(*) FROM erasures").fetchone() == (0,)
+    page.get_by_test_id("erase-sure").check()
+    page.get_by_test_id("erase-form").locator("button[type=submit]").click()
+    expect(page.locator(".notice.ok")).to_contain_text("P1")
+    with psycopg.connect(live.db) as conn:
+        row = conn.execute("SELECT person_id, reason, requested_by FROM erasures").fetchone()
+        name = conn.execute("SELECT name FROM persons WHERE person_id = 'P1'").fetchone()
+    assert row == ("P1", "request", "manager")
+    assert name is not None and name[0] != "Person 1"
+    expect(page.locator("[data-testid=members]")).not_to_contain_text("Person 1")

@@ -15,6 +15,7 @@ const CAN = {
   patrol: ['inspector', 'manager', 'admin'],
   reports: ['admin', 'authority', 'manager'],
   posters: ['manager', 'admin'],
+  erase: ['manager', 'admin'],
 };
 
 export function can(me, what) {

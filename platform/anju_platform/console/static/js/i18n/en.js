@@ -173,6 +173,16 @@ export default {
   'register.enrollSubmit': 'Enroll',
   'register.enrolled': 'Face enrolled',
 
+  'register.erase': 'Erase personal data',
+  'register.eraseHint': 'Removes this person\'s face embeddings, enrollment photos and face snapshots, and anonymizes the person record. This cannot be undone.',
+  'register.eraseReason': 'Reason',
+  'register.eraseNote': 'Request reference (never the name)',
+  'register.eraseSure': 'I confirm erasing this person\'s personal data',
+  'register.eraseSubmit': 'Erase',
+  'register.erased': 'Personal data of {id} erased ({n} items)',
+  'eraseReason.request': 'The person asked',
+  'eraseReason.after_move_out': 'No longer needed after move-out',
+
   'perf.title': 'Performance {month} ({estate})',
   'perf.month': 'Month',
   'perf.show': 'Show',

@@ -173,6 +173,16 @@ export default {
   'register.enrollSubmit': '提交登记',
   'register.enrolled': '人脸已登记',
 
+  'register.erase': '删除个人数据',
+  'register.eraseHint': '删除该人员的人脸特征、登记照片和抓拍照片，并将其姓名等信息匿名化。此操作不可撤销。',
+  'register.eraseReason': '原因',
+  'register.eraseNote': '申请编号（不要填写姓名）',
+  'register.eraseSure': '我确认要删除此人的个人数据',
+  'register.eraseSubmit': '删除',
+  'register.erased': '已删除 {id} 的个人数据（{n} 项）',
+  'eraseReason.request': '本人申请',
+  'eraseReason.after_move_out': '迁出后不再需要',
+
   'perf.title': '绩效评价 {month}（{estate}）',
   'perf.month': '月份',
   'perf.show': '查看',

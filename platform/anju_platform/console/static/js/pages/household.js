@@ -43,6 +43,37 @@ function enrollForm(ctx, persons, estateId) {
   return f;
 }
 
+// Erasure on request (PIPL) or after move-out: face data gone, the person anonymized.
+function eraseForm(ctx, persons) {
+  const msg = h('div', { 'data-testid': 'erase-result' });
+  const f = h('form', { class: 'card action danger', 'data-testid': 'erase-form' },
+    h('h2', {}, t('register.erase')), h('p', { class: 'muted' }, t('register.eraseHint')), msg,
+    h('label', {}, t('register.person'), h('select', { name: 'person_id', required: true },
+      persons.map((p) => h('option', { value: p.person_id }, `${p.name} (${p.person_id})`)))),
+    h('label', {}, t('register.eraseReason'), h('select', { name: 'reason' },
+      ['request', 'after_move_out'].map((r) => h('option', { value: r }, term('eraseReason', r))))),
+    h('label', {}, t('register.eraseNote'), h('input', { name: 'note', maxlength: 500 })),
+    h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'sure', required: true, 'data-testid': 'erase-sure' }),
+      h('span', {}, t('register.eraseSure'))),
+    h('button', { type: 'submit', class: 'primary big' }, t('register.eraseSubmit')));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    msg.replaceChildren();
+    const fd = new FormData(f);
+    try {
+      const out = await api(`/persons/${encodeURIComponent(fd.get('person_id'))}/erase`, {
+        method: 'POST', json: { reason: fd.get('reason'), note: fd.get('note') || null },
+      });
+      const n = Object.values(out.counts || {}).reduce((a, b) => a + b, 0);
+      await ctx.rerender();
+      document.getElementById('app').prepend(notice('ok', t('register.erased', { id: out.person_id, n })));
+    } catch (e) {
+      msg.append(notice('error', t('app.error', { detail: e.message })));
+    }
+  });
+  return f;
+}
+
 export async function render(root, ctx) {
   const id = ctx.params[0];
   const hh = await api(`/households/${encodeURIComponent(id)}`, { signal: ctx.signal });
@@ -89,4 +120,5 @@ export async function render(root, ctx) {
         : h('p', { class: 'muted' }, t('register.noEnrollments'))));
   }
   if (can(ctx.me, 'enroll') && persons.length && estateId) root.append(enrollForm(ctx, persons, estateId));
+  if (can(ctx.me, 'erase') && persons.length) root.append(eraseForm(ctx, persons));
 }
