@@ -1,27 +1,22 @@
 """Browser tests of the console: Debian's chromium driven by Playwright (sync API;
-nothing downloaded) against the live platform server of tests/platform/platform_live.py."""
+nothing downloaded) against the live platform server of tests/platform/platform_live.py.
+Helpers are in console_kit.py."""
 
 from __future__ import annotations
 
-import functools
 import os
-import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
-from platform_live import PASSWORD, Live, live_server
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-CHROMIUM = os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from console_kit import CHROMIUM
+from platform_live import Live, live_server
+from playwright.sync_api import Browser, Page, sync_playwright
 
 
 @pytest.fixture
@@ -62,110 +57,3 @@ def page(browser: Browser, live: Live) -> Iterator[Page]:
     finally:
         ctx.close()
     assert not errors, f"JavaScript or CSP errors in the console: {errors}"
-
-
-def login(page: Page, user: str, password: str = PASSWORD, path: str = "/") -> None:
-    page.goto(path)
-    page.get_by_test_id("login-user").fill(user)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("logout")).to_be_visible()
-
-
-def shot(page: Page, name: str) -> None:
-    """A screenshot of the page for docs/console.md."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def seed_alert(
-    db: str,
-    alert_id: int,
-    unit: str,
-    grid: str,
-    type_: str,
-    score: float = 0.85,
-    estate: str = "E1",
-    status: str = "open",
-) -> None:
-    """An alert as detection would leave it, with a short evidence timeline."""
-    with psycopg.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO alerts (alert_id, estate_id, unit_id, grid_id, type, status, score,"
-            " level, reason_en, reason_zh, first_day, last_day, opened_day, opened_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s, current_date - 20, current_date,"
-            " current_date, now())",
-            (
-                alert_id,
-                estate,
-                unit,
-                grid,
-                type_,
-                status,
-                score,
-                f"Flat {unit}: members seen on 2 of 28 days, strangers on 14",
-                f"{unit} 房屋：28 天内登记成员仅出现 2 天，陌生人出现 14 天",
-            ),
-        )
-        # Like detection's day evidence: two strangers' faces and a visitor's QR pass.
-        for d, kind, note in (
-            (3, "stranger_day", "unregistered person seen: S-17 (face, 2 passages, 0 at night)"),
-            (2, "stranger_day", "unregistered person seen: S-17 (face, 3 passages, 1 at night)"),
-            (1, "visitor", "visitor: pass-88 (qr, 1 passages, 0 at night)"),
-        ):
-            conn.execute(
-                "INSERT INTO alert_evidence (alert_id, key, at, day, kind, note)"
-                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s, %s, %s)",
-                (alert_id, f"{kind}:{d}", d, d, kind, note),
-            )
-
-
-def sync_cases(live: Live) -> None:
-    """Run the case job once (alerts that are open get their inspection case)."""
-    from anju_platform.repo import cases
-
-    with psycopg.connect(live.db, autocommit=True) as conn:
-        cases.sync(conn, live.settings.case_due_hours)
-
-
-def case_of(live: Live, alert_id: int) -> int:
-    with psycopg.connect(live.db) as conn:
-        row = conn.execute("SELECT case_id FROM cases WHERE alert_id = %s", (alert_id,)).fetchone()
-    assert row is not None, f"no case for alert {alert_id}"
-    return int(row[0])
-
-
-def _cjk_font() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
-    return bool(out.stdout.strip())
-
-
-# Screenshots in zh-CN (the console's default) where a CJK font is installed (CI installs
-# one), else in English: Chinese without a font is only boxes.
-SHOT_LANG = os.environ.get("ANJU_TEST_SHOT_LANG") or ("zh-CN" if _cjk_font() else "en")
-DICTS = Path(__file__).resolve().parents[2] / "platform/anju_platform/console/static/js/i18n"
-_ENTRY = re.compile(r"^\s*'([^']+)':\s*'((?:[^'\\]|\\.)*)',?\s*$")
-
-
-@functools.cache
-def dictionary(lang: str) -> dict[str, str]:
-    """The console's UI strings of one language, read from its dictionary module."""
-    out = {}
-    for line in (DICTS / f"{lang}.js").read_text(encoding="utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if m:
-            out[m.group(1)] = m.group(2).replace("\\'", "'")
-    return out
-
-
-def say(key: str) -> str:
-    """A UI string in the screenshot language."""
-    return dictionary(SHOT_LANG)[key]
-
-
-def shot_language(page: Page) -> None:
-    """Switch the console to the screenshot language (and reload)."""
-    page.evaluate(f"localStorage.setItem('anju.lang', '{SHOT_LANG}')")
-    page.reload()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from conftest import dictionary, login, seed_alert, shot, shot_language
+from console_kit import dictionary, login, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 

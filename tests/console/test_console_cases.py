@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from conftest import case_of, login, say, seed_alert, shot, shot_language, sync_cases
+from console_kit import case_of, login, say, seed_alert, shot, shot_language, sync_cases
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
 
@@ -194,6 +194,7 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     page.goto(f"/#/case/{case}")
     page.get_by_test_id("outcome-not_confirmed").check()
     page.get_by_test_id("visit-reason").select_option("registered_caregiver")
+    page.locator("input[name=visited_at]").fill("2026-01-05T09:30")
     page.get_by_role("button", name="保存核查结果").click()
     expect(page.get_by_test_id("case-status")).to_have_text("未确认")
     expect(page.locator("[data-testid=visits]")).to_contain_text("已登记的护理人员")
@@ -202,6 +203,14 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
             "SELECT outcome, reason FROM case_visits WHERE case_id = %s", (case,)
         ).fetchone()
     assert row == ("not_confirmed", "registered_caregiver")
+    with psycopg.connect(live.db) as conn:
+        at = conn.execute(
+            "SELECT to_char(visited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
+            " FROM case_visits WHERE case_id = %s",
+            (case,),
+        ).fetchone()
+    local = page.evaluate("new Date('2026-01-05T09:30').toISOString().slice(0, 16)")
+    assert at == (local.replace("T", " "),)  # the browser's local time, stored in UTC
     expect(page.get_by_test_id("visit-form")).to_have_count(0)  # the case is done
     # From the inbox (dismissed alerts) the alert still leads to its finished case.
     page.goto("/#/alerts?status=dismissed")

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg
-from conftest import login, say, seed_alert, shot, shot_language
+from console_kit import login, say, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from conftest import login, say, seed_alert, shot, shot_language, sync_cases
+from console_kit import login, say, seed_alert, shot, shot_language, sync_cases
 from platform_live import Live
 from playwright.sync_api import Page, expect
 

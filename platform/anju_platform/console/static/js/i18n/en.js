@@ -122,6 +122,7 @@ export default {
   'case.visits': 'Visits',
   'case.noVisits': 'No visit yet',
   'case.visitedAt': 'Visited at',
+  'case.visitedAtHint': 'Visited at (empty: now)',
   'case.inspector': 'Inspector',
   'case.outcome': 'Outcome',
   'case.detail': 'Type / reason',

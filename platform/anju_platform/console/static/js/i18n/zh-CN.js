@@ -122,6 +122,7 @@ export default {
   'case.visits': '上门核查记录',
   'case.noVisits': '还没有上门记录',
   'case.visitedAt': '上门时间',
+  'case.visitedAtHint': '上门时间（不填为现在）',
   'case.inspector': '核查人',
   'case.outcome': '结果',
   'case.detail': '类型 / 原因',

@@ -76,10 +76,12 @@ function visitForm(ctx, c, done) {
   });
   const fields = [outcome, confirmed, notConfirmed,
     h('label', {}, t('case.notes'), h('textarea', { name: 'notes', rows: 3, maxlength: 2000, 'data-testid': 'visit-notes' })),
+    h('label', {}, t('case.visitedAtHint'), h('input', { name: 'visited_at', type: 'datetime-local' })),
     h('label', {}, t('case.photo'), h('input', { name: 'photo', type: 'file', accept: 'image/jpeg,image/png', capture: 'environment' }))];
   return form(t('case.recordVisit'), fields, t('case.saveVisit'), async (fd) => {
     const o = fd.get('outcome');
     const body = { outcome: o, notes: fd.get('notes') || null };
+    if (fd.get('visited_at')) body.visited_at = new Date(fd.get('visited_at')).toISOString();
     if (o === 'confirmed') {
       body.violation_type = fd.get('violation_type');
       if (fd.get('points') !== '') body.points = Number(fd.get('points'));
