@@ -13,6 +13,7 @@ from anju_common.events import (
     AnyEvent,
     CredentialType,
     DeviceHealth,
+    FaceSighting,
     Heartbeat,
     QrScan,
     dump_event,
@@ -39,6 +40,7 @@ from anju_edge.gallery import GallerySync
 from anju_edge.pipeline import FacePipeline
 from anju_edge.publisher import Publisher
 from anju_edge.qr import FrameQrReader, NonceStore, PassVerifier
+from anju_edge.snapshot_upload import make_uploader
 from anju_edge.snapshots import SnapshotStore
 
 log = logging.getLogger("anju.edge")
@@ -98,6 +100,7 @@ class Agent:
             if s.enabled
             else None
         )
+        self.uploads = make_uploader(cfg)  # None unless snapshots are kept and uploaded
         self.doors: list[DoorAdapter] = [self._door(d) for d in cfg.doors]
         self.captures: dict[str, Capture] = {}
         self.pipelines: dict[str, FacePipeline] = {}
@@ -120,6 +123,9 @@ class Agent:
         topic = event_topic(g.estate_id, g.gateway_id, event.kind)
         self.queue.put(str(event.event_id), topic, dump_event(event))
         self.publisher.notify()
+        if self.uploads and isinstance(event, FaceSighting) and event.snapshot_ref:
+            file = g.data_dir / event.snapshot_ref
+            self.uploads.add(str(event.event_id), file, event.time, event.person_id)
         return str(event.event_id)
 
     def on_door(self, sig: DoorSignal) -> str:
@@ -168,6 +174,8 @@ class Agent:
     def start(self) -> None:
         self.publisher.start()
         self.gallery.start()
+        if self.uploads:
+            self.uploads.start()
         for door in self.doors:
             door.start(self.on_door)
         for scanner in self.cfg.qr_scanners:
@@ -271,6 +279,9 @@ class Agent:
             if t.name.startswith("camera:"):
                 t.join(5)
         self.publisher.stop()
+        if self.uploads:
+            self.uploads.stop()
+            self.uploads.queue.close()
         self.queue.close()
         self.nonces.close()
 

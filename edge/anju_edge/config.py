@@ -107,6 +107,16 @@ class SnapshotsSection(_Strict):
     retention_days: float = Field(default=7.0, gt=0)
     max_px: int = Field(default=160, ge=32, description="Longest side of the stored crop.")
     jpeg_quality: int = Field(default=80, ge=30, le=95)
+    upload: bool | None = Field(
+        default=None,
+        description="Upload snapshots to the platform (default: when the platform URL and "
+        "gateway token are set).",
+    )
+    upload_url: str | None = Field(
+        default=None,
+        description="Base URL for uploads, <...>/gateways/<gateway_id>/snapshots (default: "
+        "derived from [gallery] url).",
+    )
 
 
 class CameraConfig(_Strict):
