@@ -185,7 +185,7 @@ class SnapshotUploader:
         base_url: str,
         token: str,
         max_backoff_s: float = 300.0,
-        timeout_s: float = 30.0,
+        timeout_s: float = 15.0,
     ) -> None:
         self.queue = queue
         self.base_url = base_url.rstrip("/")
