@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt clean
+.PHONY: install demo test lint fmt clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+screenshots: $(STAMP)  # the console's pages, taken by its browser tests, for docs/
+	ANJU_TEST_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/console \
+		tests/platform/test_reports.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -39,10 +39,11 @@ def decide(status: int | None) -> Action:
         return "done"  # 201 stored, 200 the same bytes were already there (a retry)
     if status == 410:
         return "erased"  # the person was erased: the face must not be kept anywhere
-    if status in (408, 429) or status >= 500:
+    if status in (401, 408, 429) or status >= 500:
+        # 401: the token was replaced; keep the queue until the agent has the new one
         return "retry"
     if 400 <= status < 500:
-        return "drop"  # 409 other bytes stored, 401/403 token, 413/415/422 the request
+        return "drop"  # 409 other bytes stored, 403 not this gateway's, 413/415/422 the request
     return "retry"  # 1xx/3xx: the platform never answers these; a proxy in the way may
 
 

@@ -4,7 +4,6 @@ Helpers are in console_kit.py."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
-from console_kit import CHROMIUM
 from platform_live import Live, live_server
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 
 @pytest.fixture
@@ -26,18 +24,6 @@ def live(pg_url: str, tmp_path: Path) -> Iterator[Live]:
         pg_url, tmp_path, jobs_enabled=False, snapshot_dir=tmp_path / "snapshots"
     ) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        # As root chromium refuses to start with its sandbox (containers, CI).
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []
-        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ TAKEN = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
         (502, "retry"),
         (503, "retry"),
         (400, "drop"),
-        (401, "drop"),
+        (401, "retry"),  # a replaced token: wait for the new one
         (403, "drop"),
         (404, "drop"),
         (409, "drop"),

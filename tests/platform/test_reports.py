@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,11 @@ from platform_live import Live, live_server
 from anju_platform.workflow import reports as rules
 
 KEY = b"k" * 32
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` writes them to docs/screenshots; a plain test run to a temp dir, so
+# that running the tests does not leave the working tree changed.
+SCREENSHOTS = Path(
+    os.environ.get("ANJU_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "anju-screenshots"
+)
 
 
 # --- pure rules ---------------------------------------------------------------------
@@ -310,57 +315,51 @@ def test_report_poster(server: Live) -> None:
 # --- the page on a phone ---------------------------------------------------------------
 
 
-def test_report_page_on_a_phone(server: Live) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_report_page_on_a_phone(server: Live, browser: Any) -> None:
+    from playwright.sync_api import expect
 
     live = server
     code = _code(live)
     outside: list[str] = []
-    with sync_playwright() as p:
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium"), args=args
+    ctx = browser.new_context(
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "request",
+            lambda req: None if req.url.startswith(live.url) else outside.append(req.url),
         )
-        try:
-            ctx = browser.new_context(
-                viewport={"width": 375, "height": 667},
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN",
-            )
-            page = ctx.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on(
-                "request",
-                lambda req: None if req.url.startswith(live.url) else outside.append(req.url),
-            )
-            page.goto(f"{live.url}/r/{code}")
-            expect(page.locator("h1")).to_have_text("居民举报")
-            # no sideways scrolling on a small phone
-            assert page.evaluate("document.documentElement.scrollWidth") <= 375
-            box = page.locator("#website").bounding_box()  # the honeypot: off screen
-            assert box is None or box["x"] + box["width"] <= 0, box
-            page.select_option("#category", "vacant")
-            page.fill("#unit_number", "U1")
-            page.fill("#body", "这套房子已经半年没人住了，晚上从不亮灯。")
-            page.fill("#contact", "")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "report-phone.png"), full_page=True)
-            page.click("#send")  # the page itself waits out the minimum fill time
-            expect(page.locator("#done h2")).to_have_text("已收到您的举报，谢谢！", timeout=10_000)
-            expect(page.locator("#rid")).to_have_text(re.compile(r"^#\d+$"))
-            rid = page.locator("#rid").inner_text()
-            page.click("#lang")
-            expect(page.locator("#done h2")).to_have_text("Thank you, your report was received.")
-            assert page.evaluate("document.documentElement.lang") == "en"
-            page.screenshot(path=str(SCREENSHOTS / "report-phone-done-en.png"))
-            assert not errors, errors
-            ctx.close()
-        finally:
-            browser.close()
+        page.goto(f"{live.url}/r/{code}")
+        expect(page.locator("h1")).to_have_text("居民举报")
+        # no sideways scrolling on a small phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = page.locator("#website").bounding_box()  # the honeypot: off screen
+        assert box is None or box["x"] + box["width"] <= 0, box
+        page.select_option("#category", "vacant")
+        page.fill("#unit_number", "U1")
+        page.fill("#body", "这套房子已经半年没人住了，晚上从不亮灯。")
+        page.fill("#contact", "")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "report-phone.png"), full_page=True)
+        page.click("#send")  # the page itself waits out the minimum fill time
+        expect(page.locator("#done h2")).to_have_text("已收到您的举报，谢谢！", timeout=10_000)
+        expect(page.locator("#rid")).to_have_text(re.compile(r"^#\d+$"))
+        rid = page.locator("#rid").inner_text()
+        page.click("#lang")
+        expect(page.locator("#done h2")).to_have_text("Thank you, your report was received.")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.screenshot(path=str(SCREENSHOTS / "report-phone-done-en.png"))
+        assert not errors, errors
+    finally:
+        ctx.close()
     assert not outside, outside
     ((cat, unit, contact),) = _rows(
         live, "SELECT category, unit_id, contact FROM resident_reports WHERE report_id = %s",
@@ -369,26 +368,20 @@ def test_report_page_on_a_phone(server: Live) -> None:
     assert (cat, unit, contact) == ("vacant", "U1", None)  # anonymous
 
 
-def test_poster_qr_decodes_to_the_page(server: Live) -> None:
+def test_poster_qr_decodes_to_the_page(server: Live, browser: Any) -> None:
     """The poster's QR code, rendered by chromium and read back with OpenCV."""
     import cv2
     import numpy as np
-    from playwright.sync_api import sync_playwright
 
     live = server
     with live.client("manager") as c:
         html = c.get("/api/v1/buildings/B1/report-poster").text
-    with sync_playwright() as p:
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium"), args=args
-        )
-        try:
-            page = browser.new_page(viewport={"width": 800, "height": 1100})
-            page.set_content(html)
-            png = page.locator(".qr svg").screenshot()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 800, "height": 1100})
+    try:
+        page.set_content(html)
+        png = page.locator(".qr svg").screenshot()
+    finally:
+        page.close()
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(img)
     assert text == f"{live.url}/r/{_code(live)}"
