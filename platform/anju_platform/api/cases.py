@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_platform.access import Action, Location, Principal, Role, list_filter
+from anju_platform.api.alerts import EvidenceOut
 from anju_platform.api.register import FLAT
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.detect import repo as detect_repo
@@ -30,15 +31,8 @@ from anju_platform.workflow import evidence_pack
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 CaseStatus = Literal["open", "confirmed", "not_confirmed", "decided", "cancelled"]
-Outcome = Literal["confirmed", "not_confirmed", "no_access"]
-Reason = Literal[
-    "registered_caregiver",
-    "family_member_unregistered",
-    "approved_absence",
-    "night_shift",
-    "pattern_explained",
-    "other",
-]
+Outcome = rules.Outcome
+Reason = rules.Reason
 Decision = Literal["warning", "deduction_upheld", "deduction_rejected", "lease_review", "no_action"]
 REGISTER_NOTE_ZH = "需由工作人员在登记系统中登记该人员（护理人员或家庭成员）"
 REGISTER_NOTE_EN = "Staff must register the person (caregiver or family member) in the register"
@@ -69,15 +63,6 @@ class CaseOut(BaseModel):
     created_at: datetime
     first_visit_at: datetime | None
     closed_at: datetime | None
-
-
-class EvidenceOut(BaseModel):
-    at: datetime
-    day: date
-    kind: str
-    event_id: str | None
-    snapshot_ref: str | None
-    note: str
 
 
 class VisitOut(BaseModel):

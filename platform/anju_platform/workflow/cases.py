@@ -8,18 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal, get_args
 
 from anju_platform.access import Principal, Role
 
-OUTCOMES = ("confirmed", "not_confirmed", "no_access")
-REASONS = (
+Outcome = Literal["confirmed", "not_confirmed", "no_access"]
+Reason = Literal[
     "registered_caregiver",
     "family_member_unregistered",
     "approved_absence",
     "night_shift",
     "pattern_explained",
     "other",
-)
+]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+REASONS: tuple[str, ...] = get_args(Reason)
 # The person explaining the pattern is not (yet) on the register: staff must add them.
 REGISTER_REASONS = frozenset({"registered_caregiver", "family_member_unregistered"})
 DECISIONS = ("warning", "deduction_upheld", "deduction_rejected", "lease_review", "no_action")
