@@ -59,3 +59,4 @@ def test_no_server_errors(live: Live, tmp_path: Path) -> None:
     passed = re.search(r"(\d+) generated, (\d+) passed", proc.stdout)
     assert tested and int(tested.group(1)) >= 80, tail
     assert passed and int(passed.group(2)) >= 2000, tail
+    print(f"schemathesis: {tested.group(0)} operations, {passed.group(0)}")  # for the record
