@@ -20,7 +20,8 @@ COPY dashboards ./dashboards
 RUN pip install ".[server]"
 
 # Never run as root inside the container.
-RUN useradd --system --uid 10001 --home-dir /app anju && mkdir -p /app/var && chown anju /app/var
+RUN useradd --system --uid 10001 --home-dir /app anju \
+    && mkdir -p /app/var /var/lib/anju && chown anju /app/var /var/lib/anju
 USER anju
 
 ENTRYPOINT ["anju"]
