@@ -111,6 +111,11 @@ def erase_moved_out(
         if not erasure.due_after_move_out(memberships, today, days):
             continue
         with conn.transaction():
+            # another replica's job may have erased them since the candidates were read:
+            # wait for its lock, then look again (never erase and log twice)
+            repo.person_name(conn, pid)
+            if repo.is_erased(conn, pid):
+                continue
             counts = erase_person(conn, settings, pid, "after_move_out", JOB_ACTOR)
             audit.record(
                 conn,

@@ -763,3 +763,70 @@ def test_cli_erase_asks_first(seeded: str, tmp_path: Path) -> None:
         [*cmd[:-1], "nobody", "--yes"], env=env, capture_output=True, text=True, timeout=60
     )
     assert missing.returncode == 1 and "no such person" in missing.stderr
+
+
+def test_snapshot_upload_racing_an_erasure_is_not_kept(
+    pg_url: str, tmp_path: Path, faces_dir: Path
+) -> None:
+    """An upload whose first check ran before an erasure committed must not store the
+    erased person's face afterwards (neither the row nor the file)."""
+    import threading
+    import time
+
+    from anju_platform.lifecycle import erase_person
+
+    jpg = (faces_dir / "kit_harington" / "1.jpg").read_bytes()
+    at = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+    ev = str(uuid.uuid4())
+    with _server(pg_url, tmp_path) as live, _gateway(live, "GW1") as gw:
+        got: list[httpx.Response] = []
+        with psycopg.connect(pg_url, autocommit=True) as eraser:
+            with eraser.transaction():  # the erasure runs, not committed yet
+                erase_person(eraser, live.settings, "P1", "request", "admin")
+                upload = threading.Thread(target=lambda: got.append(_put(gw, ev, jpg, at, "P1")))
+                upload.start()
+                time.sleep(1.5)  # the upload passed its first check and waits or stored
+            upload.join(30)
+        assert got and got[0].status_code == 410, got[0].text if got else "no response"
+        with psycopg.connect(pg_url) as conn:
+            n = conn.execute("SELECT count(*) FROM face_snapshots WHERE event_id = %s", (ev,))
+            assert n.fetchone() == (0,)
+        assert not files_with(tmp_path / "snapshots", {_sha(jpg)})
+
+
+def test_erase_after_move_out_on_two_replicas_erases_once(pg_url: str, tmp_path: Path) -> None:
+    """Two platform replicas run the lifecycle job at the same time: the second must not
+    erase (and record) the person again after the first committed."""
+    import threading
+    import time
+
+    long_ago = datetime.now(UTC).date() - timedelta(days=800)
+    with _server(pg_url, tmp_path) as live, psycopg.connect(live.db, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO persons (person_id, name, birth_year, estate_id)"
+            " VALUES ('PA', '姓名PA', 1970, 'E1')"
+        )
+        conn.execute(
+            "INSERT INTO households (household_id, unit_id, lease_start, move_in, move_out)"
+            " VALUES ('HOLD', 'U1b', %s, %s, %s)",
+            (long_ago - timedelta(days=500), long_ago - timedelta(days=500), long_ago),
+        )
+        conn.execute(
+            "INSERT INTO household_members VALUES ('HOLD', 'PA', 'member', %s, NULL)",
+            (long_ago - timedelta(days=400),),
+        )
+        second: list[list[str]] = []
+        with psycopg.connect(live.db, autocommit=True) as other:
+            with conn.transaction():  # replica 1 has erased PA, not committed yet
+                assert erase_moved_out(conn, live.settings) == ["PA"]
+                job = threading.Thread(
+                    target=lambda: second.append(erase_moved_out(other, live.settings))
+                )
+                job.start()  # replica 2 read PA as a candidate and waits for the row
+                time.sleep(1.5)
+            job.join(30)
+        assert second == [[]]
+        assert conn.execute("SELECT count(*) FROM erasures").fetchone() == (1,)
+        assert conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'erase' AND target_id = 'PA'"
+        ).fetchone() == (1,)

@@ -100,6 +100,11 @@ def _store(
     _write(path, data)
     try:
         with conn.transaction():
+            # an erasure that committed since the check above (it holds the person row
+            # FOR UPDATE until it commits): re-check under a share lock, or the face of an
+            # erased person would be kept after all
+            if person_id is not None and repo.lock_erased(conn, person_id):
+                raise HTTPException(status.HTTP_410_GONE, "person erased: snapshot not kept")
             created = repo.add_snapshot(
                 conn, event_id, estate_id, own_id, person_id, str(path.resolve()), sha, taken_at
             )

@@ -80,6 +80,13 @@ def is_erased(conn: psycopg.Connection, person_id: str) -> bool:
     return row.fetchone() is not None
 
 
+def lock_erased(conn: psycopg.Connection, person_id: str) -> bool:
+    """Wait for a running erasure of the person (it locks the row FOR UPDATE), then
+    whether the person is erased; the share lock keeps an erasure out until commit."""
+    conn.execute("SELECT 1 FROM persons WHERE person_id = %s FOR SHARE", (person_id,))
+    return is_erased(conn, person_id)
+
+
 def expired_strangers(
     conn: psycopg.Connection, cutoff: datetime, limit: int
 ) -> list[dict[str, Any]]:
