@@ -396,3 +396,21 @@ def test_photos_and_evidence_pack(quiet: Live, faces_dir: Path) -> None:
         ("inspector", "export"),
         ("admin", "export"),
     ]
+
+
+def test_mine_hides_cases_outside_a_changed_scope(quiet: Live) -> None:
+    """An inspector moved off a grid keeps the assignment until someone reassigns it, but
+    must not see that grid's cases any more (GET /cases/{id} already refuses them)."""
+    from anju_platform.repo import users
+
+    opened = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    alert = _alert(quiet, "U1", "G1", "sublet", opened)
+    _sync(quiet)
+    c1 = _case_of(quiet, alert)
+    with quiet.client("inspector") as c:
+        assert [x["case_id"] for x in c.get("/api/v1/cases/mine").json()] == [c1]
+    with psycopg.connect(quiet.db) as conn:
+        users.set_scopes(conn, "inspector", [], ["G1b"])
+    with quiet.client("inspector") as c:
+        assert c.get(f"/api/v1/cases/{c1}").status_code == 403
+        assert c.get("/api/v1/cases/mine").json() == []

@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, sta
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from anju_platform.access import Action, Location, Principal, Role, list_filter
+from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
 from anju_platform.api.alerts import EvidenceOut
 from anju_platform.api.register import FLAT
 from anju_platform.deps import Conn, Settings, User, guard, log
@@ -259,7 +259,13 @@ def list_cases(
 @router.get("/mine", response_model=list[CaseOut], summary="My open cases (phone task list)")
 def my_cases(conn: Conn, who: User) -> list[dict[str, Any]]:
     with conn.transaction():
-        rows = repo.my_cases(conn, who.user_id)
+        # still assigned but no longer in the caller's scope (grids or estates changed):
+        # not shown, as GET /cases/{id} would refuse them
+        rows = [
+            r
+            for r in repo.my_cases(conn, who.user_id)
+            if allowed(who, Action.READ, FLAT, [Location(r["estate_id"], r["grid_id"])])
+        ]
         log(conn, who, "list", "case", None, None, {"mine": True, "count": len(rows)})
         return [_out(r) for r in rows]
 
