@@ -178,13 +178,6 @@ class PlatformSettings(BaseSettings):
         title="Public base URL printed in QR codes",
         description="e.g. https://anju.example.org; unset: the URL the poster request came in on.",
     )
-    local_utc_offset_hours: int = Field(
-        default=8,
-        ge=-12,
-        le=14,
-        title="Local time offset (hours)",
-        description="Local days and months of patrol coverage and the performance report.",
-    )
     report_min_fill_s: float = Field(
         default=3.0,
         ge=0,

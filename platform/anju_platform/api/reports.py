@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.detect.settings import local_offset_hours
 from anju_platform.public import posters
 from anju_platform.repo import audit, reports
 from anju_platform.repo.notifications import notify
@@ -194,7 +195,7 @@ def _record(
             "client_key": client,
         },
     )
-    day = patrols.local_day(at, settings.local_utc_offset_hours)
+    day = patrols.local_day(at, local_offset_hours())
     live = reports.live_alert(conn, b["building_id"], unit_id)
     flat = unit["number"] if unit else None
     if live is None:

@@ -62,3 +62,9 @@ class DetectSettings(BaseSettings):
 @lru_cache
 def get_detect_settings() -> DetectSettings:
     return DetectSettings()
+
+
+def local_offset_hours() -> int:
+    """The one local-time offset of the platform: detection's days, suppressions, patrol
+    coverage and the performance report all count local days with it."""
+    return get_detect_settings().tz_offset_hours
