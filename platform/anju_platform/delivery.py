@@ -5,10 +5,13 @@ attempt. Runs in the job thread (jobs.py); tests call `deliver_job` directly."""
 from __future__ import annotations
 
 import logging
+import socket
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -32,11 +35,20 @@ class Result:
 
 
 def send(
-    client: httpx.Client, format_: str, url: str, secret: str | None, n: dict[str, Any]
+    client: httpx.Client,
+    format_: str,
+    url: str,
+    secret: str | None,
+    n: dict[str, Any],
+    allow: Sequence[fmt.Network] = (),
 ) -> Result:
-    """One POST; never raises (trouble is a failed attempt, recorded with the error)."""
+    """One POST; never raises (trouble is a failed attempt, recorded with the error).
+    A receiver resolving to a non-public address outside `allow` is not called."""
     started = time.monotonic()
     try:
+        problem = fmt.destination_problem(_addresses(url), allow)
+        if problem:
+            return Result(False, None, f"refused: {problem}", 0)
         out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000))
         r = client.post(out.url, content=out.body, headers=out.headers)
     except Exception as e:  # network trouble or a URL httpx cannot use: a failed attempt
@@ -45,6 +57,13 @@ def send(
     took = int((time.monotonic() - started) * 1000)
     ok, error = fmt.judge(format_, r.status_code, r.text)
     return Result(ok, r.status_code, error, took)
+
+
+def _addresses(url: str) -> list[str]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    return sorted({str(i[4][0]) for i in infos})
 
 
 def http_client(settings: PlatformSettings) -> httpx.Client:
@@ -58,8 +77,10 @@ def http_client(settings: PlatformSettings) -> httpx.Client:
 SENDERS = 8  # receivers served at once; one receiver's deliveries go one after another
 
 
-def _send_all(client: httpx.Client, group: list[dict[str, Any]]) -> list[Result]:
-    return [send(client, d["format"], d["url"], d["secret"], d) for d in group]
+def _send_all(
+    client: httpx.Client, group: list[dict[str, Any]], allow: Sequence[fmt.Network]
+) -> list[Result]:
+    return [send(client, d["format"], d["url"], d["secret"], d, allow) for d in group]
 
 
 def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
@@ -76,7 +97,11 @@ def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     for d in sorted(due, key=lambda d: d["notification_id"]):
         groups.setdefault(d["webhook_id"], []).append(d)
     with http_client(settings) as client, ThreadPoolExecutor(SENDERS) as pool:
-        results = list(pool.map(lambda g: _send_all(client, g), groups.values()))
+        results = list(
+            pool.map(
+                lambda g: _send_all(client, g, settings.webhook_allow_networks), groups.values()
+            )
+        )
     for group, outcome in zip(groups.values(), results, strict=True):
         for d, res in zip(group, outcome, strict=True):
             _record(conn, settings, d, res)

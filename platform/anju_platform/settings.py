@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from anju_platform.access import Role
@@ -96,6 +96,15 @@ class PlatformSettings(BaseSettings):
     )
     webhook_batch: int = Field(
         default=50, ge=1, le=1000, title="Webhook deliveries sent per job tick"
+    )
+    webhook_allow_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        title="Private networks webhooks may reach",
+        description=(
+            "Webhook receivers on loopback, private, link-local or other non-public "
+            'addresses are refused unless listed here as CIDRs, e.g. ["10.20.0.0/16"] '
+            "for an on-premises receiver: a manager cannot probe internal hosts."
+        ),
     )
     snapshot_dir: Path = Field(
         default=Path("var/snapshots"),

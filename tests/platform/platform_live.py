@@ -162,6 +162,8 @@ def live_server(pg_url: str, tmp_path: Path, **overrides: object) -> Iterator[Li
         **{
             "evidence_dir": tmp_path / "evidence",
             "snapshot_dir": tmp_path / "snapshots",
+            # the tests' receivers listen on loopback, refused by default
+            "webhook_allow_networks": ["127.0.0.0/8"],
             **overrides,
         },  # type: ignore[arg-type]
     )

@@ -282,6 +282,37 @@ def test_url_checks_and_masking() -> None:
     assert fmt.mask_url("https://u:pw@h:8443/p?t=1") == "https://u:***@h:8443/p?t=***"
 
 
+def test_destination_checks() -> None:
+    from ipaddress import ip_network
+
+    problem = fmt.destination_problem
+    for inner in ("127.0.0.1", "10.1.2.3", "192.168.0.9", "169.254.169.254", "::1", "fe80::1%eth0",
+                  "100.64.0.1", "0.0.0.0", "224.0.0.1"):  # fmt: skip
+        assert problem([inner], []), inner
+    assert problem(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"], []) is None
+    assert problem(["93.184.215.14", "10.0.0.5"], [])  # one internal answer is enough
+    assert problem(["10.0.0.5"], [ip_network("10.0.0.0/8")]) is None
+    assert fmt.literal_host_problem("http://[::1]:8080/x", [])
+    assert fmt.literal_host_problem("http://intranet.local/x", []) is None  # checked at send
+
+
+def test_internal_receivers_refused_by_default(pg_url: str, tmp_path: Path) -> None:
+    with (
+        live_server(pg_url, tmp_path, webhook_allow_networks=[], jobs_enabled=False) as live,
+        live.client("manager") as c,
+    ):
+        metadata = "http://169.254.169.254/latest"
+        body = {"name": "x", "estate_id": "E1", "format": "json", "url": metadata}
+        r = c.post("/api/v1/webhooks", json=body)
+        assert r.status_code == 422 and "not a public address" in r.text
+        hook = add_webhook(c, url="http://localhost:9/x", format="json")  # a name: ok now
+        r = c.post(f"/api/v1/webhooks/{hook['webhook_id']}/test")
+        assert r.status_code == 200 and r.json()["ok"] is False
+        assert "refused" in r.json()["error"] and "127.0.0.1" in r.json()["error"]
+        r = c.patch(f"/api/v1/webhooks/{hook['webhook_id']}", json={"url": "http://[::1]/"})
+        assert r.status_code == 422
+
+
 def test_sse_pieces() -> None:
     assert (
         sse.frame("notification", {"a": "中"}, 5)

@@ -18,6 +18,7 @@ from anju_platform.delivery import http_client, send
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.repo import webhooks as repo
 from anju_platform.schemas import Id, Name
+from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import webhooks as fmt
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"])
@@ -27,6 +28,14 @@ def _url(value: str) -> str:
     if not fmt.valid_url(value):
         raise ValueError("the URL must be http:// or https:// with a host")
     return value
+
+
+def _check_destination(url: str, settings: PlatformSettings) -> None:
+    """A literal non-public address is refused now; names are checked at each send
+    (what they resolve to can change)."""
+    problem = fmt.literal_host_problem(url, settings.webhook_allow_networks)
+    if problem:
+        raise HTTPException(422, f"receiver refused: {problem}")
 
 
 Url = Annotated[
@@ -153,10 +162,11 @@ def list_webhooks(
 
 
 @router.post("", response_model=WebhookOut, status_code=201, summary="Add a webhook")
-def create_webhook(body: WebhookIn, conn: Conn, who: User) -> dict[str, Any]:
+def create_webhook(body: WebhookIn, conn: Conn, who: User, settings: Settings) -> dict[str, Any]:
     where = [Location(body.estate_id)] if body.estate_id else []
     with conn.transaction():
         guard(who, Action.WRITE, NO_INSPECTOR, where, "webhook")
+        _check_destination(body.url, settings)
         if body.estate_id is not None and repo.estate_name(conn, body.estate_id) is None:
             raise HTTPException(422, f"unknown estate {body.estate_id}")
         values = body.model_dump()
@@ -184,7 +194,9 @@ def get_webhook(webhook_id: int, conn: Conn, who: User) -> dict[str, Any]:
 
 
 @router.patch("/{webhook_id}", response_model=WebhookOut, summary="Change a webhook")
-def update_webhook(webhook_id: int, body: WebhookPatch, conn: Conn, who: User) -> dict[str, Any]:
+def update_webhook(
+    webhook_id: int, body: WebhookPatch, conn: Conn, who: User, settings: Settings
+) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     for never_null in ("name", "url", "format", "kinds", "active"):
         if never_null in changes and changes[never_null] is None:
@@ -193,6 +205,8 @@ def update_webhook(webhook_id: int, body: WebhookPatch, conn: Conn, who: User) -
         changes["secret"] = changes["secret"] or None
     with conn.transaction():
         row = _load(conn, who, webhook_id, Action.WRITE)
+        if changes.get("url"):
+            _check_destination(changes["url"], settings)
         repo.update_webhook(conn, webhook_id, changes)
         log(
             conn,
@@ -251,7 +265,14 @@ def test_webhook(webhook_id: int, conn: Conn, who: User, settings: Settings) -> 
         "body": {"message": f"这是一条来自安居平台的测试消息（{row['name']}）。"},
     }
     with http_client(settings) as client:  # outside the transaction: the receiver may be slow
-        res = send(client, row["format"], row["url"], row["secret"], sample)
+        res = send(
+            client,
+            row["format"],
+            row["url"],
+            row["secret"],
+            sample,
+            settings.webhook_allow_networks,
+        )
     with conn.transaction():
         log(
             conn,

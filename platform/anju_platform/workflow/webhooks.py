@@ -16,8 +16,10 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -221,6 +223,34 @@ def after_attempt(
     if attempts >= max_attempts:
         return "failed", None
     return "pending", backoff_s(attempts, base_s, cap_s)
+
+
+Network = IPv4Network | IPv6Network
+
+
+def destination_problem(addresses: Iterable[str], allow: Sequence[Network]) -> str | None:
+    """Why a receiver may not be called: one of its addresses is not public (loopback,
+    private, link-local, multicast...) and not in the operator's allowed networks.
+    Every resolved address is checked, so a name cannot smuggle in an internal one."""
+    for a in addresses:
+        ip = ip_address(a.split("%", 1)[0])  # drop an IPv6 zone
+        if (ip.is_global and not ip.is_multicast) or any(ip in n for n in allow):
+            continue
+        return (
+            f"{a} is not a public address; add its network to "
+            "ANJU_PLATFORM_WEBHOOK_ALLOW_NETWORKS to allow it"
+        )
+    return None
+
+
+def literal_host_problem(url: str, allow: Sequence[Network]) -> str | None:
+    """The same check for a URL whose host is an IP literal (no lookup needed)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return None
+    return destination_problem([host], allow)
 
 
 def valid_url(url: str) -> bool:
