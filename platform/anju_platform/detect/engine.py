@@ -62,6 +62,10 @@ class EstatePass:
     clusters: Clusterer
     window: dict[date, list[Presence]] = field(default_factory=dict)
     clocks: dict[str, UnitClock] = field(default_factory=dict)
+    # day -> (its window rows, those rows by unit, units with a non-member row)
+    groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
+        default_factory=dict
+    )
 
     @property
     def tz(self) -> timedelta:
@@ -104,20 +108,38 @@ class EstatePass:
             self.clocks[p.unit_id] = c
         return {p.unit_id for p in rows}
 
-    def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
+    def _by_unit(self) -> dict[str, list[Presence]]:
+        """The window's rows of each unit with someone other than a member in it (window
+        order, then row order), from per-day groups made once per day."""
+        days = [self._grouped(k) for k in self.window]
+        wanted = set().union(*(g[1] for g in days)) if days else set()
         by_unit: dict[str, list[Presence]] = {}
-        for rows in self.window.values():
+        for groups, _ in days:
+            for unit, rows in groups.items():
+                if unit in wanted:
+                    by_unit.setdefault(unit, []).extend(rows)
+        return by_unit
+
+    def _grouped(self, d: date) -> tuple[dict[str, list[Presence]], set[str]]:
+        rows = self.window[d]
+        got = self.groups.get(d)
+        if got is None or got[0] is not rows:
+            groups: dict[str, list[Presence]] = {}
             for p in rows:
-                if p.role != "member":
-                    by_unit.setdefault(p.unit_id, [])
-        for rows in self.window.values():
-            for p in rows:
-                if p.unit_id in by_unit:
-                    by_unit[p.unit_id].append(p)
+                groups.setdefault(p.unit_id, []).append(p)
+            others = {p.unit_id for p in rows if p.role != "member"}
+            got = (rows, groups, others)
+            self.groups[d] = got
+        return got[1], got[2]
+
+    def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
+        by_unit = self._by_unit()
+        for old in [k for k in self.groups if k not in self.window]:
+            del self.groups[old]
         out: list[Finding] = []
         s = self.s
         for unit in self.reg.units:
-            facts = self.reg.facts(unit, d)
+            facts = self.reg.facts_on(unit, d)
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
             seen = by_unit.get(unit, [])

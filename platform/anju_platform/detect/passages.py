@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True, slots=True)
-class EventRow:
+class EventRow(NamedTuple):
+    """One stored event (a tuple: built per row for millions of rows a day)."""
+
     time: datetime
     event_id: str
     kind: str  # access | face | qr

@@ -4,7 +4,7 @@ credential -> person -> household -> unit, each as it was valid at the event tim
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -67,11 +67,14 @@ class Register:
     hh_members: dict[str, list[str]] = field(default_factory=dict)  # household -> persons
     unit_households: dict[str, list[str]] = field(default_factory=dict)  # unit -> households
     revoked: set[str] = field(default_factory=set)  # persons with a revoked credential
+    # facts_on's cache: unit -> (from, until exclusive or None, facts)
+    _facts: dict[str, tuple[date, date | None, UnitFacts]] = field(default_factory=dict)
 
     def index(self) -> None:
         """Build the reverse maps once the rows are loaded."""
         self.hh_members.clear()
         self.unit_households.clear()
+        self._facts.clear()
         for pid, ms in self.memberships.items():
             for m in ms:
                 self.hh_members.setdefault(m.household_id, []).append(pid)
@@ -118,6 +121,44 @@ class Register:
 
     def evicted(self, person_id: str) -> bool:
         return person_id in self.revoked
+
+    def facts_on(self, unit_id: str, d: date) -> UnitFacts:
+        """facts(), computed again only when d crosses a date of the unit's register rows
+        (move-in/out, membership, carer): the daily pass asks for every unit every day."""
+        got = self._facts.get(unit_id)
+        if got is not None and got[0] <= d and (got[1] is None or d < got[1]):
+            return got[2]
+        lo, hi = date.min, None
+        for b in self._changes(unit_id):
+            if b <= d:
+                lo = max(lo, b)
+            elif hi is None or b < hi:
+                hi = b
+        f = self.facts(unit_id, d)
+        self._facts[unit_id] = (lo, hi, f)
+        return f
+
+    def _changes(self, unit_id: str) -> set[date]:
+        """The days on which facts(unit_id, d) may change (a bound takes effect)."""
+
+        def after(x: date) -> date:
+            return x + timedelta(days=1) if x < date.max else x
+
+        out: set[date] = set()
+        for hid in self.unit_households.get(unit_id, ()):
+            h = self.households[hid]
+            out.update(x for x in (h.move_in, h.move_out and after(h.move_out)) if x)
+            for pid in self.hh_members.get(hid, ()):
+                for m in self.memberships.get(pid, ()):
+                    out.add(m.valid_from)
+                    if m.valid_to is not None:
+                        out.add(after(m.valid_to))
+        for c in self.carers:
+            if c.unit_id == unit_id:
+                out.add(c.valid_from)
+                if c.valid_to is not None:
+                    out.add(after(c.valid_to))
+        return out
 
     def facts(self, unit_id: str, d: date) -> UnitFacts:
         current = [

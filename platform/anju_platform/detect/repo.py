@@ -91,13 +91,23 @@ def _row(r: tuple[Any, ...]) -> EventRow:
     return EventRow(*r[:14], embedding=emb)  # type: ignore[misc]
 
 
+def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
+    make, loads, f32 = EventRow._make, orjson.loads, np.float32
+    return [
+        make(r) if r[14] is None else make((*r[:14], np.asarray(loads(r[14]), dtype=f32)))
+        for r in rows
+    ]
+
+
 def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:
-    rows = conn.execute(
-        f"SELECT {_EVENT_COLS} FROM events WHERE estate_id = %s AND time >= %s AND time < %s "
-        "AND kind IN ('access', 'face', 'qr') ORDER BY time, event_id",
-        (estate, start, end),
-    )
-    return [_row(r) for r in rows]
+    # binary results and fetchall: a day of an estate is tens of thousands of rows
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            f"SELECT {_EVENT_COLS} FROM events WHERE estate_id = %s AND time >= %s AND time < %s"
+            " AND kind IN ('access', 'face', 'qr') ORDER BY time, event_id",
+            (estate, start, end),
+        ).fetchall()
+    return _rows(rows)
 
 
 def events_received(
@@ -128,31 +138,32 @@ def card_uses_before(
 
 
 def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
-    for cid, gw, leader, first in conn.execute(
-        "SELECT cluster_id, gateway_id, leader, first_seen FROM detect_clusters "
-        "WHERE estate_id = %s ORDER BY first_seen, cluster_id",
-        (estate,),
-    ):
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            "SELECT cluster_id, gateway_id, leader, first_seen FROM detect_clusters "
+            "WHERE estate_id = %s ORDER BY first_seen, cluster_id",
+            (estate,),
+        ).fetchall()
+    for cid, gw, leader, first in rows:
         cl.add_leader(cid, gw, first, np.frombuffer(leader, dtype="<f4"))
 
 
 def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
     with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader, first_seen,"
-            " last_seen) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (cluster_id) DO NOTHING",
-            [
+        if cl.new:  # one statement for the day's new leaders
+            cur.execute(
+                "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader,"
+                " first_seen, last_seen) SELECT v.c, %s, v.g, v.l, v.t, v.t FROM unnest("
+                "%s::text[], %s::text[], %s::bytea[], %s::timestamptz[]) v(c, g, l, t)"
+                " ON CONFLICT (cluster_id) DO NOTHING",
                 (
-                    n.cluster_id,
                     estate,
-                    n.gateway_id,
-                    n.vec.astype("<f4").tobytes(),
-                    n.first_seen,
-                    n.first_seen,
-                )
-                for n in cl.new
-            ],
-        )
+                    [n.cluster_id for n in cl.new],
+                    [n.gateway_id for n in cl.new],
+                    [n.vec.astype("<f4").tobytes() for n in cl.new],
+                    [n.first_seen for n in cl.new],
+                ),
+            )
         seen = sorted(cl.seen.items())
         cur.execute(
             "UPDATE detect_clusters c SET last_seen = greatest(c.last_seen, v.t),"
@@ -187,9 +198,15 @@ def replace_presence(
                     p.n_face,
                     p.n_night,
                     p.last_in,
-                    list(p.event_ids),
+                    _array(p.event_ids),
                 )
             )
+
+
+def _array(ids: tuple[str, ...]) -> str:
+    """A text[] literal for COPY (event ids are UUIDs: nothing to quote); dumping a
+    Python list per row costs more than the rest of the row."""
+    return "{" + ",".join(ids) + "}"
 
 
 def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Presence]:
