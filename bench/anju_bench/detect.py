@@ -197,14 +197,16 @@ def run(
     days: int = 180,
     seed: int = 20260101,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
+    """`workers`: processes for the estates (default: the CPU count)."""
     import os
 
     import psycopg
 
     from anju_bench.servers import scratch_database
     from anju_platform.detect import repo
-    from anju_platform.detect.engine import run_estate
+    from anju_platform.detect.engine import run_estates
     from anju_sim.dbload import load_register
     from anju_sim.params import SimParams, scaled_params
     from anju_sim.portfolio import generate
@@ -225,15 +227,20 @@ def run(
         conn.autocommit = True
         estates = repo.estates(conn)
         last = params.start + timedelta(days=days - 1)
-        t1 = time.perf_counter()
-        for i, e in enumerate(estates):
-            run_estate(conn, e, until=last - timedelta(days=1))
+        finished: list[str] = []
+
+        def done(e: str, _: dict[str, int]) -> None:
+            finished.append(e)
             if progress:
-                progress(i + 1, len(estates))
+                progress(len(finished), len(estates))
+
+        n = max(1, min(workers or os.cpu_count() or 1, len(estates)))
+        t1 = time.perf_counter()
+        run_estates(url, estates, until=last - timedelta(days=1), workers=n, done=done)
         t2 = time.perf_counter()
-        for e in estates:
-            run_estate(conn, e, until=last)
+        run_estates(url, estates, until=last, workers=n)
         t3 = time.perf_counter()
+        result["workers"] = n
         result["full_pass_s"] = round(t2 - t1, 1)
         result["full_pass_days"] = days - 1
         result["one_new_day_s"] = round(t3 - t2, 2)

@@ -137,6 +137,9 @@ def detect(
         None, help="Re-run from this local day (YYYY-MM-DD); default: the days not yet done."
     ),
     until: str = typer.Option(None, help="Last local day (default: the latest stored event)."),
+    workers: int = typer.Option(
+        0, help="Processes running estates in parallel (0 = the CPU count; 1 = in this one)."
+    ),
     database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
 ) -> None:
     """Run the detection pass on demand: presence, rules, alerts (with a progress bar)."""
@@ -147,7 +150,7 @@ def detect(
 
     from anju_common.settings import get_database_settings
     from anju_platform.detect import repo
-    from anju_platform.detect.engine import run_estate
+    from anju_platform.detect.engine import run_estate, run_estates
 
     url = database_url or get_database_settings().url
     first = date.fromisoformat(since) if since else None
@@ -157,14 +160,21 @@ def detect(
         total = {"days": 0, "events": 0}
         cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*cols, console=console) as bar:
-            for e in estates:
-                task = bar.add_task(f"detect {e}", total=None)
+            if workers == 1 or len(estates) == 1:  # in this process: a bar per estate
+                for e in estates:
+                    task = bar.add_task(f"detect {e}", total=None)
 
-                def tick(done: int, n: int, t: object = task) -> None:
-                    bar.update(t, completed=done, total=n)  # type: ignore[arg-type]
+                    def tick(done: int, n: int, t: object = task) -> None:
+                        bar.update(t, completed=done, total=n)  # type: ignore[arg-type]
 
-                got = run_estate(conn, e, first, last, progress=tick)
-                total = {k: total[k] + got[k] for k in total}
+                    got = run_estate(conn, e, first, last, progress=tick)
+                    total = {k: total[k] + got[k] for k in total}
+            else:  # estates in parallel processes: one bar of estates done
+                task = bar.add_task("detect (estates)", total=len(estates))
+                total = run_estates(
+                    url, estates, first, last, workers=workers or None,
+                    done=lambda e, got: bar.advance(task),
+                )  # fmt: skip
         open_n = conn.execute(
             "SELECT count(*) FROM alerts WHERE status = 'open' AND estate_id = ANY(%s)", (estates,)
         ).fetchone()

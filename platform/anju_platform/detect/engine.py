@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -150,7 +153,7 @@ class EstatePass:
             ]
             if seen:
                 found += [
-                    daily.sublet(seen, facts, d, s, w),
+                    daily.sublet(seen, facts, d, s, w, clock),
                     daily.overcrowding(seen, facts, d, s, w),
                     daily.change_of_use(seen, facts, d, s),
                 ]
@@ -207,6 +210,55 @@ def run_estate(
         if progress:
             progress(i + 1, n_days)
     return {"days": n_days, "events": n_events}
+
+
+def _run_one(
+    url: str, estate: str, since: date | None, until: date | None, s: DetectSettings | None
+) -> dict[str, int]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return run_estate(conn, estate, since, until, s)
+
+
+def run_estates(
+    url: str,
+    estates: list[str],
+    since: date | None = None,
+    until: date | None = None,
+    settings: DetectSettings | None = None,
+    workers: int | None = None,
+    done: Callable[[str, dict[str, int]], None] | None = None,
+) -> dict[str, int]:
+    """run_estate for several estates; they are independent, so `workers` processes
+    (default: the CPU count) each with its own connection run them, largest first.
+    `done(estate, counts)` is called as each one finishes."""
+    total = {"days": 0, "events": 0}
+    n = max(1, min(workers or os.cpu_count() or 1, len(estates)))
+    if n == 1:
+        for e in estates:
+            got = _run_one(url, e, since, until, settings)
+            total = {k: total[k] + got[k] for k in total}
+            if done:
+                done(e, got)
+        return total
+    with psycopg.connect(url, autocommit=True) as conn:
+        size: dict[str, int] = dict(
+            conn.execute(
+                "SELECT estate_id, count(*) FROM units WHERE estate_id = ANY(%s) GROUP BY 1",
+                (estates,),
+            ).fetchall()
+        )
+    order = sorted(estates, key=lambda e: -size.get(e, 0))
+    # forkserver: no fork of a threaded parent (the platform), imports paid once
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        futures = {pool.submit(_run_one, url, e, since, until, settings): e for e in order}
+        for fut in as_completed(futures):
+            got = fut.result()
+            total = {k: total[k] + got[k] for k in total}
+            if done:
+                done(futures[fut], got)
+    return total
 
 
 @dataclass
