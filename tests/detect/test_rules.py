@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
 from anju_platform.detect.rules import daily
+from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.settings import DetectSettings
 
 S = DetectSettings()
@@ -83,6 +84,71 @@ def test_holiday_absence_is_not_a_sublet_nor_a_vacancy() -> None:
     assert daily.vacancy(facts(), clock(20, 20), DAY, S) is None
 
 
+def test_housebound_tenant_with_a_day_carer_is_not_a_sublet() -> None:
+    # the tenant never leaves the flat (no passages); an unregistered carer comes every
+    # morning on a visitor pass and leaves again on it: a visitor, not someone living there
+    rows = window([stranger(d, "u-carer", last_in=False) for d in days(28) if d.weekday() < 6])
+    assert daily.sublet(rows, facts(1), DAY, S) is None
+    lives = window([stranger(d, "u-carer") for d in days(28) if d.weekday() < 6])
+    assert daily.sublet(lives, facts(1), DAY, S) is not None  # stays the night: lives there
+
+
+def test_festival_longer_than_the_window_is_not_a_sublet() -> None:
+    # the family left for the festival more than 28 days ago; relatives mind the flat
+    day = date(2026, 3, 20)
+    rows = [
+        Presence(UNIT, day - timedelta(days=i), "u-aunt", "stranger", "visitor") for i in range(20)
+    ]
+    gone = UnitClock(None, date(2026, 2, 10), False, date(2025, 1, 1))
+    assert daily.sublet(rows, facts(), day, S, clock=gone) is None
+    before = UnitClock(None, date(2026, 1, 20), False, date(2025, 1, 1))  # left before it
+    assert daily.sublet(rows, facts(), day, S, clock=before) is not None
+
+
+def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -> None:
+    # relatives lived there for three weeks; the family is back and seen two days running
+    rows = window(
+        [stranger(d, "u-aunt") for d in days(24) if d < DAY - timedelta(days=1)],
+        [member(DAY), member(DAY - timedelta(days=1))],
+    )
+    assert daily.sublet(rows, facts(), DAY, S) is None
+    # the holder dropping by once (to collect the rent) is not coming home
+    drop = window([stranger(d, "u-sub") for d in days(24)], [member(DAY)])
+    assert daily.sublet(drop, facts(), DAY, S) is not None
+
+
+def test_approved_absence_is_not_a_sublet() -> None:
+    away = ((DAY - timedelta(days=30), DAY + timedelta(days=10)),)
+    rows = window([stranger(d, "u-aunt") for d in days(20)])
+    gone = clock(None, 31)
+    assert daily.sublet(rows, facts(absences=away), DAY, S, clock=gone) is None
+    assert daily.sublet(rows, facts(), DAY, S, clock=gone) is not None
+
+
+def test_a_shop_or_hostel_is_a_change_of_use_not_a_sublet() -> None:
+    rows = window(
+        [stranger(d, f"u-{d}-{i}") for d in days(28) for i in range(6)],
+        [stranger(d, "u-owner-friend") for d in days(28)],
+    )
+    assert daily.sublet(rows, facts(), DAY, S) is None
+    assert daily.change_of_use(rows, facts(), DAY, S) is not None
+
+
+def test_late_registered_member_on_passes_then_own_card_is_that_member() -> None:
+    # came on visitor passes until registered, then on their own card with the same face
+    joined = DAY - timedelta(days=10)
+    rows = window(
+        [stranger(d, "u-gran") for d in days(28) if d < joined],
+        [member(d, "p2", via="card", cluster_id="u-gran") for d in days(28) if d >= joined],
+    )
+    w = summarise(rows, facts())
+    assert max(w.stranger_days["u-gran"]) < joined  # their own card days are theirs
+    assert {d for d in days(28) if d >= joined} <= w.member_days
+    # a face that comes on passes after using a member's card is someone else's
+    late = [*rows, stranger(DAY - timedelta(days=2), "u-gran")]
+    assert DAY in summarise(late, facts()).stranger_days["u-gran"]
+
+
 def test_weekend_family_is_not_a_sublet() -> None:
     rows = window(
         [member(d) for d in days(28)],
@@ -108,6 +174,33 @@ def test_overcrowding_two_regular_strangers_with_the_household() -> None:
 def test_late_registered_grandparent_is_one_stranger_not_overcrowding() -> None:
     rows = window([member(d) for d in days(28)], [stranger(d, "u-grandma") for d in days(28)])
     assert daily.overcrowding(rows, facts(), DAY, S) is None
+
+
+def test_occupants_on_visitor_passes_are_not_a_stream_of_visitors() -> None:
+    # three people live with the family and come home every evening on visitor passes
+    rows = window(
+        [member(d) for d in days(28)],
+        *[[stranger(d, f"u-{k}") for d in days(28)] for k in "abc"],
+    )
+    f = daily.overcrowding(rows, facts(), DAY, S)
+    assert f is not None and len(f.persons) == 3 and "过夜" in f.reason_zh
+
+
+def test_day_carer_and_weekend_family_leaving_again_are_not_occupants() -> None:
+    # an unregistered carer every weekday morning and family most weekends: both leave
+    # again on the same pass, so the day does not end with them coming in
+    rows = window(
+        [member(d) for d in days(28)],
+        [stranger(d, "u-carer", last_in=False) for d in days(28) if d.weekday() < 6],
+        [stranger(d, "u-son", last_in=False) for d in days(28) if d.weekday() >= 4],
+    )
+    assert daily.overcrowding(rows, facts(1), DAY, S) is None
+    stays = window(
+        [member(d) for d in days(28)],
+        [stranger(d, "u-carer", last_in=True) for d in days(28) if d.weekday() < 6],
+        [stranger(d, "u-son", last_in=True) for d in days(28) if d.weekday() >= 4],
+    )
+    assert daily.overcrowding(stays, facts(1), DAY, S) is not None  # they sleep there
 
 
 def test_caregivers_registered_or_not_do_not_alert() -> None:
@@ -187,6 +280,16 @@ def test_welfare_elderly_alone_not_seen() -> None:
     assert daily.welfare(elderly(), clock(2, 2, True), [], DAY, S) is None
 
 
+def test_welfare_carer_who_stopped_coming_with_them_knows() -> None:
+    # a carer came every weekday until the tenant was last seen, then stopped (a hospital
+    # stay): not a welfare case; a visitor only after the silence began does not count
+    last = DAY - timedelta(days=6)
+    before = [stranger(last - timedelta(days=i), "u-carer") for i in range(0, 10)]
+    assert daily.welfare(elderly(), clock(6, 6), window(before), DAY, S) is None
+    after = [stranger(last + timedelta(days=i), "u-x") for i in range(1, 6)]
+    assert daily.welfare(elderly(), clock(6, 6), window(after), DAY, S) is not None
+
+
 def test_welfare_traps() -> None:
     away = ((DAY - timedelta(days=5), DAY + timedelta(days=5)),)
     assert daily.welfare(elderly(absences=away), clock(4, 4), [], DAY, S) is None  # approved
@@ -198,5 +301,7 @@ def test_welfare_traps() -> None:
     seen = UnitClock(None, festival - timedelta(days=4), True, date(2025, 1, 1))
     assert daily.welfare(elderly(), seen, [], festival, S) is None  # holiday season: waits
     assert daily.welfare(elderly(), seen, [], festival + timedelta(days=40), S) is not None
+    eve = UnitClock(None, date(2026, 2, 5), True, date(2025, 1, 1))  # season from 7 Feb
+    assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), S) is None  # left for it
     young = UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1990),), date(2020, 1, 1))
     assert daily.welfare(young, clock(10, 10), [], DAY, S) is None

@@ -38,6 +38,9 @@ class Resolver:
     clusters: Clusterer
     tz: timedelta
     threshold: float
+    # visitor pass -> the face that entered on it: the way out on the same pass (no
+    # camera faces the exit) is the same person, so a day visit reads as in-and-out
+    pass_faces: dict[str, str] = field(default_factory=dict)
 
     def local(self, t: datetime) -> tuple[date, bool]:
         lt = t + self.tz
@@ -111,6 +114,11 @@ class Resolver:
             and qr.unit_id in reg.units
         ):
             r.unit_id, r.via = qr.unit_id, "visitor"
+            key = qr.pass_id or qr.event_id
+            if r.cluster_id is not None:
+                self.pass_faces.setdefault(key, r.cluster_id)
+            elif key in self.pass_faces:
+                r.cluster_id = self.pass_faces[key]
             if r.cluster_id is not None:
                 r.identity, r.role = r.cluster_id, "stranger"
             else:

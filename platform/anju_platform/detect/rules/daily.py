@@ -11,21 +11,38 @@ from anju_platform.detect.settings import DetectSettings
 
 
 def sublet(
-    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
+    rows: list[Presence],
+    facts: UnitFacts,
+    day: date,
+    s: DetectSettings,
+    w: Window | None = None,
+    clock: UnitClock | None = None,
 ) -> Finding | None:
-    """Registered members (nearly) never seen while others use the flat on many days."""
+    """Registered members (nearly) never seen while others live in the flat: they come
+    in and stay on many days (a day carer or visitors leave again on their pass)."""
     if facts.household_id is None or not facts.members:
         return None
     w = w or summarise(rows, facts)
-    strangers = w.any_stranger_days()
+    strangers = w.any_stay_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
+    if sum(1 for i in range(3) if day - timedelta(days=i) in w.member_days) >= 2:
+        return None  # the household is home again (back from a trip), not dropping by
     last = max(w.member_days, default=None)
-    if last is not None and any(
-        a <= last <= b and day <= b + timedelta(days=14) for a, b in s.holidays
-    ):
+    if last is None and clock is not None:  # not seen in the window: when were they?
+        last = clock.last_member_day
+    grace = timedelta(days=14)
+    if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
         return None  # the family is away for the festival; a relative may mind the flat
-    who = w.regulars(3) or sorted(w.stranger_days)
+    if last is not None and any(
+        a <= last + timedelta(days=1) <= b and day <= b + grace for a, b in facts.absences
+    ):
+        return None  # an approved absence: the office knows they are away
+    regs = set(w.occupants(3))
+    others = sum(len(v - regs) for v in w.visitors_per_day.values())
+    if others / s.window_days >= s.use_visitors_per_day / 2:
+        return None  # a stream of visitors as well: a change of use, not a sublet
+    who = w.occupants(3) or sorted(w.stay_days)
     ev_rows = [r for k in who for r in w.rows[k]]
     score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days)
     n_m, n_s = len(w.member_days), len(strangers)
@@ -48,19 +65,21 @@ def sublet(
 def overcrowding(
     rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
 ) -> Finding | None:
-    """The household lives there and several unregistered people come home regularly."""
+    """The household lives there and several unregistered people live with it: each
+    seen on many days and staying (the day ends with them coming in, not going out).
+    A day carer or family visiting leave again on their pass: visitors, not occupants."""
     if facts.household_id is None:
         return None
     w = w or summarise(rows, facts)
     recent = [d for d in w.member_days if d > day - timedelta(days=s.window_days // 2)]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
         return None  # the household must still live there (else: sublet)
-    visitors = sum(len(v) for v in w.visitors_per_day.values()) / s.window_days
-    if visitors >= s.use_visitors_per_day / 2:
-        return None  # a stream of visitors: change of use, not occupants
-    regs = w.regulars(s.regular_days)
+    regs = w.occupants(s.regular_days)
     if len(regs) < s.overcrowd_min_regulars:
         return None
+    others = sum(len(v - set(regs)) for v in w.visitors_per_day.values()) / s.window_days
+    if others >= s.use_visitors_per_day / 2:
+        return None  # a stream of other visitors too: change of use, not occupants
     ev_rows = [r for k in regs for r in w.rows[k]]
     n = len(facts.members)
     return Finding(
@@ -68,11 +87,11 @@ def overcrowding(
         facts.unit_id,
         day,
         round(min(1.0, 0.4 + 0.2 * len(regs)), 3),
-        f"{len(regs)} unregistered people come to the flat regularly (each on at least "
-        f"{s.regular_days} of the last {s.window_days} days) besides the {n} registered "
-        "member(s): unregistered occupants or overcrowding.",
+        f"{len(regs)} unregistered people come home to the flat regularly (each stayed on at "
+        f"least {s.regular_days} of the last {s.window_days} days, not seen leaving again) "
+        f"besides the {n} registered member(s): unregistered occupants or overcrowding.",
         f"除{n}名登记成员外，{len(regs)}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
-        "出入该房屋，疑似未登记入住或超员居住。",
+        "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。",
         first_day=min(min(w.stranger_days[k]) for k in regs),
         persons=tuple(regs),
         evidence=day_evidence(ev_rows, "regular_stranger", "unregistered regular"),
@@ -165,15 +184,21 @@ def welfare(
     would notice), not seen for N days, and the last passage was coming home."""
     if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
         return None
+    last = clock.last_member_day
     w = w or summarise(rows, facts)
-    if any(sum(d.weekday() < 5 for d in v) >= 3 for v in w.stranger_days.values()):
-        return None  # someone comes on weekdays: an unregistered carer would notice
+    # someone came on weekdays while they were still seen (a carer stops coming when they
+    # are away, and knows why): an unregistered carer would notice
+    if any(sum(d.weekday() < 5 and d <= last for d in v) >= 3 for v in w.stranger_days.values()):
+        return None
     m = facts.members[0]
     years = age(m.birth_year, day)
     if years is None or years < s.welfare_age or facts.absent_on(day):
         return None
-    quiet = (day - clock.last_member_day).days
-    holiday = any(a <= clock.last_member_day + timedelta(days=1) <= b for a, b in s.holidays)
+    quiet = (day - last).days
+    # the silence reaches into the festival season before the alert would be due: they
+    # may have left for it (the departure itself is often not logged)
+    early = [last + timedelta(days=i) for i in range(1, s.welfare_days + 1)]
+    holiday = any(a <= d <= b for a, b in s.holidays for d in early)
     if quiet < (s.welfare_holiday_days if holiday else s.welfare_days) or not clock.last_member_in:
         return None
     return Finding(
@@ -182,10 +207,10 @@ def welfare(
         day,
         round(min(1.0, quiet / (2 * s.welfare_days)), 3),
         f"{m.person_id} ({years}) lives alone and has not been seen for {quiet} days; the "
-        f"last record was coming home on {clock.last_member_day}. Please check on them.",
-        f"独居老人{m.person_id}（{years}岁）已{quiet}天未出现，最后记录为{clock.last_member_day}回家，"
+        f"last record was coming home on {last}. Please check on them.",
+        f"独居老人{m.person_id}（{years}岁）已{quiet}天未出现，最后记录为{last}回家，"
         "请尽快上门查看。",
-        first_day=clock.last_member_day + timedelta(days=1),
+        first_day=last + timedelta(days=1),
         persons=(m.person_id,),
-        evidence=(_mark(clock.last_member_day, "last_seen", "last seen coming home"),),
+        evidence=(_mark(last, "last_seen", "last seen coming home"),),
     )

@@ -1,0 +1,80 @@
+"""The presence model on in-memory events: a visitor pass ties the way out to the face
+that came in on it, so a day visit reads as in-and-out while someone who comes home on
+a pass and stays reads as staying (what overcrowding and sublet count)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.model import Presence
+from anju_platform.detect.passages import EventRow, passages
+from anju_platform.detect.presence import Resolver, roll_up
+from anju_platform.detect.register import Register
+
+UNIT = "e01-1-1-0101"
+T0 = datetime(2026, 5, 30, 1, 0, tzinfo=UTC)  # 09:00 local
+
+
+def face(t: datetime, eid: str, vec: np.ndarray) -> EventRow:
+    return EventRow(t - timedelta(seconds=2), eid, "face", "gw1", "in", embedding=vec)
+
+
+def qr(t: datetime, eid: str, pass_id: str) -> EventRow:
+    return EventRow(
+        t - timedelta(seconds=1),
+        eid,
+        "qr",
+        "gw1",
+        purpose="visitor_pass",
+        unit_id=UNIT,
+        pass_id=pass_id,
+    )
+
+
+def door(t: datetime, eid: str, direction: str) -> EventRow:
+    return EventRow(t, eid, "access", "gw1", direction, "qr", granted=True)
+
+
+def resolve(events: list[EventRow]) -> list[Presence]:
+    reg = Register("e01", units={UNIT: "g1"})
+    res = Resolver(reg, Clusterer(0.6), timedelta(hours=8), 0.6)
+    return roll_up([res.resolve(p) for p in passages(sorted(events), 3)])
+
+
+VEC = np.ones(128, dtype=np.float32) / np.sqrt(128)
+
+
+def test_day_visit_on_one_pass_is_in_and_out() -> None:
+    out = T0 + timedelta(hours=3)
+    rows = resolve(
+        [
+            face(T0, "00000000-0000-0000-0000-00000000000a", VEC),
+            qr(T0, "00000000-0000-0000-0000-00000000000b", "vp-1"),
+            door(T0, "00000000-0000-0000-0000-00000000000c", "in"),
+            qr(out, "00000000-0000-0000-0000-00000000000d", "vp-1"),  # no camera at the exit
+            door(out, "00000000-0000-0000-0000-00000000000e", "out"),
+        ]
+    )
+    assert len(rows) == 1
+    r = rows[0]
+    assert r.role == "stranger" and r.identity.startswith("u-")
+    assert (r.n, r.n_in, r.last_in) == (2, 1, False)
+
+
+def test_coming_home_on_a_pass_and_staying_is_staying() -> None:
+    back = T0 + timedelta(hours=10)
+    rows = resolve(
+        [
+            qr(T0, "00000000-0000-0000-0000-00000000001b", "vp-2"),  # out in the morning
+            door(T0, "00000000-0000-0000-0000-00000000001c", "out"),
+            face(back, "00000000-0000-0000-0000-00000000001a", VEC),
+            qr(back, "00000000-0000-0000-0000-00000000001d", "vp-3"),
+            door(back, "00000000-0000-0000-0000-00000000001e", "in"),
+        ]
+    )
+    staying = [r for r in rows if r.role == "stranger"]
+    assert len(staying) == 1 and staying[0].last_in
+    assert [r.identity for r in rows if r.role == "visitor"] == ["pass:vp-2"]
