@@ -61,6 +61,53 @@ class _BufferedSocket:
         self._pos += len(chunk)
         return chunk
 
+    def take_publishes(self, v5: bool, handler: RawHandler) -> int:
+        """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to `handler`,
+        parsed here in one pass (paho would read each with several recv() calls and a
+        dict per packet). Stops at anything else or a partial packet: paho reads those."""
+        buf, pos, end, n = self._buf, self._pos, len(self._buf), 0
+        while pos + 2 <= end:
+            cmd = buf[pos]
+            if cmd & 0xF0 != 0x30 or cmd & 0x06 == 0x04:  # not PUBLISH, or QoS 2
+                break
+            rem, mult, i = 0, 1, pos + 1
+            while i < end and i < pos + 5:
+                b = buf[i]
+                i += 1
+                rem += (b & 0x7F) * mult
+                mult *= 128
+                if not b & 0x80:
+                    break
+            else:
+                break  # the length itself is not all here (or is malformed: paho decides)
+            if i + rem > end or rem < 2:
+                break
+            qos = (cmd & 0x06) >> 1
+            last = i + rem
+            tlen = (buf[i] << 8) | buf[i + 1]
+            p = i + 2 + tlen
+            mid = 0
+            if qos and p + 2 <= last:
+                mid = (buf[p] << 8) | buf[p + 1]
+                p += 2
+            if v5:
+                plen, mult = 0, 1
+                while p < last:
+                    b = buf[p]
+                    p += 1
+                    plen += (b & 0x7F) * mult
+                    mult *= 128
+                    if not b & 0x80:
+                        break
+                p += plen
+            if p > last or (qos and not mid):
+                break  # malformed: paho reads it again and reports it
+            pos = last
+            self._pos = pos  # before the handler: a raising handler must not see it twice
+            handler(buf[i + 2 : i + 2 + tlen], buf[p:pos], mid, qos)
+            n += 1
+        return n
+
     def pending(self) -> int:
         inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
         return len(self._buf) - self._pos + inner
@@ -106,6 +153,20 @@ class FastClient(mqtt.Client):
             pos += plen
         handler(topic, bytes(packet[pos:]), mid, qos)
         return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _packet_read(self) -> mqtt.MQTTErrorCode:
+        sock, handler, inp = self._sock, self.on_raw_message, self._in_packet
+        if (
+            handler is not None
+            and isinstance(sock, _BufferedSocket)
+            and not inp["command"]
+            and not inp["have_remaining"]
+            and sock.take_publishes(self._protocol == mqtt.MQTTv5, handler)
+        ):
+            with self._msgtime_mutex:
+                self._last_bytes_received = mqtt.time_func()
+            return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._packet_read()
 
     def _create_socket(self) -> Any:
         return _BufferedSocket(super()._create_socket())
