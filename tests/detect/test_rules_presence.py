@@ -1,6 +1,7 @@
 """The presence model on in-memory events: a visitor pass ties the way out to the face
 that came in on it, so a day visit reads as in-and-out while someone who comes home on
-a pass and stays reads as staying (what overcrowding and sublet count)."""
+a pass and stays reads as staying (what overcrowding and sublet count); two people
+badging in at once do not make a card/face mismatch."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Presence
 from anju_platform.detect.passages import EventRow, passages
 from anju_platform.detect.presence import Resolver, roll_up
-from anju_platform.detect.register import Register
+from anju_platform.detect.register import Cred, Register
+from anju_platform.detect.rules import realtime
+from anju_platform.detect.settings import DetectSettings
 
 UNIT = "e01-1-1-0101"
 T0 = datetime(2026, 5, 30, 1, 0, tzinfo=UTC)  # 09:00 local
@@ -78,3 +81,39 @@ def test_coming_home_on_a_pass_and_staying_is_staying() -> None:
     staying = [r for r in rows if r.role == "stranger"]
     assert len(staying) == 1 and staying[0].last_in
     assert [r.identity for r in rows if r.role == "visitor"] == ["pass:vp-2"]
+
+
+def card(t: datetime, eid: str, ref: str) -> EventRow:
+    return EventRow(t, eid, "access", "gw1", "in", "card", ref, granted=True)
+
+
+def mismatches(events: list[EventRow]) -> list[str]:
+    """Units of the card/face mismatch findings over the events (owner p1 enrolled)."""
+    reg = Register("e01", units={UNIT: "g1"})
+    reg.enrollments["p1"] = -VEC  # the owner's face: far from VEC
+    t = T0 - timedelta(days=1)
+    reg.creds[("card", "c1")] = [Cred("p1", t, None, None)]
+    reg.creds[("card", "c2")] = [Cred("p2", t, None, None)]
+    res = Resolver(reg, Clusterer(0.6), timedelta(hours=8), 0.6)
+    out = [res.resolve(p) for p in passages(sorted(events), 3)]
+    found = [realtime.face_mismatch(r, UNIT, DetectSettings()) for r in out]
+    return [f.unit_id for f in found if f is not None]
+
+
+def test_someone_else_with_the_card_is_a_mismatch() -> None:
+    ev = [face(T0, "00000000-0000-0000-0000-00000000002a", VEC)]
+    assert mismatches([*ev, card(T0, "00000000-0000-0000-0000-00000000002b", "c1")]) == [UNIT]
+
+
+def test_a_neighbour_badging_in_at_the_same_moment_is_not_a_mismatch() -> None:
+    # the neighbour's (unenrolled) face is paired with the owner's card; the neighbour's
+    # own card goes through the same door a second later
+    ev = [
+        face(T0, "00000000-0000-0000-0000-00000000003a", VEC),
+        card(T0, "00000000-0000-0000-0000-00000000003b", "c1"),
+        card(T0 + timedelta(seconds=1), "00000000-0000-0000-0000-00000000003c", "c2"),
+    ]
+    assert mismatches(ev) == []
+    apart = T0 + timedelta(seconds=30)
+    later = [*ev[:2], card(apart, "00000000-0000-0000-0000-00000000003c", "c2")]
+    assert mismatches(later) == [UNIT]

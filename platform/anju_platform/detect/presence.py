@@ -30,6 +30,9 @@ class Resolved:
     face_person: str | None = None  # recognized (or matched to an enrollment)
     mismatch: float | None = None  # distance of the face to the card owner's enrollment
     former_unit: str | None = None  # a former member's old unit
+    # another credential went through the same door within seconds: two people at once,
+    # so the face the camera paired with this card may be the other person's
+    together: bool = False
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Resolver:
     # visitor pass -> the face that entered on it: the way out on the same pass (no
     # camera faces the exit) is the same person, so a day visit reads as in-and-out
     pass_faces: dict[str, str] = field(default_factory=dict)
+    together_s: float = 3.0
+    _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
 
     def local(self, t: datetime) -> tuple[date, bool]:
         lt = t + self.tz
@@ -77,7 +82,19 @@ class Resolver:
             if cred is not None and cred.person_id:
                 r.owner, r.cred_state = cred.person_id, "valid" if ok else "ended"
         self._attribute(r, day)
+        self._together(r)
         return r
+
+    def _together(self, r: Resolved) -> None:
+        """Mark two credential passages at one door within seconds of each other (the
+        earlier one is marked late: the rules read them after the batch is resolved)."""
+        p = r.p
+        if p.access is None and p.qr is None:
+            return
+        prev = self._last.get(p.gateway_id)
+        self._last[p.gateway_id] = r
+        if prev is not None and abs((p.time - prev.p.time).total_seconds()) <= self.together_s:
+            prev.together = r.together = True
 
     def _attribute(self, r: Resolved, day: date) -> None:
         reg, qr = self.reg, r.p.qr

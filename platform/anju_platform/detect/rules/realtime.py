@@ -96,8 +96,12 @@ def evicted_reentry(r: Resolved, unit: str | None, evicted: bool) -> Finding | N
 
 def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding | None:
     """The card's owner is enrolled, but the face at the door is someone else's.
-    One occurrence is weak (score 0.5); the merge opens the alert when it repeats."""
+    One occurrence is weak (score 0.5); the merge opens the alert when it repeats. Not
+    when another credential went through the same door within seconds: the camera may
+    have paired the card with the other person's face (a neighbour at the door)."""
     if unit is None or r.p.card is None or r.mismatch is None or r.mismatch < s.cluster_distance:
+        return None
+    if r.together:
         return None
     return Finding(
         "card_face_mismatch",
