@@ -10,7 +10,8 @@ A gateway's broker ACL grants it write access to anju/v1/{estate}/{gateway}/# on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 PREFIX = "anju/v1"
 INGEST_GROUP = "anju-ingest"
@@ -46,13 +47,13 @@ def shared(filter_: str, group: str = INGEST_GROUP) -> str:
     return f"$share/{group}/{filter_}"
 
 
-@dataclass(frozen=True, slots=True)
-class TopicInfo:
+class TopicInfo(NamedTuple):  # a tuple: cheap to build, and cached below
     estate_id: str
     gateway_id: str
     kind: str  # access | face | qr | batch | heartbeat | status
 
 
+@lru_cache(maxsize=8192)  # a gateway uses a handful of topics, every few milliseconds
 def parse_topic(topic: str) -> TopicInfo | None:
     """Split a topic into estate, gateway and kind; None if it is not ours."""
     parts = topic.split("/")

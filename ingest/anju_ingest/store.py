@@ -139,8 +139,10 @@ class Store:
         self, rows: Sequence[Row], dead: Sequence[DeadLetter], events: Sequence[AnyEvent]
     ) -> int:
         """Store a batch in one transaction; returns how many events were new."""
-        if rows:
-            self.ensure_days({utc_day(r[2]) for r in rows})
+        if rows:  # partitions are made for every day from the first to the last
+            times = [r[2] for r in rows]
+            lo, hi = utc_day(min(times)), utc_day(max(times))
+            self.ensure_days({lo + timedelta(days=i) for i in range((hi - lo).days + 1)})
         conn = self._c()
         inserted = 0
         with conn.transaction():
