@@ -77,25 +77,43 @@ def _local(t: datetime) -> date:
     return (t + timedelta(hours=8)).date()
 
 
-def score(conn: Any, pf: Any) -> dict[str, Any]:
+def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
+    """The days lo..hi a vacancy label covers that no approved absence excuses (the law
+    counts months empty *without good reason*; the rule leaves approved absences out)."""
+    away = [
+        (a.starts_on, a.ends_on) for a in pf.register.absences if a.household_id == lab.household_id
+    ]
+    end = hi if lab.end is None else min(hi, _local(lab.end) - timedelta(days=1))
+    lo = max(lo, _local(lab.start))
+    days = [lo + timedelta(days=i) for i in range((end - lo).days + 1)]
+    return [d for d in days if not any(a <= d <= b for a, b in away)]
+
+
+def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
     p = pf.params
     first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
     truth: dict[str, dict[str, date]] = {}
-    # a 180-day vacancy can be seen within the window only if it spans the whole window
-    # (detection has no history from before it): those are 'detectable'
-    whole = {
-        lab.unit_id
-        for lab in pf.labels
-        if lab.type == "vacancy"
-        and lab.violation
-        and _local(lab.start) <= first_day
-        and (lab.end is None or _local(lab.end) > last_day)
-    }
+    # A vacancy is a violation from the day its unexcused empty days reach the legal length
+    # (6 months = 180 days); one that has not reached it by the window's end is not (yet) a
+    # violation of the window (the rule gives it a vacancy_warning). Detection has no
+    # history from before the window, so it can see only those whose unexcused days inside
+    # the window alone reach the length: those are 'detectable'.
+    whole: set[str] = set()
+    vacant: dict[str, date] = {}
     for lab in pf.labels:
-        if lab.violation and lab.type in SCORED:
+        if lab.type != "vacancy" or not lab.violation:
+            continue
+        days = _unexcused(pf, lab, _local(lab.start), last_day)
+        if len(days) >= vacancy_days and days[vacancy_days - 1] <= last_day:
+            vacant[lab.unit_id] = max(first_day, days[vacancy_days - 1])
+            if len(_unexcused(pf, lab, first_day, last_day)) >= vacancy_days:
+                whole.add(lab.unit_id)
+    for lab in pf.labels:
+        if lab.violation and lab.type in SCORED and lab.type != "vacancy":
             begin = max(_local(lab.start), first_day)
             if begin <= last_day:
                 truth.setdefault(SCORED[lab.type], {})[lab.unit_id] = begin
+    truth["vacancy"] = vacant
     alerts: dict[str, dict[str, date]] = {}
     superseded = 0
     for unit, typ, opened, reason in conn.execute(
