@@ -7,8 +7,12 @@ over the same events gives the same ids."""
 
 from __future__ import annotations
 
+import ctypes
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import numpy as np
 
@@ -57,6 +61,38 @@ class Clusterer:
         self.by_gateway: dict[str, Leaders] = {}
         self.new: list[NewLeader] = []
         self.seen: dict[str, tuple[datetime, int]] = {}  # cluster -> (last seen, sightings)
+        # event id -> (gateway's leaders, how many there were, candidate rows among them)
+        self.pre: dict[str, tuple[Leaders, int, np.ndarray]] = {}
+
+    def prepare(self, faces: list[tuple[str, str, np.ndarray]]) -> None:
+        """Prefilter a day's (gateway, event id, embedding) sightings against each
+        gateway's current leaders with one matrix product per gateway (a sighting alone
+        would read every leader again); assign() then only adds the leaders made since."""
+        self.pre.clear()
+        by_gw: dict[str, list[tuple[str, np.ndarray]]] = {}
+        for gw, eid, vec in faces:
+            by_gw.setdefault(gw, []).append((eid, vec))
+        for gw, rows in by_gw.items():
+            g = self.by_gateway.get(gw)
+            if g is None or not g.ids:
+                continue
+            n = len(g.ids)
+            for k in range(0, len(rows), 512):  # bounded memory on long histories
+                part = rows[k : k + 512]
+                e = np.stack([v for _, v in part]).astype(np.float64)
+                vv = np.einsum("ij,ij->i", e, e)
+                d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e @ g.buf64[:n].T)
+                bound = self._bound(vv, float(g.sq[:n].max()))
+                hit_r, hit_c = np.nonzero(d2 < bound[:, None])
+                cuts = np.searchsorted(hit_r, np.arange(len(part) + 1))
+                for i, (eid, _) in enumerate(part):
+                    self.pre[eid] = (g, n, hit_c[cuts[i] : cuts[i + 1]])
+
+    def _bound(self, vv: np.ndarray, sq_max: float) -> np.ndarray:
+        """Squared distance below which a leader may be closer than the threshold, with
+        room for float rounding (the exact check follows on the candidates)."""
+        thr = self.threshold
+        return thr * thr + 2 * thr * 1e-3 + 1e-6 * (vv + sq_max) + 1e-6
 
     def add_leader(self, cluster_id: str, gateway_id: str, t: datetime, vec: np.ndarray) -> None:
         g = self.by_gateway.setdefault(gateway_id, Leaders())
@@ -68,31 +104,39 @@ class Clusterer:
         if g is not None and g.ids:
             if own in g.index:
                 return self._mark(own, t)
-            hit = self._nearest(g, t, vec)
+            hit = self._nearest(g, t, vec, self.pre.pop(event_id, None))
             if hit is not None:
                 return self._mark(hit, t)
         self.add_leader(own, gateway_id, t, vec)
         self.new.append(NewLeader(own, gateway_id, t, vec))
         return self._mark(own, t)
 
-    def _nearest(self, g: Leaders, t: datetime, vec: np.ndarray) -> str | None:
+    def _nearest(
+        self,
+        g: Leaders,
+        t: datetime,
+        vec: np.ndarray,
+        pre: tuple[Leaders, int, np.ndarray] | None,
+    ) -> str | None:
         """The first of the four nearest leaders (stable order) closer than the threshold
-        and first seen by t. A float64 matrix product (|a|^2 + |b|^2 - 2ab) keeps only the
+        and first seen by t. A float64 product (|a|^2 + |b|^2 - 2ab) keeps only the
         leaders that may be that close (with a margin for rounding); the exact float32
         distances are then computed on those rows only, so ties and order are as when
         every leader is measured."""
-        n = len(g.ids)
-        v64 = vec.astype(np.float64)
-        vv = float(v64 @ v64)
-        d2 = g.sq[:n] + vv - 2.0 * (g.buf64[:n] @ v64)
-        thr = self.threshold
-        margin = 1e-6 * (vv + float(g.sq[:n].max())) + 1e-6
-        cand = np.flatnonzero(d2 < thr * thr + 2 * thr * 1e-3 + margin)
+        n, start, cand = len(g.ids), 0, np.zeros(0, dtype=np.intp)
+        if pre is not None and pre[0] is g and pre[1] <= n:
+            start, cand = pre[1], pre[2]  # prepared against the first pre[1] leaders
+        if start < n:
+            v64 = vec.astype(np.float64)
+            vv = float(v64 @ v64)
+            d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
+            bound = self._bound(np.array([vv]), float(g.sq[start:n].max()))[0]
+            cand = np.concatenate([cand, start + np.flatnonzero(d2 < bound)])
         if not len(cand):
             return None
         d = np.sqrt(((g.buf[cand] - vec[None, :]) ** 2).sum(axis=1))
         for j in np.argsort(d, kind="stable")[:4]:
-            if d[j] >= thr:
+            if d[j] >= self.threshold:
                 break
             i = int(cand[j])
             if g.times[i] <= t:
@@ -107,3 +151,30 @@ class Clusterer:
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(((a - b) ** 2).sum()))
+
+
+@cache
+def _blas_threads_local() -> Callable[[int], int] | None:
+    """OpenBLAS's per-thread thread count setter (0.3.27+), if numpy's BLAS is OpenBLAS."""
+    try:
+        with open("/proc/self/maps") as maps:
+            path = next((ln.split()[-1] for ln in maps if "openblas" in ln), None)
+        f = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None) if path else None
+    except (OSError, IndexError):
+        return None
+    if f is not None:
+        f.restype, f.argtypes = ctypes.c_int, [ctypes.c_int]
+    return f
+
+
+@contextmanager
+def single_blas_thread() -> Iterator[None]:
+    """The daily pass runs a process per core: BLAS threads of its own would compete
+    for the same cores (and spin; measured: twice the CPU time for the same result)."""
+    f = _blas_threads_local()
+    old = f(1) if f is not None else 0
+    try:
+        yield
+    finally:
+        if f is not None and old > 0:
+            f(old)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import psycopg
 
 from anju_platform.detect import repo
 from anju_platform.detect.alertbook import AlertBook
-from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.clustering import Clusterer, single_blas_thread
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import EventRow, passages
 from anju_platform.detect.presence import Resolved, Resolver, roll_up
@@ -82,6 +83,13 @@ class EstatePass:
         start, end = self.day_bounds(d)
         evs = repo.events(self.conn, self.estate, start, end)
         resolver = Resolver(self.reg, self.clusters, self.tz, self.s.cluster_distance)
+        self.clusters.prepare(
+            [
+                (e.gateway_id, e.event_id, e.embedding)
+                for e in evs
+                if e.kind == "face" and not e.person_id and e.embedding is not None
+            ]
+        )
         res = [resolver.resolve(p) for p in passages(evs, self.s.pair_window_s)]
         rows = roll_up(res)
         repo.save_clusters(self.conn, self.estate, self.clusters)
@@ -176,6 +184,18 @@ def run_estate(
     """Run the daily pass for one estate from `since` (a re-run: what was derived from
     that day on is recomputed) or from the day after the last one done, to `until`
     (default: the day of the latest stored event). Commits after each day."""
+    with single_blas_thread():
+        return _run_estate(conn, estate, since, until, settings, progress)
+
+
+def _run_estate(
+    conn: psycopg.Connection,
+    estate: str,
+    since: date | None,
+    until: date | None,
+    settings: DetectSettings | None,
+    progress: Progress | None,
+) -> dict[str, int]:
     s = (settings or get_detect_settings()).with_overrides(repo.overrides(conn, estate))
     first, last = repo.first_event_day(conn, estate), repo.last_event_time(conn, estate)
     if first is None or last is None:
@@ -205,6 +225,7 @@ def run_estate(
     for i in range(n_days):
         d = start + timedelta(days=i)
         with conn.transaction():
+            repo.lazy_commit(conn)
             book = AlertBook(conn, estate, reg.units, d - timedelta(days=s.cooldown_days))
             n_events += ep.run_day(d, book)
         if progress:
@@ -248,9 +269,12 @@ def run_estates(
             ).fetchall()
         )
     order = sorted(estates, key=lambda e: -size.get(e, 0))
-    # forkserver: no fork of a threaded parent (the platform), imports paid once
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
+    # fork is cheapest and needs no re-import of __main__; a threaded parent (the
+    # platform) must not fork, so it gets a fork server (imports paid once there)
+    forking = threading.active_count() == 1
+    if not forking:
+        multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+    ctx = multiprocessing.get_context("fork" if forking else "forkserver")
     with ProcessPoolExecutor(n, mp_context=ctx) as pool:
         futures = {pool.submit(_run_one, url, e, since, until, settings): e for e in order}
         for fut in as_completed(futures):

@@ -4,7 +4,7 @@ through one entrance door (the camera sees the face ~2 s before the door decides
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -52,11 +52,12 @@ def passages(events: list[EventRow], window_s: float) -> list[Passage]:
     """Group time-ordered events per gateway into passages."""
     out: list[Passage] = []
     open_: dict[str, Passage] = {}
+    window = timedelta(seconds=window_s)
     for ev in events:
         if ev.kind == "access" and ev.reason == "invalid":
             continue  # a misread: the same card is read again a moment later
         p = open_.get(ev.gateway_id)
-        if p is not None and (ev.time - p.time).total_seconds() > window_s:
+        if p is not None and ev.time - p.time > window:
             out.append(open_.pop(ev.gateway_id))
             p = None
         if ev.kind == "face":

@@ -78,10 +78,15 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
     return reg
 
 
+# payload fields only for the kinds that use them: each ->> on a large (face) payload
+# detoasts it again
 _EVENT_COLS = (
     "time, event_id::text, kind, gateway_id, direction, credential_type, credential_ref, "
-    "person_id, granted, payload->>'reason', payload->>'purpose', payload->>'unit_id', "
-    "payload->>'pass_id', payload->>'snapshot_ref', "
+    "person_id, granted, CASE WHEN kind = 'access' THEN payload->>'reason' END, "
+    "CASE WHEN kind = 'qr' THEN payload->>'purpose' END, "
+    "CASE WHEN kind = 'qr' THEN payload->>'unit_id' END, "
+    "CASE WHEN kind = 'qr' THEN payload->>'pass_id' END, "
+    "CASE WHEN kind = 'face' THEN payload->>'snapshot_ref' END, "
     "CASE WHEN kind = 'face' AND person_id IS NULL THEN payload->>'embedding' END"
 )
 
@@ -158,10 +163,10 @@ def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
                 " ON CONFLICT (cluster_id) DO NOTHING",
                 (
                     estate,
-                    [n.cluster_id for n in cl.new],
-                    [n.gateway_id for n in cl.new],
+                    _lit([n.cluster_id for n in cl.new]),
+                    _lit([n.gateway_id for n in cl.new]),
                     [n.vec.astype("<f4").tobytes() for n in cl.new],
-                    [n.first_seen for n in cl.new],
+                    _lit([n.first_seen for n in cl.new]),
                 ),
             )
         seen = sorted(cl.seen.items())
@@ -169,7 +174,11 @@ def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
             "UPDATE detect_clusters c SET last_seen = greatest(c.last_seen, v.t),"
             " sightings = c.sightings + v.n FROM unnest(%s::text[], %s::timestamptz[],"
             " %s::int[]) v(id, t, n) WHERE c.cluster_id = v.id",
-            ([k for k, _ in seen], [t for _, (t, _) in seen], [n for _, (_, n) in seen]),
+            (
+                _lit([k for k, _ in seen]),
+                _lit([t for _, (t, _) in seen]),
+                _lit([n for _, (_, n) in seen]),
+            ),
         )
     cl.new.clear()
     cl.seen.clear()
@@ -240,6 +249,25 @@ def rebuild_clocks(conn: psycopg.Connection, estate: str, before: date) -> None:
     )
 
 
+def lazy_commit(conn: psycopg.Connection) -> None:
+    """This transaction's commit does not wait for the WAL flush: a day lost in a crash
+    is lost whole with its watermark (same transaction) and is simply run again."""
+    conn.execute("SET LOCAL synchronous_commit TO off")
+
+
+def _lit(values: list[Any]) -> str:
+    """A PostgreSQL array literal (quoted elements; None is NULL): much cheaper than
+    dumping a Python list element by element."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("NULL")
+        else:
+            t = v.isoformat() if isinstance(v, date) else str(v)
+            out.append('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(out) + "}"
+
+
 def save_clocks(conn: psycopg.Connection, estate: str, clocks: dict[str, UnitClock]) -> None:
     units = sorted(clocks)
     conn.execute(
@@ -249,10 +277,10 @@ def save_clocks(conn: psycopg.Connection, estate: str, clocks: dict[str, UnitClo
         " last_member_in = excluded.last_member_in",
         (
             estate,
-            units,
-            [clocks[u].last_any_day for u in units],
-            [clocks[u].last_member_day for u in units],
-            [clocks[u].last_member_in for u in units],
+            _lit(units),
+            _lit([clocks[u].last_any_day for u in units]),
+            _lit([clocks[u].last_member_day for u in units]),
+            _lit([clocks[u].last_member_in for u in units]),
         ),
     )
 
