@@ -94,6 +94,29 @@ class Clusterer:
         thr = self.threshold
         return thr * thr + 2 * thr * 1e-3 + 1e-6 * (vv + sq_max) + 1e-6
 
+    def load(self, rows: list[tuple[str, str, bytes, datetime]]) -> None:
+        """Stored leaders (cluster id, gateway, float32 bytes, first seen) in first-seen
+        order, in bulk: a city's history is tens of thousands of leaders."""
+        by_gw: dict[str, list[tuple[str, str, bytes, datetime]]] = {}
+        for r in rows:
+            by_gw.setdefault(r[1], []).append(r)
+        for gw, got in by_gw.items():
+            g = self.by_gateway.setdefault(gw, Leaders())
+            if g.ids:  # already holds leaders: one by one keeps their order
+                for cid, _, leader, t in got:
+                    g.append(cid, t, np.frombuffer(leader, dtype="<f4"))
+                continue
+            vecs = np.frombuffer(b"".join(r[2] for r in got), dtype="<f4").reshape(len(got), -1)
+            cap = max(64, 2 * len(got))
+            g.buf = np.zeros((cap, vecs.shape[1]), dtype=np.float32)
+            g.buf[: len(got)] = vecs
+            g.buf64 = g.buf.astype(np.float64)
+            g.sq = np.einsum("ij,ij->i", g.buf64, g.buf64)
+            g.ids = [r[0] for r in got]
+            g.times = [r[3] for r in got]
+            for i, cid in enumerate(g.ids):
+                g.index.setdefault(cid, i)
+
     def add_leader(self, cluster_id: str, gateway_id: str, t: datetime, vec: np.ndarray) -> None:
         g = self.by_gateway.setdefault(gateway_id, Leaders())
         g.append(cluster_id, t, vec.astype(np.float32))

@@ -149,8 +149,7 @@ def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
             "WHERE estate_id = %s ORDER BY first_seen, cluster_id",
             (estate,),
         ).fetchall()
-    for cid, gw, leader, first in rows:
-        cl.add_leader(cid, gw, first, np.frombuffer(leader, dtype="<f4"))
+    cl.load(rows)
 
 
 def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
@@ -219,12 +218,19 @@ def _array(ids: tuple[str, ...]) -> str:
 
 
 def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Presence]:
-    rows = conn.execute(
-        "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night, last_in, "
-        "event_ids::text[] FROM detect_presence WHERE estate_id = %s AND day >= %s AND day <= %s",
-        (estate, start, end),
-    )
-    return [Presence(*r[:11], event_ids=tuple(r[11])) for r in rows]  # type: ignore[misc]
+    # in the order the pass keeps them (day, then roll_up's order); ids as one string:
+    # parsing a uuid[] per row costs more than the rest of the row
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night,"
+            " last_in, array_to_string(event_ids, ',') FROM detect_presence WHERE estate_id = %s"
+            " AND day >= %s AND day <= %s ORDER BY day, unit_id, identity",
+            (estate, start, end),
+        ).fetchall()
+    return [
+        Presence(*r[:11], event_ids=tuple(r[11].split(",")) if r[11] else ())  # type: ignore[misc]
+        for r in rows
+    ]
 
 
 def unit_clocks(conn: psycopg.Connection, estate: str) -> dict[str, tuple[Any, Any, Any]]:
