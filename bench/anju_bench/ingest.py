@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import psutil
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from anju_bench.loadgen import ESTATE, Templates, gateways, messages
 from anju_bench.mqttpub import LeanPublisher
@@ -91,10 +92,25 @@ def _tree(pid: int | None) -> Callable[[], list[psutil.Process]]:
     return procs
 
 
-def _postgres() -> list[psutil.Process]:
-    return [
-        p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")
-    ]
+_PG_SHARED = ("checkpointer", "background writer", "walwriter", "launcher", "archiver")
+
+
+def _postgres(db_name: str) -> Callable[[], list[psutil.Process]]:
+    """The server's shared processes and the backends of our database: not those of
+    other work on the same server (process titles name the database)."""
+
+    def procs() -> list[psutil.Process]:
+        out = []
+        for p in psutil.process_iter(["name", "cmdline"]):
+            if p.info["name"] not in ("postgres", "postmaster"):
+                continue
+            title = " ".join(p.info["cmdline"] or ())
+            shared = any(k in title for k in _PG_SHARED) or "postgres -D" in title
+            if shared or f" {db_name} " in title:
+                out.append(p)
+        return out
+
+    return procs
 
 
 def _register(db_url: str, gws: list[str]) -> None:
@@ -177,7 +193,7 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
                     "publisher": lambda: [psutil.Process(os.getpid())],
                     "broker": _tree(broker_pid),
                     "ingest": _tree(ingest_proc.pid),
-                    "postgres": _postgres,
+                    "postgres": _postgres(conninfo_to_dict(db_url)["dbname"]),
                 }
             )
             meter.start()
@@ -236,6 +252,6 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
         "elapsed_s": round(elapsed, 2),
         "stored_rows_seen": stored,
         # CPU per event; publisher includes this process's polling of the database,
-        # postgres every postgres process on the machine.
+        # postgres the server's shared processes and our database's backends.
         "cpu_us_per_event": {k: round(v / cfg.events * 1e6, 1) for k, v in meter.used.items()},
     }
