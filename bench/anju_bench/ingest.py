@@ -193,7 +193,7 @@ def run(cfg: BenchConfig, progress: Callable[[int, int], None] | None = None) ->
                     "publisher": lambda: [psutil.Process(os.getpid())],
                     "broker": _tree(broker_pid),
                     "ingest": _tree(ingest_proc.pid),
-                    "postgres": _postgres(conninfo_to_dict(db_url)["dbname"]),
+                    "postgres": _postgres(str(conninfo_to_dict(db_url)["dbname"])),
                 }
             )
             meter.start()
