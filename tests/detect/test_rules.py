@@ -288,6 +288,14 @@ def test_welfare_carer_who_stopped_coming_with_them_knows() -> None:
     assert daily.welfare(elderly(), clock(6, 6), window(before), DAY, S) is None
     after = [stranger(last + timedelta(days=i), "u-x") for i in range(1, 6)]
     assert daily.welfare(elderly(), clock(6, 6), window(after), DAY, S) is not None
+    # three weeks later the window shows only the last few weekdays before the silence
+    long = DAY - timedelta(days=25)  # a Tuesday; the window starts on the Sunday before
+    seen = [
+        stranger(long, "u-carer"),
+        Presence(UNIT, long - timedelta(days=1), "pass:1", "visitor", "visitor"),
+    ]
+    assert daily.welfare(elderly(), clock(25, 25), window(seen), DAY, S) is None
+    assert daily.welfare(elderly(), clock(25, 25), window(seen[:1]), DAY, S) is not None
 
 
 def test_welfare_traps() -> None:

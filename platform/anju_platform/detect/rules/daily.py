@@ -187,8 +187,15 @@ def welfare(
     last = clock.last_member_day
     w = w or summarise(rows, facts)
     # someone came on weekdays while they were still seen (a carer stops coming when they
-    # are away, and knows why): an unregistered carer would notice
+    # are away, and knows why): an unregistered carer would notice. As the silence grows
+    # the window shows fewer weekdays before it: then visitors on most of them (2+) will do
+    # (the camera misses a face now and then, so any pass for the flat counts there).
     if any(sum(d.weekday() < 5 and d <= last for d in v) >= 3 for v in w.stranger_days.values()):
+        return None
+    start = day - timedelta(days=s.window_days - 1)
+    visible = sum((start + timedelta(days=i)).weekday() < 5 for i in range((last - start).days + 1))
+    came = sum(1 for d, v in w.visitors_per_day.items() if v and d <= last and d.weekday() < 5)
+    if visible < 6 and came >= max(2, (visible + 1) // 2):
         return None
     m = facts.members[0]
     years = age(m.birth_year, day)
