@@ -555,6 +555,8 @@ def test_gateway_upload_rules(pg_url: str, tmp_path: Path, faces_dir: Path) -> N
             assert _put(gw1, ev, b"<html>not an image</html>", at).status_code == 415
             assert _put(gw1, ev, b"\xff\xd8\xff" + b"\0" * limit, at).status_code == 413
             assert _put(gw1, ev, jpg, at, person="nobody").status_code == 422
+            r = _put(gw1, ev, jpg, at, person="P2")  # a person of estate E2 only
+            assert r.status_code == 422 and "not a person of estate E1" in r.text
             r = gw1.put(f"/api/v1/gateways/GW1/snapshots/{ev}", content=jpg)  # no taken_at
             assert r.status_code == 422
             assert _put(gw1, "not-a-uuid", jpg, at).status_code == 422

@@ -85,8 +85,12 @@ def _store(
     own_id, estate_id = gw
     sha = digest(data)
     with conn.transaction():
-        if person_id is not None and repo.person_estates(conn, person_id) is None:
-            raise HTTPException(422, "unknown person_id")
+        if person_id is not None:
+            estates = repo.person_estates(conn, person_id)
+            if estates is None:
+                raise HTTPException(422, "unknown person_id")
+            if estate_id not in estates:  # a gallery holds its own estate's people only
+                raise HTTPException(422, f"person_id is not a person of estate {estate_id}")
         if person_id is not None and repo.is_erased(conn, person_id):
             # a gateway whose gallery is not refreshed yet: the face is not kept again
             raise HTTPException(status.HTTP_410_GONE, "person erased: snapshot not kept")
