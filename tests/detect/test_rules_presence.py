@@ -12,7 +12,7 @@ import numpy as np
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Presence
 from anju_platform.detect.passages import EventRow, passages
-from anju_platform.detect.presence import Resolver, roll_up
+from anju_platform.detect.presence import Resolved, Resolver, roll_up
 from anju_platform.detect.register import Cred, Register
 from anju_platform.detect.rules import realtime
 from anju_platform.detect.settings import DetectSettings
@@ -117,3 +117,16 @@ def test_a_neighbour_badging_in_at_the_same_moment_is_not_a_mismatch() -> None:
     apart = T0 + timedelta(seconds=30)
     later = [*ev[:2], card(apart, "00000000-0000-0000-0000-00000000003c", "c2")]
     assert mismatches(later) == [UNIT]
+
+
+def test_former_tenant_following_a_neighbour_in_is_not_their_card() -> None:
+    # an evicted tenant (face recognized) follows a neighbour who opens with a valid card:
+    # the card is the neighbour's, so no card_after_moveout (evicted_reentry covers it)
+    ev = [face(T0, "00000000-0000-0000-0000-00000000004a", VEC)]
+    p = passages([*ev, card(T0, "00000000-0000-0000-0000-00000000004b", "c2")], 3)[0]
+    day = T0.date()
+    follow = Resolved(p, day, False, owner="p2", cred_state="valid", face_person="p9")
+    follow.former_unit = UNIT  # the face's former unit
+    assert realtime.after_moveout(follow, UNIT) is None
+    own = Resolved(p, day, False, owner="p9", cred_state="ended", face_person="p9")
+    assert realtime.after_moveout(own, UNIT) is not None

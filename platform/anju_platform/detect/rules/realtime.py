@@ -57,6 +57,8 @@ def after_moveout(r: Resolved, unit: str | None) -> Finding | None:
         return None
     if r.cred_state == "valid" and r.former_unit is None:
         return None  # still a member somewhere, or a carer
+    if r.face_person is not None and r.face_person != r.owner:
+        return None  # a former tenant's face next to someone else's card: evicted_reentry
     acc = r.p.access
     ok = acc is not None and bool(acc.granted)
     opened = "the door opened" if ok else "the door refused it"
