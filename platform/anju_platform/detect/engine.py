@@ -25,6 +25,7 @@ from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 Progress = Callable[[int, int], None]
+FLUSH_DAYS = 30
 
 
 def realtime_findings(
@@ -66,6 +67,7 @@ class EstatePass:
     clusters: Clusterer
     window: dict[date, list[Presence]] = field(default_factory=dict)
     clocks: dict[str, UnitClock] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
     # day -> (its window rows, those rows by unit, units with a non-member row)
     groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
         default_factory=dict
@@ -79,7 +81,10 @@ class EstatePass:
         start = datetime.combine(d, time(0), tzinfo=UTC) - self.tz
         return start, start + timedelta(days=1)
 
-    def run_day(self, d: date, book: AlertBook) -> int:
+    def run_day(self, d: date, book: AlertBook, flush: bool = True) -> int:
+        """One local day, in the caller's transaction. The unit clocks and the clusters'
+        last-seen counts are written only when `flush` (the clocks with their own
+        watermark: a run cut short rebuilds them from presence)."""
         start, end = self.day_bounds(d)
         evs = repo.events(self.conn, self.estate, start, end)
         resolver = Resolver(self.reg, self.clusters, self.tz, self.s.cluster_distance)
@@ -92,19 +97,22 @@ class EstatePass:
         )
         res = [resolver.resolve(p) for p in passages(evs, self.s.pair_window_s)]
         rows = roll_up(res)
-        repo.save_clusters(self.conn, self.estate, self.clusters)
+        repo.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
         repo.replace_presence(self.conn, self.estate, d, rows)
         self.window[d] = rows
         for old in [k for k in self.window if k <= d - timedelta(days=self.s.window_days)]:
             del self.window[old]
-        changed = self._tick_clocks(rows)
+        self.dirty |= self._tick_clocks(rows)
         findings = realtime_findings(res, self.reg, self.s, {})
         evaluated: set[str] = set()
         findings.extend(self._daily(d, evaluated))
         for f in findings:
             book.apply(f)
         book.close_ended(d, evaluated, {(f.unit_id, f.type) for f in findings})
-        repo.save_clocks(self.conn, self.estate, {u: self.clocks[u] for u in changed})
+        if flush:
+            repo.save_clocks(self.conn, self.estate, {u: self.clocks[u] for u in self.dirty})
+            repo.set_state(self.conn, f"clocks:{self.estate}", day=d)
+            self.dirty.clear()
         repo.set_state(self.conn, f"day:{self.estate}", day=d)
         return len(evs)
 
@@ -211,6 +219,9 @@ def _run_estate(
         if since is not None or done is None or start <= done:
             repo.reset_from(conn, estate, start)
             repo.rebuild_clocks(conn, estate, start)
+        elif repo.state_day(conn, f"clocks:{estate}") != done:  # a run was cut short
+            repo.rebuild_clocks(conn, estate, start)
+        repo.set_state(conn, f"clocks:{estate}", day=start - timedelta(days=1))
         reg = repo.load_register(conn, estate)
         cl = Clusterer(s.cluster_distance)
         repo.load_clusters(conn, estate, cl)
@@ -227,7 +238,9 @@ def _run_estate(
         with conn.transaction():
             repo.lazy_commit(conn)
             book = AlertBook(conn, estate, reg.units, d - timedelta(days=s.cooldown_days))
-            n_events += ep.run_day(d, book)
+            # clocks and cluster counts every FLUSH_DAYS days and on the last day
+            flush = i == n_days - 1 or (i + 1) % FLUSH_DAYS == 0
+            n_events += ep.run_day(d, book, flush)
         if progress:
             progress(i + 1, n_days)
     return {"days": n_days, "events": n_events}

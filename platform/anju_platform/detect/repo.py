@@ -152,7 +152,10 @@ def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
     cl.load(rows)
 
 
-def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
+def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer, seen: bool = True) -> None:
+    """New leaders (always: later days' ids depend on them); with `seen`, also the
+    last-seen times and sighting counts gathered since the last call with it (bookkeeping
+    only: updating every leader seen each day rewrote most of the table daily)."""
     with conn.cursor() as cur:
         if cl.new:  # one statement for the day's new leaders
             cur.execute(
@@ -168,15 +171,18 @@ def save_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
                     _lit([n.first_seen for n in cl.new]),
                 ),
             )
-        seen = sorted(cl.seen.items())
+        if not seen:
+            cl.new.clear()
+            return
+        got = sorted(cl.seen.items())
         cur.execute(
             "UPDATE detect_clusters c SET last_seen = greatest(c.last_seen, v.t),"
             " sightings = c.sightings + v.n FROM unnest(%s::text[], %s::timestamptz[],"
             " %s::int[]) v(id, t, n) WHERE c.cluster_id = v.id",
             (
-                _lit([k for k, _ in seen]),
-                _lit([t for _, (t, _) in seen]),
-                _lit([n for _, (_, n) in seen]),
+                _lit([k for k, _ in got]),
+                _lit([t for _, (t, _) in got]),
+                _lit([n for _, (_, n) in got]),
             ),
         )
     cl.new.clear()
