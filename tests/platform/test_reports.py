@@ -48,7 +48,10 @@ def test_form_token_timing() -> None:
     tok = rules.issue_form_token(KEY, code, 1000.0, 3.0, 600)
     fast = rules.check_form_token(KEY, tok, code, 1001.0)
     assert (fast.ok, fast.reason, fast.wait_s) == (False, "too_fast", 2.0)
-    assert rules.check_form_token(KEY, tok, code, 1003.5).ok
+    ok = rules.check_form_token(KEY, tok, code, 1003.5)
+    assert ok.ok and len(ok.nonce) >= 8
+    again = rules.issue_form_token(KEY, code, 1000.0, 3.0, 600)
+    assert rules.check_form_token(KEY, again, code, 1003.5).nonce != ok.nonce
     assert rules.check_form_token(KEY, tok, code, 1601.0).reason == "expired"
     other = rules.building_code(KEY, "E1", "B2")
     assert rules.check_form_token(KEY, tok, other, 1005.0).reason == "invalid_token"
@@ -139,6 +142,7 @@ def test_report_flow(server: Live) -> None:
         assert c.get("/api/v1/public/reports/form", params={"code": forged}).status_code == 404
 
         token = _form(c, code)
+        more = [_form(c, code) for _ in range(3)]  # a token carries one report
         r = c.post("/api/v1/public/reports", json=_report(code, token, "楼里302住进了陌生人"))
         assert r.status_code == 422 and r.json()["detail"]["reason"] == "too_fast", r.text
         time.sleep(1.05)
@@ -191,6 +195,8 @@ def test_report_flow(server: Live) -> None:
         r = c.post("/api/v1/public/reports", json=second)
         assert r.status_code == 201, r.text
         rid2 = r.json()["report_id"]
+        r = c.post("/api/v1/public/reports", json=_report(code, token, "a third thing, same form"))
+        assert r.status_code == 409 and r.json()["detail"]["reason"] == "form_used"
         ((n_alerts, score2, reason_zh),) = _rows(
             live, "SELECT count(*), max(score), max(reason_zh) FROM alerts"
         )
@@ -202,7 +208,7 @@ def test_report_flow(server: Live) -> None:
         assert evidence == [(f"report:{rid1}", "report"), (f"report:{rid2}", "report")]
 
         # no flat named: an alert on the building (no unit; B1's flats span two grids)
-        r = c.post("/api/v1/public/reports", json=_report(code, token, "楼道里堆满了货物"))
+        r = c.post("/api/v1/public/reports", json=_report(code, more[0], "楼道里堆满了货物"))
         assert r.status_code == 201, r.text
         ((b_unit, b_bldg, b_grid),) = _rows(
             live, "SELECT unit_id, building_id, grid_id FROM alerts WHERE alert_id <> %s", aid
@@ -210,7 +216,7 @@ def test_report_flow(server: Live) -> None:
         assert (b_unit, b_bldg, b_grid) == (None, "B1", None)
 
         # a fourth report from this client within the hour: 429 with Retry-After
-        r = c.post("/api/v1/public/reports", json=_report(code, token, "another thing entirely"))
+        r = c.post("/api/v1/public/reports", json=_report(code, more[1], "another thing entirely"))
         assert r.status_code == 429
         assert r.json()["detail"]["reason"] == "client_limit"
         assert 3500 <= int(r.headers["retry-after"]) <= 3600
@@ -218,7 +224,7 @@ def test_report_flow(server: Live) -> None:
         # the building limit counts every client
         live.settings.report_client_limit = 100
         live.settings.report_building_limit = 3
-        r = c.post("/api/v1/public/reports", json=_report(code, token, "yet another thing"))
+        r = c.post("/api/v1/public/reports", json=_report(code, more[2], "yet another thing"))
         assert r.status_code == 429 and r.json()["detail"]["reason"] == "building_limit"
         assert int(r.headers["retry-after"]) >= 3500
 
@@ -250,7 +256,7 @@ def test_report_alert_merges_only_while_live(server: Live) -> None:
     live = server
     code = _code(live)
     with live.client() as c:
-        token = _form(c, code)
+        token, token2 = _form(c, code), _form(c, code)
         time.sleep(1.05)
         r = c.post(
             "/api/v1/public/reports",
@@ -263,7 +269,7 @@ def test_report_alert_merges_only_while_live(server: Live) -> None:
             conn.execute("UPDATE alerts SET status = 'closed', closed_at = now()")
         r = c.post(
             "/api/v1/public/reports",
-            json=_report(code, token, "second about U1b", unit_number="U1b"),
+            json=_report(code, token2, "second about U1b", unit_number="U1b"),
         )
         assert r.status_code == 201
         rows = _rows(live, "SELECT alert_id, status, score FROM alerts ORDER BY alert_id")
@@ -276,12 +282,12 @@ def test_concurrent_building_reports_make_one_alert(server: Live) -> None:
     live.settings.report_client_limit = 100
     code = _code(live)
     with live.client() as c:
-        token = _form(c, code)
+        tokens = [_form(c, code) for _ in range(8)]
     time.sleep(1.05)
 
     def send(i: int) -> int:
         with live.client() as c:
-            body = _report(code, token, f"report number {i} about the stairs")
+            body = _report(code, tokens[i], f"report number {i} about the stairs")
             return c.post("/api/v1/public/reports", json=body).status_code
 
     with ThreadPoolExecutor(8) as pool:

@@ -116,7 +116,10 @@ def report_form(
     summary="Send a resident report (public, no account)",
     responses={
         404: {"description": "unknown building code"},
-        409: {"description": "the same text was already reported about this building"},
+        409: {
+            "description": "reason duplicate: the same text was already reported about this"
+            " building; form_used: this form token already carried a report"
+        },
         422: {
             "description": "refused form: reason too_fast, expired, invalid_token, "
             "rejected (honeypot), body_too_short, body_too_long"
@@ -148,7 +151,9 @@ def send_report(body: ReportIn, request: Request, conn: Conn, settings: Settings
         )
     client = rules.client_key(key, request.client.host if request.client else "unknown")
     with conn.transaction():
-        reports.lock_building(conn, b["building_id"])
+        reports.lock_building(conn, b["building_id"])  # also serialises a form's reuse
+        if reports.form_used(conn, form.nonce):
+            raise _refuse(409, "form_used", "this form was already sent; reload to report again")
         since = datetime.fromtimestamp(now - settings.report_window_s, UTC)
         mine, theirs = reports.recent_times(conn, client, b["building_id"], since)
         verdict = rules.rate_verdict(
@@ -173,12 +178,17 @@ def send_report(body: ReportIn, request: Request, conn: Conn, settings: Settings
             conn, b["building_id"], body.body, dup_since
         ):
             raise _refuse(409, "duplicate", "this has already been reported")
-        report_id = _record(conn, settings, b, body, client)
+        report_id = _record(conn, settings, b, body, client, form.nonce)
     return {"report_id": report_id, "received": True}
 
 
 def _record(
-    conn: Any, settings: PlatformSettings, b: dict[str, Any], body: ReportIn, client: str
+    conn: Any,
+    settings: PlatformSettings,
+    b: dict[str, Any],
+    body: ReportIn,
+    client: str,
+    nonce: str,
 ) -> int:
     """Store the report and put it on the flat's (or building's) live alert."""
     unit = reports.resolve_unit(conn, b["building_id"], body.unit_number or "")
@@ -193,6 +203,7 @@ def _record(
             "body": body.body.strip(),
             "contact": (body.contact or "").strip() or None,
             "client_key": client,
+            "form_nonce": nonce,
         },
     )
     day = patrols.local_day(at, local_offset_hours())

@@ -97,12 +97,18 @@ def live_alert(
 def insert_report(conn: psycopg.Connection, r: dict[str, Any]) -> tuple[int, datetime]:
     row = conn.execute(
         "INSERT INTO resident_reports (estate_id, building_id, unit_id, category, body,"
-        " contact, client_key) VALUES (%(estate_id)s, %(building_id)s, %(unit_id)s,"
-        " %(category)s, %(body)s, %(contact)s, %(client_key)s) RETURNING report_id, created_at",
+        " contact, client_key, form_nonce) VALUES (%(estate_id)s, %(building_id)s,"
+        " %(unit_id)s, %(category)s, %(body)s, %(contact)s, %(client_key)s, %(form_nonce)s)"
+        " RETURNING report_id, created_at",
         r,
     ).fetchone()
     assert row is not None
     return int(row[0]), row[1]
+
+
+def form_used(conn: psycopg.Connection, nonce: str) -> bool:
+    row = conn.execute("SELECT 1 FROM resident_reports WHERE form_nonce = %s", (nonce,)).fetchone()
+    return row is not None
 
 
 def link_report(conn: psycopg.Connection, report_id: int, alert_id: int) -> None:

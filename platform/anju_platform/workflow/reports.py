@@ -63,6 +63,7 @@ class FormCheck:
     ok: bool
     reason: str  # ok, invalid_token, too_fast, expired
     wait_s: float = 0.0  # too_fast: how much longer to wait
+    nonce: str = ""  # ok: the token's one-time number, kept with the report it carries
 
 
 def check_form_token(key: bytes, token: str, code: str, now: float) -> FormCheck:
@@ -72,7 +73,7 @@ def check_form_token(key: bytes, token: str, code: str, now: float) -> FormCheck
     try:
         claims = json.loads(text)
         issued, min_fill, max_age = float(claims["t"]), float(claims["min"]), float(claims["max"])
-        for_code = str(claims["c"])
+        for_code, nonce = str(claims["c"]), str(claims["n"])
     except (ValueError, KeyError, TypeError):
         return FormCheck(False, "invalid_token")
     if for_code != hashlib.sha256(code.encode()).hexdigest()[:16]:
@@ -82,7 +83,7 @@ def check_form_token(key: bytes, token: str, code: str, now: float) -> FormCheck
         return FormCheck(False, "too_fast", round(min_fill - age, 3))
     if age > max_age:
         return FormCheck(False, "expired")
-    return FormCheck(True, "ok")
+    return FormCheck(True, "ok", nonce=nonce)
 
 
 # --- client key, body checks, duplicates --------------------------------------------
