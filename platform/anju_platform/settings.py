@@ -159,6 +159,13 @@ class PlatformSettings(BaseSettings):
         title="Hours from an alert opening to its inspection visit being due, per alert type",
         description="JSON object alert type -> hours; 'default' for the other types.",
     )
+    visit_grace_minutes: int = Field(
+        default=60,
+        ge=0,
+        title="How long before its alert opened a visit may be dated (minutes)",
+        description="A visit is a response to an alert: dating it earlier (beyond clock "
+        "differences) would make a late inspection look on time.",
+    )
     case_deduction_points: dict[str, int] = Field(
         default={
             "default": 5,

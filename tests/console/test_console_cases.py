@@ -194,7 +194,13 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     page.goto(f"/#/case/{case}")
     page.get_by_test_id("outcome-not_confirmed").check()
     page.get_by_test_id("visit-reason").select_option("registered_caregiver")
-    page.locator("input[name=visited_at]").fill("2026-01-05T09:30")
+    # a minute ago in the browser's local time (a visit cannot predate its alert)
+    typed = page.evaluate(
+        "(() => { const d = new Date(Date.now() - 60000), p = (n) => String(n).padStart(2, '0');"
+        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T`"
+        " + `${p(d.getHours())}:${p(d.getMinutes())}`; })()"
+    )
+    page.locator("input[name=visited_at]").fill(typed)
     page.get_by_role("button", name="保存核查结果").click()
     expect(page.get_by_test_id("case-status")).to_have_text("未确认")
     expect(page.locator("[data-testid=visits]")).to_contain_text("已登记的护理人员")
@@ -209,7 +215,7 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
             " FROM case_visits WHERE case_id = %s",
             (case,),
         ).fetchone()
-    local = page.evaluate("new Date('2026-01-05T09:30').toISOString().slice(0, 16)")
+    local = page.evaluate(f"new Date('{typed}').toISOString().slice(0, 16)")
     assert at == (local.replace("T", " "),)  # the browser's local time, stored in UTC
     expect(page.get_by_test_id("visit-form")).to_have_count(0)  # the case is done
     # From the inbox (dismissed alerts) the alert still leads to its finished case.

@@ -149,6 +149,9 @@ def test_confirmed_then_decided(quiet: Live) -> None:
     with quiet.client("inspector") as c:
         bad = c.post(f"/api/v1/cases/{cid}/visits", json={"outcome": "not_confirmed"})
         assert bad.status_code == 422  # a reason is required
+        early = {**visit, "visited_at": (datetime.now(UTC) - timedelta(days=3)).isoformat()}
+        bad = c.post(f"/api/v1/cases/{cid}/visits", json=early)  # before the alert opened
+        assert bad.status_code == 422 and "before the alert" in bad.text
         r = c.post(f"/api/v1/cases/{cid}/visits", json=visit)
         assert r.status_code == 200, r.text
         d = r.json()

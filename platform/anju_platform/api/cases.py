@@ -315,6 +315,13 @@ def add_visit(
         where = _may_inspect(who, row)
         if row["status"] != "open":
             raise HTTPException(status.HTTP_409_CONFLICT, f"case is {row['status']}")
+        earliest = row["opened_at"] and row["opened_at"] - timedelta(
+            minutes=settings.visit_grace_minutes
+        )
+        if earliest and at < earliest:
+            raise HTTPException(
+                422, f"visited_at is before the alert was raised ({row['opened_at'].isoformat()})"
+            )
         try:
             eff = rules.visit_effect(
                 body.outcome,

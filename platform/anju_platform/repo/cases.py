@@ -19,7 +19,7 @@ _CASE_SELECT = (
     " coalesce(a.building_id, un.building_id) AS building_id, a.type, a.source,"
     " a.status AS alert_status, a.score, a.level, a.reason_zh, a.reason_en, c.status,"
     " c.assignee_id, us.name AS assignee_name, c.due_at, c.created_at, c.first_visit_at,"
-    " c.closed_at, a.first_day"
+    " c.closed_at, a.first_day, a.opened_at"
     " FROM cases c JOIN alerts a ON a.alert_id = c.alert_id"
     " LEFT JOIN units un ON un.unit_id = a.unit_id"
     " LEFT JOIN users us ON us.user_id = c.assignee_id"
