@@ -26,8 +26,10 @@ def sublet(
     strangers = w.any_stay_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
-    if sum(1 for i in range(3) if day - timedelta(days=i) in w.member_days) >= 2:
-        return None  # the household is home again (back from a trip), not dropping by
+    if day in w.member_days or sum(day - timedelta(days=i) in w.member_days for i in (1, 2)) == 2:
+        # seen today: maybe back from a trip, wait a day to tell; seen the two days before:
+        # home again (the holder dropping by for the rent is seen on one day)
+        return None
     last = max(w.member_days, default=None)
     if last is None and clock is not None:  # not seen in the window: when were they?
         last = clock.last_member_day
