@@ -15,14 +15,17 @@ import * as performance from './pages/performance.js';
 import * as audit from './pages/audit.js';
 import * as patrol from './pages/patrol.js';
 import * as reports from './pages/reports.js';
+import * as webhooks from './pages/webhooks.js';
+import * as erasures from './pages/erasures.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports,
+  performance, audit, patrol, reports, webhooks, erasures,
 };
 const NAV = [
   ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
+  ['webhooks', 'webhooks'], ['erasures', 'erasures'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';

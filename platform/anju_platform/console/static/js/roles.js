@@ -16,6 +16,9 @@ const CAN = {
   reports: ['admin', 'authority', 'manager'],
   posters: ['manager', 'admin'],
   erase: ['manager', 'admin'],
+  webhooks: ['admin', 'authority', 'manager'],
+  webhooksWrite: ['manager', 'admin'],
+  erasures: ['admin'],
 };
 
 export function can(me, what) {
