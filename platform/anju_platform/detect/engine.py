@@ -171,7 +171,7 @@ class EstatePass:
                 found += [
                     daily.sublet(seen, facts, d, s, w, clock),
                     daily.overcrowding(seen, facts, d, s, w),
-                    daily.change_of_use(seen, facts, d, s),
+                    daily.change_of_use(seen, facts, d, s, w),
                 ]
             out.extend(f for f in found if f is not None)
         return out

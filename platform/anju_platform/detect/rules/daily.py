@@ -73,7 +73,8 @@ def overcrowding(
     if facts.household_id is None:
         return None
     w = w or summarise(rows, facts)
-    recent = [d for d in w.member_days if d > day - timedelta(days=s.window_days // 2)]
+    half = day - timedelta(days=s.window_days // 2)
+    recent = [d for d in w.member_days if d > half]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
         return None  # the household must still live there (else: sublet)
     regs = w.occupants(s.regular_days)
@@ -101,16 +102,20 @@ def overcrowding(
 
 
 def change_of_use(
-    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings
+    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
 ) -> Finding | None:
-    """Many distinct visitors a day over weeks: a shop, hostel or workshop."""
+    """Many distinct visitors a day over weeks: a shop, hostel or workshop. `w`: the
+    whole window summarised (its visitors per day are per row: the recent days' are what
+    summarising the recent rows alone gives)."""
     since = day - timedelta(days=s.use_days - 1)
-    w = summarise([r for r in rows if r.day >= since], facts)
-    total = sum(len(v) for v in w.visitors_per_day.values())
+    if w is None:
+        w = summarise([r for r in rows if r.day >= since], facts)
+    per_day = {d: v for d, v in w.visitors_per_day.items() if d >= since}
+    total = sum(len(v) for v in per_day.values())
     mean = total / s.use_days
     if mean < s.use_visitors_per_day:
         return None
-    busy = [d for d, v in w.visitors_per_day.items() if len(v) >= s.use_visitors_per_day]
+    busy = [d for d, v in per_day.items() if len(v) >= s.use_visitors_per_day]
     ev_rows = [r for r in rows if r.day >= since and "visitor" in r.via]
     return Finding(
         "change_of_use",
@@ -122,7 +127,7 @@ def change_of_use(
         "possible change of use (shop, hostel, workshop).",
         f"近{s.use_days}天平均每天{mean:.1f}名不同访客到访（{len(busy)}天达到"
         f"{s.use_visitors_per_day:g}名以上），疑似改变房屋用途（经营、群租、作坊）。",
-        first_day=min(w.visitors_per_day) if w.visitors_per_day else day,
+        first_day=min(per_day) if per_day else day,
         evidence=day_evidence(ev_rows, "visitor", "visitor", limit=20),
     )
 
