@@ -280,6 +280,11 @@ def elderly_not_seen(b: EstateBuilder) -> None:
     a = hp.members[0].actor
     # early enough in the window that a welfare rule can see it (weeks of silence)
     day = b.rng.randrange(min(10, b.p.days - 1), max(11, b.p.days * 2 // 3))
+    # the label says 'last seen coming home the day before': not while away on a trip,
+    # in hospital or at the festival, so it happens the day after they come back
+    for lo, hi in sorted(a.away):
+        if lo <= day - 1 < hi:
+            day = hi + 1
     a.active = (a.active[0], day)
     a.vanishes = True
     label(
