@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,7 @@ class Leaders:
     buf: np.ndarray = field(default_factory=lambda: np.zeros((64, 128), dtype=np.float32))
     buf64: np.ndarray = field(default_factory=lambda: np.zeros((64, 128)))
     sq: np.ndarray = field(default_factory=lambda: np.zeros(64))
+    sq_max: float = 0.0
 
     @property
     def vecs(self) -> np.ndarray:
@@ -42,6 +44,7 @@ class Leaders:
         self.buf[n] = vec
         self.buf64[n] = self.buf[n]
         self.sq[n] = self.buf64[n] @ self.buf64[n]
+        self.sq_max = max(self.sq_max, float(self.sq[n]))
         self.ids.append(cluster_id)
         self.times.append(t)
         self.index.setdefault(cluster_id, n)
@@ -82,13 +85,13 @@ class Clusterer:
                 e = np.stack([v for _, v in part]).astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
                 d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e @ g.buf64[:n].T)
-                bound = self._bound(vv, float(g.sq[:n].max()))
+                bound = self._bound(vv, g.sq_max)
                 hit_r, hit_c = np.nonzero(d2 < bound[:, None])
                 cuts = np.searchsorted(hit_r, np.arange(len(part) + 1))
                 for i, (eid, _) in enumerate(part):
                     self.pre[eid] = (g, n, hit_c[cuts[i] : cuts[i + 1]])
 
-    def _bound(self, vv: np.ndarray, sq_max: float) -> np.ndarray:
+    def _bound(self, vv: Any, sq_max: float) -> Any:
         """Squared distance below which a leader may be closer than the threshold, with
         room for float rounding (the exact check follows on the candidates)."""
         thr = self.threshold
@@ -112,6 +115,7 @@ class Clusterer:
             g.buf[: len(got)] = vecs
             g.buf64 = g.buf.astype(np.float64)
             g.sq = np.einsum("ij,ij->i", g.buf64, g.buf64)
+            g.sq_max = float(g.sq.max())
             g.ids = [r[0] for r in got]
             g.times = [r[3] for r in got]
             for i, cid in enumerate(g.ids):
@@ -149,13 +153,14 @@ class Clusterer:
         n, start, cand = len(g.ids), 0, np.zeros(0, dtype=np.intp)
         if pre is not None and pre[0] is g and pre[1] <= n:
             start, cand = pre[1], pre[2]  # prepared against the first pre[1] leaders
-        if start < n:
+        if start < n:  # the leaders made since prepare(), or all of them
             v64 = vec.astype(np.float64)
             vv = float(v64 @ v64)
             d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
-            bound = self._bound(np.array([vv]), float(g.sq[start:n].max()))[0]
-            cand = np.concatenate([cand, start + np.flatnonzero(d2 < bound)])
-        if not len(cand):
+            hits = np.flatnonzero(d2 < self._bound(vv, g.sq_max))
+            if hits.size:
+                cand = np.concatenate([cand, start + hits]) if cand.size else start + hits
+        if not cand.size:
             return None
         d = np.sqrt(((g.buf[cand] - vec[None, :]) ** 2).sum(axis=1))
         for j in np.argsort(d, kind="stable")[:4]:
