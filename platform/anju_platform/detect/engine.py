@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -192,8 +194,20 @@ def run_estate(
     """Run the daily pass for one estate from `since` (a re-run: what was derived from
     that day on is recomputed) or from the day after the last one done, to `until`
     (default: the day of the latest stored event). Commits after each day."""
-    with single_blas_thread():
+    with single_blas_thread(), _fewer_collections():
         return _run_estate(conn, estate, since, until, settings, progress)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The pass allocates millions of short-lived, acyclic objects (rows, passages); a
+    young collection every 700 allocations (the default) cost ~10% of its CPU time."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _run_estate(
