@@ -353,6 +353,7 @@ def run_realtime(
                 Clusterer(s.cluster_distance),
                 timedelta(hours=s.tz_offset_hours),
                 s.cluster_distance,
+                horizon=max(e.time for e in evs),
             )
             res = [resolver.resolve(p) for p in passages(evs, s.pair_window_s)]
             refs = sorted({r.p.card for r in res if r.p.card})

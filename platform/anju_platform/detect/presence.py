@@ -45,6 +45,9 @@ class Resolver:
     # camera faces the exit) is the same person, so a day visit reads as in-and-out
     pass_faces: dict[str, str] = field(default_factory=dict)
     together_s: float = 3.0
+    # the real-time loop reads up to here: a passage closer to it than together_s may yet
+    # get a companion in the next poll, so it counts as together (the daily pass decides)
+    horizon: datetime | None = None
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
 
     def local(self, t: datetime) -> tuple[date, bool]:
@@ -91,6 +94,8 @@ class Resolver:
         p = r.p
         if p.access is None and p.qr is None:
             return
+        if self.horizon is not None and (self.horizon - p.time).total_seconds() < self.together_s:
+            r.together = True
         prev = self._last.get(p.gateway_id)
         self._last[p.gateway_id] = r
         if prev is not None and abs((p.time - prev.p.time).total_seconds()) <= self.together_s:
