@@ -534,3 +534,14 @@ def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str |
         " END, close_reason = CASE WHEN %s THEN %s ELSE close_reason END WHERE alert_id = %s",
         (status, ends, ends, note, alert_id),
     )
+
+
+def summarize_arrivals(conn: psycopg.Connection) -> None:
+    """Summarise new ranges of each day partition's received_at BRIN index. Until a
+    range is summarised every page in it matches, so the real-time query would read all
+    of them; autosummarize does this only while autovacuum runs and its queue keeps up
+    (a bulk load overflows it). TimescaleDB chunk indexes are not listed here: no-op."""
+    conn.execute(
+        "SELECT brin_summarize_new_values(i.inhrelid) FROM pg_inherits i JOIN pg_class p"
+        " ON p.oid = i.inhparent WHERE p.relname = 'events_received_brin'"
+    )

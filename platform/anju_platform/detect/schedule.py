@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import psycopg.errors
 
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 log = logging.getLogger("anju.detect")
+SUMMARISE_S = 60.0  # how often the real-time loop summarises new received_at ranges
 
 
 def _realtime_loop(url: str, s: DetectSettings, stop: threading.Event) -> None:
@@ -23,6 +26,7 @@ def _realtime_loop(url: str, s: DetectSettings, stop: threading.Event) -> None:
 
     conn: psycopg.Connection | None = None
     st: RealtimeState | None = None
+    summarised, may_summarise = 0.0, True
     while not stop.is_set():
         try:
             if conn is None or conn.closed:
@@ -30,6 +34,13 @@ def _realtime_loop(url: str, s: DetectSettings, stop: threading.Event) -> None:
                 mark = repo.state_mark(conn, "realtime") or datetime.now(UTC)
                 st = RealtimeState(mark=mark)
             assert st is not None
+            if may_summarise and time.monotonic() - summarised > SUMMARISE_S:
+                summarised = time.monotonic()
+                try:
+                    repo.summarize_arrivals(conn)
+                except psycopg.errors.InsufficientPrivilege:
+                    may_summarise = False  # not the table owner: leave it to autovacuum
+                    log.warning("cannot summarise the events BRIN index; autovacuum must")
             while run_realtime(conn, st, s) and not stop.is_set():
                 pass  # drain a backlog before sleeping
         except psycopg.Error:
