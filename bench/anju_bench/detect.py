@@ -35,6 +35,8 @@ COLUMNS = (
 
 def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None = None) -> int:
     """COPY every access/face/qr event of the portfolio into `events`."""
+    import struct
+
     import orjson
 
     from anju_sim.portfolio import iter_day_events
@@ -46,9 +48,10 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
     )
     n = 0
     for i, day in enumerate(iter_day_events(pf)):
-        with conn.cursor().copy(f"COPY events ({COLUMNS}) FROM STDIN") as cp:
+        with conn.cursor().copy(f"COPY events ({COLUMNS}, embedding) FROM STDIN") as cp:
             for ev in day:
                 d = orjson.loads(ev.data)
+                emb = d.get("embedding")  # as ingest stores it: float32 bytes
                 cp.write_row(
                     (
                         d["time"],
@@ -64,6 +67,7 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
                         d.get("person_id"),
                         d.get("granted"),
                         ev.data.decode(),
+                        struct.pack(f"<{len(emb)}f", *emb) if emb else None,
                     )
                 )
                 n += 1

@@ -5,6 +5,7 @@ No I/O here, so every rejection path is unit-tested without a broker or database
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,7 +83,7 @@ class Limits:
 
 def to_row(e: AnyEvent, raw: str) -> Row:
     door = direction = ctype = cref = person = None
-    granted = _NULL
+    granted = emb = _NULL
     if isinstance(e, AccessEvent):
         door, direction, ctype = e.door_id, e.direction.value, e.credential_type.value
         cref, granted = e.credential_ref, ("t" if e.granted else "f")
@@ -90,6 +91,8 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             person = e.credential_ref
     elif isinstance(e, FaceSighting):
         direction, person = e.direction.value, e.person_id
+        if e.embedding is not None:  # bytea hex input, its backslash escaped for COPY
+            emb = "\\\\x" + struct.pack(f"<{len(e.embedding)}f", *e.embedding).hex()
     elif isinstance(e, QrScan):
         ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
     t, eid = e.time.isoformat(), str(e.event_id)
@@ -108,6 +111,7 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             person or _NULL,
             granted,
             _esc(raw),
+            emb,
         )
     )
     return f"{eid} {t}", line, e.time

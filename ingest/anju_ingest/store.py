@@ -16,14 +16,14 @@ from anju_ingest.decode import DeadLetter, Row
 
 _COLUMNS = (
     "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
-    "credential_type, credential_ref, person_id, granted, payload"
+    "credential_type, credential_ref, person_id, granted, payload, embedding"
 )
 
 _TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
     time timestamptz, event_id uuid, kind text, estate_id text, gateway_id text,
     device_id text, door_id text, direction text, credential_type text,
-    credential_ref text, person_id text, granted boolean, payload text
+    credential_ref text, person_id text, granted boolean, payload text, embedding bytea
 ) ON COMMIT DELETE ROWS
 """
 

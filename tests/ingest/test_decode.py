@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -38,7 +39,10 @@ def test_every_kind_becomes_one_row() -> None:
         assert key == f"{e.event_id} {e.time.isoformat()}" and when == e.time
         cols = line.split("\t")
         assert cols[1] == str(e.event_id) and cols[2] == e.kind
-        assert orjson.loads(cols[-1])["event_id"] == str(e.event_id)
+        assert orjson.loads(cols[-2])["event_id"] == str(e.event_id)
+        emb = getattr(e, "embedding", None)  # unknown faces: float32 bytes, COPY-escaped
+        want = "\\\\x" + struct.pack(f"<{len(emb)}f", *emb).hex() if emb else "\\N"
+        assert cols[-1] == want
 
 
 def test_rejections_have_stable_reasons() -> None:
@@ -107,4 +111,4 @@ def test_copy_escaping_of_free_text() -> None:
     odd = e.model_copy(update={"pass_id": "a\tb\\c\nd", "event_id": uuid.uuid4()})
     d = decoder().decode(topic_for(odd), dump_event(odd), NOW)
     cols = d.rows[0][1].split("\t")
-    assert len(cols) == 13 and cols[9] == "a\\tb\\\\c\\nd"
+    assert len(cols) == 14 and cols[9] == "a\\tb\\\\c\\nd"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import signal
+import struct
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -88,13 +89,16 @@ def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
         assert wait_for(lambda: count_events(pg_url)[0] == 25, 20)
     pub.close()
     with psycopg.connect(pg_url) as conn:
-        rows = conn.execute("SELECT kind, payload FROM events").fetchall()
+        rows = conn.execute("SELECT kind, payload, embedding FROM events").fetchall()
         state = conn.execute("SELECT state, queue_depth FROM gateway_state").fetchone()
     by_id = {str(e.event_id): e for e in events}
-    assert {k for k, _ in rows} == {"access", "face", "qr", "heartbeat", "status"}
-    for _kind, payload in rows:
+    assert {k for k, _, _ in rows} == {"access", "face", "qr", "heartbeat", "status"}
+    for _kind, payload, emb in rows:
         stored = EVENT_ADAPTER.validate_python(payload)  # the stored payload is the event
         assert stored == by_id[str(stored.event_id)]
+        sent = getattr(stored, "embedding", None)  # and an unknown face's, as float32
+        assert emb == (struct.pack(f"<{len(sent)}f", *sent) if sent else None)
+    assert any(emb for _, _, emb in rows)
     assert state == ("online", 0)
 
 

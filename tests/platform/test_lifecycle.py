@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import uuid
@@ -197,10 +198,11 @@ def _face_event(
         payload["embedding"] = embedding
     if ref is not None:
         payload["snapshot_ref"] = ref
-    conn.execute(
+    blob = struct.pack(f"<{len(embedding)}f", *embedding) if embedding is not None else None
+    conn.execute(  # as ingest stores it: the embedding also as float32 bytes
         "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id, person_id,"
-        " payload) VALUES (%s, %s, 'face', 'E1', 'GW1', 'D1', %s, %s)",
-        (at, event_id, person, json.dumps(payload)),
+        " payload, embedding) VALUES (%s, %s, 'face', 'E1', 'GW1', 'D1', %s, %s, %s)",
+        (at, event_id, person, json.dumps(payload), blob),
     )
 
 
@@ -410,6 +412,7 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             "persons.name",
             "face_enrollments.embedding",
             "events.payload: embedding",
+            "events.embedding: embedding (float32)",
             "detect_clusters.leader: embedding (float32)",
             "alert_evidence.snapshot_ref",
             "face_snapshots.sha256",

@@ -87,19 +87,27 @@ _EVENT_COLS = (
     "CASE WHEN kind = 'qr' THEN payload->>'unit_id' END, "
     "CASE WHEN kind = 'qr' THEN payload->>'pass_id' END, "
     "CASE WHEN kind = 'face' THEN payload->>'snapshot_ref' END, "
-    "CASE WHEN kind = 'face' AND person_id IS NULL THEN payload->>'embedding' END"
+    "CASE WHEN kind = 'face' AND person_id IS NULL THEN embedding END, "
+    # rows stored before migration 0009 have the embedding in the payload only
+    "CASE WHEN kind = 'face' AND person_id IS NULL AND embedding IS NULL "
+    "THEN payload->>'embedding' END"
 )
 
 
+def _embedding(raw: bytes | None, text: str | None) -> np.ndarray | None:
+    if raw is not None:
+        return np.frombuffer(raw, dtype="<f4")
+    return np.asarray(orjson.loads(text), dtype=np.float32) if text else None
+
+
 def _row(r: tuple[Any, ...]) -> EventRow:
-    emb = np.asarray(orjson.loads(r[14]), dtype=np.float32) if r[14] else None
-    return EventRow(*r[:14], embedding=emb)  # type: ignore[misc]
+    return EventRow(*r[:14], embedding=_embedding(r[14], r[15]))  # type: ignore[misc]
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
-    make, loads, f32 = EventRow._make, orjson.loads, np.float32
+    make, emb = EventRow._make, _embedding
     return [
-        make(r) if r[14] is None else make((*r[:14], np.asarray(loads(r[14]), dtype=f32)))
+        make(r[:15]) if r[14] is None and r[15] is None else make((*r[:14], emb(r[14], r[15])))
         for r in rows
     ]
 

@@ -108,9 +108,9 @@ def strip_events(conn: psycopg.Connection, event_ids: list[str], person_id: str 
     """Drop the embedding and snapshot_ref keys from these events' payloads (and from all
     face events of the person). A plain UPDATE: it reaches every partition."""
     cur = conn.execute(
-        "UPDATE events SET payload = payload - 'embedding' - 'snapshot_ref'"
+        "UPDATE events SET payload = payload - 'embedding' - 'snapshot_ref', embedding = NULL"
         " WHERE (event_id = ANY(%s::uuid[]) OR (kind = 'face' AND person_id = %s))"
-        " AND (payload ? 'embedding' OR payload ? 'snapshot_ref')",
+        " AND (payload ? 'embedding' OR payload ? 'snapshot_ref' OR embedding IS NOT NULL)",
         (event_ids, person_id),
     )
     return cur.rowcount
@@ -293,11 +293,12 @@ def strip_late_events(conn: psycopg.Connection) -> int:
     gallery was not refreshed yet, or one that was offline): embedding and snapshot_ref
     dropped too. Erasures of the last 30 days only, so the hourly run stays small."""
     cur = conn.execute(
-        "UPDATE events v SET payload = v.payload - 'embedding' - 'snapshot_ref'"
-        " FROM erasures e WHERE e.done_at > now() - interval '30 days'"
+        "UPDATE events v SET payload = v.payload - 'embedding' - 'snapshot_ref',"
+        " embedding = NULL FROM erasures e WHERE e.done_at > now() - interval '30 days'"
         " AND v.kind = 'face' AND v.person_id = e.person_id"
         " AND v.received_at >= e.done_at - interval '1 minute'"
-        " AND (v.payload ? 'embedding' OR v.payload ? 'snapshot_ref')"
+        " AND (v.payload ? 'embedding' OR v.payload ? 'snapshot_ref'"
+        " OR v.embedding IS NOT NULL)"
     )
     return cur.rowcount
 
