@@ -42,33 +42,49 @@ def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
     # passes until registered late, then on their own card, is that member
     card_from: dict[str, date] = {}
     for r in rows:
-        if r.role == "member" and r.cluster_id is not None:
+        if r.cluster_id is not None and r.role == "member":
             card_from[r.cluster_id] = min(r.day, card_from.get(r.cluster_id, r.day))
-    visitor_faces = {
-        r.identity
-        for r in rows
-        if r.role == "stranger"
-        and "visitor" in r.via
-        and r.identity in card_from
-        and r.day >= card_from[r.identity]
-    }
+    visitor_faces = (
+        {
+            r.identity
+            for r in rows
+            if r.role == "stranger"
+            and "visitor" in r.via
+            and r.identity in card_from
+            and r.day >= card_from[r.identity]
+        }
+        if card_from
+        else set()
+    )
+    # locals: this runs for every unit with visitors on every day of a pass
+    carers, member_days = facts.caregivers, w.member_days
+    stranger_days, stay_days, by_id, per_day = (
+        w.stranger_days,
+        w.stay_days,
+        w.rows,
+        w.visitors_per_day,
+    )
     for r in rows:
-        if r.role == "caregiver" or r.identity in facts.caregivers:
+        role, ident = r.role, r.identity
+        if role == "caregiver" or ident in carers:
             continue
-        if r.role == "member" and r.cluster_id is not None and r.cluster_id in visitor_faces:
-            w.stranger_days[r.cluster_id].add(r.day)
-            w.rows[r.cluster_id].append(r)
+        if role == "member":
+            cid = r.cluster_id
+            if cid is not None and cid in visitor_faces:
+                stranger_days[cid].add(r.day)
+                by_id[cid].append(r)
+                if r.last_in:
+                    stay_days[cid].add(r.day)
+            elif r.n_face > 0:  # a card alone may be in other hands
+                member_days.add(r.day)
+            continue
+        if role == "stranger":
+            stranger_days[ident].add(r.day)
+            by_id[ident].append(r)
             if r.last_in:
-                w.stay_days[r.cluster_id].add(r.day)
-        elif r.role == "member" and r.n_face > 0:  # a card alone may be in other hands
-            w.member_days.add(r.day)
-        elif r.role == "stranger":
-            w.stranger_days[r.identity].add(r.day)
-            w.rows[r.identity].append(r)
-            if r.last_in:
-                w.stay_days[r.identity].add(r.day)
-        if r.role in ("stranger", "visitor") and r.n_in > 0 and "visitor" in r.via:
-            w.visitors_per_day[r.day].add(r.identity)
+                stay_days[ident].add(r.day)
+        if r.n_in > 0 and "visitor" in r.via and role in ("stranger", "visitor"):
+            per_day[r.day].add(ident)
     return w
 
 
