@@ -9,6 +9,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.exception import MalformedPacket
 
 from anju_common.settings import MqttTarget, parse_mqtt_url
 
@@ -41,6 +42,19 @@ def make_client(
     return client, target
 
 
+def _varint(buf: bytes | bytearray, pos: int, end: int) -> tuple[int, int] | None:
+    """An MQTT variable byte integer at buf[pos:end]: (value, position after it), or None
+    if it does not end within its 4 bytes and before `end`."""
+    value, mult = 0, 1
+    for i in range(pos, min(end, pos + 4)):
+        b = buf[i]
+        value += (b & 0x7F) * mult
+        if not b & 0x80:
+            return value, i + 1
+        mult *= 128
+    return None
+
+
 class _BufferedSocket:
     """Reads the socket in large chunks. paho reads each packet with three or more
     recv() calls and a select() per packet; with `pending()` (which paho honours, as
@@ -70,16 +84,10 @@ class _BufferedSocket:
             cmd = buf[pos]
             if cmd & 0xF0 != 0x30 or cmd & 0x06 == 0x04:  # not PUBLISH, or QoS 2
                 break
-            rem, mult, i = 0, 1, pos + 1
-            while i < end and i < pos + 5:
-                b = buf[i]
-                i += 1
-                rem += (b & 0x7F) * mult
-                mult *= 128
-                if not b & 0x80:
-                    break
-            else:
+            got = _varint(buf, pos + 1, end)
+            if got is None:
                 break  # the length itself is not all here (or is malformed: paho decides)
+            rem, i = got
             if i + rem > end or rem < 2:
                 break
             qos = (cmd & 0x06) >> 1
@@ -91,15 +99,10 @@ class _BufferedSocket:
                 mid = (buf[p] << 8) | buf[p + 1]
                 p += 2
             if v5:
-                plen, mult = 0, 1
-                while p < last:
-                    b = buf[p]
-                    p += 1
-                    plen += (b & 0x7F) * mult
-                    mult *= 128
-                    if not b & 0x80:
-                        break
-                p += plen
+                props = _varint(buf, p, last)
+                if props is None:
+                    break
+                p = props[1] + props[0]
             if p > last or (qos and not mid):
                 break  # malformed: paho reads it again and reports it
             pos = last
@@ -142,15 +145,10 @@ class FastClient(mqtt.Client):
             mid = (packet[pos] << 8) | packet[pos + 1]
             pos += 2
         if self._protocol == mqtt.MQTTv5:  # skip the properties
-            plen, mult = 0, 1
-            while True:
-                b = packet[pos]
-                pos += 1
-                plen += (b & 0x7F) * mult
-                mult *= 128
-                if not b & 0x80:
-                    break
-            pos += plen
+            props = _varint(packet, pos, len(packet))
+            if props is None:
+                raise MalformedPacket("bad properties length")
+            pos = props[1] + props[0]
         handler(topic, bytes(packet[pos:]), mid, qos)
         return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
 

@@ -3,62 +3,20 @@ receiver on loopback (the test server allows 127.0.0.0/8 as a receiver network).
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 from console_kit import dictionary, login, say, seed_alert, shot, shot_language
+from http_receiver import Receiver, running_receiver
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
 
 
-@dataclass
-class Receiver:
-    """Answers every POST like a WeCom robot that accepted the message."""
-
-    url: str = ""
-    got: list[tuple[str, dict[str, list[str]], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def bodies(self) -> list[tuple[str, dict[str, list[str]], bytes]]:
-        with self.lock:
-            return list(self.got)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            parts = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with rec.lock:
-                rec.got.append((parts.path, parse_qs(parts.query), body))
-            data = b'{"errcode":0,"errmsg":"ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    rec.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running_receiver() as rec:
         yield rec
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def hooks_in_db(live: Live) -> list[tuple[str | None, str, list[str], bool]]:
@@ -103,18 +61,16 @@ def test_manager_adds_tests_pauses_and_deletes_a_wecom_webhook(
 
     card.get_by_test_id("webhook-test").click()
     expect(card.locator("[data-testid=webhook-result] .notice.ok")).to_be_visible()
-    got = receiver.bodies()
-    assert len(got) == 1
-    path, query, body = got[0]
-    assert path == "/cgi-bin/webhook/send" and query == {"key": ["robot-key-123"]}
-    msg = json.loads(body)
+    got = receiver.on("/cgi-bin/webhook/send")
+    assert len(got) == 1 and got[0].query == {"key": ["robot-key-123"]}
+    msg = got[0].json()
     assert msg["msgtype"] == "markdown" and "测试消息" in msg["markdown"]["content"]
 
     # A new alert goes out through the delivery job and shows in the delivery log.
     seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
     with psycopg.connect(live.db, autocommit=True) as conn:
         assert deliver_job(conn, live.settings) == 1
-    assert len(receiver.bodies()) == 2
+    assert len(receiver.on("/cgi-bin/webhook/send")) == 2
     card.get_by_test_id("webhook-deliveries").click()
     row = card.locator("[data-testid=deliveries] tbody tr")
     expect(row).to_have_count(1)
