@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
+from console_kit import watched_page
 from platform_live import Live, live_server
 from playwright.sync_api import Browser, Page
 
@@ -28,18 +29,5 @@ def live(pg_url: str, tmp_path: Path) -> Iterator[Live]:
 
 @pytest.fixture
 def page(browser: Browser, live: Live) -> Iterator[Page]:
-    ctx = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 860})
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    # Anything the page's Content-Security-Policy blocked (an inline style, a foreign URL).
-    pg.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    try:
+    with watched_page(browser, live.url, viewport={"width": 1280, "height": 860}) as pg:
         yield pg
-    finally:
-        ctx.close()
-    assert not errors, f"JavaScript or CSP errors in the console: {errors}"

@@ -5,6 +5,7 @@ tests/platform/conftest.py when both directories run in one session."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,7 +21,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
 from platform_live import PASSWORD, Live
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 CHROMIUM = os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium")
 # `make screenshots` writes them to docs/screenshots; a plain test run to a temp dir, so
@@ -134,3 +136,23 @@ def shot_language(page: Page) -> None:
     """Switch the console to the screenshot language (and reload)."""
     page.evaluate(f"localStorage.setItem('anju.lang', '{SHOT_LANG}')")
     page.reload()
+
+
+@contextlib.contextmanager
+def watched_page(browser: Browser, base_url: str, **context: object) -> Iterator[Page]:
+    """A page in a context of its own; any JavaScript error, or anything the page's
+    Content-Security-Policy blocked (an inline style, a foreign URL), fails the test."""
+    ctx = browser.new_context(base_url=base_url, **context)  # type: ignore[arg-type]
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    try:
+        yield pg
+    finally:
+        ctx.close()
+    assert not errors, f"JavaScript or CSP errors in the console: {errors}"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from console_kit import dictionary, login, say, seed_alert, shot, shot_language
+from console_kit import dictionary, login, say, seed_alert, shot, shot_language, watched_page
 from http_receiver import Receiver, running_receiver
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
@@ -169,17 +169,8 @@ def test_webhooks_page_on_a_phone(browser: Browser, live: Live) -> None:
     seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
     with psycopg.connect(live.db, autocommit=True) as conn:
         assert deliver_job(conn, live.settings) == 2
-    ctx = browser.new_context(
-        base_url=live.url, viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
-    )
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    try:
+    phone = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+    with watched_page(browser, live.url, **phone) as page:
         login(page, "manager")
         page.goto("/#/webhooks")
         expect(page.locator("[data-webhook-id]")).to_have_count(2)
@@ -190,7 +181,3 @@ def test_webhooks_page_on_a_phone(browser: Browser, live: Live) -> None:
         assert row.locator("td").nth(4).inner_text().strip()  # the connection error
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         expect(page.get_by_test_id("webhook-form")).to_be_visible()
-
-    finally:
-        ctx.close()
-    assert not errors, f"JavaScript or CSP errors in the console: {errors}"
