@@ -35,10 +35,9 @@ COLUMNS = (
 
 def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None = None) -> int:
     """COPY every access/face/qr event of the portfolio into `events`."""
-    import struct
-
     import orjson
 
+    from anju_common.events import embedding_bytes
     from anju_sim.portfolio import iter_day_events
 
     p = pf.params
@@ -67,7 +66,7 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
                         d.get("person_id"),
                         d.get("granted"),
                         ev.data.decode(),
-                        struct.pack(f"<{len(emb)}f", *emb) if emb else None,
+                        embedding_bytes(emb) if emb else None,
                     )
                 )
                 n += 1
@@ -248,10 +247,7 @@ def run(
         # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item
         # queue overflows), and the real-time query then reads every page of every
         # partition (3.2 s on the city, 7 ms once summarised)
-        conn.execute(
-            "SELECT brin_summarize_new_values(i.inhrelid) FROM pg_inherits i JOIN pg_class p"
-            " ON p.oid = i.inhparent WHERE p.relname = 'events_received_brin'"
-        )
+        repo.summarize_arrivals(conn)
         conn.commit()
         result["load_s"] = round(time.perf_counter() - t0, 1)
         conn.autocommit = True

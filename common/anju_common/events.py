@@ -7,7 +7,9 @@ new topic prefix (see topics.py); additive optional fields do not.
 from __future__ import annotations
 
 import re
+import struct
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -205,6 +207,13 @@ Event = Annotated[
     Field(discriminator="kind"),
 ]
 EVENT_KINDS: tuple[str, ...] = ("access", "face", "qr", "status", "heartbeat")
+
+
+def embedding_bytes(values: Sequence[float]) -> bytes:
+    """An embedding as stored in events.embedding (migration 0009): little-endian float32."""
+    return struct.pack(f"<{len(values)}f", *values)
+
+
 MAX_BATCH = 1000
 
 

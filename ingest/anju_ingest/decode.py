@@ -5,7 +5,6 @@ No I/O here, so every rejection path is unit-tested without a broker or database
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from anju_common.events import (
     AnyEvent,
     FaceSighting,
     QrScan,
+    embedding_bytes,
 )
 from anju_common.topics import TopicInfo, parse_topic
 
@@ -92,7 +92,7 @@ def to_row(e: AnyEvent, raw: str) -> Row:
     elif isinstance(e, FaceSighting):
         direction, person = e.direction.value, e.person_id
         if e.embedding is not None:  # bytea hex input, its backslash escaped for COPY
-            emb = "\\\\x" + struct.pack(f"<{len(e.embedding)}f", *e.embedding).hex()
+            emb = "\\\\x" + embedding_bytes(e.embedding).hex()
     elif isinstance(e, QrScan):
         ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
     t, eid = e.time.isoformat(), str(e.event_id)

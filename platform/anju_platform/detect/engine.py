@@ -289,12 +289,7 @@ def run_estates(
                 done(e, got)
         return total
     with psycopg.connect(url, autocommit=True) as conn:
-        size: dict[str, int] = dict(
-            conn.execute(
-                "SELECT estate_id, count(*) FROM units WHERE estate_id = ANY(%s) GROUP BY 1",
-                (estates,),
-            ).fetchall()
-        )
+        size = repo.unit_counts(conn, estates)
     order = sorted(estates, key=lambda e: -size.get(e, 0))
     # fork is cheapest and needs no re-import of __main__; a threaded parent (the
     # platform) must not fork, so it gets a fork server (imports paid once there)

@@ -29,6 +29,13 @@ def overrides(conn: psycopg.Connection, estate: str) -> dict[str, Any] | None:
     return dict(row[0]) if row else None
 
 
+def unit_counts(conn: psycopg.Connection, estates: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT estate_id, count(*) FROM units WHERE estate_id = ANY(%s) GROUP BY 1", (estates,)
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
 def load_register(conn: psycopg.Connection, estate: str) -> Register:
     reg = Register(estate)
     for u, g in conn.execute("SELECT unit_id, grid_id FROM units WHERE estate_id = %s", (estate,)):
