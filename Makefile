@@ -22,7 +22,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/anju demo
 
-test: $(STAMP)
+test: $(STAMP)  # installs/starts PostgreSQL, Mosquitto, chromium when missing
+	scripts/test-services
 	$(BIN)/python -m pytest -q
 
 screenshots: $(STAMP)  # the console's pages, taken by its browser tests, for docs/
