@@ -86,7 +86,7 @@ def erase_person(
         counts["texts"] = repo.clear_caregiver_notes(conn, person_id)
         redact = erasure.redactable_name(name)
         if redact is not None:
-            counts["texts"] += repo.redact_name(conn, redact)
+            counts["texts"] += repo.redact_name(conn, person_id, redact)
         counts["person"] = repo.anonymize_person(
             conn, person_id, erasure.anonymized(repo.person_columns(conn))
         )

@@ -390,7 +390,7 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             )
             conn.execute(
                 "INSERT INTO notifications (kind, estate_id, body) VALUES ('x', 'E1', %s)",
-                (json.dumps({"note": f"见到{NAME}"}, ensure_ascii=False),),
+                (json.dumps({"alert_id": aid, "note": f"见到{NAME}"}, ensure_ascii=False),),
             )
             for pid, e_ in (("PZ", emb), ("P1", other_emb)):  # messages ingest refused
                 raw = json.dumps({"kind": "face", "person_id": pid, "embedding": e_, "x": 1})
@@ -835,3 +835,94 @@ def test_erase_after_move_out_on_two_replicas_erases_once(pg_url: str, tmp_path:
         assert conn.execute(
             "SELECT count(*) FROM audit_log WHERE action = 'erase' AND target_id = 'PA'"
         ).fetchone() == (1,)
+
+
+def test_erasure_redacts_the_name_only_in_the_persons_own_records(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Issue 15 item 8: a person named like a word ("reason") is erased. Only the
+    person's own records (alerts naming them or about their flat, and what hangs off
+    those) are redacted, and only in values: other estates' and other flats' texts and
+    every JSON key stay byte for byte."""
+    from anju_platform.lifecycle import erase_person
+    from anju_platform.settings import PlatformSettings
+
+    settings = PlatformSettings(
+        secret_key="test-secret-key-0123456789",
+        photo_dir=tmp_path / "photos",
+        snapshot_dir=tmp_path / "snapshots",
+    )
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        seed_estate(conn, 1)
+        seed_estate(conn, 2)
+        conn.execute(
+            "INSERT INTO persons (person_id, name, estate_id) VALUES ('PR', 'reason', 'E1')"
+        )
+        conn.execute(
+            "INSERT INTO household_members VALUES ('H1', 'PR', 'member', '2025-01-01', NULL)"
+        )
+
+        def alert(estate: str, unit: str, typ: str, text: str, persons: list[str]) -> int:
+            row = conn.execute(
+                "INSERT INTO alerts (estate_id, unit_id, type, status, score, reason_en,"
+                " reason_zh, first_day, last_day, persons) VALUES (%s, %s, %s, 'open', 0.8,"
+                " %s, %s, %s, %s, %s) RETURNING alert_id",
+                (estate, unit, typ, text, text, DAY, DAY, persons),
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        own = alert("E1", "U1", "sublet", "reason seen at night", ["PR"])
+        elsewhere = alert("E2", "U2", "sublet", "no reason given", [])
+        other_flat = alert("E1", "U1b", "vacancy", "the reason is unclear", [])
+        case_id = conn.execute(
+            "INSERT INTO cases (alert_id, estate_id, grid_id, due_at) VALUES"
+            " (%s, 'E2', 'G2', now()) RETURNING case_id",
+            (elsewhere,),
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO case_visits (case_id, inspector_id, visited_at, outcome, reason,"
+            " notes) VALUES (%s, 'inspector', now(), 'not_confirmed', 'other', %s)",
+            (case_id, "the reason: a caregiver"),
+        )
+        conn.execute("UPDATE absences SET note = 'reason: hospital' WHERE absence_id = 'A2'")
+
+        def snapshot() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for table, key in (
+                ("alerts", "alert_id"),
+                ("notifications", "notification_id"),
+                ("case_visits", "visit_id"),
+                ("absences", "absence_id"),
+            ):
+                for r in conn.execute(
+                    sql.SQL("SELECT {k}::text, to_jsonb(t)::text FROM {t} t").format(
+                        k=sql.Identifier(key), t=sql.Identifier(table)
+                    )
+                ):
+                    out[f"{table}:{r[0]}"] = r[1]
+            return out
+
+        before = snapshot()
+        notes = conn.execute(
+            "SELECT notification_id, body->>'alert_id' FROM notifications"
+        ).fetchall()
+        assert {a for _, a in notes} == {str(own), str(elsewhere), str(other_flat)}
+        erase_person(conn, settings, "PR", "request", "admin")
+        after = snapshot()
+
+        changed = {k for k in before if before[k] != after.get(k)}
+        own_notes = {f"notifications:{n}" for n, a in notes if a == str(own)}
+        assert changed == {f"alerts:{own}", *own_notes}, changed
+        assert conn.execute(
+            "SELECT reason_en, reason_zh FROM alerts WHERE alert_id = %s", (own,)
+        ).fetchone() == ("已删除 seen at night", "已删除 seen at night")
+        for (body,) in conn.execute(
+            "SELECT body FROM notifications WHERE body->>'alert_id' = %s", (str(own),)
+        ):  # keys untouched, values redacted
+            assert {"reason_en", "reason_zh"} <= set(body)
+            assert body["reason_en"] == "已删除 seen at night"
+        for (body,) in conn.execute(
+            "SELECT body FROM notifications WHERE body->>'alert_id' <> %s", (str(own),)
+        ):
+            assert {"reason_en", "reason_zh"} <= set(body) and "已删除" not in json.dumps(body)

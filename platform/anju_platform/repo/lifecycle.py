@@ -12,20 +12,29 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from anju_platform.workflow import erasure
 from anju_platform.workflow.erasure import ERASED_NAME
 
-# Free text people or detection write that could name a person; the name is replaced.
+# Free text people or detection write that could name a person; the name is replaced,
+# only in the person's own records: each column with the ids that make a row theirs
+# (alerts naming them or about their flats, and the cases, evidence, reports and
+# notifications of those alerts; their households' absences; their flats' caregivers).
 TEXT_COLUMNS = (
-    ("alerts", "reason_en"),
-    ("alerts", "reason_zh"),
-    ("alert_evidence", "note"),
-    ("case_visits", "notes"),
-    ("case_decisions", "note"),
-    ("resident_reports", "body"),
-    ("absences", "note"),
-    ("caregivers", "note"),
+    ("alerts", "reason_en", "alert_id = ANY(%(alerts)s)"),
+    ("alerts", "reason_zh", "alert_id = ANY(%(alerts)s)"),
+    ("alert_evidence", "note", "alert_id = ANY(%(alerts)s)"),
+    ("case_visits", "notes", "case_id = ANY(%(cases)s)"),
+    ("case_decisions", "note", "case_id = ANY(%(cases)s)"),
+    ("resident_reports", "body", "(unit_id = ANY(%(units)s) OR alert_id = ANY(%(alerts)s))"),
+    ("absences", "note", "household_id = ANY(%(households)s)"),
+    ("caregivers", "note", "unit_id = ANY(%(units)s)"),
 )
-JSON_COLUMNS = (("notifications", "body"),)
+# notifications carry the ids of what they are about in their JSON body
+_OWN_NOTIFICATIONS = (
+    "(body->>'alert_id' = ANY(%(alerts)s::text[]) OR body->>'case_id' = ANY(%(cases)s::text[])"
+    " OR body->>'unit_id' = ANY(%(units)s) OR body->>'household_id' = ANY(%(households)s)"
+    " OR body->>'person_id' = %(person)s)"
+)
 
 
 # --- snapshots -------------------------------------------------------------------------
@@ -246,25 +255,57 @@ def clear_dead_letters(conn: psycopg.Connection, person_id: str) -> int:
     return cur.rowcount
 
 
-def redact_name(conn: psycopg.Connection, name: str) -> int:
-    """Replace the name in free text (visit notes, reasons, notification bodies)."""
+def own_records(conn: psycopg.Connection, person_id: str) -> dict[str, Any]:
+    """Ids of the records that are the person's own (see TEXT_COLUMNS)."""
+    row = conn.execute(
+        "WITH h AS (SELECT household_id FROM household_members WHERE person_id = %(p)s),"
+        " u AS (SELECT unit_id FROM households WHERE household_id IN (SELECT * FROM h)"
+        "  UNION SELECT unit_id FROM caregivers WHERE person_id = %(p)s),"
+        " a AS (SELECT alert_id FROM alerts WHERE %(p)s = ANY(persons)"
+        "  OR unit_id IN (SELECT * FROM u))"
+        " SELECT array(SELECT * FROM h), array(SELECT * FROM u), array(SELECT * FROM a),"
+        " array(SELECT case_id FROM cases WHERE alert_id IN (SELECT * FROM a))",
+        {"p": person_id},
+    ).fetchone()
+    assert row is not None
+    households, units, alerts, cases = row
+    return {
+        "person": person_id,
+        "households": households,
+        "units": units,
+        "alerts": alerts,
+        "cases": cases,
+    }
+
+
+def redact_name(conn: psycopg.Connection, person_id: str, name: str) -> int:
+    """Replace the name in the free text of the person's own records (visit notes,
+    reasons, notification bodies), in values only: JSON keys never change."""
+    own = own_records(conn, person_id)
     n = 0
-    for table, col in TEXT_COLUMNS:
-        n += conn.execute(
-            sql.SQL("UPDATE {t} SET {c} = replace({c}, %s, %s) WHERE strpos({c}, %s) > 0").format(
-                t=sql.Identifier(table), c=sql.Identifier(col)
-            ),
-            (name, ERASED_NAME, name),
-        ).rowcount
-    inner = json.dumps(name, ensure_ascii=False)[1:-1]  # the name as it appears in JSON text
-    for table, col in JSON_COLUMNS:
+    for table, col, mine in TEXT_COLUMNS:
         n += conn.execute(
             sql.SQL(
-                "UPDATE {t} SET {c} = replace({c}::text, %s, %s)::jsonb"
-                " WHERE strpos({c}::text, %s) > 0"
-            ).format(t=sql.Identifier(table), c=sql.Identifier(col)),
-            (inner, ERASED_NAME, inner),
+                "UPDATE {t} SET {c} = replace({c}, %(name)s, %(erased)s)"
+                " WHERE strpos({c}, %(name)s) > 0 AND "
+            ).format(t=sql.Identifier(table), c=sql.Identifier(col))
+            + sql.SQL(mine),  # constant text above
+            {**own, "name": name, "erased": ERASED_NAME},
         ).rowcount
+    inner = json.dumps(name, ensure_ascii=False)[1:-1]  # the name as it appears in JSON text
+    rows = conn.execute(
+        "SELECT notification_id, body FROM notifications"
+        " WHERE strpos(body::text, %(inner)s) > 0 AND " + _OWN_NOTIFICATIONS + " FOR UPDATE",
+        {**own, "inner": inner},
+    ).fetchall()
+    for nid, body in rows:
+        redacted = erasure.redact_values(body, name)
+        if redacted != body:
+            conn.execute(
+                "UPDATE notifications SET body = %s WHERE notification_id = %s",
+                (Jsonb(redacted), nid),
+            )
+            n += 1
     return n
 
 

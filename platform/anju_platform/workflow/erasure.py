@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Reason = Literal["request", "after_move_out"]
 ERASED_NAME = "已删除"
@@ -72,6 +72,18 @@ def redactable_name(name: str | None) -> str | None:
     if len(name) < 2 or name == ERASED_NAME:
         return None
     return name
+
+
+def redact_values(value: Any, name: str) -> Any:
+    """`value` (decoded JSON) with `name` replaced in string values only: keys are names
+    of fields, never a person's (a person called "reason" must not rename `reason_en`)."""
+    if isinstance(value, str):
+        return value.replace(name, ERASED_NAME)
+    if isinstance(value, list):
+        return [redact_values(v, name) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_values(v, name) for k, v in value.items()}
+    return value
 
 
 def replaced_ref(credential_id: str) -> str:
