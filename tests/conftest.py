@@ -2,6 +2,12 @@
 
 `mqtt_url` is the shared broker on 127.0.0.1:1883 (stock settings: fine for small
 volumes); `broker` is a private Mosquitto with our shipped tuning, restartable.
+
+Tests of the database path (ingest, detection, lifecycle and privacy, dashboards,
+maintenance, storage) are marked `both_databases`: they run on plain PostgreSQL (native
+day partitions) and again on TimescaleDB (a hypertable with compression), a private
+cluster this session starts from the build scripts/test-services makes of
+../shared/timescaledb. Where that build is missing, the TimescaleDB runs skip and say why.
 """
 
 from __future__ import annotations
@@ -13,23 +19,72 @@ from typing import Any
 
 import pytest
 
-from anju_bench.servers import Mosquitto, private_mosquitto, scratch_database
+from anju_bench.servers import (
+    Mosquitto,
+    private_mosquitto,
+    private_postgres,
+    scratch_database,
+    timescaledb_bindir,
+)
 
 PG_SERVER = os.environ.get(
     "ANJU_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 CHROMIUM = os.environ.get("ANJU_TEST_CHROMIUM", "/usr/bin/chromium")
 SHARED_MQTT = os.environ.get("ANJU_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
-FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
-if not FACES.exists():  # CI clones next to shared/ too; allow an override
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():  # CI clones next to shared/ too
+    SHARED = Path("/work/shared")
+FACES = SHARED / "faces"
+if not FACES.exists():  # allow an override
     FACES = Path(os.environ.get("ANJU_FACES_DIR", "/work/shared/faces"))
+SERVERS = ("postgres", "timescaledb")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked both_databases (and using a database) run once per server."""
+    if "db_server" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("db_server", SERVERS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def timescale_server() -> Iterator[str]:
+    """A private TimescaleDB 2.28.3 cluster (PostgreSQL 15, timescaledb preloaded) on a
+    free port, for the whole session; its server URL."""
+    bindir, why = timescaledb_bindir(SHARED)
+    if bindir is None:
+        pytest.skip(why)
+    with private_postgres(bindir, preload="timescaledb") as pg:
+        yield pg.url
+
+
+@pytest.fixture(scope="session")
+def db_server(request: pytest.FixtureRequest) -> str:
+    """The server URL tests create their databases on: the shared PostgreSQL, or (for
+    both_databases tests, second run) the private TimescaleDB."""
+    if getattr(request, "param", "postgres") == "timescaledb":
+        url: str = request.getfixturevalue("timescale_server")
+        return url
+    return PG_SERVER
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(db_server: str) -> Iterator[str]:
     """A freshly migrated database, dropped after the test."""
-    with scratch_database(PG_SERVER) as url:
+    with scratch_database(db_server) as url:
         yield url
+
+
+def is_timescale(url: str) -> bool:
+    """Whether the migrated database at `url` runs the hypertable branch."""
+    import psycopg
+
+    from anju_common.migrate import has_timescale
+
+    with psycopg.connect(url) as conn:
+        return has_timescale(conn)
 
 
 @pytest.fixture

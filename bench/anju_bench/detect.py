@@ -34,10 +34,11 @@ COLUMNS = (
 
 
 def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None = None) -> int:
-    """COPY every access/face/qr event of the portfolio into `events`."""
+    """COPY every access/face/qr event of the portfolio into `events`, face data (the
+    embedding as float32 bytes, the snapshot ref) into `event_faces`, as ingest does."""
     import orjson
 
-    from anju_common.events import embedding_bytes
+    from anju_common.events import FACE_DATA_KEYS, embedding_bytes
     from anju_sim.portfolio import iter_day_events
 
     p = pf.params
@@ -47,10 +48,18 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
     )
     n = 0
     for i, day in enumerate(iter_day_events(pf)):
-        with conn.cursor().copy(f"COPY events ({COLUMNS}, embedding) FROM STDIN") as cp:
+        faces = []
+        with conn.cursor().copy(f"COPY events ({COLUMNS}) FROM STDIN") as cp:
             for ev in day:
                 d = orjson.loads(ev.data)
-                emb = d.get("embedding")  # as ingest stores it: float32 bytes
+                payload = ev.data.decode()
+                if d["kind"] == "face" and any(k in d for k in FACE_DATA_KEYS):
+                    emb, ref = d.pop("embedding", None), d.pop("snapshot_ref", None)
+                    faces.append(
+                        (d["event_id"], d["time"], d["estate_id"], d.get("person_id"),
+                         embedding_bytes(emb) if emb else None, ref)
+                    )  # fmt: skip
+                    payload = orjson.dumps(d).decode()
                 cp.write_row(
                     (
                         d["time"],
@@ -65,11 +74,16 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
                         d.get("credential_ref"),
                         d.get("person_id"),
                         d.get("granted"),
-                        ev.data.decode(),
-                        embedding_bytes(emb) if emb else None,
+                        payload,
                     )
                 )
                 n += 1
+        with conn.cursor().copy(
+            "COPY event_faces (event_id, time, estate_id, person_id, embedding, snapshot_ref)"
+            " FROM STDIN"
+        ) as cp:
+            for row in faces:
+                cp.write_row(row)
         conn.commit()
         if progress:
             progress(i + 1, p.days)

@@ -16,7 +16,7 @@ def migrate(
     """Apply pending migrations (safe to run again, and from several places at once)."""
     import psycopg
 
-    from anju_common.migrate import has_timescale
+    from anju_common.migrate import event_store
     from anju_common.migrate import migrate as run
     from anju_common.settings import get_database_settings
 
@@ -24,7 +24,7 @@ def migrate(
     url = database_url or settings.url
     with psycopg.connect(url) as conn:
         applied = run(conn, retention_days=settings.retention_days)
-        store = "TimescaleDB hypertable" if has_timescale(conn) else "native day partitions"
+        store = event_store(conn)
     if applied:
         console.print(f"[green]applied[/] {', '.join(applied)} (events: {store})")
     else:

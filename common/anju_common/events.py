@@ -214,6 +214,22 @@ def embedding_bytes(values: Sequence[float]) -> bytes:
     return struct.pack(f"<{len(values)}f", *values)
 
 
+# A face event's personal face data: stored beside the event (table event_faces), not
+# in its payload, so that erasure and retention delete it without rewriting history.
+FACE_DATA_KEYS = ("embedding", "snapshot_ref")
+
+
+def without_face_data(raw: str) -> str:
+    """A face event's JSON without its face data (FACE_DATA_KEYS): what events.payload
+    keeps. Other keys and their order are kept."""
+    import orjson
+
+    doc = orjson.loads(raw)
+    for key in FACE_DATA_KEYS:
+        doc.pop(key, None)
+    return orjson.dumps(doc).decode()
+
+
 MAX_BATCH = 1000
 
 

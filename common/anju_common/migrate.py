@@ -69,6 +69,15 @@ def ensure_partitions(conn: psycopg.Connection, start: datetime, ahead_days: int
     return int(row[0]) if row else 0
 
 
+def event_store(conn: psycopg.Connection) -> str:
+    """Which event store the migration chose, and why (kept by migration 0002)."""
+    row = conn.execute("SELECT value FROM anju_settings WHERE key = 'event_store'").fetchone()
+    if row:
+        return str(row[0])
+    # databases made before the reason was kept
+    return "TimescaleDB hypertable" if has_timescale(conn) else "native day partitions"
+
+
 def has_timescale(conn: psycopg.Connection) -> bool:
     row = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
     return bool(row and row[0])

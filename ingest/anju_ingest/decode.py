@@ -22,12 +22,14 @@ from anju_common.events import (
     FaceSighting,
     QrScan,
     embedding_bytes,
+    without_face_data,
 )
 from anju_common.topics import TopicInfo, parse_topic
 
 # A row is one line of COPY text (columns in store._COLUMNS order), with its key
-# "event_id time" for in-batch de-duplication, and the event time.
-Row = tuple[str, str, datetime]
+# "event_id time" for in-batch de-duplication, the event time, and for a face event with
+# face data a line for event_faces (store._FACE_COLUMNS order), else None.
+Row = tuple[str, str, datetime, str | None]
 
 _NULL = "\\N"
 
@@ -82,8 +84,9 @@ class Limits:
 
 
 def to_row(e: AnyEvent, raw: str) -> Row:
-    door = direction = ctype = cref = person = None
-    granted = emb = _NULL
+    door = direction = ctype = cref = person = face = None
+    granted = _NULL
+    t, eid = e.time.isoformat(), str(e.event_id)
     if isinstance(e, AccessEvent):
         door, direction, ctype = e.door_id, e.direction.value, e.credential_type.value
         cref, granted = e.credential_ref, ("t" if e.granted else "f")
@@ -91,11 +94,14 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             person = e.credential_ref
     elif isinstance(e, FaceSighting):
         direction, person = e.direction.value, e.person_id
-        if e.embedding is not None:  # bytea hex input, its backslash escaped for COPY
-            emb = "\\\\x" + embedding_bytes(e.embedding).hex()
+        if e.embedding is not None or e.snapshot_ref is not None:  # stored beside the event
+            raw = without_face_data(raw)
+            emb = _NULL  # bytea hex input, its backslash escaped for COPY
+            if e.embedding is not None:
+                emb = "\\\\x" + embedding_bytes(e.embedding).hex()
+            face = "\t".join((eid, t, e.estate_id, person or _NULL, emb, _esc(e.snapshot_ref)))
     elif isinstance(e, QrScan):
         ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
-    t, eid = e.time.isoformat(), str(e.event_id)
     line = "\t".join(
         (
             t,
@@ -111,10 +117,9 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             person or _NULL,
             granted,
             _esc(raw),
-            emb,
         )
     )
-    return f"{eid} {t}", line, e.time
+    return f"{eid} {t}", line, e.time, face
 
 
 def _schema_detail(err: ValidationError) -> str:

@@ -16,21 +16,37 @@ from anju_ingest.decode import DeadLetter, Row
 
 _COLUMNS = (
     "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
-    "credential_type, credential_ref, person_id, granted, payload, embedding"
+    "credential_type, credential_ref, person_id, granted, payload"
 )
+# a face event's face data, beside the event (migration 0010)
+_FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref"
 
 _TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
     time timestamptz, event_id uuid, kind text, estate_id text, gateway_id text,
     device_id text, door_id text, direction text, credential_type text,
-    credential_ref text, person_id text, granted boolean, payload text, embedding bytea
+    credential_ref text, person_id text, granted boolean, payload text
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_faces (
+    event_id uuid, time timestamptz, estate_id text, person_id text, embedding bytea,
+    snapshot_ref text
 ) ON COMMIT DELETE ROWS
 """
 
+# Face data only of the events stored now: a redelivered event's face data may have
+# been erased since it was first stored, and must not come back.
 _INSERT = f"""
-INSERT INTO events ({_COLUMNS})
-SELECT {_COLUMNS.replace("payload", "payload::jsonb")} FROM ingest_batch
-ON CONFLICT (event_id, time) DO NOTHING
+WITH new AS (
+    INSERT INTO events ({_COLUMNS})
+    SELECT {_COLUMNS.replace("payload", "payload::jsonb")} FROM ingest_batch
+    ON CONFLICT (event_id, time) DO NOTHING
+    RETURNING event_id, time
+), faces AS (
+    INSERT INTO event_faces ({_FACE_COLUMNS})
+    SELECT {_FACE_COLUMNS} FROM ingest_faces JOIN new USING (event_id, time)
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM new
 """
 
 _HEARTBEAT = """
@@ -148,19 +164,29 @@ class Store:
         with conn.transaction():
             if rows:
                 data = "\n".join(r[1] for r in rows).encode() + b"\n"
+                faces = [r[3] for r in rows if r[3] is not None]
+                face_data = "\n".join(faces).encode() + b"\n" if faces else b""
                 try:
                     # Fast path: COPY straight into events. A redelivered event makes it
-                    # fail on the unique key; then go through the temp table.
+                    # fail on the unique key; then go through the temp tables.
                     with conn.transaction(), conn.cursor() as cur:
                         with cur.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy:
                             copy.write(data)
+                        if faces:
+                            face_copy = f"COPY event_faces ({_FACE_COLUMNS}) FROM STDIN"
+                            with cur.copy(face_copy) as copy:
+                                copy.write(face_data)
                         inserted = len(rows)
                 except psycopg.errors.UniqueViolation:
                     with conn.cursor() as cur:
                         with cur.copy(f"COPY ingest_batch ({_COLUMNS}) FROM STDIN") as copy:
                             copy.write(data)
-                        cur.execute(_INSERT)
-                        inserted = cur.rowcount
+                        if faces:
+                            face_copy = f"COPY ingest_faces ({_FACE_COLUMNS}) FROM STDIN"
+                            with cur.copy(face_copy) as copy:
+                                copy.write(face_data)
+                        row = cur.execute(_INSERT).fetchone()
+                        inserted = int(row[0]) if row else 0
             if dead:
                 with conn.cursor() as cur:
                     cur.executemany(

@@ -71,13 +71,20 @@ def erase_person(
         counts["enrollments"], counts["face_credentials"] = repo.delete_enrollments(conn, person_id)
         # snapshots, and the face events / evidence that point to them or carry the face
         snaps = repo.snapshots_of(conn, person_id)
+        snap_ids = [s["event_id"] for s in snaps]
         own = repo.face_events_of(conn, person_id)
-        event_ids = sorted({s["event_id"] for s in snaps} | {e for e, _ in own})
+        estates = sorted(
+            set(repo.person_estates(conn, person_id) or []) | {s["estate_id"] for s in snaps}
+        )
+        legacy = repo.legacy_face_events(conn, estates, person_id, snap_ids)
+        event_ids = sorted({*snap_ids, *(e for e, _ in own), *(r[2] for r in legacy)})
         refs = sorted(
-            {r for _, r in own if r} | set(repo.snapshot_refs(conn, [s["event_id"] for s in snaps]))
+            {r for _, r in own if r}
+            | {r[3] for r in legacy if r[3]}
+            | set(repo.snapshot_refs(conn, snap_ids))
         )
         counts["evidence"] = repo.clear_evidence(conn, event_ids, refs)
-        counts["events"] = repo.strip_events(conn, event_ids, person_id)
+        counts["events"] = repo.strip_events(conn, event_ids, person_id, legacy)
         counts["clusters"] = repo.delete_clusters(conn, erasure.cluster_ids(event_ids))
         counts["snapshots"] = repo.delete_snapshots(conn, [s["event_id"] for s in snaps])
         # register: credentials ended and unlinkable, the person row anonymized
@@ -149,9 +156,13 @@ def expire_strangers(
             if not snaps:
                 break
             ids = [s["event_id"] for s in snaps]
-            refs = repo.snapshot_refs(conn, ids)
+            # legacy copies (events stored before migration 0010), in the snapshots' days
+            estates = sorted({s["estate_id"] for s in snaps})
+            since = min(s["taken_at"] for s in snaps) - timedelta(days=1)
+            legacy = repo.legacy_face_events(conn, estates, None, ids, since)
+            refs = sorted(set(repo.snapshot_refs(conn, ids)) | {r[3] for r in legacy if r[3]})
             repo.clear_evidence(conn, ids, refs)
-            repo.strip_snapshot_refs(conn, ids)
+            repo.strip_snapshot_refs(conn, ids, legacy)
             repo.delete_snapshots(conn, ids)
             _unlink(_snapshot_files(settings, snaps))
             audit.record(
@@ -170,8 +181,17 @@ def expire_strangers(
     return total
 
 
+def expire_face_data(conn: psycopg.Connection, settings: PlatformSettings) -> int:
+    """Job: delete face events' embeddings and snapshot refs after face_data_days."""
+    with conn.transaction():
+        n = repo.expire_face_data(conn, settings.face_data_days)
+        if n:
+            audit.record(conn, JOB_ACTOR, "system", "expire", "face_data", None, None, {"count": n})
+    return n
+
+
 def sweep_erased(conn: psycopg.Connection) -> int:
-    """Job: strip face data from events of erased persons that arrived afterwards."""
+    """Job: delete face data of erased persons that arrived afterwards."""
     with conn.transaction():
         n = repo.strip_late_events(conn)
         if n:
@@ -183,4 +203,5 @@ def lifecycle_job(conn: psycopg.Connection, settings: PlatformSettings) -> None:
     expire_strangers(conn, settings)
     erase_moved_out(conn, settings)
     sweep_erased(conn)
+    expire_face_data(conn, settings)
     notifications.prune(conn, settings.notification_retention_days)

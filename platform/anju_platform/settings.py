@@ -124,6 +124,15 @@ class PlatformSettings(BaseSettings):
         title="Days an unknown person's face snapshot is kept",
         description="Snapshots without a person (strangers) are deleted after this many days.",
     )
+    face_data_days: int = Field(
+        default=60,
+        ge=1,
+        le=36500,
+        title="Days a face event's embedding and snapshot reference are kept",
+        description="Face data of face events (event_faces) older than this is deleted "
+        "hourly; the events stay. Detection needs it until its daily pass has read the "
+        "day (and to re-run that many days).",
+    )
     erase_after_move_out_days: int = Field(
         default=365,
         ge=0,

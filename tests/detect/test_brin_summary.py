@@ -8,8 +8,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import pytest
 
 from anju_platform.detect import repo
+
+pytestmark = pytest.mark.both_databases
 
 QUERY = "SELECT count(*) FROM events WHERE received_at > %s"
 

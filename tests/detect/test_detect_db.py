@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import psycopg
+import pytest
 
 from anju_bench.detect import _realtime_latency, load_events
 from anju_platform.detect import repo
@@ -13,6 +14,8 @@ from anju_platform.detect.engine import run_estate
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
+
+pytestmark = pytest.mark.both_databases
 
 
 def _snapshot(

@@ -4,6 +4,7 @@ clusters and alerts (each worker has its own connection; estates are independent
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from anju_bench.detect import load_events
 from anju_platform.detect import repo
@@ -11,6 +12,8 @@ from anju_platform.detect.engine import run_estates
 from anju_sim.dbload import load_register
 from anju_sim.params import SimParams
 from anju_sim.portfolio import generate
+
+pytestmark = pytest.mark.both_databases
 
 
 def _snapshot(conn: psycopg.Connection) -> tuple[list[tuple[object, ...]], ...]:

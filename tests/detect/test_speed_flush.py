@@ -16,6 +16,8 @@ from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
 
+pytestmark = pytest.mark.both_databases
+
 
 def _snapshot(conn: psycopg.Connection) -> list[list[tuple[object, ...]]]:
     return [

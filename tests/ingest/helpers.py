@@ -79,6 +79,7 @@ def sample_events(n: int, start: datetime | None = None, gateway: str = GATEWAY)
                     distance=0.8,
                     quality=0.7,
                     embedding=[0.01 * (j % 7) for j in range(128)],
+                    snapshot_ref=f"faces/t{i}.jpg",
                 )
             )
         elif k == 2:

@@ -35,14 +35,24 @@ def test_every_kind_becomes_one_row() -> None:
     for e in sample_events(5, start=NOW - timedelta(minutes=5)):
         d = decoder().decode(topic_for(e), dump_event(e), NOW)
         assert not d.dead and len(d.rows) == 1
-        key, line, when = d.rows[0]
+        key, line, when, face = d.rows[0]
         assert key == f"{e.event_id} {e.time.isoformat()}" and when == e.time
         cols = line.split("\t")
         assert cols[1] == str(e.event_id) and cols[2] == e.kind
-        assert orjson.loads(cols[-2])["event_id"] == str(e.event_id)
-        emb = getattr(e, "embedding", None)  # unknown faces: float32 bytes, COPY-escaped
-        want = "\\\\x" + struct.pack(f"<{len(emb)}f", *emb).hex() if emb else "\\N"
-        assert cols[-1] == want
+        payload = orjson.loads(cols[-1])
+        assert payload["event_id"] == str(e.event_id)
+        # face data goes beside the event, once: never in its payload
+        assert "embedding" not in payload and "snapshot_ref" not in payload
+        emb, ref = getattr(e, "embedding", None), getattr(e, "snapshot_ref", None)
+        if emb is None and ref is None:
+            assert face is None
+            continue
+        assert face is not None
+        f = face.split("\t")  # event_faces: event_id, time, estate, person, embedding, ref
+        assert f[:4] == [str(e.event_id), e.time.isoformat(), e.estate_id, e.person_id or "\\N"]
+        # an embedding as float32 bytes, COPY-escaped
+        assert f[4] == ("\\\\x" + struct.pack(f"<{len(emb)}f", *emb).hex() if emb else "\\N")
+        assert f[5] == (ref or "\\N")
 
 
 def test_rejections_have_stable_reasons() -> None:
@@ -111,4 +121,4 @@ def test_copy_escaping_of_free_text() -> None:
     odd = e.model_copy(update={"pass_id": "a\tb\\c\nd", "event_id": uuid.uuid4()})
     d = decoder().decode(topic_for(odd), dump_event(odd), NOW)
     cols = d.rows[0][1].split("\t")
-    assert len(cols) == 14 and cols[9] == "a\\tb\\\\c\\nd"
+    assert len(cols) == 13 and cols[9] == "a\\tb\\\\c\\nd"

@@ -77,6 +77,7 @@ def _stored_ids(url: str) -> list[str]:
         return [str(r[0]) for r in conn.execute("SELECT event_id FROM events")]
 
 
+@pytest.mark.both_databases
 def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
     register_gateway(pg_url)
     pub = ResendingPublisher(broker.url)
@@ -89,19 +90,33 @@ def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
         assert wait_for(lambda: count_events(pg_url)[0] == 25, 20)
     pub.close()
     with psycopg.connect(pg_url) as conn:
-        rows = conn.execute("SELECT kind, payload, embedding FROM events").fetchall()
+        rows = conn.execute(
+            "SELECT e.kind, e.payload, f.embedding, f.snapshot_ref, f.person_id FROM events e"
+            " LEFT JOIN event_faces f USING (event_id, time)"
+        ).fetchall()
         state = conn.execute("SELECT state, queue_depth FROM gateway_state").fetchone()
     by_id = {str(e.event_id): e for e in events}
-    assert {k for k, _, _ in rows} == {"access", "face", "qr", "heartbeat", "status"}
-    for _kind, payload, emb in rows:
-        stored = EVENT_ADAPTER.validate_python(payload)  # the stored payload is the event
-        assert stored == by_id[str(stored.event_id)]
-        sent = getattr(stored, "embedding", None)  # and an unknown face's, as float32
-        assert emb == (struct.pack(f"<{len(sent)}f", *sent) if sent else None)
-    assert any(emb for _, _, emb in rows)
+    assert {r[0] for r in rows} == {"access", "face", "qr", "heartbeat", "status"}
+    for _kind, payload, emb, ref, person in rows:
+        # the stored payload is the event, its face data (embedding, snapshot_ref) stored
+        # once, beside it in event_faces (the embedding as float32)
+        assert "embedding" not in payload and "snapshot_ref" not in payload
+        sent = by_id[payload["event_id"]]
+        stored = EVENT_ADAPTER.validate_python(
+            payload
+            | {k: getattr(sent, k) for k in ("embedding", "snapshot_ref") if hasattr(sent, k)}
+        )
+        assert stored == sent
+        vec = getattr(sent, "embedding", None)
+        assert emb == (struct.pack(f"<{len(vec)}f", *vec) if vec else None)
+        assert ref == getattr(sent, "snapshot_ref", None)
+        if emb or ref:
+            assert person == sent.person_id  # type: ignore[union-attr]
+    assert any(r[2] for r in rows) and any(r[3] for r in rows)
     assert state == ("online", 0)
 
 
+@pytest.mark.both_databases
 def test_redelivered_message_is_stored_once(pg_url: str, broker: Mosquitto) -> None:
     register_gateway(pg_url)
     pub = ResendingPublisher(broker.url)
@@ -263,6 +278,7 @@ def test_thousand_malformed_messages_are_dead_lettered_and_valid_ones_stored(
     pub.close()
 
 
+@pytest.mark.both_databases
 def test_metrics_endpoint(pg_url: str, broker: Mosquitto) -> None:
     import httpx
 

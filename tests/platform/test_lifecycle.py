@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import uuid
@@ -24,6 +23,9 @@ import pytest
 from platform_live import Live, live_server, seed_estate, seed_users
 from psycopg import sql
 
+from anju_common.events import FaceSighting, dump_event
+from anju_ingest.decode import to_row
+from anju_ingest.store import Store
 from anju_platform.access import Principal, Role
 from anju_platform.jobs import registered
 from anju_platform.lifecycle import erase_moved_out, expire_strangers, sweep_erased
@@ -182,6 +184,23 @@ def _put(
     )
 
 
+def _face(
+    event_id: str, at: datetime, person: str | None, embedding: list[float] | None, ref: str | None
+) -> FaceSighting:
+    return FaceSighting(
+        event_id=uuid.UUID(event_id),
+        time=at,
+        estate_id="E1",
+        gateway_id="GW1",
+        device_id="D1",
+        track_id="t1",
+        quality=0.9,
+        person_id=person,
+        embedding=embedding,
+        snapshot_ref=ref,
+    )
+
+
 def _face_event(
     conn: psycopg.Connection,
     event_id: str,
@@ -190,19 +209,41 @@ def _face_event(
     embedding: list[float] | None,
     ref: str | None,
 ) -> None:
+    """Store a face event as ingest does: through its decoder's row and its Store."""
+    ev = _face(event_id, at, person, embedding, ref)
+    store = Store(conn.info.dsn)
+    try:
+        assert store.write([to_row(ev, dump_event(ev).decode())], [], []) == 1
+    finally:
+        store.close()
+
+
+def _legacy_face_event(
+    conn: psycopg.Connection,
+    event_id: str,
+    at: datetime,
+    person: str | None,
+    embedding: list[float] | None,
+    ref: str | None,
+) -> None:
+    """A face event as stored before migration 0010: face data inside the payload (and
+    copied into event_faces by that migration, as the migration's own INSERT does)."""
     conn.execute("SELECT anju_ensure_partitions(%s::date, %s::date)", (at.date(), at.date()))
-    payload: dict[str, Any] = {"kind": "face", "event_id": event_id, "track_id": "t1"}
-    if person:
-        payload["person_id"] = person
-    if embedding is not None:
-        payload["embedding"] = embedding
-    if ref is not None:
-        payload["snapshot_ref"] = ref
-    blob = struct.pack(f"<{len(embedding)}f", *embedding) if embedding is not None else None
-    conn.execute(  # as ingest stores it: the embedding also as float32 bytes
+    ev = _face(event_id, at, person, embedding, ref)
+    conn.execute(
         "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id, person_id,"
-        " payload, embedding) VALUES (%s, %s, 'face', 'E1', 'GW1', 'D1', %s, %s, %s)",
-        (at, event_id, person, json.dumps(payload), blob),
+        " payload) VALUES (%s, %s, 'face', 'E1', 'GW1', 'D1', %s, %s)",
+        (at, event_id, person, dump_event(ev).decode()),
+    )
+    conn.execute(
+        "INSERT INTO event_faces (event_id, time, estate_id, person_id, embedding, snapshot_ref)"
+        " SELECT event_id, time, estate_id, person_id, anju_f32le(payload->'embedding'),"
+        " payload->>'snapshot_ref' FROM events WHERE event_id = %s",
+        (event_id,),
+    )
+    conn.execute(
+        "INSERT INTO anju_settings VALUES ('face_data_in_payload_until', now() + interval '1 day')"
+        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
     )
 
 
@@ -279,6 +320,7 @@ def files_with(root: Path, digests: set[str]) -> list[Path]:
 # --- erasure ---------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces_dir: Path) -> None:
     photo = (faces_dir / "obama" / "1.jpg").read_bytes()
     snap = (faces_dir / "obama" / "2.jpg").read_bytes()
@@ -411,8 +453,8 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
         for expect in (
             "persons.name",
             "face_enrollments.embedding",
-            "events.payload: embedding",
-            "events.embedding: embedding (float32)",
+            "event_faces.embedding: embedding (float32)",
+            "event_faces.snapshot_ref",
             "detect_clusters.leader: embedding (float32)",
             "alert_evidence.snapshot_ref",
             "face_snapshots.sha256",
@@ -480,13 +522,14 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
             _face_event(conn, late_ev, t + timedelta(days=1), "PZ", emb, "gw1/late.jpg")
             assert sweep_erased(conn) == 1 and sweep_erased(conn) == 0
             assert conn.execute(
-                "SELECT payload ? 'embedding' OR payload ? 'snapshot_ref' FROM events"
-                " WHERE event_id = %s",
-                (late_ev,),
-            ).fetchone() == (False,)
+                "SELECT count(*) FROM event_faces WHERE event_id = %s", (late_ev,)
+            ).fetchone() == (0,)
             assert conn.execute(
-                "SELECT payload ? 'embedding' FROM events WHERE event_id = %s", (e3,)
-            ).fetchone() == (True,)  # not another person's
+                "SELECT count(*) FROM events WHERE event_id = %s", (late_ev,)
+            ).fetchone() == (1,)  # the door's record stays
+            assert conn.execute(
+                "SELECT count(*) FROM event_faces WHERE event_id = %s", (e3,)
+            ).fetchone() == (1,)  # not another person's
 
         # other people's data is untouched
         with psycopg.connect(live.db) as conn:
@@ -494,10 +537,11 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
                 "Person 1",
             )
             assert _embedding(conn, other_enr) == other_emb
-            payload = conn.execute(
-                "SELECT payload FROM events WHERE event_id = %s", (e3,)
-            ).fetchone()[0]  # type: ignore[index]
-            assert payload["snapshot_ref"] == other_ref and len(payload["embedding"]) == 128
+            face = conn.execute(
+                "SELECT snapshot_ref, length(embedding) FROM event_faces WHERE event_id = %s",
+                (e3,),
+            ).fetchone()
+            assert face == (other_ref, 128 * 4)
             assert conn.execute(
                 "SELECT snapshot_ref FROM alert_evidence WHERE event_id = %s", (e3,)
             ).fetchone() == (other_ref,)
@@ -608,6 +652,7 @@ def test_manager_sees_only_their_estates_snapshots(
 # --- jobs ------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_stranger_snapshots_expire(pg_url: str, tmp_path: Path, faces_dir: Path) -> None:
     jpg = (faces_dir / "_unknown" / "lin_manuel_miranda.png").read_bytes()
     now = datetime.now(UTC)
@@ -637,14 +682,15 @@ def test_stranger_snapshots_expire(pg_url: str, tmp_path: Path, faces_dir: Path)
             assert expire_strangers(conn, live.settings) == 0
             left = conn.execute("SELECT event_id::text FROM face_snapshots").fetchall()
             assert sorted(r[0] for r in left) == sorted([recent, known])
-            payloads = dict(
-                conn.execute(
-                    "SELECT event_id::text, payload FROM events WHERE event_id = ANY(%s::uuid[])",
+            faces = {
+                r[0]: r[1:]
+                for r in conn.execute(
+                    "SELECT event_id::text, snapshot_ref, length(embedding) FROM event_faces"
+                    " WHERE event_id = ANY(%s::uuid[])",
                     ([old, recent],),
-                ).fetchall()
-            )
-            assert "snapshot_ref" not in payloads[old] and len(payloads[old]["embedding"]) == 128
-            assert payloads[recent]["snapshot_ref"] == f"ref-{recent}"
+                )
+            }
+            assert faces == {old: (None, 512), recent: (f"ref-{recent}", 512)}
             ev_refs = dict(
                 conn.execute("SELECT event_id::text, snapshot_ref FROM alert_evidence").fetchall()
             )
@@ -659,6 +705,7 @@ def test_stranger_snapshots_expire(pg_url: str, tmp_path: Path, faces_dir: Path)
         assert {p.stem for p in days.rglob("*.png")} == {known}
 
 
+@pytest.mark.both_databases
 def test_erase_after_move_out_job(pg_url: str, tmp_path: Path) -> None:
     today = datetime.now(UTC).date()
     long_ago, lately = today - timedelta(days=800), today - timedelta(days=100)
@@ -837,6 +884,7 @@ def test_erase_after_move_out_on_two_replicas_erases_once(pg_url: str, tmp_path:
         ).fetchone() == (1,)
 
 
+@pytest.mark.both_databases
 def test_erasure_redacts_the_name_only_in_the_persons_own_records(
     pg_url: str, tmp_path: Path
 ) -> None:

@@ -4,9 +4,12 @@ except what a webhook still waits to receive."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from anju_platform.lifecycle import lifecycle_job
 from anju_platform.settings import PlatformSettings
+
+pytestmark = pytest.mark.both_databases
 
 
 def _note(conn: psycopg.Connection, days_old: int) -> int:

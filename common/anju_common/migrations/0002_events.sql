@@ -1,17 +1,38 @@
--- The event store: a TimescaleDB hypertable when the extension is available, otherwise
--- native range partitioning by day. Same columns, same unique key, same queries.
--- Extracted columns serve the queries; payload keeps the whole validated message.
+-- The event store: a TimescaleDB hypertable when the extension can be created (or is
+-- there already), otherwise native range partitioning by day. Same columns, same unique
+-- key, same queries. Extracted columns serve the queries; payload keeps the validated
+-- message (face data apart: migration 0010).
+-- The branch is chosen by trying CREATE EXTENSION, not by pg_available_extensions: an
+-- extension installed but not preloaded is available, and creating it fails. Which
+-- branch was taken, and why, is kept in anju_settings ('event_store'): `anju db migrate`
+-- prints it.
+CREATE TABLE IF NOT EXISTS anju_settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
 
 DO $$
 DECLARE
-    has_timescale boolean := EXISTS (
-        SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb');
+    has_timescale boolean := false;
+    why text;
 BEGIN
     IF to_regclass('events') IS NOT NULL THEN
         RETURN;
     END IF;
-    IF has_timescale THEN
+    BEGIN
         CREATE EXTENSION IF NOT EXISTS timescaledb;
+        has_timescale := true;
+        why := 'TimescaleDB hypertable: extension timescaledb '
+            || (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') || ' loaded';
+    EXCEPTION WHEN OTHERS THEN
+        why := CASE
+            WHEN NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
+            THEN 'native day partitions: the timescaledb extension is not installed'
+            ELSE 'native day partitions: CREATE EXTENSION timescaledb failed: ' || SQLERRM END;
+    END;
+    INSERT INTO anju_settings (key, value) VALUES ('event_store', why)
+    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    IF has_timescale THEN
         CREATE TABLE events (
             time            timestamptz NOT NULL,
             event_id        uuid        NOT NULL,
@@ -30,10 +51,17 @@ BEGIN
         );
         PERFORM create_hypertable('events', 'time', chunk_time_interval => interval '1 day');
         CREATE UNIQUE INDEX events_event_id_time ON events (event_id, time);
+        -- TimescaleDB warns that event_id (in the unique key) "should be used for
+        -- segmenting or ordering". Not done: event_id is a random UUID, so as segmentby it
+        -- would make one segment per event and as an orderby column its min/max prunes
+        -- nothing. Unique checks of late events into compressed chunks are narrowed by
+        -- time (the orderby) instead. Silenced here, explained in docs/scaling.md.
+        PERFORM set_config('client_min_messages', 'error', true);
         ALTER TABLE events SET (
             timescaledb.compress,
             timescaledb.compress_segmentby = 'estate_id',
             timescaledb.compress_orderby = 'time DESC');
+        PERFORM set_config('client_min_messages', 'notice', true);
         PERFORM add_compression_policy('events', interval '7 days');
     ELSE
         CREATE TABLE events (
