@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from anju_common.migrate import has_timescale, migrate
+from anju_bench.servers import scratch_database
+from anju_common.migrate import event_store, has_timescale, migrate
 from anju_ingest.store import Store
 
 pytestmark = pytest.mark.both_databases
@@ -85,3 +86,40 @@ def test_worker_slots_are_reused_by_replacements(pg_url: str) -> None:
     assert c.claim_slot("g") == 0
     b.close()
     c.close()
+
+
+def test_extension_installed_but_not_preloaded_takes_native_partitions_and_says_why() -> None:
+    """Issue 20 item 6: the migration chose the hypertable when the extension was merely
+    available (pg_available_extensions), and failed where it is not preloaded. It now
+    creates the extension only where that can work, else makes day partitions, and
+    says which and why."""
+    from anju_bench.servers import private_postgres, timescaledb_bindir
+    from tests.conftest import SHARED
+
+    bindir, why = timescaledb_bindir(SHARED)
+    if bindir is None:
+        pytest.skip(why)
+    with (
+        private_postgres(bindir) as pg,  # not preloaded
+        scratch_database(pg.url) as url,
+        psycopg.connect(url) as conn,
+    ):
+        available = conn.execute(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"
+        ).fetchone()
+        assert available == (1,)
+        assert not has_timescale(conn)
+        store = event_store(conn)
+        assert len(_partitions(url)) >= 1  # migrate made today's day partitions
+    assert store.startswith("native day partitions: the timescaledb extension is installed")
+    assert "shared_preload_libraries" in store, store
+
+
+def test_migrate_says_which_event_store(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        store = event_store(conn)
+        timescale = has_timescale(conn)
+    if timescale:
+        assert store.startswith("TimescaleDB hypertable: extension timescaledb 2.")
+    else:
+        assert store.startswith("native day partitions:")

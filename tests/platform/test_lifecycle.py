@@ -29,6 +29,7 @@ from anju_ingest.store import Store
 from anju_platform.access import Principal, Role
 from anju_platform.jobs import registered
 from anju_platform.lifecycle import erase_moved_out, expire_strangers, sweep_erased
+from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import erasure
 from anju_platform.workflow.snapshots import (
     may_view_faces,
@@ -244,6 +245,14 @@ def _legacy_face_event(
     conn.execute(
         "INSERT INTO anju_settings VALUES ('face_data_in_payload_until', now() + interval '1 day')"
         " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+    )
+
+
+def _settings(tmp_path: Path) -> PlatformSettings:
+    return PlatformSettings(
+        secret_key="test-secret-key-0123456789",
+        photo_dir=tmp_path / "photos",
+        snapshot_dir=tmp_path / "snapshots",
     )
 
 
@@ -893,13 +902,8 @@ def test_erasure_redacts_the_name_only_in_the_persons_own_records(
     those) are redacted, and only in values: other estates' and other flats' texts and
     every JSON key stay byte for byte."""
     from anju_platform.lifecycle import erase_person
-    from anju_platform.settings import PlatformSettings
 
-    settings = PlatformSettings(
-        secret_key="test-secret-key-0123456789",
-        photo_dir=tmp_path / "photos",
-        snapshot_dir=tmp_path / "snapshots",
-    )
+    settings = _settings(tmp_path)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         seed_estate(conn, 1)
         seed_estate(conn, 2)
@@ -974,3 +978,108 @@ def test_erasure_redacts_the_name_only_in_the_persons_own_records(
             "SELECT body FROM notifications WHERE body->>'alert_id' <> %s", (str(own),)
         ):
             assert {"reason_en", "reason_zh"} <= set(body) and "已删除" not in json.dumps(body)
+
+
+def _events(days: list[date], per_day: int, estates: tuple[str, ...]) -> list[Any]:
+    """Door and face events of several estates, a few thousand a day."""
+    from anju_common.events import AccessEvent
+
+    out: list[Any] = []
+    for d in days:
+        t0 = datetime.combine(d, datetime.min.time(), UTC)
+        for i in range(per_day):
+            at = t0 + timedelta(seconds=i * 86400 // per_day)
+            estate = estates[i % len(estates)]
+            common = {"event_id": uuid.uuid4(), "time": at, "estate_id": estate}
+            if i % 3:
+                out.append(
+                    AccessEvent(
+                        **common, gateway_id="GW1", device_id="D1", door_id="N1",
+                        direction="in", credential_type="card", credential_ref="a" * 64,
+                        granted=True,
+                    )
+                )  # fmt: skip
+            else:  # a stranger's face, with its embedding and snapshot
+                vec = [float(np.sin(i + j)) for j in range(128)]
+                out.append(
+                    _face(str(common["event_id"]), at, None, vec, f"s/{i}.jpg").model_copy(
+                        update={"estate_id": estate}
+                    )
+                )
+    return out
+
+
+@pytest.mark.both_databases
+def test_erasure_and_lifecycle_job_on_compressed_history(
+    pg_url: str, tmp_path: Path, faces_dir: Path
+) -> None:
+    """Issue 20: on TimescaleDB with every chunk compressed, the hourly lifecycle job and
+    an erasure touch no event: the job succeeds (it failed with "tuple decompression
+    limit exceeded", even with no erasure on record), the events' storage does not grow
+    (each run used to decompress history), and nothing of the person remains."""
+    from anju_common.migrate import has_timescale
+    from anju_platform.lifecycle import erase_person, lifecycle_job
+
+    today = datetime.now(UTC).date()
+    days = [today - timedelta(days=k) for k in range(14, 8, -1)]
+    store = Store(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        seed_estate(conn, 1)
+        seed_estate(conn, 2)
+        conn.execute(
+            "INSERT INTO persons (person_id, name, estate_id) VALUES ('PZ', %s, 'E1')", (NAME,)
+        )
+        conn.execute(
+            "INSERT INTO household_members VALUES ('H1', 'PZ', 'member', '2025-01-01', NULL)"
+        )
+        other = _events(days, 3000, ("E1", "E2"))
+        emb = [float(np.cos(j)) for j in range(128)]
+        mine = [
+            _face(str(uuid.uuid4()), datetime.combine(d, datetime.min.time(), UTC)
+                  + timedelta(hours=9), "PZ", emb, f"gw1/pz-{d}.jpg")
+            for d in days
+        ]  # fmt: skip
+        evs = sorted([*other, *mine], key=lambda e: e.time)
+        for i in range(0, len(evs), 2000):
+            part = evs[i : i + 2000]
+            store.write([to_row(e, dump_event(e).decode()) for e in part], [], [])
+        store.close()
+        timescale = has_timescale(conn)
+        if timescale:
+            conn.execute("SELECT compress_chunk(c) FROM show_chunks('events') c")
+            # the default cap; set here so an UPDATE of history fails as in production
+            conn.execute("SET timescaledb.max_tuples_decompressed_per_dml_transaction = 100000")
+            compressed = conn.execute(
+                "SELECT count(*) FROM timescaledb_information.chunks"
+                " WHERE hypertable_name = 'events' AND NOT is_compressed"
+            ).fetchone()
+            assert compressed == (0,)
+
+        def events_bytes() -> int:
+            q = (
+                "SELECT total_bytes FROM hypertable_detailed_size('events')"
+                if timescale
+                else "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
+                " WHERE inhparent = 'events'::regclass"
+            )
+            row = conn.execute(q).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        settings = _settings(tmp_path)
+        size0 = events_bytes()
+        lifecycle_job(conn, settings)  # no erasure on record yet
+        assert events_bytes() == size0
+        texts = [NAME, *(m.snapshot_ref for m in mine if m.snapshot_ref)]
+        before, _ = scan_database(pg_url, texts, emb, [])
+        assert any(": embedding" in h for h in before), before  # the scan finds it
+        counts = erase_person(conn, settings, "PZ", "request", "admin")
+        assert counts["events"] == len(days)
+        lifecycle_job(conn, settings)
+        assert events_bytes() == size0
+        after, _ = scan_database(pg_url, texts, emb, [])
+        assert after == [], after
+        n = conn.execute("SELECT count(*) FROM events").fetchone()
+        assert n == (len(evs),)  # the doors' records stay
+        left = conn.execute("SELECT count(*) FROM event_faces").fetchone()
+        assert left == (sum(e.kind == "face" for e in other),)  # strangers' stay

@@ -2,8 +2,9 @@
 -- there already), otherwise native range partitioning by day. Same columns, same unique
 -- key, same queries. Extracted columns serve the queries; payload keeps the validated
 -- message (face data apart: migration 0010).
--- The branch is chosen by trying CREATE EXTENSION, not by pg_available_extensions: an
--- extension installed but not preloaded is available, and creating it fails. Which
+-- The branch is chosen by whether CREATE EXTENSION works (or the extension is there),
+-- not by pg_available_extensions alone: an extension installed but not preloaded is
+-- available, and creating it fails. Which
 -- branch was taken, and why, is kept in anju_settings ('event_store'): `anju db migrate`
 -- prints it.
 CREATE TABLE IF NOT EXISTS anju_settings (
@@ -19,17 +20,26 @@ BEGIN
     IF to_regclass('events') IS NOT NULL THEN
         RETURN;
     END IF;
-    BEGIN
-        CREATE EXTENSION IF NOT EXISTS timescaledb;
-        has_timescale := true;
-        why := 'TimescaleDB hypertable: extension timescaledb '
-            || (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') || ' loaded';
-    EXCEPTION WHEN OTHERS THEN
-        why := CASE
-            WHEN NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb')
-            THEN 'native day partitions: the timescaledb extension is not installed'
-            ELSE 'native day partitions: CREATE EXTENSION timescaledb failed: ' || SQLERRM END;
-    END;
+    IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+        why := 'native day partitions: the timescaledb extension is not installed';
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+          AND NOT 'timescaledb' = ANY(string_to_array(
+              replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) THEN
+        -- TimescaleDB's loader, loaded late, fails the rest of the transaction too:
+        -- do not try
+        why := 'native day partitions: the timescaledb extension is installed but not in'
+            || ' shared_preload_libraries, so CREATE EXTENSION would fail';
+    ELSE
+        BEGIN
+            CREATE EXTENSION IF NOT EXISTS timescaledb;
+            has_timescale := true;
+            why := 'TimescaleDB hypertable: extension timescaledb '
+                || (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb')
+                || ' loaded';
+        EXCEPTION WHEN OTHERS THEN
+            why := 'native day partitions: CREATE EXTENSION timescaledb failed: ' || SQLERRM;
+        END;
+    END IF;
     INSERT INTO anju_settings (key, value) VALUES ('event_store', why)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
     IF has_timescale THEN
