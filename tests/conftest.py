@@ -56,7 +56,11 @@ def timescale_server() -> Iterator[str]:
     bindir, why = timescaledb_bindir(SHARED)
     if bindir is None:
         pytest.skip(why)
-    with private_postgres(bindir, preload="timescaledb") as pg:
+    # No background jobs: a policy (retention, compression) running whenever its
+    # schedule says would race the tests; tests compress and drop chunks themselves.
+    with private_postgres(
+        bindir, preload="timescaledb", options="-c timescaledb.max_background_workers=0"
+    ) as pg:
         yield pg.url
 
 

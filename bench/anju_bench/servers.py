@@ -172,6 +172,7 @@ class PrivatePostgres:
     port: int = field(default_factory=free_port)
     bindir: Path | None = None
     preload: str = ""
+    options: str = ""  # more `-c name=value` server settings
 
     @property
     def url(self) -> str:
@@ -206,6 +207,8 @@ class PrivatePostgres:
         opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.workdir} -c fsync=off"
         if self.preload:
             opts += f" -c shared_preload_libraries={self.preload}"
+        if self.options:
+            opts += " " + self.options
         self._run(
             _pg_bin("pg_ctl", self.bindir),
             "-D",
@@ -240,10 +243,12 @@ def allow_traverse(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def private_postgres(bindir: Path | None = None, preload: str = "") -> Iterator[PrivatePostgres]:
+def private_postgres(
+    bindir: Path | None = None, preload: str = "", options: str = ""
+) -> Iterator[PrivatePostgres]:
     with tempfile.TemporaryDirectory(prefix="anju-pg-") as d:
         os.chmod(d, 0o755)
-        pg = PrivatePostgres(Path(d), bindir=bindir, preload=preload).init()
+        pg = PrivatePostgres(Path(d), bindir=bindir, preload=preload, options=options).init()
         pg.start()
         try:
             yield pg
