@@ -240,7 +240,7 @@ def _panel(
         f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
         f"{'mqttv5' if protocol == 5 else 'mqttv311'}\n"
         "Ctrl-C stops everything.",
-        title=f"Anju demo: estate {source.estate}",
+        title=f"Anju demo: estate {source.label}",
     )
 
 
