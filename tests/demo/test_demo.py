@@ -49,6 +49,17 @@ def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> sub
     )
 
 
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """A test that failed midway still stops the demo as Ctrl-C would (SIGKILL would
+    leave its PostgreSQL and Mosquitto running)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def _database_url(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
     """Read the demo's output up to its panel's broker line; the database URL and text."""
     assert proc.stdout is not None
@@ -188,8 +199,7 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert "demo stopped" in out
     assert [p for p in pids if _alive(p)] == []
@@ -233,8 +243,7 @@ def test_demo_on_amqtt_with_mqtt_311(private_dir: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert _processes_using(private_dir / "demo") == []
 
@@ -255,8 +264,7 @@ def test_demo_uses_the_servers_named_by_the_urls(
         os.killpg(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert not (data_dir / "pg").exists() and not (data_dir / "mosquitto").exists()
     assert broker.proc is not None and broker.proc.poll() is None  # not ours to stop
@@ -303,7 +311,6 @@ def test_each_printed_user_sees_their_estate(private_dir: Path) -> None:
         os.killpg(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert _processes_using(data_dir) == []
