@@ -30,6 +30,7 @@ from anju_cli.demo_servers import (
     stop_pid,
 )
 from anju_cli.demo_source import EventSource, pick_source
+from anju_common.cliargs import masked as _masked
 
 
 @dataclass(frozen=True)
@@ -163,17 +164,6 @@ def _ingest_env(
         ANJU_INGEST_CLIENT_ID=f"anju-demo-ingest-{tag}",
         ANJU_INGEST_GROUP=f"anju-demo-{tag}",
     )
-
-
-def _masked(url: str) -> str:
-    """The URL without its password, for the screen and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _port_free(port: int) -> bool:
