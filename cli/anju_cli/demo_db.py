@@ -126,6 +126,13 @@ def first_grid(conn: psycopg.Connection, estate: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def other_accounts(conn: psycopg.Connection, ours: tuple[str, ...]) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM users WHERE user_id <> ALL(%s)", (list(ours),)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def known_scopes(conn: psycopg.Connection, user_id: str) -> int:
     """How many of the account's scopes name an estate or grid in the register."""
     row = conn.execute(

@@ -212,7 +212,9 @@ def _panel(
     console_lines = ""
     if web:
         url, logins = web
-        who = "\n          ".join(f"{u} / {p}" for u, p in logins.items())
+        who = "\n          ".join(f"{u} / {p}" for u, p in logins.items()) or (
+            "none made: this database has accounts of its own"
+        )
         console_lines = (
             f"[bold]Console[/]   {url}  (API docs: {url}/docs)\n[bold]Logins[/]    {who}\n"
         )

@@ -51,3 +51,17 @@ def test_a_restart_keeps_changed_scopes_and_repairs_broken_ones(
         assert _scopes(conn, "inspector") == ([], ["demo-estate-g2"])
         assert _scopes(conn, "manager") == (["demo-estate"], [])
         assert again == seed_accounts(conn, tmp_path, source.estate)  # same passwords
+
+
+def test_no_demo_accounts_in_a_database_with_accounts_of_its_own(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from anju_platform.access import Role
+
+    source = BuiltinSource(protocol=5, rate=1)
+    with psycopg.connect(pg_url) as conn:
+        source.seed(conn)
+        with conn.transaction():
+            users.create_user(conn, "ops-admin", "Ops", Role.ADMIN, "not-a-real-hash")
+        assert seed_accounts(conn, tmp_path, source.estate) == {}
+        assert [r[0] for r in conn.execute("SELECT user_id FROM users")] == ["ops-admin"]
