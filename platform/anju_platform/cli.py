@@ -23,6 +23,7 @@ def serve(
     """Run the platform HTTP API (OpenAPI at /docs)."""
     import os
     import socket
+    import sys
 
     import psycopg
     import uvicorn
@@ -37,6 +38,10 @@ def serve(
         get_platform_settings().signing_key()
     except RuntimeError as exc:
         raise CliError(f"refusing to start: {exc}") from None
+    from anju_platform.public.posters import startup_warning
+
+    if warning := startup_warning(get_platform_settings().public_base_url, host, port):
+        sys.stderr.write(f"warning: {warning}\n")
     # Said now in one line, rather than in a traceback after the pool's 30 s wait.
     psycopg.connect(database_url(None), connect_timeout=10).close()
     with socket.socket() as probe:
