@@ -29,6 +29,7 @@ def serve(
     import uvicorn
 
     from anju_common.cliargs import CliError, database_url
+    from anju_platform.public.posters import startup_warning
     from anju_platform.settings import get_platform_settings
 
     if dev:
@@ -38,10 +39,6 @@ def serve(
         get_platform_settings().signing_key()
     except RuntimeError as exc:
         raise CliError(f"refusing to start: {exc}") from None
-    from anju_platform.public.posters import startup_warning
-
-    if warning := startup_warning(get_platform_settings().public_base_url, host, port):
-        sys.stderr.write(f"warning: {warning}\n")
     # Said now in one line, rather than in a traceback after the pool's 30 s wait.
     psycopg.connect(database_url(None), connect_timeout=10).close()
     with socket.socket() as probe:
@@ -50,6 +47,8 @@ def serve(
             probe.bind((host, port))
         except OSError as exc:
             raise CliError(f"--host {host} --port {port}: {exc.strerror}") from None
+    if warning := startup_warning(get_platform_settings().public_base_url, host, port):
+        sys.stderr.write(f"warning: {warning}\n")
     # Live streams (SSE) stay open for up to an hour: do not let them hold up a shutdown.
     uvicorn.run(
         "anju_platform.app:create_app",
