@@ -12,12 +12,14 @@ app = typer.Typer(help="Benchmarks; each prints one JSON line of figures.", no_a
 
 @app.command("ingest")
 def ingest(
-    events: int = typer.Option(200_000, help="Events to publish."),
-    workers: int = typer.Option(2, help="Ingest worker processes."),
-    batch: int = typer.Option(1, help="Events per MQTT message (1 = live, >1 = batch topic)."),
-    rate: float = typer.Option(0, help="Steady events/s; 0 = as fast as possible."),
-    gateways: int = typer.Option(20, help="Simulated gateways."),
-    flush_ms: int = typer.Option(50, help="Ingest flush window (ms)."),
+    events: int = typer.Option(200_000, min=1, help="Events to publish."),
+    workers: int = typer.Option(2, min=1, max=32, help="Ingest worker processes."),
+    batch: int = typer.Option(
+        1, min=1, help="Events per MQTT message (1 = live, >1 = batch topic)."
+    ),
+    rate: float = typer.Option(0, min=0, help="Steady events/s; 0 = as fast as possible."),
+    gateways: int = typer.Option(20, min=1, help="Simulated gateways."),
+    flush_ms: int = typer.Option(50, min=1, help="Ingest flush window (ms)."),
     mqtt_url: str = typer.Option(None, help="Use this broker instead of a private Mosquitto."),
     database_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -29,7 +31,11 @@ def ingest(
     from rich.progress import Progress
 
     from anju_bench.ingest import BenchConfig, run
+    from anju_common.cliargs import database_url as database_url_arg
+    from anju_common.cliargs import mqtt_url as mqtt_url_arg
 
+    database_url = database_url_arg(database_url)
+    mqtt_url = mqtt_url_arg(mqtt_url, "--mqtt-url") if mqtt_url else mqtt_url
     cfg = BenchConfig(
         events=events,
         workers=workers,
@@ -59,8 +65,8 @@ def _default_faces() -> Path:
 @app.command("edge")
 def edge(
     clip: Path = typer.Option(None, help="A 640x480 video or frame folder; default: built."),
-    seconds: float = typer.Option(40.0, help="Length of each built clip."),
-    fps: float = typer.Option(15.0, help="Frame rate of the built clips."),
+    seconds: float = typer.Option(40.0, min=1, help="Length of each built clip."),
+    fps: float = typer.Option(15.0, min=1, max=60, help="Frame rate of the built clips."),
     faces_dir: Path = typer.Option(None, help="Photos to build clips from (../shared/faces)."),
     all_cores: bool = typer.Option(False, help="Do not pin to one core."),
 ) -> None:
@@ -86,8 +92,8 @@ def edge(
 
 @app.command("simulate")
 def simulate(
-    flats: int = typer.Option(0, help="Flats; 0 = the default 5,803-flat portfolio."),
-    days: int = typer.Option(180, help="Simulated days."),
+    flats: int = typer.Option(0, min=0, help="Flats; 0 = the default 5,803-flat portfolio."),
+    days: int = typer.Option(180, min=1, help="Simulated days."),
     seed: int = typer.Option(20260101, help="Seed."),
 ) -> None:
     """Simulator speed: events generated per second."""
@@ -98,8 +104,8 @@ def simulate(
 
 @app.command("detect")
 def detect(
-    flats: int = typer.Option(0, help="Flats; 0 = the default 5,803-flat portfolio."),
-    days: int = typer.Option(180, help="Simulated days."),
+    flats: int = typer.Option(0, min=0, help="Flats; 0 = the default 5,803-flat portfolio."),
+    days: int = typer.Option(180, min=1, help="Simulated days."),
     seed: int = typer.Option(20260101, help="Seed."),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
@@ -120,8 +126,8 @@ def detect(
 
 @app.command("storage")
 def storage(
-    flats: int = typer.Option(300, help="Flats to simulate."),
-    days: int = typer.Option(30, help="Days of events to load."),
+    flats: int = typer.Option(300, min=1, help="Flats to simulate."),
+    days: int = typer.Option(30, min=1, help="Days of events to load."),
     seed: int = typer.Option(20260101, help="Seed."),
 ) -> None:
     """Bytes per event and per flat-year in the real event store."""
@@ -137,8 +143,8 @@ def storage(
 
 @app.command("panels")
 def panels(
-    flats: int = typer.Option(1200, help="Flats to simulate."),
-    days: int = typer.Option(90, help="Days of history."),
+    flats: int = typer.Option(1200, min=1, help="Flats to simulate."),
+    days: int = typer.Option(90, min=1, help="Days of history."),
     seed: int = typer.Option(20260101, help="Seed."),
 ) -> None:
     """Run every dashboard panel's SQL on a simulated database; print timings."""

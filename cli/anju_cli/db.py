@@ -16,12 +16,13 @@ def migrate(
     """Apply pending migrations (safe to run again, and from several places at once)."""
     import psycopg
 
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_common.migrate import event_store
     from anju_common.migrate import migrate as run
     from anju_common.settings import get_database_settings
 
     settings = get_database_settings()
-    url = database_url or settings.url
+    url = database_url_arg(database_url)
     with psycopg.connect(url) as conn:
         applied = run(conn, retention_days=settings.retention_days)
         store = event_store(conn)
@@ -41,11 +42,12 @@ def maintain(
 
     import psycopg
 
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_common.migrate import ensure_partitions
     from anju_common.settings import get_database_settings
 
     settings = get_database_settings()
-    url = database_url or settings.url
+    url = database_url_arg(database_url)
     with psycopg.connect(url) as conn:
         made = ensure_partitions(conn, datetime.now(UTC), ahead_days)
         cutoff = (datetime.now(UTC) - timedelta(days=settings.retention_days)).date()

@@ -28,22 +28,30 @@ def _secrets(data_dir: Path) -> dict[str, str]:
 
 
 def seed_accounts(conn: psycopg.Connection, data_dir: Path, estate: str) -> dict[str, str]:
-    """Create the demo accounts if missing; returns user -> password."""
+    """Create the demo accounts if missing; returns user -> password, or nothing when
+    the database holds other accounts (a real deployment's: never seeded).
+
+    The manager is scoped to `estate` (its register id) and the inspector to the
+    estate's first grid when their accounts are made. Scopes an admin changed later
+    are kept on the next start; only scopes that name nothing in the register (a data
+    directory from a demo that scoped them to its banner text) are set again."""
+    from anju_cli.demo_db import first_grid, known_scopes, other_accounts
     from anju_platform.access import Role
     from anju_platform.repo import users
     from anju_platform.security import hash_password
 
+    if other_accounts(conn, ACCOUNTS):
+        return {}  # a database with accounts of its own is not the demo's to add to
     made = _secrets(data_dir)
-    row = conn.execute(
-        "SELECT grid_id FROM grids WHERE estate_id = %s ORDER BY grid_id LIMIT 1", (estate,)
-    ).fetchone()
-    grids = [row[0]] if row else []
+    grid = first_grid(conn, estate)
+    wanted = {"manager": ([estate], []), "inspector": ([], [grid] if grid else [])}
     with conn.transaction():
         for user in ACCOUNTS:
-            if users.get_user(conn, user) is None:
+            new = users.get_user(conn, user) is None
+            if new:
                 users.create_user(conn, user, user.title(), Role(user), hash_password(made[user]))
-        users.set_scopes(conn, "manager", [estate], [])
-        users.set_scopes(conn, "inspector", [], grids)
+            if user in wanted and (new or not known_scopes(conn, user)):
+                users.set_scopes(conn, user, *wanted[user])
     return {user: made[user] for user in ACCOUNTS}
 
 

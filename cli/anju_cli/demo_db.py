@@ -119,6 +119,31 @@ def seed_minimal(conn: psycopg.Connection, estate: DemoEstate) -> None:
             )
 
 
+def first_grid(conn: psycopg.Connection, estate: str) -> str | None:
+    row = conn.execute(
+        "SELECT grid_id FROM grids WHERE estate_id = %s ORDER BY grid_id LIMIT 1", (estate,)
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def other_accounts(conn: psycopg.Connection, ours: tuple[str, ...]) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM users WHERE user_id <> ALL(%s)", (list(ours),)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def known_scopes(conn: psycopg.Connection, user_id: str) -> int:
+    """How many of the account's scopes name an estate or grid in the register."""
+    row = conn.execute(
+        "SELECT count(*) FROM user_scopes s WHERE s.user_id = %s AND ("
+        " (s.kind = 'estate' AND EXISTS (SELECT 1 FROM estates e WHERE e.estate_id = s.ref_id))"
+        " OR (s.kind = 'grid' AND EXISTS (SELECT 1 FROM grids g WHERE g.grid_id = s.ref_id)))",
+        (user_id,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 @dataclass(frozen=True)
 class Counts:
     events: int

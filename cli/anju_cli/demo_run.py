@@ -30,6 +30,7 @@ from anju_cli.demo_servers import (
     stop_pid,
 )
 from anju_cli.demo_source import EventSource, pick_source
+from anju_common.cliargs import masked as _masked
 
 
 @dataclass(frozen=True)
@@ -165,17 +166,6 @@ def _ingest_env(
     )
 
 
-def _masked(url: str) -> str:
-    """The URL without its password, for the screen and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def _port_free(port: int) -> bool:
     import socket
 
@@ -222,7 +212,9 @@ def _panel(
     console_lines = ""
     if web:
         url, logins = web
-        who = "\n          ".join(f"{u} / {p}" for u, p in logins.items())
+        who = "\n          ".join(f"{u} / {p}" for u, p in logins.items()) or (
+            "none made: this database has accounts of its own"
+        )
         console_lines = (
             f"[bold]Console[/]   {url}  (API docs: {url}/docs)\n[bold]Logins[/]    {who}\n"
         )
@@ -240,7 +232,7 @@ def _panel(
         f"       mosquitto_sub -L '{mqtt_url}/anju/v1/#' -v -V "
         f"{'mqttv5' if protocol == 5 else 'mqttv311'}\n"
         "Ctrl-C stops everything.",
-        title=f"Anju demo: estate {source.estate}",
+        title=f"Anju demo: estate {source.label}",
     )
 
 

@@ -31,7 +31,8 @@ class Launcher(Protocol):
 
 class EventSource(Protocol):
     name: str
-    estate: str
+    estate: str  # the register id of the estate the demo accounts are scoped to
+    label: str  # for the banner: estates and gateway count
 
     def seed(self, conn: psycopg.Connection) -> None: ...
 
@@ -51,7 +52,8 @@ class BuiltinSource:
 
     def __post_init__(self) -> None:
         self._estate = demo_estate()
-        self.estate = f"{self._estate.estate_id}, {len(self._estate.doors)} gateways"
+        self.estate = self._estate.estate_id
+        self.label = f"{self.estate}, {len(self._estate.doors)} gateways"
 
     def seed(self, conn: psycopg.Connection) -> None:
         seed_minimal(conn, self._estate)
@@ -87,7 +89,8 @@ class SimSource:
         self.speed = rate * 86400 / per_day  # simulated seconds per wall second
         estates = [e.estate_id for e in self.portfolio.estates]
         gateways = sum(len(e.gateways) for e in self.portfolio.estates)
-        self.estate = f"{', '.join(estates)} (simulated), {gateways} gateways"
+        self.estate = estates[0]
+        self.label = f"{', '.join(estates)} (simulated), {gateways} gateways"
 
     def seed(self, conn: psycopg.Connection) -> None:
         from anju_sim.dbload import load_register

@@ -19,7 +19,9 @@ def schema_documents() -> dict[str, dict[str, object]]:
 @app.command("export")
 def export(out: Path = typer.Argument(Path("docs/schemas"), help="Folder to write to.")) -> None:
     """Write one <kind>.schema.json per payload kind."""
-    out.mkdir(parents=True, exist_ok=True)
+    from anju_common.cliargs import output_folder
+
+    output_folder(out, "OUT", force=True)  # regenerating replaces the files
     for kind, doc in schema_documents().items():
         doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", **doc}
         path = out / f"{kind}.schema.json"

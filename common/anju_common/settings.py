@@ -54,7 +54,7 @@ class MqttTarget:
 def parse_mqtt_url(url: str) -> MqttTarget:
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, got {url!r}")
+        raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, got {parts.scheme!r}")
     tls = parts.scheme in ("mqtts", "ssl")
     return MqttTarget(
         host=parts.hostname or "127.0.0.1",

@@ -1,4 +1,4 @@
-"""`anju dashboards export DIR` and `anju dashboards publish`."""
+"""`anju dashboards export DIR`, `anju dashboards publish` and `anju dashboards check`."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ console = Console()
 @app.command()
 def export(
     directory: Path = typer.Argument(
-        Path("dashboards/json"), help="Where to write one <uid>.json per dashboard."
+        ...,
+        help="Where to write one <uid>.json per dashboard (the repository's: dashboards/json).",
+        show_default=False,
     ),
 ) -> None:
     """Write the generated dashboards as Grafana JSON (what provisioning reads)."""
+    from anju_common.cliargs import output_folder
     from anju_dashboards.boards import build_all, dump
 
-    directory.mkdir(parents=True, exist_ok=True)
+    output_folder(directory, "DIRECTORY", force=True)  # regenerating replaces the files
     for model in build_all():
         path = directory / f"{model['uid']}.json"
         path.write_text(dump(model))
@@ -39,6 +42,7 @@ def publish(
     ),
 ) -> None:
     """Save every dashboard into Grafana's Anju folder through its HTTP API."""
+    from anju_common.cliargs import CliError
     from anju_dashboards.boards import build_all
     from anju_dashboards.publish import PublishError
     from anju_dashboards.publish import publish as push
@@ -49,8 +53,7 @@ def publish(
     try:
         done = push(url or settings.grafana_url, token or secret, build_all(), settings.folder)
     except PublishError as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(1) from err
+        raise CliError(str(err), code=1) from None
     for warning in done.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     for p in done.dashboards:
@@ -70,19 +73,15 @@ def check(
 
     from rich.table import Table
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import database_url as database_url_arg
+    from anju_common.cliargs import in_order, moment
     from anju_dashboards.boards import build_all
     from anju_dashboards.check import check as run_check
 
-    def when(text: str, default: datetime) -> datetime:
-        if not text:
-            return default
-        t = datetime.fromisoformat(text)
-        return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-    end = when(until, datetime.now(UTC))
-    start = when(since, end - timedelta(hours=24))
-    url = database_url or get_database_settings().url
+    end = moment(until, "--until") if until else datetime.now(UTC)
+    start = moment(since, "--since") if since else end - timedelta(hours=24)
+    in_order(start, end, "--since/--until")
+    url = database_url_arg(database_url)
     results = run_check(url, build_all(), start.astimezone(UTC), end.astimezone(UTC))
     table = Table("dashboard", "panel", "rows", "ms", "error")
     for r in results:

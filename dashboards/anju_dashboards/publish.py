@@ -32,11 +32,17 @@ def publish(
     url: str, token: str | None, models: list[dict[str, Any]], folder_title: str = "Anju"
 ) -> Outcome:
     from grafana_client.client import GrafanaException
+    from niquests.exceptions import ConnectionError, Timeout
 
     try:
         return _publish(url, token, models, folder_title)
     except GrafanaException as err:
         raise PublishError(f"Grafana at {url} answered {err.status_code}: {err.message}") from err
+    except (ConnectionError, Timeout) as err:
+        raise PublishError(
+            f"cannot reach Grafana at {url} ({type(err).__name__}); is it running? "
+            "(--url or ANJU_DASHBOARDS_GRAFANA_URL)"
+        ) from err
 
 
 def _publish(

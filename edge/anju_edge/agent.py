@@ -108,13 +108,23 @@ class Agent:
 
     def _door(self, d: object) -> DoorAdapter:
         if isinstance(d, LinesDoor):
-            return LineReaderDoor(d.id, d.door_id, d.path, d.direction, d.assume_granted)
+            return LineReaderDoor(
+                d.id, d.door_id, d.path, d.direction, d.assume_granted, d.format == "wiegand26"
+            )
         if isinstance(d, SimulatedDoor):
             return SimDoor(d.id, d.door_id, d.cards, d.count, d.interval_s, d.direction)
         from anju_edge.config import WebhookDoor
 
         assert isinstance(d, WebhookDoor)
-        return WebhookDoors(d.id, d.listen, _env(d.token_env) if d.token_env else None)
+        from datetime import timedelta, timezone
+
+        from anju_edge.bridges import DeviceMap
+
+        device_map = DeviceMap(
+            d.id, dict(d.door_ids), dict(d.readers), timezone(timedelta(hours=d.local_tz_hours))
+        )
+        token = _env(d.token_env) if d.token_env else None
+        return WebhookDoors(d.id, d.listen, token, device_map, frozenset(d.zkteco_serials))
 
     # -- producing events -------------------------------------------------------------
     def enqueue(self, event: AnyEvent) -> str:

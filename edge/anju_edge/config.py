@@ -143,6 +143,19 @@ class WebhookDoor(_Strict):
     token_env: str | None = Field(
         default=None, description="Env var with a shared secret expected in X-Anju-Token."
     )
+    # Vendor formats (docs/edge.md, "Bridges"): the device's numbers -> the register's
+    door_ids: dict[str, Ident] = Field(
+        default_factory=dict, description="Door number the device reports -> door id."
+    )
+    readers: dict[str, Direction] = Field(
+        default_factory=dict, description="Hikvision card reader number -> in / out."
+    )
+    local_tz_hours: float = Field(
+        default=8.0, ge=-12, le=14, description="Offset of devices that report local time."
+    )
+    zkteco_serials: list[str] = Field(
+        default_factory=list, description="ZKTeco serial numbers allowed to push events."
+    )
 
 
 class LinesDoor(_Strict):
@@ -153,6 +166,9 @@ class LinesDoor(_Strict):
     direction: Direction = Direction.IN
     assume_granted: bool = Field(
         default=True, description="Reader lines without a decision count as granted."
+    )
+    format: Literal["number", "wiegand26"] = Field(
+        default="number", description="Lines hold a card number, or a 26-bit Wiegand frame."
     )
 
 

@@ -11,6 +11,11 @@ def run(
     log_level: str = typer.Option("INFO", help="Logging level."),
 ) -> None:
     """Consume gateway events from MQTT and store them in PostgreSQL (lossless)."""
+    from anju_common.cliargs import CliError
     from anju_ingest.runner import run_workers
+
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR")
+    if log_level.upper() not in levels:
+        raise CliError(f"--log-level {log_level!r}: use one of {', '.join(levels)}")
 
     raise typer.Exit(run_workers(workers, migrate=migrate, log_level=log_level))

@@ -185,6 +185,10 @@ class Worker:
         )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        # paho retries silently (1 s, doubling to 10 s): say each failed attempt
+        client.on_connect_fail = lambda _c, _u: log.warning(
+            "cannot connect to the broker at %s:%d; retrying", target.host, target.port
+        )
         client.on_message = self._on_message
         if isinstance(client, FastClient):
             client.on_raw_message = self._on_raw

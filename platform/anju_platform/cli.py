@@ -22,9 +22,14 @@ def serve(
 ) -> None:
     """Run the platform HTTP API (OpenAPI at /docs)."""
     import os
+    import socket
+    import sys
 
+    import psycopg
     import uvicorn
 
+    from anju_common.cliargs import CliError, database_url
+    from anju_platform.public.posters import startup_warning
     from anju_platform.settings import get_platform_settings
 
     if dev:
@@ -33,8 +38,17 @@ def serve(
     try:
         get_platform_settings().signing_key()
     except RuntimeError as exc:
-        console.print(f"[red]refusing to start:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise CliError(f"refusing to start: {exc}") from None
+    # Said now in one line, rather than in a traceback after the pool's 30 s wait.
+    psycopg.connect(database_url(None), connect_timeout=10).close()
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError(f"--host {host} --port {port}: {exc.strerror}") from None
+    if warning := startup_warning(get_platform_settings().public_base_url, host, port):
+        sys.stderr.write(f"warning: {warning}\n")
     # Live streams (SSE) stay open for up to an hour: do not let them hold up a shutdown.
     uvicorn.run(
         "anju_platform.app:create_app",
@@ -65,15 +79,21 @@ def create_user(
     """Create an account (e.g. the first admin) directly in the database."""
     import psycopg
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import CliError
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_platform.access import Role
     from anju_platform.repo import audit, users
     from anju_platform.security import hash_password
 
+    roles = [r.value for r in Role]
+    if role not in roles:
+        raise CliError(f"--role {role!r}: use one of {', '.join(roles)}")
     if len(password) < 10:
-        console.print("[red]password must be at least 10 characters[/]")
-        raise typer.Exit(2)
-    with psycopg.connect(database_url or get_database_settings().url) as conn, conn.transaction():
+        raise CliError("the password must be at least 10 characters")
+    url = database_url_arg(database_url)
+    with psycopg.connect(url) as conn, conn.transaction():
+        if users.get_user(conn, user_id) is not None:
+            raise CliError(f"user {user_id!r} exists already", code=1)
         users.create_user(conn, user_id, name or user_id, Role(role), hash_password(password))
         users.set_scopes(conn, user_id, estate, grid)
         audit.record(conn, "cli", "admin", "create", "user", user_id, detail={"role": role})
@@ -91,13 +111,14 @@ def import_register(
     from rich.progress import Progress
     from rich.table import Table
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_platform.access import Principal, Role
     from anju_platform.importer.loader import load
     from anju_platform.importer.sheets import read_path
     from anju_platform.repo import audit
     from anju_platform.settings import get_platform_settings
 
+    url = database_url_arg(database_url)
     with Progress(console=console, transient=True) as bar:
         bar.add_task("reading", total=None)
         sheets = read_path(path)
@@ -105,7 +126,7 @@ def import_register(
     master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
     who = Principal(user_id="cli", name="cli", role=Role.ADMIN)
     total = sum(len(s.rows) for s in sheets)
-    with psycopg.connect(database_url or get_database_settings().url) as conn:
+    with psycopg.connect(url) as conn:
         with Progress(console=console, transient=True) as bar:
             bar.add_task(f"importing {total} rows", total=None)
             report = load(conn, sheets, who, master, dry_run)
@@ -143,20 +164,27 @@ def detect(
     database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
 ) -> None:
     """Run the detection pass on demand: presence, rules, alerts (with a progress bar)."""
-    from datetime import date
 
     import psycopg
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import CliError, day, in_order
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_platform.detect import repo
     from anju_platform.detect.engine import run_estate, run_estates
 
-    url = database_url or get_database_settings().url
-    first = date.fromisoformat(since) if since else None
-    last = date.fromisoformat(until) if until else None
+    first = day(since, "--since") if since else None
+    last = day(until, "--until") if until else None
+    in_order(first, last, "--since/--until")
+    url = database_url_arg(database_url)
     with psycopg.connect(url, autocommit=True) as conn:
-        estates = estate or repo.estates(conn)
+        known = repo.estates(conn)
+        if unknown := [e for e in estate if e not in known]:
+            listed = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+            raise CliError(
+                f"--estate {', '.join(unknown)}: not in the register (estates: {listed or 'none'})"
+            )
+        estates = estate or known
         total = {"days": 0, "events": 0}
         cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*cols, console=console) as bar:
@@ -195,14 +223,15 @@ def erase(
     """Erase a person's face data and anonymize them (same as POST /persons/{id}/erase)."""
     import psycopg
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import CliError
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_platform.lifecycle import UnknownPerson, erase_person
     from anju_platform.repo import audit
     from anju_platform.settings import get_platform_settings
 
     if reason not in ("request", "after_move_out"):
-        console.print("[red]reason must be request or after_move_out[/]")
-        raise typer.Exit(2)
+        raise CliError(f"--reason {reason!r}: use request or after_move_out")
+    url = database_url_arg(database_url)
     if not yes and not typer.confirm(
         f"Erase person {person}: face enrollments, photos, snapshots, and anonymize? "
         "This cannot be undone"
@@ -210,7 +239,6 @@ def erase(
         console.print("aborted: nothing changed")
         raise typer.Exit(1)
     settings = get_platform_settings()
-    url = database_url or get_database_settings().url
     with psycopg.connect(url, autocommit=True) as conn:
         try:
             with conn.transaction():
@@ -220,7 +248,6 @@ def erase(
                     detail["note"] = note
                 audit.record(conn, "cli", "admin", "erase", "person", person, None, detail)
         except UnknownPerson:
-            console.print(f"[red]no such person:[/] {person}")
-            raise typer.Exit(1) from None
+            raise CliError(f"--person {person}: no such person", code=1) from None
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     console.print(f"[green]erased[/] {person}: {summary}")

@@ -201,7 +201,8 @@ class PlatformSettings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         title="Public base URL printed in QR codes",
-        description="e.g. https://anju.example.org; unset: the URL the poster request came in on.",
+        description="e.g. https://anju.example.org; unset: the URL the poster request came in "
+        "on (posters, the console and `anju platform serve` warn when phones cannot open it).",
     )
     report_min_fill_s: float = Field(
         default=3.0,

@@ -24,9 +24,16 @@ def local_today() -> date:
 
 
 def _start(text: str | None) -> date | None:
+    from anju_common.cliargs import CliError, day
+
     if text is None:
         return None
-    return local_today() if text == "today" else date.fromisoformat(text)
+    if text == "today":
+        return local_today()
+    try:
+        return day(text, "--start")
+    except CliError as exc:
+        raise CliError(f"{exc} or 'today'") from None
 
 
 def _params(
@@ -62,15 +69,21 @@ def generate(
         None, help="First day, YYYY-MM-DD or 'today' (default 2026-01-05)."
     ),
     workers: int = typer.Option(2, min=1, help="Processes writing events (estates split)."),
+    force: bool = typer.Option(
+        False, "--force", help="Write into a folder that is not empty (same names replaced)."
+    ),
 ) -> None:
     """Generate a seeded portfolio: register (CSV + xlsx), events (JSONL), labels, manifest."""
     import time
 
+    from anju_common.cliargs import output_folder
     from anju_sim.output import write_portfolio
     from anju_sim.params import SimParams
     from anju_sim.portfolio import generate as make
 
-    params = _params(seed, days, small, flats, _start(start))
+    first = _start(start)
+    output_folder(out, "--out", force)
+    params = _params(seed, days, small, flats, first)
     assert isinstance(params, SimParams)
     t0 = time.perf_counter()
     with progress_bar() as bar:
@@ -138,7 +151,7 @@ def stream(
     import threading
     import time
 
-    from anju_common.settings import get_mqtt_settings
+    from anju_common.cliargs import mqtt_url
     from anju_sim.faults import FaultRates
     from anju_sim.mqttpub import Gateways
     from anju_sim.params import SimParams
@@ -146,13 +159,14 @@ def stream(
     from anju_sim.portfolio import generate as make
     from anju_sim.stream import Streamer, gateway_urls, stream_portfolio, write_faults
 
+    base_url = mqtt_url(url)
     params = _params(seed, days, small, flats, _start(start), live)
     assert isinstance(params, SimParams)
     pf = make(params)
     window = range(max(0, params.days - backfill), params.days) if backfill else range(days)
     if backfill:
         speed = 0.0
-    urls = gateway_urls(pf, url or get_mqtt_settings().url, gateway_url_template)
+    urls = gateway_urls(pf, base_url, gateway_url_template)
     rates = FaultRates(outage=outage, skew=skew, duplicate=duplicate, malformed=malformed)
     gws = Gateways(urls)
     streamer = Streamer(pf, gws, rates, batch=batch, status=status, heartbeat_s=heartbeat)
@@ -192,11 +206,18 @@ def camera(
     seed: int = typer.Option(1, help="Seed for who walks when."),
 ) -> None:
     """Make a virtual camera video or frame folder with a ground-truth JSON."""
+    from anju_common.cliargs import CliError, output_file, output_folder
     from anju_sim.camera import default_faces_dir, render
 
     folder = faces or default_faces_dir()
-    if not folder.exists():
+    if faces is None and not folder.exists():
         folder = Path("/work/shared/faces")
+    if not folder.is_dir():
+        raise CliError(f"--faces {folder}: no such folder of <person_id>/<photo> files")
+    if out.suffix:
+        output_file(out, "--out")
+    else:
+        output_folder(out, "--out", force=True)
     truth = render(folder, out, seed=seed, walks=walks, fps=fps)
     console.print(f"[green]{len(truth)} walks -> {out}")
 
@@ -215,14 +236,15 @@ def load(
     gateways it does not know). Same options give the same register as generate/stream."""
     import psycopg
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import database_url as database_url_arg
     from anju_sim.dbload import load_register
     from anju_sim.params import SimParams
     from anju_sim.portfolio import generate as make
 
     params = _params(seed, days, small, flats, _start(start), live)
     assert isinstance(params, SimParams)
+    url = database_url_arg(database_url)
     pf = make(params)
-    with psycopg.connect(database_url or get_database_settings().url) as conn:
+    with psycopg.connect(url) as conn:
         counts = load_register(conn, pf)
     console.print("[green]" + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

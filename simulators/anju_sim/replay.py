@@ -26,17 +26,27 @@ class Recorded:
     data: bytes
 
 
+class BadLog(ValueError):
+    """A line that is not a recorded event; says which file and line."""
+
+
 def read_log(path: Path, file_no: int = 0) -> Iterator[Recorded]:
     with path.open("rb") as f:
         for i, line in enumerate(f):
             line = line.strip()
             if not line:
                 continue
-            doc = orjson.loads(line)
-            t = datetime.fromisoformat(doc["time"]).timestamp()
-            yield Recorded(
-                t, file_no * 10**12 + i, doc["estate_id"], doc["gateway_id"], doc["kind"], line
-            )
+            try:
+                doc = orjson.loads(line)
+                t = datetime.fromisoformat(doc["time"]).timestamp()
+                ids = (doc["estate_id"], doc["gateway_id"], doc["kind"])
+            except (ValueError, KeyError, TypeError) as exc:
+                what = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise BadLog(
+                    f"{path}:{i + 1}: not a recorded event ({what}); "
+                    "give JSONL from `anju export events`"
+                ) from None
+            yield Recorded(t, file_no * 10**12 + i, *ids, line)
 
 
 def merged(paths: list[Path]) -> Iterator[Recorded]:

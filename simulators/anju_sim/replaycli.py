@@ -23,15 +23,19 @@ def export_events(
     """Write stored access, face and QR events as JSONL (wire form), in time order."""
     import psycopg
 
-    from anju_common.settings import get_database_settings
+    from anju_common.cliargs import database_url as database_url_arg
+    from anju_common.cliargs import in_order, output_file
     from anju_sim.dbload import iter_stored_events
 
     def aware(d: datetime | None) -> datetime | None:
         return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
 
+    in_order(aware(since), aware(until), "--since/--until")
+    url = database_url_arg(database_url)
+    output_file(out, "--out")
     n = 0
     with (
-        psycopg.connect(database_url or get_database_settings().url) as conn,
+        psycopg.connect(url) as conn,
         out.open("wb") as f,
         progress_bar() as bar,
     ):
@@ -58,12 +62,15 @@ def replay(
     """Republish recorded events in order with their relative timing."""
     import time
 
-    from anju_common.settings import get_mqtt_settings
+    from anju_common.cliargs import CliError, mqtt_url
     from anju_sim.mqttpub import Gateways
-    from anju_sim.replay import gateways_in, replay_logs
+    from anju_sim.replay import BadLog, gateways_in, replay_logs
 
-    base = url or get_mqtt_settings().url
-    found = gateways_in(files)
+    base = mqtt_url(url)
+    try:
+        found = gateways_in(files)
+    except BadLog as exc:
+        raise CliError(str(exc)) from None
     urls = {
         g: gateway_url_template.format(gateway_id=g, estate_id=e) if gateway_url_template else base
         for g, e in found.items()

@@ -12,7 +12,15 @@ from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PACKAGES = ("anju_common", "anju_cli", "anju_ingest", "anju_platform", "anju_sim", "anju_edge")
+PACKAGES = (
+    "anju_common",
+    "anju_cli",
+    "anju_ingest",
+    "anju_platform",
+    "anju_sim",
+    "anju_edge",
+    "anju_dashboards",
+)
 
 
 def _import_settings_modules() -> None:

@@ -183,7 +183,8 @@ MAY_BE_EMPTY: set[str] = set()
 def test_committed_json_is_what_the_code_generates() -> None:
     for model in ALL:
         path = JSON_DIR / f"{model['uid']}.json"
-        assert path.read_text() == dump(model), f"{path.name} is stale: anju dashboards export"
+        stale = f"{path.name} is stale: anju dashboards export dashboards/json"
+        assert path.read_text() == dump(model), stale
     assert len(list(JSON_DIR.glob("*.json"))) == len(ALL)
 
 

@@ -15,7 +15,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
@@ -45,6 +47,17 @@ def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> sub
         env=env,
         start_new_session=True,  # its own process group, like a shell job
     )
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """A test that failed midway still stops the demo as Ctrl-C would (SIGKILL would
+    leave its PostgreSQL and Mosquitto running)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _database_url(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
@@ -81,8 +94,6 @@ def _wait_events(url: str, started: float, within: float = 30) -> int:
 
 def _console_works(panel: str) -> None:
     """The printed console URL serves the console, and the printed login works."""
-    import httpx
-
     site = re.search(r"Console\s+(http://\S+)", panel)
     login = re.search(r"manager / (\S+)", panel)
     assert site and login, panel
@@ -94,6 +105,46 @@ def _console_works(panel: str) -> None:
             "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
         )
         assert me.status_code == 200 and me.json()["role"] == "manager", me.text
+
+
+def _logins(panel: str) -> tuple[str, dict[str, str]]:
+    site = re.search(r"Console\s+(http://\S+)", panel)
+    found = dict(re.findall(r"(admin|manager|inspector) / (\S+)", panel))
+    assert site and set(found) == {"admin", "manager", "inspector"}, panel
+    return site.group(1), found
+
+
+def _token(c: httpx.Client, user: str, password: str) -> dict[str, str]:
+    r = c.post("/api/v1/auth/login", data={"username": user, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _get(c: httpx.Client, path: str, auth: dict[str, str], **params: object) -> Any:
+    r = c.get(path, headers=auth, params=params)
+    assert r.status_code == 200, f"{path}: {r.status_code} {r.text}"
+    return r.json()
+
+
+def _stream_kinds(c: httpx.Client, auth: dict[str, str], estate: str) -> set[str]:
+    """The SSE frame kinds (event:, gateway:...) the live feed sends within 4 s."""
+    kinds = set()
+    params = {"estate_id": estate, "max_seconds": 4}
+    with c.stream("GET", "/api/v1/stream", headers=auth, params=params) as r:
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                kinds.add(line.removeprefix("event: "))
+    return kinds
+
+
+def _wait_alert(c: httpx.Client, auth: dict[str, str], estate: str, within: float) -> list[Any]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if found := _get(c, "/api/v1/alerts", auth, estate_id=estate):
+            return list(found)
+        time.sleep(2)
+    raise AssertionError(f"no alert in {estate} within {within}s")
 
 
 def _processes_using(data_dir: Path) -> list[str]:
@@ -148,8 +199,7 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert "demo stopped" in out
     assert [p for p in pids if _alive(p)] == []
@@ -193,8 +243,7 @@ def test_demo_on_amqtt_with_mqtt_311(private_dir: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert _processes_using(private_dir / "demo") == []
 
@@ -215,8 +264,53 @@ def test_demo_uses_the_servers_named_by_the_urls(
         os.killpg(proc.pid, signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        _stop(proc)
     assert proc.returncode == 0, out
     assert not (data_dir / "pg").exists() and not (data_dir / "mosquitto").exists()
     assert broker.proc is not None and broker.proc.poll() is None  # not ours to stop
+
+
+@pytest.mark.slow
+def test_each_printed_user_sees_their_estate(private_dir: Path) -> None:
+    """Issue 17 item 1: the manager was scoped to the banner text and the inspector to
+    no grid, so both saw nothing. Log in as each printed user on a fresh demo: the
+    manager sees the estate's gateways, its live events and an alert; the inspector the
+    estate, alerts of their grid and their tasks (inspectors never see gateways or the
+    event feed: docs/api.md); the admin every estate."""
+    data_dir = private_dir / "demo"
+    proc = _start(data_dir, "--duration", "400", "--rate", "100", "--port", "0")
+    try:
+        url, head = _database_url(proc)
+        site, logins = _logins(_rest_of_panel(proc, head))
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT estate_id FROM estates ORDER BY 1 LIMIT 1").fetchone()
+        assert row is not None
+        estate = row[0]
+        with httpx.Client(base_url=site, timeout=30) as c:
+            manager = _token(c, "manager", logins["manager"])
+            inspector = _token(c, "inspector", logins["inspector"])
+            admin = _token(c, "admin", logins["admin"])
+            assert [e["estate_id"] for e in _get(c, "/api/v1/estates", manager)] == [estate]
+            assert [e["estate_id"] for e in _get(c, "/api/v1/estates", inspector)] == [estate]
+            assert estate in [e["estate_id"] for e in _get(c, "/api/v1/estates", admin)]
+            me = _get(c, "/api/v1/auth/me", inspector)
+            assert me["grids"], me
+            deadline = time.monotonic() + 60
+            while not (gws := _get(c, "/api/v1/overview/gateways", manager, estate_id=estate)):
+                assert time.monotonic() < deadline, "the manager sees no gateway"
+                time.sleep(1)
+            assert any(g["state"] == "online" for g in gws), gws
+            assert {"event", "gateway"} <= _stream_kinds(c, manager, estate)
+            assert _wait_alert(c, manager, estate, within=240)
+            seen = _wait_alert(c, inspector, estate, within=30)
+            assert {a["grid_id"] for a in seen} <= set(me["grids"])
+            deadline = time.monotonic() + 30
+            while not _get(c, "/api/v1/cases/mine", inspector):
+                assert time.monotonic() < deadline, "the inspector has no task"
+                time.sleep(1)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0, out
+    assert _processes_using(data_dir) == []

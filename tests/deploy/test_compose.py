@@ -56,15 +56,35 @@ def test_services() -> None:
     }
 
 
-def test_images() -> None:
-    assert SERVICES["mosquitto"]["image"].startswith("eclipse-mosquitto:")
+def _tag(image: str) -> str:
+    return _expand(image).rpartition(":")[2]
+
+
+def test_images_are_pinned() -> None:
+    """No `latest` and no bare major: `up` months later runs what was tested."""
+    pinned = re.compile(r"v?\d+\.\d+\.\d+(-pg\d+)?")
+    for name, service in SERVICES.items():
+        tag = _tag(service["image"])
+        assert pinned.fullmatch(tag), f"{name}: {service['image']} is not a pinned version"
+    assert SERVICES["mosquitto"]["image"].startswith("eclipse-mosquitto:2.0.")
     assert SERVICES["mqtt-auth"]["image"] == SERVICES["mosquitto"]["image"]
-    assert SERVICES["timescaledb"]["image"] == "timescale/timescaledb:latest-pg16"
-    assert SERVICES["grafana"]["image"].startswith("grafana/grafana-oss")
-    assert SERVICES["prometheus"]["image"].startswith("prom/prometheus")
+    # The PostgreSQL major of the data volume: changing it needs a dump and restore.
+    assert SERVICES["timescaledb"]["image"].startswith("timescale/timescaledb:")
+    assert _tag(SERVICES["timescaledb"]["image"]).endswith("-pg16")
+    # grafana/grafana-oss gets no images after Grafana 12.4: the same images are here.
+    assert SERVICES["grafana"]["image"].startswith("grafana/grafana:")
+    assert SERVICES["prometheus"]["image"].startswith("prom/prometheus:v3.")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     for name in ("migrate", "ingest", "platform", "simulator"):
-        assert SERVICES[name]["image"] == "anju:latest"
+        assert _expand(SERVICES[name]["image"]) == f"anju:{version}"
         assert SERVICES[name]["build"] == "."
+
+
+def test_readme_lists_every_service_with_its_image() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, service in SERVICES.items():
+        row = f"| `{name}` | {_expand(service['image'])} "
+        assert row in readme, f"README's compose table lacks: {row}"
 
 
 def test_commands() -> None:
@@ -72,7 +92,9 @@ def test_commands() -> None:
     assert SERVICES["ingest"]["command"][0] == "ingest"
     assert SERVICES["platform"]["command"][:2] == ["platform", "serve"]
     assert "8000" in SERVICES["platform"]["command"]
-    assert SERVICES["simulator"]["command"][:2] == ["demo", "--no-ingest"]
+    # The stack has its own ingest and platform; the simulator starts neither, so it
+    # never seeds the demo's accounts into this (real) database.
+    assert SERVICES["simulator"]["command"][:3] == ["demo", "--no-ingest", "--no-platform"]
 
 
 def test_ingest_runs_two_replicas_and_simulator_is_optional() -> None:
@@ -220,3 +242,35 @@ def test_anju_commands_in_compose_exist_with_their_options(name: str) -> None:
 
     result = CliRunner().invoke(app, [*SERVICES[name]["command"], "--help"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_the_simulator_profile_seeds_no_accounts(pg_url: str, broker: Any, tmp_path: Path) -> None:
+    """The compose simulator's own command, run against a database like the stack's
+    (migrated, its own admin): the simulated register arrives, no demo account does."""
+    import os
+    import subprocess
+    import sys
+
+    import psycopg
+
+    from anju_platform.access import Role
+    from anju_platform.repo import users
+
+    with psycopg.connect(pg_url) as conn, conn.transaction():
+        users.create_user(conn, "ops-admin", "Ops", Role.ADMIN, "not-a-real-hash")
+    argv = list(SERVICES["simulator"]["command"])
+    argv[argv.index("--data-dir") + 1] = str(tmp_path / "demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANJU_", "DATABASE_"))}
+    env |= {"DATABASE_URL": pg_url, "MQTT_URL": broker.url}
+    done = subprocess.run(
+        [sys.executable, "-m", "anju_cli.main", *argv, "--duration", "5"],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with psycopg.connect(pg_url) as conn:
+        accounts = [r[0] for r in conn.execute("SELECT user_id FROM users ORDER BY 1")]
+        estates = conn.execute("SELECT count(*) FROM estates").fetchone()
+    assert accounts == ["ops-admin"]
+    assert estates is not None and estates[0] >= 1
+    assert "Logins" not in done.stdout

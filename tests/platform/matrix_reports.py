@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from matrix_kit import READ_ESTATE, READ_NONE, WRITE, Build, Ctx, Req, body, get
+from matrix_kit import READ_ESTATE, READ_NONE, SELF, WRITE, Build, Ctx, Req, body, get
 
 from anju_platform.workflow.patrols import checkpoint_code
 
@@ -39,6 +39,8 @@ CASES: dict[tuple[str, str], tuple[str, Build | None]] = {
         READ_NONE,
         lambda c, n, i: get("/api/v1/reports", estate_id=f"E{n}"),
     ),
+    # Where posters point (no estate, nothing personal): any logged-in user.
+    ("GET", "/api/v1/posters/address"): (SELF, lambda c, n, i: get("/api/v1/posters/address")),
     ("GET", "/api/v1/buildings/{building_id}/report-poster"): (
         POSTER,
         lambda c, n, i: get(f"/api/v1/buildings/B{n}/report-poster"),

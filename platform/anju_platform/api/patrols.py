@@ -133,7 +133,8 @@ def checkpoint_poster(
         url = posters.public_url(settings, request, f"/p/{code}")
         log(conn, who, "print_poster", "checkpoint", checkpoint_id, where)
         estate = repo.estate_name(conn, cp["estate_id"])
-    html = posters.checkpoint_poster(estate, cp["name"], checkpoint_id, url)
+    warning = posters.poster_warning(settings, url)
+    html = posters.checkpoint_poster(estate, cp["name"], checkpoint_id, url, warning)
     return HTMLResponse(html, headers={"Content-Security-Policy": posters.CSP})
 
 

@@ -278,6 +278,29 @@ def list_reports(
         return rows
 
 
+class PosterAddressOut(BaseModel):
+    base_url: str = Field(description="The address QR posters print (before /r/... or /p/...)")
+    configured: bool = Field(description="ANJU_PLATFORM_PUBLIC_BASE_URL is set")
+    unreachable: str | None = Field(
+        description="Why a resident's phone cannot open it (loopback, private, link-local, "
+        "unspecified, local-name), or null; only when not configured"
+    )
+
+
+@router.get(
+    "/posters/address",
+    response_model=PosterAddressOut,
+    summary="The address QR posters print, and whether residents' phones can open it",
+)
+def poster_address(request: Request, who: User, settings: Settings) -> PosterAddressOut:
+    base = posters.public_url(settings, request, "")
+    return PosterAddressOut(
+        base_url=base,
+        configured=bool(settings.public_base_url),
+        unreachable=posters.poster_warning(settings, base),
+    )
+
+
 @router.get(
     "/buildings/{building_id}/report-poster",
     response_class=HTMLResponse,
@@ -294,5 +317,6 @@ def report_poster(
         code = rules.building_code(settings.signing_key(), b["estate_id"], building_id)
         url = posters.public_url(settings, request, f"/r/{code}")
         log(conn, who, "print_poster", "building", building_id, where)
-    html = posters.report_poster(b["estate_name"], b["building_name"], url)
+    warning = posters.poster_warning(settings, url)
+    html = posters.report_poster(b["estate_name"], b["building_name"], url, warning)
     return HTMLResponse(html, headers={"Content-Security-Policy": posters.CSP})

@@ -49,18 +49,23 @@ export async function render(root, ctx) {
   if (!ctx.estate) { root.append(notice('info', t('app.noEstate'))); return; }
   const posters = can(ctx.me, 'posters');
   const q = { estate_id: ctx.estate };
-  const [reports, buildings, grids, checkpoints] = await Promise.all([
+  const [reports, buildings, grids, checkpoints, address] = await Promise.all([
     api('/reports', { query: { ...q, limit: 200 }, signal: ctx.signal }),
     api('/buildings', { query: q, signal: ctx.signal }).catch(() => []),
     api('/grids', { query: q, signal: ctx.signal }).catch(() => []),
     api('/checkpoints', { query: q, signal: ctx.signal }).catch(() => []),
+    posters ? api('/posters/address', { signal: ctx.signal }).catch(() => null) : null,
   ]);
+  // A QR code pointing at 127.0.0.1 or a private address is useless on a resident's phone.
+  const unreachable = address && address.unreachable
+    ? notice('error', t('reports.posterUnreachable', { url: address.base_url, why: t(`reports.unreachable.${address.unreachable}`) }))
+    : null;
   const poster = (path, name) => h('button', { type: 'button', class: 'no-print', onclick: () => download(path, {}, name) }, t('reports.poster'));
   root.append(h('h1', {}, t('reports.title')),
     h('section', { class: 'card' }, h('h2', {}, t('reports.reports')), reportTable(reports)));
   if (posters) {
     root.append(h('section', { class: 'card' }, h('h2', {}, t('reports.buildingPosters')),
-      h('p', { class: 'muted' }, t('reports.posterHint')),
+      unreachable, h('p', { class: 'muted' }, t('reports.posterHint')),
       table([t('reports.building'), ''], buildings.filter((b) => !b.ended_on).map((b) => h('tr', { 'data-building-id': b.building_id },
         h('td', {}, b.name ? `${b.name} (${b.building_id})` : b.building_id),
         h('td', {}, poster(`/buildings/${encodeURIComponent(b.building_id)}/report-poster`, `report-poster-${b.building_id}.html`)))),
