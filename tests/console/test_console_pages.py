@@ -113,15 +113,28 @@ def test_patrol_poster_landing_records_a_scan_after_login(page: Page, live: Live
 
 
 def test_audit_view_for_admins(page: Page, live: Live) -> None:
+    seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
+    with live.client("manager") as c:  # three views in a row: one row that opens
+        for _ in range(3):
+            assert c.get("/api/v1/alerts/101").status_code == 200
     login(page, "admin")
+    page.get_by_test_id("nav-audit").click()
+    grouped = page.locator("[data-testid=audit-table] tr[data-audit-group='3']")
+    expect(grouped).to_contain_text("查看 3 次")
+    expect(grouped).to_contain_text("预警")
+    grouped.locator("summary").click()
+    expect(grouped.locator("li")).to_have_count(3)
     page.get_by_test_id("nav-audit").click()
     rows = page.locator("[data-testid=audit-table] tbody tr")
     expect(rows.first).to_be_visible()
-    page.get_by_test_id("audit-action").fill("login")
+    page.get_by_test_id("audit-action").select_option("login")  # a list, translated
     page.get_by_role("button", name="筛选").click()
-    expect(rows.first).to_contain_text("login")
-    actions = rows.locator("td:nth-child(4)").all_text_contents()
+    expect(rows.first).to_contain_text("登录")
+    actions = rows.locator("td[data-action]").evaluate_all(
+        "tds => tds.map(td => td.dataset.action)"
+    )
     assert actions and set(actions) == {"login"}
+    assert set(rows.locator("td:nth-child(4)").all_text_contents()) == {"登录"}
     page.get_by_test_id("logout").click()
     login(page, "manager")
     expect(page.get_by_test_id("nav-audit")).to_have_count(0)

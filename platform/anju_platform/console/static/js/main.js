@@ -17,15 +17,16 @@ import * as patrol from './pages/patrol.js';
 import * as reports from './pages/reports.js';
 import * as webhooks from './pages/webhooks.js';
 import * as erasures from './pages/erasures.js';
+import * as users from './pages/users.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports, webhooks, erasures,
+  performance, audit, patrol, reports, webhooks, erasures, users,
 };
 const NAV = [
   ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
-  ['webhooks', 'webhooks'], ['erasures', 'erasures'],
+  ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';
