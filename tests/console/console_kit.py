@@ -87,6 +87,36 @@ def seed_alert(
             )
 
 
+# The register as an estate office keeps it: names people say, not the fixture's ids.
+NAMES = {
+    "estates": [("E1", "幸福里小区"), ("E2", "和谐家园")],
+    "buildings": [("B1", "1栋"), ("B2", "3栋")],
+    "entrances": [("N1", "2单元"), ("N2", "1单元")],
+    "grids": [("G1", "第一网格"), ("G1b", "第二网格"), ("G2", "东区网格"), ("G2b", "西区网格")],
+    "persons": [("P1", "王芳"), ("K1", "李秀英"), ("P2", "赵强"), ("K2", "孙丽")],
+    "gateways": [("GW1", "1栋2单元门口"), ("GW2", "3栋1单元门口")],
+    "devices": [("D1", "1栋2单元 门禁"), ("D2", "3栋1单元 门禁")],
+}
+UNITS = [("U1", "0501", 5), ("U1b", "0602", 6), ("U2", "0101", 1), ("U2b", "0102", 1)]
+ADDRESS = "襄阳市樊城区幸福路 8 号"
+
+
+def chinese_names(db: str) -> None:
+    """Give the test register the names an estate office uses (1栋2单元0501, 王芳)."""
+    with psycopg.connect(db) as conn:
+        for table, rows in NAMES.items():
+            key = {"estates": "estate_id", "buildings": "building_id", "entrances": "entrance_id",
+                   "grids": "grid_id", "persons": "person_id", "gateways": "gateway_id",
+                   "devices": "device_id"}[table]  # fmt: skip
+            for ident, name in rows:
+                conn.execute(f"UPDATE {table} SET name = %s WHERE {key} = %s", (name, ident))
+        for unit, number, floor in UNITS:
+            conn.execute(
+                "UPDATE units SET number = %s, floor = %s WHERE unit_id = %s", (number, floor, unit)
+            )
+        conn.execute("UPDATE estates SET address = %s WHERE estate_id = 'E1'", (ADDRESS,))
+
+
 def sync_cases(live: Live) -> None:
     """Run the case job once (alerts that are open get their inspection case)."""
     from anju_platform.repo import cases

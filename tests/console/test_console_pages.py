@@ -19,7 +19,7 @@ def test_register_household_and_enrollment(page: Page, live: Live, faces_dir: Pa
     page.locator("[data-household-id=H1] a").click()
     members = page.locator("[data-testid=members] tbody tr")
     expect(members).to_have_count(1)
-    expect(members.first).to_contain_text("Person 1")
+    expect(members.first).to_contain_text("王芳")
     expect(members.first).to_contain_text(say("memberRole.lease_holder"))
     expect(page.get_by_test_id("credentials")).to_contain_text("C1")
     expect(page.get_by_text(say("register.noEnrollments"))).to_be_visible()
@@ -64,7 +64,7 @@ def test_performance_report_csv_and_print(page: Page, live: Live) -> None:
     page.goto(f"/#/performance?month={month}")
     table = page.get_by_test_id("perf-table")
     expect(table.locator("tbody tr")).to_have_count(3)  # G1, G1b, total
-    g1 = table.locator("tbody tr", has_text="G1").first
+    g1 = table.locator("tbody tr", has_text="第一网格").first
     expect(g1.locator("td").nth(0)).to_have_text("1")  # alerts opened
     expect(g1.locator("td").nth(1)).to_have_text("1")  # handled
     total = table.locator("tr.total")
@@ -195,5 +195,5 @@ def test_erase_a_person_from_the_household_page(page: Page, live: Live) -> None:
         row = conn.execute("SELECT person_id, reason, requested_by FROM erasures").fetchone()
         name = conn.execute("SELECT name FROM persons WHERE person_id = 'P1'").fetchone()
     assert row == ("P1", "request", "manager")
-    assert name is not None and name[0] != "Person 1"
-    expect(page.locator("[data-testid=members]")).not_to_contain_text("Person 1")
+    assert name is not None and name[0] != "王芳"
+    expect(page.locator("[data-testid=members]")).not_to_contain_text("王芳")

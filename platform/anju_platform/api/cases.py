@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
-from anju_platform.api.alerts import EvidenceOut
+from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.detect import repo as detect_repo
@@ -63,6 +63,9 @@ class CaseOut(BaseModel):
     created_at: datetime
     first_visit_at: datetime | None
     closed_at: datetime | None
+    visit_count: int = Field(default=0, description="Visits recorded (a no-access try counts)")
+    last_outcome: Outcome | None = Field(default=None, description="The latest visit's outcome")
+    last_visit_at: datetime | None = Field(default=None, description="The latest visit")
 
 
 class VisitOut(BaseModel):
@@ -103,6 +106,9 @@ class MemberOut(BaseModel):
     person_id: str
     name: str
     role: str
+    phone: str | None = Field(
+        default=None, description="Only for the inspector assigned to the case (audited)"
+    )
 
 
 class HouseholdOut(BaseModel):
@@ -189,7 +195,26 @@ def _may_inspect(who: Principal, row: dict[str, Any]) -> list[Location]:
     return [Location(row["estate_id"], row["grid_id"])]
 
 
-def _detail(conn: Conn, row: dict[str, Any]) -> dict[str, Any]:
+def _household(
+    conn: Conn, who: Principal, row: dict[str, Any], hid: str | None
+) -> dict[str, Any] | None:
+    """The household with its members; their phone numbers only for the inspector the
+    case is assigned to (who is about to knock on the door), and that read is audited."""
+    if hid is None:
+        return None
+    found = repo.household(conn, hid, _local_day(datetime.now(UTC)))
+    mine = row["assignee_id"] is not None and row["assignee_id"] == who.user_id
+    phones = [m for m in found["members"] if m["phone"]] if mine else []
+    if phones:
+        log(conn, who, "read_phone", "case", str(row["case_id"]),
+            [Location(row["estate_id"], row["grid_id"])],
+            {"persons": [m["person_id"] for m in phones]})  # fmt: skip
+    if not mine:
+        found["members"] = [{**m, "phone": None} for m in found["members"]]
+    return found
+
+
+def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
     cid = row["case_id"]
     ded = repo.deduction(conn, cid)
     hid = ded["household_id"] if ded else None
@@ -198,12 +223,12 @@ def _detail(conn: Conn, row: dict[str, Any]) -> dict[str, Any]:
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
         **_out(row),
-        "evidence": detect_repo.alert_evidence(conn, row["alert_id"]),
+        "evidence": with_snapshots(conn, detect_repo.alert_evidence(conn, row["alert_id"])),
         "visits": repo.visits(conn, cid),
         "photos": repo.photos(conn, cid),
         "deduction": ded,
         "decision": repo.decision(conn, cid),
-        "household": repo.household(conn, hid, _local_day(datetime.now(UTC))) if hid else None,
+        "household": _household(conn, who, row, hid),
         "suppressions": sups,
         "register_change": None
         if change is None
@@ -277,7 +302,7 @@ def get_case(case_id: int, conn: Conn, who: User) -> dict[str, Any]:
         where = guard(who, Action.READ, FLAT, _where(row), "case")
         assert row is not None
         log(conn, who, "read", "case", str(case_id), where)
-        return _detail(conn, row)
+        return _detail(conn, row, who)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut, summary="Reassign a case")
@@ -365,7 +390,7 @@ def add_visit(
             )
             detail |= {"suppression_id": sid, "reason": reason}
         log(conn, who, "visit", "case", str(case_id), where, detail)
-        return _detail(conn, _find(conn, case_id))
+        return _detail(conn, _find(conn, case_id), who)
 
 
 @router.post("/{case_id}/photos", response_model=PhotoOut, status_code=201, summary="Add a photo")
@@ -457,7 +482,7 @@ def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, A
                 "decision": body.decision})  # fmt: skip
         log(conn, who, "decide", "case", str(case_id), where,
             {"decision": body.decision, "deduction": settled})  # fmt: skip
-        return _detail(conn, _find(conn, case_id))
+        return _detail(conn, _find(conn, case_id), who)
 
 
 def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
@@ -476,7 +501,7 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
         row = repo.get_case(conn, case_id)
         where = guard(who, Action.READ, FLAT, _where(row), "case")
         assert row is not None
-        d = _detail(conn, row)
+        d = _detail(conn, row, who)
         photos = []
         for p in repo.photos(conn, case_id):
             f = _file(settings.evidence_dir, p["path"])

@@ -1,6 +1,7 @@
 // Console shell: header (navigation, estate, role, language, logout) and page dispatch.
 import { api, token, whenUnauthorized, logout } from './api.js';
-import { h, clear, notice } from './dom.js';
+import { h, clear, notice, setZone } from './dom.js';
+import { forget } from './places.js';
 import { t, lang, setLang, term } from './i18n.js';
 import { parseHash, href, go } from './router.js';
 import { can } from './roles.js';
@@ -32,6 +33,7 @@ const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';
 
 let me = null;
+let config = { grafana_url: null, dashboards: [], gateway_stale_s: 180 };
 let estates = [];
 let controller = null;
 
@@ -43,6 +45,10 @@ function estate() {
 
 async function loadMe() {
   me = await api('/auth/me');
+  try {
+    config = await api('/overview/config');
+    setZone(config.tz_offset_hours);
+  } catch { /* defaults: UTC+8 */ }
   try {
     estates = await api('/estates');
   } catch {
@@ -85,6 +91,7 @@ async function render() {
   const mine = new AbortController();
   controller = mine;
   const route = parseHash(location.hash);
+  forget(); // names are read again on every page: the register may have changed
   // Each render fills its own container: a superseded render writes into a detached one.
   const root = h('div');
   clear(document.getElementById('app')).append(root);
@@ -117,7 +124,7 @@ async function render() {
     return;
   }
   const ctx = {
-    me, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
+    me, config, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
     signal: mine.signal, rerender: render,
     loggedIn: async () => {
       me = null;

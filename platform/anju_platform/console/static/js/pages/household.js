@@ -1,16 +1,10 @@
 // One household: lease, members (with person records), their credentials and face
 // enrollments (roles that may see them), and the enrollment form with consent.
 import { api } from '../api.js';
-import { h, table, fmtTime, notice } from '../dom.js';
+import { h, table, fmtTime, notice, inputNow, inputToIso } from '../dom.js';
 import { t, term } from '../i18n.js';
 import { href } from '../router.js';
 import { can } from '../roles.js';
-
-function localNow() {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
 
 function enrollForm(ctx, persons, estateId) {
   const msg = h('div', { 'data-testid': 'enroll-result' });
@@ -20,7 +14,7 @@ function enrollForm(ctx, persons, estateId) {
     h('label', {}, t('register.person'), h('select', { name: 'person_id', required: true },
       persons.map((p) => h('option', { value: p.person_id }, `${p.name} (${p.person_id})`)))),
     h('label', {}, t('register.photo'), h('input', { name: 'photo', type: 'file', accept: 'image/jpeg,image/png', required: true })),
-    h('label', {}, t('register.consentAt'), h('input', { name: 'consent_at', type: 'datetime-local', required: true, value: localNow() })),
+    h('label', {}, t('register.consentAt'), h('input', { name: 'consent_at', type: 'datetime-local', required: true, value: inputNow() })),
     h('label', {}, t('register.consentRef'), h('input', { name: 'consent_ref', required: true, maxlength: 200 })),
     h('button', { type: 'submit', class: 'primary big' }, t('register.enrollSubmit')));
   f.addEventListener('submit', async (ev) => {
@@ -30,7 +24,7 @@ function enrollForm(ctx, persons, estateId) {
     const form = new FormData();
     form.append('photo', fd.get('photo'));
     form.append('estate_id', estateId);
-    form.append('consent_at', new Date(fd.get('consent_at')).toISOString());
+    form.append('consent_at', inputToIso(fd.get('consent_at')));
     form.append('consent_ref', fd.get('consent_ref'));
     try {
       await api(`/persons/${encodeURIComponent(fd.get('person_id'))}/enrollments`, { method: 'POST', form });
