@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
@@ -74,16 +75,20 @@ def seed_alert(
                 f"{unit} 房屋：28 天内登记成员仅出现 2 天，陌生人出现 14 天",
             ),
         )
-        # Like detection's day evidence: two strangers' faces and a visitor's QR pass.
-        for d, kind, note in (
-            (3, "stranger_day", "unregistered person seen: S-17 (face, 2 passages, 0 at night)"),
-            (2, "stranger_day", "unregistered person seen: S-17 (face, 3 passages, 1 at night)"),
-            (1, "visitor", "visitor: pass-88 (qr, 1 passages, 0 at night)"),
+        # Like detection's day evidence: a stranger's face on two days and a visitor's QR
+        # pass, each as a code with its values next to the English note.
+        for d, kind, who, via, n, night in (
+            (3, "stranger_day", "u-17aa0c3e5b", "face", 2, 0),
+            (2, "stranger_day", "u-17aa0c3e5b", "face", 3, 1),
+            (1, "visitor", "pass:pass-88", "qr", 1, 0),
         ):
+            note = f"unregistered person seen: {who} ({via}, {n} passages, {night} at night)"
+            params = {"who": who, "via": via, "n": n, "night": night}
             conn.execute(
-                "INSERT INTO alert_evidence (alert_id, key, at, day, kind, note)"
-                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s, %s, %s)",
-                (alert_id, f"{kind}:{d}", d, d, kind, note),
+                "INSERT INTO alert_evidence (alert_id, key, at, day, kind, note, code, params)"
+                " VALUES (%s, %s, now() - make_interval(days => %s), current_date - %s, %s, %s,"
+                " 'presence', %s)",
+                (alert_id, f"{kind}:{d}", d, d, kind, note, Jsonb(params)),
             )
 
 

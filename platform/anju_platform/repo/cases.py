@@ -213,6 +213,31 @@ def household(conn: psycopg.Connection, hid: str, on: date) -> dict[str, Any]:
     return {"household_id": hid, "members": members}
 
 
+def place_names(
+    conn: psycopg.Connection, unit_id: str | None, grid_id: str | None, estate_id: str
+) -> dict[str, Any]:
+    """Names of a case's flat, grid and estate for the evidence pack."""
+    rows = _dicts(
+        conn,
+        "SELECT e.name AS estate_name, e.address, g.name AS grid_name, b.name AS building_name,"
+        " n.name AS entrance_name, u.number FROM estates e"
+        " LEFT JOIN units u ON u.unit_id = %(u)s LEFT JOIN grids g ON g.grid_id = %(g)s"
+        " LEFT JOIN buildings b ON b.building_id = u.building_id"
+        " LEFT JOIN entrances n ON n.entrance_id = u.entrance_id WHERE e.estate_id = %(e)s",
+        {"u": unit_id, "g": grid_id, "e": estate_id},
+    )
+    keys = ("estate_name", "address", "grid_name", "building_name", "entrance_name", "number")
+    return rows[0] if rows else dict.fromkeys(keys)
+
+
+def gateway_names(conn: psycopg.Connection, estate_id: str) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT gateway_id, coalesce(name, gateway_id) FROM gateways WHERE estate_id = %s",
+        (estate_id,),
+    )
+    return {r[0]: r[1] for r in rows}
+
+
 def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, Any]]:
     """Face snapshots the platform holds for evidence events (files under snapshot_dir)."""
     if not event_ids:
