@@ -9,7 +9,16 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from console_kit import case_of, login, say, seed_alert, shot, shot_language, sync_cases
+from console_kit import (
+    case_of,
+    login,
+    say,
+    seed_alert,
+    shot,
+    shot_language,
+    sync_cases,
+    watched_page,
+)
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
 
@@ -220,3 +229,72 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     page.locator("[data-alert-id='101'] a").click()
     expect(page.get_by_test_id("case-status")).to_have_text("未确认")
     expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
+
+
+def test_inspector_phone_flow_with_photos(browser: Browser, live: Live, faces_dir: Path) -> None:
+    """375 px: from the task list to a recorded visit with two photos, a third added later;
+    where / who / what before the form; the tenant's phone only for the assignee (audited);
+    the form's message in the page's language; the task card shows the visit was tried."""
+    _seed(live)
+    case = case_of(live, 101)
+    with live.client("manager") as c:  # the register keeps a phone, never lists it
+        r = c.patch("/api/v1/persons/P1", json={"phone": "138 0000 0001"})
+        assert r.status_code == 200, r.text
+        assert "phone" not in r.json() and "phone" not in c.get("/api/v1/persons/P1").json()
+    photos = [str(next((faces_dir / w).glob("*.jpg"))) for w in ("biden", "kit_harington")]
+    phone = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+    with watched_page(browser, live.url, **phone) as page:
+        page.goto("/")
+        shot_language(page)
+        login(page, "inspector")
+        page.locator("[data-testid=tasks] a").first.tap()
+        expect(page.get_by_test_id("back")).to_have_text(f"← {say('tasks.title')}")
+        # where, who and what come before the form
+        tops = [
+            page.get_by_test_id(t).bounding_box()["y"]  # type: ignore[index]
+            for t in ("where", "household", "what", "evidence", "visit-form")
+        ]
+        assert tops == sorted(tops), tops
+        expect(page.get_by_test_id("where")).to_contain_text("1栋2单元0501")
+        expect(page.get_by_test_id("phone")).to_have_text("138 0000 0001")
+        assert page.get_by_test_id("phone").get_attribute("href") == "tel:13800000001"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shot(page, "case-phone")
+        # no outcome chosen: the page says so in its own language (no browser bubble)
+        page.get_by_role("button", name=say("case.saveVisit")).tap()
+        expect(page.get_by_test_id("visit-form-message")).to_have_text(say("case.chooseOutcome"))
+        page.get_by_test_id("outcome-no_access").check()
+        page.get_by_test_id("visit-notes").fill("敲门无人应答，邻居说白天上班")
+        page.get_by_test_id("visit-photos").set_input_files(photos)
+        page.get_by_role("button", name=say("case.saveVisit")).tap()
+        card = page.locator("[data-testid=visits] > li")
+        expect(card).to_have_count(1)
+        expect(card.get_by_test_id("thumb")).to_have_count(2)
+        expect(page.get_by_test_id("case-status")).to_have_text(say("caseStatus.open"))
+        # a third photo for the same visit, later
+        card.get_by_test_id("more-photos").set_input_files(str(faces_dir / "obama" / "1.jpg"))
+        card.get_by_role("button", name=say("case.upload")).tap()
+        expect(page.locator("[data-testid=visits] > li").get_by_test_id("thumb")).to_have_count(3)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=visits] img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.get_by_test_id("back").tap()
+        tried = page.locator(f"[data-case-id='{case}'] [data-testid=task-tried]")
+        expect(tried).to_contain_text(say("outcome.no_access"))
+        shot(page, "my-tasks-tried-phone")
+    with psycopg.connect(live.db) as conn:
+        n = conn.execute(
+            "SELECT count(*), count(DISTINCT visit_id) FROM case_photos WHERE case_id = %s",
+            (case,),
+        ).fetchone()
+        reads = conn.execute(
+            "SELECT actor_id, detail->'persons' FROM audit_log WHERE action = 'read_phone'"
+        ).fetchall()
+    assert n == (3, 1)
+    assert reads and {r[0] for r in reads} == {"inspector"} and reads[0][1] == ["P1"]
+    # Anyone else reading the case (here the manager) gets no phone number.
+    with live.client("manager") as c:
+        members = c.get(f"/api/v1/cases/{case}").json()["household"]["members"]
+    assert members and all(m["phone"] is None for m in members)
