@@ -3,6 +3,7 @@ alerts a role may see, switches language, and keeps data out of the HTML parser.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import httpx
@@ -33,12 +34,22 @@ def test_no_external_assets(live: Live) -> None:
     """Every file the console ships refers only to its own origin."""
     from anju_platform.console.routes import STATIC
 
+    vendor = STATIC / "vendor"
     for f in STATIC.rglob("*"):
+        if f.is_relative_to(vendor):
+            continue  # third-party files, checked against their recorded hash below
         if f.suffix in (".html", ".js", ".css"):
             text = f.read_text(encoding="utf-8")
             assert not re.search(r"https?://", text), f"external URL in {f}"
             assert "innerHTML" not in text and "insertAdjacentHTML" not in text, f
             assert "@import" not in text and "@font-face" not in text, f
+    # Vendored: exactly the file whose version, licence and hash are recorded next to it.
+    for lib in vendor.iterdir():
+        record = (lib / "VERSION").read_text(encoding="utf-8")
+        assert (lib / "LICENSE").is_file()
+        for digest, name in re.findall(r"^sha256 ([0-9a-f]{64})  (\S+)$", record, re.M):
+            assert hashlib.sha256((lib / name).read_bytes()).hexdigest() == digest, name
+        assert re.search(r"^sha256 ", record, re.M), lib
 
 
 def test_dictionaries_and_sse_parser(page: Page, live: Live) -> None:

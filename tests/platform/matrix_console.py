@@ -17,4 +17,8 @@ CASES: dict[tuple[str, str], tuple[str, Build | None]] = {
         lambda c, n, i: get("/api/v1/overview/places", estate_id=f"E{n}"),
     ),
     ("GET", "/api/v1/overview/config"): (SELF, lambda c, n, i: get("/api/v1/overview/config")),
+    ("GET", "/api/v1/overview/charts"): (
+        READ_GRID,
+        lambda c, n, i: get("/api/v1/overview/charts", estate_id=f"E{n}", days=7),
+    ),
 }

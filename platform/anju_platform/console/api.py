@@ -159,3 +159,44 @@ def estate_places(
         "gateways": gateways,
         "devices": devices,
     }
+
+
+class ChartsOut(BaseModel):
+    days: int
+    open_alerts: list[dict[str, Any]] = Field(
+        description="Alerts open at the end of each local day: day, type, grid_id, open"
+    )
+    entries: list[dict[str, Any]] = Field(
+        description="Doors opened coming in, by local hour and entrance (not for inspectors)"
+    )
+    uptime: list[dict[str, Any]] = Field(
+        description="Per gateway: hours heard from, out of days x 24 (not for inspectors)"
+    )
+
+
+@router.get("/charts", response_model=ChartsOut, summary="Figures for the console's charts")
+def charts(
+    conn: Conn,
+    who: User,
+    estate_id: str = Query(..., description="Estate"),
+    days: int = Query(30, ge=1, le=366, description="How many days back"),
+) -> dict[str, Any]:
+    ok, grids = list_filter(who, FLAT, estate_id)
+    if not ok:
+        raise HTTPException(403, "estate is outside your scope")
+    tz = get_detect_settings().tz_offset_hours
+    with conn.transaction():
+        out: dict[str, Any] = {
+            "days": days,
+            "open_alerts": console.open_alerts_by_day(conn, estate_id, grids, days, tz),
+            "entries": [],
+            "uptime": [],
+        }
+        if list_filter(who, NO_INSPECTOR, estate_id)[0]:
+            week = min(days, 7)  # events: a week is enough for a daily rhythm, and cheaper
+            out["entries"] = console.entries_by_hour(conn, estate_id, week, tz)
+            out["uptime"] = [
+                {**g, "share": round(g["hours"] / (week * 24), 4)}
+                for g in console.gateway_hours(conn, estate_id, week)
+            ]
+    return out

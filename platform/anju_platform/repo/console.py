@@ -69,3 +69,55 @@ def devices(conn: psycopg.Connection, estate_id: str) -> list[dict[str, Any]]:
             " WHERE g.estate_id = %s ORDER BY d.device_id",
             (estate_id,),
         ).fetchall()
+
+
+def open_alerts_by_day(
+    conn: psycopg.Connection, estate_id: str, grids: list[str] | None, days: int, tz_hours: int
+) -> list[dict[str, Any]]:
+    """Alerts open (opened, not yet closed or dismissed) at the end of each of the last
+    `days` local days, by type and grid. Watch-level alerts never opened: not counted."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "WITH today AS (SELECT (now() + make_interval(hours => %(tz)s))::date AS d)"
+            " SELECT s.d::date AS day, a.type, a.grid_id, count(*)::int AS open"
+            " FROM today, generate_series(today.d - (%(days)s - 1), today.d, interval '1 day') s(d)"
+            " JOIN alerts a ON a.estate_id = %(e)s AND a.opened_day IS NOT NULL"
+            "  AND a.opened_day <= s.d::date"
+            "  AND (a.closed_at IS NULL"
+            "   OR (a.closed_at + make_interval(hours => %(tz)s))::date > s.d::date)"
+            " WHERE (%(g)s::text[] IS NULL OR a.grid_id = ANY(%(g)s::text[]))"
+            " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            {"e": estate_id, "g": grids, "days": days, "tz": tz_hours},
+        ).fetchall()
+
+
+def entries_by_hour(
+    conn: psycopg.Connection, estate_id: str, days: int, tz_hours: int
+) -> list[dict[str, Any]]:
+    """Doors opened for someone coming in, by local hour of day and entrance, over the
+    last `days` days."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT extract(hour FROM e.time + make_interval(hours => %(tz)s))::int AS hour,"
+            " d.entrance_id, count(*)::int AS n FROM events e"
+            " JOIN devices d ON d.device_id = e.device_id"
+            " WHERE e.estate_id = %(e)s AND e.kind = 'access' AND e.direction = 'in'"
+            " AND e.granted AND e.time >= now() - make_interval(days => %(days)s)"
+            " GROUP BY 1, 2 ORDER BY 1, 2",
+            {"e": estate_id, "days": days, "tz": tz_hours},
+        ).fetchall()
+
+
+def gateway_hours(conn: psycopg.Connection, estate_id: str, days: int) -> list[dict[str, Any]]:
+    """Per gateway in service, the hours of the last `days` days in which it was heard
+    from (any event, heartbeats every 30 s)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT g.gateway_id, coalesce(h.hours, 0)::int AS hours FROM gateways g"
+            " LEFT JOIN (SELECT gateway_id, count(DISTINCT date_trunc('hour', time)) AS hours"
+            "   FROM events WHERE estate_id = %(e)s"
+            "   AND time >= now() - make_interval(days => %(days)s) GROUP BY 1) h"
+            "  USING (gateway_id)"
+            " WHERE g.estate_id = %(e)s AND g.ended_on IS NULL ORDER BY g.gateway_id",
+            {"e": estate_id, "days": days},
+        ).fetchall()

@@ -19,13 +19,14 @@ import * as reports from './pages/reports.js';
 import * as webhooks from './pages/webhooks.js';
 import * as erasures from './pages/erasures.js';
 import * as users from './pages/users.js';
+import * as charts from './pages/charts.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports, webhooks, erasures, users,
+  performance, audit, patrol, reports, webhooks, erasures, users, charts,
 };
 const NAV = [
-  ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
+  ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
   ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
 ];
