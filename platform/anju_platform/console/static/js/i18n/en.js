@@ -635,4 +635,12 @@ export default {
   'dashboard.anju-occupancy': 'Occupancy',
   'dashboard.anju-operations': 'Operations',
   'dashboard.anju-pipeline': 'Pipeline health',
+  'overview.open': 'Open',
+  'overview.unread': 'new',
+  'overview.unreadCount': '{n} unread',
+  'overview.markRead': 'Mark all read',
+  'overview.noNotes': 'Nothing new since your last visit',
+  'overview.stale': '(silent for too long)',
+  'overview.never': 'never reported',
+  'overview.waiting': 'Waiting for the next event…',
 };

@@ -635,4 +635,12 @@ export default {
   'dashboard.anju-occupancy': '入住情况',
   'dashboard.anju-operations': '运营',
   'dashboard.anju-pipeline': '数据管道',
+  'overview.open': '查看',
+  'overview.unread': '未读',
+  'overview.unreadCount': '{n} 条未读',
+  'overview.markRead': '全部标为已读',
+  'overview.noNotes': '自上次查看以来没有新通知',
+  'overview.stale': '（长时间无心跳）',
+  'overview.never': '从未上报',
+  'overview.waiting': '等待新的通行事件…',
 };
