@@ -143,7 +143,7 @@ export default {
   'patrol.already': 'This scan was already recorded',
 
   'register.title': 'Register',
-  'register.filter': 'Search households or flats',
+  'register.filter': 'Flat, tenant\'s name or number',
   'register.household': 'Household',
   'register.leaseStart': 'Lease start',
   'register.leaseEnd': 'Lease end',
@@ -643,4 +643,9 @@ export default {
   'overview.stale': '(silent for too long)',
   'overview.never': 'never reported',
   'overview.waiting': 'Waiting for the next event…',
+  'register.leaseHolder': 'Lease holder',
+  'register.living': 'Living there',
+  'register.living.current': 'Living there now',
+  'register.living.moved_out': 'Moved out',
+  'register.living.all': 'All',
 };

@@ -143,7 +143,7 @@ export default {
   'patrol.already': '本次扫码已记录',
 
   'register.title': '住户登记',
-  'register.filter': '搜索住户或房屋',
+  'register.filter': '房屋、住户姓名或编号',
   'register.household': '住户',
   'register.leaseStart': '租约开始',
   'register.leaseEnd': '租约结束',
@@ -643,4 +643,9 @@ export default {
   'overview.stale': '（长时间无心跳）',
   'overview.never': '从未上报',
   'overview.waiting': '等待新的通行事件…',
+  'register.leaseHolder': '承租人',
+  'register.living': '居住状态',
+  'register.living.current': '在住',
+  'register.living.moved_out': '已迁出',
+  'register.living.all': '全部',
 };
