@@ -62,7 +62,7 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Pa
     expect(page.locator("[data-testid=evidence] li")).to_have_count(3)
     expect(page.locator("[data-testid=evidence]")).to_contain_text("陌生人出现")
     expect(page.locator("[data-testid=qr-scans] li")).to_have_count(1)
-    expect(page.locator("[data-testid=qr-scans]")).to_contain_text("pass-88")
+    expect(page.locator("[data-testid=qr-scans]")).to_contain_text("访客码 7731")
     # The role's actions only: no assignment, no decision, no face thumbnails.
     expect(page.get_by_test_id("assign-form")).to_have_count(0)
     expect(page.get_by_test_id("decision-form")).to_have_count(0)

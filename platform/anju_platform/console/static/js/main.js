@@ -95,6 +95,8 @@ async function render() {
   forget(); // names are read again on every page: the register may have changed
   // Each render fills its own container: a superseded render writes into a detached one.
   const root = h('div');
+  // DOM append() writes null as the text "null": pages append optional parts, so drop them.
+  root.append = (...parts) => Element.prototype.append.apply(root, parts.filter((x) => x !== null && x !== undefined && x !== false));
   clear(document.getElementById('app')).append(root);
   if (!token() && route.name !== 'login') {
     sessionStorage.setItem(NEXT, location.hash || '#/');

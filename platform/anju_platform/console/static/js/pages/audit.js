@@ -34,9 +34,16 @@ function value(k, v) {
   return String(v);
 }
 
+// Values that are not a translated name (ids, hashes, codes) are shown as ids.
+function shown(k, v) {
+  const text = value(k, v);
+  const raw = typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  return raw !== null && text === raw && /^[\x20-\x7e]+$/.test(raw) ? h('small', { class: 'id' }, raw) : text;
+}
+
 export function details(d) {
   if (!d) return '';
-  return h('dl', { class: 'fields' }, Object.entries(d).map(([k, v]) => [h('dt', {}, term('auditField', k)), h('dd', {}, value(k, v))]));
+  return h('dl', { class: 'fields' }, Object.entries(d).map(([k, v]) => [h('dt', {}, term('auditField', k)), h('dd', {}, shown(k, v))]));
 }
 
 // Consecutive views by one person of one kind of record, each within GAP_MS of the next.
@@ -56,7 +63,7 @@ export function group(rows) {
 
 function one(r) {
   return h('tr', { 'data-audit-id': r.audit_id },
-    h('td', {}, fmtTime(r.at)), h('td', {}, r.actor_id), h('td', {}, term('role', r.actor_role)),
+    h('td', {}, fmtTime(r.at)), h('td', {}, h('small', { class: 'id' }, r.actor_id)), h('td', {}, term('role', r.actor_role)),
     h('td', { 'data-action': r.action }, term('auditAction', r.action)), h('td', {}, term('auditTarget', r.target_type)),
     h('td', {}, r.target_id ? h('small', { class: 'id' }, r.target_id) : ''), h('td', {}, r.estate_id || ''),
     h('td', { class: 'detail' }, details(r.detail)));
@@ -69,7 +76,7 @@ function many(g) {
   const inner = h('details', {}, h('summary', {}, t('audit.views', { n: g.rows.length })),
     h('ul', { class: 'plain' }, g.rows.map((r) => h('li', {}, `${fmtTime(r.at)} `, r.target_id ? h('small', { class: 'id' }, r.target_id) : ''))));
   return h('tr', { class: 'group', 'data-audit-group': g.rows.length },
-    h('td', {}, `${fmtTime(last.at)} – ${fmtTime(first.at)}`), h('td', {}, first.actor_id), h('td', {}, term('role', first.actor_role)),
+    h('td', {}, `${fmtTime(last.at)} – ${fmtTime(first.at)}`), h('td', {}, h('small', { class: 'id' }, first.actor_id)), h('td', {}, term('role', first.actor_role)),
     h('td', { 'data-action': first.action }, term('auditAction', first.action)), h('td', {}, term('auditTarget', first.target_type)),
     h('td', {}, targets.length ? t('audit.records', { n: targets.length }) : ''), h('td', {}, first.estate_id || ''),
     h('td', { class: 'detail' }, inner));
