@@ -57,7 +57,7 @@ LATIN_ALLOWED = {
     "MQTT",
 }
 # Addresses (a receiver's URL as an example) are codes too.
-_ADDRESS = re.compile(r"[A-Za-z0-9_.-]+\.[A-Za-z]{2,}(?:/\S*)?")
+_ADDRESS = re.compile(r"\b[a-z]+://\S+|[A-Za-z0-9_.-]+\.[A-Za-z]{2,}(?:/\S*)?")
 _LATIN_RUN = re.compile(r"[A-Za-z]{3,}(?:[ '-]+[A-Za-z]{2,})*")
 _BROKEN = re.compile(r"\b(?:null|undefined|NaN)\b|\[object Object\]")
 _VISIBLE_TEXT = """() => {

@@ -40,8 +40,8 @@ def _events(live: Live) -> None:
 def test_charts(page: Page, live: Live) -> None:
     seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
     seed_alert(live.db, 102, "U1b", "G1b", "vacancy", 0.8)
-    with psycopg.connect(live.db) as conn:  # opened five days ago, still open
-        conn.execute("UPDATE alerts SET opened_day = current_date - 5")
+    with psycopg.connect(live.db) as conn:  # opened five local days ago, still open
+        conn.execute("UPDATE alerts SET opened_day = (now() + interval '8 hours')::date - 5")
     _events(live)
     page.goto("/")
     shot_language(page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -492,6 +492,17 @@ def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
     return who.role in roles
 
 
+def _on_clock(value: Any, zone: timezone) -> Any:
+    """Every datetime in a case detail moved to the estates' clock."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, dict):
+        return {k: _on_clock(v, zone) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_on_clock(v, zone) for v in value]
+    return value
+
+
 @dataclass
 class _Pack:
     detail: dict[str, Any]
@@ -545,9 +556,11 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
             evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
             for s, ctype, data in pack.snapshots
         ]
+        zone = timezone(timedelta(hours=get_detect_settings().tz_offset_hours))
+        d = _on_clock(d, zone)  # times on the estates' clock, with their offset
         html = evidence_pack.render(
             d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], d["suppressions"], datetime.now(UTC), who.user_id,
+            d["household"], d["suppressions"], datetime.now(zone), who.user_id,
         )  # fmt: skip
         log(conn, who, "export", "case", str(case_id), _where(d),
             {"photos": len(photos), "snapshots": len(snaps)})  # fmt: skip

@@ -108,13 +108,13 @@ export async function render(root, ctx) {
     root.append(
       h('section', { class: 'card' }, h('h2', {}, t('register.credentials')), creds.length ? table(
         [t('register.credential'), t('register.person'), t('register.credType'), t('register.validFrom'), t('register.validTo'), t('register.revokedAt')],
-        creds.map((c) => h('tr', {}, h('td', {}, c.credential_id), h('td', {}, (byId.get(c.person_id) || {}).name || c.person_id),
+        creds.map((c) => h('tr', {}, h('td', {}, h('small', { class: 'id' }, c.credential_id)), h('td', {}, (byId.get(c.person_id) || {}).name || c.person_id),
           h('td', {}, term('credType', c.type)), h('td', {}, fmtTime(c.valid_from)), h('td', {}, fmtTime(c.valid_to)),
           h('td', {}, fmtTime(c.revoked_at)))), { 'data-testid': 'credentials' }) : h('p', { class: 'muted' }, t('register.noCredentials'))),
       h('section', { class: 'card' }, h('h2', {}, t('register.enrollments')), enrollments.length ? table(
         [t('register.enrollment'), t('register.person'), t('register.consentAt'), t('register.consentRef')],
-        enrollments.map((e) => h('tr', {}, h('td', {}, e.enrollment_id), h('td', {}, (byId.get(e.person_id) || {}).name || e.person_id),
-          h('td', {}, fmtTime(e.consent_at)), h('td', {}, e.consent_ref || ''))), { 'data-testid': 'enrollments' })
+        enrollments.map((e) => h('tr', {}, h('td', {}, h('small', { class: 'id' }, e.enrollment_id)), h('td', {}, (byId.get(e.person_id) || {}).name || e.person_id),
+          h('td', {}, fmtTime(e.consent_at)), h('td', {}, h('small', { class: 'id' }, e.consent_ref || '')))), { 'data-testid': 'enrollments' })
         : h('p', { class: 'muted' }, t('register.noEnrollments'))));
   }
   if (can(ctx.me, 'enroll') && persons.length && estateId) root.append(enrollForm(ctx, persons, estateId));
