@@ -59,11 +59,11 @@ def seed_minimal(conn: psycopg.Connection, estate: DemoEstate) -> None:
     with conn.transaction():
         conn.execute(
             "INSERT INTO estates (estate_id, name, city, housing_office) VALUES "
-            "(%s, 'Demo estate', 'Xiangyang', 'Demo housing office') ON CONFLICT DO NOTHING",
+            "(%s, '演示小区', '襄阳市', '演示住房保障中心') ON CONFLICT DO NOTHING",
             (e,),
         )
         conn.execute(
-            "INSERT INTO grids (grid_id, estate_id, name) VALUES (%s, %s, 'Grid 1') "
+            "INSERT INTO grids (grid_id, estate_id, name) VALUES (%s, %s, '第1网格') "
             "ON CONFLICT DO NOTHING",
             (f"{e}-g1", e),
         )
@@ -72,12 +72,12 @@ def seed_minimal(conn: psycopg.Connection, estate: DemoEstate) -> None:
             conn.execute(
                 "INSERT INTO buildings (building_id, estate_id, name, floors) "
                 "VALUES (%s, %s, %s, 6) ON CONFLICT DO NOTHING",
-                (b, e, f"Building {b[1:]}"),
+                (b, e, f"{b[1:]}栋"),  # names as the console shows them
             )
             conn.execute(
                 "INSERT INTO gateways (gateway_id, estate_id, name, mqtt_username) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (d.gateway_id, e, f"Gateway {b}", d.gateway_id),
+                (d.gateway_id, e, f"{b[1:]}栋门口", d.gateway_id),
             )
             for dev, kind in (
                 (d.device_id, "door"),

@@ -22,6 +22,7 @@ from pydantic import (
 Id = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 -]{4,29}$")]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _GENDERS = {
     "f": "F",
@@ -158,9 +159,15 @@ class PersonIn(_In):
     birth_year: int | None = Field(default=None, ge=1900, le=2100)
     gender: Gender | None = None
     estate_id: Id | None = Field(default=None, description="Estate of record")
+    phone: Phone | None = Field(
+        default=None,
+        description="Contact number; never read back from the register: only the inspector"
+        " assigned to a case at the person's flat sees it (GET /cases/{id}, audited)",
+    )
 
 
 class PersonOut(PersonIn, _Out):
+    phone: str | None = Field(default=None, exclude=True)  # written, never listed
     created_at: datetime | None = None
 
 

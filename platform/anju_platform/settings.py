@@ -240,6 +240,27 @@ class PlatformSettings(BaseSettings):
         title="Duplicate report window (hours)",
         description="The same text about the same building within this time is refused.",
     )
+    # Console
+    grafana_url: str | None = Field(
+        default=None,
+        max_length=500,
+        title="Grafana address for the console's links",
+        description="Where staff's browsers reach Grafana (e.g. https://grafana.example.org);"
+        " unset: the console shows no dashboard links.",
+    )
+    gateway_stale_s: int = Field(
+        default=180,
+        ge=10,
+        le=7 * 24 * 3600,
+        title="Gateway shown offline after this long without a heartbeat (seconds)",
+        description="Gateways send one every 30 s by default; a gateway that stops without"
+        " its last will reaching the broker would otherwise still read online.",
+    )
+    pdf_font: Path = Field(
+        default=Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+        title="CJK font file for PDF evidence packs (.ttf or .ttc)",
+        description="Debian's fonts-wqy-microhei; without it the PDF pack answers 503.",
+    )
 
     def signing_key(self) -> bytes:
         if self.secret_key is not None and self.secret_key.get_secret_value():

@@ -11,13 +11,18 @@ if TYPE_CHECKING:
     from anju_sim.register import EstateBuilder
 
 
+# Names as an estate office writes them (the console shows them to staff).
+CITY_ZH = {"Xiangyang": "襄阳市"}
+DEVICE_ZH = {"door": "门禁", "camera": "摄像头", "qr_scanner": "扫码器"}
+
+
 def build_layout(b: EstateBuilder) -> None:
     """Estate row, buildings, entrances with their gateway and devices, flats, grids."""
     e, rng, eid = b.reg, b.rng, b.estate_id
     e.estates.append(
         Estate(
             eid,
-            f"{b.p.city} public rental estate {b.index + 1}",
+            f"{CITY_ZH.get(b.p.city, b.p.city)}公租房{b.index + 1}号小区",
             b.p.city,
             f"Housing office {b.office + 1}",
             f"{b.index + 1} Gongzu Road, {b.p.city}",
@@ -29,7 +34,7 @@ def build_layout(b: EstateBuilder) -> None:
         floors = rng.choice((6, 6, 11, 18))
         per_floor = 2 if floors == 6 else 4
         bid = f"{eid}-bno{bno:02d}"
-        e.buildings.append(Building(bid, eid, f"Building {bno}", floors))
+        e.buildings.append(Building(bid, eid, f"{bno}栋", floors))
         for k in range(1, rng.choice((2, 3, 4)) + 1):
             if len(b.units) >= b.flats:
                 break
@@ -37,7 +42,7 @@ def build_layout(b: EstateBuilder) -> None:
     grids = (len(b.units) + b.p.grid_size - 1) // b.p.grid_size
     for g in range(grids):
         gid = f"{eid}-g{g + 1:02d}"
-        e.grids.append(Grid(gid, eid, f"Grid {g + 1}"))
+        e.grids.append(Grid(gid, eid, f"第{g + 1}网格"))
         for s, role in enumerate(("inspector", "manager")):
             e.grid_staff.append(GridStaff(gid, f"{gid}-s{s + 1}", b.name(), role))
     for i, u in enumerate(b.units):
@@ -48,8 +53,8 @@ def build_layout(b: EstateBuilder) -> None:
 def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_floor: int) -> None:
     ent = f"{bid}-{k}"
     gw = f"gw-{b.estate_id}-{bno:02d}-{k}"
-    b.reg.entrances.append(Entrance(ent, bid, f"Building {bno} entrance {k}"))
-    b.reg.gateways.append(Gateway(gw, b.estate_id, f"Gateway {bno}-{k}", gw))
+    b.reg.entrances.append(Entrance(ent, bid, f"{k}单元"))
+    b.reg.gateways.append(Gateway(gw, b.estate_id, f"{bno}栋{k}单元门口", gw))
     door = f"{ent}-door"
     for kind, suffix in (("door", "door"), ("camera", "cam"), ("qr_scanner", "qr")):
         b.reg.devices.append(
@@ -60,7 +65,7 @@ def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_flo
                 bid,
                 ent,
                 door if kind == "door" else None,
-                f"{kind} {bno}-{k}",
+                f"{bno}栋{k}单元 {DEVICE_ZH[kind]}",
             )
         )
     idx = len(b.entrances)
@@ -74,6 +79,7 @@ def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_flo
             num = f"{bno}-{k}-{floor:02d}{n:02d}"
             rooms = b.rng.choice((1, 2, 2, 3))
             area = round(28 + rooms * 14 + b.rng.random() * 8, 2)
-            unit = Unit(f"{b.estate_id}-{num}", b.estate_id, bid, ent, "", floor, num, area, rooms)
+            room = f"{floor:02d}{n:02d}"  # as on the door: 1栋2单元0501
+            unit = Unit(f"{b.estate_id}-{num}", b.estate_id, bid, ent, "", floor, room, area, rooms)
             b.units.append(unit)
             b._entrance_of[unit.unit_id] = idx

@@ -3,6 +3,7 @@ alerts a role may see, switches language, and keeps data out of the HTML parser.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import httpx
@@ -33,12 +34,22 @@ def test_no_external_assets(live: Live) -> None:
     """Every file the console ships refers only to its own origin."""
     from anju_platform.console.routes import STATIC
 
+    vendor = STATIC / "vendor"
     for f in STATIC.rglob("*"):
+        if f.is_relative_to(vendor):
+            continue  # third-party files, checked against their recorded hash below
         if f.suffix in (".html", ".js", ".css"):
             text = f.read_text(encoding="utf-8")
             assert not re.search(r"https?://", text), f"external URL in {f}"
             assert "innerHTML" not in text and "insertAdjacentHTML" not in text, f
             assert "@import" not in text and "@font-face" not in text, f
+    # Vendored: exactly the file whose version, licence and hash are recorded next to it.
+    for lib in vendor.iterdir():
+        record = (lib / "VERSION").read_text(encoding="utf-8")
+        assert (lib / "LICENSE").is_file()
+        for digest, name in re.findall(r"^sha256 ([0-9a-f]{64})  (\S+)$", record, re.M):
+            assert hashlib.sha256((lib / name).read_bytes()).hexdigest() == digest, name
+        assert re.search(r"^sha256 ", record, re.M), lib
 
 
 def test_dictionaries_and_sse_parser(page: Page, live: Live) -> None:
@@ -131,6 +142,21 @@ def test_manager_filters_and_escaping(page: Page, live: Live) -> None:
     expect(page.locator("[data-alert-id='202']")).to_be_visible()
     page.goto("/#/alerts?type=card_clone")
     expect(page.get_by_test_id("alert-count")).to_contain_text("0")
+    # Watch-level alerts (below the opening score) are in the status filter: 观察中.
+    seed_alert(live.db, 203, "U1", "G1", "overcrowding", 0.3, status="watch")
+    page.goto("/#/alerts")
+    expect(page.locator("[data-alert-id='203']")).to_have_count(0)  # not by default
+    page.get_by_test_id("filter-status").select_option(label="观察中")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-alert-id='203']")).to_contain_text("观察中")
+    # The search finds a flat by the name people use, and the lease holder.
+    page.goto("/#/alerts?q=王芳")
+    expect(page.locator("[data-alert-id='201']")).to_be_visible()
+    expect(page.locator("[data-alert-id='202']")).to_have_count(0)
+    expect(page.locator("[data-alert-id='201']")).to_contain_text("1栋2单元0501")
+    with live.client("admin") as c:  # the markup name was the test, not for the pictures
+        assert c.patch("/api/v1/grids/G1b", json={"name": "第二网格"}).status_code == 200
     page.goto("/#/alerts")
     shot_language(page)
     expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(2)

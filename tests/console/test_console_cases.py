@@ -4,11 +4,21 @@ one, records the visit; the authority decides; a manager may assign; my tasks on
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
-from console_kit import case_of, login, say, seed_alert, shot, shot_language, sync_cases
+from console_kit import (
+    case_of,
+    login,
+    say,
+    seed_alert,
+    shot,
+    shot_language,
+    sync_cases,
+    watched_page,
+)
 from platform_live import Live
 from playwright.sync_api import Browser, Page, expect
 
@@ -41,14 +51,18 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Pa
     expect(page.locator("[data-testid=alert-table] tbody tr")).to_have_count(1)
     expect(page.locator("[data-alert-id='102']")).to_have_count(0)
     page.locator("[data-alert-id='101'] a").click()
-    expect(page.get_by_test_id("detail-title")).to_contain_text("转租转借 #101")
+    expect(page.get_by_test_id("detail-title")).to_contain_text("转租转借 · 1栋2单元0501")
+    expect(page.get_by_test_id("detail-title")).to_contain_text("#101")
     expect(page.get_by_test_id("case-status")).to_have_text("待核查")
     expect(page.get_by_test_id("reasons")).to_contain_text("28 天内登记成员仅出现 2 天")
     expect(page.get_by_test_id("reasons")).to_contain_text("members seen on 2 of 28 days")
+    expect(page.get_by_test_id("where")).to_contain_text("幸福路 8 号")  # where, floor, entrance
+    expect(page.get_by_test_id("where")).to_contain_text("5 层")
+    expect(page.get_by_test_id("household")).to_contain_text("王芳")
     expect(page.locator("[data-testid=evidence] li")).to_have_count(3)
     expect(page.locator("[data-testid=evidence]")).to_contain_text("陌生人出现")
     expect(page.locator("[data-testid=qr-scans] li")).to_have_count(1)
-    expect(page.locator("[data-testid=qr-scans]")).to_contain_text("pass-88")
+    expect(page.locator("[data-testid=qr-scans]")).to_contain_text("访客码 7731")
     # The role's actions only: no assignment, no decision, no face thumbnails.
     expect(page.get_by_test_id("assign-form")).to_have_count(0)
     expect(page.get_by_test_id("decision-form")).to_have_count(0)
@@ -60,7 +74,7 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Pa
     )
     page.get_by_role("button", name="保存核查结果").click()
     expect(page.get_by_test_id("case-status")).to_have_text("已确认，待决定")
-    expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
     expect(page.locator("[data-testid=visits]")).to_contain_text("两名租客在场，承认转租 <b>")
     assert _visits(live, case) == [("inspector", "confirmed", "两名租客在场，承认转租 <b>")]
     # The visit photo was uploaded and is shown (fetched with the token).
@@ -143,7 +157,7 @@ def test_my_tasks_on_a_phone(browser: Browser, live: Live) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.get_by_test_id("outcome-no_access").check()
         page.get_by_role("button", name=say("case.saveVisit")).tap()
-        expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
+        expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
         expect(page.get_by_test_id("case-status")).to_have_text(
             say("caseStatus.open")
         )  # still open
@@ -194,32 +208,93 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     page.goto(f"/#/case/{case}")
     page.get_by_test_id("outcome-not_confirmed").check()
     page.get_by_test_id("visit-reason").select_option("registered_caregiver")
-    # a minute ago in the browser's local time (a visit cannot predate its alert)
-    typed = page.evaluate(
-        "(() => { const d = new Date(Date.now() - 60000), p = (n) => String(n).padStart(2, '0');"
-        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T`"
-        " + `${p(d.getHours())}:${p(d.getMinutes())}`; })()"
-    )
+    # a minute ago on the estate's clock (UTC+8), whatever the browser's time zone
+    typed_at = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    typed = (typed_at + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
     page.locator("input[name=visited_at]").fill(typed)
     page.get_by_role("button", name="保存核查结果").click()
     expect(page.get_by_test_id("case-status")).to_have_text("未确认")
     expect(page.locator("[data-testid=visits]")).to_contain_text("已登记的护理人员")
+    # the visit card shows the time as typed, on the estate's clock
+    expect(page.locator("[data-testid=visits]")).to_contain_text(typed.replace("T", " "))
     with psycopg.connect(live.db) as conn:
         row = conn.execute(
-            "SELECT outcome, reason FROM case_visits WHERE case_id = %s", (case,)
+            "SELECT outcome, reason, visited_at FROM case_visits WHERE case_id = %s", (case,)
         ).fetchone()
-    assert row == ("not_confirmed", "registered_caregiver")
-    with psycopg.connect(live.db) as conn:
-        at = conn.execute(
-            "SELECT to_char(visited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')"
-            " FROM case_visits WHERE case_id = %s",
-            (case,),
-        ).fetchone()
-    local = page.evaluate(f"new Date('{typed}').toISOString().slice(0, 16)")
-    assert at == (local.replace("T", " "),)  # the browser's local time, stored in UTC
+    assert row is not None and row[:2] == ("not_confirmed", "registered_caregiver")
+    assert row[2] == typed_at  # stored in UTC
     expect(page.get_by_test_id("visit-form")).to_have_count(0)  # the case is done
     # From the inbox (dismissed alerts) the alert still leads to its finished case.
     page.goto("/#/alerts?status=dismissed")
     page.locator("[data-alert-id='101'] a").click()
     expect(page.get_by_test_id("case-status")).to_have_text("未确认")
-    expect(page.locator("[data-testid=visits] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
+
+
+def test_inspector_phone_flow_with_photos(browser: Browser, live: Live, faces_dir: Path) -> None:
+    """375 px: from the task list to a recorded visit with two photos, a third added later;
+    where / who / what before the form; the tenant's phone only for the assignee (audited);
+    the form's message in the page's language; the task card shows the visit was tried."""
+    _seed(live)
+    case = case_of(live, 101)
+    with live.client("manager") as c:  # the register keeps a phone, never lists it
+        r = c.patch("/api/v1/persons/P1", json={"phone": "138 0000 0001"})
+        assert r.status_code == 200, r.text
+        assert "phone" not in r.json() and "phone" not in c.get("/api/v1/persons/P1").json()
+    photos = [str(next((faces_dir / w).glob("*.jpg"))) for w in ("biden", "kit_harington")]
+    phone = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+    with watched_page(browser, live.url, **phone) as page:
+        page.goto("/")
+        shot_language(page)
+        login(page, "inspector")
+        page.locator("[data-testid=tasks] a").first.tap()
+        expect(page.get_by_test_id("back")).to_have_text(f"← {say('tasks.title')}")
+        # where, who and what come before the form
+        tops = [
+            page.get_by_test_id(t).bounding_box()["y"]  # type: ignore[index]
+            for t in ("where", "household", "what", "evidence", "visit-form")
+        ]
+        assert tops == sorted(tops), tops
+        expect(page.get_by_test_id("where")).to_contain_text("1栋2单元0501")
+        expect(page.get_by_test_id("phone")).to_have_text("138 0000 0001")
+        assert page.get_by_test_id("phone").get_attribute("href") == "tel:13800000001"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shot(page, "case-phone")
+        # no outcome chosen: the page says so in its own language (no browser bubble)
+        page.get_by_role("button", name=say("case.saveVisit")).tap()
+        expect(page.get_by_test_id("visit-form-message")).to_have_text(say("case.chooseOutcome"))
+        page.get_by_test_id("outcome-no_access").check()
+        page.get_by_test_id("visit-notes").fill("敲门无人应答，邻居说白天上班")
+        page.get_by_test_id("visit-photos").set_input_files(photos)
+        page.get_by_role("button", name=say("case.saveVisit")).tap()
+        card = page.locator("[data-testid=visits] > li")
+        expect(card).to_have_count(1)
+        expect(card.get_by_test_id("thumb")).to_have_count(2)
+        expect(page.get_by_test_id("case-status")).to_have_text(say("caseStatus.open"))
+        # a third photo for the same visit, later
+        card.get_by_test_id("more-photos").set_input_files(str(faces_dir / "obama" / "1.jpg"))
+        card.get_by_role("button", name=say("case.upload")).tap()
+        expect(page.locator("[data-testid=visits] > li").get_by_test_id("thumb")).to_have_count(3)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=visits] img')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.get_by_test_id("back").tap()
+        tried = page.locator(f"[data-case-id='{case}'] [data-testid=task-tried]")
+        expect(tried).to_contain_text(say("outcome.no_access"))
+        shot(page, "my-tasks-tried-phone")
+    with psycopg.connect(live.db) as conn:
+        n = conn.execute(
+            "SELECT count(*), count(DISTINCT visit_id) FROM case_photos WHERE case_id = %s",
+            (case,),
+        ).fetchone()
+        reads = conn.execute(
+            "SELECT actor_id, detail->'persons' FROM audit_log WHERE action = 'read_phone'"
+        ).fetchall()
+    assert n == (3, 1)
+    assert reads and {r[0] for r in reads} == {"inspector"} and reads[0][1] == ["P1"]
+    # Anyone else reading the case (here the manager) gets no phone number.
+    with live.client("manager") as c:
+        members = c.get(f"/api/v1/cases/{case}").json()["household"]["members"]
+    assert members and all(m["phone"] is None for m in members)

@@ -99,7 +99,7 @@ def test_overview_updates_live(page: Page, live: Live, mqtt_url: str) -> None:
                 except AssertionError:
                     continue
             expect(item).to_contain_text(say("event.access"))
-            expect(item).to_contain_text("main")
+            expect(item).to_contain_text("1栋2单元 门禁")  # the door by its place
             assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
             # The gateway reports offline: the health table follows.
             pub.send(

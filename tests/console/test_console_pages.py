@@ -19,7 +19,7 @@ def test_register_household_and_enrollment(page: Page, live: Live, faces_dir: Pa
     page.locator("[data-household-id=H1] a").click()
     members = page.locator("[data-testid=members] tbody tr")
     expect(members).to_have_count(1)
-    expect(members.first).to_contain_text("Person 1")
+    expect(members.first).to_contain_text("王芳")
     expect(members.first).to_contain_text(say("memberRole.lease_holder"))
     expect(page.get_by_test_id("credentials")).to_contain_text("C1")
     expect(page.get_by_text(say("register.noEnrollments"))).to_be_visible()
@@ -64,7 +64,7 @@ def test_performance_report_csv_and_print(page: Page, live: Live) -> None:
     page.goto(f"/#/performance?month={month}")
     table = page.get_by_test_id("perf-table")
     expect(table.locator("tbody tr")).to_have_count(3)  # G1, G1b, total
-    g1 = table.locator("tbody tr", has_text="G1").first
+    g1 = table.locator("tbody tr", has_text="第一网格").first
     expect(g1.locator("td").nth(0)).to_have_text("1")  # alerts opened
     expect(g1.locator("td").nth(1)).to_have_text("1")  # handled
     total = table.locator("tr.total")
@@ -113,15 +113,28 @@ def test_patrol_poster_landing_records_a_scan_after_login(page: Page, live: Live
 
 
 def test_audit_view_for_admins(page: Page, live: Live) -> None:
+    seed_alert(live.db, 101, "U1", "G1", "sublet", 0.91)
+    with live.client("manager") as c:  # three views in a row: one row that opens
+        for _ in range(3):
+            assert c.get("/api/v1/alerts/101").status_code == 200
     login(page, "admin")
+    page.get_by_test_id("nav-audit").click()
+    grouped = page.locator("[data-testid=audit-table] tr[data-audit-group='3']")
+    expect(grouped).to_contain_text("查看 3 次")
+    expect(grouped).to_contain_text("预警")
+    grouped.locator("summary").click()
+    expect(grouped.locator("li")).to_have_count(3)
     page.get_by_test_id("nav-audit").click()
     rows = page.locator("[data-testid=audit-table] tbody tr")
     expect(rows.first).to_be_visible()
-    page.get_by_test_id("audit-action").fill("login")
+    page.get_by_test_id("audit-action").select_option("login")  # a list, translated
     page.get_by_role("button", name="筛选").click()
-    expect(rows.first).to_contain_text("login")
-    actions = rows.locator("td:nth-child(4)").all_text_contents()
+    expect(rows.first).to_contain_text("登录")
+    actions = rows.locator("td[data-action]").evaluate_all(
+        "tds => tds.map(td => td.dataset.action)"
+    )
     assert actions and set(actions) == {"login"}
+    assert set(rows.locator("td:nth-child(4)").all_text_contents()) == {"登录"}
     page.get_by_test_id("logout").click()
     login(page, "manager")
     expect(page.get_by_test_id("nav-audit")).to_have_count(0)
@@ -182,5 +195,5 @@ def test_erase_a_person_from_the_household_page(page: Page, live: Live) -> None:
         row = conn.execute("SELECT person_id, reason, requested_by FROM erasures").fetchone()
         name = conn.execute("SELECT name FROM persons WHERE person_id = 'P1'").fetchone()
     assert row == ("P1", "request", "manager")
-    assert name is not None and name[0] != "Person 1"
-    expect(page.locator("[data-testid=members]")).not_to_contain_text("Person 1")
+    assert name is not None and name[0] != "王芳"
+    expect(page.locator("[data-testid=members]")).not_to_contain_text("王芳")

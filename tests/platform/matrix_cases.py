@@ -114,4 +114,8 @@ CASES: dict[tuple[str, str], tuple[str, Build | None]] = {
         READ_GRID,
         lambda c, n, i: get(f"/api/v1/cases/{make_case(c, n, i)}/evidence-pack"),
     ),
+    ("GET", "/api/v1/cases/{case_id}/evidence-pack.pdf"): (
+        READ_GRID,
+        lambda c, n, i: get(f"/api/v1/cases/{make_case(c, n, i)}/evidence-pack.pdf"),
+    ),
 }

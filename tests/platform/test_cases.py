@@ -383,6 +383,7 @@ def test_photos_and_evidence_pack(quiet: Live, faces_dir: Path) -> None:
     assert f"data:image/jpeg;base64,{base64.b64encode(snap).decode()}" in html  # face snapshot
     assert not re.search(r"https?://", html)
     assert "<script" not in html and "<link" not in html
+    assert "+08:00" in html and "+00:00" not in html  # times on the estates' clock
     # inspectors are not among the roles that see faces (face_view_roles)
     assert pack_insp.status_code == 200
     assert base64.b64encode(snap).decode() not in pack_insp.text

@@ -14,6 +14,7 @@ from anju_platform.access import Action, Location, list_filter
 from anju_platform.api.register import FLAT
 from anju_platform.deps import Conn, User, guard, log
 from anju_platform.detect import repo
+from anju_platform.repo import cases as cases_repo
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -47,7 +48,21 @@ class EvidenceOut(BaseModel):
     kind: str
     event_id: str | None
     snapshot_ref: str | None
-    note: str
+    note: str = Field(description="In English; prefer code and params")
+    code: str | None = Field(
+        default=None, description="The note as a stable code (docs/alerts.md, Evidence notes)"
+    )
+    params: dict[str, Any] | None = Field(default=None, description="The code's values")
+    has_snapshot: bool = Field(
+        default=False, description="The platform holds a face snapshot of this event"
+    )
+
+
+def with_snapshots(conn: Conn, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark the evidence rows whose event has a stored face snapshot."""
+    ids = sorted({e["event_id"] for e in evidence if e.get("event_id")})
+    held = {s["event_id"] for s in cases_repo.snapshots(conn, ids)}
+    return [{**e, "has_snapshot": e.get("event_id") in held} for e in evidence]
 
 
 class AlertDetail(AlertOut):
@@ -101,7 +116,7 @@ def get_alert(alert_id: int, conn: Conn, who: User) -> dict[str, Any]:
         where = guard(who, Action.READ, FLAT, _where(row), "alert")
         assert row is not None
         log(conn, who, "read", "alert", str(alert_id), where)
-        return {**row, "evidence": repo.alert_evidence(conn, alert_id)}
+        return {**row, "evidence": with_snapshots(conn, repo.alert_evidence(conn, alert_id))}
 
 
 @router.post("/{alert_id}/status", response_model=AlertOut, summary="Acknowledge, close, dismiss")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,8 +18,9 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
-from anju_platform.api.alerts import EvidenceOut
+from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
+from anju_platform.console.places import flat_label
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.detect import repo as detect_repo
 from anju_platform.detect.settings import get_detect_settings
@@ -26,7 +28,7 @@ from anju_platform.repo import cases as repo
 from anju_platform.repo.notifications import notify
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import cases as rules
-from anju_platform.workflow import evidence_pack
+from anju_platform.workflow import evidence_pack, evidence_pdf
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -63,6 +65,9 @@ class CaseOut(BaseModel):
     created_at: datetime
     first_visit_at: datetime | None
     closed_at: datetime | None
+    visit_count: int = Field(default=0, description="Visits recorded (a no-access try counts)")
+    last_outcome: Outcome | None = Field(default=None, description="The latest visit's outcome")
+    last_visit_at: datetime | None = Field(default=None, description="The latest visit")
 
 
 class VisitOut(BaseModel):
@@ -103,6 +108,9 @@ class MemberOut(BaseModel):
     person_id: str
     name: str
     role: str
+    phone: str | None = Field(
+        default=None, description="Only for the inspector assigned to the case (audited)"
+    )
 
 
 class HouseholdOut(BaseModel):
@@ -189,7 +197,26 @@ def _may_inspect(who: Principal, row: dict[str, Any]) -> list[Location]:
     return [Location(row["estate_id"], row["grid_id"])]
 
 
-def _detail(conn: Conn, row: dict[str, Any]) -> dict[str, Any]:
+def _household(
+    conn: Conn, who: Principal, row: dict[str, Any], hid: str | None
+) -> dict[str, Any] | None:
+    """The household with its members; their phone numbers only for the inspector the
+    case is assigned to (who is about to knock on the door), and that read is audited."""
+    if hid is None:
+        return None
+    found = repo.household(conn, hid, _local_day(datetime.now(UTC)))
+    mine = row["assignee_id"] is not None and row["assignee_id"] == who.user_id
+    phones = [m for m in found["members"] if m["phone"]] if mine else []
+    if phones:
+        log(conn, who, "read_phone", "case", str(row["case_id"]),
+            [Location(row["estate_id"], row["grid_id"])],
+            {"persons": [m["person_id"] for m in phones]})  # fmt: skip
+    if not mine:
+        found["members"] = [{**m, "phone": None} for m in found["members"]]
+    return found
+
+
+def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
     cid = row["case_id"]
     ded = repo.deduction(conn, cid)
     hid = ded["household_id"] if ded else None
@@ -198,12 +225,12 @@ def _detail(conn: Conn, row: dict[str, Any]) -> dict[str, Any]:
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
         **_out(row),
-        "evidence": detect_repo.alert_evidence(conn, row["alert_id"]),
+        "evidence": with_snapshots(conn, detect_repo.alert_evidence(conn, row["alert_id"])),
         "visits": repo.visits(conn, cid),
         "photos": repo.photos(conn, cid),
         "deduction": ded,
         "decision": repo.decision(conn, cid),
-        "household": repo.household(conn, hid, _local_day(datetime.now(UTC))) if hid else None,
+        "household": _household(conn, who, row, hid),
         "suppressions": sups,
         "register_change": None
         if change is None
@@ -277,7 +304,7 @@ def get_case(case_id: int, conn: Conn, who: User) -> dict[str, Any]:
         where = guard(who, Action.READ, FLAT, _where(row), "case")
         assert row is not None
         log(conn, who, "read", "case", str(case_id), where)
-        return _detail(conn, row)
+        return _detail(conn, row, who)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut, summary="Reassign a case")
@@ -365,7 +392,7 @@ def add_visit(
             )
             detail |= {"suppression_id": sid, "reason": reason}
         log(conn, who, "visit", "case", str(case_id), where, detail)
-        return _detail(conn, _find(conn, case_id))
+        return _detail(conn, _find(conn, case_id), who)
 
 
 @router.post("/{case_id}/photos", response_model=PhotoOut, status_code=201, summary="Add a photo")
@@ -457,12 +484,54 @@ def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, A
                 "decision": body.decision})  # fmt: skip
         log(conn, who, "decide", "case", str(case_id), where,
             {"decision": body.decision, "deduction": settled})  # fmt: skip
-        return _detail(conn, _find(conn, case_id))
+        return _detail(conn, _find(conn, case_id), who)
 
 
 def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
     roles = getattr(settings, "face_view_roles", [Role.ADMIN, Role.AUTHORITY, Role.MANAGER])
     return who.role in roles
+
+
+def _on_clock(value: Any, zone: timezone) -> Any:
+    """Every datetime in a case detail moved to the estates' clock."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, dict):
+        return {k: _on_clock(v, zone) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_on_clock(v, zone) for v in value]
+    return value
+
+
+@dataclass
+class _Pack:
+    detail: dict[str, Any]
+    photos: list[tuple[dict[str, Any], bytes]]
+    snapshots: list[tuple[dict[str, Any], str, bytes]]  # (row, content type, bytes)
+
+
+def _gather(conn: Conn, who: Principal, settings: PlatformSettings, case_id: int) -> _Pack:
+    """The case with its photo and snapshot files (snapshots for roles that see faces)."""
+    row = repo.get_case(conn, case_id)
+    guard(who, Action.READ, FLAT, _where(row), "case")
+    assert row is not None
+    d = _detail(conn, row, who)
+    photos = []
+    for p in repo.photos(conn, case_id):
+        f = _file(settings.evidence_dir, p["path"])
+        if f is not None:
+            photos.append((p, f.read_bytes()))
+    snaps = []
+    snap_dir = getattr(settings, "snapshot_dir", None)
+    if snap_dir is not None and _may_view_faces(who, settings):
+        ids = sorted({e["event_id"] for e in d["evidence"] if e["event_id"]})
+        for s in repo.snapshots(conn, ids):
+            f = _file(Path(snap_dir), s["path"])
+            data = f.read_bytes() if f is not None else b""
+            ctype = rules.image_type(data[:16]) if data else None
+            if ctype is not None:
+                snaps.append((s, ctype, data))
+    return _Pack(d, photos, snaps)
 
 
 @router.get(
@@ -473,31 +542,27 @@ def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
 )
 def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
     with conn.transaction():
-        row = repo.get_case(conn, case_id)
-        where = guard(who, Action.READ, FLAT, _where(row), "case")
-        assert row is not None
-        d = _detail(conn, row)
-        photos = []
-        for p in repo.photos(conn, case_id):
-            f = _file(settings.evidence_dir, p["path"])
-            if f is not None:
-                cap = f"{p['photo_id']} · {p['uploaded_by']} · {p['uploaded_at']:%Y-%m-%d %H:%M}"
-                photos.append(evidence_pack.Image(cap, p["content_type"], f.read_bytes()))
-        snaps = []
-        snap_dir = getattr(settings, "snapshot_dir", None)
-        if snap_dir is not None and _may_view_faces(who, settings):
-            ids = sorted({e["event_id"] for e in d["evidence"] if e["event_id"]})
-            for s in repo.snapshots(conn, ids):
-                f = _file(Path(snap_dir), s["path"])
-                ctype = rules.image_type(f.read_bytes()[:16]) if f is not None else None
-                if f is not None and ctype is not None:
-                    cap = f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}"
-                    snaps.append(evidence_pack.Image(cap, ctype, f.read_bytes()))
+        pack = _gather(conn, who, settings, case_id)
+        d = pack.detail
+        photos = [
+            evidence_pack.Image(
+                f"{p['photo_id']} · {p['uploaded_by']} · {p['uploaded_at']:%Y-%m-%d %H:%M}",
+                p["content_type"],
+                data,
+            )
+            for p, data in pack.photos
+        ]
+        snaps = [
+            evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
+            for s, ctype, data in pack.snapshots
+        ]
+        zone = timezone(timedelta(hours=get_detect_settings().tz_offset_hours))
+        d = _on_clock(d, zone)  # times on the estates' clock, with their offset
         html = evidence_pack.render(
             d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], d["suppressions"], datetime.now(UTC), who.user_id,
+            d["household"], d["suppressions"], datetime.now(zone), who.user_id,
         )  # fmt: skip
-        log(conn, who, "export", "case", str(case_id), where,
+        log(conn, who, "export", "case", str(case_id), _where(d),
             {"photos": len(photos), "snapshots": len(snaps)})  # fmt: skip
     return Response(
         html,
@@ -506,5 +571,69 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
             "Content-Disposition": f'attachment; filename="case-{case_id}.html"',
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/{case_id}/evidence-pack.pdf",
+    summary="The case as a PDF to hand to the authority (signature and stamp fields)",
+    description="Chinese, times on the estates' clock, page numbers and the content's "
+    "SHA-256 on every page (also in the X-Content-SHA256 header): the same case content "
+    "gives the same checksum in every copy. 503 when the PDF font is not installed.",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
+    if not settings.pdf_font.is_file():
+        raise HTTPException(503, "the PDF font is not installed (ANJU_PLATFORM_PDF_FONT)")
+    with conn.transaction():
+        pack = _gather(conn, who, settings, case_id)
+        d = pack.detail
+        place = repo.place_names(conn, d["unit_id"], d["grid_id"], d["estate_id"])
+        people = {m["person_id"]: m["name"] for m in (d["household"] or {}).get("members", [])}
+        if d["assignee_id"] and d["assignee_name"]:
+            people[d["assignee_id"]] = d["assignee_name"]
+        names = evidence_pdf.Names(
+            flat=flat_label(place["building_name"], place["entrance_name"], place["number"])
+            if place["number"]
+            else (place["building_name"] or d["building_id"] or ""),
+            estate=place["estate_name"] or d["estate_id"],
+            address=place["address"],
+            grid=place["grid_name"],
+            gateways=repo.gateway_names(conn, d["estate_id"]),
+            people=people,
+        )
+        tz = get_detect_settings().tz_offset_hours
+        photos = [
+            evidence_pdf.PdfImage(
+                evidence_pdf.local(p["uploaded_at"], tz) + " · "
+                + people.get(p["uploaded_by"], p["uploaded_by"]),
+                data, p["sha256"] or hashlib.sha256(data).hexdigest(), p["visit_id"],
+            )
+            for p, data in pack.photos
+        ]  # fmt: skip
+        snaps = [
+            evidence_pdf.PdfImage(
+                f"{evidence_pdf.local(s['taken_at'], tz)} · {s['event_id'][:8]}",
+                data, hashlib.sha256(data).hexdigest(),
+            )
+            for s, _ctype, data in pack.snapshots
+        ]  # fmt: skip
+        pdf, digest = evidence_pdf.render_pdf(
+            d, names, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
+            d["household"], datetime.now(UTC), who.user_id, tz, settings.pdf_font,
+        )  # fmt: skip
+        log(conn, who, "export", "case", str(case_id), _where(d),
+            {"format": "pdf", "photos": len(photos), "snapshots": len(snaps),
+             "sha256": digest})  # fmt: skip
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="case-{case_id}.pdf"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "X-Content-SHA256": digest,
         },
     )

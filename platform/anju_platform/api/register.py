@@ -109,7 +109,7 @@ PERSONS = Resource(
     s.PersonOut,
     FLAT,
     personal=True,
-    patchable=("name", "birth_year", "gender", "estate_id"),
+    patchable=("name", "birth_year", "gender", "estate_id", "phone"),
 )
 CREDENTIALS = Resource(
     "credentials",

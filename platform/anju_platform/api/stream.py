@@ -37,7 +37,8 @@ BATCH = 500
 ACTIVE = {"streams": 0}  # open streams in this process (tests check that they end)
 
 DESCRIPTION = """Server-Sent Events (text/event-stream), bearer token in the Authorization
-header. Events: `notification` (data {notification_id, at, kind, estate_id, grid_id, body};
+header. Events: `hello` first (data {after}: the notification id the stream resumes
+after), `notification` (data {notification_id, at, kind, estate_id, grid_id, body};
 `id:` is the notification id, send it back as `Last-Event-ID` to resume), `event` (new
 access/face/qr events of the estate: event_id, kind, time, gateway_id, device_id and for
 access door_id/direction/credential_type/granted/result/deny_reason, face
@@ -100,6 +101,9 @@ async def _frames(
     try:
         started = time.monotonic()
         yield "retry: 3000\n\n"
+        # where this stream starts: a client with no mark of its own keeps it, so the
+        # next visit resumes here (the console's "unread since your last visit")
+        yield sse.frame("hello", {"after": feed.after})
         beat = started
         while True:
             for chunk in await anyio.to_thread.run_sync(feed.poll, pool):

@@ -67,6 +67,10 @@ class Evidence:
     note: str
     event_id: str | None = None
     snapshot_ref: str | None = None
+    # The note as a stable code and its values, so readers get it in their language
+    # (console dictionaries: evidenceNote.<code>); note stays the English text.
+    code: str | None = None
+    params: tuple[tuple[str, str | int | float | bool | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg.types.json import Jsonb
 
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.merge import Live
@@ -451,10 +452,21 @@ def add_evidence(conn: psycopg.Connection, alert_id: int, f: Finding) -> None:
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO alert_evidence"
-            " (alert_id, key, at, day, kind, event_id, snapshot_ref, note)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            " (alert_id, key, at, day, kind, event_id, snapshot_ref, note, code, params)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [
-                (alert_id, e.key, e.at, e.day, e.kind, e.event_id, e.snapshot_ref, e.note)
+                (
+                    alert_id,
+                    e.key,
+                    e.at,
+                    e.day,
+                    e.kind,
+                    e.event_id,
+                    e.snapshot_ref,
+                    e.note,
+                    e.code,
+                    Jsonb(dict(e.params)) if e.code else None,
+                )
                 for e in f.evidence
             ],
         )
@@ -528,7 +540,8 @@ def alert_evidence(conn: psycopg.Connection, alert_id: int) -> list[dict[str, An
     with conn.cursor(row_factory=dict_row) as cur:
         return list(
             cur.execute(
-                "SELECT at, day, kind, event_id::text, snapshot_ref, note FROM alert_evidence "
+                "SELECT at, day, kind, event_id::text, snapshot_ref, note, code, params"
+                " FROM alert_evidence "
                 "WHERE alert_id = %s ORDER BY at, key",
                 (alert_id,),
             )

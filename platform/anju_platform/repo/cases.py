@@ -19,8 +19,12 @@ _CASE_SELECT = (
     " coalesce(a.building_id, un.building_id) AS building_id, a.type, a.source,"
     " a.status AS alert_status, a.score, a.level, a.reason_zh, a.reason_en, c.status,"
     " c.assignee_id, us.name AS assignee_name, c.due_at, c.created_at, c.first_visit_at,"
-    " c.closed_at, a.first_day, a.opened_at"
+    " c.closed_at, a.first_day, a.opened_at, v.visit_count, v.last_outcome, v.last_visit_at"
     " FROM cases c JOIN alerts a ON a.alert_id = c.alert_id"
+    " LEFT JOIN LATERAL (SELECT count(*) AS visit_count,"
+    "   (array_agg(outcome ORDER BY visited_at DESC, visit_id DESC))[1] AS last_outcome,"
+    "   max(visited_at) AS last_visit_at FROM case_visits cv WHERE cv.case_id = c.case_id) v"
+    "   ON true"
     " LEFT JOIN units un ON un.unit_id = a.unit_id"
     " LEFT JOIN users us ON us.user_id = c.assignee_id"
 )
@@ -201,12 +205,37 @@ def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str
 def household(conn: psycopg.Connection, hid: str, on: date) -> dict[str, Any]:
     members = _dicts(
         conn,
-        "SELECT m.person_id, p.name, m.role FROM household_members m"
+        "SELECT m.person_id, p.name, m.role, p.phone FROM household_members m"
         " JOIN persons p USING (person_id) WHERE m.household_id = %s AND m.valid_from <= %s"
         " AND (m.valid_to IS NULL OR m.valid_to >= %s) ORDER BY m.role, m.person_id",
         (hid, on, on),
     )
     return {"household_id": hid, "members": members}
+
+
+def place_names(
+    conn: psycopg.Connection, unit_id: str | None, grid_id: str | None, estate_id: str
+) -> dict[str, Any]:
+    """Names of a case's flat, grid and estate for the evidence pack."""
+    rows = _dicts(
+        conn,
+        "SELECT e.name AS estate_name, e.address, g.name AS grid_name, b.name AS building_name,"
+        " n.name AS entrance_name, u.number FROM estates e"
+        " LEFT JOIN units u ON u.unit_id = %(u)s LEFT JOIN grids g ON g.grid_id = %(g)s"
+        " LEFT JOIN buildings b ON b.building_id = u.building_id"
+        " LEFT JOIN entrances n ON n.entrance_id = u.entrance_id WHERE e.estate_id = %(e)s",
+        {"u": unit_id, "g": grid_id, "e": estate_id},
+    )
+    keys = ("estate_name", "address", "grid_name", "building_name", "entrance_name", "number")
+    return rows[0] if rows else dict.fromkeys(keys)
+
+
+def gateway_names(conn: psycopg.Connection, estate_id: str) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT gateway_id, coalesce(name, gateway_id) FROM gateways WHERE estate_id = %s",
+        (estate_id,),
+    )
+    return {r[0]: r[1] for r in rows}
 
 
 def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, Any]]:

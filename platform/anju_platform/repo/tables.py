@@ -84,7 +84,7 @@ HOUSEHOLDS = Table(
 PERSONS = Table(
     "persons",
     ("person_id",),
-    ("person_id", "name", "birth_year", "gender", "estate_id"),
+    ("person_id", "name", "birth_year", "gender", "estate_id", "phone"),
     "SELECT t.estate_id, NULL::text WHERE t.estate_id IS NOT NULL"
     " UNION ALL SELECT u.estate_id, u.grid_id FROM household_members m"
     " JOIN households h ON h.household_id = m.household_id"

@@ -104,6 +104,8 @@ def day_evidence(
                 kind=kind,
                 note=f"{note}: {r.identity} ({r.via}, {r.n} passages, {r.n_night} at night)",
                 event_id=eid,
+                code="presence",
+                params=(("who", r.identity), ("via", r.via), ("n", r.n), ("night", r.n_night)),
             )
         )
     return tuple(out)

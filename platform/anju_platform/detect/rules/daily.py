@@ -132,8 +132,9 @@ def change_of_use(
     )
 
 
-def _mark(d: date, kind: str, note: str) -> Evidence:
-    return Evidence(f"{kind}:{d}", datetime.combine(d, time(12), tzinfo=UTC), d, kind, note)
+def _mark(d: date, kind: str, note: str, code: str, **params: str | None) -> Evidence:
+    at = datetime.combine(d, time(12), tzinfo=UTC)
+    return Evidence(f"{kind}:{d}", at, d, kind, note, code=code, params=tuple(params.items()))
 
 
 def _absent_days(facts: UnitFacts, start: date, end: date) -> int:
@@ -175,7 +176,15 @@ def vacancy(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) ->
         level=level,
         first_day=since + timedelta(days=1),
         persons=tuple(m.person_id for m in facts.members),
-        evidence=(_mark(since, "last_sign", f"last sign of anyone ({seen})"),),
+        evidence=(
+            _mark(
+                since,
+                "last_sign",
+                f"last sign of anyone ({seen})",
+                "last_sign",
+                since=None if since < clock.watched_from else since.isoformat(),
+            ),
+        ),
     )
 
 
@@ -226,5 +235,5 @@ def welfare(
         "请尽快上门查看。",
         first_day=last + timedelta(days=1),
         persons=(m.person_id,),
-        evidence=(_mark(last, "last_seen", "last seen coming home"),),
+        evidence=(_mark(last, "last_seen", "last seen coming home", "last_seen_home"),),
     )

@@ -21,10 +21,11 @@ class CardUse:
     event_id: str
 
 
-def _ev(r: Resolved, kind: str, note: str) -> Evidence:
+def _ev(r: Resolved, kind: str, note: str, code: str, **params: str | float | bool) -> Evidence:
     face = r.p.face
     eid = r.p.access.event_id if r.p.access else r.p.event_ids[-1]
-    return Evidence(eid, r.p.time, r.day, kind, note, eid, face.snapshot_ref if face else None)
+    snap = face.snapshot_ref if face else None
+    return Evidence(eid, r.p.time, r.day, kind, note, eid, snap, code, tuple(params.items()))
 
 
 def card_clone(
@@ -37,7 +38,10 @@ def card_clone(
     if last.gateway_id == r.p.gateway_id or not 0 <= gap <= s.clone_window_s:
         return None
     note = f"card used at {last.gateway_id} and {gap:.0f} s later at {r.p.gateway_id}"
-    first = Evidence(last.event_id, last.time, r.day, "card_use", "first use", last.event_id)
+    first = Evidence(
+        last.event_id, last.time, r.day, "card_use", "first use", last.event_id,
+        code="clone_first", params=(("gateway", last.gateway_id),),
+    )  # fmt: skip
     return Finding(
         "card_clone",
         unit,
@@ -47,7 +51,18 @@ def card_clone(
         f"{r.p.gateway_id}): a copied card is likely.",
         f"同一门卡在{gap:.0f}秒内先后于两个单元门（{last.gateway_id}、{r.p.gateway_id}）使用，疑似门卡被复制。",
         persons=(r.owner,) if r.owner else (),
-        evidence=(first, _ev(r, "card_use", note)),
+        evidence=(
+            first,
+            _ev(
+                r,
+                "card_use",
+                note,
+                "clone_second",
+                gateway=r.p.gateway_id,
+                first_gateway=last.gateway_id,
+                seconds=round(gap),
+            ),
+        ),
     )
 
 
@@ -70,7 +85,7 @@ def after_moveout(r: Resolved, unit: str | None) -> Finding | None:
         f"A card of {r.owner}, whose household moved out, was used at {r.p.gateway_id} ({opened}).",
         f"已退房住户{r.owner}的门卡在{r.p.gateway_id}被使用（{'已开门' if ok else '被拒绝'}）。",
         persons=(r.owner,) if r.owner else (),
-        evidence=(_ev(r, "card_use", f"former tenant's card; {opened}"),),
+        evidence=(_ev(r, "card_use", f"former tenant's card; {opened}", "former_card", opened=ok),),
     )
 
 
@@ -92,7 +107,14 @@ def evicted_reentry(r: Resolved, unit: str | None, evicted: bool) -> Finding | N
         f"已被收回住房的原住户{r.face_person or r.owner}出现在{r.p.gateway_id}（"
         f"{'使用已注销门卡' if r.cred_state == 'revoked' else '人脸识别'}）。",
         persons=tuple(x for x in (r.face_person or r.owner,) if x),
-        evidence=(_ev(r, "entry_attempt", how),),
+        evidence=(
+            _ev(
+                r,
+                "entry_attempt",
+                how,
+                "evicted_card" if r.cred_state == "revoked" else "evicted_face",
+            ),
+        ),
     )
 
 
@@ -114,5 +136,13 @@ def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding |
         f"enrolled face (distance {r.mismatch:.2f}).",
         f"{r.owner}的门卡被他人使用，现场人脸与登记人脸不符（距离{r.mismatch:.2f}）。",
         persons=tuple(x for x in (r.owner, r.cluster_id) if x),
-        evidence=(_ev(r, "card_use", f"face distance {r.mismatch:.2f} to the owner"),),
+        evidence=(
+            _ev(
+                r,
+                "card_use",
+                f"face distance {r.mismatch:.2f} to the owner",
+                "face_mismatch",
+                distance=round(r.mismatch, 2),
+            ),
+        ),
     )

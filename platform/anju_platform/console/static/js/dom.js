@@ -33,12 +33,40 @@ export function table(headers, rows, attrs = {}) {
     h('tbody', {}, rows));
 }
 
+// Times are shown in the estates' local time (UTC+8 in China; the platform says which),
+// whatever the browser's own time zone: an inspector and the office read the same clock.
+let zoneHours = 8;
+export function setZone(hours) { if (Number.isFinite(hours)) zoneHours = hours; }
+export const zone = () => zoneHours;
+
+const pad = (n) => String(n).padStart(2, '0');
+function local(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : new Date(d.getTime() + zoneHours * 3600_000);
+}
+
 export function fmtTime(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const d = local(iso);
+  if (!d) return String(iso);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+// A calendar day ('2026-03-01') as it is: days are already the estate's local days.
+export function fmtDay(day) {
+  return day ? String(day).slice(0, 10) : '';
+}
+
+// <input type=datetime-local> values in the estate's local time, both ways.
+export function inputNow(offsetMs = 0) {
+  const d = local(new Date(Date.now() + offsetMs).toISOString());
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+export function inputToIso(value) {
+  if (!value) return null;
+  const sign = zoneHours < 0 ? '-' : '+';
+  const hh = pad(Math.floor(Math.abs(zoneHours))), mm = pad(Math.round((Math.abs(zoneHours) % 1) * 60));
+  return new Date(`${value.length === 16 ? `${value}:00` : value}${sign}${hh}:${mm}`).toISOString();
 }
 
 export function fmtScore(x) {

@@ -46,7 +46,8 @@ export const ALERT_TYPES = [
   'sublet', 'overcrowding', 'change_of_use', 'vacancy', 'vacancy_warning', 'elderly_not_seen',
   'card_clone', 'card_after_moveout', 'card_face_mismatch', 'evicted_reentry', 'resident_report',
 ];
-export const ALERT_STATUSES = ['open', 'acknowledged', 'closed', 'dismissed'];
+// watch: below the opening threshold, shown so a manager can look ahead (观察中).
+export const ALERT_STATUSES = ['watch', 'open', 'acknowledged', 'closed', 'dismissed'];
 export const OUTCOMES = ['confirmed', 'not_confirmed', 'no_access'];
 export const REASONS = [
   'registered_caregiver', 'family_member_unregistered', 'approved_absence', 'night_shift',

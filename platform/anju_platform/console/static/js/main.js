@@ -1,6 +1,7 @@
 // Console shell: header (navigation, estate, role, language, logout) and page dispatch.
 import { api, token, whenUnauthorized, logout } from './api.js';
-import { h, clear, notice } from './dom.js';
+import { h, clear, notice, setZone } from './dom.js';
+import { forget } from './places.js';
 import { t, lang, setLang, term } from './i18n.js';
 import { parseHash, href, go } from './router.js';
 import { can } from './roles.js';
@@ -17,20 +18,23 @@ import * as patrol from './pages/patrol.js';
 import * as reports from './pages/reports.js';
 import * as webhooks from './pages/webhooks.js';
 import * as erasures from './pages/erasures.js';
+import * as users from './pages/users.js';
+import * as charts from './pages/charts.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports, webhooks, erasures,
+  performance, audit, patrol, reports, webhooks, erasures, users, charts,
 };
 const NAV = [
-  ['overview', null], ['alerts', null], ['tasks', null], ['register', null],
+  ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
-  ['webhooks', 'webhooks'], ['erasures', 'erasures'],
+  ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';
 
 let me = null;
+let config = { grafana_url: null, dashboards: [], gateway_stale_s: 180 };
 let estates = [];
 let controller = null;
 
@@ -42,6 +46,10 @@ function estate() {
 
 async function loadMe() {
   me = await api('/auth/me');
+  try {
+    config = await api('/overview/config');
+    setZone(config.tz_offset_hours);
+  } catch { /* defaults: UTC+8 */ }
   try {
     estates = await api('/estates');
   } catch {
@@ -84,8 +92,11 @@ async function render() {
   const mine = new AbortController();
   controller = mine;
   const route = parseHash(location.hash);
+  forget(); // names are read again on every page: the register may have changed
   // Each render fills its own container: a superseded render writes into a detached one.
   const root = h('div');
+  // DOM append() writes null as the text "null": pages append optional parts, so drop them.
+  root.append = (...parts) => Element.prototype.append.apply(root, parts.filter((x) => x !== null && x !== undefined && x !== false));
   clear(document.getElementById('app')).append(root);
   if (!token() && route.name !== 'login') {
     sessionStorage.setItem(NEXT, location.hash || '#/');
@@ -116,7 +127,7 @@ async function render() {
     return;
   }
   const ctx = {
-    me, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
+    me, config, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
     signal: mine.signal, rerender: render,
     loggedIn: async () => {
       me = null;

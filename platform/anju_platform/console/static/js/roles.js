@@ -19,6 +19,7 @@ const CAN = {
   webhooks: ['admin', 'authority', 'manager'],
   webhooksWrite: ['manager', 'admin'],
   erasures: ['admin'],
+  users: ['admin'],
 };
 
 export function can(me, what) {

@@ -38,9 +38,10 @@ export function sseParser(onMessage) {
 }
 
 // Read /stream until `signal` aborts; reconnect (with Last-Event-ID) when it ends.
+// lastId: resume after this notification id from the start (what came while away).
 // onState('live' | 'reconnecting' | 'unavailable').
-export function openStream(path, { signal, onMessage, onState, authHeaders }) {
-  let last = null;
+export function openStream(path, { signal, onMessage, onState, authHeaders, lastId = null }) {
+  let last = lastId === null ? null : String(lastId);
   const run = async () => {
     while (!signal.aborted) {
       try {

@@ -1,16 +1,11 @@
 // One household: lease, members (with person records), their credentials and face
 // enrollments (roles that may see them), and the enrollment form with consent.
 import { api } from '../api.js';
-import { h, table, fmtTime, notice } from '../dom.js';
+import { h, table, fmtTime, notice, inputNow, inputToIso } from '../dom.js';
 import { t, term } from '../i18n.js';
 import { href } from '../router.js';
 import { can } from '../roles.js';
-
-function localNow() {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
+import { places, flatName, gridName, named } from '../places.js';
 
 function enrollForm(ctx, persons, estateId) {
   const msg = h('div', { 'data-testid': 'enroll-result' });
@@ -18,9 +13,9 @@ function enrollForm(ctx, persons, estateId) {
     h('h2', {}, t('register.enroll')),
     h('p', { class: 'muted' }, t('register.consentHint')), msg,
     h('label', {}, t('register.person'), h('select', { name: 'person_id', required: true },
-      persons.map((p) => h('option', { value: p.person_id }, `${p.name} (${p.person_id})`)))),
+      persons.map((p) => h('option', { value: p.person_id }, p.name)))),
     h('label', {}, t('register.photo'), h('input', { name: 'photo', type: 'file', accept: 'image/jpeg,image/png', required: true })),
-    h('label', {}, t('register.consentAt'), h('input', { name: 'consent_at', type: 'datetime-local', required: true, value: localNow() })),
+    h('label', {}, t('register.consentAt'), h('input', { name: 'consent_at', type: 'datetime-local', required: true, value: inputNow() })),
     h('label', {}, t('register.consentRef'), h('input', { name: 'consent_ref', required: true, maxlength: 200 })),
     h('button', { type: 'submit', class: 'primary big' }, t('register.enrollSubmit')));
   f.addEventListener('submit', async (ev) => {
@@ -30,7 +25,7 @@ function enrollForm(ctx, persons, estateId) {
     const form = new FormData();
     form.append('photo', fd.get('photo'));
     form.append('estate_id', estateId);
-    form.append('consent_at', new Date(fd.get('consent_at')).toISOString());
+    form.append('consent_at', inputToIso(fd.get('consent_at')));
     form.append('consent_ref', fd.get('consent_ref'));
     try {
       await api(`/persons/${encodeURIComponent(fd.get('person_id'))}/enrollments`, { method: 'POST', form });
@@ -83,12 +78,15 @@ export async function render(root, ctx) {
   const persons = await Promise.all(members.map((m) => api(`/persons/${encodeURIComponent(m.person_id)}`, { signal: ctx.signal })
     .catch(() => ({ person_id: m.person_id, name: m.person_id }))));
   const byId = new Map(persons.map((p) => [p.person_id, p]));
+  const pl = await places(estateId, ctx.signal);
+  const holder = members.find((m) => m.role === 'lease_holder');
+  const holderName = holder ? (byId.get(holder.person_id) || {}).name : null;
   root.append(
     h('p', {}, h('a', { href: href('register') }, `← ${t('register.title')}`)),
-    h('h1', {}, `${t('register.household')} ${hh.household_id}`),
+    h('h1', {}, `${holderName || t('register.household')} · ${flatName(pl, hh.unit_id)} `, h('small', { class: 'id' }, hh.household_id)),
     h('section', { class: 'card' }, h('dl', { class: 'facts' },
-      h('dt', {}, t('alerts.unit')), h('dd', {}, unit ? `${unit.number || unit.unit_id} (${unit.unit_id})` : hh.unit_id),
-      h('dt', {}, t('alerts.grid')), h('dd', {}, unit ? unit.grid_id || '' : ''),
+      h('dt', {}, t('alerts.unit')), h('dd', {}, named(flatName(pl, hh.unit_id), hh.unit_id)),
+      h('dt', {}, t('alerts.grid')), h('dd', {}, unit ? gridName(pl, unit.grid_id) : ''),
       h('dt', {}, t('register.leaseStart')), h('dd', {}, hh.lease_start || ''),
       h('dt', {}, t('register.leaseEnd')), h('dd', {}, hh.lease_end || ''),
       h('dt', {}, t('register.moveIn')), h('dd', {}, hh.move_in || ''),
@@ -97,7 +95,7 @@ export async function render(root, ctx) {
       [t('register.person'), t('register.name'), t('register.role'), t('register.birthYear'), t('register.gender'), t('register.validFrom'), t('register.validTo')],
       members.map((m) => {
         const p = byId.get(m.person_id) || {};
-        return h('tr', { 'data-person-id': m.person_id }, h('td', {}, m.person_id), h('td', {}, p.name || ''),
+        return h('tr', { 'data-person-id': m.person_id }, h('td', {}, h('small', { class: 'id' }, m.person_id)), h('td', {}, p.name || ''),
           h('td', {}, term('memberRole', m.role)), h('td', {}, p.birth_year || ''), h('td', {}, term('gender', p.gender)),
           h('td', {}, m.valid_from || ''), h('td', {}, m.valid_to || ''));
       }), { 'data-testid': 'members' })));
@@ -110,13 +108,13 @@ export async function render(root, ctx) {
     root.append(
       h('section', { class: 'card' }, h('h2', {}, t('register.credentials')), creds.length ? table(
         [t('register.credential'), t('register.person'), t('register.credType'), t('register.validFrom'), t('register.validTo'), t('register.revokedAt')],
-        creds.map((c) => h('tr', {}, h('td', {}, c.credential_id), h('td', {}, (byId.get(c.person_id) || {}).name || c.person_id),
+        creds.map((c) => h('tr', {}, h('td', {}, h('small', { class: 'id' }, c.credential_id)), h('td', {}, (byId.get(c.person_id) || {}).name || c.person_id),
           h('td', {}, term('credType', c.type)), h('td', {}, fmtTime(c.valid_from)), h('td', {}, fmtTime(c.valid_to)),
           h('td', {}, fmtTime(c.revoked_at)))), { 'data-testid': 'credentials' }) : h('p', { class: 'muted' }, t('register.noCredentials'))),
       h('section', { class: 'card' }, h('h2', {}, t('register.enrollments')), enrollments.length ? table(
         [t('register.enrollment'), t('register.person'), t('register.consentAt'), t('register.consentRef')],
-        enrollments.map((e) => h('tr', {}, h('td', {}, e.enrollment_id), h('td', {}, (byId.get(e.person_id) || {}).name || e.person_id),
-          h('td', {}, fmtTime(e.consent_at)), h('td', {}, e.consent_ref || ''))), { 'data-testid': 'enrollments' })
+        enrollments.map((e) => h('tr', {}, h('td', {}, h('small', { class: 'id' }, e.enrollment_id)), h('td', {}, (byId.get(e.person_id) || {}).name || e.person_id),
+          h('td', {}, fmtTime(e.consent_at)), h('td', {}, h('small', { class: 'id' }, e.consent_ref || '')))), { 'data-testid': 'enrollments' })
         : h('p', { class: 'muted' }, t('register.noEnrollments'))));
   }
   if (can(ctx.me, 'enroll') && persons.length && estateId) root.append(enrollForm(ctx, persons, estateId));

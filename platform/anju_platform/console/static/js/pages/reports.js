@@ -5,14 +5,15 @@ import { h, table, fmtTime, notice } from '../dom.js';
 import { t, term, statusName } from '../i18n.js';
 import { href } from '../router.js';
 import { can } from '../roles.js';
+import { places, flatName, gridName } from '../places.js';
 
-function reportTable(rows) {
+function reportTable(rows, p) {
   if (!rows.length) return h('p', { class: 'muted' }, t('reports.none'));
   return table(
     [t('reports.received'), t('reports.building'), t('alerts.unit'), t('reports.category'), t('reports.body'),
       t('reports.contact'), t('alerts.title')],
     rows.map((r) => h('tr', { 'data-report-id': r.report_id },
-      h('td', {}, fmtTime(r.created_at)), h('td', {}, r.building_id), h('td', {}, r.unit_id || ''),
+      h('td', {}, fmtTime(r.created_at)), h('td', {}, flatName(p, null, r.building_id)), h('td', {}, r.unit_id ? flatName(p, r.unit_id) : ''),
       h('td', {}, term('category', r.category)), h('td', { class: 'reason' }, r.body),
       h('td', {}, r.contact || t('reports.anonymous')),
       h('td', {}, r.alert_id ? h('a', { href: href('alert', [r.alert_id]) }, `#${r.alert_id} ${statusName(r.alert_status)}`) : ''))),
@@ -49,6 +50,7 @@ export async function render(root, ctx) {
   if (!ctx.estate) { root.append(notice('info', t('app.noEstate'))); return; }
   const posters = can(ctx.me, 'posters');
   const q = { estate_id: ctx.estate };
+  const p = await places(ctx.estate, ctx.signal);
   const [reports, buildings, grids, checkpoints, address] = await Promise.all([
     api('/reports', { query: { ...q, limit: 200 }, signal: ctx.signal }),
     api('/buildings', { query: q, signal: ctx.signal }).catch(() => []),
@@ -62,19 +64,19 @@ export async function render(root, ctx) {
     : null;
   const poster = (path, name) => h('button', { type: 'button', class: 'no-print', onclick: () => download(path, {}, name) }, t('reports.poster'));
   root.append(h('h1', {}, t('reports.title')),
-    h('section', { class: 'card' }, h('h2', {}, t('reports.reports')), reportTable(reports)));
+    h('section', { class: 'card' }, h('h2', {}, t('reports.reports')), reportTable(reports, p)));
   if (posters) {
     root.append(h('section', { class: 'card' }, h('h2', {}, t('reports.buildingPosters')),
       unreachable, h('p', { class: 'muted' }, t('reports.posterHint')),
       table([t('reports.building'), ''], buildings.filter((b) => !b.ended_on).map((b) => h('tr', { 'data-building-id': b.building_id },
-        h('td', {}, b.name ? `${b.name} (${b.building_id})` : b.building_id),
+        h('td', {}, b.name || b.building_id, ' ', h('small', { class: 'id' }, b.building_id)),
         h('td', {}, poster(`/buildings/${encodeURIComponent(b.building_id)}/report-poster`, `report-poster-${b.building_id}.html`)))),
       { 'data-testid': 'building-posters' })));
   }
   root.append(h('section', { class: 'card' }, h('h2', {}, t('reports.checkpoints')),
     checkpoints.length ? table([t('reports.checkpointId'), t('reports.checkpointName'), t('reports.building'), t('alerts.grid'), ''],
       checkpoints.map((c) => h('tr', { 'data-checkpoint-id': c.checkpoint_id },
-        h('td', {}, c.checkpoint_id), h('td', {}, c.name), h('td', {}, c.building_id || ''), h('td', {}, c.grid_id || ''),
+        h('td', {}, h('small', { class: 'id' }, c.checkpoint_id)), h('td', {}, c.name), h('td', {}, c.building_id ? flatName(p, null, c.building_id) : ''), h('td', {}, gridName(p, c.grid_id)),
         h('td', {}, posters ? poster(`/checkpoints/${encodeURIComponent(c.checkpoint_id)}/poster`, `checkpoint-poster-${c.checkpoint_id}.html`) : null))),
     { 'data-testid': 'checkpoints' }) : h('p', { class: 'muted' }, t('reports.noCheckpoints'))));
   if (posters) root.append(checkpointForm(ctx, buildings, grids));

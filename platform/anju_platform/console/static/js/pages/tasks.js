@@ -1,10 +1,12 @@
 // "My tasks": the open cases assigned to me (GET /cases/mine), one big card each,
-// made for a phone (375 px wide): tap a card to open the case and record the visit.
+// made for a phone (375 px wide): the flat and household by name, why, when it is due,
+// and whether a visit was already tried. Tap a card to open the case.
 import { api } from '../api.js';
 import { h, fmtTime, notice } from '../dom.js';
-import { t, typeName, reason } from '../i18n.js';
+import { t, term, typeName, reason } from '../i18n.js';
 import { href } from '../router.js';
 import { can } from '../roles.js';
+import { places, flatName, householdName } from '../places.js';
 
 export async function render(root, ctx) {
   root.append(h('h1', {}, t('tasks.title')));
@@ -18,13 +20,23 @@ export async function render(root, ctx) {
     root.append(notice('error', e.status === 404 ? t('tasks.unavailable') : t('app.error', { detail: e.message })));
     return;
   }
+  // Cases may be in several estates: the names of each.
+  const byEstate = new Map();
+  for (const e of new Set(rows.map((c) => c.estate_id))) byEstate.set(e, await places(e, ctx.signal));
   rows.sort((a, b) => String(a.due_at).localeCompare(String(b.due_at)));
   root.append(h('p', { class: 'muted', 'data-testid': 'task-count' }, t('tasks.count', { n: rows.length })));
-  root.append(h('ul', { class: 'tasks', 'data-testid': 'tasks' }, rows.map((c) => h('li', {},
-    h('a', { class: `task${c.overdue ? ' overdue' : ''}`, href: href('case', [c.case_id]), 'data-case-id': c.case_id },
-      h('span', { class: 'task-head' }, h('strong', {}, typeName(c.type)), h('span', { class: 'where' }, c.unit_id || c.building_id || '')),
-      h('span', { class: 'task-reason' }, reason(c)),
-      h('span', { class: 'task-due' }, `${t('case.due')}: ${fmtTime(c.due_at)}`,
-        c.overdue ? h('strong', { class: 'late' }, ` ${t('case.overdue')}`) : null))))));
+  root.append(h('ul', { class: 'tasks', 'data-testid': 'tasks' }, rows.map((c) => {
+    const p = byEstate.get(c.estate_id);
+    const hh = householdName(p, c.unit_id);
+    return h('li', {},
+      h('a', { class: `task${c.overdue ? ' overdue' : ''}${c.visit_count ? ' tried' : ''}`, href: href('case', [c.case_id]), 'data-case-id': c.case_id },
+        h('span', { class: 'task-head' }, h('strong', {}, typeName(c.type)), h('span', { class: 'where' }, flatName(p, c.unit_id, c.building_id))),
+        hh ? h('span', { class: 'task-who' }, hh) : null,
+        h('span', { class: 'task-reason' }, reason(c)),
+        c.visit_count ? h('span', { class: 'task-tried', 'data-testid': 'task-tried' },
+          t('tasks.tried', { n: c.visit_count, outcome: term('outcome', c.last_outcome), at: fmtTime(c.last_visit_at) })) : null,
+        h('span', { class: 'task-due' }, `${t('case.due')}: ${fmtTime(c.due_at)}`,
+          c.overdue ? h('strong', { class: 'late' }, ` ${t('case.overdue')}`) : null)));
+  })));
   if (!rows.length) root.append(h('p', { class: 'empty' }, t('tasks.none')));
 }
