@@ -56,8 +56,11 @@ LATIN_ALLOWED = {
     "SEC",
     "MQTT",
 }
-# Addresses (a receiver's URL as an example) are codes too.
-_ADDRESS = re.compile(r"\b[a-z]+://\S+|[A-Za-z0-9_.-]+\.[A-Za-z]{2,}(?:/\S*)?")
+# Addresses (a receiver's URL as an example) and setting names an administrator types
+# (ANJU_PLATFORM_PUBLIC_BASE_URL) are codes too.
+_ADDRESS = re.compile(
+    r"\b[a-z]+://\S+|[A-Za-z0-9_.-]+\.[A-Za-z]{2,}(?:/\S*)?|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"
+)
 _LATIN_RUN = re.compile(r"[A-Za-z]{3,}(?:[ '-]+[A-Za-z]{2,})*")
 _BROKEN = re.compile(r"\b(?:null|undefined|NaN)\b|\[object Object\]")
 _VISIBLE_TEXT = """() => {

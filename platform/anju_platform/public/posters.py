@@ -26,7 +26,7 @@ body {{ font-family: "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-
 .sheet {{ max-width: 180mm; margin: 0 auto; padding: 10mm 0; }}
 h1 {{ font-size: 30pt; margin: 0 0 4mm; }}
 h2 {{ font-size: 16pt; font-weight: normal; margin: 0 0 8mm; color: #333; }}
-.qr svg {{ width: 110mm; height: 110mm; }}
+.qr svg {{ width: 110mm; height: 110mm; shape-rendering: crispEdges; }}
 .lead {{ font-size: 15pt; margin: 6mm 0 2mm; }}
 .en {{ font-size: 11pt; color: #444; }}
 .url {{ font-family: monospace; font-size: 8pt; word-break: break-all; color: #555;
