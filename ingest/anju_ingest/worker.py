@@ -28,6 +28,7 @@ from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
 from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
 from anju_ingest.metrics import Metrics, serve_metrics
+from anju_ingest.salvage import is_row_error, write_split
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
@@ -229,9 +230,22 @@ class Worker:
         """Write and commit a batch, then ack it. False if not committed (stopped while
         the database was down, or a single attempt failed); nothing is acked then."""
         delay = 0.2
+        refused: list[DeadLetter] = []
         while True:
             try:
-                new = self.store.write(batch.rows, batch.dead, batch.events)
+                try:
+                    new = self.store.write(batch.rows, batch.dead, batch.events)
+                except Exception as err:
+                    if not is_row_error(err):
+                        raise
+                    log.warning("batch refused (%s); storing it row by row", err)
+                    new, refused = write_split(
+                        self.store,
+                        batch.rows,
+                        batch.dead,
+                        batch.events,
+                        self.s.dead_letter_keep_bytes,
+                    )
                 self.metrics.db_ok = True
                 break
             except psycopg.Error as err:
@@ -251,11 +265,11 @@ class Worker:
         ack_many(self.client, [mid for mid, gen in batch.acks if gen == generation])
         now = datetime.now(UTC)
         reasons: dict[str, int] = {}
-        for dl in batch.dead:
+        for dl in (*batch.dead, *refused):
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
         newest = max((r[2] for r in batch.rows), default=now)
         self.metrics.batch_done(
-            len(batch.rows),
+            len(batch.rows) - len(refused),
             new,
             reasons,
             time.monotonic() - batch.first,

@@ -1,0 +1,74 @@
+"""When the database refuses a batch because of one row: split the batch until the row
+that fails is alone, store the rest, and dead-letter that row (`store_error`). Without
+this one bad row would be retried forever and block everything behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+import psycopg.errors
+
+from anju_common.events import AnyEvent
+from anju_common.topics import event_topic
+from anju_ingest.decode import DeadLetter, Row, printable
+from anju_ingest.store import Store
+
+# Errors caused by the data of a row. Anything else (connection lost, server shutting
+# down, a missing table) is an outage: retried whole, never dead-lettered.
+_ROW_ERRORS = (
+    UnicodeError,
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    psycopg.errors.ProgramLimitExceeded,
+)
+
+
+def is_row_error(err: BaseException) -> bool:
+    return isinstance(err, _ROW_ERRORS)
+
+
+def _events_of(rows: Sequence[Row], events: Sequence[AnyEvent]) -> list[AnyEvent]:
+    keys = {r[0] for r in rows}
+    return [e for e in events if f"{e.event_id} {e.time.isoformat()}" in keys]
+
+
+def _dead_row(row: Row, err: BaseException, keep_bytes: int) -> DeadLetter:
+    cols = row[1].split("\t")  # store._COLUMNS order: kind, estate, gateway at 2, 3, 4
+    try:
+        topic = event_topic(cols[3], cols[4], cols[2])
+    except (IndexError, ValueError):
+        topic = "?"
+    first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    data = row[1].encode(errors="backslashreplace")
+    detail = printable(f"event {row[0]}: {type(err).__name__}: {first}"[:1000])
+    return DeadLetter(printable(topic), "store_error", detail, data[:keep_bytes], len(data))
+
+
+def write_split(
+    store: Store,
+    rows: Sequence[Row],
+    dead: Sequence[DeadLetter],
+    events: Sequence[AnyEvent],
+    keep_bytes: int,
+) -> tuple[int, list[DeadLetter]]:
+    """Store `rows` in halves, each its own transaction, down to single rows; returns
+    (events stored, the dead letters of the rows refused). A non-row error propagates:
+    the caller retries the whole batch (what is already stored is then a duplicate)."""
+    new = 0
+    refused: list[DeadLetter] = []
+    parts: list[Sequence[Row]] = [rows]
+    while parts:
+        part = parts.pop()
+        try:
+            new += store.write(part, [], _events_of(part, events))
+        except Exception as err:
+            if not is_row_error(err):
+                raise
+            if len(part) == 1:
+                refused.append(_dead_row(part[0], err, keep_bytes))
+            else:
+                half = len(part) // 2
+                parts += [part[half:], part[:half]]
+    store.write([], [*dead, *refused], [])
+    return new, refused
