@@ -10,8 +10,8 @@ import psycopg
 import psycopg.errors
 
 from anju_common.events import AnyEvent
-from anju_common.topics import event_topic
 from anju_ingest.decode import DeadLetter, Row, printable
+from anju_ingest.dupes import row_topic
 from anju_ingest.store import Store
 
 # Errors caused by the data of a row. Anything else (connection lost, server shutting
@@ -28,21 +28,18 @@ def is_row_error(err: BaseException) -> bool:
     return isinstance(err, _ROW_ERRORS)
 
 
-def _events_of(rows: Sequence[Row], events: Sequence[AnyEvent]) -> list[AnyEvent]:
+def events_of(rows: Sequence[Row], events: Sequence[AnyEvent]) -> list[AnyEvent]:
     keys = {r[0] for r in rows}
     return [e for e in events if f"{e.event_id} {e.time.isoformat()}" in keys]
 
 
 def _dead_row(row: Row, err: BaseException, keep_bytes: int) -> DeadLetter:
-    cols = row[1].split("\t")  # store._COLUMNS order: kind, estate, gateway at 2, 3, 4
-    try:
-        topic = event_topic(cols[3], cols[4], cols[2])
-    except (IndexError, ValueError):
-        topic = "?"
     first = str(err).splitlines()[0] if str(err) else type(err).__name__
     data = row[1].encode(errors="backslashreplace")
     detail = printable(f"event {row[0]}: {type(err).__name__}: {first}"[:1000])
-    return DeadLetter(printable(topic), "store_error", detail, data[:keep_bytes], len(data))
+    return DeadLetter(
+        printable(row_topic(row)), "store_error", detail, data[:keep_bytes], len(data)
+    )
 
 
 def write_split(
@@ -61,7 +58,7 @@ def write_split(
     while parts:
         part = parts.pop()
         try:
-            new += store.write(part, [], _events_of(part, events))
+            new += store.write(part, [], events_of(part, events))
         except Exception as err:
             if not is_row_error(err):
                 raise

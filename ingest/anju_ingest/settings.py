@@ -60,6 +60,13 @@ class IngestSettings(BaseSettings):
         title="Future tolerance (s)",
         description="Events dated further ahead than this are dead-lettered (bad clock).",
     )
+    duplicate_window_s: int = Field(
+        default=86400,
+        ge=0,
+        title="Duplicate id window (s)",
+        description="An event whose id is already stored this close in time is a "
+        "redelivery (same content) or a conflict (dead-lettered); 0 = only the same time.",
+    )
     require_known_gateway: bool = Field(
         default=True, title="Reject events from gateways not in the register"
     )

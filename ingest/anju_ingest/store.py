@@ -151,6 +151,22 @@ class Store:
         self.known_days.clear()  # a dropped day is re-created if an old event arrives
         return (made[0] if made else 0), (dropped[0] if dropped else 0)
 
+    def stored_near(self, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, list]:
+        """Events already stored under these ids between lo and hi: id -> [(time,
+        payload)]. Bounded in time: the unique key includes time, and a lookup over
+        every partition (or compressed chunk) would cost too much per batch."""
+        conn = self._c()
+        rows = conn.execute(
+            "SELECT event_id::text, time, payload FROM events"
+            " WHERE event_id = ANY(%s::uuid[]) AND time BETWEEN %s AND %s",
+            (list(ids), lo, hi),
+        ).fetchall()
+        conn.commit()
+        found: dict[str, list] = {}
+        for eid, t, payload in rows:
+            found.setdefault(eid, []).append((t, payload))
+        return found
+
     def write(
         self, rows: Sequence[Row], dead: Sequence[DeadLetter], events: Sequence[AnyEvent]
     ) -> int:

@@ -27,8 +27,9 @@ from anju_common.events import AnyEvent
 from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
 from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
+from anju_ingest.dupes import Sorted, conflict, event_id, sort_rows
 from anju_ingest.metrics import Metrics, serve_metrics
-from anju_ingest.salvage import is_row_error, write_split
+from anju_ingest.salvage import events_of, is_row_error, write_split
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
@@ -47,7 +48,7 @@ class Pending:
     dead: list[DeadLetter] = field(default_factory=list)
     events: list[AnyEvent] = field(default_factory=list)
     acks: list[tuple[int, int]] = field(default_factory=list)  # (mid, generation)
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, str] = field(default_factory=dict)  # event id -> its row
 
 
 class Inbound(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
@@ -233,18 +234,19 @@ class Worker:
         refused: list[DeadLetter] = []
         while True:
             try:
+                rows, dead, events = batch.rows, batch.dead, batch.events
+                sorted_ = self._sort_duplicates(rows)
+                if sorted_.dead:
+                    rows, dead = sorted_.rows, [*dead, *sorted_.dead]
+                    events = events_of(rows, events)
                 try:
-                    new = self.store.write(batch.rows, batch.dead, batch.events)
+                    new = self.store.write(rows, dead, events)
                 except Exception as err:
                     if not is_row_error(err):
                         raise
                     log.warning("batch refused (%s); storing it row by row", err)
                     new, refused = write_split(
-                        self.store,
-                        batch.rows,
-                        batch.dead,
-                        batch.events,
-                        self.s.dead_letter_keep_bytes,
+                        self.store, rows, dead, events, self.s.dead_letter_keep_bytes
                     )
                 self.metrics.db_ok = True
                 break
@@ -265,17 +267,31 @@ class Worker:
         ack_many(self.client, [mid for mid, gen in batch.acks if gen == generation])
         now = datetime.now(UTC)
         reasons: dict[str, int] = {}
-        for dl in (*batch.dead, *refused):
+        for dl in (*dead, *refused):
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
         newest = max((r[2] for r in batch.rows), default=now)
+        self.metrics.conflicts.update(sorted_.cases)
         self.metrics.batch_done(
-            len(batch.rows) - len(refused),
+            len(rows) - len(refused),
             new,
             reasons,
             time.monotonic() - batch.first,
             (now - newest).total_seconds(),
         )
         return True
+
+    def _sort_duplicates(self, rows: list[Row]) -> Sorted:
+        """Drop redeliveries and split off conflicts: see dupes.py."""
+        if not rows:
+            return Sorted(rows, 0, [], {})
+        window = timedelta(seconds=self.s.duplicate_window_s)
+        times = [r[2] for r in rows]
+        stored = self.store.stored_near(
+            [event_id(r) for r in rows], min(times) - window, max(times) + window
+        )
+        if not stored:
+            return Sorted(rows, 0, [], {})
+        return sort_rows(rows, stored, self.s.dead_letter_keep_bytes)
 
     def _writer(self, batches: queue.Queue[Pending | None]) -> None:
         """Database thread: commits batches in order while the main thread decodes the
@@ -370,9 +386,15 @@ class Worker:
             batch.acks.append((m.mid, m.generation))
         d = self.decoder.decode(m.topic, m.payload, now)
         for row in d.rows:
-            if row[0] not in batch.seen:  # the same event twice in one batch
-                batch.seen.add(row[0])
+            eid = row[0][:36]  # the same event id twice in one batch
+            first = batch.seen.get(eid)
+            if first is None:
+                batch.seen[eid] = row[1]
                 batch.rows.append(row)
+            elif first != row[1]:
+                detail = f"event {eid} came twice in one batch with other content"
+                batch.dead.append(conflict(row, detail, self.s.dead_letter_keep_bytes))
+                self.metrics.conflicts["same_batch"] += 1
         if d.dead:
             batch.dead.extend(d.dead)
         if d.events:

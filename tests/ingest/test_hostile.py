@@ -3,13 +3,16 @@ ingest` process: messages built to stop ingest or to be stored twice (issue 15).
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import orjson
 import psycopg
 import pytest
 
-from anju_bench.servers import Mosquitto, ingest_env, running_ingest
+from anju_bench.servers import Mosquitto, free_port, ingest_env, running_ingest
 from anju_common.events import dump_event
 from anju_common.topics import event_topic
 
@@ -143,7 +146,8 @@ def test_duplicate_event_ids_keep_the_first(pg_url: str, broker: Mosquitto) -> N
     other_time_same_rest = dict(first) | {"time": (later + timedelta(seconds=1)).isoformat()}
     topic = event_topic(ESTATE, GATEWAY, "access")
     pub = ResendingPublisher(broker.url)
-    with running_ingest(ingest_env(pg_url, broker.url)):
+    port = free_port()
+    with running_ingest(ingest_env(pg_url, broker.url, ANJU_INGEST_METRICS_PORT=str(port))):
         pub.publish(topic, orjson.dumps(first))
         pub.resend_until_acked()
         assert wait_for(lambda: count_events(pg_url)[0] == 1, 30)
@@ -152,7 +156,11 @@ def test_duplicate_event_ids_keep_the_first(pg_url: str, broker: Mosquitto) -> N
             pub.resend_until_acked()
         ids = _publish_valid_after(pub, 5)
         assert wait_for(lambda: count_events(pg_url)[0] >= 6 and len(_dead(pg_url)) >= 3, 30)
+        time.sleep(0.5)
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
     pub.close()
+    assert 'case="same_time"} 1' in metrics and 'case="other_time"} 2' in metrics
+    assert re.search(r"anju_ingest_duplicates_total\{[^}]*\} 1\n", metrics)
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
             "SELECT time, payload FROM events WHERE event_id = %s", (str(first["event_id"]),)
