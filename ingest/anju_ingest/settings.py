@@ -71,6 +71,16 @@ class IngestSettings(BaseSettings):
         default=True, title="Reject events from gateways not in the register"
     )
     gateway_refresh_s: float = Field(default=30.0, gt=0, title="Gateway list refresh (s)")
+    restart_limit: int = Field(
+        default=5,
+        ge=0,
+        title="Worker restarts allowed",
+        description="With --workers > 1, a dead worker is restarted (backoff 0.5 s "
+        "doubling to 10 s); more restarts than this within the window stop ingest (exit 1).",
+    )
+    restart_window_s: float = Field(
+        default=300.0, gt=0, title="Restart window (s)", description="See restart_limit."
+    )
     metrics_host: str = Field(default="127.0.0.1", title="Metrics bind address")
     metrics_port: int = Field(
         default=9108,
