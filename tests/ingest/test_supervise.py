@@ -65,9 +65,7 @@ def test_a_killed_worker_is_replaced_and_nothing_is_lost(
     assert proc.returncode == 0
 
 
-def test_workers_that_keep_dying_stop_ingest_with_an_error(
-    pg_url: str, broker: Mosquitto
-) -> None:
+def test_workers_that_keep_dying_stop_ingest_with_an_error(pg_url: str, broker: Mosquitto) -> None:
     env = ingest_env(
         pg_url, broker.url, ANJU_INGEST_RESTART_LIMIT="2", ANJU_INGEST_RESTART_WINDOW_S="120"
     )
