@@ -20,8 +20,9 @@ class IngestSettings(BaseSettings):
         default=None,
         title="MQTT client id",
         description="Stable id for the persistent session (worker n adds -n); default "
-        "anju-ingest-<group>-<slot>, the lowest slot free in the database, so a replacement "
-        "worker resumes the session (and queued messages) of the one it replaces.",
+        "anju-ingest-<group>-<token>-<slot>: the token random per install (kept in the "
+        "database, so no gateway can guess the id), the slot the lowest free, so a "
+        "replacement worker resumes the session (and queued messages) of the one it replaces.",
     )
     mqtt_protocol: int = Field(
         default=5,

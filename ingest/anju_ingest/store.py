@@ -127,6 +127,22 @@ class Store:
                 return slot
         raise RuntimeError(f"no free ingest slot in group {group!r}")
 
+    def client_token(self) -> str:
+        """This install's random part of ingest's MQTT client id, made once: an id a
+        gateway could guess would let it take over ingest's session."""
+        conn = self._c()
+        conn.execute(
+            "INSERT INTO anju_settings (key, value)"
+            " VALUES ('ingest_client_token', replace(gen_random_uuid()::text, '-', ''))"
+            " ON CONFLICT (key) DO NOTHING"
+        )
+        row = conn.execute(
+            "SELECT value FROM anju_settings WHERE key = 'ingest_client_token'"
+        ).fetchone()
+        conn.commit()
+        assert row is not None
+        return str(row[0])
+
     def gateways(self) -> set[tuple[str, str]]:
         conn = self._c()
         rows = conn.execute("SELECT estate_id, gateway_id FROM gateways").fetchall()

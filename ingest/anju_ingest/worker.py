@@ -216,7 +216,8 @@ class Worker:
                 self.store.connect()
                 if not self.client_id:
                     slot = self.slot_store.claim_slot(self.s.group)
-                    self.client_id = f"anju-ingest-{self.s.group}-{slot}"
+                    token = self.slot_store.client_token()[:16]
+                    self.client_id = f"anju-ingest-{self.s.group}-{token}-{slot}"
                     self.metrics.worker = self.client_id
                 self.gateways.refresh()
                 self.metrics.db_ok = True

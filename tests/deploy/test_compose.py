@@ -145,7 +145,7 @@ def test_environment_comes_from_env_example_and_no_secret_is_committed() -> None
     for name in ("migrate", "ingest", "platform", "simulator"):
         env = SERVICES[name]["environment"]
         assert "@timescaledb:5432/anju" in env["DATABASE_URL"]
-    assert "@mosquitto:1883" in SERVICES["ingest"]["environment"]["MQTT_URL"]
+    assert "@mosquitto:1884" in SERVICES["ingest"]["environment"]["MQTT_URL"]  # services listener
     assert "anju-ingest:" in SERVICES["ingest"]["environment"]["MQTT_URL"]
     platform = SERVICES["platform"]["environment"]
     assert (
