@@ -27,9 +27,9 @@ from anju_common.events import AnyEvent
 from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
 from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
-from anju_ingest.dupes import Sorted, conflict, event_id, sort_rows
+from anju_ingest.dupes import conflict
 from anju_ingest.metrics import Metrics, serve_metrics
-from anju_ingest.salvage import events_of, is_row_error, write_split
+from anju_ingest.salvage import store_batch
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
@@ -232,23 +232,16 @@ class Worker:
         """Write and commit a batch, then ack it. False if not committed (stopped while
         the database was down, or a single attempt failed); nothing is acked then."""
         delay = 0.2
-        refused: list[DeadLetter] = []
         while True:
             try:
-                rows, dead, events = batch.rows, batch.dead, batch.events
-                sorted_ = self._sort_duplicates(rows)
-                if sorted_.dead:
-                    rows, dead = sorted_.rows, [*dead, *sorted_.dead]
-                    events = events_of(rows, events)
-                try:
-                    new = self.store.write(rows, dead, events)
-                except Exception as err:
-                    if not is_row_error(err):
-                        raise
-                    log.warning("batch refused (%s); storing it row by row", err)
-                    new, refused = write_split(
-                        self.store, rows, dead, events, self.s.dead_letter_keep_bytes
-                    )
+                done = store_batch(
+                    self.store,
+                    batch.rows,
+                    batch.dead,
+                    batch.events,
+                    self.s.dead_letter_keep_bytes,
+                    timedelta(seconds=self.s.duplicate_window_s),
+                )
                 self.metrics.db_ok = True
                 break
             except psycopg.Error as err:
@@ -268,31 +261,18 @@ class Worker:
         ack_many(self.client, [mid for mid, gen in batch.acks if gen == generation])
         now = datetime.now(UTC)
         reasons: dict[str, int] = {}
-        for dl in (*dead, *refused):
+        for dl in done.dead:
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
         newest = max((r[2] for r in batch.rows), default=now)
-        self.metrics.conflicts.update(sorted_.cases)
+        self.metrics.conflicts.update(done.cases)
         self.metrics.batch_done(
-            len(rows) - len(refused),
-            new,
+            done.offered,
+            done.new,
             reasons,
             time.monotonic() - batch.first,
             (now - newest).total_seconds(),
         )
         return True
-
-    def _sort_duplicates(self, rows: list[Row]) -> Sorted:
-        """Drop redeliveries and split off conflicts: see dupes.py."""
-        if not rows:
-            return Sorted(rows, 0, [], {})
-        window = timedelta(seconds=self.s.duplicate_window_s)
-        times = [r[2] for r in rows]
-        stored = self.store.stored_near(
-            [event_id(r) for r in rows], min(times) - window, max(times) + window
-        )
-        if not stored:
-            return Sorted(rows, 0, [], {})
-        return sort_rows(rows, stored, self.s.dead_letter_keep_bytes)
 
     def _writer(self, batches: queue.Queue[Pending | None]) -> None:
         """Database thread: commits batches in order while the main thread decodes the
