@@ -35,12 +35,10 @@ def gateway_prefix(estate_id: str, gateway_id: str) -> str:
 
 
 # What ingest subscribes to; `$share/<group>/` is added so N workers split the load.
-INGEST_FILTERS = (
-    f"{PREFIX}/+/+/events/+",
-    f"{PREFIX}/+/+/batch",
-    f"{PREFIX}/+/+/heartbeat",
-    f"{PREFIX}/+/+/status",
-)
+# Everything under the prefix, not just the topics above: a message on a malformed
+# topic (`anju/v1/E1/GW1`, `.../events/access/extra`) must reach ingest to be
+# dead-lettered as `unknown_topic`, instead of vanishing at the broker.
+INGEST_FILTERS = (f"{PREFIX}/#",)
 
 
 def shared(filter_: str, group: str = INGEST_GROUP) -> str:

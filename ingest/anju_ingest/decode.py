@@ -60,13 +60,43 @@ class DeadLetter:
 REASONS = (
     "oversize",
     "unknown_topic",
+    "nul_character",
     "bad_json",
     "schema",
     "topic_mismatch",
     "unknown_gateway",
     "time_in_future",
     "too_old",
+    "duplicate_conflict",  # set by the store: same event id, other content
+    "store_error",  # set by the worker: the database refused this one row
 )
+
+
+def printable(text: str) -> str:
+    """Text safe for a PostgreSQL text column: NUL is the one character it refuses."""
+    return text.replace("\x00", "\\u0000") if "\x00" in text else text
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def nul_in(payload: bytes) -> bool:
+    """Whether the JSON text holds a NUL in any string or key. PostgreSQL's text and
+    jsonb refuse NUL, so such a message could never be stored. The byte search is the
+    fast path; parsing tells an escaped backslash before "u0000" from a real NUL."""
+    if b"\\u0000" not in payload:
+        return False
+    try:
+        return _has_nul(orjson.loads(payload))
+    except orjson.JSONDecodeError:
+        return False  # not JSON: bad_json says more
 
 
 class Decoded(NamedTuple):  # one per message: a tuple is cheaper than a frozen dataclass
@@ -130,6 +160,9 @@ def _schema_detail(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
+_NUL_DETAIL = "a string holds NUL (\\u0000), which the database cannot store"
+
+
 class Decoder:
     """Turns messages into rows. `known_gateway(estate, gateway)` answers from the register."""
 
@@ -139,7 +172,11 @@ class Decoder:
 
     def _dead(self, topic: str, reason: str, detail: str, payload: bytes) -> DeadLetter:
         return DeadLetter(
-            topic, reason, detail[:1000], payload[: self.limits.keep_bytes], len(payload)
+            printable(topic),
+            reason,
+            printable(detail[:1000]),
+            payload[: self.limits.keep_bytes],
+            len(payload),
         )
 
     def decode(self, topic: str, payload: bytes, now: datetime) -> Decoded:
@@ -154,6 +191,8 @@ class Decoder:
             )
         if info.kind == "batch":
             return self._decode_batch(topic, info, payload, now)
+        if nul_in(payload):
+            return Decoded([], [self._dead(topic, "nul_character", _NUL_DETAIL, payload)], [])
         try:
             event = EVENT_ADAPTER.validate_json(payload)
         except ValidationError as err:
@@ -213,6 +252,9 @@ class Decoder:
             models = None
         for i, item in enumerate(items):
             raw = orjson.dumps(item)
+            if nul_in(raw):
+                dead.append(self._dead(topic, "nul_character", f"events[{i}]: {_NUL_DETAIL}", raw))
+                continue
             if models is not None:
                 event = models[i]
             else:  # find out which events are bad, and keep the good ones

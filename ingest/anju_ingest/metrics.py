@@ -22,6 +22,7 @@ class Metrics:
     batch_events_sum: int = 0
     batch_buckets: list[int] = field(default_factory=lambda: [0] * len(BATCH_BUCKETS))
     dead: Counter[str] = field(default_factory=Counter)
+    conflicts: Counter[str] = field(default_factory=Counter)  # duplicate ids, by case
     db_errors: int = 0
     lag_seconds: float = 0.0  # receive -> commit of the last batch's oldest message
     event_age_seconds: float = 0.0  # device time -> commit, newest event of the last batch
@@ -65,6 +66,14 @@ class Metrics:
                 "# HELP anju_ingest_duplicates_total Events already stored (redeliveries).",
                 "# TYPE anju_ingest_duplicates_total counter",
                 f"anju_ingest_duplicates_total{{{w}}} {self.duplicates}",
+                "# HELP anju_ingest_duplicate_conflicts_total Event ids already stored with "
+                "other content (dead-lettered), by case.",
+                "# TYPE anju_ingest_duplicate_conflicts_total counter",
+            ]
+            for case in ("same_time", "other_time", "same_batch"):
+                n = self.conflicts[case]
+                lines.append(f'anju_ingest_duplicate_conflicts_total{{{w},case="{case}"}} {n}')
+            lines += [
                 "# HELP anju_ingest_events_per_second Events committed per second, recent.",
                 "# TYPE anju_ingest_events_per_second gauge",
                 f"anju_ingest_events_per_second{{{w}}} {self.events_per_s:.1f}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
 import threading
 import time
@@ -82,24 +83,84 @@ def run_workers(workers: int, *, migrate: bool = False, log_level: str = "INFO")
             run_migrations(conn, retention_days=get_database_settings().retention_days)
     if workers == 1:
         return run_worker(0, log_level)
-    ctx = mp.get_context("spawn")
-    procs = [
-        ctx.Process(target=_child, args=(i, log_level), name=f"ingest-{i}") for i in range(workers)
-    ]
-    for p in procs:
+    from anju_ingest.settings import get_ingest_settings
+
+    s = get_ingest_settings()
+    return Supervisor(workers, log_level, s.restart_limit, s.restart_window_s).run()
+
+
+class Supervisor:
+    """Keeps N worker processes running. A worker that dies (SIGKILL, OOM, a crash) is
+    replaced with backoff; the replacement takes the same index, so the same client id
+    (configured, or the slot the dead one freed) and the session with the messages the
+    broker queued for it. More than `limit` restarts within `window_s`: give up, stop
+    the others and exit 1, so that systemd or docker sees the failure."""
+
+    def __init__(self, workers: int, log_level: str, limit: int, window_s: float) -> None:
+        self.ctx = mp.get_context("spawn")
+        self.log_level, self.limit, self.window_s = log_level, limit, window_s
+        self.procs: dict[int, mp.process.BaseProcess | None] = dict.fromkeys(range(workers))
+        self.due: dict[int, float] = dict.fromkeys(range(workers), 0.0)  # restart at
+        self.deaths: dict[int, list[float]] = {i: [] for i in range(workers)}
+        self.stopping = threading.Event()
+
+    def _start(self, i: int) -> None:
+        p = self.ctx.Process(target=_child, args=(i, self.log_level), name=f"ingest-{i}")
         p.start()
-    stopping = threading.Event()
+        self.procs[i] = p
 
-    def _forward(_sig: int, _frame: object) -> None:
-        stopping.set()
-        for p in procs:
-            if p.is_alive() and p.pid:
-                import os
-
+    def _stop_all(self) -> None:
+        self.stopping.set()
+        for p in self.procs.values():
+            if p is not None and p.is_alive() and p.pid:
                 os.kill(p.pid, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, _forward)
-    signal.signal(signal.SIGINT, _forward)
-    while any(p.is_alive() for p in procs):
-        time.sleep(0.2)
-    return max((p.exitcode or 0) for p in procs)
+    def _died(self, i: int, code: int | None, now: float) -> bool:
+        """Note worker i's death; False when restarts are over the limit."""
+        for times in self.deaths.values():
+            times[:] = [t for t in times if now - t < self.window_s]
+        self.deaths[i].append(now)
+        recent = sum(len(t) for t in self.deaths.values())
+        if recent > self.limit:
+            log.error(
+                "ingest worker %d exited (code %s): %d restarts in %.0f s, over the limit "
+                "(ANJU_INGEST_RESTART_LIMIT=%d); stopping",
+                i,
+                code,
+                recent - 1,
+                self.window_s,
+                self.limit,
+            )
+            return False
+        delay = min(0.5 * 2 ** (len(self.deaths[i]) - 1), 10.0)
+        log.warning("ingest worker %d exited (code %s); restarting in %.1f s", i, code, delay)
+        self.due[i] = now + delay
+        self.procs[i] = None
+        return True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, lambda _s, _f: self._stop_all())
+        signal.signal(signal.SIGINT, lambda _s, _f: self._stop_all())
+        failed = False
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for i, p in list(self.procs.items()):
+                if p is None:
+                    if now >= self.due[i]:
+                        self._start(i)
+                    continue
+                if p.is_alive() or self.stopping.is_set():
+                    continue
+                if not self._died(i, p.exitcode, now):
+                    failed = True
+                    break
+            if failed:
+                break
+            self.stopping.wait(0.2)
+        self._stop_all()  # again: one may have started while the signal came
+        for p in self.procs.values():
+            if p is not None:
+                p.join()
+        if failed:
+            return 1
+        return max((p.exitcode or 0) for p in self.procs.values() if p is not None)

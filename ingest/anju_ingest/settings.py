@@ -20,8 +20,9 @@ class IngestSettings(BaseSettings):
         default=None,
         title="MQTT client id",
         description="Stable id for the persistent session (worker n adds -n); default "
-        "anju-ingest-<group>-<slot>, the lowest slot free in the database, so a replacement "
-        "worker resumes the session (and queued messages) of the one it replaces.",
+        "anju-ingest-<group>-<token>-<slot>: the token random per install (kept in the "
+        "database, so no gateway can guess the id), the slot the lowest free, so a "
+        "replacement worker resumes the session (and queued messages) of the one it replaces.",
     )
     mqtt_protocol: int = Field(
         default=5,
@@ -60,10 +61,27 @@ class IngestSettings(BaseSettings):
         title="Future tolerance (s)",
         description="Events dated further ahead than this are dead-lettered (bad clock).",
     )
+    duplicate_window_s: int = Field(
+        default=86400,
+        ge=0,
+        title="Duplicate id window (s)",
+        description="An event whose id is already stored this close in time is a "
+        "redelivery (same content) or a conflict (dead-lettered); 0 = only the same time.",
+    )
     require_known_gateway: bool = Field(
         default=True, title="Reject events from gateways not in the register"
     )
     gateway_refresh_s: float = Field(default=30.0, gt=0, title="Gateway list refresh (s)")
+    restart_limit: int = Field(
+        default=5,
+        ge=0,
+        title="Worker restarts allowed",
+        description="With --workers > 1, a dead worker is restarted (backoff 0.5 s "
+        "doubling to 10 s); more restarts than this within the window stop ingest (exit 1).",
+    )
+    restart_window_s: float = Field(
+        default=300.0, gt=0, title="Restart window (s)", description="See restart_limit."
+    )
     metrics_host: str = Field(default="127.0.0.1", title="Metrics bind address")
     metrics_port: int = Field(
         default=9108,

@@ -49,6 +49,18 @@ WITH new AS (
 SELECT count(*) FROM new
 """
 
+# One index probe on (event_id, time) per id: a plain `event_id = ANY(...)` lets the
+# planner scan the whole window through the time index (or hash-join the partition),
+# which costs more the more events a day holds. OFFSET 0 keeps the subquery a
+# parameterized nested loop.
+_STORED_NEAR = """
+SELECT e.event_id::text, e.time, e.payload FROM unnest(%s::uuid[]) AS b(id)
+CROSS JOIN LATERAL (
+    SELECT event_id, time, payload FROM events
+    WHERE event_id = b.id AND time BETWEEN %s AND %s OFFSET 0
+) e
+"""
+
 _HEARTBEAT = """
 INSERT INTO gateway_state (gateway_id, estate_id, version, heartbeat_time, uptime_s,
                            queue_depth, dropped, devices, updated_at)
@@ -115,6 +127,22 @@ class Store:
                 return slot
         raise RuntimeError(f"no free ingest slot in group {group!r}")
 
+    def client_token(self) -> str:
+        """This install's random part of ingest's MQTT client id, made once: an id a
+        gateway could guess would let it take over ingest's session."""
+        conn = self._c()
+        conn.execute(
+            "INSERT INTO anju_settings (key, value)"
+            " VALUES ('ingest_client_token', replace(gen_random_uuid()::text, '-', ''))"
+            " ON CONFLICT (key) DO NOTHING"
+        )
+        row = conn.execute(
+            "SELECT value FROM anju_settings WHERE key = 'ingest_client_token'"
+        ).fetchone()
+        conn.commit()
+        assert row is not None
+        return str(row[0])
+
     def gateways(self) -> set[tuple[str, str]]:
         conn = self._c()
         rows = conn.execute("SELECT estate_id, gateway_id FROM gateways").fetchall()
@@ -150,6 +178,18 @@ class Store:
         conn.commit()
         self.known_days.clear()  # a dropped day is re-created if an old event arrives
         return (made[0] if made else 0), (dropped[0] if dropped else 0)
+
+    def stored_near(self, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, list]:
+        """Events already stored under these ids between lo and hi: id -> [(time,
+        payload)]. Bounded in time: the unique key includes time, and a lookup over
+        every partition (or compressed chunk) would cost too much per batch."""
+        conn = self._c()
+        rows = conn.execute(_STORED_NEAR, (list(ids), lo, hi)).fetchall()
+        conn.commit()
+        found: dict[str, list] = {}
+        for eid, t, payload in rows:
+            found.setdefault(eid, []).append((t, payload))
+        return found
 
     def write(
         self, rows: Sequence[Row], dead: Sequence[DeadLetter], events: Sequence[AnyEvent]

@@ -27,7 +27,9 @@ from anju_common.events import AnyEvent
 from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
 from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
+from anju_ingest.dupes import conflict
 from anju_ingest.metrics import Metrics, serve_metrics
+from anju_ingest.salvage import store_batch
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
@@ -46,7 +48,7 @@ class Pending:
     dead: list[DeadLetter] = field(default_factory=list)
     events: list[AnyEvent] = field(default_factory=list)
     acks: list[tuple[int, int]] = field(default_factory=list)  # (mid, generation)
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, str] = field(default_factory=dict)  # event id -> its row
 
 
 class Inbound(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
@@ -214,7 +216,8 @@ class Worker:
                 self.store.connect()
                 if not self.client_id:
                     slot = self.slot_store.claim_slot(self.s.group)
-                    self.client_id = f"anju-ingest-{self.s.group}-{slot}"
+                    token = self.slot_store.client_token()[:16]
+                    self.client_id = f"anju-ingest-{self.s.group}-{token}-{slot}"
                     self.metrics.worker = self.client_id
                 self.gateways.refresh()
                 self.metrics.db_ok = True
@@ -231,7 +234,14 @@ class Worker:
         delay = 0.2
         while True:
             try:
-                new = self.store.write(batch.rows, batch.dead, batch.events)
+                done = store_batch(
+                    self.store,
+                    batch.rows,
+                    batch.dead,
+                    batch.events,
+                    self.s.dead_letter_keep_bytes,
+                    timedelta(seconds=self.s.duplicate_window_s),
+                )
                 self.metrics.db_ok = True
                 break
             except psycopg.Error as err:
@@ -251,12 +261,13 @@ class Worker:
         ack_many(self.client, [mid for mid, gen in batch.acks if gen == generation])
         now = datetime.now(UTC)
         reasons: dict[str, int] = {}
-        for dl in batch.dead:
+        for dl in done.dead:
             reasons[dl.reason] = reasons.get(dl.reason, 0) + 1
         newest = max((r[2] for r in batch.rows), default=now)
+        self.metrics.conflicts.update(done.cases)
         self.metrics.batch_done(
-            len(batch.rows),
-            new,
+            done.offered,
+            done.new,
             reasons,
             time.monotonic() - batch.first,
             (now - newest).total_seconds(),
@@ -356,9 +367,15 @@ class Worker:
             batch.acks.append((m.mid, m.generation))
         d = self.decoder.decode(m.topic, m.payload, now)
         for row in d.rows:
-            if row[0] not in batch.seen:  # the same event twice in one batch
-                batch.seen.add(row[0])
+            eid = row[0][:36]  # the same event id twice in one batch
+            first = batch.seen.get(eid)
+            if first is None:
+                batch.seen[eid] = row[1]
                 batch.rows.append(row)
+            elif first != row[1]:
+                detail = f"event {eid} came twice in one batch with other content"
+                batch.dead.append(conflict(row, detail, self.s.dead_letter_keep_bytes))
+                self.metrics.conflicts["same_batch"] += 1
         if d.dead:
             batch.dead.extend(d.dead)
         if d.events:

@@ -145,7 +145,7 @@ def test_environment_comes_from_env_example_and_no_secret_is_committed() -> None
     for name in ("migrate", "ingest", "platform", "simulator"):
         env = SERVICES[name]["environment"]
         assert "@timescaledb:5432/anju" in env["DATABASE_URL"]
-    assert "@mosquitto:1883" in SERVICES["ingest"]["environment"]["MQTT_URL"]
+    assert "@mosquitto:1884" in SERVICES["ingest"]["environment"]["MQTT_URL"]  # services listener
     assert "anju-ingest:" in SERVICES["ingest"]["environment"]["MQTT_URL"]
     platform = SERVICES["platform"]["environment"]
     assert (
@@ -187,6 +187,9 @@ def test_broker_config_ships_our_tuning_and_authentication() -> None:
     auth_dir = SERVICES["mqtt-auth"]["entrypoint"][-1]
     assert f"password_file {auth_dir}/passwd" in lines
     assert f"acl_file {auth_dir}/acl" in lines
+    assert f"password_file {auth_dir}/services.passwd" in lines
+    assert f"acl_file {auth_dir}/services.acl" in lines
+    assert {"per_listener_settings true", "use_username_as_clientid true"} <= lines
     mounts = [v.split(":")[1] for v in SERVICES["mosquitto"]["volumes"]]
     assert auth_dir in mounts and "/mosquitto/config/mosquitto.conf" in mounts
 

@@ -16,44 +16,28 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from anju_bench.servers import Mosquitto
+from .shipped_broker import SCRIPT, ShippedBroker, make_auth, shipped_mosquitto
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "deploy/mosquitto/make-passwd.sh"
 GATEWAYS = "e1 gw-a pass-a\ne1 gw-b pass-b\n# comment\n\ne2 gw-c pass-c\n"
 
 
 def _generate(
     tmp: Path, gateways: str = GATEWAYS, sim_password: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    (tmp / "gateways.txt").write_text(gateways)
-    env = dict(
-        os.environ, ANJU_MQTT_INGEST_PASSWORD="ingest-pw", ANJU_MQTT_SIM_PASSWORD=sim_password
-    )
-    return subprocess.run(
-        ["sh", str(SCRIPT), str(tmp / "gateways.txt"), str(tmp / "auth")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    return make_auth(tmp, gateways, sim_password)
 
 
 @pytest.fixture
-def secured(tmp_path: Path) -> Iterator[Mosquitto]:
+def secured(tmp_path: Path) -> Iterator[ShippedBroker]:
     done = _generate(tmp_path)
     assert done.returncode == 0, done.stderr
-    auth = tmp_path / "auth"
-    broker = Mosquitto(
-        tmp_path / "broker",
-        extra_conf=(f"allow_anonymous false\npassword_file {auth}/passwd\nacl_file {auth}/acl\n"),
-    ).start()
-    try:
+    with shipped_mosquitto(tmp_path) as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
-def _client(broker: Mosquitto, user: str | None, password: str | None) -> tuple[mqtt.Client, int]:
+def _client(
+    broker: ShippedBroker, user: str | None, password: str | None, services: bool = False
+) -> tuple[mqtt.Client, int]:
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2, client_id=f"{user}-{time.monotonic_ns()}", protocol=mqtt.MQTTv5
     )
@@ -67,15 +51,15 @@ def _client(broker: Mosquitto, user: str | None, password: str | None) -> tuple[
     client.on_connect = on_connect
     if user:
         client.username_pw_set(user, password)
-    client.connect("127.0.0.1", broker.port)
+    client.connect("127.0.0.1", broker.services_port if services else broker.port)
     client.loop_start()
     ready.wait(5)
     return client, result[0] if result else -1
 
 
-def _subscriber(broker: Mosquitto) -> tuple[mqtt.Client, list[str]]:
+def _subscriber(broker: ShippedBroker) -> tuple[mqtt.Client, list[str]]:
     got: list[str] = []
-    sub, rc = _client(broker, "anju-ingest", "ingest-pw")
+    sub, rc = _client(broker, "anju-ingest", "ingest-pw", services=True)
     assert rc == 0
     sub.on_message = lambda c, u, m: got.append(m.topic)
     sub.subscribe("$share/anju-ingest/anju/v1/#", qos=1)
@@ -95,7 +79,7 @@ def _publish(client: mqtt.Client, topic: str) -> int:
 
 
 @pytest.mark.slow
-def test_gateway_publishes_under_its_own_prefix_only(secured: Mosquitto) -> None:
+def test_gateway_publishes_under_its_own_prefix_only(secured: ShippedBroker) -> None:
     sub, got = _subscriber(secured)
     gw_a, rc = _client(secured, "gw-a", "pass-a")
     assert rc == 0
@@ -117,13 +101,13 @@ def test_gateway_publishes_under_its_own_prefix_only(secured: Mosquitto) -> None
 
 
 @pytest.mark.slow
-def test_wrong_password_anonymous_and_ingest_publishing_are_refused(secured: Mosquitto) -> None:
+def test_wrong_password_anonymous_and_ingest_publishing_are_refused(secured: ShippedBroker) -> None:
     sub, got = _subscriber(secured)
     _, rc = _client(secured, "gw-a", "pass-b")
     assert rc in (134, 135)  # bad user name or password / not authorized
     _, rc = _client(secured, None, None)
     assert rc in (134, 135)
-    ingest, rc = _client(secured, "anju-ingest", "ingest-pw")
+    ingest, rc = _client(secured, "anju-ingest", "ingest-pw", services=True)
     assert rc == 0
     _publish(ingest, "anju/v1/e1/gw-a/events/access")  # ingest may only read
     gw_c, rc = _client(secured, "gw-c", "pass-c")
@@ -142,17 +126,28 @@ def test_make_passwd_writes_one_acl_entry_per_gateway(tmp_path: Path) -> None:
     acl = (tmp_path / "auth/acl").read_text()
     assert "user gw-a\ntopic write anju/v1/e1/gw-a/#" in acl
     assert "user gw-c\ntopic write anju/v1/e2/gw-c/#" in acl
-    assert "user anju-ingest\ntopic read anju/v1/#" in acl
-    assert "anju-sim" not in acl  # only when its password is set
+    services_acl = (tmp_path / "auth/services.acl").read_text()
+    assert "user anju-ingest\ntopic read anju/v1/#" in services_acl
+    assert "anju-ingest" not in acl  # services log in on their own listener
+    assert "anju-sim" not in services_acl  # only when its password is set
     users = [line.split(":")[0] for line in (tmp_path / "auth/passwd").read_text().splitlines()]
-    assert users == ["anju-ingest", "gw-a", "gw-b", "gw-c"]
+    assert users == ["gw-a", "gw-b", "gw-c"]
+    services = (tmp_path / "auth/services.passwd").read_text().splitlines()
+    assert [line.split(":")[0] for line in services] == ["anju-ingest"]
     assert "pass-a" not in (tmp_path / "auth/passwd").read_text()  # hashed
     assert (tmp_path / "auth/passwd").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize(
     "bad",
-    ["e1 gw-a\n", "e1 gw/a pw\n", "e1 + pw\n", "e1 anju-ingest pw\n", "e/1 gw pw\n"],
+    [
+        "e1 gw-a\n",
+        "e1 gw/a pw\n",
+        "e1 + pw\n",
+        "e1 anju-ingest pw\n",
+        "e1 anju-x pw\n",
+        "e/1 gw pw\n",
+    ],
 )
 def test_make_passwd_refuses_bad_lines(tmp_path: Path, bad: str) -> None:
     done = _generate(tmp_path, bad)
@@ -163,9 +158,9 @@ def test_make_passwd_refuses_bad_lines(tmp_path: Path, bad: str) -> None:
 def test_make_passwd_adds_the_simulator_only_when_asked(tmp_path: Path) -> None:
     done = _generate(tmp_path, sim_password="sim-pw")
     assert done.returncode == 0, done.stderr
-    assert "user anju-sim\ntopic write anju/v1/#" in (tmp_path / "auth/acl").read_text()
-    users = [line.split(":")[0] for line in (tmp_path / "auth/passwd").read_text().splitlines()]
-    assert users[:2] == ["anju-ingest", "anju-sim"]
+    assert "user anju-sim\ntopic write anju/v1/#" in (tmp_path / "auth/services.acl").read_text()
+    services = (tmp_path / "auth/services.passwd").read_text().splitlines()
+    assert [line.split(":")[0] for line in services] == ["anju-ingest", "anju-sim"]
 
 
 def test_make_passwd_needs_the_ingest_password(tmp_path: Path) -> None:

@@ -122,3 +122,16 @@ def test_copy_escaping_of_free_text() -> None:
     d = decoder().decode(topic_for(odd), dump_event(odd), NOW)
     cols = d.rows[0][1].split("\t")
     assert len(cols) == 13 and cols[9] == "a\\tb\\\\c\\nd"
+
+
+def test_nul_in_any_string_is_dead_lettered_without_the_nul() -> None:
+    e = sample_events(1, start=NOW - timedelta(minutes=5))[0]
+    doc = orjson.loads(dump_event(e))
+    topic = topic_for(e)
+    for bad in (doc | {"door_id": "b1\u0000"}, doc | {"x\u0000y": 1}):
+        d = decoder().decode(topic, orjson.dumps(bad), NOW)
+        assert not d.rows and [x.reason for x in d.dead] == ["nul_character"]
+        assert "\x00" not in d.dead[0].detail
+    # a backslash then "u0000" is text, not NUL: decoded as usual
+    d = decoder().decode(topic, orjson.dumps(doc | {"door_id": "\\u0000"}), NOW)
+    assert [x.reason for x in d.dead] == ["schema"] and "\x00" not in d.dead[0].detail
