@@ -184,8 +184,12 @@ def panels(
     flats: int = typer.Option(1200, min=1, help="Flats to simulate."),
     days: int = typer.Option(90, min=1, help="Days of history."),
     seed: int = typer.Option(20260101, help="Seed."),
+    private: str = typer.Option(
+        None, help="Start a private server: postgres or timescaledb (else the shared one)."
+    ),
 ) -> None:
     """Run every dashboard panel's SQL on a simulated database; print timings."""
     from anju_bench.panels import run
 
-    typer.echo(json.dumps(run(flats, days, seed)))
+    with _server(private, "") as server:
+        typer.echo(json.dumps(run(flats, days, seed, server or None)))
