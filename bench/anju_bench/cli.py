@@ -96,6 +96,19 @@ def _default_faces() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "faces"
 
 
+@app.command("insert")
+def insert(
+    events: int = typer.Option(200_000, min=1000, help="Events per run."),
+    batch: int = typer.Option(1000, min=1, help="Events per transaction."),
+    rounds: int = typer.Option(5, min=1, help="Interleaved rounds of every store."),
+) -> None:
+    """The drain's database side on private plain PostgreSQL and TimescaleDB (with and
+    without events_time_idx): backend CPU, WAL and bytes per event, medians."""
+    from anju_bench.insert import run
+
+    typer.echo(json.dumps(run(events, batch, rounds, progress=lambda s: typer.echo(s, err=True))))
+
+
 @app.command("edge")
 def edge(
     clip: Path = typer.Option(None, help="A 640x480 video or frame folder; default: built."),
