@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="Benchmarks; each prints one JSON line of figures.", no_args_is_help=True)
+
+
+@contextlib.contextmanager
+def _server(private: str | None, default: str) -> Iterator[str]:
+    """`--private KIND`: a private cluster for the run (see servers.private_server)."""
+    if not private:
+        yield default
+        return
+    from anju_bench.servers import PRIVATE_KINDS, private_server
+
+    if private not in PRIVATE_KINDS:
+        raise typer.BadParameter(f"one of {', '.join(PRIVATE_KINDS)}", param_hint="--private")
+    with private_server(private) as url:
+        yield url
 
 
 @app.command("ingest")
@@ -26,16 +42,34 @@ def ingest(
         envvar="ANJU_BENCH_DATABASE_URL",
         help="Server for the scratch database (created and dropped).",
     ),
+    private: str = typer.Option(
+        None, help="Start a private server: postgres or timescaledb (instead of the URL)."
+    ),
 ) -> None:
     """Publish N events over MQTT through ingest into PostgreSQL; measure end to end."""
-    from rich.progress import Progress
-
-    from anju_bench.ingest import BenchConfig, run
     from anju_common.cliargs import database_url as database_url_arg
     from anju_common.cliargs import mqtt_url as mqtt_url_arg
 
     database_url = database_url_arg(database_url)
     mqtt_url = mqtt_url_arg(mqtt_url, "--mqtt-url") if mqtt_url else mqtt_url
+    with _server(private, database_url) as server:
+        _ingest(events, workers, batch, rate, gateways, flush_ms, mqtt_url, server)
+
+
+def _ingest(
+    events: int,
+    workers: int,
+    batch: int,
+    rate: float,
+    gateways: int,
+    flush_ms: int,
+    mqtt_url: str | None,
+    database_url: str,
+) -> None:
+    from rich.progress import Progress
+
+    from anju_bench.ingest import BenchConfig, run
+
     cfg = BenchConfig(
         events=events,
         workers=workers,
@@ -60,6 +94,19 @@ def _default_faces() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[3] / "shared" / "faces"
+
+
+@app.command("insert")
+def insert(
+    events: int = typer.Option(200_000, min=1000, help="Events per run."),
+    batch: int = typer.Option(1000, min=1, help="Events per transaction."),
+    rounds: int = typer.Option(5, min=1, help="Interleaved rounds of every store."),
+) -> None:
+    """The drain's database side on private plain PostgreSQL and TimescaleDB (with and
+    without events_time_idx): backend CPU, WAL and bytes per event, medians."""
+    from anju_bench.insert import run
+
+    typer.echo(json.dumps(run(events, batch, rounds, progress=lambda s: typer.echo(s, err=True))))
 
 
 @app.command("edge")
@@ -129,15 +176,19 @@ def storage(
     flats: int = typer.Option(300, min=1, help="Flats to simulate."),
     days: int = typer.Option(30, min=1, help="Days of events to load."),
     seed: int = typer.Option(20260101, help="Seed."),
+    private: str = typer.Option(
+        None, help="Start a private server: postgres or timescaledb (else the shared one)."
+    ),
 ) -> None:
-    """Bytes per event and per flat-year in the real event store."""
+    """Bytes per event and per flat-year in the real event store (on TimescaleDB also
+    after compressing every chunk)."""
     from rich.progress import Progress
 
     from anju_bench.storage import run
 
-    with Progress(transient=True) as bar:
+    with _server(private, "") as server, Progress(transient=True) as bar:
         task = bar.add_task("loading events", total=None)
-        result = run(flats, days, seed, on_batch=lambda n: bar.advance(task, n))
+        result = run(flats, days, seed, server or None, on_batch=lambda n: bar.advance(task, n))
     typer.echo(json.dumps(result))
 
 
@@ -146,8 +197,12 @@ def panels(
     flats: int = typer.Option(1200, min=1, help="Flats to simulate."),
     days: int = typer.Option(90, min=1, help="Days of history."),
     seed: int = typer.Option(20260101, help="Seed."),
+    private: str = typer.Option(
+        None, help="Start a private server: postgres or timescaledb (else the shared one)."
+    ),
 ) -> None:
     """Run every dashboard panel's SQL on a simulated database; print timings."""
     from anju_bench.panels import run
 
-    typer.echo(json.dumps(run(flats, days, seed)))
+    with _server(private, "") as server:
+        typer.echo(json.dumps(run(flats, days, seed, server or None)))

@@ -31,14 +31,14 @@ COLUMNS = (
     "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
     "credential_type, credential_ref, person_id, granted, payload"
 )
+FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref"
 
 
 def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None = None) -> int:
     """COPY every access/face/qr event of the portfolio into `events`, face data (the
-    embedding as float32 bytes, the snapshot ref) into `event_faces`, as ingest does."""
-    import orjson
-
-    from anju_common.events import FACE_DATA_KEYS, embedding_bytes
+    embedding as float32 bytes, the snapshot ref) into `event_faces`: the rows ingest
+    writes (anju_ingest.decode.to_row), without MQTT."""
+    from anju_ingest.decode import to_row
     from anju_sim.portfolio import iter_day_events
 
     p = pf.params
@@ -48,42 +48,14 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
     )
     n = 0
     for i, day in enumerate(iter_day_events(pf)):
-        faces = []
+        rows = [to_row(ev.model()) for ev in day]
         with conn.cursor().copy(f"COPY events ({COLUMNS}) FROM STDIN") as cp:
-            for ev in day:
-                d = orjson.loads(ev.data)
-                payload = ev.data.decode()
-                if d["kind"] == "face" and any(k in d for k in FACE_DATA_KEYS):
-                    emb, ref = d.pop("embedding", None), d.pop("snapshot_ref", None)
-                    faces.append(
-                        (d["event_id"], d["time"], d["estate_id"], d.get("person_id"),
-                         embedding_bytes(emb) if emb else None, ref)
-                    )  # fmt: skip
-                    payload = orjson.dumps(d).decode()
-                cp.write_row(
-                    (
-                        d["time"],
-                        d["event_id"],
-                        d["kind"],
-                        d["estate_id"],
-                        d["gateway_id"],
-                        d["device_id"],
-                        d.get("door_id"),
-                        d.get("direction"),
-                        d.get("credential_type"),
-                        d.get("credential_ref"),
-                        d.get("person_id"),
-                        d.get("granted"),
-                        payload,
-                    )
-                )
-                n += 1
-        with conn.cursor().copy(
-            "COPY event_faces (event_id, time, estate_id, person_id, embedding, snapshot_ref)"
-            " FROM STDIN"
-        ) as cp:
-            for row in faces:
-                cp.write_row(row)
+            cp.write("".join(r[1] + "\n" for r in rows))
+        faces = "".join(r[3] + "\n" for r in rows if r[3] is not None)
+        if faces:
+            with conn.cursor().copy(f"COPY event_faces ({FACE_COLUMNS}) FROM STDIN") as cp:
+                cp.write(faces)
+        n += len(rows)
         conn.commit()
         if progress:
             progress(i + 1, p.days)
@@ -182,22 +154,18 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     from anju_platform.detect.engine import RealtimeState, run_realtime
 
     row = conn.execute(
-        "SELECT e.time, e.estate_id, e.credential_ref, e.payload, g.gateway_id FROM events e "
+        "SELECT e.time, e.estate_id, e.credential_ref, e.device_id, e.door_id, e.payload,"
+        " g.gateway_id FROM events e "
         "JOIN gateways g ON g.estate_id = e.estate_id AND g.gateway_id <> e.gateway_id "
         "WHERE e.kind = 'access' AND e.credential_type = 'card' AND e.granted "
         "ORDER BY e.time DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
-    t, estate, ref, payload, other = row
+    t, estate, ref, device, door, payload, other = row
     st = RealtimeState(mark=datetime.now(UTC))
     t0 = time.perf_counter()
-    new = dict(
-        payload,
-        event_id=str(uuid.uuid4()),
-        gateway_id=other,
-        time=(t + timedelta(seconds=60)).isoformat(),
-    )
+    new_id = str(uuid.uuid4())
     from psycopg.types.json import Jsonb
 
     conn.execute(
@@ -205,22 +173,20 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
         " %s, NULL, true, %s)",
         (
             t + timedelta(seconds=60),
-            new["event_id"],
+            new_id,
             estate,
             other,
-            payload["device_id"],
-            payload.get("door_id"),
+            device,
+            door,
             ref,
-            Jsonb(new),
+            Jsonb(payload),
         ),
     )
     conn.commit()
     deadline = time.perf_counter() + 10
     while time.perf_counter() < deadline:
         run_realtime(conn, st)
-        hit = conn.execute(
-            "SELECT 1 FROM alert_evidence WHERE event_id = %s", (new["event_id"],)
-        ).fetchone()
+        hit = conn.execute("SELECT 1 FROM alert_evidence WHERE event_id = %s", (new_id,)).fetchone()
         if hit:
             return round(time.perf_counter() - t0, 3)
         time.sleep(0.05)

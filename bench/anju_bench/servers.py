@@ -329,3 +329,28 @@ def running_ingest(
         yield proc
     finally:
         stop_process(proc)
+
+
+# ../shared next to the checkout (the worktree's parent), as the tests find it
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+PRIVATE_KINDS = ("postgres", "timescaledb")
+
+
+@contextlib.contextmanager
+def private_server(kind: str) -> Iterator[str]:
+    """A private cluster for a benchmark, its server URL: plain PostgreSQL 15, or the
+    TimescaleDB build (preloaded, no background jobs, like the tests' cluster), so both
+    event stores are measured on the same footing (fsync off on both)."""
+    if kind not in PRIVATE_KINDS:
+        raise ValueError(f"--private must be one of {', '.join(PRIVATE_KINDS)}, not {kind!r}")
+    if kind == "postgres":
+        with private_postgres() as pg:
+            yield pg.url
+        return
+    bindir, why = timescaledb_bindir(SHARED)
+    if bindir is None:
+        raise RuntimeError(why)
+    with private_postgres(
+        bindir, preload="timescaledb", options="-c timescaledb.max_background_workers=0"
+    ) as pg:
+        yield pg.url

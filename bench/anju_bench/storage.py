@@ -6,8 +6,9 @@ events table, one transaction per batch), then reads the sizes PostgreSQL report
 the events partitions (heap + TOAST + indexes) and scales them to a flat-year. The
 scratch database is dropped afterwards.
 
-Plain PostgreSQL only: TimescaleDB compression cannot be measured where the extension
-is absent (docs/scaling.md gives the figure measured here and a labelled estimate)."""
+On TimescaleDB it then compresses every chunk (as the 7-day policy would) and measures
+again: `compressed_*` figures. Face data (`event_faces`, kept only
+ANJU_PLATFORM_FACE_DATA_DAYS) is reported apart, not in the per-event figures."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ SELECT coalesce(max(n), 0) FROM (
 ) m
 """
 _PAYLOAD = "SELECT avg(pg_column_size(payload)), avg(pg_column_size(e.*)) FROM events e"
+_FACES = "SELECT pg_total_relation_size('event_faces'), (SELECT count(*) FROM event_faces)"
+_COMPRESS = (
+    "SELECT count(compress_chunk(c, if_not_compressed => true)) FROM show_chunks('events') c"
+)
 
 
 def load_simulated(
@@ -57,7 +62,7 @@ def load_simulated(
             for i in range(0, len(day), batch):
                 chunk = day[i : i + batch]
                 models = [ev.model() for ev in chunk]
-                rows = [to_row(m, ev.data.decode()) for m, ev in zip(models, chunk, strict=True)]
+                rows = [to_row(m) for m in models]
                 total += store.write(rows, [], models)
                 if on_batch:
                     on_batch(len(chunk))
@@ -75,13 +80,29 @@ def measure(url: str) -> dict[str, float]:
         timescale = conn.execute(
             "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'"
         ).fetchone()
-        sql = _HYPERTABLE_SIZES if timescale and timescale[0] else _SIZES
+        is_timescale = bool(timescale and timescale[0])
+        sql = _HYPERTABLE_SIZES if is_timescale else _SIZES
         row = conn.execute(sql).fetchone()
         count = conn.execute("SELECT count(*) FROM events").fetchone()
         payload = conn.execute(_PAYLOAD).fetchone()
         peak = conn.execute(_PEAK).fetchone()
-    assert row and count and payload and peak
-    return {
+        faces = conn.execute(_FACES).fetchone()
+        compressed = None
+        if is_timescale:
+            conn.execute(_COMPRESS)
+            conn.execute("VACUUM ANALYZE events")
+            compressed = conn.execute(_HYPERTABLE_SIZES).fetchone()
+    assert row and count and payload and peak and faces
+    more = {}
+    if compressed:
+        more = {
+            "compressed_table_bytes": int(compressed[0]),
+            "compressed_index_bytes": int(compressed[1]),
+            "compressed_total_bytes": int(compressed[2]),
+        }
+    return more | {
+        "event_faces_bytes": int(faces[0]),
+        "event_faces_rows": int(faces[1]),
         "events": int(count[0]),
         "table_bytes": int(row[0]),
         "index_bytes": int(row[1]),
@@ -159,7 +180,8 @@ def run(
         sizes = measure(url)
         proxy = compression_proxy(url)
     n_flats = len(pf.register.units)
-    events = sizes["events"]
+    events = int(sizes["events"])
+    faces = int(sizes["event_faces_rows"])
     per_event = sizes["total_bytes"] / events if events else 0.0
     events_per_flat_day = events / (n_flats * days)
     return {
@@ -185,4 +207,23 @@ def run(
         "gb_per_1000_flats_year": round(per_event * events_per_flat_day * 365 * 1000 / 1e9, 2),
         "proxy_compressed_bytes_per_event": round(proxy / events, 1) if events else 0.0,
         "proxy_ratio_vs_table": round(sizes["table_bytes"] / proxy, 1) if proxy else 0.0,
+        # face data, kept ANJU_PLATFORM_FACE_DATA_DAYS (60) days, not for the year
+        "event_faces_rows": int(sizes["event_faces_rows"]),
+        "event_faces_bytes_per_row": round(sizes["event_faces_bytes"] / faces, 1) if faces else 0.0,
+    } | _compressed(sizes, events, events_per_flat_day)
+
+
+def _compressed(sizes: dict[str, float], events: int, per_flat_day: float) -> dict[str, object]:
+    """TimescaleDB only: the same figures once every chunk is compressed."""
+    if "compressed_total_bytes" not in sizes or not events:
+        return {}
+    per_event = sizes["compressed_total_bytes"] / events
+    return {
+        "compressed_table_bytes": int(sizes["compressed_table_bytes"]),
+        "compressed_index_bytes": int(sizes["compressed_index_bytes"]),
+        "compressed_total_bytes": int(sizes["compressed_total_bytes"]),
+        "compressed_bytes_per_event": round(per_event, 1),
+        "compression_ratio": round(sizes["total_bytes"] / sizes["compressed_total_bytes"], 2),
+        "compressed_mb_per_flat_year": round(per_event * per_flat_day * 365 / 1e6, 3),
+        "compressed_gb_per_1000_flats_year": round(per_event * per_flat_day * 365 * 1000 / 1e9, 3),
     }

@@ -22,7 +22,7 @@ from anju_common.events import (
     FaceSighting,
     QrScan,
     embedding_bytes,
-    without_face_data,
+    stored_payload,
 )
 from anju_common.topics import TopicInfo, parse_topic
 
@@ -113,7 +113,9 @@ class Limits:
     oldest: timedelta
 
 
-def to_row(e: AnyEvent, raw: str) -> Row:
+def to_row(e: AnyEvent) -> Row:
+    """The event's COPY line: its columns, and as payload only what they do not hold
+    (anju_common.events.stored_payload)."""
     door = direction = ctype = cref = person = face = None
     granted = _NULL
     t, eid = e.time.isoformat(), str(e.event_id)
@@ -125,7 +127,6 @@ def to_row(e: AnyEvent, raw: str) -> Row:
     elif isinstance(e, FaceSighting):
         direction, person = e.direction.value, e.person_id
         if e.embedding is not None or e.snapshot_ref is not None:  # stored beside the event
-            raw = without_face_data(raw)
             emb = _NULL  # bytea hex input, its backslash escaped for COPY
             if e.embedding is not None:
                 emb = "\\\\x" + embedding_bytes(e.embedding).hex()
@@ -146,7 +147,7 @@ def to_row(e: AnyEvent, raw: str) -> Row:
             _esc(cref),
             person or _NULL,
             granted,
-            _esc(raw),
+            _esc(stored_payload(e)),
         )
     )
     return f"{eid} {t}", line, e.time, face
@@ -201,7 +202,7 @@ class Decoder:
         problem = self._check(info, event, now)
         if problem:
             return Decoded([], [self._dead(topic, problem[0], problem[1], payload)], [])
-        return Decoded([to_row(event, payload.decode())], [], _stateful(event))
+        return Decoded([to_row(event)], [], _stateful(event))
 
     def _check(self, info: TopicInfo, e: AnyEvent, now: datetime) -> tuple[str, str] | None:
         if e.estate_id != info.estate_id or e.gateway_id != info.gateway_id:
@@ -259,16 +260,17 @@ class Decoder:
                 event = models[i]
             else:  # find out which events are bad, and keep the good ones
                 try:
-                    event = EVENT_ADAPTER.validate_json(raw)
+                    event = EVENT_ADAPTER.validate_json(orjson.dumps(item))
                 except ValidationError as err:
                     detail = f"events[{i}]: {_schema_detail(err)}"
-                    dead.append(self._dead(topic, "schema", detail, raw))
+                    dead.append(self._dead(topic, "schema", detail, orjson.dumps(item)))
                     continue
             problem = self._check(info, event, now)
             if problem:
-                dead.append(self._dead(topic, problem[0], f"events[{i}]: {problem[1]}", raw))
+                detail = f"events[{i}]: {problem[1]}"
+                dead.append(self._dead(topic, problem[0], detail, orjson.dumps(item)))
                 continue
-            rows.append(to_row(event, raw.decode()))
+            rows.append(to_row(event))
             if event.kind in _STATEFUL:
                 events.append(event)
         return Decoded(rows, dead, events)

@@ -30,13 +30,18 @@ def load_register(conn: psycopg.Connection, portfolio: Portfolio | Register) -> 
     return counts
 
 
+# The columns event_from_stored needs, the payload, and the face data still kept.
 EXPORT_SQL = """
-SELECT payload::text FROM events
-WHERE (%(estate)s::text IS NULL OR estate_id = %(estate)s)
-  AND (%(since)s::timestamptz IS NULL OR time >= %(since)s)
-  AND (%(until)s::timestamptz IS NULL OR time < %(until)s)
-  AND kind IN ('access', 'face', 'qr')
-ORDER BY time, event_id
+SELECT e.time, e.event_id, e.kind, e.estate_id, e.gateway_id, e.device_id, e.door_id,
+       e.direction, e.credential_type, e.credential_ref, e.person_id, e.granted,
+       e.payload, f.embedding, f.snapshot_ref
+FROM events e
+LEFT JOIN event_faces f ON f.event_id = e.event_id AND f.time = e.time AND e.kind = 'face'
+WHERE (%(estate)s::text IS NULL OR e.estate_id = %(estate)s)
+  AND (%(since)s::timestamptz IS NULL OR e.time >= %(since)s)
+  AND (%(until)s::timestamptz IS NULL OR e.time < %(until)s)
+  AND e.kind IN ('access', 'face', 'qr')
+ORDER BY e.time, e.event_id
 """
 
 
@@ -46,11 +51,16 @@ def iter_stored_events(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Iterator[bytes]:
-    """Stored events as wire bytes (re-serialized: jsonb does not keep key order)."""
-    from anju_common.events import dump_event, parse_event
+    """Stored events as wire bytes, rebuilt from their columns, payload and face data
+    (anju_common.events.event_from_stored); re-serialized, so key order and the UTC
+    offset of times may differ from what the gateway sent, and an embedding comes back
+    at float32 precision."""
+    from psycopg.rows import dict_row
 
-    with conn.cursor(name="anju_export") as cur:
+    from anju_common.events import dump_event, event_from_stored
+
+    with conn.cursor(name="anju_export", row_factory=dict_row) as cur:
         cur.itersize = 5000
         cur.execute(EXPORT_SQL, {"estate": estate, "since": since, "until": until})
-        for (payload,) in cur:
-            yield dump_event(parse_event(payload))
+        for row in cur:
+            yield dump_event(event_from_stored(row, row["payload"], row))

@@ -135,9 +135,7 @@ def filled() -> Iterator[Filled]:
         ]
         for i in range(0, len(extra), 7):  # several ingest batches
             part = extra[i : i + 7]
-            store.write(
-                [to_row(e, e.model_dump_json()) for e in part], dead if i == 0 else [], part
-            )
+            store.write([to_row(e) for e in part], dead if i == 0 else [], part)
         store.close()
         with psycopg.connect(url) as conn:
             for estate in pf.register.estates:  # the real daily pass: presence, clocks

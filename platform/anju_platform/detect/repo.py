@@ -85,15 +85,16 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
     return reg
 
 
-# payload fields only for the kinds that use them: each ->> on a large (face) payload
-# detoasts it again. Face data (snapshot ref, embedding) is in event_faces (migration 0010).
+# payload fields only for the kinds that use them. The payload holds only what no column
+# does (anju_common.events.stored_payload): a QR scan's pass id is its credential_ref.
+# Face data (snapshot ref, embedding) is in event_faces (migration 0010).
 _EVENT_COLS = (
     "e.time, e.event_id::text, e.kind, e.gateway_id, e.direction, e.credential_type, "
     "e.credential_ref, e.person_id, e.granted, "
     "CASE WHEN e.kind = 'access' THEN e.payload->>'reason' END, "
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'purpose' END, "
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'unit_id' END, "
-    "CASE WHEN e.kind = 'qr' THEN e.payload->>'pass_id' END, "
+    "CASE WHEN e.kind = 'qr' THEN e.credential_ref END, "
     "f.snapshot_ref, CASE WHEN e.person_id IS NULL THEN f.embedding END"
 )
 
