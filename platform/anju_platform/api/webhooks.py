@@ -286,6 +286,7 @@ def test_webhook(
                 row["secret"],
                 sample,
                 settings.webhook_allow_networks,
+                settings.public_base_url,
             )
     finally:
         slots.release()
