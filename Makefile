@@ -10,11 +10,6 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	# grafana-client pulls urllib3-future, whose .pth file copies itself over urllib3 at
-	# every start and breaks requests-based tools (schemathesis). Drop the hook, restore
-	# urllib3; niquests then uses urllib3_future under its own name.
-	rm -f $(VENV)/lib/python3*/site-packages/urllib3_future.pth
-	$(BIN)/python -m pip install -q --force-reinstall --no-deps 'urllib3>=2,<3'
 	touch $(STAMP)
 
 install: $(STAMP)

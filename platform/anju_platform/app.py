@@ -3,6 +3,7 @@ by adding routers to `routers()`; every router gets the same typed dependencies.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -104,6 +105,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.webhook_tests = threading.BoundedSemaphore(settings.webhook_test_concurrency)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:

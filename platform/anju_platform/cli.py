@@ -111,6 +111,7 @@ def import_register(
     from rich.progress import Progress
     from rich.table import Table
 
+    from anju_common.cliargs import CliError
     from anju_common.cliargs import database_url as database_url_arg
     from anju_platform.access import Principal, Role
     from anju_platform.importer.loader import load
@@ -119,10 +120,13 @@ def import_register(
     from anju_platform.settings import get_platform_settings
 
     url = database_url_arg(database_url)
+    settings = get_platform_settings()
     with Progress(console=console, transient=True) as bar:
         bar.add_task("reading", total=None)
-        sheets = read_path(path)
-    settings = get_platform_settings()
+        try:
+            sheets = read_path(path, settings.import_limits())
+        except ValueError as exc:  # TooLarge, an unreadable encoding, not a workbook
+            raise CliError(str(exc)) from None
     master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
     who = Principal(user_id="cli", name="cli", role=Role.ADMIN)
     total = sum(len(s.rows) for s in sheets)
@@ -132,23 +136,24 @@ def import_register(
             report = load(conn, sheets, who, master, dry_run)
         if not dry_run:
             with conn.transaction():
-                detail = {"imported": report.imported, "errors": len(report.errors)}
+                detail = {"imported": report.imported, "errors": report.errors_total}
                 audit.record(conn, "cli", "admin", "import", "register", str(path), detail=detail)
-    table = Table("sheet", "rows", "created", "updated", "unchanged", "failed")
+    table = Table("sheet", "encoding", "rows", "created", "updated", "unchanged", "failed")
     for r in report.sheets:
-        table.add_row(
-            r.source, *(str(x) for x in (r.rows, r.created, r.updated, r.unchanged, r.failed))
-        )
+        figures = (r.rows, r.created, r.updated, r.unchanged, r.failed)
+        table.add_row(r.source, r.encoding or "-", *(str(x) for x in figures))
     Console().print(table)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] {w}")
     for e in report.errors:
         Console().print(f"{e.sheet}:{e.line}: {e.column or '-'}: {e.reason}")
+    if report.errors_total > len(report.errors):
+        Console().print(f"... and {report.errors_total - len(report.errors)} more errors")
     console.print(
         ("[cyan]dry run: nothing kept[/]" if dry_run else "[green]done[/]")
-        + f" ({len(report.errors)} errors)"
+        + f" ({report.errors_total} errors)"
     )
-    if report.errors:
+    if report.errors_total or report.unknown_sheets:
         raise typer.Exit(1)
 
 

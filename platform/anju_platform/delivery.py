@@ -41,6 +41,7 @@ def send(
     secret: str | None,
     n: dict[str, Any],
     allow: Sequence[fmt.Network] = (),
+    base: str | None = None,
 ) -> Result:
     """One POST; never raises (trouble is a failed attempt, recorded with the error).
     A receiver resolving to a non-public address outside `allow` is not called."""
@@ -49,7 +50,7 @@ def send(
         problem = fmt.destination_problem(_addresses(url), allow)
         if problem:
             return Result(False, None, f"refused: {problem}", 0)
-        out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000))
+        out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000), base)
         r = client.post(out.url, content=out.body, headers=out.headers)
     except Exception as e:  # network trouble or a URL httpx cannot use: a failed attempt
         took = int((time.monotonic() - started) * 1000)
@@ -78,9 +79,12 @@ SENDERS = 8  # receivers served at once; one receiver's deliveries go one after 
 
 
 def _send_all(
-    client: httpx.Client, group: list[dict[str, Any]], allow: Sequence[fmt.Network]
+    client: httpx.Client,
+    group: list[dict[str, Any]],
+    allow: Sequence[fmt.Network],
+    base: str | None,
 ) -> list[Result]:
-    return [send(client, d["format"], d["url"], d["secret"], d, allow) for d in group]
+    return [send(client, d["format"], d["url"], d["secret"], d, allow, base) for d in group]
 
 
 def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
@@ -99,7 +103,10 @@ def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     with http_client(settings) as client, ThreadPoolExecutor(SENDERS) as pool:
         results = list(
             pool.map(
-                lambda g: _send_all(client, g, settings.webhook_allow_networks), groups.values()
+                lambda g: _send_all(
+                    client, g, settings.webhook_allow_networks, settings.public_base_url
+                ),
+                groups.values(),
             )
         )
     for group, outcome in zip(groups.values(), results, strict=True):

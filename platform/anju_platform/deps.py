@@ -55,6 +55,24 @@ def current_user(conn: Conn, settings: Settings, creds: Bearer) -> Principal:
 User = Annotated[Principal, Depends(current_user)]
 
 
+def get_pool(request: Request) -> ConnectionPool:
+    pool: ConnectionPool = request.app.state.pool
+    return pool
+
+
+Pool = Annotated[ConnectionPool, Depends(get_pool)]
+
+
+def current_user_brief(pool: Pool, settings: Settings, creds: Bearer) -> Principal:
+    """The current user, read on a connection given back at once: for routes that wait
+    on the network (a pooled connection held across I/O starves every other request)."""
+    with pool.connection() as conn:
+        return current_user(conn, settings, creds)
+
+
+BriefUser = Annotated[Principal, Depends(current_user_brief)]
+
+
 def require_role(*roles: Role) -> Any:
     def check(who: User) -> Principal:
         if who.role not in roles:

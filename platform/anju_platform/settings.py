@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from anju_platform.access import Role
+from anju_platform.importer.sheets import Limits
 
 DEV_SECRET = "anju-dev-secret-do-not-use-in-production"
 
@@ -35,6 +36,25 @@ class PlatformSettings(BaseSettings):
         default=Path("var/enrollment-photos"), title="Where kept enrollment photos go"
     )
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, title="Upload size limit")
+    max_image_pixels: int = Field(
+        default=40_000_000,
+        ge=10_000,
+        title="Largest image accepted (pixels, width x height)",
+        description="Checked from the image header before decoding, for enrollment photos, "
+        "case photos and snapshots: a small file can declare a huge picture.",
+    )
+    import_max_rows: int = Field(
+        default=100_000,
+        ge=10,
+        title="Most lines per imported sheet",
+        description="A larger sheet is refused whole (413): split it.",
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024 * 1024,
+        title="Largest unpacked size of an imported .xlsx (bytes)",
+        description="Checked before parsing: a 1 MB workbook can unpack to gigabytes of XML.",
+    )
     face_upsample: int = Field(
         default=1, ge=0, le=2, title="Face detector upsampling (1 finds smaller faces)"
     )
@@ -93,6 +113,14 @@ class PlatformSettings(BaseSettings):
     )
     webhook_backoff_max_s: float = Field(
         default=3600.0, ge=0, title="Webhook longest retry delay (seconds)"
+    )
+    webhook_test_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        title="Webhook test sends at once",
+        description="`POST /webhooks/{id}/test` calls beyond this wait (then 429): each holds"
+        " a server thread for up to ANJU_PLATFORM_WEBHOOK_TIMEOUT_S.",
     )
     webhook_batch: int = Field(
         default=50, ge=1, le=1000, title="Webhook deliveries sent per job tick"
@@ -261,6 +289,11 @@ class PlatformSettings(BaseSettings):
         title="CJK font file for PDF evidence packs (.ttf or .ttc)",
         description="Debian's fonts-wqy-microhei; without it the PDF pack answers 503.",
     )
+
+    def import_limits(self) -> Limits:
+        return Limits(
+            max_rows=self.import_max_rows, max_unpacked_bytes=self.import_max_unpacked_bytes
+        )
 
     def signing_key(self) -> bytes:
         if self.secret_key is not None and self.secret_key.get_secret_value():

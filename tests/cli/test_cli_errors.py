@@ -4,8 +4,8 @@ non-zero exit (issue 17 item 13). Table-driven: a new subcommand fails
 
 Each row runs the real `anju` entry point in a subprocess. Placeholders in argv:
 {tmp} a fresh folder, {file} an existing file, {full} a non-empty folder, {junk} a
-JSONL file that holds no events, {pg} a migrated scratch database, {down} a
-PostgreSQL URL nothing listens on."""
+JSONL file that holds no events, {badcsv} / {badxlsx} unreadable register files, {pg}
+a migrated scratch database, {down} a PostgreSQL URL nothing listens on."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ ROWS: list[tuple[list[str], str]] = [
     (["platform", "create-user", "bob", "--role", "boss", "--password", "x" * 12], "use one of"),
     (["platform", "create-user", "bob", "--password", "short"], "at least 10 characters"),
     (["platform", "import", "{tmp}/missing.xlsx"], "does not exist"),
+    (["platform", "import", "{badcsv}"], "not UTF-8, UTF-16 or GB18030"),
+    (["platform", "import", "{badxlsx}"], "not an .xlsx workbook"),
     (["platform", "erase", "--person", "p1", "--reason", "whim"], "use request or"),
     (["platform", "erase", "--person", "nobody", "--yes", "--database-url", "{pg}"], "no such"),
     (["detect", "--database-url", DOWN], "cannot connect to the database"),
@@ -86,11 +88,15 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     (base / "full").mkdir()
     (base / "full" / "keep.txt").write_text("mine\n")
     (base / "junk.jsonl").write_text('{"no": "event"}\n')
+    (base / "persons.csv").write_bytes(b"person_id,name\nP1,\x81\x30\xff\n")
+    (base / "register.xlsx").write_bytes(b"not a zip")
     with scratch_database(PG_SERVER) as pg:
         yield {
             "file": str(base / "a-file.txt"),
             "full": str(base / "full"),
             "junk": str(base / "junk.jsonl"),
+            "badcsv": str(base / "persons.csv"),
+            "badxlsx": str(base / "register.xlsx"),
             "pg": pg,
             "base": str(base),
         }

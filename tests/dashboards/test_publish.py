@@ -1,5 +1,5 @@
 """`anju dashboards publish` over real HTTP against a small stand-in for the few Grafana
-API endpoints grafana-client calls; `anju dashboards export` writes the committed JSON."""
+API endpoints the publisher calls; `anju dashboards export` writes the committed JSON."""
 
 from __future__ import annotations
 
@@ -190,3 +190,21 @@ def test_export_writes_what_is_committed(tmp_path: Path) -> None:
     assert written == sorted(p.name for p in JSON_DIR.glob("*.json"))
     for name in written:
         assert (tmp_path / name).read_text() == (JSON_DIR / name).read_text()
+
+
+def test_no_urllib3_future_in_the_environment() -> None:
+    """grafana-client pulled urllib3-future, whose .pth hook copies itself over urllib3
+    at every start and broke requests-based tools (schemathesis: 'TrafficPolice' object
+    has no attribute 'keys'); publishing now uses httpx (issue 15)."""
+    import importlib.util
+    import tomllib
+
+    project = tomllib.loads((JSON_DIR.parents[1] / "pyproject.toml").read_text())
+    extras = project["project"]["optional-dependencies"]
+    assert not [d for deps in extras.values() for d in deps if "grafana-client" in d]
+    assert importlib.util.find_spec("urllib3_future") is None
+    import requests
+    import urllib3
+
+    assert urllib3.__file__ and "urllib3_future" not in urllib3.__file__
+    assert requests.adapters.HTTPAdapter().poolmanager is not None

@@ -203,3 +203,33 @@ def test_performance_json_and_csv(server: Live) -> None:
         other = c.get("/api/v1/performance", params={"estate_id": "E2", "month": "2025-03"})
         assert other.json()["total"]["alerts_opened"] == 1
         assert c.get("/api/v1/performance", params={**params, "month": "March"}).status_code == 422
+
+
+def test_performance_csv_escapes_formulas(server: Live) -> None:
+    """Issue 15 item 17: a grid named like a formula must reach Excel as text."""
+    _seed(server.db)
+    evil = {"G1": '=HYPERLINK("http://evil.example/","x")', "G1b": "@SUM(1+1)"}
+    with server.client("admin") as c:
+        for grid, name in evil.items():
+            assert c.patch(f"/api/v1/grids/{grid}", json={"name": name}).status_code == 200
+    with server.client("manager") as c:
+        r = c.get(
+            "/api/v1/performance", params={"estate_id": "E1", "month": "2025-03", "format": "csv"}
+        )
+    assert r.status_code == 200, r.text
+    table = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    names = {t["grid_id"]: t["grid_name"] for t in table}
+    assert names["G1"] == "'" + evil["G1"] and names["G1b"] == "'" + evil["G1b"]
+    assert all(
+        not v.startswith(("=", "+", "-", "@", "\t", "\r")) for t in table for v in t.values()
+    )
+    assert (
+        perf.to_csv(
+            [perf.Row("-1+2", 0, 0, None, None, None, 0, 0)],
+            perf.Row(None, 0, 0, None, None, None, 0, 0),
+            {"-1+2": "\tx"},
+        )
+        .decode("utf-8-sig")
+        .splitlines()[1]
+        == "'-1+2,'\tx,0,0,,,,0,0"
+    )

@@ -24,6 +24,7 @@ from anju_platform.console.places import flat_label
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.detect import repo as detect_repo
 from anju_platform.detect.settings import get_detect_settings
+from anju_platform.images import check_pixels
 from anju_platform.repo import cases as repo
 from anju_platform.repo.notifications import notify
 from anju_platform.settings import PlatformSettings
@@ -413,6 +414,7 @@ def add_photo(
     ctype = rules.image_type(data)
     if ctype is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "only JPEG or PNG photos")
+    check_pixels(data, settings.max_image_pixels)
     pid = uuid.uuid4().hex
     rel = f"{case_id}/{pid}.{'jpg' if ctype == 'image/jpeg' else 'png'}"
     path = settings.evidence_dir / rel

@@ -15,6 +15,7 @@ from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.faces import FaceError, encode_photo
+from anju_platform.images import check_pixels
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
 from anju_platform.schemas import EnrollmentOut
@@ -49,6 +50,7 @@ def enroll(
     with conn.transaction():  # check scope before spending CPU on the photo
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.PERSONS, [person_id]), "person")
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
+    check_pixels(data, settings.max_image_pixels)
     try:
         embedding = encode_photo(data, settings.face_upsample)
     except FaceError as exc:

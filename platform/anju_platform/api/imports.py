@@ -8,8 +8,8 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 
 from anju_platform.access import Role
 from anju_platform.deps import Conn, Settings, User, log
-from anju_platform.importer.loader import ImportReport, load
-from anju_platform.importer.sheets import Sheet, read_upload
+from anju_platform.importer.loader import ImportReport, load, unknown_sheet_message
+from anju_platform.importer.sheets import Sheet, TooLarge, read_upload
 
 router = APIRouter(prefix="/import", tags=["import"])
 
@@ -35,9 +35,13 @@ def import_register(
         if len(data) > settings.max_upload_bytes * 10:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{f.filename} too large")
         try:
-            sheets.extend(read_upload(f.filename or "upload.csv", data))
+            sheets.extend(read_upload(f.filename or "upload.csv", data, settings.import_limits()))
+        except TooLarge as exc:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
         except Exception as exc:  # untrusted file: any parser failure is a bad upload
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{f.filename}: {exc}") from None
+    if message := unknown_sheet_message(sheets):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
     master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
     report = load(conn, sheets, who, master, dry_run)
     if not dry_run:
@@ -51,7 +55,7 @@ def import_register(
                 detail={
                     "files": [f.filename for f in files],
                     "imported": report.imported,
-                    "errors": len(report.errors),
+                    "errors": report.errors_total,
                 },
             )
     return report

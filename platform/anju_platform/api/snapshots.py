@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from anju_platform.access import Location
 from anju_platform.api.gateways import Gateway
 from anju_platform.deps import Conn, Settings, User, log
+from anju_platform.images import check_pixels
 from anju_platform.repo import audit
 from anju_platform.repo import lifecycle as repo
 from anju_platform.settings import PlatformSettings
@@ -164,6 +165,7 @@ async def upload(
     kind = sniff(data)
     if kind is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "not a JPEG or PNG image")
+    await run_in_threadpool(check_pixels, data, settings.max_image_pixels)
     stored, row = await run_in_threadpool(
         _store,
         conn,

@@ -6,16 +6,17 @@ carries its access key there)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, Field
 
 from anju_platform.access import Action, Location, Principal, Role, list_filter
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.delivery import http_client, send
-from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.deps import BriefUser, Conn, Pool, Settings, User, guard, log
 from anju_platform.repo import webhooks as repo
 from anju_platform.schemas import Id, Name
 from anju_platform.settings import PlatformSettings
@@ -250,30 +251,46 @@ def deliveries(
     "/{webhook_id}/test",
     response_model=TestOut,
     summary="Send a test message now (not retried, not in the delivery log)",
+    responses={429: {"description": "Too many webhook tests at once (Retry-After)"}},
 )
-def test_webhook(webhook_id: int, conn: Conn, who: User, settings: Settings) -> dict[str, Any]:
-    with conn.transaction():
-        row = _load(conn, who, webhook_id, Action.WRITE)
-        name = repo.estate_name(conn, row["estate_id"])
-    sample = {
-        "notification_id": 0,
-        "at": datetime.now(UTC),
-        "kind": "webhook.test",
-        "estate_id": row["estate_id"],
-        "estate_name": name,
-        "grid_id": None,
-        "body": {"message": f"这是一条来自安居平台的测试消息（{row['name']}）。"},
-    }
-    with http_client(settings) as client:  # outside the transaction: the receiver may be slow
-        res = send(
-            client,
-            row["format"],
-            row["url"],
-            row["secret"],
-            sample,
-            settings.webhook_allow_networks,
+def test_webhook(
+    webhook_id: int, request: Request, pool: Pool, who: BriefUser, settings: Settings
+) -> dict[str, Any]:
+    # No pooled connection is held while the receiver answers (up to the webhook timeout),
+    # and only a few tests send at once: each holds a server thread meanwhile.
+    slots: threading.BoundedSemaphore = request.app.state.webhook_tests
+    if not slots.acquire(blocking=False):
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many webhook tests at once; try again in a few seconds",
+            headers={"Retry-After": str(int(settings.webhook_timeout_s))},
         )
-    with conn.transaction():
+    try:
+        with pool.connection() as conn, conn.transaction():
+            row = _load(conn, who, webhook_id, Action.WRITE)
+            name = repo.estate_name(conn, row["estate_id"])
+        sample = {
+            "notification_id": 0,
+            "at": datetime.now(UTC),
+            "kind": "webhook.test",
+            "estate_id": row["estate_id"],
+            "estate_name": name,
+            "grid_id": None,
+            "body": {"message": f"这是一条来自安居平台的测试消息（{row['name']}）。"},
+        }
+        with http_client(settings) as client:
+            res = send(
+                client,
+                row["format"],
+                row["url"],
+                row["secret"],
+                sample,
+                settings.webhook_allow_networks,
+                settings.public_base_url,
+            )
+    finally:
+        slots.release()
+    with pool.connection() as conn, conn.transaction():
         log(
             conn,
             who,

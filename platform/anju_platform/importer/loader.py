@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, get_args
 
 import psycopg
 from pydantic import BaseModel, ValidationError
@@ -22,6 +23,7 @@ from anju_platform.repo.tables import Table
 
 ANY = Policy()
 CHUNK = 500  # rows per pipelined batch
+MAX_ERRORS = 1000  # listed in a report; `errors_total` counts them all
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class RowError(BaseModel):
 class SheetReport(BaseModel):
     sheet: str
     source: str
+    encoding: str | None = None  # CSV: UTF-8, UTF-16 or GB18030 (how its bytes were read)
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -71,8 +74,10 @@ class SheetReport(BaseModel):
 class ImportReport(BaseModel):
     dry_run: bool
     sheets: list[SheetReport]
-    errors: list[RowError]
+    errors: list[RowError]  # the first MAX_ERRORS
     warnings: list[str]
+    errors_total: int = 0
+    unknown_sheets: list[str] = []  # sources whose name is no table: nothing read from them
 
     @property
     def imported(self) -> int:
@@ -80,10 +85,13 @@ class ImportReport(BaseModel):
 
 
 class _RowFailed(Exception):
-    def __init__(self, column: str | None, reason: str) -> None:
+    def __init__(
+        self, column: str | None, reason: str, more: list[tuple[str | None, str]] | None = None
+    ) -> None:
         super().__init__(reason)
         self.column = column
         self.reason = reason
+        self.problems = [(column, reason), *(more or [])]  # every problem of the row
 
 
 _FK = re.compile(
@@ -112,16 +120,74 @@ def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str
     return model.model_dump(exclude={"number"} if isinstance(model, s.CredentialIn) else None)
 
 
+# Columns naming a row of another table: checked when a row fails validation, so its
+# report also says which references do not exist (the database would say it only later,
+# one at a time).
+REFERENCES: dict[str, Table] = {
+    "estate_id": t.ESTATES,
+    "building_id": t.BUILDINGS,
+    "entrance_id": t.ENTRANCES,
+    "grid_id": t.GRIDS,
+    "unit_id": t.UNITS,
+    "household_id": t.HOUSEHOLDS,
+    "person_id": t.PERSONS,
+    "gateway_id": t.GATEWAYS,
+}
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+# 2024/1/5, 2024-1-5, 2024.1.5: how dates are typed in a zh-CN spreadsheet
+_LOOSE_DATE = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
+
+
+def _date_fields(model: type[BaseModel]) -> set[str]:
+    return {
+        name
+        for name, f in model.model_fields.items()
+        if f.annotation is date or date in get_args(f.annotation)
+    }
+
+
+def _normal(field: str, value: str, dates: set[str]) -> str:
+    if field in dates and (m := _LOOSE_DATE.fullmatch(value)):
+        return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    return value
+
+
+def _missing_references(
+    conn: psycopg.Connection, kind: Kind, data: Mapping[str, str], skip: set[str]
+) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    for column, table in REFERENCES.items():
+        value = data.get(column)
+        if column in skip or kind.table.key == (column,) or not value:
+            continue
+        if _ID.fullmatch(value) and rows.fetch(conn, table, [value]) is None:
+            out.append((column, f"{column} {value!r} does not exist in {table.name}"))
+    return out
+
+
 def _validate(
-    kind: Kind, raw: Mapping[str, str | None], columns: set[str], card_master: bytes | None
+    conn: psycopg.Connection,
+    kind: Kind,
+    raw: Mapping[str, str | None],
+    columns: set[str],
+    card_master: bytes | None,
 ) -> dict[str, Any]:
-    data = {k: v for k, v in raw.items() if k in kind.model.model_fields and v is not None}
+    dates = _date_fields(kind.model)
+    data = {
+        k: _normal(k, v, dates)
+        for k, v in raw.items()
+        if k in kind.model.model_fields and v is not None
+    }
     try:
         model = kind.model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        column = str(first["loc"][0]) if first["loc"] else None
-        raise _RowFailed(column, first["msg"]) from None
+        problems: list[tuple[str | None, str]] = [
+            (str(e["loc"][0]) if e["loc"] else None, e["msg"])
+            for e in exc.errors(include_url=False)
+        ]
+        bad = {c for c, _ in problems if c}
+        problems += _missing_references(conn, kind, data, bad)
+        raise _RowFailed(*problems[0], more=problems[1:]) from None
     # Columns in the sheet are written (a blank cell clears); absent columns are left alone.
     return {
         k: v
@@ -188,7 +254,7 @@ def _load_sheet(
             if key in seen:
                 raise _RowFailed(kind.table.key[0], f"duplicate of line {seen[key]}")
             seen[key] = line
-            batch.append((line, _validate(kind, raw, columns, card_master)))
+            batch.append((line, _validate(conn, kind, raw, columns, card_master)))
         except _RowFailed as fail:
             results.append((line, fail))
         if len(batch) >= CHUNK:
@@ -198,11 +264,28 @@ def _load_sheet(
     for line, result in sorted(results, key=lambda r: r[0]):
         if isinstance(result, _RowFailed):
             rep.failed += 1
-            errors.append(
-                RowError(sheet=sheet.source, line=line, column=result.column, reason=result.reason)
+            errors.extend(
+                RowError(sheet=sheet.source, line=line, column=column, reason=reason)
+                for column, reason in result.problems
             )
         else:
             setattr(rep, result, getattr(rep, result) + 1)
+
+
+def sheet_kind(sheet: Sheet) -> str | None:
+    name = ALIASES.get(sheet.name, sheet.name)
+    return name if name in KINDS else None
+
+
+def unknown_sheet_message(sheets: list[Sheet]) -> str | None:
+    """One line naming the sheets (files) whose name is no table, or None."""
+    unknown = [f"{s.source} ({s.name!r})" for s in sheets if sheet_kind(s) is None]
+    if not unknown:
+        return None
+    return (
+        f"unknown sheet name: {', '.join(unknown)}; a file or worksheet must be named "
+        f"after its table: {', '.join(KINDS)}"
+    )
 
 
 def load(
@@ -214,15 +297,17 @@ def load(
 ) -> ImportReport:
     by_kind: dict[str, list[Sheet]] = {}
     warnings: list[str] = []
+    unknown: list[str] = []
     for sheet in sheets:
-        name = ALIASES.get(sheet.name, sheet.name)
-        if name not in KINDS:
+        name = sheet_kind(sheet)
+        if name is None:
             warnings.append(f"{sheet.source}: unknown sheet {sheet.name!r} ignored")
+            unknown.append(sheet.source)
             continue
         fields = KINDS[name].model.model_fields
-        unknown = [c for c in sheet.columns if c and c not in fields]
-        if unknown:
-            warnings.append(f"{sheet.source}: columns ignored: {', '.join(unknown)}")
+        ignored = [c for c in sheet.columns if c and c not in fields]
+        if ignored:
+            warnings.append(f"{sheet.source}: columns ignored: {', '.join(ignored)}")
         by_kind.setdefault(name, []).append(sheet)
 
     reports: list[SheetReport] = []
@@ -230,11 +315,20 @@ def load(
     with conn.transaction(force_rollback=dry_run):
         for name, kind in KINDS.items():  # foreign-key order
             for sheet in by_kind.get(name, []):
-                rep = SheetReport(sheet=name, source=sheet.source, rows=len(sheet.rows))
+                rep = SheetReport(
+                    sheet=name, source=sheet.source, encoding=sheet.encoding, rows=len(sheet.rows)
+                )
                 _load_sheet(conn, kind, sheet, who, card_master, rep, errors)
                 reports.append(rep)
     if not dry_run and sum(r.created for r in reports) >= 1000:
         # Fresh statistics: right after a bulk load the planner's row counts are stale
         # and scoped list queries took seconds instead of milliseconds.
         rows.analyze(conn, [KINDS[r.sheet].table for r in reports])
-    return ImportReport(dry_run=dry_run, sheets=reports, errors=errors, warnings=warnings)
+    return ImportReport(
+        dry_run=dry_run,
+        sheets=reports,
+        errors=errors[:MAX_ERRORS],
+        errors_total=len(errors),
+        warnings=warnings,
+        unknown_sheets=unknown,
+    )

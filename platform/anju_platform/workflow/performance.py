@@ -18,12 +18,12 @@ Figures per grid and for the estate (the total):
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+
+from anju_platform import csvout
 
 HANDLED = ("confirmed", "not_confirmed", "decided")
 
@@ -149,10 +149,8 @@ def report(
 
 
 def to_csv(rows: Sequence[Row], total: Row, names: dict[str, str]) -> bytes:
-    """UTF-8 with a BOM (Excel opens it as UTF-8), a header row, the grids, then 合计."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["grid_id", "grid_name", *FIELDS])
+    """A header row, the grids, then 合计 (formula-safe, see anju_platform.csvout)."""
+    lines = []
     for r in [*rows, total]:
         d = asdict(r)
         if r is total:
@@ -160,5 +158,5 @@ def to_csv(rows: Sequence[Row], total: Row, names: dict[str, str]) -> bytes:
         else:
             gid = r.grid_id or ""
             name = names.get(r.grid_id or "", "") if r.grid_id else "（无网格）"
-        w.writerow([gid, name, *("" if d[f] is None else d[f] for f in FIELDS)])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+        lines.append([gid, name, *("" if d[f] is None else d[f] for f in FIELDS)])
+    return csvout.to_bytes(["grid_id", "grid_name", *FIELDS], lines)

@@ -83,75 +83,126 @@ def _type_zh(t: object) -> str:
     return TYPE_ZH.get(str(t), str(t))
 
 
-def message_zh(n: dict[str, Any]) -> tuple[str, list[str]]:
+# What may leave the platform in a webhook: ids, codes and figures. No free text (reasons,
+# dismissal notes, report bodies) and no personal data (names, households, staff): a
+# chat group is no place for them, and text could carry markdown or a phishing link.
+OUTBOUND_KEYS = (
+    "alert_id",
+    "case_id",
+    "report_id",
+    "visit_id",
+    "unit_id",
+    "building_id",
+    "type",
+    "level",
+    "score",
+    "status",
+    "outcome",
+    "violation_type",
+    "decision",
+    "points",
+    "message",
+)
+# Markdown and link syntax as look-alike full-width characters; line breaks as spaces.
+_PLAIN = str.maketrans(
+    {
+        "#": "＃", "*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "(": "（",
+        ")": "）", "<": "＜", ">": "＞", "|": "｜", "~": "～", "!": "！", "\\": "＼",
+        "\n": " ", "\r": " ", "\t": " ", ":": "：", "@": "＠",
+    }
+)  # fmt: skip
+
+
+def plain(value: object, limit: int = 64) -> str:
+    """A value from the database as inert text in a chat message: no markdown, no link,
+    one line, at most `limit` characters."""
+    text = " ".join(str(value).translate(_PLAIN).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def outbound_body(body: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (body or {}).items() if k in OUTBOUND_KEYS and v is not None}
+
+
+def console_link(base: str | None, body: dict[str, Any]) -> str | None:
+    """Where staff read the whole story (behind their login): the case, else the alert."""
+    if not base:
+        return None
+    root = base.rstrip("/")
+    if body.get("case_id") is not None:
+        return f"{root}/#/case/{int(body['case_id'])}"
+    if body.get("alert_id") is not None:
+        return f"{root}/#/alert/{int(body['alert_id'])}"
+    return f"{root}/#/overview"
+
+
+def message_zh(n: dict[str, Any], base: str | None = None) -> tuple[str, list[str]]:
     """(title, lines) in Chinese for a notification {kind, at, estate_id, grid_id, body,
-    estate_name?}. Ids only: no names of residents ever go to a chat group."""
-    kind, b = str(n["kind"]), n.get("body") or {}
-    title = KIND_ZH.get(kind, kind)
+    estate_name?}: type, flat, level, references and a console link; every value plain."""
+    kind, b = str(n["kind"]), outbound_body(n.get("body"))
+    title = plain(KIND_ZH.get(kind, kind))
     if "type" in b:
-        title = f"{title}：{_type_zh(b['type'])}"
-    lines = [f"小区：{n.get('estate_name') or n.get('estate_id') or '全部'}"]
+        title = f"{title}：{plain(_type_zh(b['type']))}"
+    lines = [f"小区：{plain(n.get('estate_name') or n.get('estate_id') or '全部')}"]
     if n.get("grid_id"):
-        lines.append(f"网格：{n['grid_id']}")
+        lines.append(f"网格：{plain(n['grid_id'])}")
     if b.get("unit_id"):
-        lines.append(f"房屋：{b['unit_id']}")
+        lines.append(f"房屋：{plain(b['unit_id'])}")
     elif b.get("building_id"):
-        lines.append(f"楼栋：{b['building_id']}")
+        lines.append(f"楼栋：{plain(b['building_id'])}")
     if b.get("score") is not None:
         lines.append(f"评分：{float(b['score']):.2f}")
-    if kind == "alert.escalated" and b.get("level") is not None:
-        lines.append(f"等级：{b['level']} 级")
-    if b.get("reason_zh"):
-        lines.append(f"原因：{b['reason_zh']}")
+    if b.get("level") is not None and kind.startswith("alert."):
+        lines.append(f"等级：{int(b['level'])} 级")
     if b.get("status") in STATUS_ZH:
         lines.append(f"状态：{STATUS_ZH[b['status']]}")
-    if b.get("close_reason"):
-        lines.append(f"关闭原因：{b['close_reason']}")
     if b.get("outcome"):
-        lines.append(f"核查结果：{OUTCOME_ZH.get(b['outcome'], b['outcome'])}")
+        lines.append(f"核查结果：{plain(OUTCOME_ZH.get(b['outcome'], b['outcome']))}")
     if b.get("violation_type"):
-        lines.append(f"违规类型：{_type_zh(b['violation_type'])}")
+        lines.append(f"违规类型：{plain(_type_zh(b['violation_type']))}")
     if b.get("decision"):
-        lines.append(f"处理决定：{DECISION_ZH.get(b['decision'], b['decision'])}")
-    if b.get("assignee_id"):
-        lines.append(f"核查人员：{b['assignee_id']}")
+        lines.append(f"处理决定：{plain(DECISION_ZH.get(b['decision'], b['decision']))}")
     if b.get("message"):
-        lines.append(str(b["message"]))
-    refs = [f"{label} #{b[k]}" for k, label in
+        lines.append(plain(b["message"], 200))
+    refs = [f"{label} #{int(b[k])}" for k, label in
             (("alert_id", "预警"), ("case_id", "案件"), ("report_id", "举报"))
             if b.get(k) is not None]  # fmt: skip
     if refs:
         lines.append("编号：" + "，".join(refs))
     lines.append(f"时间：{_local(n.get('at'))}")
+    if link := console_link(base, b):
+        lines.append(f"详情（需登录）：{link}")
     return title, lines
 
 
-def markdown_zh(n: dict[str, Any]) -> tuple[str, str]:
-    title, lines = message_zh(n)
+def markdown_zh(n: dict[str, Any], base: str | None = None) -> tuple[str, str]:
+    title, lines = message_zh(n, base)
     text = f"### 【安居】{title}\n" + "\n".join(f"> {line}" for line in lines)
     return title, text
 
 
-def wecom_payload(n: dict[str, Any]) -> dict[str, Any]:
-    _, text = markdown_zh(n)
+def wecom_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+    _, text = markdown_zh(n, base)
     return {"msgtype": "markdown", "markdown": {"content": text}}
 
 
-def dingtalk_payload(n: dict[str, Any]) -> dict[str, Any]:
-    title, text = markdown_zh(n)
+def dingtalk_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+    title, text = markdown_zh(n, base)
     return {"msgtype": "markdown", "markdown": {"title": f"【安居】{title}", "text": text}}
 
 
-def json_payload(n: dict[str, Any]) -> dict[str, Any]:
+def json_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
     at = n.get("at")
+    body = outbound_body(n.get("body"))
     return {
         "notification_id": n["notification_id"],
         "at": at.isoformat() if isinstance(at, datetime) else at,
         "kind": n["kind"],
         "estate_id": n.get("estate_id"),
         "grid_id": n.get("grid_id"),
-        "body": n.get("body") or {},
+        "body": body,
         "title_zh": message_zh(n)[0],
+        "console_url": console_link(base, body),
     }
 
 
@@ -176,16 +227,22 @@ def _dump(payload: dict[str, Any]) -> bytes:
 
 
 def build_request(
-    fmt: str, url: str, secret: str | None, n: dict[str, Any], now_ms: int
+    fmt: str,
+    url: str,
+    secret: str | None,
+    n: dict[str, Any],
+    now_ms: int,
+    base: str | None = None,
 ) -> Outgoing:
+    """`base`: the console's public address (ANJU_PLATFORM_PUBLIC_BASE_URL) for the link."""
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if fmt == "wecom":
-        return Outgoing(url, headers, _dump(wecom_payload(n)))
+        return Outgoing(url, headers, _dump(wecom_payload(n, base)))
     if fmt == "dingtalk":
         target = dingtalk_url(url, secret, now_ms) if secret else url
-        return Outgoing(target, headers, _dump(dingtalk_payload(n)))
+        return Outgoing(target, headers, _dump(dingtalk_payload(n, base)))
     if fmt == "json":
-        body = _dump(json_payload(n))
+        body = _dump(json_payload(n, base))
         headers["X-Anju-Event"] = str(n["kind"])
         if secret:
             headers[SIGNATURE_HEADER] = body_signature(secret, body)
