@@ -129,4 +129,7 @@ def create_app(
     from anju_platform.console.routes import mount_console
 
     mount_console(app)  # the web console at / (static files, not in the API schema)
+    from anju_platform.openapi import document
+
+    app.openapi = lambda: document(app)  # type: ignore[method-assign]
     return app
