@@ -349,7 +349,6 @@ class FaceEnrollmentIn(_In):
     embedding: Annotated[list[float], Field(min_length=128, max_length=128)]
     consent_at: datetime
     consent_ref: Name
-    photo_path: Text | None = None
 
     @field_validator("embedding", mode="before")
     @classmethod

@@ -13,14 +13,15 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from anju_platform import schemas as s
-from anju_platform.access import Action, Policy, Principal, Role, allowed
+from anju_platform.access import Action, Principal, Role, allowed
 from anju_platform.cards import hash_number
+from anju_platform.dberrors import describe
 from anju_platform.importer.sheets import Sheet
+from anju_platform.links import LinkRefused, check_links, table_policy
 from anju_platform.repo import rows
 from anju_platform.repo import tables as t
 from anju_platform.repo.tables import Table
 
-ANY = Policy()
 CHUNK = 500  # rows per pipelined batch
 
 
@@ -48,6 +49,9 @@ KINDS: dict[str, Kind] = {
     "gateways": Kind(t.GATEWAYS, s.GatewayIn),
     "devices": Kind(t.DEVICES, s.DeviceIn),
 }
+# Columns a file may never fill: the server names its files itself (an imported photo
+# path was unlinked on deletion: any file on the server). Empty cells are ignored.
+REFUSED = {"photo_path": "file paths are not imported; upload the photo to enroll a face"}
 ALIASES = {"members": "household_members", "enrollments": "face_enrollments", "staff": "grid_staff"}
 
 
@@ -94,10 +98,9 @@ _FK = re.compile(
 def _db_failure(exc: psycopg.Error) -> _RowFailed:
     detail = exc.diag.message_detail or ""
     m = _FK.search(detail)
-    if m:
+    if m:  # the file's own value and table: nothing from other rows
         return _RowFailed(m["col"], f"{m['col']} {m['val']!r} does not exist in {m['tbl']}")
-    column = exc.diag.column_name
-    return _RowFailed(column, exc.diag.message_primary or str(exc).splitlines()[0])
+    return _RowFailed(*describe(exc))
 
 
 def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str, Any]:
@@ -115,6 +118,9 @@ def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str
 def _validate(
     kind: Kind, raw: Mapping[str, str | None], columns: set[str], card_master: bytes | None
 ) -> dict[str, Any]:
+    for refused, reason in REFUSED.items():
+        if raw.get(refused) is not None:
+            raise _RowFailed(refused, reason)
     data = {k: v for k, v in raw.items() if k in kind.model.model_fields and v is not None}
     try:
         model = kind.model.model_validate(data)
@@ -131,15 +137,21 @@ def _validate(
 
 
 def _store_row(conn: psycopg.Connection, kind: Kind, values: dict[str, Any], who: Principal) -> str:
+    """The API's checks, row by row: the record before and after, and every record the
+    row names (`Table.refs`), so an import reaches no further than the routes do."""
     key = [values[k] for k in kind.table.key]
+    policy = table_policy(kind.table)
     try:
         with conn.transaction():  # a savepoint: this row only
             before = rows.locate(conn, kind.table, key)
-            if before is not None and not allowed(who, Action.WRITE, ANY, before):
+            if before is not None and not allowed(who, Action.WRITE, policy, before):
                 raise _RowFailed(None, "the existing record is outside your scope")
+            check_links(conn, who, kind.table, values)
             outcome = rows.upsert(conn, kind.table, values)
-            if not allowed(who, Action.WRITE, ANY, rows.locate(conn, kind.table, key) or []):
+            if not allowed(who, Action.WRITE, policy, rows.locate(conn, kind.table, key) or []):
                 raise _RowFailed(None, "outside your scope")
+    except LinkRefused as refused:
+        raise _RowFailed(refused.column, refused.reason) from None
     except psycopg.Error as exc:
         raise _db_failure(exc) from None
     return outcome
@@ -220,7 +232,7 @@ def load(
             warnings.append(f"{sheet.source}: unknown sheet {sheet.name!r} ignored")
             continue
         fields = KINDS[name].model.model_fields
-        unknown = [c for c in sheet.columns if c and c not in fields]
+        unknown = [c for c in sheet.columns if c and c not in fields and c not in REFUSED]
         if unknown:
             warnings.append(f"{sheet.source}: columns ignored: {', '.join(unknown)}")
         by_kind.setdefault(name, []).append(sheet)
