@@ -104,6 +104,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    from anju_platform.unicode_guard import UnicodeGuard
+
+    app.add_middleware(UnicodeGuard)  # "a\ud800b" in a JSON body: 422, not a 500 later
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:

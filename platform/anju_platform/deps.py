@@ -10,6 +10,7 @@ import psycopg
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from anju_platform.access import Action, Location, Policy, Principal, Role, allowed
 from anju_platform.repo import audit, users
@@ -34,6 +35,13 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
 Settings = Annotated[PlatformSettings, Depends(get_settings)]
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+class ErrorOut(BaseModel):
+    """Every error but a 422: `{"detail": "one line"}` (docs/api.md)."""
+
+    detail: str
+
 
 UNAUTHORIZED = HTTPException(
     status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}
