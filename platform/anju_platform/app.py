@@ -122,8 +122,10 @@ def create_app(
         err = db_error(exc)
         return JSONResponse({"detail": err.detail}, status_code=err.status_code)
 
+    from anju_platform.deps import ERROR_RESPONSES
+
     for r in routers():
-        app.include_router(r, prefix=API_PREFIX)
+        app.include_router(r, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     from anju_platform.public.routes import router as public_pages
 
     app.include_router(public_pages)  # GET /r/{code}: the resident report page

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError, create_model
 
 from anju_platform.access import Action, Location, Policy, Principal, list_filter
 from anju_platform.dberrors import describe
-from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
 from anju_platform.links import LinkRefused, check_links
 from anju_platform.repo import rows
 from anju_platform.repo.tables import Table
@@ -188,7 +188,7 @@ def _add_list(router: APIRouter, res: Resource) -> None:
         who: User,
         estate_id: str = Query(description="Estate to list"),
         limit: int = Query(500, ge=1, le=5000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         ok, grids = list_filter(who, res.policy, estate_id)
         if not ok:
