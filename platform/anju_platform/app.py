@@ -106,6 +106,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.webhook_tests = threading.BoundedSemaphore(settings.webhook_test_concurrency)
+    from anju_platform.unicode_guard import UnicodeGuard
+
+    app.add_middleware(UnicodeGuard)  # "a\ud800b" in a JSON body: 422, not a 500 later
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:
@@ -121,8 +124,10 @@ def create_app(
         err = db_error(exc)
         return JSONResponse({"detail": err.detail}, status_code=err.status_code)
 
+    from anju_platform.deps import ERROR_RESPONSES
+
     for r in routers():
-        app.include_router(r, prefix=API_PREFIX)
+        app.include_router(r, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     from anju_platform.public.routes import router as public_pages
 
     app.include_router(public_pages)  # GET /r/{code}: the resident report page

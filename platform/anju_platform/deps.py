@@ -10,12 +10,14 @@ import psycopg
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from anju_platform.access import Action, Location, Policy, Principal, Role, allowed
 from anju_platform.repo import audit, users
 from anju_platform.security import GATEWAY_TOKEN_PREFIX, read_token
 from anju_platform.settings import PlatformSettings
 
+MAX_OFFSET = 1_000_000  # list offsets: beyond, PostgreSQL's bigint overflowed into a 500 text
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
 
 
@@ -34,6 +36,21 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
 Settings = Annotated[PlatformSettings, Depends(get_settings)]
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+class ErrorOut(BaseModel):
+    """Every error but a 422: `{"detail": "one line"}`; the public report routes give
+    `{"detail": {"reason": ..., "message": ...}}` (docs/api.md)."""
+
+    detail: str | dict[str, Any]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No valid token (or, at login, wrong password)"},
+    403: {"model": ErrorOut, "description": "Outside your role or scope"},
+    404: {"model": ErrorOut, "description": "No such record"},
+    409: {"model": ErrorOut, "description": "Conflicts with the current state"},
+}
 
 UNAUTHORIZED = HTTPException(
     status.HTTP_401_UNAUTHORIZED, "not authenticated", headers={"WWW-Authenticate": "Bearer"}

@@ -7,11 +7,22 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 MAX_SIDE = 1280  # larger photos are scaled down first: detection time grows with area
+
+
+def photo_file(folder: Path, enrollment_id: str) -> Path:
+    """Where an enrollment's kept photo lives: named by the id, always inside `folder`.
+    Paths never come from users (an imported `photo_path` once let a manager have the
+    server unlink any file); a stored path is not trusted either."""
+    path = folder / f"{enrollment_id}.img"
+    if "/" in enrollment_id or "\\" in enrollment_id or path.resolve().parent != folder.resolve():
+        raise ValueError(f"enrollment id {enrollment_id!r} cannot name a file")
+    return path
 
 
 class FaceError(ValueError):

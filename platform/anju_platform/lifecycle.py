@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from anju_platform.faces import photo_file
 from anju_platform.repo import audit, notifications
 from anju_platform.repo import lifecycle as repo
 from anju_platform.settings import PlatformSettings
@@ -64,10 +65,8 @@ def erase_person(
             raise UnknownPerson(person_id)
         # faces: enrollments (embeddings) and their kept photos
         enrolled = repo.enrollments_of(conn, person_id)
-        photos = erasure.files_to_remove(
-            erasure.StoredFile(e["photo_path"], settings.photo_dir / f"{e['enrollment_id']}.img")
-            for e in enrolled
-        )
+        # by id under the photo directory only: a stored path is never trusted
+        photos = sorted({photo_file(settings.photo_dir, e["enrollment_id"]) for e in enrolled})
         counts["enrollments"], counts["face_credentials"] = repo.delete_enrollments(conn, person_id)
         # snapshots, and the face events / evidence that point to them or carry the face
         snaps = repo.snapshots_of(conn, person_id)

@@ -27,6 +27,24 @@ class PlatformSettings(BaseSettings):
     token_ttl_minutes: int = Field(
         default=480, ge=1, le=7 * 24 * 60, title="Token lifetime (minutes)"
     )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        title="Failed logins of one account from one address before it must wait",
+    )
+    login_address_max_failures: int = Field(
+        default=30,
+        ge=1,
+        le=100000,
+        title="Failed logins from one address (any account) before it must wait",
+    )
+    login_lockout_seconds: float = Field(
+        default=30, gt=0, le=3600, title="First wait after too many failures (doubles after)"
+    )
+    login_lockout_max_seconds: float = Field(
+        default=900, gt=0, le=86400, title="Longest wait; also how long failures are counted"
+    )
     keep_enrollment_photos: bool = Field(
         default=False,
         title="Keep enrollment photos",

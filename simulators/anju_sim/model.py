@@ -113,7 +113,6 @@ class FaceEnrollment:
     embedding: list[float]
     consent_at: datetime
     consent_ref: str
-    photo_path: str | None
 
 
 @dataclass(slots=True)

@@ -280,7 +280,6 @@ class EstateBuilder:
                 [float(x) for x in emb],
                 at,
                 f"consent-{pid}",
-                None,
             )
         )
         left, evicted = self.closed.get(pid, (None, False))

@@ -91,6 +91,12 @@ def test_admin_manages_an_account(page: Page, live: Live, browser: Browser) -> N
     page.get_by_test_id("user-toggle").click()
     expect(page.get_by_test_id("user-state")).to_have_text(say("users.active"))
     assert live.login("zhang.wei", "new password 2026").status_code == 200
+    # The last active admin cannot step down: refused in the page's language (409).
+    page.goto("/#/users/admin")
+    edit = page.get_by_test_id("user-edit")
+    edit.get_by_test_id("user-role").select_option("manager")
+    edit.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("user-result")).to_contain_text(say("users.last_admin"))
     # Managers have no accounts page.
     page.get_by_test_id("logout").click()
     login(page, "manager")

@@ -387,7 +387,8 @@ def test_matrix(live: Live, faces_dir: Path) -> None:
                 if access == IMPORT and role == "manager" and n == 2:
                     # allowed to call, but every out-of-scope row is refused and not kept
                     errors = r.json()["errors"] if r.status_code == 200 else []
-                    if [e["reason"] for e in errors] != ["outside your scope"]:
+                    reasons = [e["reason"] for e in errors]
+                    if len(reasons) != 1 or not reasons[0].endswith("outside your scope"):
                         failures.append(f"manager import into E2: {r.status_code} {r.text[:200]}")
                     continue
                 if ok and r.status_code not in (200, 201, 204):
@@ -420,9 +421,11 @@ def test_inspector_lists_only_their_grid(live: Live) -> None:
         assert [
             u["unit_id"] for u in c.get("/api/v1/units", params={"estate_id": "E1"}).json()
         ] == ["U1", "U1b"]
-        # a unit cannot be put in another estate's grid (scope checks trust estate and grid)
+        # a unit cannot be put in another estate's grid (scope checks trust estate and grid):
+        # for a manager that grid is out of scope, for an admin the estates disagree
+        assert c.patch("/api/v1/units/U1", json={"grid_id": "G2"}).status_code == 403
+    with live.client("admin") as c:
         r = c.patch("/api/v1/units/U1", json={"grid_id": "G2"})
         assert r.status_code == 422
-        assert "grid G2 is not in estate E1" in r.text
-    with live.client("admin") as c:
+        assert r.json()["detail"][0]["msg"] == "grid G2 is not in estate E1"
         assert c.get("/api/v1/units/U1").json()["grid_id"] == "G1"

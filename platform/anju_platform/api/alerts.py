@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from anju_platform.access import Action, Location, list_filter
 from anju_platform.api.register import FLAT
-from anju_platform.deps import Conn, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Conn, User, guard, log
 from anju_platform.detect import repo
 from anju_platform.repo import cases as cases_repo
 
@@ -92,7 +92,7 @@ def list_alerts(
     since: date | None = Query(None, description="Pattern seen on or after"),
     until: date | None = Query(None, description="Pattern began on or before"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
     ok, grids = list_filter(who, FLAT, estate_id)
     if not ok:

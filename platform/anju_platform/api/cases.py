@@ -21,7 +21,7 @@ from anju_platform.access import Action, Location, Principal, Role, allowed, lis
 from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
 from anju_platform.console.places import flat_label
-from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
 from anju_platform.detect import repo as detect_repo
 from anju_platform.detect.settings import get_detect_settings
 from anju_platform.images import check_pixels
@@ -267,7 +267,7 @@ def list_cases(
     assignee_id: str | None = Query(None),
     overdue: bool = Query(False, description="Only open cases past their due time"),
     limit: int = Query(200, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
     ok, grids = list_filter(who, FLAT, estate_id)
     if not ok:

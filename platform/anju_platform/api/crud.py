@@ -11,7 +11,9 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ValidationError, create_model
 
 from anju_platform.access import Action, Location, Policy, Principal, list_filter
-from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.dberrors import describe
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
+from anju_platform.links import LinkRefused, check_links
 from anju_platform.repo import rows
 from anju_platform.repo.tables import Table
 from anju_platform.schemas import EndAt, EndOn
@@ -40,15 +42,34 @@ class Resource:
     listing: bool = True  # estates list differently (no estate_id filter)
 
 
+def unprocessable(column: str | None, msg: str, kind: str = "value_error") -> HTTPException:
+    """422 in FastAPI's validation shape (the one OpenAPI declares for every route)."""
+    loc = ["body", column] if column else ["body"]
+    return HTTPException(422, [{"loc": loc, "msg": msg, "type": kind}])
+
+
 def db_error(exc: psycopg.Error) -> HTTPException:
     """Constraint violations and bad values are the client's fault: 409 for duplicates,
-    422 otherwise. Anything else is ours and propagates (500)."""
+    422 otherwise, worded by `dberrors` (never PostgreSQL's text, which echoes rows).
+    Anything else is ours and propagates (500)."""
     if isinstance(exc, psycopg.errors.UniqueViolation):
         return HTTPException(status.HTTP_409_CONFLICT, "a record with this id already exists")
     if isinstance(exc, psycopg.IntegrityError | psycopg.DataError):
-        detail = exc.diag.message_detail or exc.diag.message_primary or str(exc).splitlines()[0]
-        return HTTPException(422, detail)
+        return unprocessable(*describe(exc))
     raise exc
+
+
+def link_error(exc: LinkRefused) -> HTTPException:
+    if exc.missing:
+        return unprocessable(exc.column, exc.reason, "reference")
+    return HTTPException(status.HTTP_403_FORBIDDEN, exc.reason)
+
+
+def links(conn: psycopg.Connection, who: Principal, table: Table, values: dict[str, Any]) -> None:
+    try:
+        check_links(conn, who, table, values)
+    except LinkRefused as exc:
+        raise link_error(exc) from None
 
 
 def patch_model(res: Resource) -> type[BaseModel]:
@@ -95,6 +116,7 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
         values = res.prepare(body, settings, who)
         try:
             with conn.transaction():
+                links(conn, who, res.table, values)
                 row = rows.insert(conn, res.table, values)
                 where = check(conn, who, Action.WRITE, res, row[key])
                 log(conn, who, "create", res.what, str(row[key]), where)
@@ -127,6 +149,7 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
                     check(conn, who, Action.WRITE, res, item_id)
                     current = rows.fetch(conn, res.table, [item_id]) or {}
                     revalidate(res, current, changes)
+                    links(conn, who, res.table, changes)
                     row = rows.update(conn, res.table, [item_id], changes)
                     # Re-check where the record is now: a move must stay within scope too.
                     where = check(conn, who, Action.WRITE, res, item_id)
@@ -165,7 +188,7 @@ def _add_list(router: APIRouter, res: Resource) -> None:
         who: User,
         estate_id: str = Query(description="Estate to list"),
         limit: int = Query(500, ge=1, le=5000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         ok, grids = list_filter(who, res.policy, estate_id)
         if not ok:

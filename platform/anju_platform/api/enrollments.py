@@ -14,13 +14,14 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
-from anju_platform.faces import FaceError, encode_photo
+from anju_platform.faces import FaceError, encode_photo, photo_file
 from anju_platform.images import check_pixels
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
 from anju_platform.schemas import EnrollmentOut
 
 router = APIRouter(tags=["enrollments"])
+ID_PATTERN = r"^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,63}$"  # the register's ids; no "..", no "/"
 POLICY = Policy(inspector=InspectorAccess.NONE)
 
 
@@ -39,7 +40,9 @@ def enroll(
     estate_id: Annotated[str, Form(description="Estate whose gateways will recognise the face")],
     consent_at: Annotated[datetime | None, Form(description="When the person consented")] = None,
     consent_ref: Annotated[str | None, Form(description="Reference of the signed consent")] = None,
-    enrollment_id: Annotated[str | None, Form()] = None,
+    enrollment_id: Annotated[
+        str | None, Form(pattern=ID_PATTERN, description="Made by the system when not given")
+    ] = None,
 ) -> dict[str, Any]:
     if consent_at is None or not (consent_ref or "").strip():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "consent_at and consent_ref are required")
@@ -82,7 +85,7 @@ def enroll(
 
 def _keep_photo(folder: Path, enrollment_id: str, data: bytes) -> str:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{enrollment_id}.img"
+    path = photo_file(folder, enrollment_id)
     path.write_bytes(data)
     return str(path.resolve())
 
@@ -113,7 +116,7 @@ def list_enrollments(person_id: str, conn: Conn, who: User) -> list[dict[str, An
     status_code=204,
     summary="Delete an enrollment (consent withdrawn): embedding, credential, kept photo",
 )
-def delete_enrollment(enrollment_id: str, conn: Conn, who: User) -> None:
+def delete_enrollment(enrollment_id: str, conn: Conn, who: User, settings: Settings) -> None:
     with conn.transaction():
         where = guard(
             who,
@@ -124,5 +127,5 @@ def delete_enrollment(enrollment_id: str, conn: Conn, who: User) -> None:
         )
         row = faces.delete_enrollment(conn, enrollment_id)
         log(conn, who, "delete", "face_enrollment", enrollment_id, where)
-    if row and row["photo_path"]:
-        Path(row["photo_path"]).unlink(missing_ok=True)
+    if row:  # by id under the photo directory: the row's path is never trusted
+        photo_file(settings.photo_dir, enrollment_id).unlink(missing_ok=True)

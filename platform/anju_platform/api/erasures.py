@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from anju_platform.access import Action, InspectorAccess, Policy
-from anju_platform.deps import Admin, Conn, Settings, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Admin, Conn, Settings, User, guard, log
 from anju_platform.lifecycle import UnknownPerson, erase_person
 from anju_platform.repo import lifecycle as repo
 from anju_platform.repo import rows
@@ -75,7 +75,7 @@ def list_erasures(
     conn: Conn,
     who: Admin,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     with conn.transaction():
         found = repo.list_erasures(conn, limit, offset)

@@ -8,7 +8,7 @@ import psycopg
 from fastapi import APIRouter, Query
 
 from anju_platform.access import Action
-from anju_platform.api.crud import db_error
+from anju_platform.api.crud import db_error, links
 from anju_platform.api.register import FLAT
 from anju_platform.deps import Conn, User, guard, log
 from anju_platform.repo import households, rows
@@ -91,6 +91,7 @@ def add_member(household_id: str, body: MemberIn, conn: Conn, who: User) -> dict
                 rows.locate(conn, t.HOUSEHOLDS, [household_id]),
                 "household",
             )
+            links(conn, who, t.MEMBERS, values)
             row = rows.insert(conn, t.MEMBERS, values)
             log(conn, who, "create", "member", f"{household_id}/{body.person_id}", where)
     except psycopg.Error as exc:

@@ -47,7 +47,7 @@ ESTATES = Resource(
     t.ESTATES,
     s.EstateIn,
     s.EstateOut,
-    Policy(inspector=InspectorAccess.ESTATE, admin_only_write=True),
+    Policy(inspector=InspectorAccess.ESTATE, admin_only_write=t.ESTATES.admin_only),
     patchable=("name", "city", "housing_office", "address"),
     end_column="ended_on",
     listing=False,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import NO_INSPECTOR
-from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
 from anju_platform.detect.settings import local_offset_hours
 from anju_platform.public import posters
 from anju_platform.repo import audit, reports
@@ -266,7 +266,7 @@ def list_reports(
     estate_id: str = Query(..., description="Estate"),
     since: datetime | None = Query(None, description="Received on or after"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
     ok, _ = list_filter(who, NO_INSPECTOR, estate_id)
     if not ok:  # inspectors never: the contact is personal data

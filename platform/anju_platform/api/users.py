@@ -95,6 +95,7 @@ def read_user(user_id: str, conn: Conn, who: Admin) -> UserOut:
 @router.patch("/{user_id}", response_model=UserOut, summary="Change role, scopes, password, active")
 def update_user(user_id: str, body: UserPatch, conn: Conn, who: Admin) -> UserOut:
     with conn.transaction():
+        admins = users.lock_active_admins(conn)
         # Any change to access revokes the user's current tokens.
         found = users.update_user(
             conn,
@@ -107,6 +108,10 @@ def update_user(user_id: str, body: UserPatch, conn: Conn, who: Admin) -> UserOu
         )
         if not found:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
+        if admins and not users.lock_active_admins(conn):  # rolls the change back
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "the last active admin cannot be demoted or disabled"
+            )
         if body.estates is not None or body.grids is not None:
             current = _out(conn, user_id)
             estates = body.estates if body.estates is not None else current.estates

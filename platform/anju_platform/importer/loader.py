@@ -14,14 +14,15 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 
 from anju_platform import schemas as s
-from anju_platform.access import Action, Policy, Principal, Role, allowed
+from anju_platform.access import Action, Principal, Role, allowed
 from anju_platform.cards import hash_number
+from anju_platform.dberrors import describe
 from anju_platform.importer.sheets import Sheet
+from anju_platform.links import LinkRefused, check_links, table_policy
 from anju_platform.repo import rows
 from anju_platform.repo import tables as t
 from anju_platform.repo.tables import Table
 
-ANY = Policy()
 CHUNK = 500  # rows per pipelined batch
 MAX_ERRORS = 1000  # listed in a report; `errors_total` counts them all
 
@@ -50,6 +51,9 @@ KINDS: dict[str, Kind] = {
     "gateways": Kind(t.GATEWAYS, s.GatewayIn),
     "devices": Kind(t.DEVICES, s.DeviceIn),
 }
+# Columns a file may never fill: the server names its files itself (an imported photo
+# path was unlinked on deletion: any file on the server). Empty cells are ignored.
+REFUSED = {"photo_path": "file paths are not imported; upload the photo to enroll a face"}
 ALIASES = {"members": "household_members", "enrollments": "face_enrollments", "staff": "grid_staff"}
 
 
@@ -102,10 +106,9 @@ _FK = re.compile(
 def _db_failure(exc: psycopg.Error) -> _RowFailed:
     detail = exc.diag.message_detail or ""
     m = _FK.search(detail)
-    if m:
+    if m:  # the file's own value and table: nothing from other rows
         return _RowFailed(m["col"], f"{m['col']} {m['val']!r} does not exist in {m['tbl']}")
-    column = exc.diag.column_name
-    return _RowFailed(column, exc.diag.message_primary or str(exc).splitlines()[0])
+    return _RowFailed(*describe(exc))
 
 
 def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str, Any]:
@@ -120,19 +123,6 @@ def _values(kind: Kind, model: BaseModel, card_master: bytes | None) -> dict[str
     return model.model_dump(exclude={"number"} if isinstance(model, s.CredentialIn) else None)
 
 
-# Columns naming a row of another table: checked when a row fails validation, so its
-# report also says which references do not exist (the database would say it only later,
-# one at a time).
-REFERENCES: dict[str, Table] = {
-    "estate_id": t.ESTATES,
-    "building_id": t.BUILDINGS,
-    "entrance_id": t.ENTRANCES,
-    "grid_id": t.GRIDS,
-    "unit_id": t.UNITS,
-    "household_id": t.HOUSEHOLDS,
-    "person_id": t.PERSONS,
-    "gateway_id": t.GATEWAYS,
-}
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # 2024/1/5, 2024-1-5, 2024.1.5: how dates are typed in a zh-CN spreadsheet
 _LOOSE_DATE = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
@@ -156,9 +146,11 @@ def _missing_references(
     conn: psycopg.Connection, kind: Kind, data: Mapping[str, str], skip: set[str]
 ) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
-    for column, table in REFERENCES.items():
+    # The row's references (`Table.refs`), checked when a row fails validation, so its
+    # report also says which do not exist (the database would say it later, one at a time).
+    for column, table in kind.table.refs:
         value = data.get(column)
-        if column in skip or kind.table.key == (column,) or not value:
+        if column in skip or not value:
             continue
         if _ID.fullmatch(value) and rows.fetch(conn, table, [value]) is None:
             out.append((column, f"{column} {value!r} does not exist in {table.name}"))
@@ -172,6 +164,9 @@ def _validate(
     columns: set[str],
     card_master: bytes | None,
 ) -> dict[str, Any]:
+    for refused, reason in REFUSED.items():
+        if raw.get(refused) is not None:
+            raise _RowFailed(refused, reason)
     dates = _date_fields(kind.model)
     data = {
         k: _normal(k, v, dates)
@@ -197,15 +192,21 @@ def _validate(
 
 
 def _store_row(conn: psycopg.Connection, kind: Kind, values: dict[str, Any], who: Principal) -> str:
+    """The API's checks, row by row: the record before and after, and every record the
+    row names (`Table.refs`), so an import reaches no further than the routes do."""
     key = [values[k] for k in kind.table.key]
+    policy = table_policy(kind.table)
     try:
         with conn.transaction():  # a savepoint: this row only
             before = rows.locate(conn, kind.table, key)
-            if before is not None and not allowed(who, Action.WRITE, ANY, before):
+            if before is not None and not allowed(who, Action.WRITE, policy, before):
                 raise _RowFailed(None, "the existing record is outside your scope")
+            check_links(conn, who, kind.table, values)
             outcome = rows.upsert(conn, kind.table, values)
-            if not allowed(who, Action.WRITE, ANY, rows.locate(conn, kind.table, key) or []):
+            if not allowed(who, Action.WRITE, policy, rows.locate(conn, kind.table, key) or []):
                 raise _RowFailed(None, "outside your scope")
+    except LinkRefused as refused:
+        raise _RowFailed(refused.column, refused.reason) from None
     except psycopg.Error as exc:
         raise _db_failure(exc) from None
     return outcome
@@ -305,7 +306,7 @@ def load(
             unknown.append(sheet.source)
             continue
         fields = KINDS[name].model.model_fields
-        ignored = [c for c in sheet.columns if c and c not in fields]
+        ignored = [c for c in sheet.columns if c and c not in fields and c not in REFUSED]
         if ignored:
             warnings.append(f"{sheet.source}: columns ignored: {', '.join(ignored)}")
         by_kind.setdefault(name, []).append(sheet)

@@ -1,9 +1,11 @@
-"""The register tables as data: key columns, writable columns, and how a row maps to the
-estate and grid that scope access to it (`scope` selects estate_id, grid_id for row t)."""
+"""The register tables as data: key columns, writable columns, how a row maps to the
+estate and grid that scope access to it (`scope` selects estate_id, grid_id for row t),
+and which columns name another register record (`refs`: checked by `anju_platform.links`
+on every API write and import row, so a write can only name records the writer may change)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +15,8 @@ class Table:
     columns: tuple[str, ...]  # written by create / import, keys included
     scope: str  # SQL: SELECT estate_id, grid_id ... for the row aliased t
     order_by: str
+    refs: tuple[tuple[str, Table], ...] = field(default=())  # column -> table it names
+    admin_only: bool = False  # only admins create or change it (estates), API and import
 
 
 _VIA_UNIT = "SELECT u.estate_id, u.grid_id FROM units u WHERE u.unit_id = t.unit_id"
@@ -28,6 +32,7 @@ ESTATES = Table(
     ("estate_id", "name", "city", "housing_office", "address"),
     _OWN_ESTATE,
     "estate_id",
+    admin_only=True,
 )
 BUILDINGS = Table(
     "buildings",
@@ -35,6 +40,7 @@ BUILDINGS = Table(
     ("building_id", "estate_id", "name", "floors"),
     _OWN_ESTATE,
     "building_id",
+    refs=(("estate_id", ESTATES),),
 )
 ENTRANCES = Table(
     "entrances",
@@ -42,6 +48,7 @@ ENTRANCES = Table(
     ("entrance_id", "building_id", "name"),
     "SELECT b.estate_id, NULL::text FROM buildings b WHERE b.building_id = t.building_id",
     "entrance_id",
+    refs=(("building_id", BUILDINGS),),
 )
 GRIDS = Table(
     "grids",
@@ -49,6 +56,7 @@ GRIDS = Table(
     ("grid_id", "estate_id", "name"),
     "SELECT t.estate_id, t.grid_id",
     "grid_id",
+    refs=(("estate_id", ESTATES),),
 )
 GRID_STAFF = Table(
     "grid_staff",
@@ -56,6 +64,7 @@ GRID_STAFF = Table(
     ("grid_id", "staff_id", "name", "role", "user_id"),
     "SELECT g.estate_id, g.grid_id FROM grids g WHERE g.grid_id = t.grid_id",
     "grid_id, staff_id",
+    refs=(("grid_id", GRIDS),),
 )
 UNITS = Table(
     "units",
@@ -73,6 +82,12 @@ UNITS = Table(
     ),
     "SELECT t.estate_id, t.grid_id",
     "unit_id",
+    refs=(
+        ("estate_id", ESTATES),
+        ("building_id", BUILDINGS),
+        ("entrance_id", ENTRANCES),
+        ("grid_id", GRIDS),
+    ),
 )
 HOUSEHOLDS = Table(
     "households",
@@ -80,6 +95,7 @@ HOUSEHOLDS = Table(
     ("household_id", "unit_id", "lease_start", "lease_end", "move_in", "move_out"),
     _VIA_UNIT,
     "household_id",
+    refs=(("unit_id", UNITS),),
 )
 PERSONS = Table(
     "persons",
@@ -92,6 +108,7 @@ PERSONS = Table(
     " UNION ALL SELECT u.estate_id, u.grid_id FROM caregivers c"
     " JOIN units u ON u.unit_id = c.unit_id WHERE c.person_id = t.person_id",
     "person_id",
+    refs=(("estate_id", ESTATES),),
 )
 MEMBERS = Table(
     "household_members",
@@ -99,6 +116,7 @@ MEMBERS = Table(
     ("household_id", "person_id", "role", "valid_from", "valid_to"),
     _VIA_HOUSEHOLD,
     "household_id, valid_from, person_id",
+    refs=(("household_id", HOUSEHOLDS), ("person_id", PERSONS)),
 )
 CREDENTIALS = Table(
     "credentials",
@@ -115,6 +133,7 @@ CREDENTIALS = Table(
     ),
     _OWN_ESTATE,
     "credential_id",
+    refs=(("person_id", PERSONS), ("estate_id", ESTATES)),
 )
 CAREGIVERS = Table(
     "caregivers",
@@ -132,6 +151,7 @@ CAREGIVERS = Table(
     ),
     _VIA_UNIT,
     "caregiver_id",
+    refs=(("person_id", PERSONS), ("unit_id", UNITS)),
 )
 ABSENCES = Table(
     "absences",
@@ -139,6 +159,7 @@ ABSENCES = Table(
     ("absence_id", "household_id", "kind", "starts_on", "ends_on", "note", "approved_by"),
     _VIA_HOUSEHOLD,
     "absence_id",
+    refs=(("household_id", HOUSEHOLDS),),
 )
 GATEWAYS = Table(
     "gateways",
@@ -146,6 +167,7 @@ GATEWAYS = Table(
     ("gateway_id", "estate_id", "name", "mqtt_username"),
     _OWN_ESTATE,
     "gateway_id",
+    refs=(("estate_id", ESTATES),),
 )
 DEVICES = Table(
     "devices",
@@ -153,6 +175,7 @@ DEVICES = Table(
     ("device_id", "gateway_id", "kind", "building_id", "entrance_id", "door_id", "name"),
     "SELECT g.estate_id, NULL::text FROM gateways g WHERE g.gateway_id = t.gateway_id",
     "device_id",
+    refs=(("gateway_id", GATEWAYS), ("building_id", BUILDINGS), ("entrance_id", ENTRANCES)),
 )
 ENROLLMENTS = Table(
     "face_enrollments",
@@ -164,8 +187,8 @@ ENROLLMENTS = Table(
         "embedding",
         "consent_at",
         "consent_ref",
-        "photo_path",
     ),
     _OWN_ESTATE,
     "enrollment_id",
+    refs=(("person_id", PERSONS), ("estate_id", ESTATES)),
 )

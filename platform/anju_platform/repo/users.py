@@ -74,6 +74,15 @@ def update_user(
     return row is not None
 
 
+def lock_active_admins(conn: psycopg.Connection) -> list[str]:
+    """The active admins, row-locked until the transaction ends: two admins demoting each
+    other at once are serialised, so the second sees the first's change."""
+    rows = conn.execute(
+        "SELECT user_id FROM users WHERE role = 'admin' AND active ORDER BY user_id FOR UPDATE"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def set_scopes(
     conn: psycopg.Connection, user_id: str, estates: list[str], grids: list[str]
 ) -> None:

@@ -24,7 +24,7 @@ export async function render(root, ctx) {
       await login(user.value.trim(), pass.value);
       await ctx.loggedIn();
     } catch (e) {
-      msg.append(notice('error', e.status === 401 ? t('login.failed') : t('app.error', { detail: e.message })));
+      msg.append(notice('error', e.status === 401 ? t('login.failed') : e.status === 429 ? t('login.throttled') : t('app.error', { detail: e.message })));
     }
   });
   root.append(form);

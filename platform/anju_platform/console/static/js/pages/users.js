@@ -62,8 +62,9 @@ function passwordField(testid, required) {
 }
 
 // The API's 409/422 answers are English; the page says what went wrong in its language.
-function failure(e) {
-  if (e.status === 409) return t('users.exists');
+// On an account's page a 409 is the last active admin kept (never a taken login).
+function failure(e, editing = false) {
+  if (e.status === 409) return t(editing ? 'users.last_admin' : 'users.exists');
   if (e.status === 422) return t('users.invalid');
   return t('app.error', { detail: e.message });
 }
@@ -134,7 +135,7 @@ async function accountPage(root, ctx, p, id) {
       await api(`/users/${encodeURIComponent(u.user_id)}`, { method: 'PATCH', json: body });
       await done(key);
     } catch (e) {
-      msg.append(notice('error', failure(e)));
+      msg.append(notice('error', failure(e, true)));
     }
   };
   if (ctx.query.created) msg.append(notice('ok', t('users.created')));
