@@ -16,8 +16,17 @@ import orjson
 from anju_common.topics import event_topic
 from anju_ingest.decode import DeadLetter, Row, printable
 
-# A stored event under one of the batch's ids: its time and payload (parsed jsonb).
-Stored = dict[str, list[tuple[datetime, Any]]]
+# The columns that hold an event's content (store._COLUMNS from kind to granted): the
+# stored payload keeps only what they do not (anju_common.events.stored_payload).
+CONTENT_COLUMNS = (
+    "kind", "estate_id", "gateway_id", "device_id", "door_id", "direction",
+    "credential_type", "credential_ref", "person_id", "granted",
+)  # fmt: skip
+# A stored event's content: its content columns as COPY text (None for NULL) and its
+# payload (parsed jsonb).
+Content = tuple[tuple[str | None, ...], Any]
+# Stored events under the batch's ids: id -> [(time, content)].
+Stored = dict[str, list[tuple[datetime, Content]]]
 
 
 class Sorted(NamedTuple):
@@ -42,7 +51,28 @@ def row_topic(row: Row) -> str:
 
 def row_payload(row: Row) -> str:
     """The event's JSON as written in the row (its last column, COPY escaping undone)."""
-    text = row[1].rsplit("\t", 1)[-1]
+    return _unescape(row[1].rsplit("\t", 1)[-1])
+
+
+def row_content(row: Row) -> Content:
+    """The row's content columns and payload, as `Stored` holds them."""
+    cols = row[1].split("\t")[2 : 2 + len(CONTENT_COLUMNS)]
+    return tuple(None if c == "\\N" else _unescape(c) for c in cols), orjson.loads(row_payload(row))
+
+
+def same_content(row: Content, stored: Content) -> bool:
+    """Events stored before the payload was trimmed keep the whole message (it has the
+    event_id): the same event again then matches when the columns do and the newcomer's
+    payload is a part of the old one."""
+    if row[0] != stored[0]:
+        return False
+    old = stored[1]
+    if isinstance(old, dict) and "event_id" in old and isinstance(row[1], dict):
+        return all(k in old and old[k] == v for k, v in row[1].items())
+    return bool(row[1] == old)
+
+
+def _unescape(text: str) -> str:
     if "\\" not in text:
         return text
     out, i = [], 0
@@ -80,8 +110,9 @@ def sort_rows(rows: Sequence[Row], stored: Stored, keep_bytes: int) -> Sorted:
         if not before:
             keep.append(row)
             continue
-        same_time = [p for t, p in before if t == row[2]]
-        if same_time and orjson.loads(row_payload(row)) in same_time:
+        same_time = [c for t, c in before if t == row[2]]
+        content = row_content(row)
+        if any(same_content(content, c) for c in same_time):
             redelivered += 1
             continue
         case = "same_time" if same_time else "other_time"

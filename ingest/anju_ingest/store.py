@@ -54,9 +54,11 @@ SELECT count(*) FROM new
 # which costs more the more events a day holds. OFFSET 0 keeps the subquery a
 # parameterized nested loop.
 _STORED_NEAR = """
-SELECT e.event_id::text, e.time, e.payload FROM unnest(%s::uuid[]) AS b(id)
+SELECT e.event_id::text, e.time, e.content, e.payload FROM unnest(%s::uuid[]) AS b(id)
 CROSS JOIN LATERAL (
-    SELECT event_id, time, payload FROM events
+    SELECT event_id, time, payload, ARRAY[kind, estate_id, gateway_id, device_id, door_id,
+        direction, credential_type, credential_ref, person_id,
+        CASE WHEN granted THEN 't' WHEN NOT granted THEN 'f' END] AS content FROM events
     WHERE event_id = b.id AND time BETWEEN %s AND %s OFFSET 0
 ) e
 """
@@ -180,15 +182,16 @@ class Store:
         return (made[0] if made else 0), (dropped[0] if dropped else 0)
 
     def stored_near(self, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, list]:
-        """Events already stored under these ids between lo and hi: id -> [(time,
-        payload)]. Bounded in time: the unique key includes time, and a lookup over
-        every partition (or compressed chunk) would cost too much per batch."""
+        """Events already stored under these ids between lo and hi (dupes.Stored: id ->
+        [(time, (content columns, payload))]). Bounded in time: the unique key includes
+        time, and a lookup over every partition (or compressed chunk) would cost too much
+        per batch."""
         conn = self._c()
         rows = conn.execute(_STORED_NEAR, (list(ids), lo, hi)).fetchall()
         conn.commit()
         found: dict[str, list] = {}
-        for eid, t, payload in rows:
-            found.setdefault(eid, []).append((t, payload))
+        for eid, t, content, payload in rows:
+            found.setdefault(eid, []).append((t, (tuple(content), payload)))
         return found
 
     def write(
