@@ -26,12 +26,7 @@ def run_worker(index: int, log_level: str = "INFO") -> int:
 
     _setup_logging(log_level)
     stop = threading.Event()
-
-    def _stop(_sig: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop_on_signals(stop)
     worker = Worker(
         get_ingest_settings(), get_mqtt_settings(), get_database_settings(), index, stop
     )
@@ -46,6 +41,24 @@ def run_worker(index: int, log_level: str = "INFO") -> int:
         sum(m.dead.values()),
     )
     return 0
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM / SIGINT set `stop`, from a thread of its own. Not from the handler: a
+    handler runs inside whatever the main thread is doing, and Event.set() there
+    deadlocks when the main thread holds the event's lock, or when a second signal
+    comes while the first handler is inside set() (seen: a worker hung for good)."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    signal.set_wakeup_fd(w)  # the C-level handler writes the signal number here
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _s, _f: None)
+
+    def watch() -> None:
+        while os.read(r, 64):
+            stop.set()
+
+    threading.Thread(target=watch, name="signals", daemon=True).start()
 
 
 def _report(worker: object, stop: threading.Event) -> None:
@@ -102,7 +115,7 @@ class Supervisor:
         self.procs: dict[int, mp.process.BaseProcess | None] = dict.fromkeys(range(workers))
         self.due: dict[int, float] = dict.fromkeys(range(workers), 0.0)  # restart at
         self.deaths: dict[int, list[float]] = {i: [] for i in range(workers)}
-        self.stopping = threading.Event()
+        self.stopping = False  # a plain flag: set from a signal handler (no locks there)
 
     def _start(self, i: int) -> None:
         p = self.ctx.Process(target=_child, args=(i, self.log_level), name=f"ingest-{i}")
@@ -110,10 +123,12 @@ class Supervisor:
         self.procs[i] = p
 
     def _stop_all(self) -> None:
-        self.stopping.set()
         for p in self.procs.values():
             if p is not None and p.is_alive() and p.pid:
                 os.kill(p.pid, signal.SIGTERM)
+
+    def _on_signal(self, _sig: int, _frame: object) -> None:
+        self.stopping = True
 
     def _died(self, i: int, code: int | None, now: float) -> bool:
         """Note worker i's death; False when restarts are over the limit."""
@@ -139,28 +154,31 @@ class Supervisor:
         return True
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, lambda _s, _f: self._stop_all())
-        signal.signal(signal.SIGINT, lambda _s, _f: self._stop_all())
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
         failed = False
-        while not self.stopping.is_set():
+        while not self.stopping:
             now = time.monotonic()
             for i, p in list(self.procs.items()):
                 if p is None:
                     if now >= self.due[i]:
                         self._start(i)
                     continue
-                if p.is_alive() or self.stopping.is_set():
+                if p.is_alive() or self.stopping:
                     continue
                 if not self._died(i, p.exitcode, now):
                     failed = True
                     break
             if failed:
                 break
-            self.stopping.wait(0.2)
-        self._stop_all()  # again: one may have started while the signal came
+            time.sleep(0.2)
+        self._stop_all()  # one SIGTERM each
         for p in self.procs.values():
             if p is not None:
                 p.join()
         if failed:
             return 1
-        return max((p.exitcode or 0) for p in self.procs.values() if p is not None)
+        # a worker ended by our SIGTERM before its handler took over (starting, or
+        # already finalizing) stopped as asked
+        codes = [p.exitcode or 0 for p in self.procs.values() if p is not None]
+        return max((0 if c == -signal.SIGTERM else c for c in codes), default=0)

@@ -4,6 +4,7 @@ stored, once; workers that keep dying make the parent exit non-zero."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -83,3 +84,27 @@ def test_workers_that_keep_dying_stop_ingest_with_an_error(pg_url: str, broker: 
     err = proc.stderr.read().decode()
     assert "over the limit (ANJU_INGEST_RESTART_LIMIT=2); stopping" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_burst_of_sigterms_stops_ingest(pg_url: str, broker: Mosquitto, workers: int) -> None:
+    """A second SIGTERM arriving while the first one's handler was inside Event.set()
+    deadlocked a worker for good (seen with the supervisor and stop_process both
+    signalling); the parent then hung, or was killed and left the worker behind."""
+    register_gateway(pg_url)
+    pub = ResendingPublisher(broker.url)
+    proc = start_ingest(ingest_env(pg_url, broker.url), workers=workers)
+    try:
+        _warm_up(pub, pg_url)
+        kids = workers_of(proc.pid)
+        for _ in range(200):
+            for pid in [proc.pid, *kids]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert wait_for(lambda: not any(Path(f"/proc/{k}").exists() for k in kids), 10)
+    finally:
+        pub.close()
+        stop_process(proc)
+        for pid in workers_of(proc.pid) if proc.poll() is None else []:
+            os.kill(pid, signal.SIGKILL)
