@@ -93,8 +93,8 @@ def test_extension_installed_but_not_preloaded_takes_native_partitions_and_says_
     available (pg_available_extensions), and failed where it is not preloaded. It now
     creates the extension only where that can work, else makes day partitions, and
     says which and why."""
-    from anju_bench.servers import private_postgres, timescaledb_bindir
     from tests.conftest import SHARED
+    from tests.pgservers import private_postgres, timescaledb_bindir
 
     bindir, why = timescaledb_bindir(SHARED)
     if bindir is None:
