@@ -259,7 +259,7 @@ export default {
   'decision.warning': 'Warning',
   'decision.deduction_upheld': 'Deduction upheld',
   'decision.deduction_rejected': 'Deduction rejected',
-  'decision.lease_review': 'Lease review',
+  'decision.lease_review': 'Referred for lease review',
   'decision.no_action': 'No action',
 
   'deduction.proposed': 'Proposed',

@@ -240,14 +240,14 @@ export default {
   'status.dismissed': '已排除',
 
   'caseStatus.open': '待核查',
-  'caseStatus.confirmed': '已确认，待决定',
-  'caseStatus.not_confirmed': '未确认',
+  'caseStatus.confirmed': '核查属实，待决定',
+  'caseStatus.not_confirmed': '核查不属实',
   'caseStatus.decided': '已决定',
   'caseStatus.cancelled': '已取消',
 
-  'outcome.confirmed': '确认违规',
-  'outcome.not_confirmed': '未确认',
-  'outcome.no_access': '无法入户',
+  'outcome.confirmed': '属实',
+  'outcome.not_confirmed': '不属实',
+  'outcome.no_access': '未能入户',
 
   'reasonCode.registered_caregiver': '已登记的护理人员',
   'reasonCode.family_member_unregistered': '未登记的家庭成员',
@@ -259,8 +259,8 @@ export default {
   'decision.warning': '警告',
   'decision.deduction_upheld': '维持扣分',
   'decision.deduction_rejected': '不予扣分',
-  'decision.lease_review': '租约复核',
-  'decision.no_action': '不处理',
+  'decision.lease_review': '移交租赁资格复核',
+  'decision.no_action': '不予处理',
 
   'deduction.proposed': '待决定',
   'deduction.upheld': '已维持',
@@ -305,7 +305,7 @@ export default {
   'notification.alert.closed': '预警关闭',
   'notification.case.assigned': '任务已分派',
   'notification.case.visited': '已上门核查',
-  'notification.case.confirmed': '核查确认违规',
+  'notification.case.confirmed': '核查属实',
   'notification.case.decided': '已作出决定',
   'notification.report.received': '收到居民举报',
 
