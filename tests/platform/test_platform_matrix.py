@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -426,3 +427,44 @@ def test_inspector_lists_only_their_grid(live: Live) -> None:
         assert "grid G2 is not in estate E1" in r.text
     with live.client("admin") as c:
         assert c.get("/api/v1/units/U1").json()["grid_id"] == "G1"
+
+
+# What the console shows each role (static/js/roles.js) -> a route that does it.
+CONSOLE_CAN = {
+    "viewFaces": ("GET", "/api/v1/snapshots/{event_id}"),
+    "visit": ("POST", "/api/v1/cases/{case_id}/visits"),
+    "assign": ("POST", "/api/v1/cases/{case_id}/assign"),
+    "decide": ("POST", "/api/v1/cases/{case_id}/decision"),
+    "alertStatus": ("POST", "/api/v1/alerts/{alert_id}/status"),
+    "registerWrite": ("POST", "/api/v1/units"),
+    "credentials": ("GET", "/api/v1/credentials"),
+    "enroll": ("POST", "/api/v1/persons/{person_id}/enrollments"),
+    "gateways": ("GET", "/api/v1/gateways"),
+    "performance": ("GET", "/api/v1/performance"),
+    "audit": ("GET", "/api/v1/audit"),
+    "patrol": ("POST", "/api/v1/patrols/scans"),
+    "reports": ("GET", "/api/v1/reports"),
+    "posters": ("GET", "/api/v1/buildings/{building_id}/report-poster"),
+    "erase": ("POST", "/api/v1/persons/{person_id}/erase"),
+    "webhooks": ("GET", "/api/v1/webhooks"),
+    "webhooksWrite": ("POST", "/api/v1/webhooks"),
+    "erasures": ("GET", "/api/v1/erasures"),
+    "users": ("GET", "/api/v1/users"),
+}
+
+
+def test_console_roles_agree_with_the_policy() -> None:
+    """roles.js only hides what a role cannot use: it must name exactly the roles the
+    policy lets do it (in their own estate or grid), no hand copy drifting away."""
+    js = (
+        Path(__file__).resolve().parents[2] / "platform/anju_platform/console/static/js/roles.js"
+    ).read_text(encoding="utf-8")
+    can = {
+        name: set(re.findall(r"'(\w+)'", roles))
+        for name, roles in re.findall(r"^\s*(\w+): \[([^\]]*)\],", js, re.M)
+    }
+    assert set(can) == set(CONSOLE_CAN), "a capability of roles.js without its route here"
+    for name, route in CONSOLE_CAN.items():
+        access = ALL_CASES[route][0]
+        policy = {r for r in ROLES if expected(access, r, True)}
+        assert can[name] == policy, (name, route, can[name], policy)
