@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import itertools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from matrix_kit import (
     make_alert,
 )
 from platform_live import ROLES, Live
+
+from anju_platform.console.roles import CAN
 
 
 def _open_member(c: Ctx, n: int, i: int) -> Req:
@@ -429,7 +430,7 @@ def test_inspector_lists_only_their_grid(live: Live) -> None:
         assert c.get("/api/v1/units/U1").json()["grid_id"] == "G1"
 
 
-# What the console shows each role (static/js/roles.js) -> a route that does it.
+# What the console shows each role (console/roles.py, served by /auth/me) -> a route that does it.
 CONSOLE_CAN = {
     "viewFaces": ("GET", "/api/v1/snapshots/{event_id}"),
     "visit": ("POST", "/api/v1/cases/{case_id}/visits"),
@@ -454,17 +455,11 @@ CONSOLE_CAN = {
 
 
 def test_console_roles_agree_with_the_policy() -> None:
-    """roles.js only hides what a role cannot use: it must name exactly the roles the
-    policy lets do it (in their own estate or grid), no hand copy drifting away."""
-    js = (
-        Path(__file__).resolve().parents[2] / "platform/anju_platform/console/static/js/roles.js"
-    ).read_text(encoding="utf-8")
-    can = {
-        name: set(re.findall(r"'(\w+)'", roles))
-        for name, roles in re.findall(r"^\s*(\w+): \[([^\]]*)\],", js, re.M)
-    }
-    assert set(can) == set(CONSOLE_CAN), "a capability of roles.js without its route here"
+    """The console only hides what a role cannot use: each capability it gets from
+    /auth/me must name exactly the roles the policy lets do it (in their own estate or
+    grid), so the two cannot drift apart."""
+    assert set(CAN) == set(CONSOLE_CAN), "a capability of console/roles.py without its route here"
     for name, route in CONSOLE_CAN.items():
         access = ALL_CASES[route][0]
         policy = {r for r in ROLES if expected(access, r, True)}
-        assert can[name] == policy, (name, route, can[name], policy)
+        assert {str(r) for r in CAN[name]} == policy, (name, route, CAN[name], policy)
