@@ -19,13 +19,8 @@ from typing import Any
 
 import pytest
 
-from anju_bench.servers import (
-    Mosquitto,
-    private_mosquitto,
-    private_postgres,
-    scratch_database,
-    timescaledb_bindir,
-)
+from anju_bench.servers import Mosquitto, private_mosquitto
+from tests.pgservers import TestDatabases, private_postgres, session_databases, timescaledb_bindir
 
 PG_SERVER = os.environ.get(
     "ANJU_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -74,10 +69,17 @@ def db_server(request: pytest.FixtureRequest) -> str:
     return PG_SERVER
 
 
+@pytest.fixture(scope="session")
+def databases(db_server: str) -> Iterator[TestDatabases]:
+    """Copies of a database migrated once per session and server."""
+    with session_databases(db_server) as made:
+        yield made
+
+
 @pytest.fixture
-def pg_url(db_server: str) -> Iterator[str]:
+def pg_url(databases: TestDatabases) -> Iterator[str]:
     """A freshly migrated database, dropped after the test."""
-    with scratch_database(db_server) as url:
+    with databases.fresh() as url:
         yield url
 
 

@@ -6,7 +6,6 @@ tests/platform/conftest.py when both directories run in one session."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 import shutil
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Jsonb
+
+from anju_platform.console.dictionary import dictionary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
@@ -220,19 +221,6 @@ def _cjk_font() -> bool:
 # Screenshots in zh-CN (the console's default) where a CJK font is installed (CI installs
 # one), else in English: Chinese without a font is only boxes.
 SHOT_LANG = os.environ.get("ANJU_TEST_SHOT_LANG") or ("zh-CN" if _cjk_font() else "en")
-DICTS = Path(__file__).resolve().parents[2] / "platform/anju_platform/console/static/js/i18n"
-_ENTRY = re.compile(r"^\s*'([^']+)':\s*'((?:[^'\\]|\\.)*)',?\s*$")
-
-
-@functools.cache
-def dictionary(lang: str) -> dict[str, str]:
-    """The console's UI strings of one language, read from its dictionary module."""
-    out = {}
-    for line in (DICTS / f"{lang}.js").read_text(encoding="utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if m:
-            out[m.group(1)] = m.group(2).replace("\\'", "'")
-    return out
 
 
 def say(key: str) -> str:

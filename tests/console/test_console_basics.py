@@ -11,6 +11,8 @@ from console_kit import dictionary, login, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
+from anju_platform.console.dictionary import vocabulary_terms
+
 
 def test_served_by_the_platform_with_a_strict_policy(live: Live) -> None:
     with httpx.Client(base_url=live.url) as c:
@@ -63,8 +65,10 @@ def test_dictionaries_and_sse_parser(page: Page, live: Live) -> None:
     }"""
     )
     assert same["onlyZh"] == [] and same["onlyEn"] == [] and same["n"] > 100
-    # The tests' reader of the dictionaries (say()) sees every entry.
-    assert len(dictionary("zh-CN")) == len(dictionary("en")) == same["n"]
+    # The tests' reader of the dictionaries (say()) sees every entry, and the terms the
+    # console gets from the API (anju_common/vocabulary.py).
+    terms = len(vocabulary_terms("zh-CN"))
+    assert len(dictionary("zh-CN")) == len(dictionary("en")) == same["n"] + terms
     got = page.evaluate(
         """async () => {
         const { sseParser } = await import('/static/js/sse.js');

@@ -73,7 +73,7 @@ def test_inspector_records_a_visit_outcome(page: Page, live: Live, faces_dir: Pa
         str(faces_dir / "obama" / "1.jpg")
     )
     page.get_by_role("button", name="保存核查结果").click()
-    expect(page.get_by_test_id("case-status")).to_have_text("已确认，待决定")
+    expect(page.get_by_test_id("case-status")).to_have_text("核查属实，待决定")
     expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
     expect(page.locator("[data-testid=visits]")).to_contain_text("两名租客在场，承认转租 <b>")
     assert _visits(live, case) == [("inspector", "confirmed", "两名租客在场，承认转租 <b>")]
@@ -213,7 +213,7 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     typed = (typed_at + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
     page.locator("input[name=visited_at]").fill(typed)
     page.get_by_role("button", name="保存核查结果").click()
-    expect(page.get_by_test_id("case-status")).to_have_text("未确认")
+    expect(page.get_by_test_id("case-status")).to_have_text("核查不属实")
     expect(page.locator("[data-testid=visits]")).to_contain_text("已登记的护理人员")
     # the visit card shows the time as typed, on the estate's clock
     expect(page.locator("[data-testid=visits]")).to_contain_text(typed.replace("T", " "))
@@ -227,7 +227,7 @@ def test_not_confirmed_shows_what_happens_next(page: Page, live: Live) -> None:
     # From the inbox (dismissed alerts) the alert still leads to its finished case.
     page.goto("/#/alerts?status=dismissed")
     page.locator("[data-alert-id='101'] a").click()
-    expect(page.get_by_test_id("case-status")).to_have_text("未确认")
+    expect(page.get_by_test_id("case-status")).to_have_text("核查不属实")
     expect(page.locator("[data-testid=visits] > li")).to_have_count(1)
 
 

@@ -130,7 +130,7 @@ def test_pdf_evidence_pack(page: Page, live: Live, faces_dir: Path) -> None:
         "承租人",
         "陌生人 3f2a9c：人脸，进出 2 次，其中夜间 1 次",
         "2026-03-02 08:31",  # local time
-        "确认违规",
+        "属实",
         "租客承认把门卡借给他人",
         "核查人员签字",
         "单位盖章",

@@ -23,6 +23,7 @@ from anju_common.events import parse_event
 from anju_common.mqtt import make_client
 from anju_edge.agent import Agent
 from anju_edge.config import GatewayConfig
+from tests.waiting import wait_for
 
 MakeConfig = Callable[..., GatewayConfig]
 SWIPES = '[[doors]]\nkind = "simulated"\nid = "sim"\ndoor_id = "gate"\ncards = ["1"]\n'
@@ -100,13 +101,6 @@ def url(broker: Mosquitto, creds: str) -> str:
     return f"mqtts://{creds}@127.0.0.1:{broker.port}"
 
 
-def wait(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not check():
-        time.sleep(0.05)
-    return check()
-
-
 @pytest.mark.slow
 def test_tls_credentials_and_acl(
     secure_broker: tuple[Mosquitto, Path],
@@ -140,9 +134,9 @@ def test_tls_credentials_and_acl(
     try:
         for a in agents:
             a.start()
-        assert wait(lambda: got.count("g1/access") == 5, 20), got
-        assert wait(lambda: good.queue.depth() == 0, 10)
-        assert wait(lambda: other.publisher.refused == 5, 20)
+        wait_for(lambda: got.count("g1/access") == 5, 20, f"5 events, got {got}")
+        wait_for(lambda: good.queue.depth() == 0, 10, "the queue drained")
+        wait_for(lambda: other.publisher.refused == 5, 20, "5 refused")
         time.sleep(1)
         assert "g1/status" in got
         assert not any(g.startswith("g2/") for g in got)

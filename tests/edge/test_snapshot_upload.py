@@ -33,6 +33,7 @@ from anju_edge.snapshot_upload import (
     upload_enabled,
 )
 from anju_edge.snapshots import SnapshotStore
+from tests.waiting import wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 from platform_live import Live, live_server
@@ -148,13 +149,6 @@ def gateway_token(live: Live) -> str:
     return str(r.json()["token"])
 
 
-def wait_until(cond: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def event_id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
@@ -170,7 +164,7 @@ def test_uploads_reach_the_platform(pg_url: str, tmp_path: Path, faces_dir: Path
         up.add(event_id(1), stranger, TAKEN, None)
         up.start()
         try:
-            wait_until(lambda: up.stats.sent == 1 and not q.pending())
+            wait_for(lambda: up.stats.sent == 1 and not q.pending(), 30)
             with live.client("manager") as c:
                 r = c.get(f"/api/v1/snapshots/{event_id(1)}")
             assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
@@ -178,13 +172,13 @@ def test_uploads_reach_the_platform(pg_url: str, tmp_path: Path, faces_dir: Path
             assert stranger.exists()  # sent is not deleted: local retention decides
 
             up.add(event_id(1), stranger, TAKEN, None)  # the same bytes again: 200, done
-            wait_until(lambda: up.stats.sent == 2 and not q.pending())
+            wait_for(lambda: up.stats.sent == 2 and not q.pending(), 30)
 
             # other bytes for a stored event: 409, dropped, the local file stays
             other = store.folder / "other.jpg"
             other.write_bytes(resident.read_bytes())
             up.add(event_id(1), other, TAKEN, None)
-            wait_until(lambda: up.stats.dropped == 1 and not q.pending())
+            wait_for(lambda: up.stats.dropped == 1 and not q.pending(), 30)
             assert other.exists()
 
             # the person is erased: 410, dropped, and the gateway's copy deleted too
@@ -192,7 +186,7 @@ def test_uploads_reach_the_platform(pg_url: str, tmp_path: Path, faces_dir: Path
                 r = c.post("/api/v1/persons/P1/erase", json={"reason": "request"})
             assert r.status_code == 200, r.text
             up.add(event_id(2), resident, TAKEN, "P1")
-            wait_until(lambda: up.stats.erased == 1 and not q.pending())
+            wait_for(lambda: up.stats.erased == 1 and not q.pending(), 30)
             assert not resident.exists() and stranger.exists()
             with live.client("admin") as c:
                 assert c.get(f"/api/v1/snapshots/{event_id(2)}").status_code == 404
@@ -215,7 +209,7 @@ def serve() -> Iterator[Callable[[Live, int], None]]:
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread))
-        wait_until(lambda: server.started, 20)
+        wait_for(lambda: server.started, 20)
 
     yield start
     for server, thread in servers:
@@ -237,11 +231,11 @@ def test_platform_down_at_first(
     up.add(event_id(3), jpg, TAKEN, None)
     up.start()
     try:
-        wait_until(lambda: up.stats.failures >= 3)  # nothing listens: refused, retried
+        wait_for(lambda: up.stats.failures >= 3, 30)  # nothing listens: refused, retried
         assert [p.event_id for p in q.pending()] == [event_id(3)]
         assert up.last_error and up.last_error.startswith("network")
         serve(live, port)  # the platform comes up
-        wait_until(lambda: up.stats.sent == 1 and not q.pending())
+        wait_for(lambda: up.stats.sent == 1 and not q.pending(), 30)
     finally:
         up.stop()
         q.close()
@@ -278,7 +272,7 @@ def test_agent_uploads_a_strangers_snapshot(
         assert agent.uploads is not None
         agent.start()
         try:
-            wait_until(lambda: agent.uploads is not None and agent.uploads.stats.sent >= 1, 90)
+            wait_for(lambda: agent.uploads is not None and agent.uploads.stats.sent >= 1, 90)
             events = [e for e in agent.queue.after(0, 100) if e.topic.endswith("/events/face")]
         finally:
             agent.stop()

@@ -22,6 +22,7 @@ from anju_bench.servers import Mosquitto
 from anju_common.events import parse_event
 from anju_common.mqtt import make_client
 from anju_common.topics import event_topic, status_topic
+from tests.waiting import wait_for
 
 TOPIC = event_topic("e1", "g1", "access")
 
@@ -71,15 +72,6 @@ def queued_ids(db: Path) -> list[str]:
             return [r[0] for r in conn.execute("SELECT event_id FROM queue ORDER BY seq")]
     except sqlite3.OperationalError:  # the agent is still creating its schema
         return []
-
-
-def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Subscriber:

@@ -120,15 +120,6 @@ def count_events(url: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
 def _acked(info: object) -> bool:
     try:
         return bool(info.is_published())  # type: ignore[attr-defined]

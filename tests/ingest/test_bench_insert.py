@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from anju_bench.servers import SHARED, timescaledb_bindir
+from anju_bench.pgcluster import timescaledb_bindir
+from anju_bench.servers import SHARED
 
 
 @pytest.mark.slow

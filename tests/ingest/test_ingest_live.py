@@ -17,7 +17,6 @@ import pytest
 from anju_bench.servers import (
     Mosquitto,
     ingest_env,
-    private_postgres,
     running_ingest,
     scratch_database,
     start_ingest,
@@ -26,6 +25,8 @@ from anju_bench.servers import (
 from anju_common.events import dump_event, event_from_stored
 from anju_common.migrate import migrate
 from anju_common.topics import event_topic
+from tests.pgservers import private_postgres
+from tests.waiting import wait_for
 
 from .helpers import (
     ESTATE,
@@ -34,7 +35,6 @@ from .helpers import (
     count_events,
     register_gateway,
     sample_events,
-    wait_for,
 )
 
 
@@ -87,7 +87,7 @@ def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
         for e in events:
             pub.publish(_topic(e), dump_event(e))
         pub.resend_until_acked()
-        assert wait_for(lambda: count_events(pg_url)[0] == 25, 20)
+        wait_for(lambda: count_events(pg_url)[0] == 25, 20, interval=0.2)
     pub.close()
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
@@ -137,7 +137,7 @@ def test_redelivered_message_is_stored_once(pg_url: str, broker: Mosquitto) -> N
         pub.publish(event_topic(ESTATE, GATEWAY, "batch"), orjson.dumps(batch))
         pub.resend_until_acked()
         time.sleep(1.5)
-        assert wait_for(lambda: count_events(pg_url) == (20, 20), 10)
+        wait_for(lambda: count_events(pg_url) == (20, 20), 10, interval=0.2)
     pub.close()
 
 
@@ -163,7 +163,7 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
             procs.append(start_ingest(env))
 
         _stream(pub, events, rate=1500, during=kill_and_restart)
-        assert wait_for(lambda: count_events(pg_url)[1] >= 3000, 60)
+        wait_for(lambda: count_events(pg_url)[1] >= 3000, 60, interval=0.2)
         time.sleep(1.0)
         total, distinct = count_events(pg_url)
         assert (total, distinct) == (3000, 3000)
@@ -182,7 +182,7 @@ def test_broker_restart_mid_stream_loses_nothing(pg_url: str, broker: Mosquitto)
         _warm_up(pub, pg_url)
         events = sample_events(3000)
         _stream(pub, events, rate=1500, during=lambda: broker.restart(down_s=1.0))
-        assert wait_for(lambda: count_events(pg_url)[1] >= 3000, 60)
+        wait_for(lambda: count_events(pg_url)[1] >= 3000, 60, interval=0.2)
         assert count_events(pg_url) == (3000, 3000)
         assert proc.poll() is None, "ingest must survive a broker restart"
     pub.close()
@@ -205,7 +205,7 @@ def test_database_restart_mid_stream_retries_and_loses_nothing(broker: Mosquitto
                 pg.start()
 
             _stream(pub, events, rate=1500, during=bounce)
-            assert wait_for(lambda: count_events(url)[1] >= 3000, 60)
+            wait_for(lambda: count_events(url)[1] >= 3000, 60, interval=0.2)
             assert count_events(url) == (3000, 3000)
             assert proc.poll() is None, "ingest must survive a database restart"
         pub.close()
@@ -264,7 +264,7 @@ def test_thousand_malformed_messages_are_dead_lettered_and_valid_ones_stored(
                 row = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
             return int(row[0]) if row else 0
 
-        assert wait_for(lambda: dead_count() >= 1000 and count_events(pg_url)[1] >= 1000, 60)
+        wait_for(lambda: dead_count() >= 1000 and count_events(pg_url)[1] >= 1000, 60, interval=0.2)
         assert proc.poll() is None
         assert count_events(pg_url) == (1000, 1000)
         with psycopg.connect(pg_url) as conn:

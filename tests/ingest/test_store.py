@@ -11,6 +11,7 @@ import pytest
 from anju_bench.servers import scratch_database
 from anju_common.migrate import event_store, has_timescale, migrate
 from anju_ingest.store import Store
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.both_databases
 
@@ -81,7 +82,12 @@ def test_worker_slots_are_reused_by_replacements(pg_url: str) -> None:
     a, b = Store(pg_url), Store(pg_url)
     assert (a.claim_slot("g"), b.claim_slot("g")) == (0, 1)
     assert Store(pg_url).claim_slot("other-group") == 0
+    pid = a._c().info.backend_pid
     a.close()  # worker 0 dies: its connection, and so its slot, goes
+    # ... once its server process has exited, which on a busy box may take a moment
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        gone = "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)"
+        wait_for(lambda: conn.execute(gone, (pid,)).fetchone()[0], 10, "worker 0's exit")
     c = Store(pg_url)
     assert c.claim_slot("g") == 0
     b.close()
@@ -93,8 +99,8 @@ def test_extension_installed_but_not_preloaded_takes_native_partitions_and_says_
     available (pg_available_extensions), and failed where it is not preloaded. It now
     creates the extension only where that can work, else makes day partitions, and
     says which and why."""
-    from anju_bench.servers import private_postgres, timescaledb_bindir
     from tests.conftest import SHARED
+    from tests.pgservers import private_postgres, timescaledb_bindir
 
     bindir, why = timescaledb_bindir(SHARED)
     if bindir is None:

@@ -203,6 +203,6 @@ def test_evidence_pack_is_self_contained_and_escaped() -> None:
     assert "登记成员很少出现 &lt;b&gt;" in html and "Members rarely seen &amp; strangers" in html
     assert "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\nxyz").decode() in html
     assert "photo &lt;1&gt;" in html
-    assert "扣分成立" in html and "属实" in html
+    assert "维持扣分" in html and "属实" in html
     assert not re.search(r"https?://", html)
     assert "<link" not in html and 'src="http' not in html

@@ -12,6 +12,8 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from anju_platform.workflow.snapshots import (
     stranger_cutoff,
     upload_outcome,
 )
+from tests.pgservers import TestDatabases
 
 NAME = "李秀英测"
 DAY = date(2026, 11, 1)
@@ -326,11 +329,144 @@ def files_with(root: Path, digests: set[str]) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and _sha(p.read_bytes()) in digests]
 
 
-# --- erasure ---------------------------------------------------------------------------
+# --- erasure: one person with traces everywhere, erased once, checked test by test ----
 
 
-@pytest.mark.both_databases
-def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces_dir: Path) -> None:
+@dataclass
+class Erased:
+    """What the scenario made and saw: the server (after the erasure), the person's own
+    data (texts, embedding, image bytes) and another person's, and the scans' results."""
+
+    live: Live
+    root: Path  # the server's files: enrollment photos and snapshots
+    e1: str  # snapshot events of the person
+    e2: str
+    e3: str  # one of the other person (P1)
+    e4: str  # a stranger's
+    other_ref: str
+    other_enr: str
+    other_emb: list[float]
+    other_photo_path: str
+    other_photo: bytes
+    other_snap: bytes
+    emb: list[float]
+    texts: list[str]
+    blobs: list[bytes]
+    snapshot_codes: list[int]
+    view_codes: dict[str, tuple[int, bool]]
+    stored_before: list[str]
+    before: list[str]
+    tables: set[str]
+    files_before: int
+    response: httpx.Response
+
+    @property
+    def digests(self) -> set[str]:
+        return {_sha(b) for b in self.blobs}
+
+
+def _register_person(live: Live) -> None:
+    with live.client("manager") as c:
+        for path, body in (
+            (
+                "/api/v1/persons",
+                {
+                    "person_id": "PZ",
+                    "name": NAME,
+                    "birth_year": 1975,
+                    "gender": "F",
+                    "estate_id": "E1",
+                },
+            ),
+            (
+                "/api/v1/households/H1/members",
+                {
+                    "household_id": "H1",
+                    "person_id": "PZ",
+                    "role": "member",
+                    "valid_from": "2025-03-01",
+                },
+            ),
+            (
+                "/api/v1/credentials",
+                {
+                    "credential_id": "CZ",
+                    "estate_id": "E1",
+                    "person_id": "PZ",
+                    "type": "card",
+                    "number": "99887766",
+                    "valid_from": "2025-03-01T00:00:00Z",
+                },
+            ),
+        ):
+            r = c.post(path, json=body)
+            assert r.status_code == 201, r.text
+
+
+def _traces_in_database(
+    conn: psycopg.Connection,
+    refs: list[str],
+    other_ref: str,
+    emb: list[float],
+    other_emb: list[float],
+) -> None:
+    """The person's face events, a detection cluster, an alert with evidence, a case
+    visit, a notification and dead letters naming them (and the same of P1 beside)."""
+    e1, e2 = (r.rsplit("/", 1)[1].removesuffix(".jpg") for r in refs)
+    e3 = other_ref.rsplit("/", 1)[1].removesuffix(".jpg")
+    t = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    _face_event(conn, e1, t, "PZ", emb, refs[0])
+    _face_event(conn, e2, t + timedelta(hours=1), "PZ", emb, refs[1])
+    _face_event(conn, e3, t + timedelta(hours=2), "P1", other_emb, other_ref)
+    # a detection cluster whose leader came from the person's own event
+    conn.execute(
+        "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader,"
+        " first_seen, last_seen) VALUES (%s, 'E1', 'GW1', %s, %s, %s)",
+        (erasure.cluster_ids([e2])[0], np.asarray(emb, "<f4").tobytes(), t, t),
+    )
+    aid = conn.execute(
+        "INSERT INTO alerts (estate_id, unit_id, grid_id, type, status, score, reason_en,"
+        " reason_zh, first_day, last_day) VALUES ('E1', 'U1', 'G1', 'sublet', 'open', 0.8,"
+        " 'stranger', %s, %s, %s) RETURNING alert_id",
+        (f"{NAME}以外的人多次进入", DAY, DAY),
+    ).fetchone()[0]  # type: ignore[index]
+    for key, ev, ref in ((e1, e1, refs[0]), (e3, e3, other_ref)):
+        conn.execute(
+            "INSERT INTO alert_evidence (alert_id, key, at, day, kind, event_id,"
+            " snapshot_ref, note) VALUES (%s, %s, %s, %s, 'face', %s, %s, 'face seen')",
+            (aid, key, t, DAY, ev, ref),
+        )
+    case_id = conn.execute(
+        "INSERT INTO cases (alert_id, estate_id, grid_id, due_at) VALUES"
+        " (%s, 'E1', 'G1', now()) RETURNING case_id",
+        (aid,),
+    ).fetchone()[0]  # type: ignore[index]
+    conn.execute(
+        "INSERT INTO case_visits (case_id, inspector_id, visited_at, outcome, reason,"
+        " notes) VALUES (%s, 'inspector', now(), 'not_confirmed', 'other', %s)",
+        (case_id, f"{NAME}在家, Person 1 也在"),
+    )
+    conn.execute(
+        "INSERT INTO notifications (kind, estate_id, body) VALUES ('x', 'E1', %s)",
+        (json.dumps({"alert_id": aid, "note": f"见到{NAME}"}, ensure_ascii=False),),
+    )
+    for pid, e_ in (("PZ", emb), ("P1", other_emb)):  # messages ingest refused
+        raw = json.dumps({"kind": "face", "person_id": pid, "embedding": e_, "x": 1})
+        conn.execute(
+            "INSERT INTO dead_letters (topic, reason, detail, payload, payload_size)"
+            " VALUES ('anju/v1/E1/GW1/events/face', 'schema', 'extra field x', %s, %s)",
+            (raw.encode(), len(raw)),
+        )
+
+
+@pytest.fixture(scope="module")
+def erased(
+    databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory, faces_dir: Path
+) -> Iterator[Erased]:
+    """Person PZ registered, enrolled, photographed by a gateway and named in events,
+    evidence, notes and dead letters (P1 and a stranger beside), scanned, then erased by
+    a manager over HTTP; once per database server for this module's tests."""
+    root = tmp_path_factory.mktemp("erasure")
     photo = (faces_dir / "obama" / "1.jpg").read_bytes()
     snap = (faces_dir / "obama" / "2.jpg").read_bytes()
     snap2 = (faces_dir / "obama" / "3.jpg").read_bytes()
@@ -339,67 +475,28 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
     e1, e2, e3, e4 = (str(uuid.uuid4()) for _ in range(4))
     refs = [f"gw1/faces/{e1}.jpg", f"gw1/faces/{e2}.jpg"]
     other_ref = f"gw1/faces/{e3}.jpg"
-    with _server(pg_url, tmp_path) as live:
-        with live.client("manager") as c:
-            r = c.post(
-                "/api/v1/persons",
-                json={
-                    "person_id": "PZ",
-                    "name": NAME,
-                    "birth_year": 1975,
-                    "gender": "F",
-                    "estate_id": "E1",
-                },
-            )
-            assert r.status_code == 201, r.text
-            r = c.post(
-                "/api/v1/households/H1/members",
-                json={
-                    "household_id": "H1",
-                    "person_id": "PZ",
-                    "role": "member",
-                    "valid_from": "2025-03-01",
-                },
-            )
-            assert r.status_code == 201, r.text
-            r = c.post(
-                "/api/v1/credentials",
-                json={
-                    "credential_id": "CZ",
-                    "estate_id": "E1",
-                    "person_id": "PZ",
-                    "type": "card",
-                    "number": "99887766",
-                    "valid_from": "2025-03-01T00:00:00Z",
-                },
-            )
-            assert r.status_code == 201, r.text
+    with databases.fresh() as pg_url, _server(pg_url, root) as live:
+        _register_person(live)
         enr = _enroll(live, "PZ", faces_dir / "obama" / "1.jpg")
         other_enr = _enroll(live, "P1", faces_dir / "biden" / "1.jpg")
+        at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
         with _gateway(live) as gw:
-            at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-            r = _put(gw, e1, snap, at, "PZ")
-            assert r.status_code == 201, r.text
-            assert r.json()["stored"] is True and r.json()["person_id"] == "PZ"
-            assert _put(gw, e1, snap, at, "PZ").status_code == 200  # a retry is fine
-            assert _put(gw, e1, other_snap, at, "PZ").status_code == 409  # other bytes are not
-            assert _put(gw, e2, snap2, at, "PZ").status_code == 201
-            assert _put(gw, e3, other_snap, at, "P1").status_code == 201
-            assert _put(gw, e4, (faces_dir / "biden" / "2.jpg").read_bytes(), at).status_code == 201
-        stored = sorted(p.name for p in (tmp_path / "snapshots" / "E1" / "2026-11-01").iterdir())
-        assert stored == sorted(f"{e}.jpg" for e in (e1, e2, e3, e4))
-        for role, code in (
-            ("admin", 200),
-            ("authority", 200),
-            ("manager", 200),
-            ("inspector", 403),
-        ):
+            first = _put(gw, e1, snap, at, "PZ")
+            assert first.json()["stored"] is True and first.json()["person_id"] == "PZ"
+            codes = [
+                first.status_code,
+                _put(gw, e1, snap, at, "PZ").status_code,  # a retry is fine
+                _put(gw, e1, other_snap, at, "PZ").status_code,  # other bytes are not
+                _put(gw, e2, snap2, at, "PZ").status_code,
+                _put(gw, e3, other_snap, at, "P1").status_code,
+                _put(gw, e4, other_snap, at).status_code,
+            ]
+        stored = sorted(p.name for p in (root / "snapshots" / "E1" / "2026-11-01").iterdir())
+        views = {}
+        for role in ("admin", "authority", "manager", "inspector"):
             with live.client(role) as c:
                 r = c.get(f"/api/v1/snapshots/{e1}")
-            assert r.status_code == code, (role, r.text)
-            if code == 200:
-                assert r.content == snap and r.headers["content-type"] == "image/jpeg"
-
+            views[role] = (r.status_code, r.content == snap)
         with psycopg.connect(live.db, autocommit=True) as conn:
             emb = _embedding(conn, enr)
             other_emb = _embedding(conn, other_enr)
@@ -407,172 +504,200 @@ def test_erasure_leaves_nothing_of_the_person(pg_url: str, tmp_path: Path, faces
                 "SELECT ref FROM credentials WHERE credential_id = 'CZ'"
             ).fetchone()
             assert card_ref is not None
-            t = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-            _face_event(conn, e1, t, "PZ", emb, refs[0])
-            _face_event(conn, e2, t + timedelta(hours=1), "PZ", emb, refs[1])
-            _face_event(conn, e3, t + timedelta(hours=2), "P1", other_emb, other_ref)
-            # a detection cluster whose leader came from the person's own event
-            conn.execute(
-                "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader,"
-                " first_seen, last_seen) VALUES (%s, 'E1', 'GW1', %s, %s, %s)",
-                (erasure.cluster_ids([e2])[0], np.asarray(emb, "<f4").tobytes(), t, t),
-            )
-            aid = conn.execute(
-                "INSERT INTO alerts (estate_id, unit_id, grid_id, type, status, score, reason_en,"
-                " reason_zh, first_day, last_day) VALUES ('E1', 'U1', 'G1', 'sublet', 'open', 0.8,"
-                " 'stranger', %s, %s, %s) RETURNING alert_id",
-                (f"{NAME}以外的人多次进入", DAY, DAY),
-            ).fetchone()[0]  # type: ignore[index]
-            for key, ev, ref in ((e1, e1, refs[0]), (e3, e3, other_ref)):
-                conn.execute(
-                    "INSERT INTO alert_evidence (alert_id, key, at, day, kind, event_id,"
-                    " snapshot_ref, note) VALUES (%s, %s, %s, %s, 'face', %s, %s, 'face seen')",
-                    (aid, key, t, DAY, ev, ref),
-                )
-            case_id = conn.execute(
-                "INSERT INTO cases (alert_id, estate_id, grid_id, due_at) VALUES"
-                " (%s, 'E1', 'G1', now()) RETURNING case_id",
-                (aid,),
-            ).fetchone()[0]  # type: ignore[index]
-            conn.execute(
-                "INSERT INTO case_visits (case_id, inspector_id, visited_at, outcome, reason,"
-                " notes) VALUES (%s, 'inspector', now(), 'not_confirmed', 'other', %s)",
-                (case_id, f"{NAME}在家, Person 1 也在"),
-            )
-            conn.execute(
-                "INSERT INTO notifications (kind, estate_id, body) VALUES ('x', 'E1', %s)",
-                (json.dumps({"alert_id": aid, "note": f"见到{NAME}"}, ensure_ascii=False),),
-            )
-            for pid, e_ in (("PZ", emb), ("P1", other_emb)):  # messages ingest refused
-                raw = json.dumps({"kind": "face", "person_id": pid, "embedding": e_, "x": 1})
-                conn.execute(
-                    "INSERT INTO dead_letters (topic, reason, detail, payload, payload_size)"
-                    " VALUES ('anju/v1/E1/GW1/events/face', 'schema', 'extra field x', %s, %s)",
-                    (raw.encode(), len(raw)),
-                )
+            _traces_in_database(conn, refs, other_ref, emb, other_emb)
             other_photo_path = conn.execute(
                 "SELECT photo_path FROM face_enrollments WHERE enrollment_id = %s", (other_enr,)
             ).fetchone()[0]  # type: ignore[index]
-
         texts = [NAME, *refs, card_ref[0]]
         blobs = [photo, snap, snap2]
-        digests = {_sha(b) for b in blobs}
-        # the scan finds what is there (it can fail) ...
         before, tables = scan_database(live.db, texts, emb, blobs)
-        for expect in (
-            "persons.name",
-            "face_enrollments.embedding",
-            "event_faces.embedding: embedding (float32)",
-            "event_faces.snapshot_ref",
-            "detect_clusters.leader: embedding (float32)",
-            "alert_evidence.snapshot_ref",
-            "face_snapshots.sha256",
-            "case_visits.notes",
-            "notifications.body",
-            "credentials.ref",
-            "alerts.reason_zh",
-            "dead_letters.payload: embedding",
-        ):
-            assert any(h.startswith(expect) for h in before), (expect, before)
-        assert {"events", "audit_log", "erasures", "face_snapshots"} <= tables
-        assert len(files_with(tmp_path, digests)) == 3  # photo kept, two snapshots
-
+        files_before = len(files_with(root, {_sha(b) for b in blobs}))
         with live.client("manager") as c:
             r = c.post(
                 "/api/v1/persons/PZ/erase", json={"reason": "request", "note": "申请 2026-7"}
             )
-        assert r.status_code == 200, r.text
-        counts = r.json()["counts"]
-        assert r.json()["person_id"] == "PZ"
-        assert {k: counts[k] for k in counts if counts[k]} == {
-            "enrollments": 1,
-            "face_credentials": 1,
-            "enrollment_photos": 1,
-            "snapshots": 2,
-            "snapshot_files": 2,
-            "events": 2,
-            "evidence": 1,
-            "clusters": 1,
-            "credentials": 1,
-            "dead_letters": 1,
-            "texts": 4,  # alert reason, visit note, two notifications (one from the trigger)
-            "person": 1,
-        }
+        yield Erased(
+            live=live,
+            root=root,
+            e1=e1,
+            e2=e2,
+            e3=e3,
+            e4=e4,
+            other_ref=other_ref,
+            other_enr=other_enr,
+            other_emb=other_emb,
+            other_photo_path=other_photo_path,
+            other_photo=other_photo,
+            other_snap=other_snap,
+            emb=emb,
+            texts=texts,
+            blobs=blobs,
+            snapshot_codes=codes,
+            view_codes=views,
+            stored_before=stored,
+            before=before,
+            tables=tables,
+            files_before=files_before,
+            response=r,
+        )
 
-        # ... and after the erasure finds nothing, in the database or on disk
-        after, _ = scan_database(live.db, texts, emb, blobs)
-        assert after == [], after
-        assert files_with(tmp_path, digests) == []
-        with live.client("admin") as c:
-            assert c.get(f"/api/v1/snapshots/{e1}").status_code == 404
-            person = c.get("/api/v1/persons/PZ").json()
-            erasures = c.get("/api/v1/erasures").json()
-            audit = c.get("/api/v1/audit", params={"target_type": "person", "target_id": "PZ"})
-        assert person["name"] == "已删除" and person["birth_year"] is None
-        assert person["gender"] is None and person["estate_id"] == "E1"
-        assert [(e["person_id"], e["reason"], e["requested_by"]) for e in erasures] == [
-            ("PZ", "request", "manager")
-        ]
-        assert erasures[0]["counts"] == counts
-        erased = [a for a in audit.json() if a["action"] == "erase"]
-        assert [(a["actor_id"], a["detail"]["note"]) for a in erased] == [
-            ("manager", "申请 2026-7")
-        ]
-        with live.client("manager") as c:
-            assert c.get("/api/v1/erasures").status_code == 403
-        with _gateway(live) as gw:
-            gallery = gw.get("/api/v1/gateways/GW1/gallery").json()
-            assert [g["person_id"] for g in gallery] == ["P1"]
-            late = _put(gw, str(uuid.uuid4()), snap, at, "PZ")  # a gateway not yet refreshed
-        assert late.status_code == 410, late.text
-        assert files_with(tmp_path, digests) == []
-        with psycopg.connect(live.db, autocommit=True) as conn:  # a late face event
-            late_ev = str(uuid.uuid4())
-            _face_event(conn, late_ev, t + timedelta(days=1), "PZ", emb, "gw1/late.jpg")
-            assert sweep_erased(conn) == 1 and sweep_erased(conn) == 0
-            assert conn.execute(
-                "SELECT count(*) FROM event_faces WHERE event_id = %s", (late_ev,)
-            ).fetchone() == (0,)
-            assert conn.execute(
-                "SELECT count(*) FROM events WHERE event_id = %s", (late_ev,)
-            ).fetchone() == (1,)  # the door's record stays
-            assert conn.execute(
-                "SELECT count(*) FROM event_faces WHERE event_id = %s", (e3,)
-            ).fetchone() == (1,)  # not another person's
 
-        # other people's data is untouched
-        with psycopg.connect(live.db) as conn:
-            assert conn.execute("SELECT name FROM persons WHERE person_id = 'P1'").fetchone() == (
-                "Person 1",
-            )
-            assert _embedding(conn, other_enr) == other_emb
-            face = conn.execute(
-                "SELECT snapshot_ref, length(embedding) FROM event_faces WHERE event_id = %s",
-                (e3,),
-            ).fetchone()
-            assert face == (other_ref, 128 * 4)
-            assert conn.execute(
-                "SELECT snapshot_ref FROM alert_evidence WHERE event_id = %s", (e3,)
-            ).fetchone() == (other_ref,)
-            assert conn.execute(
-                "SELECT count(*) FROM face_snapshots WHERE event_id = ANY(%s::uuid[])", ([e3, e4],)
-            ).fetchone() == (2,)
-            assert conn.execute(
-                "SELECT count(*) FROM dead_letters WHERE payload IS NOT NULL"
-            ).fetchone() == (1,)  # P1's
-            assert conn.execute("SELECT notes FROM case_visits").fetchone() == (
-                "已删除在家, Person 1 也在",
-            )
-            assert conn.execute(
-                "SELECT valid_to IS NOT NULL, revoked_at IS NOT NULL, ref FROM credentials"
-                " WHERE credential_id = 'CZ'"
-            ).fetchone() == (True, True, "erased:CZ")
-        assert Path(other_photo_path).read_bytes() == other_photo
-        assert len(files_with(tmp_path, {_sha(other_snap)})) == 2  # e3 and e4
-        # erasing again is harmless (finishes an interrupted erasure)
-        with live.client("admin") as c:
-            again = c.post("/api/v1/persons/PZ/erase", json={"reason": "request"})
-        assert again.status_code == 200 and again.json()["counts"]["enrollments"] == 0
+@pytest.mark.both_databases
+def test_gateways_upload_snapshots_and_allowed_roles_view_them(erased: Erased) -> None:
+    assert erased.snapshot_codes == [201, 200, 409, 201, 201, 201]
+    assert erased.stored_before == sorted(
+        f"{e}.jpg" for e in (erased.e1, erased.e2, erased.e3, erased.e4)
+    )
+    assert erased.view_codes == {
+        "admin": (200, True),
+        "authority": (200, True),
+        "manager": (200, True),
+        "inspector": (403, False),
+    }
+
+
+@pytest.mark.both_databases
+def test_the_scan_finds_every_trace_before_the_erasure(erased: Erased) -> None:
+    """The scan can fail: before the erasure it finds the person everywhere."""
+    for expect in (
+        "persons.name",
+        "face_enrollments.embedding",
+        "event_faces.embedding: embedding (float32)",
+        "event_faces.snapshot_ref",
+        "detect_clusters.leader: embedding (float32)",
+        "alert_evidence.snapshot_ref",
+        "face_snapshots.sha256",
+        "case_visits.notes",
+        "notifications.body",
+        "credentials.ref",
+        "alerts.reason_zh",
+        "dead_letters.payload: embedding",
+    ):
+        assert any(h.startswith(expect) for h in erased.before), (expect, erased.before)
+    assert {"events", "audit_log", "erasures", "face_snapshots"} <= erased.tables
+    assert erased.files_before == 3  # photo kept, two snapshots
+
+
+@pytest.mark.both_databases
+def test_erasure_counts_what_it_removed(erased: Erased) -> None:
+    r = erased.response
+    assert r.status_code == 200, r.text
+    counts = r.json()["counts"]
+    assert r.json()["person_id"] == "PZ"
+    assert {k: counts[k] for k in counts if counts[k]} == {
+        "enrollments": 1,
+        "face_credentials": 1,
+        "enrollment_photos": 1,
+        "snapshots": 2,
+        "snapshot_files": 2,
+        "events": 2,
+        "evidence": 1,
+        "clusters": 1,
+        "credentials": 1,
+        "dead_letters": 1,
+        "texts": 4,  # alert reason, visit note, two notifications (one from the trigger)
+        "person": 1,
+    }
+
+
+@pytest.mark.both_databases
+def test_erasure_leaves_nothing_of_the_person(erased: Erased) -> None:
+    after, _ = scan_database(erased.live.db, erased.texts, erased.emb, erased.blobs)
+    assert after == [], after
+    assert files_with(erased.root, erased.digests) == []
+    with erased.live.client("admin") as c:
+        assert c.get(f"/api/v1/snapshots/{erased.e1}").status_code == 404
+        person = c.get("/api/v1/persons/PZ").json()
+    assert person["name"] == "已删除" and person["birth_year"] is None
+    assert person["gender"] is None and person["estate_id"] == "E1"
+
+
+@pytest.mark.both_databases
+def test_erasure_is_recorded_and_audited(erased: Erased) -> None:
+    with erased.live.client("admin") as c:
+        erasures = c.get("/api/v1/erasures").json()
+        audit = c.get("/api/v1/audit", params={"target_type": "person", "target_id": "PZ"})
+    assert [(e["person_id"], e["reason"], e["requested_by"]) for e in erasures] == [
+        ("PZ", "request", "manager")
+    ]
+    assert erasures[0]["counts"] == erased.response.json()["counts"]
+    erased_entries = [a for a in audit.json() if a["action"] == "erase"]
+    assert [(a["actor_id"], a["detail"]["note"]) for a in erased_entries] == [
+        ("manager", "申请 2026-7")
+    ]
+    with erased.live.client("manager") as c:
+        assert c.get("/api/v1/erasures").status_code == 403
+
+
+@pytest.mark.both_databases
+def test_gateways_forget_the_erased_person(erased: Erased) -> None:
+    snap = erased.blobs[1]
+    at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    with _gateway(erased.live) as gw:
+        gallery = gw.get("/api/v1/gateways/GW1/gallery").json()
+        assert [g["person_id"] for g in gallery] == ["P1"]
+        late = _put(gw, str(uuid.uuid4()), snap, at, "PZ")  # a gateway not yet refreshed
+    assert late.status_code == 410, late.text
+    assert files_with(erased.root, erased.digests) == []
+
+
+@pytest.mark.both_databases
+def test_a_face_event_arriving_after_the_erasure_is_swept(erased: Erased) -> None:
+    t = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    with psycopg.connect(erased.live.db, autocommit=True) as conn:
+        late_ev = str(uuid.uuid4())
+        _face_event(conn, late_ev, t, "PZ", erased.emb, "gw1/late.jpg")
+        assert sweep_erased(conn) == 1 and sweep_erased(conn) == 0
+        assert conn.execute(
+            "SELECT count(*) FROM event_faces WHERE event_id = %s", (late_ev,)
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM events WHERE event_id = %s", (late_ev,)
+        ).fetchone() == (1,)  # the door's record stays
+        assert conn.execute(
+            "SELECT count(*) FROM event_faces WHERE event_id = %s", (erased.e3,)
+        ).fetchone() == (1,)  # not another person's
+
+
+@pytest.mark.both_databases
+def test_erasure_leaves_other_peoples_data_alone(erased: Erased) -> None:
+    with psycopg.connect(erased.live.db) as conn:
+        assert conn.execute("SELECT name FROM persons WHERE person_id = 'P1'").fetchone() == (
+            "Person 1",
+        )
+        assert _embedding(conn, erased.other_enr) == erased.other_emb
+        face = conn.execute(
+            "SELECT snapshot_ref, length(embedding) FROM event_faces WHERE event_id = %s",
+            (erased.e3,),
+        ).fetchone()
+        assert face == (erased.other_ref, 128 * 4)
+        assert conn.execute(
+            "SELECT snapshot_ref FROM alert_evidence WHERE event_id = %s", (erased.e3,)
+        ).fetchone() == (erased.other_ref,)
+        assert conn.execute(
+            "SELECT count(*) FROM face_snapshots WHERE event_id = ANY(%s::uuid[])",
+            ([erased.e3, erased.e4],),
+        ).fetchone() == (2,)
+        assert conn.execute(
+            "SELECT count(*) FROM dead_letters WHERE payload IS NOT NULL"
+        ).fetchone() == (1,)  # P1's
+        assert conn.execute("SELECT notes FROM case_visits").fetchone() == (
+            "已删除在家, Person 1 也在",
+        )
+        assert conn.execute(
+            "SELECT valid_to IS NOT NULL, revoked_at IS NOT NULL, ref FROM credentials"
+            " WHERE credential_id = 'CZ'"
+        ).fetchone() == (True, True, "erased:CZ")
+    assert Path(erased.other_photo_path).read_bytes() == erased.other_photo
+    assert len(files_with(erased.root, {_sha(erased.other_snap)})) == 2  # e3 and e4
+
+
+@pytest.mark.both_databases
+def test_erasing_again_is_harmless(erased: Erased) -> None:
+    """It finishes an interrupted erasure. Last: it erases again."""
+    with erased.live.client("admin") as c:
+        again = c.post("/api/v1/persons/PZ/erase", json={"reason": "request"})
+    assert again.status_code == 200 and again.json()["counts"]["enrollments"] == 0
 
 
 def test_erase_scope(live: Live) -> None:

@@ -137,13 +137,13 @@ def test_wecom_and_dingtalk_payloads_in_chinese() -> None:
     w = fmt.wecom_payload(SAMPLE)
     assert w["msgtype"] == "markdown" and set(w["markdown"]) == {"content"}
     text = w["markdown"]["content"]
-    for part in ("新预警", "疑似转租", "幸福小区", "U1", "0.87", "预警 #12"):
+    for part in ("新预警", "转租转借", "幸福小区", "U1", "0.87", "预警 #12"):
         assert part in text, part
     assert "承租人很少出现" not in text  # no free text leaves (issue 15 item 16)
     assert "2025-03-01 10:30" in text  # shown in China time
     d = fmt.dingtalk_payload(SAMPLE)
     assert d["msgtype"] == "markdown" and set(d["markdown"]) == {"title", "text"}
-    assert "疑似转租" in d["markdown"]["title"] and "承租人很少出现" not in d["markdown"]["text"]
+    assert "转租转借" in d["markdown"]["title"] and "承租人很少出现" not in d["markdown"]["text"]
     gone = {"alert_id": 12, "type": "vacancy", "status": "dismissed", "close_reason": "已核实"}
     closed = fmt.wecom_payload({**SAMPLE, "kind": "alert.closed", "body": gone})
     assert (
@@ -318,12 +318,12 @@ def test_webhooks_deliver_wecom_dingtalk_json(live_jobs: Live, receiver: Receive
 
     w = receiver.wait_for("/wecom", "新预警").json()
     assert w["msgtype"] == "markdown"
-    assert "新预警" in w["markdown"]["content"] and "疑似转租" in w["markdown"]["content"]
+    assert "新预警" in w["markdown"]["content"] and "转租转借" in w["markdown"]["content"]
     assert "近28天承租人仅出现2天" not in w["markdown"]["content"]  # no free text
     assert receiver.on("/wecom")[0].query == {"key": ["robot-key"]}
 
     d = receiver.wait_for("/ding", "新预警")
-    assert d.json()["msgtype"] == "markdown" and "疑似转租" in d.json()["markdown"]["title"]
+    assert d.json()["msgtype"] == "markdown" and "转租转借" in d.json()["markdown"]["title"]
     ts = int(d.query["timestamp"][0])
     assert abs(ts - started) < 60_000
     want = base64.b64encode(
@@ -340,7 +340,7 @@ def test_webhooks_deliver_wecom_dingtalk_json(live_jobs: Live, receiver: Receive
     with live.client("manager") as c:
         r = c.post(f"/api/v1/alerts/{aid}/status", json={"status": "closed", "note": "ok"})
         assert r.status_code == 200, r.text
-    assert "疑似转租" in receiver.wait_for("/wecom", "预警已关闭").json()["markdown"]["content"]
+    assert "转租转借" in receiver.wait_for("/wecom", "预警已关闭").json()["markdown"]["content"]
     receiver.wait_for("/ding", "预警已关闭")
     time.sleep(0.5)
     assert len(receiver.on("/json")) == 1 and receiver.on("/other") == []

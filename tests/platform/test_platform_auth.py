@@ -7,6 +7,8 @@ import time
 import psycopg
 from platform_live import PASSWORD, Live
 
+from anju_platform.access import Role
+from anju_platform.console.roles import capabilities
 from anju_platform.security import issue_token, read_token
 
 
@@ -24,7 +26,9 @@ def test_login_and_me(live: Live) -> None:
         "role": "manager",
         "estates": ["E1"],
         "grids": [],
+        "can": capabilities(Role.MANAGER),  # what the console shows a manager
     }
+    assert "assign" in me.json()["can"] and "decide" not in me.json()["can"]
 
 
 def test_wrong_password_and_unknown_user(live: Live) -> None:

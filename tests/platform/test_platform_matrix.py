@@ -32,6 +32,8 @@ from matrix_kit import (
 )
 from platform_live import ROLES, Live
 
+from anju_platform.console.roles import CAN
+
 
 def _open_member(c: Ctx, n: int, i: int) -> Req:
     pid = f"MX{n}_{i}"
@@ -429,3 +431,38 @@ def test_inspector_lists_only_their_grid(live: Live) -> None:
         assert r.status_code == 422
         assert r.json()["detail"][0]["msg"] == "grid G2 is not in estate E1"
         assert c.get("/api/v1/units/U1").json()["grid_id"] == "G1"
+
+
+# What the console shows each role (console/roles.py, served by /auth/me) -> a route that does it.
+CONSOLE_CAN = {
+    "viewFaces": ("GET", "/api/v1/snapshots/{event_id}"),
+    "visit": ("POST", "/api/v1/cases/{case_id}/visits"),
+    "assign": ("POST", "/api/v1/cases/{case_id}/assign"),
+    "decide": ("POST", "/api/v1/cases/{case_id}/decision"),
+    "alertStatus": ("POST", "/api/v1/alerts/{alert_id}/status"),
+    "registerWrite": ("POST", "/api/v1/units"),
+    "credentials": ("GET", "/api/v1/credentials"),
+    "enroll": ("POST", "/api/v1/persons/{person_id}/enrollments"),
+    "gateways": ("GET", "/api/v1/gateways"),
+    "performance": ("GET", "/api/v1/performance"),
+    "audit": ("GET", "/api/v1/audit"),
+    "patrol": ("POST", "/api/v1/patrols/scans"),
+    "reports": ("GET", "/api/v1/reports"),
+    "posters": ("GET", "/api/v1/buildings/{building_id}/report-poster"),
+    "erase": ("POST", "/api/v1/persons/{person_id}/erase"),
+    "webhooks": ("GET", "/api/v1/webhooks"),
+    "webhooksWrite": ("POST", "/api/v1/webhooks"),
+    "erasures": ("GET", "/api/v1/erasures"),
+    "users": ("GET", "/api/v1/users"),
+}
+
+
+def test_console_roles_agree_with_the_policy() -> None:
+    """The console only hides what a role cannot use: each capability it gets from
+    /auth/me must name exactly the roles the policy lets do it (in their own estate or
+    grid), so the two cannot drift apart."""
+    assert set(CAN) == set(CONSOLE_CAN), "a capability of console/roles.py without its route here"
+    for name, route in CONSOLE_CAN.items():
+        access = ALL_CASES[route][0]
+        policy = {r for r in ROLES if expected(access, r, True)}
+        assert {str(r) for r in CAN[name]} == policy, (name, route, CAN[name], policy)

@@ -18,6 +18,7 @@ from anju_sim.mqttpub import Gateways
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
 from anju_sim.stream import Streamer, gateway_urls, stream_portfolio
+from tests.waiting import wait_for
 
 
 @contextmanager
@@ -31,15 +32,6 @@ def _scalar(url: str, sql: str) -> int:
         row = conn.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def _wait(pred, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.25)
-    return bool(pred())
 
 
 @pytest.mark.slow
@@ -61,12 +53,12 @@ def test_thirty_days_stored_exactly_once(broker: Mosquitto, pg_url: str, batch: 
                 raise AssertionError(f"anju ingest exited with {proc.returncode}: {err}")
             return _scalar(pg_url, "SELECT count(*) FROM gateway_state") >= n_gw
 
-        assert _wait(subscribed, 60), "ingest never stored the gateways' status"
+        wait_for(subscribed, 60, "ingest to store the gateways' status", 0.25)
         stats = stream_portfolio(pf, streamer, range(30))
         gws.close()
         assert stats.duplicates > 0 and stats.malformed > 0 and stats.outages > 0
         sql = "SELECT count(*) FROM events WHERE kind IN ('access', 'face', 'qr')"
-        _wait(lambda: _scalar(pg_url, sql) >= stats.events, 120)
+        wait_for(lambda: _scalar(pg_url, sql) >= stats.events, 120, "all events stored", 0.25)
         time.sleep(1.0)  # late duplicates would show up now
     with psycopg.connect(pg_url) as conn:
         row = conn.execute(

@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from anju_platform import throttle
+from anju_platform.console.roles import capabilities
 from anju_platform.deps import Conn, ErrorOut, Settings, User, log
 from anju_platform.repo import audit, logins, users
 from anju_platform.security import DUMMY_HASH, issue_token, verify_password
@@ -32,6 +33,10 @@ class MeOut(BaseModel):
     role: str
     estates: list[str]
     grids: list[str]
+    can: list[str] = Field(
+        description="What the console shows this role (pages, buttons): names from "
+        "anju_platform/console/roles.py; the API still decides each request"
+    )
 
 
 def _limits(settings: PlatformSettings) -> throttle.Limits:
@@ -102,6 +107,7 @@ def me(who: User) -> MeOut:
         role=who.role.value,
         estates=sorted(who.estates),
         grids=sorted(who.grids),
+        can=capabilities(who.role),
     )
 
 

@@ -11,12 +11,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from anju_common.vocabulary import CaseStatus, Decision
 from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
 from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
@@ -33,10 +34,8 @@ from anju_platform.workflow import evidence_pack, evidence_pdf
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
-CaseStatus = Literal["open", "confirmed", "not_confirmed", "decided", "cancelled"]
 Outcome = rules.Outcome
 Reason = rules.Reason
-Decision = Literal["warning", "deduction_upheld", "deduction_rejected", "lease_review", "no_action"]
 REGISTER_NOTE_ZH = "需由工作人员在登记系统中登记该人员（护理人员或家庭成员）"
 REGISTER_NOTE_EN = "Staff must register the person (caregiver or family member) in the register"
 
@@ -273,7 +272,7 @@ def list_cases(
     if not ok:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
     filters = {
-        "statuses": list(status_ or ["open", "confirmed"]),
+        "statuses": [str(s) for s in status_ or (CaseStatus.OPEN, CaseStatus.CONFIRMED)],
         "grid": grid_id,
         "assignee": assignee_id,
         "overdue": overdue,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from anju_platform.access import Location, list_filter
 from anju_platform.api.register import FLAT, NO_INSPECTOR
+from anju_platform.console.dictionary import console_vocabulary
 from anju_platform.console.health import shown_state
 from anju_platform.console.places import device_label, flat_label
 from anju_platform.deps import Conn, Settings, User, log
@@ -73,6 +74,10 @@ class ConsoleConfig(BaseModel):
     gateway_stale_s: int = Field(description="Silent this long, a gateway shows offline")
     grafana_url: str | None = Field(description="Where Grafana is; null: no links")
     dashboards: list[dict[str, str]] = Field(description="Grafana dashboards: uid and title")
+    vocabulary: dict[str, dict[str, Any]] = Field(
+        description="The workflow's terms: `values` (group -> its stable names, in order) and "
+        "`labels` (language -> 'group.name' -> text), e.g. labels['zh-CN']['outcome.confirmed']"
+    )
 
 
 @router.get("/config", response_model=ConsoleConfig, summary="What the console needs to know")
@@ -82,6 +87,7 @@ def console_config(who: User, settings: Settings) -> dict[str, Any]:
         "gateway_stale_s": settings.gateway_stale_s,
         "grafana_url": settings.grafana_url.rstrip("/") if settings.grafana_url else None,
         "dashboards": DASHBOARDS if settings.grafana_url else [],
+        "vocabulary": console_vocabulary(),
     }
 
 

@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from anju_common.vocabulary import AlertType as T
 from anju_platform.detect.model import Finding
 
 OPEN_SCORE = 0.6  # below: kept as 'watch' (not shown to inspectors by default)
-ACCUMULATE = {"card_face_mismatch": 0.05}  # per further day: opens (0.6) on the 3rd day
-REALTIME = {"card_clone", "card_after_moveout", "card_face_mismatch", "evicted_reentry"}
+# per further day: opens (0.6) on the 3rd day
+ACCUMULATE: dict[str, float] = {T.CARD_FACE_MISMATCH: 0.05}
+REALTIME: set[str] = {T.CARD_CLONE, T.CARD_AFTER_MOVEOUT, T.CARD_FACE_MISMATCH, T.EVICTED_REENTRY}
 CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
-SUPERSEDES = {
-    "sublet": ("card_face_mismatch", "overcrowding"),
-    "change_of_use": ("overcrowding",),
-    "card_clone": ("card_face_mismatch",),
-    "vacancy": ("vacancy_warning",),
+SUPERSEDES: dict[str, tuple[str, ...]] = {
+    T.SUBLET: (T.CARD_FACE_MISMATCH, T.OVERCROWDING),
+    T.CHANGE_OF_USE: (T.OVERCROWDING,),
+    T.CARD_CLONE: (T.CARD_FACE_MISMATCH,),
+    T.VACANCY: (T.VACANCY_WARNING,),
 }
 # a live alert of the stronger type explains the weaker finding: no new alert for it
 SUPPRESSED_BY = {

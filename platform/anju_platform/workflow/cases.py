@@ -8,29 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal, get_args
 
+from anju_common import vocabulary
 from anju_platform.access import Principal, Role
 
-Outcome = Literal["confirmed", "not_confirmed", "no_access"]
-Reason = Literal[
-    "registered_caregiver",
-    "family_member_unregistered",
-    "approved_absence",
-    "night_shift",
-    "pattern_explained",
-    "other",
-]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
-REASONS: tuple[str, ...] = get_args(Reason)
+Outcome = vocabulary.Outcome
+Reason = vocabulary.VisitReason
+OUTCOMES: tuple[str, ...] = tuple(Outcome)
+REASONS: tuple[str, ...] = tuple(Reason)
 # The person explaining the pattern is not (yet) on the register: staff must add them.
-REGISTER_REASONS = frozenset({"registered_caregiver", "family_member_unregistered"})
-DECISIONS = ("warning", "deduction_upheld", "deduction_rejected", "lease_review", "no_action")
+REGISTER_REASONS = frozenset({Reason.REGISTERED_CAREGIVER, Reason.FAMILY_MEMBER_UNREGISTERED})
+DECISIONS: tuple[str, ...] = tuple(vocabulary.Decision)
 # The authority's decision settles the proposed deduction: the violation stands (points
 # upheld; a lease review is a referral on top of it) or it does not (a warning instead
 # of points, rejected, no action). The product never changes eligibility itself.
-UPHOLDS = frozenset({"deduction_upheld", "lease_review"})
-CASE_STATUSES = ("open", "confirmed", "not_confirmed", "decided", "cancelled")
+UPHOLDS = frozenset({vocabulary.Decision.DEDUCTION_UPHELD, vocabulary.Decision.LEASE_REVIEW})
+CASE_STATUSES: tuple[str, ...] = tuple(vocabulary.CaseStatus)
 
 
 class RuleError(ValueError):

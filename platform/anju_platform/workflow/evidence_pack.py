@@ -12,6 +12,8 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from anju_common.vocabulary import labels
+
 CSS = """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;
 color:#111;line-height:1.45;max-width:60em}
@@ -28,29 +30,10 @@ footer{margin-top:2em;font-size:.8em;color:#555}
 @media print{body{margin:1cm}figure{page-break-inside:avoid}}
 """
 
-OUTCOME_ZH = {"confirmed": "属实", "not_confirmed": "不属实", "no_access": "未能入户"}
-STATUS_ZH = {
-    "open": "待核查",
-    "confirmed": "已核实，待决定",
-    "not_confirmed": "核查不属实",
-    "decided": "已决定",
-    "cancelled": "已取消",
-}
-DECISION_ZH = {
-    "warning": "警告",
-    "deduction_upheld": "扣分成立",
-    "deduction_rejected": "不予扣分",
-    "lease_review": "移交租赁资格复核",
-    "no_action": "不予处理",
-}
-REASON_ZH = {
-    "registered_caregiver": "登记的护理人员",
-    "family_member_unregistered": "未登记的家庭成员",
-    "approved_absence": "已批准的外出",
-    "night_shift": "夜班作息",
-    "pattern_explained": "已作出合理解释",
-    "other": "其他",
-}
+OUTCOME_ZH = labels("outcome")
+STATUS_ZH = labels("caseStatus")
+DECISION_ZH = labels("decision")
+REASON_ZH = labels("reasonCode")
 
 
 @dataclass(frozen=True, slots=True)

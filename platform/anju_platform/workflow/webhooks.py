@@ -24,6 +24,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from anju_common.vocabulary import labels
+
 Format = Literal["json", "wecom", "dingtalk"]
 FORMATS: tuple[str, ...] = ("json", "wecom", "dingtalk")
 SIGNATURE_HEADER = "X-Anju-Signature"
@@ -40,28 +42,11 @@ KIND_ZH = {
     "report.received": "收到居民举报",
     "webhook.test": "测试消息",
 }
-TYPE_ZH = {
-    "sublet": "疑似转租、转借",
-    "overcrowding": "疑似超员居住",
-    "change_of_use": "疑似改变房屋用途",
-    "vacancy": "疑似长期空置",
-    "vacancy_warning": "空置预警",
-    "elderly_not_seen": "独居老人多日未见",
-    "card_clone": "疑似门卡被复制",
-    "card_after_moveout": "迁出后仍使用门卡",
-    "card_face_mismatch": "人卡不符",
-    "evicted_reentry": "已清退人员再次进入",
-    "resident_report": "居民举报",
-}
-OUTCOME_ZH = {"confirmed": "属实", "not_confirmed": "不属实", "no_access": "未能入户"}
-DECISION_ZH = {
-    "warning": "警告",
-    "deduction_upheld": "维持扣分",
-    "deduction_rejected": "不予扣分",
-    "lease_review": "租赁资格复核",
-    "no_action": "不予处理",
-}
-STATUS_ZH = {"closed": "已关闭", "dismissed": "已排除"}
+TYPE_ZH = labels("type")
+OUTCOME_ZH = labels("outcome")
+DECISION_ZH = labels("decision")
+# only a closing says its status: an open alert's is in its title already
+STATUS_ZH = {s: text for s, text in labels("status").items() if s in ("closed", "dismissed")}
 
 
 @dataclass(frozen=True, slots=True)

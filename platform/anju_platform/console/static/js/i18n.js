@@ -41,16 +41,24 @@ export function reason(row) {
   return lang() === 'en' ? row.reason_en || row.reason_zh : row.reason_zh || row.reason_en;
 }
 
-// Stable names of the API (docs/alerts.md, the issue 7 contract).
-export const ALERT_TYPES = [
-  'sublet', 'overcrowding', 'change_of_use', 'vacancy', 'vacancy_warning', 'elderly_not_seen',
-  'card_clone', 'card_after_moveout', 'card_face_mismatch', 'evicted_reentry', 'resident_report',
-];
+// Stable names of the API in their order, filled at login from the one table on the server
+// (anju_common/vocabulary.py via GET /api/v1/overview/config) with their words.
+export const ALERT_TYPES = [];
 // watch: below the opening threshold, shown so a manager can look ahead (观察中).
-export const ALERT_STATUSES = ['watch', 'open', 'acknowledged', 'closed', 'dismissed'];
-export const OUTCOMES = ['confirmed', 'not_confirmed', 'no_access'];
-export const REASONS = [
-  'registered_caregiver', 'family_member_unregistered', 'approved_absence', 'night_shift',
-  'pattern_explained', 'other',
-];
-export const DECISIONS = ['warning', 'deduction_upheld', 'deduction_rejected', 'lease_review', 'no_action'];
+export const ALERT_STATUSES = [];
+export const OUTCOMES = [];
+export const REASONS = [];
+export const DECISIONS = [];
+const LISTS = {
+  type: ALERT_TYPES, status: ALERT_STATUSES, outcome: OUTCOMES, reasonCode: REASONS, decision: DECISIONS,
+};
+
+export function addVocabulary(vocabulary) {
+  if (!vocabulary) return;
+  for (const [l, terms] of Object.entries(vocabulary.labels || {})) {
+    if (DICTS[l]) Object.assign(DICTS[l], terms);
+  }
+  for (const [group, list] of Object.entries(LISTS)) {
+    list.splice(0, list.length, ...((vocabulary.values || {})[group] || []));
+  }
+}

@@ -2,7 +2,7 @@
 import { api, token, whenUnauthorized, logout } from './api.js';
 import { h, clear, notice, setZone } from './dom.js';
 import { forget } from './places.js';
-import { t, lang, setLang, term } from './i18n.js';
+import { t, lang, setLang, term, addVocabulary } from './i18n.js';
 import { parseHash, href, go } from './router.js';
 import { can } from './roles.js';
 import * as login from './pages/login.js';
@@ -49,6 +49,7 @@ async function loadMe() {
   try {
     config = await api('/overview/config');
     setZone(config.tz_offset_hours);
+    addVocabulary(config.vocabulary);
   } catch { /* defaults: UTC+8 */ }
   try {
     estates = await api('/estates');

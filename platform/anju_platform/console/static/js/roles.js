@@ -1,27 +1,6 @@
-// What each role may do in the console. The API decides in the end; this only hides
-// buttons and pages a role cannot use.
-const CAN = {
-  viewFaces: ['admin', 'authority', 'manager'],
-  visit: ['inspector', 'manager', 'admin'],
-  assign: ['manager', 'admin'],
-  decide: ['authority', 'admin'],
-  alertStatus: ['manager', 'admin'],
-  registerWrite: ['manager', 'admin'],
-  credentials: ['admin', 'authority', 'manager'],
-  enroll: ['manager', 'admin'],
-  gateways: ['admin', 'authority', 'manager'],
-  performance: ['admin', 'authority', 'manager'],
-  audit: ['admin'],
-  patrol: ['inspector', 'manager', 'admin'],
-  reports: ['admin', 'authority', 'manager'],
-  posters: ['manager', 'admin'],
-  erase: ['manager', 'admin'],
-  webhooks: ['admin', 'authority', 'manager'],
-  webhooksWrite: ['manager', 'admin'],
-  erasures: ['admin'],
-  users: ['admin'],
-};
-
+// What the signed-in user's role may do in the console, as GET /api/v1/auth/me says
+// (`can`, from anju_platform/console/roles.py). The API decides in the end; this only
+// hides buttons and pages a role cannot use.
 export function can(me, what) {
-  return Boolean(me && (CAN[what] || []).includes(me.role));
+  return Boolean(me && (me.can || []).includes(what));
 }

@@ -222,46 +222,8 @@ export default {
   'role.manager': 'Estate manager',
   'role.inspector': 'Grid inspector',
 
-  'type.sublet': 'Sublet or lent',
-  'type.overcrowding': 'Overcrowding',
-  'type.change_of_use': 'Change of use',
-  'type.vacancy': 'Vacant',
-  'type.vacancy_warning': 'Vacancy warning',
-  'type.elderly_not_seen': 'Elderly resident not seen',
-  'type.card_clone': 'Cloned card',
-  'type.card_after_moveout': 'Card used after move-out',
-  'type.card_face_mismatch': 'Card and face do not match',
-  'type.evicted_reentry': 'Evicted person entering',
-  'type.resident_report': 'Resident report',
-
-  'status.watch': 'Watching',
-  'status.open': 'Open',
-  'status.acknowledged': 'In progress',
-  'status.closed': 'Closed',
-  'status.dismissed': 'Dismissed',
-
-  'caseStatus.open': 'To inspect',
-  'caseStatus.confirmed': 'Confirmed, awaiting decision',
-  'caseStatus.not_confirmed': 'Not confirmed',
-  'caseStatus.decided': 'Decided',
-  'caseStatus.cancelled': 'Cancelled',
-
-  'outcome.confirmed': 'Confirmed',
-  'outcome.not_confirmed': 'Not confirmed',
-  'outcome.no_access': 'No access',
-
-  'reasonCode.registered_caregiver': 'Registered caregiver',
-  'reasonCode.family_member_unregistered': 'Unregistered family member',
-  'reasonCode.approved_absence': 'Approved absence',
-  'reasonCode.night_shift': 'Night shift',
-  'reasonCode.pattern_explained': 'Pattern explained',
-  'reasonCode.other': 'Other',
-
-  'decision.warning': 'Warning',
-  'decision.deduction_upheld': 'Deduction upheld',
-  'decision.deduction_rejected': 'Deduction rejected',
-  'decision.lease_review': 'Lease review',
-  'decision.no_action': 'No action',
+  // Alert types, statuses, case statuses, outcomes, reasons and decisions are not here:
+  // they come from the API (anju_common/vocabulary.py), see i18n.js addVocabulary().
 
   'deduction.proposed': 'Proposed',
   'deduction.upheld': 'Upheld',

@@ -222,46 +222,8 @@ export default {
   'role.manager': '小区管理员',
   'role.inspector': '网格核查员',
 
-  'type.sublet': '转租转借',
-  'type.overcrowding': '超员居住',
-  'type.change_of_use': '改变用途',
-  'type.vacancy': '长期空置',
-  'type.vacancy_warning': '空置预警',
-  'type.elderly_not_seen': '独居老人未出现',
-  'type.card_clone': '门禁卡复制',
-  'type.card_after_moveout': '迁出后用卡',
-  'type.card_face_mismatch': '人卡不符',
-  'type.evicted_reentry': '清退人员进入',
-  'type.resident_report': '居民举报',
-
-  'status.watch': '观察中',
-  'status.open': '待处理',
-  'status.acknowledged': '处理中',
-  'status.closed': '已关闭',
-  'status.dismissed': '已排除',
-
-  'caseStatus.open': '待核查',
-  'caseStatus.confirmed': '已确认，待决定',
-  'caseStatus.not_confirmed': '未确认',
-  'caseStatus.decided': '已决定',
-  'caseStatus.cancelled': '已取消',
-
-  'outcome.confirmed': '确认违规',
-  'outcome.not_confirmed': '未确认',
-  'outcome.no_access': '无法入户',
-
-  'reasonCode.registered_caregiver': '已登记的护理人员',
-  'reasonCode.family_member_unregistered': '未登记的家庭成员',
-  'reasonCode.approved_absence': '已批准的外出',
-  'reasonCode.night_shift': '上夜班',
-  'reasonCode.pattern_explained': '情况已说明',
-  'reasonCode.other': '其他',
-
-  'decision.warning': '警告',
-  'decision.deduction_upheld': '维持扣分',
-  'decision.deduction_rejected': '不予扣分',
-  'decision.lease_review': '租约复核',
-  'decision.no_action': '不处理',
+  // Alert types, statuses, case statuses, outcomes, reasons and decisions are not here:
+  // they come from the API (anju_common/vocabulary.py), see i18n.js addVocabulary().
 
   'deduction.proposed': '待决定',
   'deduction.upheld': '已维持',
@@ -306,7 +268,7 @@ export default {
   'notification.alert.closed': '预警关闭',
   'notification.case.assigned': '任务已分派',
   'notification.case.visited': '已上门核查',
-  'notification.case.confirmed': '核查确认违规',
+  'notification.case.confirmed': '核查属实',
   'notification.case.decided': '已作出决定',
   'notification.report.received': '收到居民举报',
 
