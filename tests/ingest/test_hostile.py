@@ -15,6 +15,7 @@ import pytest
 from anju_bench.servers import Mosquitto, free_port, ingest_env, running_ingest
 from anju_common.events import dump_event
 from anju_common.topics import event_topic
+from tests.waiting import wait_for
 
 from .helpers import (
     ESTATE,
@@ -23,7 +24,6 @@ from .helpers import (
     count_events,
     register_gateway,
     sample_events,
-    wait_for,
 )
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from anju_bench.servers import Mosquitto, ingest_env, start_ingest, stop_process
+from tests.waiting import wait_for
 
-from .helpers import ResendingPublisher, count_events, register_gateway, sample_events, wait_for
+from .helpers import ResendingPublisher, count_events, register_gateway, sample_events
 from .test_ingest_live import _stored_ids, _stream, _warm_up
 
 
