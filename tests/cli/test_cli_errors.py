@@ -60,6 +60,7 @@ ROWS: list[tuple[list[str], str]] = [
     (["bench", "detect", "--flats", "-1"], "Invalid value for '--flats'"),
     (["bench", "storage", "--flats", "0"], "Invalid value for '--flats'"),
     (["bench", "panels", "--days", "0"], "Invalid value for '--days'"),
+    (["bench", "insert", "--events", "0"], "Invalid value for '--events'"),
     (["platform", "serve"], "ANJU_PLATFORM_SECRET_KEY is not set"),
     (["platform", "serve", "--dev"], "cannot connect to the database"),
     (["platform", "create-user", "bob", "--role", "boss", "--password", "x" * 12], "use one of"),

@@ -59,7 +59,7 @@ def _run(live: Live, rec: Receiver) -> None:
         ), text  # one heading, ours; every value on its own quoted line
         assert lines[1].startswith("> 小区：幸福小区 ") and "#" not in lines[1], text
         assert "](" not in text and "<" not in text and "![" not in text
-        assert "疑似转租" in text and "U1" in text and "已排除" in text
+        assert "转租转借" in text and "U1" in text and "已排除" in text
         assert f"{BASE}/#/alert/{aid}" in text
     sent = [json.loads(r.body) for r in rec.on("/json")]
     assert sent[-1]["body"] == {"alert_id": aid, "unit_id": "U1", "type": "sublet",

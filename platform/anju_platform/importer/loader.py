@@ -128,12 +128,13 @@ _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _LOOSE_DATE = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
 
 
+def _is_date(annotation: Any) -> bool:
+    """date, or a date inside `X | None` and Annotated (the register's Day type)."""
+    return annotation is date or any(_is_date(a) for a in get_args(annotation))
+
+
 def _date_fields(model: type[BaseModel]) -> set[str]:
-    return {
-        name
-        for name, f in model.model_fields.items()
-        if f.annotation is date or date in get_args(f.annotation)
-    }
+    return {name for name, f in model.model_fields.items() if _is_date(f.annotation)}
 
 
 def _normal(field: str, value: str, dates: set[str]) -> str:
