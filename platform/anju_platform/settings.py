@@ -133,6 +133,22 @@ class PlatformSettings(BaseSettings):
         "hourly; the events stay. Detection needs it until its daily pass has read the "
         "day (and to re-run that many days).",
     )
+    face_far: float = Field(
+        default=0.001,
+        gt=0,
+        lt=0.5,
+        title="Target share of strangers a face match may accept",
+        description="Per probe against the whole gallery: `anju faces calibrate` sets each "
+        "estate's match thresholds so that at most this share of strangers' faces match "
+        "some resident.",
+    )
+    face_fallback_threshold: float = Field(
+        default=0.6,
+        gt=0,
+        le=2,
+        title="Face match threshold for a gallery too small to calibrate",
+        description="Used until an estate has enough enrolled people to calibrate.",
+    )
     erase_after_move_out_days: int = Field(
         default=365,
         ge=0,

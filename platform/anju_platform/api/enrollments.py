@@ -14,10 +14,11 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.facecalibration import calibrate_estate
 from anju_platform.faces import FaceError, encode_photo
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
-from anju_platform.schemas import EnrollmentOut
+from anju_platform.schemas import EnrollmentOut, FaceCalibrationOut
 
 router = APIRouter(tags=["enrollments"])
 POLICY = Policy(inspector=InspectorAccess.NONE)
@@ -124,3 +125,50 @@ def delete_enrollment(enrollment_id: str, conn: Conn, who: User) -> None:
         log(conn, who, "delete", "face_enrollment", enrollment_id, where)
     if row and row["photo_path"]:
         Path(row["photo_path"]).unlink(missing_ok=True)
+
+
+ADMIN_WRITE = Policy(inspector=InspectorAccess.NONE, admin_only_write=True)
+
+
+@router.post(
+    "/estates/{estate_id}/face-calibration",
+    response_model=FaceCalibrationOut,
+    status_code=201,
+    summary="Recalibrate the estate's face-match thresholds (admins)",
+)
+def recalibrate(
+    estate_id: str, conn: Conn, who: User, settings: Settings, far: float | None = None
+) -> dict[str, Any]:
+    target = settings.face_far if far is None else far
+    if not 0 < target < 0.5:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "far must be between 0 and 0.5")
+    with conn.transaction():
+        where = guard(
+            who, Action.WRITE, ADMIN_WRITE, rows.locate(conn, t.ESTATES, [estate_id]), "estate"
+        )
+    row = calibrate_estate(conn, estate_id, far=target, fallback=settings.face_fallback_threshold)
+    with conn.transaction():
+        log(
+            conn,
+            who,
+            "calibrate",
+            "face_calibration",
+            str(row["calibration_id"]),
+            where,
+            {"threshold": row["threshold"], "calibrated": row["calibrated"]},
+        )
+    return row
+
+
+@router.get(
+    "/estates/{estate_id}/face-calibration",
+    response_model=FaceCalibrationOut,
+    summary="The estate's current face-match calibration",
+)
+def current_calibration(estate_id: str, conn: Conn, who: User) -> dict[str, Any]:
+    with conn.transaction():
+        guard(who, Action.READ, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
+        row = faces.latest_calibration(conn, estate_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the estate has not been calibrated")
+    return row

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 
 def add_enrollment(
@@ -84,3 +85,50 @@ def gateway_by_token(conn: psycopg.Connection, token_hash: str) -> tuple[str, st
         (token_hash,),
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def calibration_sightings(
+    conn: psycopg.Connection, estate_id: str, limit: int
+) -> list[tuple[str, bytes]]:
+    """Recognised sightings with their embedding (little-endian float32), newest first."""
+    rows = conn.execute(
+        "SELECT person_id, embedding FROM event_faces WHERE estate_id = %s"
+        " AND person_id IS NOT NULL AND embedding IS NOT NULL ORDER BY time DESC LIMIT %s",
+        (estate_id, limit),
+    ).fetchall()
+    return [(r[0], bytes(r[1])) for r in rows]
+
+
+def add_calibration(
+    conn: psycopg.Connection,
+    estate_id: str,
+    threshold: float,
+    person_thresholds: dict[str, float],
+    far_target: float,
+    calibrated: bool,
+    report: dict[str, Any],
+) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "INSERT INTO face_calibrations (estate_id, threshold, person_thresholds, far_target,"
+            " calibrated, report) VALUES (%s, %s, %s, %s, %s, %s) RETURNING *",
+            (
+                estate_id,
+                threshold,
+                Jsonb(person_thresholds),
+                far_target,
+                calibrated,
+                Jsonb(report),
+            ),
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def latest_calibration(conn: psycopg.Connection, estate_id: str) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT * FROM face_calibrations WHERE estate_id = %s"
+            " ORDER BY computed_at DESC, calibration_id DESC LIMIT 1",
+            (estate_id,),
+        ).fetchone()

@@ -1,0 +1,96 @@
+"""Face-match calibration per estate (issue 18): the API route for admins and
+`anju faces calibrate`, on real photos enrolled through the API and recognised
+sightings stored as ingest stores them (event_faces)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+from platform_live import Live
+from test_platform_faces import CONSENT, enroll
+
+from anju_common.events import embedding_bytes
+from anju_platform.faces import encode_photo
+from anju_platform.repo import tables as t
+from anju_platform.repo.rows import insert
+
+PEOPLE = ["alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"]
+
+
+def enroll_western(live: Live, faces_dir: Path) -> None:
+    with psycopg.connect(live.db, autocommit=True) as conn:
+        for name in PEOPLE:
+            insert(conn, t.PERSONS, {"person_id": name, "name": name, "estate_id": "E1"})
+    for name in PEOPLE:
+        photo = next((faces_dir / name).glob("1.*"))
+        assert enroll(live, photo, CONSENT, user="admin", person=name).status_code == 201
+
+
+def add_sightings(live: Live, faces_dir: Path) -> int:
+    n = 0
+    with psycopg.connect(live.db, autocommit=True) as conn:
+        for name in PEOPLE:
+            for photo in sorted((faces_dir / name).iterdir()):
+                if photo.stem == "1":
+                    continue
+                emb = encode_photo(photo.read_bytes())
+                conn.execute(
+                    "INSERT INTO event_faces (event_id, time, estate_id, person_id, embedding)"
+                    " VALUES (%s, now(), 'E1', %s, %s)",
+                    (uuid.uuid4(), name, embedding_bytes(emb)),
+                )
+                n += 1
+    return n
+
+
+def test_admin_recalibrates_over_the_api(live: Live, faces_dir: Path) -> None:
+    with live.client("admin") as c:
+        assert c.get("/api/v1/estates/E1/face-calibration").status_code == 404
+        first = c.post("/api/v1/estates/E1/face-calibration")
+    assert first.status_code == 201, first.text
+    small = first.json()  # no one enrolled yet: the fallback, said as such
+    assert small["calibrated"] is False and small["threshold"] == 0.6
+
+    enroll_western(live, faces_dir)
+    sightings = add_sightings(live, faces_dir)
+    with live.client("manager") as c:  # managers read it, only admins recalibrate
+        assert c.post("/api/v1/estates/E1/face-calibration").status_code == 403
+    with live.client("admin") as c:
+        assert c.post("/api/v1/estates/E1/face-calibration?far=2").status_code == 400
+        r = c.post("/api/v1/estates/E1/face-calibration")
+        assert r.status_code == 201, r.text
+    cal = r.json()
+    assert cal["calibrated"] is True and 0.55 < cal["threshold"] < 0.65
+    rep = cal["report"]
+    assert rep["people"] == 5 and rep["genuine_pairs"] == sightings == 9
+    assert rep["expected_miss"] == 0.0 and sum(rep["histogram"]["genuine"]) == sightings
+    with live.client("manager") as c:
+        got = c.get("/api/v1/estates/E1/face-calibration").json()
+        assert c.get("/api/v1/estates/E2/face-calibration").status_code == 403
+    assert got["calibration_id"] == cal["calibration_id"]
+    with live.client("inspector") as c:
+        assert c.get("/api/v1/estates/E1/face-calibration").status_code == 403
+
+
+def test_cli_calibrates_and_says_errors_in_one_line(live: Live, faces_dir: Path) -> None:
+    enroll_western(live, faces_dir)
+    add_sightings(live, faces_dir)
+    env = {"DATABASE_URL": live.db, "PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "anju_cli.main", "faces", "calibrate"]
+    ok = subprocess.run([*run, "--estate", "E1"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("E1: threshold 0.6") or ok.stdout.startswith("E1: threshold 0.5")
+    assert "expected miss rate 0.0%" in ok.stdout and len(ok.stdout.splitlines()) == 1
+    for args, said in (
+        (["--estate", "NOPE"], "--estate NOPE: not in the register"),
+        (["--estate", "E1", "--far", "0.7"], "--far 0.7: must be between 0 and 0.5"),
+    ):
+        bad = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
+        assert bad.returncode != 0 and said in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    with psycopg.connect(live.db) as conn:
+        assert conn.execute("SELECT count(*) FROM face_calibrations").fetchone() == (1,)
