@@ -74,7 +74,17 @@ class BufferSection(_Strict):
 
 class FacesSection(_Strict):
     tolerance: float = Field(
-        default=0.6, gt=0, le=2, description="Max embedding distance for a match."
+        default=0.6,
+        gt=0,
+        le=2,
+        description="Max embedding distance for a match while the gallery carries no "
+        "calibrated threshold.",
+    )
+    margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A match must be this much nearer than the second-nearest person.",
     )
     model: Literal["hog", "cnn"] = "hog"
     detect_width: int = Field(
@@ -90,7 +100,10 @@ class FacesSection(_Strict):
         default=8, ge=1, description="Frames without the face before its track closes."
     )
     min_iou: float = Field(default=0.2, ge=0, le=1, description="Box overlap to continue a track.")
-    send_embedding: bool = Field(default=True, description="Send embeddings of unknown faces.")
+    send_embedding: bool = Field(
+        default=True,
+        description="Send the track's embedding (unknown and matched faces) with the event.",
+    )
 
 
 class GallerySection(_Strict):

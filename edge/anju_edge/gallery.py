@@ -2,8 +2,12 @@
 
 Wire format (GET <gallery.url>, or a local file), JSON, either the platform's list
     [{"person_id": "p-123", "enrollment_id": "en-1", "embedding": [128 floats]}, ...]
-(GET /gateways/{gateway_id}/gallery with the gateway's bearer token) or an object
-    {"estate_id": "e1", "version": "...", "people": [<the same entries>]}
+or an object (what GET /gateways/{gateway_id}/gallery with the gateway's bearer token
+returns)
+    {"estate_id": "e1", "version": "...", "threshold": 0.44,
+     "person_thresholds": {"p-9": 0.38}, "people": [<the same entries>]}
+where `threshold` and `person_thresholds` are the estate's calibrated match thresholds
+(absent: not calibrated, the gateway's `[faces] tolerance` applies).
 A person may appear several times (several enrolled photos)."""
 
 from __future__ import annotations
@@ -38,20 +42,33 @@ class GalleryFile(BaseModel):
 
     estate_id: Ident | None = None
     version: str | None = None
+    threshold: float | None = Field(default=None, gt=0, le=2)
+    person_thresholds: dict[str, float] = Field(default_factory=dict)
     people: list[GalleryEntry] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     person_id: str | None
-    distance: float | None
+    distance: float | None  # to the nearest enrolled person
+    second_distance: float | None = None  # to the nearest other person
 
 
 class Gallery:
-    """An immutable snapshot of embeddings; matching is nearest neighbour + tolerance."""
+    """An immutable snapshot of embeddings; matching is open-set: the nearest person
+    within their threshold (calibrated, else the tolerance) *and* `margin` nearer than
+    the second-nearest person, else unknown."""
 
-    def __init__(self, entries: list[GalleryEntry], version: str | None = None) -> None:
+    def __init__(
+        self,
+        entries: list[GalleryEntry],
+        version: str | None = None,
+        threshold: float | None = None,
+        person_thresholds: dict[str, float] | None = None,
+    ) -> None:
         self.version = version
+        self.threshold = threshold
+        self.person_thresholds = person_thresholds or {}
         self.ids = [e.person_id for e in entries]
         self.matrix: npt.NDArray[np.float64] = (
             np.asarray([e.embedding for e in entries], dtype=np.float64)
@@ -62,13 +79,22 @@ class Gallery:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def match(self, probe: Embedding, tolerance: float) -> Match:
+    def limit(self, person_id: str, tolerance: float) -> float:
+        """The person's match threshold: calibrated when the gallery carries one."""
+        if self.threshold is None:
+            return tolerance
+        return self.person_thresholds.get(person_id, self.threshold)
+
+    def match(self, probe: Embedding, tolerance: float, margin: float = 0.0) -> Match:
         d = distances(self.matrix, probe)
         if d.size == 0:
             return Match(None, None)
         i = int(np.argmin(d))
-        best = float(d[i])
-        return Match(self.ids[i] if best <= tolerance else None, best)
+        best, who = float(d[i]), self.ids[i]
+        others = d[[j for j, p in enumerate(self.ids) if p != who]]
+        second = float(others.min()) if others.size else None
+        ok = best <= self.limit(who, tolerance) and (second is None or second - best >= margin)
+        return Match(who if ok else None, best, second)
 
 
 _ENTRIES: TypeAdapter[list[GalleryEntry]] = TypeAdapter(list[GalleryEntry])
@@ -113,13 +139,20 @@ class GallerySync:
 
     def _install(self, raw: bytes, save: bool) -> None:
         data = parse_gallery(raw)
-        self.current = Gallery(list(data.people), data.version)  # one reference swap
+        self.current = Gallery(  # one reference swap
+            list(data.people), data.version, data.threshold, data.person_thresholds
+        )
         if save:
             tmp = self.cache.with_suffix(".tmp")
             self.cache.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(raw)
             os.replace(tmp, self.cache)
-        log.info("gallery %s: %d embeddings", data.version, len(self.current))
+        log.info(
+            "gallery %s: %d embeddings, threshold %s",
+            data.version,
+            len(self.current),
+            data.threshold or "not calibrated",
+        )
 
     def refresh(self) -> bool:
         """One sync; True if a new gallery was installed. Failures keep the old one."""

@@ -330,6 +330,19 @@ class GalleryEntry(BaseModel):
     embedding: list[float]
 
 
+class Gallery(BaseModel):
+    estate_id: str
+    version: str | None = Field(description="The calibration the thresholds come from")
+    threshold: float | None = Field(
+        description="Calibrated match threshold; null: not calibrated, the gateway's own "
+        "tolerance applies"
+    )
+    person_thresholds: dict[str, float] = Field(
+        description="Tighter thresholds of people whose nearest other enrolment is close"
+    )
+    people: list[GalleryEntry]
+
+
 class FaceCalibrationOut(_Out):
     calibration_id: int
     estate_id: str

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from anju_common.facecal import FALLBACK_THRESHOLD, calibrate, pairwise
+from anju_edge.gallery import Gallery, GalleryEntry
 from tests.edge.realfaces import STRANGER, japanese, western
 
 
@@ -63,6 +64,24 @@ def test_japanese_collage_threshold_below_fixed_and_strangers_rejected(
         for k, x in zip(seen_ids, seen, strict=True)
     )
     assert correct == round((1 - cal.expected_miss) * len(seen_ids))
+
+
+def test_gateway_with_the_calibration_rejects_the_japanese_strangers(faces_dir: Path) -> None:
+    """The edge's open-set match (threshold and margin) with the thresholds it receives."""
+    faces = japanese(faces_dir)
+    enrolled = ["K", "T", "S"]
+    entries = [GalleryEntry(person_id=k, embedding=list(faces[k][0])) for k in enrolled]
+    seen_ids = [k for k in enrolled for _ in faces[k][1:]]
+    seen = np.stack([e for k in enrolled for e in faces[k][1:]])
+    cal = calibrate(enrolled, np.stack([faces[k][0] for k in enrolled]), seen_ids, seen)
+    fixed = Gallery(entries)
+    calibrated = Gallery(entries, "c1", cal.threshold, cal.person_thresholds)
+    strangers = faces["I"] + faces["J"]
+    assert sum(fixed.match(s, 0.6).person_id is not None for s in strangers) == 5
+    assert sum(calibrated.match(s, 0.6, 0.05).person_id is not None for s in strangers) == 0
+    hits = [calibrated.match(x, 0.6, 0.05).person_id for x in seen]
+    assert all(h in (None, k) for h, k in zip(hits, seen_ids, strict=True))  # never wrong
+    assert sum(h is not None for h in hits) >= 8
 
 
 def test_gallery_too_small_falls_back() -> None:

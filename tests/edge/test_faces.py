@@ -80,7 +80,12 @@ def test_people_walking_through_a_frame_folder(
     for e in events:
         if e.person_id:
             assert e.distance is not None and e.distance <= 0.6
-            assert e.embedding is None and e.snapshot_ref is None
+            # open-set: the second-nearest person is farther by the margin, and the
+            # embedding (float32) goes along so the platform can re-decide the match
+            assert e.second_distance is not None and e.second_distance - e.distance >= 0.05
+            assert e.embedding is not None and len(e.embedding) == 128
+            assert np.array_equal(np.float32(e.embedding), np.asarray(e.embedding))
+            assert e.snapshot_ref is None
         else:  # the stranger: embedding for clustering, a small snapshot on the gateway
             assert e.embedding is not None and len(e.embedding) == 128
             assert e.snapshot_ref is not None

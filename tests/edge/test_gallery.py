@@ -116,3 +116,39 @@ def test_match_tolerance() -> None:
     assert g.match(probe, 0.6).person_id == "a"
     assert g.match(probe, 0.4).person_id is None
     assert Gallery([]).match(probe, 0.6).person_id is None
+
+
+def test_open_set_match_needs_threshold_and_margin() -> None:
+    a, b = np.zeros(128), np.zeros(128)
+    b[1] = 0.5
+    g = Gallery([GalleryEntry(person_id="a", embedding=list(a)),
+                 GalleryEntry(person_id="b", embedding=list(b))])  # fmt: skip
+    probe = np.zeros(128)
+    probe[0] = 0.3  # 0.3 from a, 0.58 from b
+    m = g.match(probe, 0.6, margin=0.05)
+    assert (m.person_id, round(m.distance or 0, 2), round(m.second_distance or 0, 2)) == (
+        "a", 0.3, 0.58,
+    )  # fmt: skip
+    assert g.match(probe, 0.6, margin=0.3).person_id is None  # too close to b
+    between = (a + b) / 2  # 0.25 from both: within the tolerance of both, no margin
+    assert g.match(between, 0.6, margin=0.05).person_id is None
+    assert g.match(between, 0.6).person_id in {"a", "b"}  # the old nearest-neighbour rule
+
+
+def test_calibrated_thresholds_from_the_gallery_win_over_the_tolerance(tmp_path: Path) -> None:
+    rows = [{"person_id": p, "embedding": [v] + [0.0] * 127} for p, v in (("a", 0), ("b", 2))]
+    src = tmp_path / "g.json"
+    doc = {"estate_id": "e1", "threshold": 0.2, "person_thresholds": {"b": 0.1}, "people": rows}
+    src.write_text(json.dumps(doc))
+    sync = GallerySync(cache=tmp_path / "c.json", url=None, path=src, token=None, refresh_s=1)
+    assert sync.refresh()
+    g = sync.current
+    probe = np.zeros(128)
+    probe[0] = 0.15
+    assert g.match(probe, 0.6).person_id == "a"  # 0.15 <= 0.2
+    probe[0] = 0.3
+    assert g.match(probe, 0.6).person_id is None  # within the tolerance, not the threshold
+    probe[0] = 2.15
+    assert g.match(probe, 0.6).person_id is None  # b's own, tighter threshold
+    probe[0] = 2.05
+    assert g.match(probe, 0.6).person_id == "b"

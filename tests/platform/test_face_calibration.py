@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 from platform_live import Live
-from test_platform_faces import CONSENT, enroll
+from test_platform_faces import CONSENT, enroll, gateway_gallery
 
 from anju_common.events import embedding_bytes
 from anju_platform.faces import encode_photo
@@ -72,6 +72,15 @@ def test_admin_recalibrates_over_the_api(live: Live, faces_dir: Path) -> None:
         got = c.get("/api/v1/estates/E1/face-calibration").json()
         assert c.get("/api/v1/estates/E2/face-calibration").status_code == 403
     assert got["calibration_id"] == cal["calibration_id"]
+    # gateways receive the thresholds with the gallery, and the edge takes them
+    from anju_edge.gallery import Gallery, parse_gallery
+
+    raw = gateway_gallery(live)
+    doc = parse_gallery(raw)
+    assert doc.threshold == cal["threshold"] and len(doc.people) == 5
+    assert doc.version == f"calibration-{cal['calibration_id']}"
+    g = Gallery(list(doc.people), doc.version, doc.threshold, doc.person_thresholds)
+    assert g.limit("obama", 0.6) == cal["threshold"]
     with live.client("inspector") as c:
         assert c.get("/api/v1/estates/E1/face-calibration").status_code == 403
 
