@@ -13,6 +13,9 @@ def calibrate(
     far: float = typer.Option(
         None, help="Target share of strangers accepted (default ANJU_PLATFORM_FACE_FAR, 0.001)."
     ),
+    model: str = typer.Option(
+        None, help="Face model id (default: that of ANJU_PLATFORM_FACE_MODEL, the bundled one)."
+    ),
     database_url: str = typer.Option(None, envvar="DATABASE_URL", help="PostgreSQL URI."),
 ) -> None:
     """Compute and store the estate's thresholds; gateways get them with the gallery."""
@@ -32,5 +35,5 @@ def calibrate(
     with psycopg.connect(url, autocommit=True) as conn:
         if estate not in repo.estates(conn):
             raise CliError(f"--estate {estate}: not in the register")
-        row = calibrate_estate(conn, estate, far=target, fallback=settings.face_fallback_threshold)
+        row = calibrate_estate(conn, estate, settings, far=target, model=model)
     typer.echo(summary(row))

@@ -167,6 +167,15 @@ class FaceSighting(_Event):
         title="Snapshot reference",
         description="Gateway-local reference of a cropped face JPEG, only for unknown faces.",
     )
+    model: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        title="Face model",
+        description="Id of the recognition model the embedding and distances come from "
+        "(absent: the bundled dlib_resnet_v1); embeddings of different models are never "
+        "compared.",
+    )
 
 
 class QrScan(_Event):

@@ -14,8 +14,10 @@ Pure functions on numpy arrays; the platform loads the data and stores the resul
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -170,3 +172,19 @@ def calibrate(
         expected_far=round(expected, 6), expected_miss=miss, impostor_mean=round(mean, 4),
         impostor_sd=round(sd, 4), histogram=histogram,
     )  # fmt: skip
+
+
+# The recognition model an embedding comes from: embeddings of two models live in
+# different spaces, so galleries, sightings and calibrations are kept per model id.
+DEFAULT_MODEL = "dlib_resnet_v1"  # dlib_face_recognition_resnet_model_v1.dat, bundled
+
+
+def model_id(model_file: Path | None) -> str:
+    """The id recorded with embeddings of this model file (None: the bundled model)."""
+    if model_file is None:
+        return DEFAULT_MODEL
+    digest = hashlib.sha256()
+    with model_file.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return f"{model_file.stem[:40]}-{digest.hexdigest()[:12]}"

@@ -11,7 +11,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from anju_common.cardhash import card_key_from_text
 from anju_common.events import Direction, Ident
@@ -86,7 +93,13 @@ class FacesSection(_Strict):
         le=1,
         description="A match must be this much nearer than the second-nearest person.",
     )
-    model: Literal["hog", "cnn"] = "hog"
+    model: Path | None = Field(
+        default=None,
+        description="dlib-compatible 128-d face recognition model file (default: the "
+        "bundled dlib ResNet v1). Its id goes with every embedding: galleries and "
+        "embeddings of different models never mix.",
+    )
+    detector: Literal["hog", "cnn"] = Field(default="hog", description="Face detector.")
     detect_width: int = Field(
         default=320, ge=80, description="Frames are scaled to this width for detection."
     )
@@ -104,6 +117,22 @@ class FacesSection(_Strict):
         default=True,
         description="Send the track's embedding (unknown and matched faces) with the event.",
     )
+
+    @field_validator("model")
+    @classmethod
+    def _model_file_exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"face model file {v} not found")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _detector_was_model(cls, data: Any) -> Any:
+        # before issue 18 `model` chose the detector; such configs keep working
+        if isinstance(data, dict) and data.get("model") in ("hog", "cnn"):
+            data = {**data, "detector": data["model"]}
+            del data["model"]
+        return data
 
 
 class GallerySection(_Strict):

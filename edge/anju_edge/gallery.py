@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from anju_common.events import Ident
+from anju_common.facecal import DEFAULT_MODEL
 from anju_edge.faces import Embedding, distances
 
 log = logging.getLogger("anju.edge.gallery")
@@ -42,6 +44,7 @@ class GalleryFile(BaseModel):
 
     estate_id: Ident | None = None
     version: str | None = None
+    model: str | None = None  # the model of the embeddings; None: the bundled default
     threshold: float | None = Field(default=None, gt=0, le=2)
     person_thresholds: dict[str, float] = Field(default_factory=dict)
     people: list[GalleryEntry] = Field(default_factory=list)
@@ -117,8 +120,12 @@ class GallerySync:
         path: Path | None,
         token: str | None,
         refresh_s: float,
+        model: str | None = None,
     ) -> None:
         self.cache = cache
+        self.model = model  # this gateway's recognition model: a gallery of another is refused
+        if url and model:  # the platform serves the enrolments of the asked model only
+            url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode({'model': model})}"
         self.url = url
         self.path = path
         self.token = token
@@ -139,6 +146,11 @@ class GallerySync:
 
     def _install(self, raw: bytes, save: bool) -> None:
         data = parse_gallery(raw)
+        if self.model is not None and (data.model or DEFAULT_MODEL) != self.model:
+            raise ValueError(
+                f"gallery of face model {data.model or DEFAULT_MODEL}, this gateway runs"
+                f" {self.model}: embeddings of different models cannot be compared"
+            )
         self.current = Gallery(  # one reference swap
             list(data.people), data.version, data.threshold, data.person_thresholds
         )

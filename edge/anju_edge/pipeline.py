@@ -125,6 +125,7 @@ class FacePipeline:
             if send_emb and d.embedding is not None
             else None,
             snapshot_ref=snap,
+            model=self.recognizer.model_id,
         )
         self.stats.events += 1
         self.emit(event)

@@ -10,17 +10,27 @@ import numpy as np
 import psycopg
 
 from anju_common.facecal import calibrate
+from anju_platform.faces import face_model_id
 from anju_platform.repo import faces
+from anju_platform.settings import PlatformSettings
 
 MAX_SIGHTINGS = 20_000  # the newest; enough for the distributions, bounded in memory
 
 
 def calibrate_estate(
-    conn: psycopg.Connection, estate_id: str, *, far: float, fallback: float
+    conn: psycopg.Connection,
+    estate_id: str,
+    settings: PlatformSettings,
+    *,
+    far: float,
+    model: str | None,
 ) -> dict[str, Any]:
-    """Compute and store a new calibration for the estate; returns the stored row."""
-    gallery = faces.gallery(conn, estate_id)
-    seen = faces.calibration_sightings(conn, estate_id, MAX_SIGHTINGS)
+    """Compute and store a new calibration of one face model (default: the platform's)
+    for the estate, from that model's enrolments and sightings only; returns the row."""
+    fallback = settings.face_fallback_threshold
+    model = model or face_model_id(settings.face_model)
+    gallery = faces.gallery(conn, estate_id, model)
+    seen = faces.calibration_sightings(conn, estate_id, model, MAX_SIGHTINGS)
     enrolled = {p for p, _, _ in gallery}
     seen = [(p, b) for p, b in seen if p in enrolled and len(b) == 128 * 4]
     cal = calibrate(
@@ -47,6 +57,7 @@ def calibrate_estate(
             cal.far_target,
             cal.calibrated,
             report,
+            model,
         )
 
 
@@ -56,11 +67,13 @@ def summary(row: dict[str, Any]) -> str:
     miss = "n/a" if r["expected_miss"] is None else f"{r['expected_miss']:.1%}"
     if not row["calibrated"]:
         return (
-            f"{row['estate_id']}: gallery too small to calibrate ({r['people']} people,"
+            f"{row['estate_id']} ({row['model']}): gallery too small to calibrate"
+            f" ({r['people']} people,"
             f" {r['impostor_pairs']} impostor pairs): fallback threshold {row['threshold']:.3f}"
         )
     return (
-        f"{row['estate_id']}: threshold {row['threshold']:.4f} for a false-accept rate of"
+        f"{row['estate_id']} ({row['model']}): threshold {row['threshold']:.4f}"
+        f" for a false-accept rate of"
         f" {row['far_target']:.2%} per stranger ({r['people']} people,"
         f" {r['impostor_pairs']} impostor and {r['genuine_pairs']} genuine distances;"
         f" impostors {r['impostor_mean']:.3f} +- {r['impostor_sd']:.3f});"

@@ -332,6 +332,7 @@ class GalleryEntry(BaseModel):
 
 class Gallery(BaseModel):
     estate_id: str
+    model: str = Field(description="Face model id of every embedding here")
     version: str | None = Field(description="The calibration the thresholds come from")
     threshold: float | None = Field(
         description="Calibrated match threshold; null: not calibrated, the gateway's own "
@@ -346,6 +347,7 @@ class Gallery(BaseModel):
 class FaceCalibrationOut(_Out):
     calibration_id: int
     estate_id: str
+    model: str = Field(description="Face model id the thresholds hold for")
     computed_at: datetime
     threshold: float = Field(description="Match threshold for every enrolled person")
     person_thresholds: dict[str, float] = Field(

@@ -133,6 +133,13 @@ class PlatformSettings(BaseSettings):
         "hourly; the events stay. Detection needs it until its daily pass has read the "
         "day (and to re-run that many days).",
     )
+    face_model: Path | None = Field(
+        default=None,
+        title="Face recognition model file for enrolment photos",
+        description="A dlib-compatible 128-d ResNet model file; empty: the bundled dlib "
+        "ResNet v1. Must be the file the estates' gateways use ([faces] model): enrolments "
+        "are recorded with the model's id and gateways receive only their model's.",
+    )
     face_far: float = Field(
         default=0.001,
         gt=0,

@@ -34,7 +34,7 @@ def platform() -> Iterator[tuple[Platform, str]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            state.requests.append(dict(self.headers))
+            state.requests.append({**dict(self.headers), "path": self.path})
             etag = f'"{hash(state.payload)}"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -152,3 +152,30 @@ def test_calibrated_thresholds_from_the_gallery_win_over_the_tolerance(tmp_path:
     assert g.match(probe, 0.6).person_id is None  # b's own, tighter threshold
     probe[0] = 2.05
     assert g.match(probe, 0.6).person_id == "b"
+
+
+def test_gallery_of_another_face_model_is_refused(
+    platform: tuple[Platform, str], tmp_path: Path
+) -> None:
+    """The gateway asks for its model's gallery and never installs another model's."""
+    state, url = platform
+    doc = json.loads(state.payload)
+    state.payload = json.dumps({**doc, "model": "asian_resnet-0123456789ab"}).encode()
+    sync = GallerySync(cache=tmp_path / "c.json", url=url, path=None, token=None,
+                       refresh_s=1, model="dlib_resnet_v1")  # fmt: skip
+    assert not sync.refresh() and len(sync.current) == 0
+    assert "different models" in (sync.last_error or "")
+    assert state.requests[-1]["path"].endswith("?model=dlib_resnet_v1")
+    state.payload = json.dumps({**doc, "model": "dlib_resnet_v1"}).encode()
+    assert sync.refresh() and sync.current.ids == ["p1"]
+    state.payload = json.dumps(doc).encode()  # no model named: the bundled one
+    assert sync.refresh()
+
+
+def test_old_detector_setting_still_works(tmp_path: Path) -> None:
+    from anju_edge.config import FacesSection
+
+    assert FacesSection.model_validate({"model": "cnn"}).detector == "cnn"
+    assert FacesSection.model_validate({"model": "cnn"}).model is None
+    with pytest.raises(ValueError, match="not found"):
+        FacesSection.model_validate({"model": str(tmp_path / "missing.dat")})

@@ -27,13 +27,14 @@ def enroll(
         )
 
 
-def gateway_gallery(live: Live, gateway: str = "GW1") -> bytes:
+def gateway_gallery(live: Live, gateway: str = "GW1", query: str = "") -> bytes:
     """The gallery as the gateway downloads it, with a freshly issued token."""
     with live.client("admin") as c:
         token = c.post(f"/api/v1/gateways/{gateway}/token").json()["token"]
     with live.client() as c:
         return c.get(
-            f"/api/v1/gateways/{gateway}/gallery", headers={"Authorization": f"Bearer {token}"}
+            f"/api/v1/gateways/{gateway}/gallery{query}",
+            headers={"Authorization": f"Bearer {token}"},
         ).content
 
 

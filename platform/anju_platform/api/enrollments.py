@@ -15,7 +15,7 @@ from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
 from anju_platform.facecalibration import calibrate_estate
-from anju_platform.faces import FaceError, encode_photo
+from anju_platform.faces import FaceError, encode_photo, face_model_id
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
 from anju_platform.schemas import EnrollmentOut, FaceCalibrationOut
@@ -51,7 +51,7 @@ def enroll(
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.PERSONS, [person_id]), "person")
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
     try:
-        embedding = encode_photo(data, settings.face_upsample)
+        embedding = encode_photo(data, settings.face_upsample, settings.face_model)
     except FaceError as exc:
         raise HTTPException(422, str(exc)) from None
     eid = enrollment_id or f"enr-{uuid.uuid4().hex[:16]}"
@@ -69,6 +69,7 @@ def enroll(
                 consent_at,
                 consent_ref.strip(),
                 photo_path,
+                face_model_id(settings.face_model),
             )
             where = rows.locate(conn, t.ESTATES, [estate_id])
             log(conn, who, "enroll", "face_enrollment", eid, where, {"person_id": person_id})
@@ -137,7 +138,12 @@ ADMIN_WRITE = Policy(inspector=InspectorAccess.NONE, admin_only_write=True)
     summary="Recalibrate the estate's face-match thresholds (admins)",
 )
 def recalibrate(
-    estate_id: str, conn: Conn, who: User, settings: Settings, far: float | None = None
+    estate_id: str,
+    conn: Conn,
+    who: User,
+    settings: Settings,
+    far: float | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     target = settings.face_far if far is None else far
     if not 0 < target < 0.5:
@@ -146,7 +152,7 @@ def recalibrate(
         where = guard(
             who, Action.WRITE, ADMIN_WRITE, rows.locate(conn, t.ESTATES, [estate_id]), "estate"
         )
-    row = calibrate_estate(conn, estate_id, far=target, fallback=settings.face_fallback_threshold)
+    row = calibrate_estate(conn, estate_id, settings, far=target, model=model)
     with conn.transaction():
         log(
             conn,
@@ -165,10 +171,12 @@ def recalibrate(
     response_model=FaceCalibrationOut,
     summary="The estate's current face-match calibration",
 )
-def current_calibration(estate_id: str, conn: Conn, who: User) -> dict[str, Any]:
+def current_calibration(
+    estate_id: str, conn: Conn, who: User, settings: Settings, model: str | None = None
+) -> dict[str, Any]:
     with conn.transaction():
         guard(who, Action.READ, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
-        row = faces.latest_calibration(conn, estate_id)
+        row = faces.latest_calibration(conn, estate_id, model or face_model_id(settings.face_model))
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the estate has not been calibrated")
     return row

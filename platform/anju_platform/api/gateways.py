@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from anju_common.facecal import DEFAULT_MODEL
 from anju_platform.access import Action
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import UNAUTHORIZED, Bearer, Conn, User, guard, log
@@ -50,13 +51,20 @@ Gateway = Annotated[tuple[str, str], Depends(current_gateway)]
     response_model=Gallery,
     summary="Face gallery of the gateway's estate, with its match thresholds (gateway token)",
 )
-def gallery(gateway_id: str, conn: Conn, gw: Gateway) -> dict[str, Any]:
+def gallery(
+    gateway_id: str,
+    conn: Conn,
+    gw: Gateway,
+    model: Annotated[
+        str, Query(max_length=64, description="The gateway's face model id ([faces] model)")
+    ] = DEFAULT_MODEL,
+) -> dict[str, Any]:
     own_id, estate_id = gw
     if own_id != gateway_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads only its own gallery")
-    with conn.transaction():
-        found = faces.gallery(conn, estate_id)
-        cal = faces.latest_calibration(conn, estate_id)
+    with conn.transaction():  # only the enrolments and calibration of the gateway's model
+        found = faces.gallery(conn, estate_id, model)
+        cal = faces.latest_calibration(conn, estate_id, model)
         audit.record(
             conn,
             f"gateway:{own_id}",
@@ -69,6 +77,7 @@ def gallery(gateway_id: str, conn: Conn, gw: Gateway) -> dict[str, Any]:
         )
     return {
         "estate_id": estate_id,
+        "model": model,
         "version": f"calibration-{cal['calibration_id']}" if cal else None,
         # not calibrated yet: no threshold, the gateway's own tolerance applies
         "threshold": cal["threshold"] if cal else None,
