@@ -15,7 +15,7 @@ Pure functions on numpy arrays; the platform loads the data and stores the resul
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 FALLBACK_THRESHOLD = 0.6  # dlib's own figure, for a gallery too small to calibrate
+MARGIN = 0.05  # a match must be this much nearer than the second-nearest person
 DEFAULT_FAR = 0.001
 MIN_IMPOSTOR_PAIRS = 10  # fewer: the fit means nothing, the fallback applies
 NEAR_GAP = 0.1  # a person's threshold stays this far below their nearest other enrolment
@@ -172,6 +173,27 @@ def calibrate(
         expected_far=round(expected, 6), expected_miss=miss, impostor_mean=round(mean, 4),
         impostor_sd=round(sd, 4), histogram=histogram,
     )  # fmt: skip
+
+
+def open_set_match(
+    ids: Sequence[str],
+    gallery: Vectors,
+    probe: Vectors,
+    limit_of: Callable[[str], float],
+    margin: float,
+) -> tuple[str | None, float | None, float | None]:
+    """(matched person or None, nearest distance, distance to the nearest other person):
+    the nearest person within their threshold and `margin` nearer than anyone else.
+    The one rule of the gateways (anju_edge.gallery) and of the platform's re-decision."""
+    if len(ids) == 0:
+        return None, None, None
+    d = np.linalg.norm(gallery - probe, axis=1)
+    i = int(np.argmin(d))
+    best, who = float(d[i]), ids[i]
+    others = d[[j for j, p in enumerate(ids) if p != who]]
+    second = float(others.min()) if others.size else None
+    ok = best <= limit_of(who) and (second is None or second - best >= margin)
+    return (who if ok else None), best, second
 
 
 # The recognition model an embedding comes from: embeddings of two models live in

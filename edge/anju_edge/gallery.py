@@ -25,8 +25,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from anju_common.events import Ident
-from anju_common.facecal import DEFAULT_MODEL
-from anju_edge.faces import Embedding, distances
+from anju_common.facecal import DEFAULT_MODEL, open_set_match
+from anju_edge.faces import Embedding
 
 log = logging.getLogger("anju.edge.gallery")
 
@@ -89,15 +89,10 @@ class Gallery:
         return self.person_thresholds.get(person_id, self.threshold)
 
     def match(self, probe: Embedding, tolerance: float, margin: float = 0.0) -> Match:
-        d = distances(self.matrix, probe)
-        if d.size == 0:
-            return Match(None, None)
-        i = int(np.argmin(d))
-        best, who = float(d[i]), self.ids[i]
-        others = d[[j for j, p in enumerate(self.ids) if p != who]]
-        second = float(others.min()) if others.size else None
-        ok = best <= self.limit(who, tolerance) and (second is None or second - best >= margin)
-        return Match(who if ok else None, best, second)
+        who, best, second = open_set_match(
+            self.ids, self.matrix, probe, lambda p: self.limit(p, tolerance), margin
+        )
+        return Match(who, best, second)
 
 
 _ENTRIES: TypeAdapter[list[GalleryEntry]] = TypeAdapter(list[GalleryEntry])
