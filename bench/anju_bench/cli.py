@@ -154,11 +154,31 @@ def detect(
     flats: int = typer.Option(0, min=0, help="Flats; 0 = the default 5,803-flat portfolio."),
     days: int = typer.Option(180, min=1, help="Simulated days."),
     seed: int = typer.Option(20260101, help="Seed."),
+    faces: str = typer.Option(
+        "western",
+        help="Face profile: how far apart different people are (western, crowded) or a "
+        "number (1 = western, 0.71 = crowded).",
+    ),
+    face_threshold: float = typer.Option(
+        None, help="A fixed gateway match threshold (e.g. 0.6) instead of the calibrated ones."
+    ),
+    face_margin: float = typer.Option(
+        0.05, min=0, max=1, help="Gateway margin to the second-nearest person (0: none)."
+    ),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
     from anju_bench.detect import run
+    from anju_common.cliargs import CliError
+    from anju_sim.embeddings import PROFILES
+
+    try:
+        spread = PROFILES[faces] if faces in PROFILES else float(faces)
+    except ValueError:
+        raise CliError(f"--faces {faces}: a profile ({', '.join(PROFILES)}) or a number") from None
+    if not 0 < spread <= 2 or (face_threshold is not None and not 0 < face_threshold <= 2):
+        raise CliError("--faces and --face-threshold must be between 0 and 2")
 
     with Progress(transient=True) as bar:
         task = bar.add_task("detect", total=None)
@@ -167,6 +187,9 @@ def detect(
             days,
             seed,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            face_spread=spread,
+            face_threshold=face_threshold,
+            face_margin=face_margin,
         )
     typer.echo(json.dumps(result))
 

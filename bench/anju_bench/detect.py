@@ -62,6 +62,21 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
     return n
 
 
+def gateway_faces(pf: Any) -> dict[str, Any]:
+    """How the simulated gateways matched faces (counted while the events were made)."""
+    gates = [e.faces for e in pf.estates]
+    strangers = sum(g.strangers for g in gates)
+    taken = sum(g.false_matches for g in gates)
+    return {
+        "face_spread": pf.params.face_spread,
+        "face_threshold": pf.params.face_threshold or "calibrated",
+        "face_margin": pf.params.face_margin,
+        "gateway_thresholds": sorted({round(float(g.threshold), 3) for g in gates}),
+        "stranger_sightings": strangers,
+        "stranger_false_match_rate": round(taken / strangers, 5) if strangers else None,
+    }
+
+
 def _local(t: datetime) -> date:
     return (t + timedelta(hours=8)).date()
 
@@ -199,8 +214,13 @@ def run(
     seed: int = 20260101,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    face_spread: float = 1.0,
+    face_threshold: float | None = None,
+    face_margin: float = 0.05,
 ) -> dict[str, Any]:
-    """`workers`: processes for the estates (default: the CPU count)."""
+    """`workers`: processes for the estates (default: the CPU count). `face_spread`:
+    how far apart different people's faces are (anju_sim.embeddings.PROFILES);
+    `face_threshold`: a fixed gateway threshold instead of the calibrated ones."""
     import os
 
     import psycopg
@@ -213,6 +233,13 @@ def run(
     from anju_sim.portfolio import generate
 
     params = SimParams(seed=seed, days=days) if flats is None else scaled_params(flats, seed, days)
+    params = params.model_copy(
+        update={
+            "face_spread": face_spread,
+            "face_threshold": face_threshold,
+            "face_margin": face_margin,
+        }
+    )
     server = os.environ.get(
         "ANJU_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
@@ -222,6 +249,7 @@ def run(
         t0 = time.perf_counter()
         load_register(conn, pf)
         result["events"] = load_events(conn, pf, progress)
+        result.update(gateway_faces(pf))
         conn.execute("ANALYZE events")
         # The state months of ingest leave (autovacuum's inserts-triggered VACUUM): a bulk
         # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item

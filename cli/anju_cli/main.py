@@ -65,6 +65,7 @@ _COMMANDS: list[tuple[str, str, str]] = [
     ("db", "anju_cli.db", "app"),
     ("schemas", "anju_cli.schemas", "app"),
     ("keys", "anju_cli.keys", "app"),
+    ("faces", "anju_cli.faces", "app"),
     ("demo", "anju_cli.demo", "demo"),
     ("ingest", "anju_ingest.cli", "run"),
     ("edge", "anju_edge.cli", "app"),

@@ -136,7 +136,19 @@ class FaceSighting(_Event):
         default=None, title="Matched person", description="Enrolled person id, or null: unknown."
     )
     distance: float | None = Field(
-        default=None, ge=0, le=4, title="Distance", description="Embedding distance of the match."
+        default=None,
+        ge=0,
+        le=4,
+        title="Distance",
+        description="Embedding distance to the nearest enrolled person (the match, if any).",
+    )
+    second_distance: float | None = Field(
+        default=None,
+        ge=0,
+        le=4,
+        title="Second distance",
+        description="Distance to the nearest enrolled person other than the nearest one: "
+        "a match needs a margin between the two. Omitted by older gateways.",
     )
     quality: float = Field(ge=0, le=1, title="Quality", description="0..1, best frame's quality.")
     direction: Direction = Field(default=Direction.UNKNOWN, title="Direction")
@@ -145,13 +157,24 @@ class FaceSighting(_Event):
         min_length=128,
         max_length=128,
         title="Embedding",
-        description="128-d face embedding; sent for unknown faces so strangers can be clustered.",
+        description="128-d face embedding (float32 values), of unknown faces so strangers "
+        "can be clustered and of matched faces so the platform can re-decide the match "
+        "with a newer calibration.",
     )
     snapshot_ref: str | None = Field(
         default=None,
         max_length=256,
         title="Snapshot reference",
         description="Gateway-local reference of a cropped face JPEG, only for unknown faces.",
+    )
+    model: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        title="Face model",
+        description="Id of the recognition model the embedding and distances come from "
+        "(absent: the bundled dlib_resnet_v1); embeddings of different models are never "
+        "compared.",
     )
 
 

@@ -20,6 +20,7 @@ from anju_common.events import (
     new_event_id,
     utc_now,
 )
+from anju_common.facecal import model_id
 from anju_common.topics import event_topic
 from anju_edge import __version__
 from anju_edge.buffer import EventQueue
@@ -58,7 +59,11 @@ class Agent:
         if cfg.doors and not self.card_key:
             raise ConfigError(f"doors are configured but ${g.card_key_env} (card key) is empty")
         self.make_recognizer = recognizer or (
-            lambda: DlibRecognizer(model=cfg.faces.model, upsample=cfg.faces.upsample)
+            lambda: DlibRecognizer(
+                detector=cfg.faces.detector,
+                upsample=cfg.faces.upsample,
+                model_file=cfg.faces.model,
+            )
         )
         data = g.data_dir
         self.queue = EventQueue(data / "queue.db", cfg.buffer.max_events, cfg.buffer.synchronous)
@@ -80,6 +85,7 @@ class Agent:
             path=gc.path,
             token=_env(gc.token_env),
             refresh_s=gc.refresh_s,
+            model=model_id(cfg.faces.model) if cfg.cameras else None,
         )
         self.nonces = NonceStore(data / "passes.db")
         self.verifier = PassVerifier(

@@ -11,7 +11,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from anju_common.cardhash import card_key_from_text
 from anju_common.events import Direction, Ident
@@ -74,9 +81,25 @@ class BufferSection(_Strict):
 
 class FacesSection(_Strict):
     tolerance: float = Field(
-        default=0.6, gt=0, le=2, description="Max embedding distance for a match."
+        default=0.6,
+        gt=0,
+        le=2,
+        description="Max embedding distance for a match while the gallery carries no "
+        "calibrated threshold.",
     )
-    model: Literal["hog", "cnn"] = "hog"
+    margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A match must be this much nearer than the second-nearest person.",
+    )
+    model: Path | None = Field(
+        default=None,
+        description="dlib-compatible 128-d face recognition model file (default: the "
+        "bundled dlib ResNet v1). Its id goes with every embedding: galleries and "
+        "embeddings of different models never mix.",
+    )
+    detector: Literal["hog", "cnn"] = Field(default="hog", description="Face detector.")
     detect_width: int = Field(
         default=320, ge=80, description="Frames are scaled to this width for detection."
     )
@@ -90,7 +113,26 @@ class FacesSection(_Strict):
         default=8, ge=1, description="Frames without the face before its track closes."
     )
     min_iou: float = Field(default=0.2, ge=0, le=1, description="Box overlap to continue a track.")
-    send_embedding: bool = Field(default=True, description="Send embeddings of unknown faces.")
+    send_embedding: bool = Field(
+        default=True,
+        description="Send the track's embedding (unknown and matched faces) with the event.",
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _model_file_exists(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"face model file {v} not found")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _detector_was_model(cls, data: Any) -> Any:
+        # before issue 18 `model` chose the detector; such configs keep working
+        if isinstance(data, dict) and data.get("model") in ("hog", "cnn"):
+            data = {**data, "detector": data["model"]}
+            del data["model"]
+        return data
 
 
 class GallerySection(_Strict):

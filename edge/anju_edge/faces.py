@@ -49,7 +49,10 @@ class Box:
 
 
 class Recognizer(Protocol):
-    """What the pipeline needs from a face model; swap it for another model."""
+    """What the pipeline needs from a face model; swap it for another model (an ONNX
+    encoder through onnxruntime fits too). `model_id` goes with every embedding."""
+
+    model_id: str
 
     def detect(self, rgb: Image) -> list[Box]: ...
 
@@ -57,22 +60,35 @@ class Recognizer(Protocol):
 
 
 class DlibRecognizer:
-    """dlib HOG (or CNN) detector + 5-point landmarks + ResNet 128-d encoder."""
+    """dlib HOG (or CNN) detector + 5-point landmarks + ResNet 128-d encoder: the bundled
+    model, or any dlib-compatible 128-d ResNet model file (`model_file`)."""
 
-    def __init__(self, *, model: str = "hog", upsample: int = 1, jitters: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        detector: str = "hog",
+        upsample: int = 1,
+        jitters: int = 0,
+        model_file: Path | None = None,
+    ) -> None:
         import dlib
         import face_recognition_models as frm
 
+        from anju_common.facecal import model_id
+
+        self.model_id = model_id(model_file)
         self.upsample = upsample
         self.jitters = jitters
         self._cnn: Any = None
         self._hog: Any = None
-        if model == "cnn":
+        if detector == "cnn":
             self._cnn = dlib.cnn_face_detection_model_v1(frm.cnn_face_detector_model_location())
         else:
             self._hog = dlib.get_frontal_face_detector()
         self._shape = dlib.shape_predictor(frm.pose_predictor_five_point_model_location())
-        self._encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+        self._encoder = dlib.face_recognition_model_v1(
+            str(model_file) if model_file else frm.face_recognition_model_location()
+        )
         self._rect = dlib.rectangle
 
     def detect(self, rgb: Image) -> list[Box]:

@@ -2,8 +2,12 @@
 
 Wire format (GET <gallery.url>, or a local file), JSON, either the platform's list
     [{"person_id": "p-123", "enrollment_id": "en-1", "embedding": [128 floats]}, ...]
-(GET /gateways/{gateway_id}/gallery with the gateway's bearer token) or an object
-    {"estate_id": "e1", "version": "...", "people": [<the same entries>]}
+or an object (what GET /gateways/{gateway_id}/gallery with the gateway's bearer token
+returns)
+    {"estate_id": "e1", "version": "...", "threshold": 0.44,
+     "person_thresholds": {"p-9": 0.38}, "people": [<the same entries>]}
+where `threshold` and `person_thresholds` are the estate's calibrated match thresholds
+(absent: not calibrated, the gateway's `[faces] tolerance` applies).
 A person may appear several times (several enrolled photos)."""
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +25,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from anju_common.events import Ident
-from anju_edge.faces import Embedding, distances
+from anju_common.facecal import DEFAULT_MODEL, open_set_match
+from anju_edge.faces import Embedding
 
 log = logging.getLogger("anju.edge.gallery")
 
@@ -38,20 +44,34 @@ class GalleryFile(BaseModel):
 
     estate_id: Ident | None = None
     version: str | None = None
+    model: str | None = None  # the model of the embeddings; None: the bundled default
+    threshold: float | None = Field(default=None, gt=0, le=2)
+    person_thresholds: dict[str, float] = Field(default_factory=dict)
     people: list[GalleryEntry] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     person_id: str | None
-    distance: float | None
+    distance: float | None  # to the nearest enrolled person
+    second_distance: float | None = None  # to the nearest other person
 
 
 class Gallery:
-    """An immutable snapshot of embeddings; matching is nearest neighbour + tolerance."""
+    """An immutable snapshot of embeddings; matching is open-set: the nearest person
+    within their threshold (calibrated, else the tolerance) *and* `margin` nearer than
+    the second-nearest person, else unknown."""
 
-    def __init__(self, entries: list[GalleryEntry], version: str | None = None) -> None:
+    def __init__(
+        self,
+        entries: list[GalleryEntry],
+        version: str | None = None,
+        threshold: float | None = None,
+        person_thresholds: dict[str, float] | None = None,
+    ) -> None:
         self.version = version
+        self.threshold = threshold
+        self.person_thresholds = person_thresholds or {}
         self.ids = [e.person_id for e in entries]
         self.matrix: npt.NDArray[np.float64] = (
             np.asarray([e.embedding for e in entries], dtype=np.float64)
@@ -62,13 +82,17 @@ class Gallery:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def match(self, probe: Embedding, tolerance: float) -> Match:
-        d = distances(self.matrix, probe)
-        if d.size == 0:
-            return Match(None, None)
-        i = int(np.argmin(d))
-        best = float(d[i])
-        return Match(self.ids[i] if best <= tolerance else None, best)
+    def limit(self, person_id: str, tolerance: float) -> float:
+        """The person's match threshold: calibrated when the gallery carries one."""
+        if self.threshold is None:
+            return tolerance
+        return self.person_thresholds.get(person_id, self.threshold)
+
+    def match(self, probe: Embedding, tolerance: float, margin: float = 0.0) -> Match:
+        who, best, second = open_set_match(
+            self.ids, self.matrix, probe, lambda p: self.limit(p, tolerance), margin
+        )
+        return Match(who, best, second)
 
 
 _ENTRIES: TypeAdapter[list[GalleryEntry]] = TypeAdapter(list[GalleryEntry])
@@ -91,8 +115,12 @@ class GallerySync:
         path: Path | None,
         token: str | None,
         refresh_s: float,
+        model: str | None = None,
     ) -> None:
         self.cache = cache
+        self.model = model  # this gateway's recognition model: a gallery of another is refused
+        if url and model:  # the platform serves the enrolments of the asked model only
+            url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode({'model': model})}"
         self.url = url
         self.path = path
         self.token = token
@@ -113,13 +141,25 @@ class GallerySync:
 
     def _install(self, raw: bytes, save: bool) -> None:
         data = parse_gallery(raw)
-        self.current = Gallery(list(data.people), data.version)  # one reference swap
+        if self.model is not None and (data.model or DEFAULT_MODEL) != self.model:
+            raise ValueError(
+                f"gallery of face model {data.model or DEFAULT_MODEL}, this gateway runs"
+                f" {self.model}: embeddings of different models cannot be compared"
+            )
+        self.current = Gallery(  # one reference swap
+            list(data.people), data.version, data.threshold, data.person_thresholds
+        )
         if save:
             tmp = self.cache.with_suffix(".tmp")
             self.cache.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(raw)
             os.replace(tmp, self.cache)
-        log.info("gallery %s: %d embeddings", data.version, len(self.current))
+        log.info(
+            "gallery %s: %d embeddings, threshold %s",
+            data.version,
+            len(self.current),
+            data.threshold or "not calibrated",
+        )
 
     def refresh(self) -> bool:
         """One sync; True if a new gallery was installed. Failures keep the old one."""

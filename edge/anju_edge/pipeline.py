@@ -27,6 +27,10 @@ class PipelineStats:
     events: int = 0
 
 
+def _rounded(distance: float | None) -> float | None:
+    return None if distance is None else round(min(distance, 4.0), 4)
+
+
 class FacePipeline:
     def __init__(
         self,
@@ -86,9 +90,9 @@ class FacePipeline:
 
         emb = self.recognizer.encode(rgb, box)
         self.stats.faces_encoded += 1
-        m = self.gallery().match(emb, self.cfg.tolerance)
+        m = self.gallery().match(emb, self.cfg.tolerance, self.cfg.margin)
         track.embeddings.append(emb)
-        track.votes.append((m.person_id, m.distance))
+        track.votes.append((m.person_id, m.distance, m.second_distance))
         track.last_encoded = frame
         crop = crop_face(bgr, box)
         q = face_quality(box, np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), dtype=np.uint8))
@@ -112,13 +116,16 @@ class FacePipeline:
             device_id=self.camera.id,
             track_id=track.id,
             person_id=d.person_id,
-            distance=None if d.distance is None else round(min(d.distance, 4.0), 4),
+            distance=_rounded(d.distance),
+            second_distance=_rounded(d.second_distance),
             quality=track.best_quality,
             direction=self.camera.direction or Direction.UNKNOWN,
-            embedding=[float(x) for x in d.embedding]
+            # float32 values: what the platform stores (event_faces)
+            embedding=[float(x) for x in d.embedding.astype(np.float32)]
             if send_emb and d.embedding is not None
             else None,
             snapshot_ref=snap,
+            model=self.recognizer.model_id,
         )
         self.stats.events += 1
         self.emit(event)

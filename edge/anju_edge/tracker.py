@@ -38,7 +38,8 @@ class Track:
     frames: int = 1
     last_encoded: int | None = None
     embeddings: list[Embedding] = field(default_factory=list)
-    votes: list[tuple[str | None, float | None]] = field(default_factory=list)
+    # per encoding: (matched person or None, nearest distance, second-nearest person's)
+    votes: list[tuple[str | None, float | None, float | None]] = field(default_factory=list)
     best_quality: float = 0.0
     best_crop: Image | None = None
     started_at: float = field(default_factory=time.time)
@@ -53,22 +54,28 @@ class Track:
 class Decision:
     person_id: str | None
     distance: float | None
-    embedding: Embedding | None
+    second_distance: float | None
+    embedding: Embedding | None  # the mean of the track's encodings
 
 
 def decide(track: Track) -> Decision:
-    """Majority of the per-encoding matches; a person needs at least half the votes."""
+    """Majority of the per-encoding matches (each already open-set: threshold and margin);
+    a person needs at least half the votes. The distances are of the closest vote."""
     if not track.votes:
-        return Decision(None, None, None)
-    counts = Counter(p for p, _ in track.votes if p is not None)
+        return Decision(None, None, None, None)
+    mean = np.mean(np.stack(track.embeddings), axis=0)
+    counts = Counter(p for p, _, _ in track.votes if p is not None)
     if counts:
         best, n = counts.most_common(1)[0]
         if 2 * n >= len(track.votes):
-            dist = min(d for p, d in track.votes if p == best and d is not None)
-            return Decision(best, dist, None)
-    mean = np.mean(np.stack(track.embeddings), axis=0)
-    near = [d for _, d in track.votes if d is not None]
-    return Decision(None, min(near) if near else None, mean)
+            _, dist, second = min(
+                (v for v in track.votes if v[0] == best and v[1] is not None),
+                key=lambda v: v[1] or 0.0,
+            )
+            return Decision(best, dist, second, mean)
+    near = [(d, s) for _, d, s in track.votes if d is not None]
+    dist, second = min(near, key=lambda v: v[0]) if near else (None, None)
+    return Decision(None, dist, second, mean)
 
 
 class Tracker:

@@ -130,7 +130,9 @@ def to_row(e: AnyEvent) -> Row:
             emb = _NULL  # bytea hex input, its backslash escaped for COPY
             if e.embedding is not None:
                 emb = "\\\\x" + embedding_bytes(e.embedding).hex()
-            face = "\t".join((eid, t, e.estate_id, person or _NULL, emb, _esc(e.snapshot_ref)))
+            face = "\t".join(
+                (eid, t, e.estate_id, person or _NULL, emb, _esc(e.snapshot_ref), _esc(e.model))
+            )
     elif isinstance(e, QrScan):
         ctype, cref, granted = "qr", e.pass_id, ("t" if e.result.value == "valid" else "f")
     line = "\t".join(

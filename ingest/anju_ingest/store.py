@@ -19,7 +19,7 @@ _COLUMNS = (
     "credential_type, credential_ref, person_id, granted, payload"
 )
 # a face event's face data, beside the event (migration 0010)
-_FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref"
+_FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref, model"
 
 _TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
@@ -29,7 +29,7 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_faces (
     event_id uuid, time timestamptz, estate_id text, person_id text, embedding bytea,
-    snapshot_ref text
+    snapshot_ref text, model text
 ) ON COMMIT DELETE ROWS
 """
 

@@ -37,15 +37,25 @@ class _Models:
 
 
 @lru_cache
-def _models() -> _Models:
+def _models(model_file: Path | None) -> _Models:
     import dlib
     import face_recognition_models as frm
 
     return _Models(
         dlib.get_frontal_face_detector(),
         dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
-        dlib.face_recognition_model_v1(frm.face_recognition_model_location()),
+        dlib.face_recognition_model_v1(
+            str(model_file) if model_file else frm.face_recognition_model_location()
+        ),
     )
+
+
+@lru_cache
+def face_model_id(model_file: Path | None) -> str:
+    """The id enrolments of this model file are recorded with (see anju_common.facecal)."""
+    from anju_common.facecal import model_id
+
+    return model_id(model_file)
 
 
 def load_rgb(data: bytes) -> np.ndarray:
@@ -60,10 +70,11 @@ def load_rgb(data: bytes) -> np.ndarray:
     return np.asarray(img, dtype=np.uint8)
 
 
-def encode_photo(data: bytes, upsample: int = 1) -> list[float]:
-    """The 128-d embedding of the single face in the photo."""
+def encode_photo(data: bytes, upsample: int = 1, model_file: Path | None = None) -> list[float]:
+    """The 128-d embedding of the single face in the photo, by the given model file
+    (None: the bundled dlib ResNet v1, as on the gateways by default)."""
     rgb = load_rgb(data)
-    m = _models()
+    m = _models(model_file)
     boxes = m.detector(rgb, upsample)
     if len(boxes) == 0:
         raise FaceError("no face found in the photo")

@@ -179,6 +179,29 @@ class PlatformSettings(BaseSettings):
         "hourly; the events stay. Detection needs it until its daily pass has read the "
         "day (and to re-run that many days).",
     )
+    face_model: Path | None = Field(
+        default=None,
+        title="Face recognition model file for enrolment photos",
+        description="A dlib-compatible 128-d ResNet model file; empty: the bundled dlib "
+        "ResNet v1. Must be the file the estates' gateways use ([faces] model): enrolments "
+        "are recorded with the model's id and gateways receive only their model's.",
+    )
+    face_far: float = Field(
+        default=0.001,
+        gt=0,
+        lt=0.5,
+        title="Target share of strangers a face match may accept",
+        description="Per probe against the whole gallery: `anju faces calibrate` sets each "
+        "estate's match thresholds so that at most this share of strangers' faces match "
+        "some resident.",
+    )
+    face_fallback_threshold: float = Field(
+        default=0.6,
+        gt=0,
+        le=2,
+        title="Face match threshold for a gallery too small to calibrate",
+        description="Used until an estate has enough enrolled people to calibrate.",
+    )
     erase_after_move_out_days: int = Field(
         default=365,
         ge=0,

@@ -1,6 +1,8 @@
 """Passages -> wire events: the camera sees a face, the QR scanner checks a pass, the
 door controller decides. Unknown faces carry an embedding (for stranger clustering);
-recognized ones carry the matched person and distance."""
+recognized ones carry the matched person and distance. Faces are matched as the
+gateway does (embeddings.FaceGate): a resident's sighting beyond their threshold is
+unknown, and a stranger's face near a resident's enrolment is taken for them."""
 
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ def emit(ctx: DayContext) -> list[SimEvent]:
     access, qr = wire.access, wire.qr
     # ids in emission order; more random bytes than needed is harmless (and repeatable)
     ids = iter(wire.uuid4_strs(ctx.nrng.bytes(16 * MAX_EVENTS_PER_PASSAGE * len(ctx.passages))))
+    gate = sim.faces
     out: list[SimEvent] = []
-    unknown: list[tuple[int, int, bytes, bytes]] = []  # (row in out, aid, before, after)
+    unknown: list[Unknown] = []
     day = ctx.day
     for p in ctx.passages:
         gw = gateways[p.entrance]
@@ -46,15 +49,22 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             eid = next(ids)
             track = f"{day}-{len(out)}"
             ts = fmt(t - CAMERA_LEAD_S)
-            if a is not None and a.enrolled and rand() >= miss:
+            enrolled = a is not None and a.enrolled
+            dist = match(sigmas[a.aid], gauss(0, 1)) if a is not None and enrolled else 0.0
+            if (
+                a is not None
+                and enrolled
+                and rand() >= miss
+                and gate.accepts(a.person_id or "", dist)
+            ):
                 recognized = True
-                dist = match(sigmas[a.aid], gauss(0, 1))
                 data = wire.face_known(
                     eid, ts, estate, gw, track, a.person_id or "", dist, quality, direction
                 )
-            else:
+            else:  # the gateway matches a stranger's face against the whole gallery
                 before, after = wire.face_unknown(eid, ts, estate, gw, track, quality, direction)
-                unknown.append((len(out), a.aid if a is not None else -1, before, after))
+                head = (eid, ts, gw, track, quality, direction, not enrolled)
+                unknown.append((len(out), a.aid if a is not None else -1, before, after, head))
                 data = b""
             out.append(SimEvent(t - CAMERA_LEAD_S, gw, "face", eid, data))
         if method == "face" and not recognized:  # fall back to the card, else follow someone
@@ -94,9 +104,12 @@ def emit(ctx: DayContext) -> list[SimEvent]:
     return out
 
 
-def _fill_embeddings(
-    ctx: DayContext, out: list[SimEvent], unknown: list[tuple[int, int, bytes, bytes]]
-) -> None:
+# (row in out, aid, JSON before and after the embedding,
+#  (event id, time, gateway, track, quality, direction, a stranger to the gallery))
+Unknown = tuple[int, int, bytes, bytes, tuple[str, str, str, str, float, str, bool]]
+
+
+def _fill_embeddings(ctx: DayContext, out: list[SimEvent], unknown: list[Unknown]) -> None:
     if not unknown:
         return
     sim = ctx.sim
@@ -105,9 +118,20 @@ def _fill_embeddings(
     safe = np.where(fresh, 0, idx)
     centre, sigma = sim.centres[safe], sim.sigmas[safe]
     if fresh.any():  # one-off strangers: a new face each
-        c, s = embeddings.centres(ctx.nrng, int(fresh.sum()))
+        c, s = embeddings.centres(ctx.nrng, int(fresh.sum()), ctx.params.face_spread)
         centre[fresh] = c
         sigma[fresh] = s
     rows = embeddings.sightings(ctx.nrng, centre, sigma)
-    for (i, _, before, after), row in zip(unknown, rows, strict=True):
-        out[i] = out[i]._replace(data=before + wire.embedding_json(row) + after)
+    # Strangers to the gallery (not an enrolled resident's missed sighting): the gateway
+    # takes some for a resident; such an event names that resident.
+    strange = [k for k, u in enumerate(unknown) if u[4][6]]
+    taken = dict(zip(strange, sim.faces.match(rows[strange]), strict=True))
+    estate = sim.estate_id
+    for k, ((i, _, before, after, head), row) in enumerate(zip(unknown, rows, strict=True)):
+        m = taken.get(k)
+        if m is not None:
+            eid, ts, gw, track, quality, direction, _ = head
+            data = wire.face_known(eid, ts, estate, gw, track, m[0], m[1], quality, direction)
+            out[i] = out[i]._replace(data=data)
+        else:
+            out[i] = out[i]._replace(data=before + wire.embedding_json(row) + after)

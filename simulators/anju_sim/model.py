@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju_sim.embeddings import FaceGate
 from anju_sim.params import SimParams
 
 
@@ -277,6 +278,7 @@ class EstateSim:
     centres: np.ndarray  # (n_actors, 128) face centres
     sigmas: np.ndarray  # (n_actors,) per-sighting noise
     behaviours: list[object]  # Behaviour objects (see behaviours.py)
+    faces: FaceGate  # the gateways' face matching: gallery, thresholds, counts
 
 
 @dataclass(slots=True)

@@ -97,6 +97,29 @@ class SimParams(BaseModel):
     recognition_miss: float = Field(
         default=0.03, ge=0, le=1, title="Share of enrolled faces not recognized (sent as unknown)"
     )
+    face_spread: float = Field(
+        default=1.0,
+        gt=0,
+        le=2,
+        title="How far apart different people's faces are",
+        description="Scales the spread of face centres, the same-person spread unchanged: "
+        "1 = Western-like (different people about 0.92 apart under dlib's model), 0.71 = "
+        "the 'crowded' preset (about 0.72: East Asian faces under dlib's model).",
+    )
+    face_threshold: float | None = Field(
+        default=None,
+        gt=0,
+        le=2,
+        title="Gateway face match threshold",
+        description="None: calibrated per estate on its gallery as the platform does "
+        "(anju faces calibrate); a number: that fixed threshold (0.6 before issue 18).",
+    )
+    face_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        title="Gateway face match margin to the second-nearest person",
+    )
     # Traps of normal life (DOMAIN.md "Signals and their traps").
     spring_festival_away: float = Field(
         default=0.35, ge=0, le=1, title="Households away for Spring Festival"

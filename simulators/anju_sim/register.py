@@ -248,9 +248,16 @@ class EstateBuilder:
                 self.add_member(hp, r(62, 85), "member")
 
     def finish(self) -> EstateSim:
-        centres, sigmas = embeddings.centres(self.nrng, len(self.actors))
+        centres, sigmas = embeddings.centres(self.nrng, len(self.actors), self.p.face_spread)
         for person, actor, consent_day in self._pending_faces:
             self._enroll(person, actor, consent_day, centres, sigmas)
+        mine = [f for f in self.reg.face_enrollments if f.estate_id == self.estate_id]
+        gate = embeddings.FaceGate(
+            [f.person_id for f in mine],
+            np.asarray([f.embedding for f in mine], dtype=np.float64),
+            self.p.face_threshold,
+            self.p.face_margin,
+        )
         return EstateSim(
             self.index,
             self.estate_id,
@@ -263,6 +270,7 @@ class EstateBuilder:
             centres,
             sigmas,
             self.behaviours,
+            gate,
         )
 
     def _enroll(

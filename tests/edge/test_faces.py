@@ -78,9 +78,15 @@ def test_people_walking_through_a_frame_folder(
     # Encoded a few times per track, not on every frame with a face.
     assert pipe.stats.faces_encoded <= 3 * len(walkers) < n
     for e in events:
+        assert e.model == "dlib_resnet_v1"  # the model the embedding comes from
         if e.person_id:
             assert e.distance is not None and e.distance <= 0.6
-            assert e.embedding is None and e.snapshot_ref is None
+            # open-set: the second-nearest person is farther by the margin, and the
+            # embedding (float32) goes along so the platform can re-decide the match
+            assert e.second_distance is not None and e.second_distance - e.distance >= 0.05
+            assert e.embedding is not None and len(e.embedding) == 128
+            assert np.array_equal(np.float32(e.embedding), np.asarray(e.embedding))
+            assert e.snapshot_ref is None
         else:  # the stranger: embedding for clustering, a small snapshot on the gateway
             assert e.embedding is not None and len(e.embedding) == 128
             assert e.snapshot_ref is not None
@@ -137,11 +143,11 @@ def test_two_people_in_one_frame_are_two_tracks(
 def test_cnn_detector_option_finds_the_same_face(
     faces_dir: Path, recognizer: DlibRecognizer
 ) -> None:
-    """model = "cnn" (dlib MMOD): slow on a CPU (about 1 s at 320 px), but it works."""
+    """detector = "cnn" (dlib MMOD): slow on a CPU (about 1 s at 320 px), but it works."""
     from anju_edge.tracker import iou
 
     rgb = load_rgb(faces_dir / "obama" / "1.jpg")
     rgb = cv2.resize(rgb, None, fx=320 / rgb.shape[1], fy=320 / rgb.shape[1])
-    (cnn,) = DlibRecognizer(model="cnn", upsample=0).detect(rgb)
+    (cnn,) = DlibRecognizer(detector="cnn", upsample=0).detect(rgb)
     (hog,) = recognizer.detect(rgb)
     assert iou(cnn, hog) > 0.6

@@ -34,7 +34,7 @@ def platform() -> Iterator[tuple[Platform, str]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            state.requests.append(dict(self.headers))
+            state.requests.append({**dict(self.headers), "path": self.path})
             etag = f'"{hash(state.payload)}"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -116,3 +116,66 @@ def test_match_tolerance() -> None:
     assert g.match(probe, 0.6).person_id == "a"
     assert g.match(probe, 0.4).person_id is None
     assert Gallery([]).match(probe, 0.6).person_id is None
+
+
+def test_open_set_match_needs_threshold_and_margin() -> None:
+    a, b = np.zeros(128), np.zeros(128)
+    b[1] = 0.5
+    g = Gallery([GalleryEntry(person_id="a", embedding=list(a)),
+                 GalleryEntry(person_id="b", embedding=list(b))])  # fmt: skip
+    probe = np.zeros(128)
+    probe[0] = 0.3  # 0.3 from a, 0.58 from b
+    m = g.match(probe, 0.6, margin=0.05)
+    assert (m.person_id, round(m.distance or 0, 2), round(m.second_distance or 0, 2)) == (
+        "a", 0.3, 0.58,
+    )  # fmt: skip
+    assert g.match(probe, 0.6, margin=0.3).person_id is None  # too close to b
+    between = (a + b) / 2  # 0.25 from both: within the tolerance of both, no margin
+    assert g.match(between, 0.6, margin=0.05).person_id is None
+    assert g.match(between, 0.6).person_id in {"a", "b"}  # the old nearest-neighbour rule
+
+
+def test_calibrated_thresholds_from_the_gallery_win_over_the_tolerance(tmp_path: Path) -> None:
+    rows = [{"person_id": p, "embedding": [v] + [0.0] * 127} for p, v in (("a", 0), ("b", 2))]
+    src = tmp_path / "g.json"
+    doc = {"estate_id": "e1", "threshold": 0.2, "person_thresholds": {"b": 0.1}, "people": rows}
+    src.write_text(json.dumps(doc))
+    sync = GallerySync(cache=tmp_path / "c.json", url=None, path=src, token=None, refresh_s=1)
+    assert sync.refresh()
+    g = sync.current
+    probe = np.zeros(128)
+    probe[0] = 0.15
+    assert g.match(probe, 0.6).person_id == "a"  # 0.15 <= 0.2
+    probe[0] = 0.3
+    assert g.match(probe, 0.6).person_id is None  # within the tolerance, not the threshold
+    probe[0] = 2.15
+    assert g.match(probe, 0.6).person_id is None  # b's own, tighter threshold
+    probe[0] = 2.05
+    assert g.match(probe, 0.6).person_id == "b"
+
+
+def test_gallery_of_another_face_model_is_refused(
+    platform: tuple[Platform, str], tmp_path: Path
+) -> None:
+    """The gateway asks for its model's gallery and never installs another model's."""
+    state, url = platform
+    doc = json.loads(state.payload)
+    state.payload = json.dumps({**doc, "model": "asian_resnet-0123456789ab"}).encode()
+    sync = GallerySync(cache=tmp_path / "c.json", url=url, path=None, token=None,
+                       refresh_s=1, model="dlib_resnet_v1")  # fmt: skip
+    assert not sync.refresh() and len(sync.current) == 0
+    assert "different models" in (sync.last_error or "")
+    assert state.requests[-1]["path"].endswith("?model=dlib_resnet_v1")
+    state.payload = json.dumps({**doc, "model": "dlib_resnet_v1"}).encode()
+    assert sync.refresh() and sync.current.ids == ["p1"]
+    state.payload = json.dumps(doc).encode()  # no model named: the bundled one
+    assert sync.refresh()
+
+
+def test_old_detector_setting_still_works(tmp_path: Path) -> None:
+    from anju_edge.config import FacesSection
+
+    assert FacesSection.model_validate({"model": "cnn"}).detector == "cnn"
+    assert FacesSection.model_validate({"model": "cnn"}).model is None
+    with pytest.raises(ValueError, match="not found"):
+        FacesSection.model_validate({"model": str(tmp_path / "missing.dat")})

@@ -80,6 +80,8 @@ def sample_events(n: int, start: datetime | None = None, gateway: str = GATEWAY)
                     quality=0.7,
                     embedding=[0.01 * (j % 7) for j in range(128)],
                     snapshot_ref=f"faces/t{i}.jpg",
+                    # older gateways send no model id; others name theirs
+                    model=None if i % 2 else "asian_resnet-0123456789ab",
                 )
             )
         elif k == 2:

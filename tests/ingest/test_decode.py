@@ -49,11 +49,12 @@ def test_every_kind_becomes_one_row() -> None:
             assert face is None
             continue
         assert face is not None
-        f = face.split("\t")  # event_faces: event_id, time, estate, person, embedding, ref
+        f = face.split("\t")  # event_faces: ..., embedding, ref, model
         assert f[:4] == [str(e.event_id), e.time.isoformat(), e.estate_id, e.person_id or "\\N"]
         # an embedding as float32 bytes, COPY-escaped
         assert f[4] == ("\\\\x" + struct.pack(f"<{len(emb)}f", *emb).hex() if emb else "\\N")
         assert f[5] == (ref or "\\N")
+        assert f[6] == (e.model or "\\N")  # type: ignore[union-attr]
 
 
 def test_rejections_have_stable_reasons() -> None:

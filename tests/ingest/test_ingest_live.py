@@ -91,14 +91,14 @@ def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
     pub.close()
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
-            "SELECT e.kind, e.payload, f.embedding, f.snapshot_ref, f.person_id,"
+            "SELECT e.kind, e.payload, f.embedding, f.snapshot_ref, f.person_id, f.model,"
             " to_jsonb(e) - 'payload' FROM events e"
             " LEFT JOIN event_faces f USING (event_id, time)"
         ).fetchall()
         state = conn.execute("SELECT state, queue_depth FROM gateway_state").fetchone()
     by_id = {str(e.event_id): e for e in events}
     assert {r[0] for r in rows} == {"access", "face", "qr", "heartbeat", "status"}
-    for _kind, payload, emb, ref, person, columns in rows:
+    for _kind, payload, emb, ref, person, model, columns in rows:
         # the stored payload is what the columns do not hold, its face data (embedding,
         # snapshot_ref) stored once, beside it in event_faces (the embedding as float32)
         assert "embedding" not in payload and "snapshot_ref" not in payload
@@ -111,9 +111,9 @@ def test_round_trip_of_every_kind(pg_url: str, broker: Mosquitto) -> None:
         vec = getattr(sent, "embedding", None)
         assert emb == (struct.pack(f"<{len(vec)}f", *vec) if vec else None)
         assert ref == getattr(sent, "snapshot_ref", None)
-        if emb or ref:
-            assert person == sent.person_id  # type: ignore[union-attr]
-    assert any(r[2] for r in rows) and any(r[3] for r in rows)
+        if emb or ref:  # the face model goes with the embedding
+            assert (person, model) == (sent.person_id, sent.model)  # type: ignore[union-attr]
+    assert any(r[2] for r in rows) and any(r[3] for r in rows) and any(r[5] for r in rows)
     assert state == ("online", 0)
 
 

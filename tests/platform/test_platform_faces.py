@@ -27,6 +27,17 @@ def enroll(
         )
 
 
+def gateway_gallery(live: Live, gateway: str = "GW1", query: str = "") -> bytes:
+    """The gallery as the gateway downloads it, with a freshly issued token."""
+    with live.client("admin") as c:
+        token = c.post(f"/api/v1/gateways/{gateway}/token").json()["token"]
+    with live.client() as c:
+        return c.get(
+            f"/api/v1/gateways/{gateway}/gallery{query}",
+            headers={"Authorization": f"Bearer {token}"},
+        ).content
+
+
 def test_enrollment_needs_consent_and_keeps_only_the_embedding(live: Live, faces_dir: Path) -> None:
     photo = faces_dir / "obama" / "1.jpg"
     assert enroll(live, photo, {"estate_id": "E1"}).status_code == 400
@@ -108,14 +119,17 @@ def test_gallery_for_the_gateway_only(live: Live, faces_dir: Path) -> None:
         gw = {"Authorization": f"Bearer {token}"}
         r = c.get("/api/v1/gateways/GW1/gallery", headers=gw)
         assert r.status_code == 200
-        gallery = r.json()
+        body = r.json()
+        gallery = body["people"]
         assert [(g["person_id"], g["enrollment_id"]) for g in gallery] == [("P1", first)]
         assert np.asarray(gallery[0]["embedding"]).shape == (128,)
+        # not calibrated: no threshold, the gateway's own tolerance applies
+        assert (body["estate_id"], body["threshold"], body["person_thresholds"]) == ("E1", None, {})
         assert c.get("/api/v1/gateways/GW2/gallery", headers=gw).status_code == 403
         assert (
             c.get(
                 "/api/v1/gateways/GW2/gallery", headers={"Authorization": f"Bearer {other}"}
-            ).json()
+            ).json()["people"]
             == []
         )
         assert c.get("/api/v1/gateways/GW1/gallery").status_code == 401
@@ -150,12 +164,7 @@ def test_same_embedding_and_gallery_format_as_the_edge(live: Live, faces_dir: Pa
     edge = embed_photo(DlibRecognizer(), photo)
     assert edge is not None and distance(encode_photo(photo.read_bytes()), edge) < 0.01
     enroll(live, photo, CONSENT)
-    with live.client("admin") as c:
-        token = c.post("/api/v1/gateways/GW1/token").json()["token"]
-    with live.client() as c:
-        raw = c.get(
-            "/api/v1/gateways/GW1/gallery", headers={"Authorization": f"Bearer {token}"}
-        ).content
+    raw = gateway_gallery(live)
     people = parse_gallery(raw).people
     assert [p.person_id for p in people] == ["P1"]
     assert distance(people[0].embedding, edge) < 0.01

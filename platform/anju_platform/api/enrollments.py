@@ -14,11 +14,12 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
-from anju_platform.faces import FaceError, encode_photo, photo_file
+from anju_platform.facecalibration import calibrate_estate
+from anju_platform.faces import FaceError, encode_photo, face_model_id, photo_file
 from anju_platform.images import check_pixels
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
-from anju_platform.schemas import EnrollmentOut
+from anju_platform.schemas import EnrollmentOut, FaceCalibrationOut
 
 router = APIRouter(tags=["enrollments"])
 ID_PATTERN = r"^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,63}$"  # the register's ids; no "..", no "/"
@@ -55,7 +56,7 @@ def enroll(
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
     check_pixels(data, settings.max_image_pixels)
     try:
-        embedding = encode_photo(data, settings.face_upsample)
+        embedding = encode_photo(data, settings.face_upsample, settings.face_model)
     except FaceError as exc:
         raise HTTPException(422, str(exc)) from None
     eid = enrollment_id or f"enr-{uuid.uuid4().hex[:16]}"
@@ -73,6 +74,7 @@ def enroll(
                 consent_at,
                 consent_ref.strip(),
                 photo_path,
+                face_model_id(settings.face_model),
             )
             where = rows.locate(conn, t.ESTATES, [estate_id])
             log(conn, who, "enroll", "face_enrollment", eid, where, {"person_id": person_id})
@@ -129,3 +131,57 @@ def delete_enrollment(enrollment_id: str, conn: Conn, who: User, settings: Setti
         log(conn, who, "delete", "face_enrollment", enrollment_id, where)
     if row:  # by id under the photo directory: the row's path is never trusted
         photo_file(settings.photo_dir, enrollment_id).unlink(missing_ok=True)
+
+
+ADMIN_WRITE = Policy(inspector=InspectorAccess.NONE, admin_only_write=True)
+
+
+@router.post(
+    "/estates/{estate_id}/face-calibration",
+    response_model=FaceCalibrationOut,
+    status_code=201,
+    summary="Recalibrate the estate's face-match thresholds (admins)",
+)
+def recalibrate(
+    estate_id: str,
+    conn: Conn,
+    who: User,
+    settings: Settings,
+    far: float | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    target = settings.face_far if far is None else far
+    if not 0 < target < 0.5:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "far must be between 0 and 0.5")
+    with conn.transaction():
+        where = guard(
+            who, Action.WRITE, ADMIN_WRITE, rows.locate(conn, t.ESTATES, [estate_id]), "estate"
+        )
+    row = calibrate_estate(conn, estate_id, settings, far=target, model=model)
+    with conn.transaction():
+        log(
+            conn,
+            who,
+            "calibrate",
+            "face_calibration",
+            str(row["calibration_id"]),
+            where,
+            {"threshold": row["threshold"], "calibrated": row["calibrated"]},
+        )
+    return row
+
+
+@router.get(
+    "/estates/{estate_id}/face-calibration",
+    response_model=FaceCalibrationOut,
+    summary="The estate's current face-match calibration",
+)
+def current_calibration(
+    estate_id: str, conn: Conn, who: User, settings: Settings, model: str | None = None
+) -> dict[str, Any]:
+    with conn.transaction():
+        guard(who, Action.READ, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
+        row = faces.latest_calibration(conn, estate_id, model or face_model_id(settings.face_model))
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the estate has not been calibrated")
+    return row

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from anju_common.facecal import DEFAULT_MODEL
 from anju_platform.access import Action
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import UNAUTHORIZED, Bearer, Conn, User, guard, log
 from anju_platform.repo import audit, faces, rows
 from anju_platform.repo import tables as t
-from anju_platform.schemas import GalleryEntry, GatewayToken
+from anju_platform.schemas import Gallery, GatewayToken
 from anju_platform.security import gateway_token_hash, new_gateway_token
 
 router = APIRouter(prefix="/gateways", tags=["gateways"])
@@ -47,15 +48,23 @@ Gateway = Annotated[tuple[str, str], Depends(current_gateway)]
 
 @router.get(
     "/{gateway_id}/gallery",
-    response_model=list[GalleryEntry],
-    summary="Face gallery of the gateway's estate (gateway token only)",
+    response_model=Gallery,
+    summary="Face gallery of the gateway's estate, with its match thresholds (gateway token)",
 )
-def gallery(gateway_id: str, conn: Conn, gw: Gateway) -> list[dict[str, Any]]:
+def gallery(
+    gateway_id: str,
+    conn: Conn,
+    gw: Gateway,
+    model: Annotated[
+        str, Query(max_length=64, description="The gateway's face model id ([faces] model)")
+    ] = DEFAULT_MODEL,
+) -> dict[str, Any]:
     own_id, estate_id = gw
     if own_id != gateway_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads only its own gallery")
-    with conn.transaction():
-        found = faces.gallery(conn, estate_id)
+    with conn.transaction():  # only the enrolments and calibration of the gateway's model
+        found = faces.gallery(conn, estate_id, model)
+        cal = faces.latest_calibration(conn, estate_id, model)
         audit.record(
             conn,
             f"gateway:{own_id}",
@@ -66,4 +75,12 @@ def gallery(gateway_id: str, conn: Conn, gw: Gateway) -> list[dict[str, Any]]:
             estate_id,
             {"count": len(found)},
         )
-    return [{"person_id": p, "enrollment_id": e, "embedding": emb} for p, e, emb in found]
+    return {
+        "estate_id": estate_id,
+        "model": model,
+        "version": f"calibration-{cal['calibration_id']}" if cal else None,
+        # not calibrated yet: no threshold, the gateway's own tolerance applies
+        "threshold": cal["threshold"] if cal else None,
+        "person_thresholds": cal["person_thresholds"] if cal else {},
+        "people": [{"person_id": p, "enrollment_id": e, "embedding": emb} for p, e, emb in found],
+    }

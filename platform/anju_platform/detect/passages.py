@@ -28,6 +28,7 @@ class EventRow(NamedTuple):
     pass_id: str | None = None
     snapshot_ref: str | None = None
     embedding: np.ndarray | None = None
+    face_model: str | None = None  # the model of the embedding
 
 
 @dataclass

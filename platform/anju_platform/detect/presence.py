@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from anju_platform.detect.clustering import Clusterer, distance
 from anju_platform.detect.model import Presence
-from anju_platform.detect.passages import Passage
+from anju_platform.detect.passages import EventRow, Passage
 from anju_platform.detect.register import Register
 
 
@@ -54,15 +54,23 @@ class Resolver:
         lt = t + self.tz
         return lt.date(), lt.hour >= 22 or lt.hour < 6
 
+    def _stands(self, face: EventRow) -> bool:
+        """A stored match holds unless the estate's latest calibration (of the same face
+        model) rejects it: the gateway may have matched with an older threshold."""
+        check = self.reg.faces
+        if check is None or face.embedding is None or face.face_model != check.model:
+            return True
+        return check.confirms(face.person_id or "", face.embedding)
+
     def resolve(self, p: Passage) -> Resolved:
         day, night = self.local(p.time)
         r = Resolved(p, day, night)
         reg = self.reg
         face, qr, acc = p.face, p.qr, p.access
         if face is not None:
-            if face.person_id:
+            if face.person_id and self._stands(face):
                 r.face_person = face.person_id
-            elif face.embedding is not None:
+            elif face.embedding is not None:  # unknown, or a match the calibration rejects
                 r.cluster_id = self.clusters.assign(
                     face.gateway_id, face.event_id, face.time, face.embedding
                 )
@@ -76,7 +84,12 @@ class Resolver:
                     "valid" if ok else ("revoked" if cred.revoked_at is not None else "ended")
                 )
                 emb = reg.enrollments.get(cred.person_id)
-                if emb is not None and face is not None and face.embedding is not None:
+                if (
+                    emb is not None
+                    and face is not None
+                    and r.face_person is None
+                    and face.embedding is not None
+                ):
                     r.mismatch = distance(emb, face.embedding)
             elif acc.credential_type == "card":
                 r.cred_state = "unknown"

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
+from anju_common.facecal import MARGIN, open_set_match
 from anju_platform.detect.model import Member, UnitFacts
 
 
@@ -54,6 +55,28 @@ class Carer:
 
 
 @dataclass
+class FaceCheck:
+    """The estate's latest face calibration and its model's gallery: a stored match is
+    re-decided with it (issue 18), so a newer calibration also judges older events."""
+
+    model: str
+    ids: list[str]
+    gallery: np.ndarray
+    threshold: float
+    person_thresholds: dict[str, float]
+
+    def confirms(self, person_id: str, embedding: np.ndarray) -> bool:
+        who, _, _ = open_set_match(
+            self.ids,
+            self.gallery,
+            embedding,
+            lambda p: self.person_thresholds.get(p, self.threshold),
+            MARGIN,
+        )
+        return who == person_id
+
+
+@dataclass
 class Register:
     estate_id: str
     units: dict[str, str | None] = field(default_factory=dict)  # unit -> grid
@@ -62,6 +85,7 @@ class Register:
     households: dict[str, Household] = field(default_factory=dict)
     birth_years: dict[str, int | None] = field(default_factory=dict)
     enrollments: dict[str, np.ndarray] = field(default_factory=dict)  # person -> embedding
+    faces: FaceCheck | None = None  # None: not calibrated, stored matches stand
     carers: list[Carer] = field(default_factory=list)
     absences: dict[str, list[tuple[date, date]]] = field(default_factory=dict)  # household ->
     hh_members: dict[str, list[str]] = field(default_factory=dict)  # household -> persons

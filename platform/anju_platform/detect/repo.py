@@ -14,7 +14,7 @@ from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import EventRow
-from anju_platform.detect.register import Carer, Cred, Household, Membership, Register
+from anju_platform.detect.register import Carer, Cred, FaceCheck, Household, Membership, Register
 from anju_platform.workflow.cases import Suppression
 
 
@@ -69,6 +69,25 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
         (estate,),
     ):
         reg.enrollments[pid] = np.asarray(emb, dtype=np.float32)
+    cal = conn.execute(
+        "SELECT model, threshold, person_thresholds FROM face_calibrations"
+        " WHERE estate_id = %s AND calibrated ORDER BY computed_at DESC, calibration_id DESC"
+        " LIMIT 1",
+        (estate,),
+    ).fetchone()
+    if cal is not None:
+        rows = conn.execute(
+            "SELECT person_id, embedding FROM face_enrollments WHERE estate_id = %s"
+            " AND model = %s ORDER BY person_id, enrollment_id",
+            (estate, cal[0]),
+        ).fetchall()
+        reg.faces = FaceCheck(
+            cal[0],
+            [r[0] for r in rows],
+            np.asarray([r[1] for r in rows], dtype=np.float64).reshape(-1, 128),
+            float(cal[1]),
+            {k: float(v) for k, v in cal[2].items()},
+        )
     for pid, u, vf, vt in conn.execute(
         "SELECT c.person_id, c.unit_id, c.valid_from, c.valid_to FROM caregivers c "
         "JOIN units u USING (unit_id) WHERE u.estate_id = %s",
@@ -95,18 +114,24 @@ _EVENT_COLS = (
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'purpose' END, "
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'unit_id' END, "
     "CASE WHEN e.kind = 'qr' THEN e.credential_ref END, "
-    "f.snapshot_ref, CASE WHEN e.person_id IS NULL THEN f.embedding END"
+    "f.snapshot_ref, f.embedding, coalesce(f.model, 'dlib_resnet_v1')"
 )
 
 
 def _row(r: tuple[Any, ...]) -> EventRow:
     emb = r[14]
-    return EventRow(*r[:14], embedding=None if emb is None else np.frombuffer(emb, dtype="<f4"))  # type: ignore[misc]
+    return EventRow(  # type: ignore[misc]
+        *r[:14],
+        embedding=None if emb is None else np.frombuffer(emb, dtype="<f4"),
+        face_model=r[15],
+    )
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
     make, buf = EventRow._make, np.frombuffer
-    return [make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"))) for r in rows]
+    return [
+        make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), r[15])) for r in rows
+    ]
 
 
 def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:

@@ -7,6 +7,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from anju_common.facecal import DEFAULT_MODEL
 
 
 def add_enrollment(
@@ -18,13 +21,24 @@ def add_enrollment(
     consent_at: datetime,
     consent_ref: str,
     photo_path: str | None,
+    model: str,
 ) -> dict[str, Any]:
     """The enrollment plus its `face` credential (ref = enrollment id), valid from now."""
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
             "INSERT INTO face_enrollments (enrollment_id, person_id, estate_id, embedding,"
-            " consent_at, consent_ref, photo_path) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *",
-            (enrollment_id, person_id, estate_id, embedding, consent_at, consent_ref, photo_path),
+            " consent_at, consent_ref, photo_path, model)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
+            (
+                enrollment_id,
+                person_id,
+                estate_id,
+                embedding,
+                consent_at,
+                consent_ref,
+                photo_path,
+                model,
+            ),
         ).fetchone()
     conn.execute(
         "INSERT INTO credentials (credential_id, person_id, estate_id, type, ref, valid_from)"
@@ -56,14 +70,17 @@ def delete_enrollment(conn: psycopg.Connection, enrollment_id: str) -> dict[str,
         ).fetchone()
 
 
-def gallery(conn: psycopg.Connection, estate_id: str) -> list[tuple[str, str, list[float]]]:
-    """Enrollments whose face credential is valid now, for one estate."""
+def gallery(
+    conn: psycopg.Connection, estate_id: str, model: str
+) -> list[tuple[str, str, list[float]]]:
+    """Enrollments of one face model whose face credential is valid now, for one estate."""
     rows = conn.execute(
         "SELECT f.person_id, f.enrollment_id, f.embedding FROM face_enrollments f"
         " JOIN credentials c ON c.credential_id = f.enrollment_id AND c.type = 'face'"
-        " WHERE f.estate_id = %s AND c.revoked_at IS NULL AND c.valid_from <= now()"
-        " AND (c.valid_to IS NULL OR c.valid_to > now()) ORDER BY f.person_id, f.enrollment_id",
-        (estate_id,),
+        " WHERE f.estate_id = %s AND f.model = %s AND c.revoked_at IS NULL"
+        " AND c.valid_from <= now() AND (c.valid_to IS NULL OR c.valid_to > now())"
+        " ORDER BY f.person_id, f.enrollment_id",
+        (estate_id, model),
     ).fetchall()
     return [(r[0], r[1], list(r[2])) for r in rows]
 
@@ -84,3 +101,56 @@ def gateway_by_token(conn: psycopg.Connection, token_hash: str) -> tuple[str, st
         (token_hash,),
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def calibration_sightings(
+    conn: psycopg.Connection, estate_id: str, model: str, limit: int
+) -> list[tuple[str, bytes]]:
+    """Recognised sightings of one face model with their embedding (little-endian
+    float32), newest first. No model recorded: the bundled default (older gateways)."""
+    rows = conn.execute(
+        "SELECT person_id, embedding FROM event_faces WHERE estate_id = %s"
+        " AND coalesce(model, %s) = %s AND person_id IS NOT NULL AND embedding IS NOT NULL"
+        " ORDER BY time DESC LIMIT %s",
+        (estate_id, DEFAULT_MODEL, model, limit),
+    ).fetchall()
+    return [(r[0], bytes(r[1])) for r in rows]
+
+
+def add_calibration(
+    conn: psycopg.Connection,
+    estate_id: str,
+    threshold: float,
+    person_thresholds: dict[str, float],
+    far_target: float,
+    calibrated: bool,
+    report: dict[str, Any],
+    model: str,
+) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "INSERT INTO face_calibrations (estate_id, model, threshold, person_thresholds,"
+            " far_target, calibrated, report) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *",
+            (
+                estate_id,
+                model,
+                threshold,
+                Jsonb(person_thresholds),
+                far_target,
+                calibrated,
+                Jsonb(report),
+            ),
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def latest_calibration(
+    conn: psycopg.Connection, estate_id: str, model: str
+) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT * FROM face_calibrations WHERE estate_id = %s AND model = %s"
+            " ORDER BY computed_at DESC, calibration_id DESC LIMIT 1",
+            (estate_id, model),
+        ).fetchone()
