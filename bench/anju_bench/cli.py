@@ -107,11 +107,34 @@ def detect(
     flats: int = typer.Option(0, min=0, help="Flats; 0 = the default 5,803-flat portfolio."),
     days: int = typer.Option(180, min=1, help="Simulated days."),
     seed: int = typer.Option(20260101, help="Seed."),
+    worlds: str | None = typer.Option(
+        None, help="World families, comma-separated (quality per world and seed, no timings)."
+    ),
+    seeds: str | None = typer.Option(None, help="Seeds for --worlds, comma-separated."),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
-    from anju_bench.detect import run
+    from anju_bench.detect import run, run_worlds, world_lines
+
+    if worlds is not None:
+        from anju_common.cliargs import CliError
+        from anju_sim.worlds import FAMILIES
+
+        names = [w.strip() for w in worlds.split(",") if w.strip()]
+        bad = [w for w in names if w not in FAMILIES]
+        if bad or not names:
+            known = ", ".join(sorted(FAMILIES))
+            raise CliError(f"--worlds: unknown world '{','.join(bad)}' (known: {known})")
+        try:
+            seed_list = [int(x) for x in (seeds or str(seed)).split(",") if x.strip()]
+        except ValueError:
+            raise CliError("--seeds: whole numbers separated by commas, e.g. 11,12") from None
+        results = run_worlds(names, seed_list, flats or 600, days)
+        for line in world_lines(results):
+            typer.echo(line, err=True)
+        typer.echo(json.dumps(results))
+        return
 
     with Progress(transient=True) as bar:
         task = bar.add_task("detect", total=None)

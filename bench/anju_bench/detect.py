@@ -142,13 +142,18 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
         got = alerts.setdefault(typ, {})
         got[unit] = min(opened, got.get(unit, opened))
     out: dict[str, Any] = {}
-    false_alerts = 0
+    false_alerts = clean_false = wrong_type = 0
+    # flats with any violation in the window: a false alert there is of the wrong type
+    violating = {lab.unit_id for lab in pf.labels if lab.violation}
     for typ in sorted(set(SCORED.values()) | set(alerts)):
         want, got = truth.get(typ, {}), alerts.get(typ, {})
         tp = set(want) & set(got)
-        fp = len(set(got) - set(want))
+        wrong = set(got) - set(want)
+        fp = len(wrong)
         if typ in set(SCORED.values()):
             false_alerts += fp
+            wrong_type += len(wrong & violating)
+            clean_false += len(wrong - violating)
         delays = [(got[u] - want[u]).days for u in tp]
         out[typ] = {
             "labelled": len(want),
@@ -170,6 +175,10 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
         "per_type": out,
         "false_alerts": false_alerts,
         "false_alerts_per_1000_flats_month": round(false_alerts / (flats / 1000) / months, 2),
+        # on flats with no violation at all, and of another type on violating flats
+        "false_alerts_clean": clean_false,
+        "false_alerts_clean_per_1000_flats_month": round(clean_false / (flats / 1000) / months, 2),
+        "wrong_type_alerts": wrong_type,
         "superseded_alerts": superseded,
     }
 
@@ -233,8 +242,12 @@ def run(
     seed: int = 20260101,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    world: str | None = None,
+    timings: bool = True,
 ) -> dict[str, Any]:
-    """`workers`: processes for the estates (default: the CPU count)."""
+    """`workers`: processes for the estates (default: the CPU count). `world`: a world
+    family (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one
+    go and the real-time probe is skipped (quality only)."""
     import os
 
     import psycopg
@@ -243,15 +256,19 @@ def run(
     from anju_platform.detect import repo
     from anju_platform.detect.engine import run_estates
     from anju_sim.dbload import load_register
-    from anju_sim.params import SimParams, scaled_params
+    from anju_sim.params import SimParams, scaled_params, with_world
     from anju_sim.portfolio import generate
 
     params = SimParams(seed=seed, days=days) if flats is None else scaled_params(flats, seed, days)
+    if world is not None:
+        params = with_world(params, world)
     server = os.environ.get(
         "ANJU_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     pf = generate(params)
     result: dict[str, Any] = {"flats": len(pf.register.units), "days": days, "seed": seed}
+    if world is not None:
+        result["world"] = params.world.model_dump()
     with scratch_database(server, prefix="anju_bench_detect") as url, psycopg.connect(url) as conn:
         t0 = time.perf_counter()
         load_register(conn, pf)
@@ -275,6 +292,10 @@ def run(
                 progress(len(finished), len(estates))
 
         n = max(1, min(workers or os.cpu_count() or 1, len(estates)))
+        if not timings:
+            run_estates(url, estates, until=last, workers=n, done=done)
+            result.update(score(conn, pf))
+            return result
         t1 = time.perf_counter()
         run_estates(url, estates, until=last - timedelta(days=1), workers=n, done=done)
         t2 = time.perf_counter()
@@ -288,3 +309,39 @@ def run(
         result.update(score(conn, pf))
         result["realtime_s"] = _realtime_latency(conn, url)
     return result
+
+
+def run_worlds(
+    worlds: list[str], seeds: list[int], flats: int, days: int, workers: int | None = None
+) -> list[dict[str, Any]]:
+    """Quality per world family and seed (no timings)."""
+    return [
+        run(flats, days, seed, workers=workers, world=w, timings=False)
+        for w in worlds
+        for seed in seeds
+    ]
+
+
+def world_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Per world, seed and type: precision, recall, median days to alert (a table)."""
+
+    def f(x: Any) -> str:
+        return "-" if x is None else f"{x:g}" if isinstance(x, float | int) else str(x)
+
+    out = [f"{'world':9} {'seed':>5} {'type':20} {'lab':>4} {'alr':>4} {'prec':>5} "
+           f"{'recall':>6} {'days':>5}"]  # fmt: skip
+    for r in results:
+        w = r.get("world", {}).get("family", "default")
+        for typ, v in r["per_type"].items():
+            if "labelled" not in v:
+                continue
+            out.append(
+                f"{w:9} {r['seed']:>5} {typ:20} {v['labelled']:>4} {v['alerted']:>4} "
+                f"{f(v['precision']):>5} {f(v['recall']):>6} {f(v['median_days_to_alert']):>5}"
+            )
+        out.append(
+            f"{w:9} {r['seed']:>5} false alerts on clean flats "
+            f"{r['false_alerts_clean_per_1000_flats_month']} per 1,000 flats a month; "
+            f"wrong-type alerts {r['wrong_type_alerts']}"
+        )
+    return out

@@ -159,12 +159,18 @@ class BorrowedCard:
     granted: float = 1.0  # chance the door still opens
     reason: str = "expired"
     follow_in: bool = False  # denied at the door, then tailgates in
+    card_attempt: bool = True  # False: only follows someone in (worlds)
 
     def day(self, ctx: DayContext) -> None:
         if ctx.day not in self.on_days:
             return
         rng = ctx.rng
         t = int(7 * H + rng.random() * 15 * H)
+        if not self.card_attempt:
+            ctx.add(Passage(t, self.entrance, IN, self.user, "tailgate", camera=True))
+            back = t + int(H + rng.random() * 3 * H)
+            ctx.add(Passage(back, self.entrance, OUT, self.user, "tailgate"))
+            return
         ok = rng.random() < self.granted
         ctx.add(
             Passage(

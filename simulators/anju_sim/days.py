@@ -72,6 +72,8 @@ class DayContext:
 
 
 def _own_method(rng: random.Random, a: Actor, day: int) -> tuple[str, str | None]:
+    if a.tailgates and rng.random() < a.tailgates:  # drawn only in worlds that set it
+        return "tailgate", None
     if a.via_unit_card is not None:
         r = rng.random()
         if r < 0.6:

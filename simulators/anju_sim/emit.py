@@ -19,10 +19,13 @@ MAX_EVENTS_PER_PASSAGE = 4  # face, QR, a misread, access
 def emit(ctx: DayContext) -> list[SimEvent]:
     sim, params, rng = ctx.sim, ctx.params, ctx.rng
     ctx.passages.sort(key=lambda p: p.t)  # stable: ties keep emission order
+    if params.world.same_second > 0:
+        _same_second(ctx)
     base = wire.day_start_utc(params.start, ctx.day)
     fmt = wire.TimeFormatter()
     estate, doors, gateways = sim.estate_id, sim.doors, sim.gateways
     capture, miss, misread = params.camera_capture, params.recognition_miss, params.card_misread
+    capture_out = params.world.camera_capture_out
     rand, gauss, match = rng.random, rng.gauss, embeddings.match_distance
     sigmas = sim.sigmas.tolist()  # plain floats: numpy scalar indexing is slow per event
     access, qr = wire.access, wire.qr
@@ -39,7 +42,8 @@ def emit(ctx: DayContext) -> list[SimEvent]:
         method, ref = p.method, p.ref
         cam = True if method == "face" else p.camera
         if cam is None:
-            cam = direction == IN and rand() < capture
+            # exits: off (and not drawn) in the default world
+            cam = rand() < capture if direction == IN else capture_out > 0 and rand() < capture_out
         recognized = False
         if cam:
             quality = round(0.55 + 0.44 * rand(), 2)
@@ -92,6 +96,18 @@ def emit(ctx: DayContext) -> list[SimEvent]:
     _fill_embeddings(ctx, out, unknown)
     out.sort(key=lambda ev: ev.t)
     return out
+
+
+def _same_second(ctx: DayContext) -> None:
+    """Two people at the door together: a passage moved onto the second of the one
+    before it at the same entrance (their events then tie in time)."""
+    rand, share = ctx.rng.random, ctx.params.world.same_second
+    prev = None
+    for p in ctx.passages:
+        near = prev is not None and p.entrance == prev.entrance and 0 < p.t - prev.t <= 60
+        if near and prev is not None and rand() < share:
+            p.t = prev.t
+        prev = p
 
 
 def _fill_embeddings(

@@ -78,6 +78,8 @@ class EstateBuilder:
         self.rng = random.Random(sub_seed(params.seed, self.estate_id, "register"))
         self.nrng = np.random.default_rng(sub_seed(params.seed, self.estate_id, "faces"))
         self.key = estate_card_key(params.master_secret.encode(), self.estate_id)
+        # the world's own draws, apart from the register stream (default world: none)
+        self.wrng = random.Random(sub_seed(params.seed, self.estate_id, "world"))
         self.flats = flats
         self.office = office
         self.actors: list[Actor] = []
@@ -172,6 +174,7 @@ class EstateBuilder:
         routine = routine_for(age, self.rng, self.p.night_shift)
         actor = self.new_actor(person.person_id, routine, hp.entrance, hp.unit.unit_id)
         actor.person_id = person.person_id
+        actor.tailgates = self.p.world.resident_tailgate
         valid_from = hp.household.move_in or hp.household.lease_start
         if from_day is not None:
             valid_from = self.date_of(from_day)
