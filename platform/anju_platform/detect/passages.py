@@ -30,6 +30,32 @@ class EventRow(NamedTuple):
     embedding: np.ndarray | None = None
 
 
+def content_key(ev: EventRow) -> tuple[object, ...]:
+    """Sort key of an event by what it says, never by its id: events of the same second
+    are then taken in the same order whatever ids the gateway gave them (issue 16 item 7),
+    so the same events give the same passages, clusters and alerts."""
+    g = ev.granted
+    emb = ev.embedding
+    return (
+        ev.time,
+        ev.kind,
+        ev.gateway_id,
+        ev.direction or "",
+        ev.credential_type or "",
+        ev.credential_ref or "",
+        ev.person_id or "",
+        -1 if g is None else int(g),
+        ev.reason or "",
+        ev.purpose or "",
+        ev.unit_id or "",
+        ev.pass_id or "",
+        b"" if emb is None else emb.tobytes(),
+    )
+
+
+_NO_EVENT: tuple[object, ...] = ()
+
+
 @dataclass
 class Passage:
     gateway_id: str
@@ -49,7 +75,7 @@ class Passage:
 
 
 def passages(events: list[EventRow], window_s: float) -> list[Passage]:
-    """Group time-ordered events per gateway into passages."""
+    """Group events, in `content_key` order, per gateway into passages."""
     out: list[Passage] = []
     open_: dict[str, Passage] = {}
     window = timedelta(seconds=window_s)
@@ -85,5 +111,15 @@ def passages(events: list[EventRow], window_s: float) -> list[Passage]:
             p.event_ids.append(ev.event_id)
             out.append(p)
     out.extend(open_.values())
-    out.sort(key=lambda p: (p.time, p.event_ids[0]))
+    out.sort(key=_passage_key)
     return out
+
+
+def _passage_key(p: Passage) -> tuple[object, ...]:
+    return (
+        p.time,
+        p.gateway_id,
+        _NO_EVENT if p.face is None else content_key(p.face),
+        _NO_EVENT if p.qr is None else content_key(p.qr),
+        _NO_EVENT if p.access is None else content_key(p.access),
+    )

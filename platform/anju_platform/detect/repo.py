@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding, Presence, UnitClock
-from anju_platform.detect.passages import EventRow
+from anju_platform.detect.passages import EventRow, content_key
 from anju_platform.detect.register import Carer, Cred, Household, Membership, Register
 from anju_platform.workflow.cases import Suppression
 
@@ -116,10 +116,12 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
             " ON f.event_id = e.event_id AND f.time = e.time"
             " AND f.estate_id = %(e)s AND f.time >= %(a)s AND f.time < %(b)s"
             " WHERE e.estate_id = %(e)s AND e.time >= %(a)s AND e.time < %(b)s"
-            " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time, e.event_id",
+            " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time",
             {"e": estate, "a": start, "b": end},
         ).fetchall()
-    return _rows(rows)
+    out = _rows(rows)
+    out.sort(key=content_key)  # ties by content, not by event id
+    return out
 
 
 def events_received(
@@ -136,7 +138,7 @@ def events_received(
         (after - timedelta(seconds=overlap_s), limit),
     ).fetchall()
     mark = max((r[1] for r in rows), default=after)
-    out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: (x[1].time, x[1].event_id))
+    out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: content_key(x[1]))
     return out, mark
 
 
