@@ -120,12 +120,43 @@ def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -
     assert daily.sublet(drop, facts(), DAY, S) is not None
 
 
-def test_approved_absence_is_not_a_sublet() -> None:
-    away = ((DAY - timedelta(days=30), DAY + timedelta(days=10)),)
-    rows = window([stranger(d, "u-aunt") for d in days(20)])
+def test_approved_absence_is_no_cover_for_strangers_staying() -> None:
+    # issue 16 item 2: 'working elsewhere' for months while strangers live in the flat
+    away = ((DAY - timedelta(days=30), DAY + timedelta(days=150)),)
+    rows = window([stranger(d, "u-sub1") for d in days(20)])
     gone = clock(None, 31)
+    f = daily.sublet(rows, facts(absences=away), DAY, S, clock=gone)
+    assert f is not None and f.type == "sublet" and "approved absence" in f.reason_en
+    assert "报备外出" in f.reason_zh
+    plain = daily.sublet(rows, facts(), DAY, S, clock=gone)
+    assert plain is not None and f.score > plain.score
+
+
+def test_approved_absence_with_someone_looking_in_is_not_a_sublet() -> None:
+    # trap: the family is away (approved) and a carer or neighbour comes in most days to
+    # water the plants, feed the cat: in on a pass, out again on it; nobody stays
+    away = ((DAY - timedelta(days=30), DAY + timedelta(days=10)),)
+    gone = clock(None, 31)
+    rows = window([stranger(d, "u-carer", last_in=False) for d in days(28) if d.weekday() < 6])
     assert daily.sublet(rows, facts(absences=away), DAY, S, clock=gone) is None
-    assert daily.sublet(rows, facts(), DAY, S, clock=gone) is not None
+    # one night now and then is not living there either
+    rows = window([stranger(d, "u-son") for d in days(28, 4)])
+    assert daily.sublet(rows, facts(absences=away), DAY, S, clock=gone) is None
+
+
+def test_festival_absence_reported_with_a_carer_coming_in_is_not_a_sublet() -> None:
+    # trap: the family reported its Spring Festival trip; a carer comes in daily for the
+    # grandmother's cat and leaves again; a cousin stays over the festival nights
+    day = date(2026, 3, 5)
+    away = ((date(2026, 2, 9), date(2026, 3, 8)),)
+    gone = UnitClock(None, date(2026, 2, 8), False, date(2025, 1, 1))
+    rows = [
+        Presence(UNIT, day - timedelta(days=i), "u-carer", "stranger", "visitor", last_in=False)
+        for i in range(24)
+    ] + [
+        Presence(UNIT, day - timedelta(days=i), "u-cousin", "stranger", "visitor") for i in range(5)
+    ]
+    assert daily.sublet(rows, facts(absences=away), day, S, clock=gone) is None
 
 
 def test_a_shop_or_hostel_is_a_change_of_use_not_a_sublet() -> None:

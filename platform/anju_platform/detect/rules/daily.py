@@ -36,18 +36,21 @@ def sublet(
     grace = timedelta(days=14)
     if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
         return None  # the family is away for the festival; a relative may mind the flat
-    if last is not None and any(
-        a <= last + timedelta(days=1) <= b and day <= b + grace for a, b in facts.absences
-    ):
-        return None  # an approved absence: the office knows they are away
+    # An approved absence explains why the members are not seen, not who stays in the
+    # flat meanwhile: strangers staying the night then are more suspicious, not less
+    # (issue 16 item 2: 'working elsewhere' was cover for sublets). A carer or a relative
+    # who looks in and leaves again has no stay days and is not counted.
+    covered = any(a <= d <= b for a, b in facts.absences for d in strangers)
     regs = set(w.occupants(3))
     others = sum(len(v - regs) for v in w.visitors_per_day.values())
     if others / s.window_days >= s.use_visitors_per_day / 2:
         return None  # a stream of visitors as well: a change of use, not a sublet
     who = w.occupants(3) or sorted(w.stay_days)
     ev_rows = [r for k in who for r in w.rows[k]]
-    score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days)
+    score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days + (0.1 if covered else 0.0))
     n_m, n_s = len(w.member_days), len(strangers)
+    cover_en = " They stayed during the household's approved absence." if covered else ""
+    cover_zh = "其中有人在住户报备外出期间入住。" if covered else ""
     return Finding(
         "sublet",
         facts.unit_id,
@@ -55,9 +58,9 @@ def sublet(
         round(score, 3),
         f"Registered members seen on {n_m} of the last {s.window_days} days while "
         f"{len(who)} unregistered person(s) used the flat on {n_s} days "
-        "(the holder's card or visitor passes): possible subletting or lending.",
+        f"(the holder's card or visitor passes): possible subletting or lending.{cover_en}",
         f"近{s.window_days}天登记成员仅{n_m}天出现，{len(who)}名未登记人员在{n_s}天内使用该房屋"
-        "（使用承租人门卡或访客码），疑似转租或转借。",
+        f"（使用承租人门卡或访客码），疑似转租或转借。{cover_zh}",
         first_day=min(strangers),
         persons=tuple(who),
         evidence=day_evidence(ev_rows, "stranger_day", "unregistered person seen"),
