@@ -347,3 +347,58 @@ def test_welfare_traps() -> None:
     assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), S) is None  # left for it
     young = UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1990),), date(2020, 1, 1))
     assert daily.welfare(young, clock(10, 10), [], DAY, S) is None
+
+
+# --- card/face mismatch weighed against the flat's pattern (issue 16 item 6) ------------
+
+
+def carded(d: date, cid: str, **kw: object) -> Presence:
+    """A foreign face that came in on a member's card (resolved as a stranger via card)."""
+    return stranger(d, cid, via="card", **kw)
+
+
+def test_mismatch_face_living_in_the_flat_is_overcrowding_evidence() -> None:
+    # the household is at home; two followers live with it, one on the father's card
+    rows = window(
+        [member(d) for d in days(28)],
+        [carded(d, "u-cousin") for d in days(20)],
+        [stranger(d, "u-friend") for d in days(20)],
+    )
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-cousin", w, DAY, S) == "occupant"
+    f = daily.overcrowding(rows, facts(), DAY, S, w)
+    assert f is not None and "u-cousin" in f.persons
+    assert "not the holder's" in f.reason_en and "人脸与持卡人不符" in f.reason_zh
+
+
+def test_mismatch_on_a_flat_whose_members_are_gone_is_the_sublet_rules_business() -> None:
+    rows = window([carded(d, "u-sub1") for d in days(12)])
+    w = summarise(rows, facts(1))
+    assert daily.mismatch_explained("u-sub1", w, DAY, S) == "sublet"
+    f = daily.sublet(rows, facts(1), DAY, S, w, clock(0, 40))
+    assert f is not None and "not the holder's" in f.reason_en
+
+
+def test_card_lent_now_and_then_is_a_mismatch_of_its_own() -> None:
+    # the household lives there; a friend borrows the card on a few days (trap for the
+    # other rules: not an occupant) -> the mismatch is the best explanation
+    rows = window([member(d) for d in days(28)], [carded(d, "u-friend") for d in days(28, 6)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-friend", w, DAY, S) is None
+    assert daily.overcrowding(rows, facts(), DAY, S, w) is None
+
+
+def test_grandparent_before_registration_on_a_members_card_raises_nothing() -> None:
+    # trap: grandmother moved in, not registered yet, uses her son's card every day
+    rows = window([member(d) for d in days(28)], [carded(d, "u-granny") for d in days(15)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-granny", w, DAY, S) == "occupant"
+    assert daily.overcrowding(rows, facts(), DAY, S, w) is None  # one regular is not
+    assert daily.sublet(rows, facts(), DAY, S, w) is None
+
+
+def test_first_days_of_a_new_occupant_are_not_yet_explained() -> None:
+    # two days on the card: not enough to call them an occupant (the mismatch may watch)
+    rows = window([member(d) for d in days(28)], [carded(d, "u-new") for d in days(2)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-new", w, DAY, S) is None

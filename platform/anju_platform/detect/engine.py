@@ -27,6 +27,8 @@ from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 Progress = Callable[[int, int], None]
+# weighed against the flat's window in the daily pass, never raised by the real-time loop
+DAILY_ONLY = {"card_face_mismatch"}
 FLUSH_DAYS = 30
 
 
@@ -105,9 +107,10 @@ class EstatePass:
         for old in [k for k in self.window if k <= d - timedelta(days=self.s.window_days)]:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
-        findings = realtime_findings(res, self.reg, self.s, {})
+        found = realtime_findings(res, self.reg, self.s, {})
+        findings = [f for f in found if f.type not in DAILY_ONLY]
         evaluated: set[str] = set()
-        findings.extend(self._daily(d, evaluated))
+        findings.extend(self._daily(d, evaluated, [f for f in found if f.type in DAILY_ONLY]))
         for f in findings:
             book.apply(f)
         book.close_ended(d, evaluated, {(f.unit_id, f.type) for f in findings})
@@ -153,7 +156,12 @@ class EstatePass:
             self.groups[d] = got
         return got[1], got[2]
 
-    def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
+    def _daily(self, d: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
+        """The daily rules, and the `held` card/face mismatches of the day that the
+        flat's own pattern does not explain better."""
+        mismatches: dict[str, list[Finding]] = {}
+        for f in held:
+            mismatches.setdefault(f.unit_id, []).append(f)
         by_unit = self._by_unit()
         for old in [k for k in self.groups if k not in self.window]:
             del self.groups[old]
@@ -175,6 +183,10 @@ class EstatePass:
                     daily.overcrowding(seen, facts, d, s, w),
                     daily.change_of_use(seen, facts, d, s, w),
                 ]
+            for f in mismatches.pop(unit, ()):
+                face = next((p for p in f.persons if p.startswith("u-")), None)
+                if w is None or daily.mismatch_explained(face, w, d, s) is None:
+                    found.append(f)
             out.extend(f for f in found if f is not None)
         return out
 
@@ -358,7 +370,7 @@ def run_realtime(
                 conn, estate, refs, t0 - timedelta(seconds=s.clone_window_s), t0
             ):
                 last[ref] = realtime.CardUse(t, gw, eid)
-            findings = realtime_findings(res, reg, s, last)
+            findings = [f for f in realtime_findings(res, reg, s, last) if f.type not in DAILY_ONLY]
             if findings:
                 book = AlertBook(
                     conn, estate, reg.units, _local_day(t0, s) - timedelta(days=s.cooldown_days)

@@ -17,6 +17,7 @@ CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
 SUPERSEDES = {
     "sublet": ("card_face_mismatch", "overcrowding"),
     "change_of_use": ("overcrowding",),
+    "overcrowding": ("card_face_mismatch",),
     "card_clone": ("card_face_mismatch",),
     "vacancy": ("vacancy_warning",),
 }

@@ -47,6 +47,15 @@ class DetectSettings(BaseSettings):
         description="A tailgater's face next to a card happens by chance now and then.",
     )
     mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")
+    mismatch_occupant_days: int = Field(
+        3,
+        title="Card/face mismatch: an occupant stays on this many days",
+        description="A foreign face on a member's card that lives in the flat is evidence "
+        "of sublet or overcrowding, not a card/face mismatch of its own.",
+    )
+    mismatch_occupant_share: float = Field(
+        0.6, title="Card/face mismatch: an occupant is seen on this share of days since first"
+    )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
     realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")

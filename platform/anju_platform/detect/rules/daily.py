@@ -47,10 +47,19 @@ def sublet(
         return None  # a stream of visitors as well: a change of use, not a sublet
     who = w.occupants(3) or sorted(w.stay_days)
     ev_rows = [r for k in who for r in w.rows[k]]
-    score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days + (0.1 if covered else 0.0))
+    carded = len(set(who) & w.card_strangers)
+    score = min(
+        1.0,
+        0.5
+        + 0.5 * len(strangers) / s.window_days
+        + (0.1 if covered else 0.0)
+        + 0.05 * bool(carded),
+    )
     n_m, n_s = len(w.member_days), len(strangers)
     cover_en = " They stayed during the household's approved absence." if covered else ""
     cover_zh = "其中有人在住户报备外出期间入住。" if covered else ""
+    cover_en += _carded_en(carded)
+    cover_zh += _carded_zh(carded)
     return Finding(
         "sublet",
         facts.unit_id,
@@ -88,20 +97,48 @@ def overcrowding(
         return None  # a stream of other visitors too: change of use, not occupants
     ev_rows = [r for k in regs for r in w.rows[k]]
     n = len(facts.members)
+    carded = len(set(regs) & w.card_strangers)
     return Finding(
         "overcrowding",
         facts.unit_id,
         day,
-        round(min(1.0, 0.4 + 0.2 * len(regs)), 3),
+        round(min(1.0, 0.4 + 0.2 * len(regs) + 0.05 * bool(carded)), 3),
         f"{len(regs)} unregistered people come home to the flat regularly (each stayed on at "
         f"least {s.regular_days} of the last {s.window_days} days, not seen leaving again) "
-        f"besides the {n} registered member(s): unregistered occupants or overcrowding.",
+        f"besides the {n} registered member(s): unregistered occupants or overcrowding."
+        + _carded_en(carded),
         f"除{n}名登记成员外，{len(regs)}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
-        "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。",
+        "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。" + _carded_zh(carded),
         first_day=min(min(w.stranger_days[k]) for k in regs),
         persons=tuple(regs),
         evidence=day_evidence(ev_rows, "regular_stranger", "unregistered regular"),
     )
+
+
+def _carded_en(k: int) -> str:
+    if not k:
+        return ""
+    return f" {k} of them came in on a member's card with a face that is not the holder's."
+
+
+def _carded_zh(k: int) -> str:
+    return f"其中{k}人使用成员门卡，但人脸与持卡人不符。" if k else ""
+
+
+def mismatch_explained(face: str | None, w: Window, day: date, s: DetectSettings) -> str | None:
+    """Why a card/face mismatch on this flat is better explained by the household's
+    pattern (issue 16 item 6): 'sublet' when the members are (nearly) never seen, so the
+    card is in other hands for good (the sublet rule decides); 'occupant' when the foreign
+    face lives there: seen on most days since it first came and staying the night (the
+    overcrowding or sublet rule decides, with the card use in its evidence). None: the
+    mismatch is the best explanation (a card lent now and then) and may open alone."""
+    if len(w.member_days) <= s.sublet_max_member_days:
+        return "sublet"
+    seen = w.stranger_days.get(face or "")
+    if not seen or len(w.stay_days.get(face or "", ())) < s.mismatch_occupant_days:
+        return None
+    span = (day - min(seen)).days + 1
+    return "occupant" if len(seen) >= s.mismatch_occupant_share * span else None
 
 
 def change_of_use(
