@@ -135,6 +135,7 @@ class CardClone:
     cloner: Actor
     other_entrance: int
     on_days: list[int]
+    elsewhere: tuple[str, str, str] | None = None  # (estate, gateway, door) elsewhere
 
     def day(self, ctx: DayContext) -> None:
         if ctx.day not in self.on_days or not self.holder.present(ctx.day):
@@ -143,7 +144,8 @@ class CardClone:
         card = self.holder.card
         ctx.add(Passage(t, self.holder.entrance, IN, self.holder, "card", card))
         gap = 30 + int(ctx.rng.random() * 240)
-        ctx.add(Passage(t + gap, self.other_entrance, IN, self.cloner, "card", card))
+        p = Passage(t + gap, self.other_entrance, IN, self.cloner, "card", card, at=self.elsewhere)
+        ctx.add(p)
 
 
 @dataclass(slots=True)

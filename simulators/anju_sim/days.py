@@ -40,6 +40,7 @@ class Passage:
     granted: bool = True
     reason: str | None = None
     camera: bool | None = None  # None: decide by the capture rate
+    at: tuple[str, str, str] | None = None  # (estate, gateway, door) of another estate
 
 
 class DayContext:

@@ -35,7 +35,11 @@ def emit(ctx: DayContext) -> list[SimEvent]:
     unknown: list[tuple[int, int, bytes, bytes]] = []  # (row in out, aid, before, after)
     day = ctx.day
     for p in ctx.passages:
-        gw = gateways[p.entrance]
+        if p.at is None:
+            est, gw = estate, gateways[p.entrance]
+            door = doors[gw]
+        else:  # a cloned card at another estate of the authority
+            est, gw, door = p.at
         t = base + p.t
         a = p.actor
         direction = p.direction
@@ -54,10 +58,10 @@ def emit(ctx: DayContext) -> list[SimEvent]:
                 recognized = True
                 dist = match(sigmas[a.aid], gauss(0, 1))
                 data = wire.face_known(
-                    eid, ts, estate, gw, track, a.person_id or "", dist, quality, direction
+                    eid, ts, est, gw, track, a.person_id or "", dist, quality, direction
                 )
             else:
-                before, after = wire.face_unknown(eid, ts, estate, gw, track, quality, direction)
+                before, after = wire.face_unknown(eid, ts, est, gw, track, quality, direction)
                 unknown.append((len(out), a.aid if a is not None else -1, before, after))
                 data = b""
             out.append(SimEvent(t - CAMERA_LEAD_S, gw, "face", eid, data))
@@ -70,7 +74,7 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if ref is None and a is not None:
                 ref = a.qr
             eid = next(ids)
-            data = qr(eid, fmt(t - QR_LEAD_S), estate, gw, purpose, "valid", ref, p.unit_id)
+            data = qr(eid, fmt(t - QR_LEAD_S), est, gw, purpose, "valid", ref, p.unit_id)
             out.append(SimEvent(t - QR_LEAD_S, gw, "qr", eid, data))
             ctype = "qr"
         elif method == "face":
@@ -84,14 +88,10 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if p.granted and rand() < misread:  # a bad read first, then it works
                 eid = next(ids)
                 tm = t - MISREAD_LEAD_S
-                data = access(
-                    eid, fmt(tm), estate, gw, doors[gw], direction, ctype, ref, False, "invalid"
-                )
+                data = access(eid, fmt(tm), est, gw, door, direction, ctype, ref, False, "invalid")
                 out.append(SimEvent(tm, gw, "access", eid, data))
         eid = next(ids)
-        data = access(
-            eid, fmt(t), estate, gw, doors[gw], direction, ctype, ref, p.granted, p.reason
-        )
+        data = access(eid, fmt(t), est, gw, door, direction, ctype, ref, p.granted, p.reason)
         out.append(SimEvent(t, gw, "access", eid, data))
     _fill_embeddings(ctx, out, unknown)
     out.sort(key=lambda ev: ev.t)

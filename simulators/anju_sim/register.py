@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from anju_common.cardhash import card_hash, estate_card_key
+from anju_common.cardhash import card_hash, scoped_card_key
 from anju_sim import embeddings
 from anju_sim.days import sub_seed
 from anju_sim.model import (
@@ -77,7 +77,8 @@ class EstateBuilder:
         self.estate_id = f"e{index + 1:02d}"
         self.rng = random.Random(sub_seed(params.seed, self.estate_id, "register"))
         self.nrng = np.random.default_rng(sub_seed(params.seed, self.estate_id, "faces"))
-        self.key = estate_card_key(params.master_secret.encode(), self.estate_id)
+        master = params.master_secret.encode()
+        self.key = scoped_card_key(master, self.estate_id, params.world.card_scope)
         # the world's own draws, apart from the register stream (default world: none)
         self.wrng = random.Random(sub_seed(params.seed, self.estate_id, "world"))
         self.flats = flats

@@ -201,7 +201,8 @@ def card_clone(b: EstateBuilder) -> None:
     other = (hp.entrance + 1 + int(b.rng.random() * (len(b.entrances) - 1))) % len(b.entrances)
     on = _days(b, _start(b), b.rng.randint(3, 8))
     cloner = b.stranger(other, None)
-    b.behaviours.append(CardClone(holder, cloner, other, on))
+    where = _elsewhere(b)
+    b.behaviours.append(CardClone(holder, cloner, other, on, where))
     label(
         b,
         hp,
@@ -209,8 +210,22 @@ def card_clone(b: EstateBuilder) -> None:
         on[0],
         on[-1] + 1,
         [holder.ident, cloner.ident],
-        note=f"same card at entrance {b.entrances[other]} within minutes",
+        note=f"same card at {where[1] if where else b.entrances[other]} within minutes",
     )
+
+
+def _elsewhere(b: EstateBuilder) -> tuple[str, str, str] | None:
+    """Worlds with cards issued city-wide: maybe a door of an estate built before."""
+    w = b.p.world
+    if w.card_scope != "authority" or not w.clone_other_estate:
+        return None
+    doors = [(d.gateway_id, d.door_id) for d in b.reg.devices if d.door_id and d.kind == "door"]
+    gws = {g.gateway_id: g.estate_id for g in b.reg.gateways if g.estate_id != b.estate_id}
+    doors = [(gw, door) for gw, door in doors if gw in gws]
+    if not doors or b.wrng.random() >= w.clone_other_estate:
+        return None
+    gw, door = doors[int(b.wrng.random() * len(doors))]
+    return gws[gw], gw, door
 
 
 def card_face_mismatch(b: EstateBuilder) -> None:

@@ -9,6 +9,7 @@ The labels stay exact in every world: the planners record what they made happen.
 from __future__ import annotations
 
 import random
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,11 +46,17 @@ class World(BaseModel):
     same_second: float = Field(
         default=0.0, ge=0, le=1, title="Passages in the same second as the one before"
     )
+    card_scope: Literal["estate", "authority"] = Field(
+        default="estate", title="Card key scope (authority: cards issued city-wide)"
+    )
+    clone_other_estate: float = Field(
+        default=0.0, ge=0, le=1, title="Cloned cards used at another estate (authority scope)"
+    )
 
 
 # family -> parameter -> (low, high) for floats, or a fixed value. Values for the base
 # SimParams fields (camera_capture, exit_logged, face_consent) are drawn the same way.
-FAMILIES: dict[str, dict[str, tuple[float, float] | bool]] = {
+FAMILIES: dict[str, dict[str, tuple[float, float] | bool | str]] = {
     "default": {},
     # occupants and residents follow others in; the camera misses more
     "tailgate": {
@@ -77,6 +84,14 @@ FAMILIES: dict[str, dict[str, tuple[float, float] | bool]] = {
         "resident_tailgate": (0.0, 0.1),
         "same_second": (0.05, 0.15),
         "evicted_gallery_dropped": True,
+    },
+    # cards issued city-wide (one key for the authority); clones used at other estates
+    "citywide": {
+        "card_scope": "authority",
+        "clone_other_estate": (0.5, 1.0),
+        "occupant_card": (0.5, 0.9),
+        "camera_capture": (0.7, 0.9),
+        "exit_logged": (0.3, 0.6),
     },
 }
 BASE_FIELDS = ("camera_capture", "exit_logged", "face_consent")

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 
+from anju_common.settings import card_key_scope
 from anju_platform.detect import repo
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
@@ -108,6 +109,8 @@ class EstatePass:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
         found = realtime_findings(res, self.reg, self.s, {})
+        if card_key_scope() == "authority":
+            found += self._clones_elsewhere(res, start, end)
         findings = [f for f in found if f.type not in DAILY_ONLY]
         evaluated: set[str] = set()
         findings.extend(self._daily(d, evaluated, [f for f in found if f.type in DAILY_ONLY]))
@@ -120,6 +123,32 @@ class EstatePass:
             self.dirty.clear()
         repo.set_state(self.conn, f"day:{self.estate}", day=d)
         return len(evs)
+
+    def _clones_elsewhere(
+        self, res: list[Resolved], start: datetime, end: datetime
+    ) -> list[Finding]:
+        """Cards of this estate's people granted at another estate within the clone
+        window of a use here (either side of the day's edges)."""
+        ours = [
+            (r, unit)
+            for r in res
+            if r.p.card and r.owner and (unit := self.reg.unit_of(r.owner, r.day)) is not None
+        ]
+        if not ours:
+            return []
+        w = timedelta(seconds=self.s.clone_window_s)
+        refs = sorted({r.p.card for r, _ in ours if r.p.card})
+        uses: dict[str, list[realtime.CardUse]] = {}
+        for ref, t, gw, eid in repo.card_uses_elsewhere(
+            self.conn, self.estate, refs, start - w, end + w
+        ):
+            uses.setdefault(ref, []).append(realtime.CardUse(t, gw, eid))
+        out = []
+        for r, unit in ours:
+            f = realtime.clone_elsewhere(r, uses.get(r.p.card or "", []), unit, self.s)
+            if f:
+                out.append(f)
+        return out
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
         for p in rows:
@@ -326,6 +355,56 @@ class RealtimeState:
     done: dict[str, datetime] = field(default_factory=dict)  # event id -> received_at
 
 
+def _register(conn: psycopg.Connection, st: RealtimeState, estate: str, ttl_s: float) -> Register:
+    import time as _time
+
+    cached = st.regs.get(estate)
+    if cached is None or _time.monotonic() - cached[0] > ttl_s:
+        cached = (_time.monotonic(), repo.load_register(conn, estate))
+        st.regs[estate] = cached
+    return cached[1]
+
+
+def _realtime_elsewhere(
+    conn: psycopg.Connection,
+    st: RealtimeState,
+    estate: str,
+    res: list[Resolved],
+    s: DetectSettings,
+    ttl_s: float,
+) -> list[tuple[str, Finding]]:
+    """Card keys scoped to the authority: a granted card use here compared with the
+    same card's earlier uses at other estates; the finding goes to the flat of the
+    estate that issued the card (estate, finding)."""
+    granted = [r for r in res if r.p.card and r.p.access is not None and r.p.access.granted]
+    if not granted:
+        return []
+    refs = sorted({r.p.card for r in granted if r.p.card})
+    w = timedelta(seconds=s.clone_window_s)
+    t0, t1 = min(r.p.time for r in granted), max(r.p.time for r in granted)
+    uses: dict[str, list[realtime.CardUse]] = {}
+    for ref, t, gw, eid in repo.card_uses_elsewhere(conn, estate, refs, t0 - w, t1):
+        uses.setdefault(ref, []).append(realtime.CardUse(t, gw, eid))
+    if not uses:
+        return []
+    homes = repo.card_estates(conn, sorted(uses))
+    out: list[tuple[str, Finding]] = []
+    for r in granted:
+        card = r.p.card or ""
+        before = [u for u in uses.get(card, []) if u.time <= r.p.time]
+        for home in homes.get(card, ()):
+            reg = _register(conn, st, home, ttl_s)
+            cred, _ = reg.credential("card", card, r.p.time)
+            unit = reg.unit_of(cred.person_id, r.day) if cred and cred.person_id else None
+            if unit is None:
+                continue
+            r.owner = r.owner or (cred.person_id if cred else None)
+            f = realtime.clone_elsewhere(r, before, unit, s)
+            if f:
+                out.append((home, f))
+    return out
+
+
 def run_realtime(
     conn: psycopg.Connection,
     st: RealtimeState,
@@ -333,7 +412,6 @@ def run_realtime(
     reg_ttl_s: float = 30.0,
 ) -> int:
     """One poll: rules over events stored since the mark; returns new events read."""
-    import time as _time
 
     s = s or get_detect_settings()
     got, mark = repo.events_received(conn, st.mark)
@@ -349,12 +427,9 @@ def run_realtime(
         by_estate.setdefault(estate, []).append(ev)
     n = 0
     with conn.transaction():
+        elsewhere: list[tuple[str, Finding]] = []
         for estate, evs in by_estate.items():
-            cached = st.regs.get(estate)
-            if cached is None or _time.monotonic() - cached[0] > reg_ttl_s:
-                cached = (_time.monotonic(), repo.load_register(conn, estate))
-                st.regs[estate] = cached
-            reg = cached[1]
+            reg = _register(conn, st, estate, reg_ttl_s)
             resolver = Resolver(
                 reg,
                 Clusterer(s.cluster_distance),
@@ -371,6 +446,8 @@ def run_realtime(
             ):
                 last[ref] = realtime.CardUse(t, gw, eid)
             findings = [f for f in realtime_findings(res, reg, s, last) if f.type not in DAILY_ONLY]
+            if card_key_scope() == "authority":
+                elsewhere += _realtime_elsewhere(conn, st, estate, res, s, reg_ttl_s)
             if findings:
                 book = AlertBook(
                     conn, estate, reg.units, _local_day(t0, s) - timedelta(days=s.cooldown_days)
@@ -378,6 +455,13 @@ def run_realtime(
                 for f in findings:
                     book.apply(f)
             n += len(findings)
+        for home in sorted({e for e, _ in elsewhere}):  # into the card's own estate
+            fs = [f for e, f in elsewhere if e == home]
+            units = _register(conn, st, home, reg_ttl_s).units
+            book = AlertBook(conn, home, units, fs[0].day - timedelta(days=s.cooldown_days))
+            for f in fs:
+                book.apply(f)
+            n += len(fs)
         repo.set_state(conn, "realtime", mark=mark)
     st.mark = mark
     return len(rows)

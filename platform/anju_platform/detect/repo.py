@@ -153,6 +153,31 @@ def card_uses_before(
     ).fetchall()
 
 
+def card_uses_elsewhere(
+    conn: psycopg.Connection, estate: str, refs: list[str], start: datetime, end: datetime
+) -> list[tuple[str, datetime, str, str]]:
+    """Granted uses of these cards at the other estates (card keys scoped to the
+    authority: the same card has the same hash everywhere)."""
+    return conn.execute(
+        "SELECT credential_ref, time, gateway_id, event_id::text FROM events WHERE estate_id <> %s "
+        "AND credential_ref = ANY(%s) AND kind = 'access' AND credential_type = 'card' AND granted "
+        "AND time >= %s AND time < %s ORDER BY time, gateway_id",
+        (estate, refs, start, end),
+    ).fetchall()
+
+
+def card_estates(conn: psycopg.Connection, refs: list[str]) -> dict[str, list[str]]:
+    """Card hash -> the estates whose register holds it."""
+    out: dict[str, list[str]] = {}
+    for ref, estate in conn.execute(
+        "SELECT DISTINCT ref, estate_id FROM credentials WHERE type = 'card' AND ref = ANY(%s)"
+        " ORDER BY 1, 2",
+        (refs,),
+    ):
+        out.setdefault(ref, []).append(estate)
+    return out
+
+
 def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:
     with conn.cursor(binary=True) as cur:
         rows = cur.execute(
