@@ -111,6 +111,9 @@ def detect(
         None, help="World families, comma-separated (quality per world and seed, no timings)."
     ),
     seeds: str | None = typer.Option(None, help="Seeds for --worlds, comma-separated."),
+    violation_scale: float = typer.Option(
+        1.0, min=0.1, help="With --worlds: violation rates times this (more cases per type)."
+    ),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
@@ -130,7 +133,7 @@ def detect(
             seed_list = [int(x) for x in (seeds or str(seed)).split(",") if x.strip()]
         except ValueError:
             raise CliError("--seeds: whole numbers separated by commas, e.g. 11,12") from None
-        results = run_worlds(names, seed_list, flats or 600, days)
+        results = run_worlds(names, seed_list, flats or 600, days, violation_scale=violation_scale)
         for line in world_lines(results):
             typer.echo(line, err=True)
         typer.echo(json.dumps(results))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -244,10 +245,67 @@ def run(
     workers: int | None = None,
     world: str | None = None,
     timings: bool = True,
+    violation_scale: float = 1.0,
 ) -> dict[str, Any]:
     """`workers`: processes for the estates (default: the CPU count). `world`: a world
     family (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one
     go and the real-time probe is skipped (quality only)."""
+    import os
+
+    from anju_sim.params import SimParams, scaled_params, with_world
+    from anju_sim.portfolio import generate
+
+    params = SimParams(seed=seed, days=days) if flats is None else scaled_params(flats, seed, days)
+    if world is not None:
+        params = with_world(params, world)
+    if violation_scale != 1.0:  # more cases per type on a small portfolio
+        rates = params.violations.model_dump()
+        scaled = {k: v * violation_scale for k, v in rates.items() if k != "at_least_one"}
+        params = params.model_copy(
+            update={"violations": params.violations.model_copy(update=scaled)}
+        )
+    server = os.environ.get(
+        "ANJU_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    pf = generate(params)
+    result: dict[str, Any] = {"flats": len(pf.register.units), "days": days, "seed": seed}
+    if world is not None:
+        result["world"] = params.world.model_dump()
+        result["violation_scale"] = violation_scale
+    with _card_scope(params.world.card_scope):
+        return _run(pf, params, server, result, days, progress, workers, timings)
+
+
+@contextmanager
+def _card_scope(scope: str) -> Iterator[None]:
+    """Detection reads ANJU_CARD_KEY_SCOPE: the world's (worker processes inherit it)."""
+    import os
+
+    from anju_common.settings import card_key_scope
+
+    old = os.environ.get("ANJU_CARD_KEY_SCOPE")
+    os.environ["ANJU_CARD_KEY_SCOPE"] = scope
+    card_key_scope.cache_clear()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ANJU_CARD_KEY_SCOPE", None)
+        else:
+            os.environ["ANJU_CARD_KEY_SCOPE"] = old
+        card_key_scope.cache_clear()
+
+
+def _run(
+    pf: Any,
+    params: Any,
+    server: str,
+    result: dict[str, Any],
+    days: int,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    timings: bool,
+) -> dict[str, Any]:
     import os
 
     import psycopg
@@ -256,19 +314,7 @@ def run(
     from anju_platform.detect import repo
     from anju_platform.detect.engine import run_estates
     from anju_sim.dbload import load_register
-    from anju_sim.params import SimParams, scaled_params, with_world
-    from anju_sim.portfolio import generate
 
-    params = SimParams(seed=seed, days=days) if flats is None else scaled_params(flats, seed, days)
-    if world is not None:
-        params = with_world(params, world)
-    server = os.environ.get(
-        "ANJU_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    pf = generate(params)
-    result: dict[str, Any] = {"flats": len(pf.register.units), "days": days, "seed": seed}
-    if world is not None:
-        result["world"] = params.world.model_dump()
     with scratch_database(server, prefix="anju_bench_detect") as url, psycopg.connect(url) as conn:
         t0 = time.perf_counter()
         load_register(conn, pf)
@@ -312,14 +358,20 @@ def run(
 
 
 def run_worlds(
-    worlds: list[str], seeds: list[int], flats: int, days: int, workers: int | None = None
+    worlds: list[str],
+    seeds: list[int],
+    flats: int,
+    days: int,
+    workers: int | None = None,
+    violation_scale: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Quality per world family and seed (no timings)."""
     return [
-        run(flats, days, seed, workers=workers, world=w, timings=False)
+        run(flats, days, seed, workers=workers, world=w, timings=False,
+            violation_scale=violation_scale)
         for w in worlds
         for seed in seeds
-    ]
+    ]  # fmt: skip
 
 
 def world_lines(results: list[dict[str, Any]]) -> list[str]:

@@ -82,3 +82,11 @@ def test_cover_world_puts_an_approved_absence_over_some_sublets() -> None:
     for lab in pf.labels:
         if lab.type in ("sublet", "lend"):
             assert lab.violation  # still a violation: the absence is cover, not a reason
+
+
+def test_bench_detect_refuses_an_unknown_world_in_one_line() -> None:
+    res = CliRunner().invoke(app, ["bench", "detect", "--worlds", "default,moon", "--seeds", "1"])
+    assert res.exit_code == 2 and "unknown world 'moon'" in res.output
+    assert "Traceback" not in res.output
+    res = CliRunner().invoke(app, ["bench", "detect", "--worlds", "default", "--seeds", "1,x"])
+    assert res.exit_code == 2 and "--seeds" in res.output
