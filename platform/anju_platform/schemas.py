@@ -137,6 +137,9 @@ class HouseholdIn(_In):
     lease_end: date | None = None
     move_in: date | None = None
     move_out: date | None = None
+    end_reason: Literal["moved_out", "evicted", "other"] | None = Field(
+        default=None, description="Why the tenancy ended: evicted is told apart explicitly."
+    )
 
     @field_validator("lease_end")
     @classmethod

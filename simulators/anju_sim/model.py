@@ -73,6 +73,7 @@ class Household:
     lease_end: date | None
     move_in: date | None
     move_out: date | None
+    end_reason: str | None = None  # moved_out | evicted | other (0011_worlds_end_reason.sql)
 
 
 @dataclass(slots=True)

@@ -92,7 +92,14 @@ class EstatePass:
         watermark: a run cut short rebuilds them from presence)."""
         start, end = self.day_bounds(d)
         evs = repo.events(self.conn, self.estate, start, end)
-        resolver = Resolver(self.reg, self.clusters, self.tz, self.s.cluster_distance)
+        resolver = Resolver(
+            self.reg,
+            self.clusters,
+            self.tz,
+            self.s.cluster_distance,
+            watch_days=self.s.evicted_watch_days,
+            watch_distance=self.s.evicted_match_distance,
+        )
         self.clusters.prepare(
             [
                 (e.gateway_id, e.event_id, e.embedding)
@@ -436,6 +443,8 @@ def run_realtime(
                 timedelta(hours=s.tz_offset_hours),
                 s.cluster_distance,
                 horizon=max(e.time for e in evs),
+                watch_days=s.evicted_watch_days,
+                watch_distance=s.evicted_match_distance,
             )
             res = [resolver.resolve(p) for p in passages(evs, s.pair_window_s)]
             refs = sorted({r.p.card for r in res if r.p.card})

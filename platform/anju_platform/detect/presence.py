@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import numpy as np
+
 from anju_platform.detect.clustering import Clusterer, distance
 from anju_platform.detect.model import Presence
 from anju_platform.detect.passages import Passage
@@ -48,7 +50,12 @@ class Resolver:
     # the real-time loop reads up to here: a passage closer to it than together_s may yet
     # get a companion in the next poll, so it counts as together (the daily pass decides)
     horizon: datetime | None = None
+    # evicted persons' enrolments compared with unknown faces this many days after the
+    # eviction (0: off), a face closer than watch_distance being that person
+    watch_days: int = 0
+    watch_distance: float = 0.55
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
+    _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
 
     def local(self, t: datetime) -> tuple[date, bool]:
         lt = t + self.tz
@@ -66,6 +73,7 @@ class Resolver:
                 r.cluster_id = self.clusters.assign(
                     face.gateway_id, face.event_id, face.time, face.embedding
                 )
+                r.face_person = self.watched(face.embedding, day)
         if acc is not None and acc.credential_type == "face" and acc.credential_ref:
             r.face_person = r.face_person or acc.credential_ref
         if acc is not None and acc.credential_type in ("card", "qr") and acc.credential_ref:
@@ -87,6 +95,21 @@ class Resolver:
         self._attribute(r, day)
         self._together(r)
         return r
+
+    def watched(self, emb: np.ndarray, day: date) -> str | None:
+        """An unknown face that is an evicted person on the watch list (the gateway's
+        gallery dropped them; the platform keeps their enrolment for the watch period)."""
+        if not self.watch_days:
+            return None
+        got = self._watch.get(day)
+        if got is None:
+            got = self._watch[day] = self.reg.watch_list(day, self.watch_days)
+        pids, vecs = got
+        if vecs is None:
+            return None
+        d = np.sqrt(((vecs - emb) ** 2).sum(axis=1))
+        i = int(np.argmin(d))
+        return pids[i] if d[i] < self.watch_distance else None
 
     def _together(self, r: Resolved) -> None:
         """Mark two credential passages at one door within seconds of each other (the

@@ -40,12 +40,12 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
     reg = Register(estate)
     for u, g in conn.execute("SELECT unit_id, grid_id FROM units WHERE estate_id = %s", (estate,)):
         reg.units[u] = g
-    for hid, u, mi, mo in conn.execute(
-        "SELECT household_id, h.unit_id, move_in, move_out FROM households h "
+    for hid, u, mi, mo, why in conn.execute(
+        "SELECT household_id, h.unit_id, move_in, move_out, end_reason FROM households h "
         "JOIN units u USING (unit_id) WHERE u.estate_id = %s ORDER BY household_id",
         (estate,),
     ):
-        reg.households[hid] = Household(hid, u, mi, mo)
+        reg.households[hid] = Household(hid, u, mi, mo, why)
     for hid, pid, vf, vt, by in conn.execute(
         "SELECT m.household_id, m.person_id, m.valid_from, m.valid_to, p.birth_year "
         "FROM household_members m JOIN households h USING (household_id) "
