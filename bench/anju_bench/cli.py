@@ -133,9 +133,14 @@ def detect(
             seed_list = [int(x) for x in (seeds or str(seed)).split(",") if x.strip()]
         except ValueError:
             raise CliError("--seeds: whole numbers separated by commas, e.g. 11,12") from None
-        results = run_worlds(names, seed_list, flats or 600, days, violation_scale=violation_scale)
-        for line in world_lines(results):
-            typer.echo(line, err=True)
+
+        def show(r: dict[str, object]) -> None:
+            for line in world_lines([r]):
+                typer.echo(line, err=True)
+
+        results = run_worlds(
+            names, seed_list, flats or 600, days, violation_scale=violation_scale, each=show
+        )
         typer.echo(json.dumps(results))
         return
 

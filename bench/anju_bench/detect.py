@@ -364,14 +364,19 @@ def run_worlds(
     days: int,
     workers: int | None = None,
     violation_scale: float = 1.0,
+    each: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Quality per world family and seed (no timings)."""
-    return [
-        run(flats, days, seed, workers=workers, world=w, timings=False,
-            violation_scale=violation_scale)
-        for w in worlds
-        for seed in seeds
-    ]  # fmt: skip
+    """Quality per world family and seed (no timings); `each` gets every result as it
+    comes (a long series reports as it goes)."""
+    out = []
+    for w in worlds:
+        for seed in seeds:
+            r = run(flats, days, seed, workers=workers, world=w, timings=False,
+                    violation_scale=violation_scale)  # fmt: skip
+            out.append(r)
+            if each:
+                each(r)
+    return out
 
 
 def world_lines(results: list[dict[str, Any]]) -> list[str]:
