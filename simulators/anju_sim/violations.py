@@ -200,6 +200,9 @@ def card_clone(b: EstateBuilder) -> None:
     holder = hp.members[0].actor
     other = (hp.entrance + 1 + int(b.rng.random() * (len(b.entrances) - 1))) % len(b.entrances)
     on = _days(b, _start(b), b.rng.randint(3, 8))
+    # the copy is used only when the holder is around to use the card first: the label
+    # says the days it really happened (a trip planned earlier may hide some)
+    on = [d for d in on if holder.present(d)] or on
     cloner = b.stranger(other, None)
     where = _elsewhere(b)
     b.behaviours.append(CardClone(holder, cloner, other, on, where))

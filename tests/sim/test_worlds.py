@@ -11,8 +11,8 @@ import orjson
 from typer.testing import CliRunner
 
 from anju_cli.main import app
-from anju_sim.params import small_params, with_world
-from anju_sim.portfolio import generate, iter_day_events
+from anju_sim.params import scaled_params, small_params, with_world
+from anju_sim.portfolio import estate_day_events, generate, iter_day_events
 from anju_sim.worlds import FAMILIES, draw_world
 
 
@@ -90,3 +90,22 @@ def test_bench_detect_refuses_an_unknown_world_in_one_line() -> None:
     assert "Traceback" not in res.output
     res = CliRunner().invoke(app, ["bench", "detect", "--worlds", "default", "--seeds", "1,x"])
     assert res.exit_code == 2 and "--seeds" in res.output
+
+
+def test_card_clone_labels_start_on_a_day_the_copy_was_used() -> None:
+    # seed 12 at 600 flats: a clone planned to start while the holder was on a trip
+    p = scaled_params(600, 12, 90)
+    rates = p.violations.model_dump(exclude={"at_least_one"})
+    more = p.violations.model_copy(update={k: 4 * v for k, v in rates.items()})
+    p = p.model_copy(update={"violations": more})
+    pf = generate(p)
+    cards = {c.person_id: c.ref for c in pf.register.credentials if c.type == "card"}
+    labs = [lab for lab in pf.labels if lab.type == "card_clone"]
+    assert len(labs) >= 2
+    index = {e.estate_id: i for i, e in enumerate(pf.estates)}
+    for lab in labs:
+        first = (lab.start - datetime.fromisoformat("2026-01-04T16:00:00+00:00")).days
+        card = cards[lab.persons[0]].encode()
+        day = estate_day_events(pf, index[lab.estate_id], first)
+        doors = {ev.gateway_id for ev in day if ev.kind == "access" and card in ev.data}
+        assert len(doors) == 2, lab
