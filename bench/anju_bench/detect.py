@@ -108,6 +108,40 @@ def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
 
 
 def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT unit_id, type, opened_day, close_reason FROM alerts WHERE opened_day IS NOT NULL"
+    ).fetchall()
+    return score_alerts(rows, pf, vacancy_days)
+
+
+CARE = "elderly_not_seen"  # a care task (issue 16 item 8): scored apart from violations
+
+
+def care_checks(pf: Any, truth: dict[str, date], got: dict[str, date]) -> dict[str, Any]:
+    """Welfare as a care task: every labelled case within 3 days, and false care checks
+    per 100 elderly people living alone per month."""
+    p = pf.params
+    born = {x.person_id: x.birth_year for x in pf.register.persons}
+    members: dict[str, list[str]] = {}
+    for m in pf.register.household_members:
+        members.setdefault(m.household_id, []).append(m.person_id)
+    alone = sum(1 for ms in members.values() if len(ms) == 1 and p.start.year - born[ms[0]] >= 60)
+    late = sorted((got[u] - truth[u]).days for u in set(truth) & set(got))
+    false = len(set(got) - set(truth))
+    return {
+        "labelled": len(truth),
+        "within_3_days": sum(1 for d in late if d <= 3),
+        "missed": len(set(truth) - set(got)),
+        "false_checks": false,
+        "elderly_alone": alone,
+        "false_per_100_elderly_alone_month": (
+            round(false / (alone / 100) / (p.days / 30), 2) if alone else None
+        ),
+    }
+
+
+def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
+    """`rows`: (unit, type, opened day, close reason) of the alerts that opened."""
     p = pf.params
     first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
     truth: dict[str, dict[str, date]] = {}
@@ -134,9 +168,7 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
     truth["vacancy"] = vacant
     alerts: dict[str, dict[str, date]] = {}
     superseded = 0
-    for unit, typ, opened, reason in conn.execute(
-        "SELECT unit_id, type, opened_day, close_reason FROM alerts WHERE opened_day IS NOT NULL"
-    ):
+    for unit, typ, opened, reason in rows:
         if reason and reason.startswith("superseded"):
             superseded += 1
             continue
@@ -151,7 +183,7 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
         tp = set(want) & set(got)
         wrong = set(got) - set(want)
         fp = len(wrong)
-        if typ in set(SCORED.values()):
+        if typ in set(SCORED.values()) and typ != CARE:
             false_alerts += fp
             wrong_type += len(wrong & violating)
             clean_false += len(wrong - violating)
@@ -180,6 +212,8 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
         "false_alerts_clean": clean_false,
         "false_alerts_clean_per_1000_flats_month": round(clean_false / (flats / 1000) / months, 2),
         "wrong_type_alerts": wrong_type,
+        # not violations: counted apart, not in the false-alert figures above
+        "care_checks": care_checks(pf, truth.get(CARE, {}), alerts.get(CARE, {})),
         "superseded_alerts": superseded,
     }
 
@@ -400,5 +434,11 @@ def world_lines(results: list[dict[str, Any]]) -> list[str]:
             f"{w:9} {r['seed']:>5} false alerts on clean flats "
             f"{r['false_alerts_clean_per_1000_flats_month']} per 1,000 flats a month; "
             f"wrong-type alerts {r['wrong_type_alerts']}"
+        )
+        c = r["care_checks"]
+        out.append(
+            f"{w:9} {r['seed']:>5} care checks: {c['within_3_days']} of {c['labelled']} "
+            f"within 3 days, {c['false_per_100_elderly_alone_month']} false per 100 elderly "
+            "alone a month"
         )
     return out

@@ -4,7 +4,7 @@ the default world is the simulator's own, byte for byte; labels stay exact."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -109,3 +109,26 @@ def test_card_clone_labels_start_on_a_day_the_copy_was_used() -> None:
         day = estate_day_events(pf, index[lab.estate_id], first)
         doors = {ev.gateway_id for ev in day if ev.kind == "access" and card in ev.data}
         assert len(doors) == 2, lab
+
+
+def test_welfare_is_scored_as_care_checks_apart_from_false_alerts() -> None:
+    from anju_bench.detect import score_alerts
+
+    pf = generate(small_params(seed=4, days=30, flats=300))
+    case = next(lab for lab in pf.labels if lab.type == "elderly_not_seen")
+    other = next(
+        hp.unit_id
+        for hp in pf.register.households
+        if hp.unit_id != case.unit_id
+        and not any(lab.unit_id == hp.unit_id for lab in pf.labels if lab.violation)
+    )
+    start = (case.start + timedelta(hours=8)).date()
+    rows = [
+        (case.unit_id, "elderly_not_seen", start + timedelta(days=2), None),
+        (other, "elderly_not_seen", start, None),
+    ]
+    got = score_alerts(rows, pf)
+    assert got["false_alerts"] == 0 and got["false_alerts_clean"] == 0
+    care = got["care_checks"]
+    assert care["labelled"] == 1 and care["within_3_days"] == 1 and care["false_checks"] == 1
+    assert care["elderly_alone"] > 0 and care["false_per_100_elderly_alone_month"] > 0
