@@ -21,7 +21,7 @@ from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import EventRow, passages
-from anju_platform.detect.presence import Resolved, Resolver, roll_up
+from anju_platform.detect.presence import Resolved, Resolver, cluster_links, roll_up
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules import daily, realtime
 from anju_platform.detect.rules.common import summarise
@@ -73,6 +73,8 @@ class EstatePass:
     window: dict[date, list[Presence]] = field(default_factory=dict)
     clocks: dict[str, UnitClock] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
+    # day -> (its window rows, the (stranger cluster, unit) pairs among them)
+    links: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
     # day -> (its window rows, those rows by unit, units with a non-member row)
     groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
         default_factory=dict
@@ -99,6 +101,7 @@ class EstatePass:
             self.s.cluster_distance,
             watch_days=self.s.evicted_watch_days,
             watch_distance=self.s.evicted_match_distance,
+            cluster_units=self._cluster_units(),
         )
         self.clusters.prepare(
             [
@@ -156,6 +159,21 @@ class EstatePass:
             if f:
                 out.append(f)
         return out
+
+    def _cluster_units(self) -> dict[str, str]:
+        """Stranger clusters the window links to exactly one flat on 2+ days (from the
+        days' stranger rows, gathered once per day)."""
+        per_day = []
+        for d in self.window:
+            links = self.links.get(d)
+            if links is None or links[0] is not self.window[d]:
+                rows = self.window[d]
+                pairs = sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger"})
+                links = self.links[d] = (rows, pairs)
+            per_day.append(links[1])
+        for old in [k for k in self.links if k not in self.window]:
+            del self.links[old]
+        return cluster_links(per_day)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
         for p in rows:

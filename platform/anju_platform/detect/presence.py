@@ -54,6 +54,9 @@ class Resolver:
     # eviction (0: off), a face closer than watch_distance being that person
     watch_days: int = 0
     watch_distance: float = 0.55
+    # stranger cluster -> the one flat the window links it to (passes, member cards on
+    # 2+ days): its face-only entries (followed someone in) count for that flat
+    cluster_units: dict[str, str] = field(default_factory=dict)
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
     _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
 
@@ -168,6 +171,30 @@ class Resolver:
                 r.identity, r.role = r.cluster_id, "stranger"
             else:
                 r.identity, r.role = f"pass:{qr.pass_id or qr.event_id}", "visitor"
+            return
+        cid = r.cluster_id
+        if cid is not None and r.face_person is None and r.p.access is None and qr is None:
+            unit = self.cluster_units.get(cid)  # issue 16 item 1: occupants who tailgate
+            if unit is not None:
+                r.unit_id, r.identity, r.role, r.via = unit, cid, "stranger", "tailgate"
+
+
+def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> dict[str, str]:
+    """(stranger cluster, flat) pairs of the window's days -> the clusters seen for
+    exactly one flat, on at least `min_days` days (a neighbour's visitor seen at two
+    flats, or a face seen once, is not linked)."""
+    days: dict[str, dict[str, int]] = {}
+    for pairs in per_day:
+        for cid, unit in pairs:
+            per = days.setdefault(cid, {})
+            per[unit] = per.get(unit, 0) + 1
+    return {
+        cid: unit
+        for cid, per in days.items()
+        if len(per) == 1
+        for unit, n in per.items()
+        if n >= min_days
+    }
 
 
 @dataclass
