@@ -3,11 +3,14 @@ through one entrance door (the camera sees the face ~2 s before the door decides
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 class EventRow(NamedTuple):
@@ -54,6 +57,29 @@ def content_key(ev: EventRow) -> tuple[object, ...]:
 
 
 _NO_EVENT: tuple[object, ...] = ()
+
+
+def order_ties(items: list[T], time_of: Callable[[T], datetime], key: Callable[[T], Any]) -> None:
+    """Sort `items` by time in place, ties by `key`: the content keys are built only for
+    events that share their time with another (few), not for every event."""
+    items.sort(key=time_of)
+    i, n = 0, len(items)
+    while i < n:
+        t, j = time_of(items[i]), i + 1
+        while j < n and time_of(items[j]) == t:
+            j += 1
+        if j - i > 1:
+            items[i:j] = sorted(items[i:j], key=key)
+        i = j
+
+
+def content_order(events: list[EventRow]) -> None:
+    """Events in time order, ties by content (in place)."""
+    order_ties(events, _time, content_key)
+
+
+def _time(ev: EventRow) -> datetime:
+    return ev.time
 
 
 @dataclass
@@ -111,13 +137,16 @@ def passages(events: list[EventRow], window_s: float) -> list[Passage]:
             p.event_ids.append(ev.event_id)
             out.append(p)
     out.extend(open_.values())
-    out.sort(key=_passage_key)
+    order_ties(out, _ptime, _passage_key)
     return out
+
+
+def _ptime(p: Passage) -> datetime:
+    return p.time
 
 
 def _passage_key(p: Passage) -> tuple[object, ...]:
     return (
-        p.time,
         p.gateway_id,
         _NO_EVENT if p.face is None else content_key(p.face),
         _NO_EVENT if p.qr is None else content_key(p.qr),

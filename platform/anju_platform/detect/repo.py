@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding, Presence, UnitClock
-from anju_platform.detect.passages import EventRow, content_key
+from anju_platform.detect.passages import EventRow, content_key, content_order, order_ties
 from anju_platform.detect.register import Carer, Cred, Household, Membership, Register
 from anju_platform.workflow.cases import Suppression
 
@@ -120,7 +120,7 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
             {"e": estate, "a": start, "b": end},
         ).fetchall()
     out = _rows(rows)
-    out.sort(key=content_key)  # ties by content, not by event id
+    content_order(out)  # ties by content, not by event id
     return out
 
 
@@ -138,7 +138,8 @@ def events_received(
         (after - timedelta(seconds=overlap_s), limit),
     ).fetchall()
     mark = max((r[1] for r in rows), default=after)
-    out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: content_key(x[1]))
+    out = [(r[0], _row(r[2:])) for r in rows]
+    order_ties(out, lambda x: x[1].time, lambda x: content_key(x[1]))
     return out, mark
 
 
