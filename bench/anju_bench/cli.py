@@ -165,11 +165,18 @@ def detect(
     face_margin: float = typer.Option(
         0.05, min=0, max=1, help="Gateway margin to the second-nearest person (0: none)."
     ),
+    worlds: str | None = typer.Option(
+        None, help="World families, comma-separated (quality per world and seed, no timings)."
+    ),
+    seeds: str | None = typer.Option(None, help="Seeds for --worlds, comma-separated."),
+    violation_scale: float = typer.Option(
+        1.0, min=0.1, help="With --worlds: violation rates times this (more cases per type)."
+    ),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
-    from anju_bench.detect import run
+    from anju_bench.detect import run, run_worlds, world_lines
     from anju_common.cliargs import CliError
     from anju_sim.embeddings import PROFILES
 
@@ -179,6 +186,34 @@ def detect(
         raise CliError(f"--faces {faces}: a profile ({', '.join(PROFILES)}) or a number") from None
     if not 0 < spread <= 2 or (face_threshold is not None and not 0 < face_threshold <= 2):
         raise CliError("--faces and --face-threshold must be between 0 and 2")
+    if worlds is not None:
+        from anju_sim.worlds import FAMILIES
+
+        names = [w.strip() for w in worlds.split(",") if w.strip()]
+        bad = [w for w in names if w not in FAMILIES]
+        if bad or not names:
+            known = ", ".join(sorted(FAMILIES))
+            raise CliError(f"--worlds: unknown world '{','.join(bad)}' (known: {known})")
+        try:
+            seed_list = [int(x) for x in (seeds or str(seed)).split(",") if x.strip()]
+        except ValueError:
+            raise CliError("--seeds: whole numbers separated by commas, e.g. 11,12") from None
+
+        def show(r: dict[str, object]) -> None:
+            for line in world_lines([r]):
+                typer.echo(line, err=True)
+
+        results = run_worlds(
+            names,
+            seed_list,
+            flats or 600,
+            days,
+            violation_scale=violation_scale,
+            each=show,
+            face_spread=spread,
+        )
+        typer.echo(json.dumps(results))
+        return
 
     with Progress(transient=True) as bar:
         task = bar.add_task("detect", total=None)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -94,6 +95,40 @@ def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
 
 
 def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT unit_id, type, opened_day, close_reason FROM alerts WHERE opened_day IS NOT NULL"
+    ).fetchall()
+    return score_alerts(rows, pf, vacancy_days)
+
+
+CARE = "elderly_not_seen"  # a care task (issue 16 item 8): scored apart from violations
+
+
+def care_checks(pf: Any, truth: dict[str, date], got: dict[str, date]) -> dict[str, Any]:
+    """Welfare as a care task: every labelled case within 3 days, and false care checks
+    per 100 elderly people living alone per month."""
+    p = pf.params
+    born = {x.person_id: x.birth_year for x in pf.register.persons}
+    members: dict[str, list[str]] = {}
+    for m in pf.register.household_members:
+        members.setdefault(m.household_id, []).append(m.person_id)
+    alone = sum(1 for ms in members.values() if len(ms) == 1 and p.start.year - born[ms[0]] >= 60)
+    late = sorted((got[u] - truth[u]).days for u in set(truth) & set(got))
+    false = len(set(got) - set(truth))
+    return {
+        "labelled": len(truth),
+        "within_3_days": sum(1 for d in late if d <= 3),
+        "missed": len(set(truth) - set(got)),
+        "false_checks": false,
+        "elderly_alone": alone,
+        "false_per_100_elderly_alone_month": (
+            round(false / (alone / 100) / (p.days / 30), 2) if alone else None
+        ),
+    }
+
+
+def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
+    """`rows`: (unit, type, opened day, close reason) of the alerts that opened."""
     p = pf.params
     first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
     truth: dict[str, dict[str, date]] = {}
@@ -120,22 +155,25 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
     truth["vacancy"] = vacant
     alerts: dict[str, dict[str, date]] = {}
     superseded = 0
-    for unit, typ, opened, reason in conn.execute(
-        "SELECT unit_id, type, opened_day, close_reason FROM alerts WHERE opened_day IS NOT NULL"
-    ):
+    for unit, typ, opened, reason in rows:
         if reason and reason.startswith("superseded"):
             superseded += 1
             continue
         got = alerts.setdefault(typ, {})
         got[unit] = min(opened, got.get(unit, opened))
     out: dict[str, Any] = {}
-    false_alerts = 0
+    false_alerts = clean_false = wrong_type = 0
+    # flats with any violation in the window: a false alert there is of the wrong type
+    violating = {lab.unit_id for lab in pf.labels if lab.violation}
     for typ in sorted(set(SCORED.values()) | set(alerts)):
         want, got = truth.get(typ, {}), alerts.get(typ, {})
         tp = set(want) & set(got)
-        fp = len(set(got) - set(want))
-        if typ in set(SCORED.values()):
+        wrong = set(got) - set(want)
+        fp = len(wrong)
+        if typ in set(SCORED.values()) and typ != CARE:
             false_alerts += fp
+            wrong_type += len(wrong & violating)
+            clean_false += len(wrong - violating)
         delays = [(got[u] - want[u]).days for u in tp]
         out[typ] = {
             "labelled": len(want),
@@ -157,6 +195,12 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
         "per_type": out,
         "false_alerts": false_alerts,
         "false_alerts_per_1000_flats_month": round(false_alerts / (flats / 1000) / months, 2),
+        # on flats with no violation at all, and of another type on violating flats
+        "false_alerts_clean": clean_false,
+        "false_alerts_clean_per_1000_flats_month": round(clean_false / (flats / 1000) / months, 2),
+        "wrong_type_alerts": wrong_type,
+        # not violations: counted apart, not in the false-alert figures above
+        "care_checks": care_checks(pf, truth.get(CARE, {}), alerts.get(CARE, {})),
         "superseded_alerts": superseded,
     }
 
@@ -217,19 +261,18 @@ def run(
     face_spread: float = 1.0,
     face_threshold: float | None = None,
     face_margin: float = 0.05,
+    world: str | None = None,
+    timings: bool = True,
+    violation_scale: float = 1.0,
 ) -> dict[str, Any]:
-    """`workers`: processes for the estates (default: the CPU count). `face_spread`:
-    how far apart different people's faces are (anju_sim.embeddings.PROFILES);
-    `face_threshold`: a fixed gateway threshold instead of the calibrated ones."""
+    """`workers`: processes for the estates (default: the CPU count). `world`: a world
+    family (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one
+    go and the real-time probe is skipped (quality only). `face_spread`: how far apart
+    different people's faces are (anju_sim.embeddings.PROFILES); `face_threshold`: a
+    fixed gateway threshold instead of the calibrated ones."""
     import os
 
-    import psycopg
-
-    from anju_bench.servers import scratch_database
-    from anju_platform.detect import repo
-    from anju_platform.detect.engine import run_estates
-    from anju_sim.dbload import load_register
-    from anju_sim.params import SimParams, scaled_params
+    from anju_sim.params import SimParams, scaled_params, with_world
     from anju_sim.portfolio import generate
 
     params = SimParams(seed=seed, days=days) if flats is None else scaled_params(flats, seed, days)
@@ -240,11 +283,65 @@ def run(
             "face_margin": face_margin,
         }
     )
+    if world is not None:
+        params = with_world(params, world)
+    if violation_scale != 1.0:  # more cases per type on a small portfolio
+        rates = params.violations.model_dump()
+        scaled = {k: v * violation_scale for k, v in rates.items() if k != "at_least_one"}
+        params = params.model_copy(
+            update={"violations": params.violations.model_copy(update=scaled)}
+        )
     server = os.environ.get(
         "ANJU_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     pf = generate(params)
     result: dict[str, Any] = {"flats": len(pf.register.units), "days": days, "seed": seed}
+    if world is not None:
+        result["world"] = params.world.model_dump()
+        result["violation_scale"] = violation_scale
+    with _card_scope(params.world.card_scope):
+        return _run(pf, params, server, result, days, progress, workers, timings)
+
+
+@contextmanager
+def _card_scope(scope: str) -> Iterator[None]:
+    """Detection reads ANJU_CARD_KEY_SCOPE: the world's (worker processes inherit it)."""
+    import os
+
+    from anju_common.settings import card_key_scope
+
+    old = os.environ.get("ANJU_CARD_KEY_SCOPE")
+    os.environ["ANJU_CARD_KEY_SCOPE"] = scope
+    card_key_scope.cache_clear()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ANJU_CARD_KEY_SCOPE", None)
+        else:
+            os.environ["ANJU_CARD_KEY_SCOPE"] = old
+        card_key_scope.cache_clear()
+
+
+def _run(
+    pf: Any,
+    params: Any,
+    server: str,
+    result: dict[str, Any],
+    days: int,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    timings: bool,
+) -> dict[str, Any]:
+    import os
+
+    import psycopg
+
+    from anju_bench.servers import scratch_database
+    from anju_platform.detect import repo
+    from anju_platform.detect.engine import run_estates
+    from anju_sim.dbload import load_register
+
     with scratch_database(server, prefix="anju_bench_detect") as url, psycopg.connect(url) as conn:
         t0 = time.perf_counter()
         load_register(conn, pf)
@@ -269,6 +366,10 @@ def run(
                 progress(len(finished), len(estates))
 
         n = max(1, min(workers or os.cpu_count() or 1, len(estates)))
+        if not timings:
+            run_estates(url, estates, until=last, workers=n, done=done)
+            result.update(score(conn, pf))
+            return result
         t1 = time.perf_counter()
         run_estates(url, estates, until=last - timedelta(days=1), workers=n, done=done)
         t2 = time.perf_counter()
@@ -282,3 +383,57 @@ def run(
         result.update(score(conn, pf))
         result["realtime_s"] = _realtime_latency(conn, url)
     return result
+
+
+def run_worlds(
+    worlds: list[str],
+    seeds: list[int],
+    flats: int,
+    days: int,
+    workers: int | None = None,
+    violation_scale: float = 1.0,
+    each: Callable[[dict[str, Any]], None] | None = None,
+    face_spread: float = 1.0,
+) -> list[dict[str, Any]]:
+    """Quality per world family and seed (no timings); `each` gets every result as it
+    comes (a long series reports as it goes)."""
+    out = []
+    for w in worlds:
+        for seed in seeds:
+            r = run(flats, days, seed, workers=workers, world=w, timings=False,
+                    violation_scale=violation_scale, face_spread=face_spread)  # fmt: skip
+            out.append(r)
+            if each:
+                each(r)
+    return out
+
+
+def world_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Per world, seed and type: precision, recall, median days to alert (a table)."""
+
+    def f(x: Any) -> str:
+        return "-" if x is None else f"{x:g}" if isinstance(x, float | int) else str(x)
+
+    out = [f"{'world':9} {'seed':>5} {'type':20} {'lab':>4} {'alr':>4} {'prec':>5} "
+           f"{'recall':>6} {'days':>5}"]  # fmt: skip
+    for r in results:
+        w = r.get("world", {}).get("family", "default")
+        for typ, v in r["per_type"].items():
+            if "labelled" not in v:
+                continue
+            out.append(
+                f"{w:9} {r['seed']:>5} {typ:20} {v['labelled']:>4} {v['alerted']:>4} "
+                f"{f(v['precision']):>5} {f(v['recall']):>6} {f(v['median_days_to_alert']):>5}"
+            )
+        out.append(
+            f"{w:9} {r['seed']:>5} false alerts on clean flats "
+            f"{r['false_alerts_clean_per_1000_flats_month']} per 1,000 flats a month; "
+            f"wrong-type alerts {r['wrong_type_alerts']}"
+        )
+        c = r["care_checks"]
+        out.append(
+            f"{w:9} {r['seed']:>5} care checks: {c['within_3_days']} of {c['labelled']} "
+            f"within 3 days, {c['false_per_100_elderly_alone_month']} false per 100 elderly "
+            "alone a month"
+        )
+    return out

@@ -30,6 +30,23 @@ def estate_card_key(master: bytes, estate_id: str) -> bytes:
     return hmac.new(master, b"anju-card-key:" + estate_id.encode(), hashlib.sha256).digest()
 
 
+CARD_KEY_SCOPES = ("estate", "authority")
+
+
+def scoped_card_key(master: bytes, estate_id: str, scope: str = "estate") -> bytes:
+    """The card key of an estate under the configured scope (ANJU_CARD_KEY_SCOPE):
+    'estate' (default) a key per estate; 'authority' one key for every estate of the
+    housing authority, for cards issued city-wide: one card is then one hash at every
+    estate, so its uses at two estates can be linked (a clone used at another estate)."""
+    if scope == "authority":
+        if not master:
+            raise ValueError("a master secret is required to derive card keys")
+        return hmac.new(master, b"anju-card-key-authority", hashlib.sha256).digest()
+    if scope != "estate":
+        raise ValueError(f"card key scope must be one of {', '.join(CARD_KEY_SCOPES)}")
+    return estate_card_key(master, estate_id)
+
+
 def card_key_hex(key: bytes) -> str:
     """The text form of an estate key, as given to a gateway (ANJU_EDGE_CARD_KEY)."""
     return key.hex()

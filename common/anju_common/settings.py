@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field
@@ -27,6 +28,23 @@ class DatabaseSettings(BaseSettings):
     retention_days: int = Field(
         default=730, ge=7, title="Event retention (days)", description="Older days are dropped."
     )
+
+
+class CardKeySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_CARD_KEY_", extra="ignore")
+
+    scope: Literal["estate", "authority"] = Field(
+        default="estate",
+        title="Card key scope",
+        description="estate: a card-hash key per estate; authority: one key for all "
+        "estates (cards issued city-wide), so card_clone compares across estates.",
+    )
+
+
+@lru_cache
+def card_key_scope() -> str:
+    """ANJU_CARD_KEY_SCOPE: the same on the platform, the gateways' keys and detection."""
+    return CardKeySettings().scope
 
 
 class MqttSettings(BaseSettings):

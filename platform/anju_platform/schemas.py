@@ -172,6 +172,9 @@ class HouseholdIn(_In):
     lease_end: Day | None = None
     move_in: Day | None = None
     move_out: Day | None = None
+    end_reason: Literal["moved_out", "evicted", "other"] | None = Field(
+        default=None, description="Why the tenancy ended: evicted is told apart explicitly."
+    )
 
     @field_validator("lease_end")
     @classmethod

@@ -135,6 +135,7 @@ class CardClone:
     cloner: Actor
     other_entrance: int
     on_days: list[int]
+    elsewhere: tuple[str, str, str] | None = None  # (estate, gateway, door) elsewhere
 
     def day(self, ctx: DayContext) -> None:
         if ctx.day not in self.on_days or not self.holder.present(ctx.day):
@@ -143,7 +144,8 @@ class CardClone:
         card = self.holder.card
         ctx.add(Passage(t, self.holder.entrance, IN, self.holder, "card", card))
         gap = 30 + int(ctx.rng.random() * 240)
-        ctx.add(Passage(t + gap, self.other_entrance, IN, self.cloner, "card", card))
+        p = Passage(t + gap, self.other_entrance, IN, self.cloner, "card", card, at=self.elsewhere)
+        ctx.add(p)
 
 
 @dataclass(slots=True)
@@ -159,12 +161,18 @@ class BorrowedCard:
     granted: float = 1.0  # chance the door still opens
     reason: str = "expired"
     follow_in: bool = False  # denied at the door, then tailgates in
+    card_attempt: bool = True  # False: only follows someone in (worlds)
 
     def day(self, ctx: DayContext) -> None:
         if ctx.day not in self.on_days:
             return
         rng = ctx.rng
         t = int(7 * H + rng.random() * 15 * H)
+        if not self.card_attempt:
+            ctx.add(Passage(t, self.entrance, IN, self.user, "tailgate", camera=True))
+            back = t + int(H + rng.random() * 3 * H)
+            ctx.add(Passage(back, self.entrance, OUT, self.user, "tailgate"))
+            return
         ok = rng.random() < self.granted
         ctx.add(
             Passage(

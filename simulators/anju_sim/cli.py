@@ -37,10 +37,18 @@ def _start(text: str | None) -> date | None:
 
 
 def _params(
-    seed: int, days: int, small: bool, flats: int | None, start: date | None, live: bool = False
+    seed: int,
+    days: int,
+    small: bool,
+    flats: int | None,
+    start: date | None,
+    live: bool = False,
+    world: str | None = None,
 ) -> object:
     """The portfolio the options describe; `live` ends the window today."""
-    from anju_sim.params import SimParams, scaled_params, small_params
+    from anju_common.cliargs import CliError
+    from anju_sim.params import SimParams, scaled_params, small_params, with_world
+    from anju_sim.worlds import UnknownWorld
 
     if live:
         start = local_today() - timedelta(days=days - 1)
@@ -53,6 +61,11 @@ def _params(
         p = SimParams(seed=seed, days=days)
     if start is not None:
         p = p.model_copy(update={"start": start})
+    if world is not None:
+        try:
+            p = with_world(p, world)
+        except UnknownWorld as exc:
+            raise CliError(f"--world: {exc}") from None
     return p
 
 
@@ -72,6 +85,9 @@ def generate(
     force: bool = typer.Option(
         False, "--force", help="Write into a folder that is not empty (same names replaced)."
     ),
+    world: str | None = typer.Option(
+        None, "--world", help="World family (anju_sim.worlds): default, tailgate, cover, sparse."
+    ),
 ) -> None:
     """Generate a seeded portfolio: register (CSV + xlsx), events (JSONL), labels, manifest."""
     import time
@@ -82,8 +98,8 @@ def generate(
     from anju_sim.portfolio import generate as make
 
     first = _start(start)
+    params = _params(seed, days, small, flats, first, world=world)
     output_folder(out, "--out", force)
-    params = _params(seed, days, small, flats, first)
     assert isinstance(params, SimParams)
     t0 = time.perf_counter()
     with progress_bar() as bar:
@@ -146,6 +162,9 @@ def stream(
     heartbeat: int = typer.Option(
         0, min=0, help="Heartbeat of every gateway each N simulated seconds (0: none)."
     ),
+    world: str | None = typer.Option(
+        None, "--world", help="World family (anju_sim.worlds): default, tailgate, cover, sparse."
+    ),
 ) -> None:
     """Publish the portfolio's events over MQTT like real gateways (QoS 1)."""
     import threading
@@ -160,7 +179,7 @@ def stream(
     from anju_sim.stream import Streamer, gateway_urls, stream_portfolio, write_faults
 
     base_url = mqtt_url(url)
-    params = _params(seed, days, small, flats, _start(start), live)
+    params = _params(seed, days, small, flats, _start(start), live, world)
     assert isinstance(params, SimParams)
     pf = make(params)
     window = range(max(0, params.days - backfill), params.days) if backfill else range(days)
@@ -231,6 +250,9 @@ def load(
     flats: int | None = typer.Option(None, min=1, help="Total flats (see generate)."),
     start: str | None = typer.Option(None, help="First day, YYYY-MM-DD or 'today'."),
     live: bool = typer.Option(False, "--live", help="The window of `stream --live`."),
+    world: str | None = typer.Option(
+        None, "--world", help="World family (anju_sim.worlds): default, tailgate, cover, sparse."
+    ),
 ) -> None:
     """Insert the portfolio's register into PostgreSQL (before streaming: ingest rejects
     gateways it does not know). Same options give the same register as generate/stream."""
@@ -241,7 +263,7 @@ def load(
     from anju_sim.params import SimParams
     from anju_sim.portfolio import generate as make
 
-    params = _params(seed, days, small, flats, _start(start), live)
+    params = _params(seed, days, small, flats, _start(start), live, world)
     assert isinstance(params, SimParams)
     url = database_url_arg(database_url)
     pf = make(params)

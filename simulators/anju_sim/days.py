@@ -40,6 +40,7 @@ class Passage:
     granted: bool = True
     reason: str | None = None
     camera: bool | None = None  # None: decide by the capture rate
+    at: tuple[str, str, str] | None = None  # (estate, gateway, door) of another estate
 
 
 class DayContext:
@@ -72,6 +73,8 @@ class DayContext:
 
 
 def _own_method(rng: random.Random, a: Actor, day: int) -> tuple[str, str | None]:
+    if a.tailgates and rng.random() < a.tailgates:  # drawn only in worlds that set it
+        return "tailgate", None
     if a.via_unit_card is not None:
         r = rng.random()
         if r < 0.6:

@@ -13,25 +13,30 @@ from anju_sim.register import EstateBuilder, HouseholdPlan
 ABSENCE_KIND = {"spring_festival": "travel", "travel": "travel", "hospital_stay": "hospital"}
 
 
+def _absence(
+    b: EstateBuilder, hp: HouseholdPlan, kind: str, start: int, end: int, note: str
+) -> None:
+    """An approved absence row for days [start, end)."""
+    hid = hp.household.household_id
+    n = sum(1 for a in b.reg.absences[b.rows_absence0 :] if a.household_id == hid) + 1
+    b.reg.absences.append(
+        Absence(f"{hid}-a{n}", hid, kind, b.date_of(start), b.date_of(end - 1), note)
+    )
+
+
 def report_absence(
     b: EstateBuilder, hp: HouseholdPlan, trap_type: str, start: int, end: int
 ) -> bool:
     """Maybe record an approved absence for days [start, end); True if recorded."""
     if b.rng.random() >= b.p.absence_reported:
         return False
-    hid = hp.household.household_id
-    n = sum(1 for a in b.reg.absences[b.rows_absence0 :] if a.household_id == hid) + 1
-    b.reg.absences.append(
-        Absence(
-            f"{hid}-a{n}",
-            hid,
-            ABSENCE_KIND[trap_type],
-            b.date_of(start),
-            b.date_of(end - 1),
-            trap_type.replace("_", " "),
-        )
-    )
+    _absence(b, hp, ABSENCE_KIND[trap_type], start, end, trap_type.replace("_", " "))
     return True
+
+
+def cover_absence(b: EstateBuilder, hp: HouseholdPlan, start: int, days: int) -> None:
+    """An approved absence ('working elsewhere') that covers a sublet or lend (worlds)."""
+    _absence(b, hp, "other", start, start + days, "work elsewhere")
 
 
 def register_carer(b: EstateBuilder, hp: HouseholdPlan, carer: Actor) -> bool:

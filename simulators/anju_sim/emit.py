@@ -21,10 +21,13 @@ MAX_EVENTS_PER_PASSAGE = 4  # face, QR, a misread, access
 def emit(ctx: DayContext) -> list[SimEvent]:
     sim, params, rng = ctx.sim, ctx.params, ctx.rng
     ctx.passages.sort(key=lambda p: p.t)  # stable: ties keep emission order
+    if params.world.same_second > 0:
+        _same_second(ctx)
     base = wire.day_start_utc(params.start, ctx.day)
     fmt = wire.TimeFormatter()
     estate, doors, gateways = sim.estate_id, sim.doors, sim.gateways
     capture, miss, misread = params.camera_capture, params.recognition_miss, params.card_misread
+    capture_out = params.world.camera_capture_out
     rand, gauss, match = rng.random, rng.gauss, embeddings.match_distance
     sigmas = sim.sigmas.tolist()  # plain floats: numpy scalar indexing is slow per event
     access, qr = wire.access, wire.qr
@@ -35,14 +38,19 @@ def emit(ctx: DayContext) -> list[SimEvent]:
     unknown: list[Unknown] = []
     day = ctx.day
     for p in ctx.passages:
-        gw = gateways[p.entrance]
+        if p.at is None:
+            est, gw = estate, gateways[p.entrance]
+            door = doors[gw]
+        else:  # a cloned card at another estate of the authority
+            est, gw, door = p.at
         t = base + p.t
         a = p.actor
         direction = p.direction
         method, ref = p.method, p.ref
         cam = True if method == "face" else p.camera
         if cam is None:
-            cam = direction == IN and rand() < capture
+            # exits: off (and not drawn) in the default world
+            cam = rand() < capture if direction == IN else capture_out > 0 and rand() < capture_out
         recognized = False
         if cam:
             quality = round(0.55 + 0.44 * rand(), 2)
@@ -59,11 +67,11 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             ):
                 recognized = True
                 data = wire.face_known(
-                    eid, ts, estate, gw, track, a.person_id or "", dist, quality, direction
+                    eid, ts, est, gw, track, a.person_id or "", dist, quality, direction
                 )
             else:  # the gateway matches a stranger's face against the whole gallery
-                before, after = wire.face_unknown(eid, ts, estate, gw, track, quality, direction)
-                head = (eid, ts, gw, track, quality, direction, not enrolled)
+                before, after = wire.face_unknown(eid, ts, est, gw, track, quality, direction)
+                head = (eid, ts, est, gw, track, quality, direction, not enrolled)
                 unknown.append((len(out), a.aid if a is not None else -1, before, after, head))
                 data = b""
             out.append(SimEvent(t - CAMERA_LEAD_S, gw, "face", eid, data))
@@ -76,7 +84,7 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if ref is None and a is not None:
                 ref = a.qr
             eid = next(ids)
-            data = qr(eid, fmt(t - QR_LEAD_S), estate, gw, purpose, "valid", ref, p.unit_id)
+            data = qr(eid, fmt(t - QR_LEAD_S), est, gw, purpose, "valid", ref, p.unit_id)
             out.append(SimEvent(t - QR_LEAD_S, gw, "qr", eid, data))
             ctype = "qr"
         elif method == "face":
@@ -90,14 +98,10 @@ def emit(ctx: DayContext) -> list[SimEvent]:
             if p.granted and rand() < misread:  # a bad read first, then it works
                 eid = next(ids)
                 tm = t - MISREAD_LEAD_S
-                data = access(
-                    eid, fmt(tm), estate, gw, doors[gw], direction, ctype, ref, False, "invalid"
-                )
+                data = access(eid, fmt(tm), est, gw, door, direction, ctype, ref, False, "invalid")
                 out.append(SimEvent(tm, gw, "access", eid, data))
         eid = next(ids)
-        data = access(
-            eid, fmt(t), estate, gw, doors[gw], direction, ctype, ref, p.granted, p.reason
-        )
+        data = access(eid, fmt(t), est, gw, door, direction, ctype, ref, p.granted, p.reason)
         out.append(SimEvent(t, gw, "access", eid, data))
     _fill_embeddings(ctx, out, unknown)
     out.sort(key=lambda ev: ev.t)
@@ -105,8 +109,20 @@ def emit(ctx: DayContext) -> list[SimEvent]:
 
 
 # (row in out, aid, JSON before and after the embedding,
-#  (event id, time, gateway, track, quality, direction, a stranger to the gallery))
-Unknown = tuple[int, int, bytes, bytes, tuple[str, str, str, str, float, str, bool]]
+#  (event id, time, estate, gateway, track, quality, direction, a stranger to the gallery))
+Unknown = tuple[int, int, bytes, bytes, tuple[str, str, str, str, str, float, str, bool]]
+
+
+def _same_second(ctx: DayContext) -> None:
+    """Two people at the door together: a passage moved onto the second of the one
+    before it at the same entrance (their events then tie in time)."""
+    rand, share = ctx.rng.random, ctx.params.world.same_second
+    prev = None
+    for p in ctx.passages:
+        near = prev is not None and p.entrance == prev.entrance and 0 < p.t - prev.t <= 60
+        if near and prev is not None and rand() < share:
+            p.t = prev.t
+        prev = p
 
 
 def _fill_embeddings(ctx: DayContext, out: list[SimEvent], unknown: list[Unknown]) -> None:
@@ -124,14 +140,13 @@ def _fill_embeddings(ctx: DayContext, out: list[SimEvent], unknown: list[Unknown
     rows = embeddings.sightings(ctx.nrng, centre, sigma)
     # Strangers to the gallery (not an enrolled resident's missed sighting): the gateway
     # takes some for a resident; such an event names that resident.
-    strange = [k for k, u in enumerate(unknown) if u[4][6]]
+    strange = [k for k, u in enumerate(unknown) if u[4][7]]
     taken = dict(zip(strange, sim.faces.match(rows[strange]), strict=True))
-    estate = sim.estate_id
     for k, ((i, _, before, after, head), row) in enumerate(zip(unknown, rows, strict=True)):
         m = taken.get(k)
         if m is not None:
-            eid, ts, gw, track, quality, direction, _ = head
-            data = wire.face_known(eid, ts, estate, gw, track, m[0], m[1], quality, direction)
+            eid, ts, est, gw, track, quality, direction, _ = head
+            data = wire.face_known(eid, ts, est, gw, track, m[0], m[1], quality, direction)
             out[i] = out[i]._replace(data=data)
         else:
             out[i] = out[i]._replace(data=before + wire.embedding_json(row) + after)

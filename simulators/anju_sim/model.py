@@ -74,6 +74,7 @@ class Household:
     lease_end: date | None
     move_in: date | None
     move_out: date | None
+    end_reason: str | None = None  # moved_out | evicted | other (0011_worlds_end_reason.sql)
 
 
 @dataclass(slots=True)
@@ -231,6 +232,7 @@ class Actor:
     visitor_pass: bool = False  # enters on visitor passes for unit_id
     night_bias: bool = False  # keeps late hours (subtenants)
     vanishes: bool = False  # stops being seen at the end of `active` (no last exit)
+    tailgates: float = 0.0  # share of entries behind someone else or let in (worlds)
 
     def present(self, day: int) -> bool:
         if not self.active[0] <= day < self.active[1]:

@@ -14,6 +14,7 @@ def close_household(b: EstateBuilder, hp: HouseholdPlan, day: int, evicted: bool
     when, cut = b.date_of(day), b.utc_of(day)
     hh = hp.household
     hh.move_out, hh.lease_end = when, when
+    hh.end_reason = "evicted" if evicted else "moved_out"
     ids = {m.person.person_id for m in hp.members}
     m0, c0 = b.rows0
     for mem in b.reg.household_members[m0:]:

@@ -7,6 +7,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju_sim.worlds import World
+
 # Xiangyang: 5,803 flats in four housing offices (DOMAIN.md).
 XIANGYANG_OFFICES: tuple[int, ...] = (1158, 2375, 404, 1866)
 XIANGYANG_ESTATES: tuple[int, ...] = (3, 5, 1, 4)  # estates per office, 13 in all
@@ -156,6 +158,7 @@ class SimParams(BaseModel):
         default=0.01, ge=0, le=1, title="Households where a grandparent moves in"
     )
     violations: ViolationCounts = Field(default_factory=ViolationCounts, title="Violations")
+    world: World = Field(default_factory=World, title="World (anju_sim.worlds)")
     master_secret: str = Field(
         default_factory=lambda: default_master_secret(),
         title="Card-key master secret",
@@ -167,6 +170,14 @@ class SimParams(BaseModel):
     @property
     def flats(self) -> int:
         return sum(self.offices)
+
+
+def with_world(p: SimParams, family: str) -> SimParams:
+    """`p` in a world of `family` drawn from p.seed (UnknownWorld for a bad name)."""
+    from anju_sim.worlds import draw_world
+
+    world, base = draw_world(family, p.seed)
+    return p.model_copy(update={"world": world, **base})
 
 
 def small_params(seed: int = 7, days: int = 30, flats: int = 60) -> SimParams:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from anju_common.cardhash import card_hash, estate_card_key
+from anju_common.cardhash import card_hash, scoped_card_key
 from anju_sim import embeddings
 from anju_sim.days import sub_seed
 from anju_sim.model import (
@@ -77,7 +77,10 @@ class EstateBuilder:
         self.estate_id = f"e{index + 1:02d}"
         self.rng = random.Random(sub_seed(params.seed, self.estate_id, "register"))
         self.nrng = np.random.default_rng(sub_seed(params.seed, self.estate_id, "faces"))
-        self.key = estate_card_key(params.master_secret.encode(), self.estate_id)
+        master = params.master_secret.encode()
+        self.key = scoped_card_key(master, self.estate_id, params.world.card_scope)
+        # the world's own draws, apart from the register stream (default world: none)
+        self.wrng = random.Random(sub_seed(params.seed, self.estate_id, "world"))
         self.flats = flats
         self.office = office
         self.actors: list[Actor] = []
@@ -172,6 +175,7 @@ class EstateBuilder:
         routine = routine_for(age, self.rng, self.p.night_shift)
         actor = self.new_actor(person.person_id, routine, hp.entrance, hp.unit.unit_id)
         actor.person_id = person.person_id
+        actor.tailgates = self.p.world.resident_tailgate
         valid_from = hp.household.move_in or hp.household.lease_start
         if from_day is not None:
             valid_from = self.date_of(from_day)

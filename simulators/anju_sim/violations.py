@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from anju_sim.behaviours import BorrowedCard, CardClone, ChangeOfUse, Visits
+from anju_sim.documented import cover_absence
 from anju_sim.model import Actor
 from anju_sim.moves import close_household
 from anju_sim.register import EstateBuilder, HouseholdPlan
@@ -54,6 +55,7 @@ def _occupants(b: EstateBuilder, hp: HouseholdPlan, n: int, start: int, card: bo
         a = b.stranger(hp.entrance, hp.unit.unit_id, "worker")
         a.active = (start, 10**6)
         a.night_bias = b.rng.random() < 0.5
+        a.tailgates = b.p.world.occupant_tailgate
         if card and holder_card:
             a.via_unit_card = holder_card
         else:
@@ -70,6 +72,13 @@ def _drops_by(b: EstateBuilder, hp: HouseholdPlan, start: int, period: int) -> N
         b.behaviours.append(Visits(hp.members[0].actor, hp.entrance, on))
 
 
+def _maybe_cover(b: EstateBuilder, hp: HouseholdPlan, start: int) -> None:
+    """Worlds with cover absences: the household reports 'working elsewhere' as it leaves."""
+    share = b.p.world.cover_absence
+    if share and b.wrng.random() < share:
+        cover_absence(b, hp, max(0, start), b.wrng.randint(90, 240))
+
+
 def sublet(b: EstateBuilder) -> None:
     hp = _pick(b, lambda h: h.members[0].age < 65)
     if hp is None:
@@ -77,7 +86,8 @@ def sublet(b: EstateBuilder) -> None:
     s = b.rng.randrange(-60, max(1, b.p.days // 2))
     for m in hp.members:
         m.actor.away.append((s, 10**6))
-    subs = _occupants(b, hp, b.rng.randint(1, 3), s, card=b.rng.random() < 0.6)
+    subs = _occupants(b, hp, b.rng.randint(1, 3), s, card=b.rng.random() < b.p.world.occupant_card)
+    _maybe_cover(b, hp, s)
     _drops_by(b, hp, s, period=b.rng.randint(28, 31))  # collects the rent
     label(
         b,
@@ -98,6 +108,7 @@ def lend(b: EstateBuilder) -> None:
     for m in hp.members:
         m.actor.away.append((s, 10**6))
     kin = _occupants(b, hp, b.rng.randint(1, 2), s, card=True)
+    _maybe_cover(b, hp, s)
     _drops_by(b, hp, s, period=b.rng.randint(7, 14))
     label(
         b,
@@ -189,8 +200,12 @@ def card_clone(b: EstateBuilder) -> None:
     holder = hp.members[0].actor
     other = (hp.entrance + 1 + int(b.rng.random() * (len(b.entrances) - 1))) % len(b.entrances)
     on = _days(b, _start(b), b.rng.randint(3, 8))
+    # the copy is used only when the holder is around to use the card first: the label
+    # says the days it really happened (a trip planned earlier may hide some)
+    on = [d for d in on if holder.present(d)] or on
     cloner = b.stranger(other, None)
-    b.behaviours.append(CardClone(holder, cloner, other, on))
+    where = _elsewhere(b)
+    b.behaviours.append(CardClone(holder, cloner, other, on, where))
     label(
         b,
         hp,
@@ -198,8 +213,22 @@ def card_clone(b: EstateBuilder) -> None:
         on[0],
         on[-1] + 1,
         [holder.ident, cloner.ident],
-        note=f"same card at entrance {b.entrances[other]} within minutes",
+        note=f"same card at {where[1] if where else b.entrances[other]} within minutes",
     )
+
+
+def _elsewhere(b: EstateBuilder) -> tuple[str, str, str] | None:
+    """Worlds with cards issued city-wide: maybe a door of an estate built before."""
+    w = b.p.world
+    if w.card_scope != "authority" or not w.clone_other_estate:
+        return None
+    doors = [(d.gateway_id, d.door_id) for d in b.reg.devices if d.door_id and d.kind == "door"]
+    gws = {g.gateway_id: g.estate_id for g in b.reg.gateways if g.estate_id != b.estate_id}
+    doors = [(gw, door) for gw, door in doors if gw in gws]
+    if not doors or b.wrng.random() >= w.clone_other_estate:
+        return None
+    gw, door = doors[int(b.wrng.random() * len(doors))]
+    return gws[gw], gw, door
 
 
 def card_face_mismatch(b: EstateBuilder) -> None:
@@ -250,15 +279,21 @@ def evicted_reentry(b: EstateBuilder) -> None:
     close_household(b, hp, day, evicted=True)
     former = hp.members[0].actor
     on = _days(b, day + 5, b.rng.randint(3, 6))
+    w = b.p.world
+    # worlds: the gallery dropped their face (an unknown face at the door), and they may
+    # not try the old card at all, only follow someone in
+    user = replace(former, enrolled=False) if w.evicted_gallery_dropped else former
+    attempt = w.evicted_card_attempt >= 1 or b.wrng.random() < w.evicted_card_attempt
     b.behaviours.append(
         BorrowedCard(
-            former,
+            user,
             former.card or "",
             hp.entrance,
             on,
             granted=0.0,
             reason="blocklisted",
             follow_in=True,
+            card_attempt=attempt,
         )
     )
     label(

@@ -120,12 +120,43 @@ def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -
     assert daily.sublet(drop, facts(), DAY, S) is not None
 
 
-def test_approved_absence_is_not_a_sublet() -> None:
-    away = ((DAY - timedelta(days=30), DAY + timedelta(days=10)),)
-    rows = window([stranger(d, "u-aunt") for d in days(20)])
+def test_approved_absence_is_no_cover_for_strangers_staying() -> None:
+    # issue 16 item 2: 'working elsewhere' for months while strangers live in the flat
+    away = ((DAY - timedelta(days=30), DAY + timedelta(days=150)),)
+    rows = window([stranger(d, "u-sub1") for d in days(20)])
     gone = clock(None, 31)
+    f = daily.sublet(rows, facts(absences=away), DAY, S, clock=gone)
+    assert f is not None and f.type == "sublet" and "approved absence" in f.reason_en
+    assert "报备外出" in f.reason_zh
+    plain = daily.sublet(rows, facts(), DAY, S, clock=gone)
+    assert plain is not None and f.score > plain.score
+
+
+def test_approved_absence_with_someone_looking_in_is_not_a_sublet() -> None:
+    # trap: the family is away (approved) and a carer or neighbour comes in most days to
+    # water the plants, feed the cat: in on a pass, out again on it; nobody stays
+    away = ((DAY - timedelta(days=30), DAY + timedelta(days=10)),)
+    gone = clock(None, 31)
+    rows = window([stranger(d, "u-carer", last_in=False) for d in days(28) if d.weekday() < 6])
     assert daily.sublet(rows, facts(absences=away), DAY, S, clock=gone) is None
-    assert daily.sublet(rows, facts(), DAY, S, clock=gone) is not None
+    # one night now and then is not living there either
+    rows = window([stranger(d, "u-son") for d in days(28, 4)])
+    assert daily.sublet(rows, facts(absences=away), DAY, S, clock=gone) is None
+
+
+def test_festival_absence_reported_with_a_carer_coming_in_is_not_a_sublet() -> None:
+    # trap: the family reported its Spring Festival trip; a carer comes in daily for the
+    # grandmother's cat and leaves again; a cousin stays over the festival nights
+    day = date(2026, 3, 5)
+    away = ((date(2026, 2, 9), date(2026, 3, 8)),)
+    gone = UnitClock(None, date(2026, 2, 8), False, date(2025, 1, 1))
+    rows = [
+        Presence(UNIT, day - timedelta(days=i), "u-carer", "stranger", "visitor", last_in=False)
+        for i in range(24)
+    ] + [
+        Presence(UNIT, day - timedelta(days=i), "u-cousin", "stranger", "visitor") for i in range(5)
+    ]
+    assert daily.sublet(rows, facts(absences=away), day, S, clock=gone) is None
 
 
 def test_a_shop_or_hostel_is_a_change_of_use_not_a_sublet() -> None:
@@ -316,3 +347,58 @@ def test_welfare_traps() -> None:
     assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), S) is None  # left for it
     young = UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1990),), date(2020, 1, 1))
     assert daily.welfare(young, clock(10, 10), [], DAY, S) is None
+
+
+# --- card/face mismatch weighed against the flat's pattern (issue 16 item 6) ------------
+
+
+def carded(d: date, cid: str, **kw: object) -> Presence:
+    """A foreign face that came in on a member's card (resolved as a stranger via card)."""
+    return stranger(d, cid, via="card", **kw)
+
+
+def test_mismatch_face_living_in_the_flat_is_overcrowding_evidence() -> None:
+    # the household is at home; two followers live with it, one on the father's card
+    rows = window(
+        [member(d) for d in days(28)],
+        [carded(d, "u-cousin") for d in days(20)],
+        [stranger(d, "u-friend") for d in days(20)],
+    )
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-cousin", w, DAY, S) == "occupant"
+    f = daily.overcrowding(rows, facts(), DAY, S, w)
+    assert f is not None and "u-cousin" in f.persons
+    assert "not the holder's" in f.reason_en and "人脸与持卡人不符" in f.reason_zh
+
+
+def test_mismatch_on_a_flat_whose_members_are_gone_is_the_sublet_rules_business() -> None:
+    rows = window([carded(d, "u-sub1") for d in days(12)])
+    w = summarise(rows, facts(1))
+    assert daily.mismatch_explained("u-sub1", w, DAY, S) == "sublet"
+    f = daily.sublet(rows, facts(1), DAY, S, w, clock(0, 40))
+    assert f is not None and "not the holder's" in f.reason_en
+
+
+def test_card_lent_now_and_then_is_a_mismatch_of_its_own() -> None:
+    # the household lives there; a friend borrows the card on a few days (trap for the
+    # other rules: not an occupant) -> the mismatch is the best explanation
+    rows = window([member(d) for d in days(28)], [carded(d, "u-friend") for d in days(28, 6)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-friend", w, DAY, S) is None
+    assert daily.overcrowding(rows, facts(), DAY, S, w) is None
+
+
+def test_grandparent_before_registration_on_a_members_card_raises_nothing() -> None:
+    # trap: grandmother moved in, not registered yet, uses her son's card every day
+    rows = window([member(d) for d in days(28)], [carded(d, "u-granny") for d in days(15)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-granny", w, DAY, S) == "occupant"
+    assert daily.overcrowding(rows, facts(), DAY, S, w) is None  # one regular is not
+    assert daily.sublet(rows, facts(), DAY, S, w) is None
+
+
+def test_first_days_of_a_new_occupant_are_not_yet_explained() -> None:
+    # two days on the card: not enough to call them an occupant (the mismatch may watch)
+    rows = window([member(d) for d in days(28)], [carded(d, "u-new") for d in days(2)])
+    w = summarise(rows, facts())
+    assert daily.mismatch_explained("u-new", w, DAY, S) is None

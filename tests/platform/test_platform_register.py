@@ -74,6 +74,17 @@ def test_household_life_cycle_and_card_hashing(live: Live) -> None:
             json={"on": "2025-06-30"},
         )
         assert out.status_code == 200 and out.json()["move_out"] == "2025-06-30"
+        assert out.json()["end_reason"] == "moved_out"  # revoked cards do not make an eviction
+        evict = c.post(
+            "/api/v1/households/H9/move-out",
+            params={"reason": "evicted"},
+            json={"on": "2025-06-30"},
+        )
+        assert evict.status_code == 200 and evict.json()["end_reason"] == "evicted"
+        bad_reason = c.post(
+            "/api/v1/households/H9/move-out", params={"reason": "fled"}, json={"on": "2025-06-30"}
+        )
+        assert bad_reason.status_code == 422
         members = c.get("/api/v1/households/H9/members").json()
         assert [(m["person_id"], m["valid_to"]) for m in members] == [("P9", "2025-06-30")]
         assert c.get("/api/v1/credentials/C9").json()["revoked_at"] is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Query
@@ -40,12 +40,17 @@ def move_out(
     conn: Conn,
     who: User,
     revoke_credentials: bool = Query(False, description="Also revoke the members' cards"),
+    reason: Literal["moved_out", "evicted", "other"] = Query(
+        "moved_out",
+        description="Why the tenancy ends: 'evicted' puts the members' face enrolments on "
+        "the evicted watch list for the configured period (docs/privacy.md).",
+    ),
 ) -> dict[str, Any]:
     with conn.transaction():
         where = guard(
             who, Action.WRITE, FLAT, rows.locate(conn, t.HOUSEHOLDS, [household_id]), "household"
         )
-        row = households.move_out(conn, household_id, body.on, revoke_credentials)
+        row = households.move_out(conn, household_id, body.on, revoke_credentials, reason)
         log(
             conn,
             who,
@@ -53,7 +58,7 @@ def move_out(
             "household",
             household_id,
             where,
-            {"on": str(body.on), "revoke_credentials": revoke_credentials},
+            {"on": str(body.on), "revoke_credentials": revoke_credentials, "reason": reason},
         )
     return row or {}
 

@@ -15,18 +15,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 
+from anju_common.settings import card_key_scope
 from anju_platform.detect import repo
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import EventRow, passages
-from anju_platform.detect.presence import Resolved, Resolver, roll_up
+from anju_platform.detect.presence import Resolved, Resolver, cluster_links, roll_up
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules import daily, realtime
 from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 Progress = Callable[[int, int], None]
+# weighed against the flat's window in the daily pass, never raised by the real-time loop
+DAILY_ONLY = {"card_face_mismatch"}
 FLUSH_DAYS = 30
 
 
@@ -70,6 +73,8 @@ class EstatePass:
     window: dict[date, list[Presence]] = field(default_factory=dict)
     clocks: dict[str, UnitClock] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
+    # day -> (its window rows, the (stranger cluster, unit) pairs among them)
+    links: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
     # day -> (its window rows, those rows by unit, units with a non-member row)
     groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
         default_factory=dict
@@ -89,7 +94,15 @@ class EstatePass:
         watermark: a run cut short rebuilds them from presence)."""
         start, end = self.day_bounds(d)
         evs = repo.events(self.conn, self.estate, start, end)
-        resolver = Resolver(self.reg, self.clusters, self.tz, self.s.cluster_distance)
+        resolver = Resolver(
+            self.reg,
+            self.clusters,
+            self.tz,
+            self.s.cluster_distance,
+            watch_days=self.s.evicted_watch_days,
+            watch_distance=self.s.evicted_match_distance,
+            cluster_units=self._cluster_units(),
+        )
         self.clusters.prepare(
             [
                 (e.gateway_id, e.event_id, e.embedding)
@@ -105,9 +118,12 @@ class EstatePass:
         for old in [k for k in self.window if k <= d - timedelta(days=self.s.window_days)]:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
-        findings = realtime_findings(res, self.reg, self.s, {})
+        found = realtime_findings(res, self.reg, self.s, {})
+        if card_key_scope() == "authority":
+            found += self._clones_elsewhere(res, start, end)
+        findings = [f for f in found if f.type not in DAILY_ONLY]
         evaluated: set[str] = set()
-        findings.extend(self._daily(d, evaluated))
+        findings.extend(self._daily(d, evaluated, [f for f in found if f.type in DAILY_ONLY]))
         for f in findings:
             book.apply(f)
         book.close_ended(d, evaluated, {(f.unit_id, f.type) for f in findings})
@@ -117,6 +133,47 @@ class EstatePass:
             self.dirty.clear()
         repo.set_state(self.conn, f"day:{self.estate}", day=d)
         return len(evs)
+
+    def _clones_elsewhere(
+        self, res: list[Resolved], start: datetime, end: datetime
+    ) -> list[Finding]:
+        """Cards of this estate's people granted at another estate within the clone
+        window of a use here (either side of the day's edges)."""
+        ours = [
+            (r, unit)
+            for r in res
+            if r.p.card and r.owner and (unit := self.reg.unit_of(r.owner, r.day)) is not None
+        ]
+        if not ours:
+            return []
+        w = timedelta(seconds=self.s.clone_window_s)
+        refs = sorted({r.p.card for r, _ in ours if r.p.card})
+        uses: dict[str, list[realtime.CardUse]] = {}
+        for ref, t, gw, eid in repo.card_uses_elsewhere(
+            self.conn, self.estate, refs, start - w, end + w
+        ):
+            uses.setdefault(ref, []).append(realtime.CardUse(t, gw, eid))
+        out = []
+        for r, unit in ours:
+            f = realtime.clone_elsewhere(r, uses.get(r.p.card or "", []), unit, self.s)
+            if f:
+                out.append(f)
+        return out
+
+    def _cluster_units(self) -> dict[str, str]:
+        """Stranger clusters the window links to exactly one flat on 2+ days (from the
+        days' stranger rows, gathered once per day)."""
+        per_day = []
+        for d in self.window:
+            links = self.links.get(d)
+            if links is None or links[0] is not self.window[d]:
+                rows = self.window[d]
+                pairs = sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger"})
+                links = self.links[d] = (rows, pairs)
+            per_day.append(links[1])
+        for old in [k for k in self.links if k not in self.window]:
+            del self.links[old]
+        return cluster_links(per_day)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
         for p in rows:
@@ -153,7 +210,12 @@ class EstatePass:
             self.groups[d] = got
         return got[1], got[2]
 
-    def _daily(self, d: date, evaluated: set[str]) -> list[Finding]:
+    def _daily(self, d: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
+        """The daily rules, and the `held` card/face mismatches of the day that the
+        flat's own pattern does not explain better."""
+        mismatches: dict[str, list[Finding]] = {}
+        for f in held:
+            mismatches.setdefault(f.unit_id, []).append(f)
         by_unit = self._by_unit()
         for old in [k for k in self.groups if k not in self.window]:
             del self.groups[old]
@@ -175,6 +237,10 @@ class EstatePass:
                     daily.overcrowding(seen, facts, d, s, w),
                     daily.change_of_use(seen, facts, d, s, w),
                 ]
+            for f in mismatches.pop(unit, ()):
+                face = next((p for p in f.persons if p.startswith("u-")), None)
+                if w is None or daily.mismatch_explained(face, w, d, s) is None:
+                    found.append(f)
             out.extend(f for f in found if f is not None)
         return out
 
@@ -314,6 +380,56 @@ class RealtimeState:
     done: dict[str, datetime] = field(default_factory=dict)  # event id -> received_at
 
 
+def _register(conn: psycopg.Connection, st: RealtimeState, estate: str, ttl_s: float) -> Register:
+    import time as _time
+
+    cached = st.regs.get(estate)
+    if cached is None or _time.monotonic() - cached[0] > ttl_s:
+        cached = (_time.monotonic(), repo.load_register(conn, estate))
+        st.regs[estate] = cached
+    return cached[1]
+
+
+def _realtime_elsewhere(
+    conn: psycopg.Connection,
+    st: RealtimeState,
+    estate: str,
+    res: list[Resolved],
+    s: DetectSettings,
+    ttl_s: float,
+) -> list[tuple[str, Finding]]:
+    """Card keys scoped to the authority: a granted card use here compared with the
+    same card's earlier uses at other estates; the finding goes to the flat of the
+    estate that issued the card (estate, finding)."""
+    granted = [r for r in res if r.p.card and r.p.access is not None and r.p.access.granted]
+    if not granted:
+        return []
+    refs = sorted({r.p.card for r in granted if r.p.card})
+    w = timedelta(seconds=s.clone_window_s)
+    t0, t1 = min(r.p.time for r in granted), max(r.p.time for r in granted)
+    uses: dict[str, list[realtime.CardUse]] = {}
+    for ref, t, gw, eid in repo.card_uses_elsewhere(conn, estate, refs, t0 - w, t1):
+        uses.setdefault(ref, []).append(realtime.CardUse(t, gw, eid))
+    if not uses:
+        return []
+    homes = repo.card_estates(conn, sorted(uses))
+    out: list[tuple[str, Finding]] = []
+    for r in granted:
+        card = r.p.card or ""
+        before = [u for u in uses.get(card, []) if u.time <= r.p.time]
+        for home in homes.get(card, ()):
+            reg = _register(conn, st, home, ttl_s)
+            cred, _ = reg.credential("card", card, r.p.time)
+            unit = reg.unit_of(cred.person_id, r.day) if cred and cred.person_id else None
+            if unit is None:
+                continue
+            r.owner = r.owner or (cred.person_id if cred else None)
+            f = realtime.clone_elsewhere(r, before, unit, s)
+            if f:
+                out.append((home, f))
+    return out
+
+
 def run_realtime(
     conn: psycopg.Connection,
     st: RealtimeState,
@@ -321,7 +437,6 @@ def run_realtime(
     reg_ttl_s: float = 30.0,
 ) -> int:
     """One poll: rules over events stored since the mark; returns new events read."""
-    import time as _time
 
     s = s or get_detect_settings()
     got, mark = repo.events_received(conn, st.mark)
@@ -337,18 +452,17 @@ def run_realtime(
         by_estate.setdefault(estate, []).append(ev)
     n = 0
     with conn.transaction():
+        elsewhere: list[tuple[str, Finding]] = []
         for estate, evs in by_estate.items():
-            cached = st.regs.get(estate)
-            if cached is None or _time.monotonic() - cached[0] > reg_ttl_s:
-                cached = (_time.monotonic(), repo.load_register(conn, estate))
-                st.regs[estate] = cached
-            reg = cached[1]
+            reg = _register(conn, st, estate, reg_ttl_s)
             resolver = Resolver(
                 reg,
                 Clusterer(s.cluster_distance),
                 timedelta(hours=s.tz_offset_hours),
                 s.cluster_distance,
                 horizon=max(e.time for e in evs),
+                watch_days=s.evicted_watch_days,
+                watch_distance=s.evicted_match_distance,
             )
             res = [resolver.resolve(p) for p in passages(evs, s.pair_window_s)]
             refs = sorted({r.p.card for r in res if r.p.card})
@@ -358,7 +472,9 @@ def run_realtime(
                 conn, estate, refs, t0 - timedelta(seconds=s.clone_window_s), t0
             ):
                 last[ref] = realtime.CardUse(t, gw, eid)
-            findings = realtime_findings(res, reg, s, last)
+            findings = [f for f in realtime_findings(res, reg, s, last) if f.type not in DAILY_ONLY]
+            if card_key_scope() == "authority":
+                elsewhere += _realtime_elsewhere(conn, st, estate, res, s, reg_ttl_s)
             if findings:
                 book = AlertBook(
                     conn, estate, reg.units, _local_day(t0, s) - timedelta(days=s.cooldown_days)
@@ -366,6 +482,13 @@ def run_realtime(
                 for f in findings:
                     book.apply(f)
             n += len(findings)
+        for home in sorted({e for e, _ in elsewhere}):  # into the card's own estate
+            fs = [f for e, f in elsewhere if e == home]
+            units = _register(conn, st, home, reg_ttl_s).units
+            book = AlertBook(conn, home, units, fs[0].day - timedelta(days=s.cooldown_days))
+            for f in fs:
+                book.apply(f)
+            n += len(fs)
         repo.set_state(conn, "realtime", mark=mark)
     st.mark = mark
     return len(rows)

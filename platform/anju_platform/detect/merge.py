@@ -19,6 +19,7 @@ CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
 SUPERSEDES: dict[str, tuple[str, ...]] = {
     T.SUBLET: (T.CARD_FACE_MISMATCH, T.OVERCROWDING),
     T.CHANGE_OF_USE: (T.OVERCROWDING,),
+    T.OVERCROWDING: (T.CARD_FACE_MISMATCH,),
     T.CARD_CLONE: (T.CARD_FACE_MISMATCH,),
     T.VACANCY: (T.VACANCY_WARNING,),
 }

@@ -3,11 +3,14 @@ through one entrance door (the camera sees the face ~2 s before the door decides
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 class EventRow(NamedTuple):
@@ -31,6 +34,55 @@ class EventRow(NamedTuple):
     face_model: str | None = None  # the model of the embedding
 
 
+def content_key(ev: EventRow) -> tuple[object, ...]:
+    """Sort key of an event by what it says, never by its id: events of the same second
+    are then taken in the same order whatever ids the gateway gave them (issue 16 item 7),
+    so the same events give the same passages, clusters and alerts."""
+    g = ev.granted
+    emb = ev.embedding
+    return (
+        ev.time,
+        ev.kind,
+        ev.gateway_id,
+        ev.direction or "",
+        ev.credential_type or "",
+        ev.credential_ref or "",
+        ev.person_id or "",
+        -1 if g is None else int(g),
+        ev.reason or "",
+        ev.purpose or "",
+        ev.unit_id or "",
+        ev.pass_id or "",
+        b"" if emb is None else emb.tobytes(),
+    )
+
+
+_NO_EVENT: tuple[object, ...] = ()
+
+
+def order_ties(items: list[T], time_of: Callable[[T], datetime], key: Callable[[T], Any]) -> None:
+    """Sort `items` by time in place, ties by `key`: the content keys are built only for
+    events that share their time with another (few), not for every event."""
+    items.sort(key=time_of)
+    i, n = 0, len(items)
+    while i < n:
+        t, j = time_of(items[i]), i + 1
+        while j < n and time_of(items[j]) == t:
+            j += 1
+        if j - i > 1:
+            items[i:j] = sorted(items[i:j], key=key)
+        i = j
+
+
+def content_order(events: list[EventRow]) -> None:
+    """Events in time order, ties by content (in place)."""
+    order_ties(events, _time, content_key)
+
+
+def _time(ev: EventRow) -> datetime:
+    return ev.time
+
+
 @dataclass
 class Passage:
     gateway_id: str
@@ -50,7 +102,7 @@ class Passage:
 
 
 def passages(events: list[EventRow], window_s: float) -> list[Passage]:
-    """Group time-ordered events per gateway into passages."""
+    """Group events, in `content_key` order, per gateway into passages."""
     out: list[Passage] = []
     open_: dict[str, Passage] = {}
     window = timedelta(seconds=window_s)
@@ -86,5 +138,18 @@ def passages(events: list[EventRow], window_s: float) -> list[Passage]:
             p.event_ids.append(ev.event_id)
             out.append(p)
     out.extend(open_.values())
-    out.sort(key=lambda p: (p.time, p.event_ids[0]))
+    order_ties(out, _ptime, _passage_key)
     return out
+
+
+def _ptime(p: Passage) -> datetime:
+    return p.time
+
+
+def _passage_key(p: Passage) -> tuple[object, ...]:
+    return (
+        p.gateway_id,
+        _NO_EVENT if p.face is None else content_key(p.face),
+        _NO_EVENT if p.qr is None else content_key(p.qr),
+        _NO_EVENT if p.access is None else content_key(p.access),
+    )

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import numpy as np
+
 from anju_platform.detect.clustering import Clusterer, distance
 from anju_platform.detect.model import Presence
 from anju_platform.detect.passages import EventRow, Passage
@@ -48,7 +50,15 @@ class Resolver:
     # the real-time loop reads up to here: a passage closer to it than together_s may yet
     # get a companion in the next poll, so it counts as together (the daily pass decides)
     horizon: datetime | None = None
+    # evicted persons' enrolments compared with unknown faces this many days after the
+    # eviction (0: off), a face closer than watch_distance being that person
+    watch_days: int = 0
+    watch_distance: float = 0.55
+    # stranger cluster -> the one flat the window links it to (passes, member cards on
+    # 2+ days): its face-only entries (followed someone in) count for that flat
+    cluster_units: dict[str, str] = field(default_factory=dict)
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
+    _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
 
     def local(self, t: datetime) -> tuple[date, bool]:
         lt = t + self.tz
@@ -74,6 +84,7 @@ class Resolver:
                 r.cluster_id = self.clusters.assign(
                     face.gateway_id, face.event_id, face.time, face.embedding
                 )
+                r.face_person = self.watched(face.embedding, day)
         if acc is not None and acc.credential_type == "face" and acc.credential_ref:
             r.face_person = r.face_person or acc.credential_ref
         if acc is not None and acc.credential_type in ("card", "qr") and acc.credential_ref:
@@ -100,6 +111,21 @@ class Resolver:
         self._attribute(r, day)
         self._together(r)
         return r
+
+    def watched(self, emb: np.ndarray, day: date) -> str | None:
+        """An unknown face that is an evicted person on the watch list (the gateway's
+        gallery dropped them; the platform keeps their enrolment for the watch period)."""
+        if not self.watch_days:
+            return None
+        got = self._watch.get(day)
+        if got is None:
+            got = self._watch[day] = self.reg.watch_list(day, self.watch_days)
+        pids, vecs = got
+        if vecs is None:
+            return None
+        d = np.sqrt(((vecs - emb) ** 2).sum(axis=1))
+        i = int(np.argmin(d))
+        return pids[i] if d[i] < self.watch_distance else None
 
     def _together(self, r: Resolved) -> None:
         """Mark two credential passages at one door within seconds of each other (the
@@ -158,6 +184,30 @@ class Resolver:
                 r.identity, r.role = r.cluster_id, "stranger"
             else:
                 r.identity, r.role = f"pass:{qr.pass_id or qr.event_id}", "visitor"
+            return
+        cid = r.cluster_id
+        if cid is not None and r.face_person is None and r.p.access is None and qr is None:
+            unit = self.cluster_units.get(cid)  # issue 16 item 1: occupants who tailgate
+            if unit is not None:
+                r.unit_id, r.identity, r.role, r.via = unit, cid, "stranger", "tailgate"
+
+
+def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> dict[str, str]:
+    """(stranger cluster, flat) pairs of the window's days -> the clusters seen for
+    exactly one flat, on at least `min_days` days (a neighbour's visitor seen at two
+    flats, or a face seen once, is not linked)."""
+    days: dict[str, dict[str, int]] = {}
+    for pairs in per_day:
+        for cid, unit in pairs:
+            per = days.setdefault(cid, {})
+            per[unit] = per.get(unit, 0) + 1
+    return {
+        cid: unit
+        for cid, per in days.items()
+        if len(per) == 1
+        for unit, n in per.items()
+        if n >= min_days
+    }
 
 
 @dataclass

@@ -44,6 +44,7 @@ class Household:
     unit_id: str
     move_in: date | None
     move_out: date | None
+    end_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,8 @@ class Register:
     hh_members: dict[str, list[str]] = field(default_factory=dict)  # household -> persons
     unit_households: dict[str, list[str]] = field(default_factory=dict)  # unit -> households
     revoked: set[str] = field(default_factory=set)  # persons with a revoked credential
+    evicted_on: dict[str, date] = field(default_factory=dict)  # person -> eviction day
+    left: set[str] = field(default_factory=set)  # persons of households that moved out
     # facts_on's cache: unit -> (from, until exclusive or None, facts)
     _facts: dict[str, tuple[date, date | None, UnitFacts]] = field(default_factory=dict)
 
@@ -108,8 +111,17 @@ class Register:
             for c in rows
             if c.revoked_at is not None and c.person_id
         }
+        self.evicted_on.clear()
+        self.left.clear()
         for hh in self.households.values():
             self.unit_households.setdefault(hh.unit_id, []).append(hh.household_id)
+            if hh.end_reason is None or hh.move_out is None:
+                continue
+            for pid in self.hh_members.get(hh.household_id, ()):
+                if hh.end_reason == "evicted":
+                    self.evicted_on[pid] = max(hh.move_out, self.evicted_on.get(pid, hh.move_out))
+                else:
+                    self.left.add(pid)
 
     def credential(self, ctype: str, ref: str, t: datetime) -> tuple[Cred | None, bool]:
         """(the credential row, valid at t). Prefers a valid row over an ended one."""
@@ -144,7 +156,23 @@ class Register:
         ]
 
     def evicted(self, person_id: str) -> bool:
-        return person_id in self.revoked
+        """Evicted by the register's end reason; a register without end reasons (older
+        imports): a revoked credential, unless the household is recorded as moved out."""
+        if person_id in self.evicted_on:
+            return True
+        return person_id in self.revoked and person_id not in self.left
+
+    def watch_list(self, d: date, days: int) -> tuple[list[str], np.ndarray | None]:
+        """Evicted persons whose enrolment is kept for `days` after the eviction, as of
+        day d: (person ids, their enrolment embeddings)."""
+        pids = sorted(
+            p
+            for p, on in self.evicted_on.items()
+            if on <= d <= on + timedelta(days=days) and p in self.enrollments
+        )
+        if not pids:
+            return [], None
+        return pids, np.stack([self.enrollments[p] for p in pids])
 
     def facts_on(self, unit_id: str, d: date) -> UnitFacts:
         """facts(), computed again only when d crosses a date of the unit's register rows

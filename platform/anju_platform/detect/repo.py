@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding, Presence, UnitClock
-from anju_platform.detect.passages import EventRow
+from anju_platform.detect.passages import EventRow, content_key, content_order, order_ties
 from anju_platform.detect.register import Carer, Cred, FaceCheck, Household, Membership, Register
 from anju_platform.workflow.cases import Suppression
 
@@ -40,12 +40,12 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
     reg = Register(estate)
     for u, g in conn.execute("SELECT unit_id, grid_id FROM units WHERE estate_id = %s", (estate,)):
         reg.units[u] = g
-    for hid, u, mi, mo in conn.execute(
-        "SELECT household_id, h.unit_id, move_in, move_out FROM households h "
+    for hid, u, mi, mo, why in conn.execute(
+        "SELECT household_id, h.unit_id, move_in, move_out, end_reason FROM households h "
         "JOIN units u USING (unit_id) WHERE u.estate_id = %s ORDER BY household_id",
         (estate,),
     ):
-        reg.households[hid] = Household(hid, u, mi, mo)
+        reg.households[hid] = Household(hid, u, mi, mo, why)
     for hid, pid, vf, vt, by in conn.execute(
         "SELECT m.household_id, m.person_id, m.valid_from, m.valid_to, p.birth_year "
         "FROM household_members m JOIN households h USING (household_id) "
@@ -142,10 +142,12 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
             " ON f.event_id = e.event_id AND f.time = e.time"
             " AND f.estate_id = %(e)s AND f.time >= %(a)s AND f.time < %(b)s"
             " WHERE e.estate_id = %(e)s AND e.time >= %(a)s AND e.time < %(b)s"
-            " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time, e.event_id",
+            " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time",
             {"e": estate, "a": start, "b": end},
         ).fetchall()
-    return _rows(rows)
+    out = _rows(rows)
+    content_order(out)  # ties by content, not by event id
+    return out
 
 
 def events_received(
@@ -162,7 +164,8 @@ def events_received(
         (after - timedelta(seconds=overlap_s), limit),
     ).fetchall()
     mark = max((r[1] for r in rows), default=after)
-    out = sorted(((r[0], _row(r[2:])) for r in rows), key=lambda x: (x[1].time, x[1].event_id))
+    out = [(r[0], _row(r[2:])) for r in rows]
+    order_ties(out, lambda x: x[1].time, lambda x: content_key(x[1]))
     return out, mark
 
 
@@ -175,6 +178,31 @@ def card_uses_before(
         "AND time < %s ORDER BY time",
         (estate, refs, start, end),
     ).fetchall()
+
+
+def card_uses_elsewhere(
+    conn: psycopg.Connection, estate: str, refs: list[str], start: datetime, end: datetime
+) -> list[tuple[str, datetime, str, str]]:
+    """Granted uses of these cards at the other estates (card keys scoped to the
+    authority: the same card has the same hash everywhere)."""
+    return conn.execute(
+        "SELECT credential_ref, time, gateway_id, event_id::text FROM events WHERE estate_id <> %s "
+        "AND credential_ref = ANY(%s) AND kind = 'access' AND credential_type = 'card' AND granted "
+        "AND time >= %s AND time < %s ORDER BY time, gateway_id",
+        (estate, refs, start, end),
+    ).fetchall()
+
+
+def card_estates(conn: psycopg.Connection, refs: list[str]) -> dict[str, list[str]]:
+    """Card hash -> the estates whose register holds it."""
+    out: dict[str, list[str]] = {}
+    for ref, estate in conn.execute(
+        "SELECT DISTINCT ref, estate_id FROM credentials WHERE type = 'card' AND ref = ANY(%s)"
+        " ORDER BY 1, 2",
+        (refs,),
+    ):
+        out.setdefault(ref, []).append(estate)
+    return out
 
 
 def load_clusters(conn: psycopg.Connection, estate: str, cl: Clusterer) -> None:

@@ -47,6 +47,25 @@ class DetectSettings(BaseSettings):
         description="A tailgater's face next to a card happens by chance now and then.",
     )
     mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")
+    mismatch_occupant_days: int = Field(
+        3,
+        title="Card/face mismatch: an occupant stays on this many days",
+        description="A foreign face on a member's card that lives in the flat is evidence "
+        "of sublet or overcrowding, not a card/face mismatch of its own.",
+    )
+    mismatch_occupant_share: float = Field(
+        0.6, title="Card/face mismatch: an occupant is seen on this share of days since first"
+    )
+    evicted_watch_days: int = Field(
+        365,
+        ge=0,
+        title="Evicted watch list: days",
+        description="Evicted members' face enrolments are compared with unknown faces for "
+        "this long after the eviction (0: off; docs/privacy.md).",
+    )
+    evicted_match_distance: float = Field(
+        0.55, title="Evicted watch list: a face this close to an enrolment is that person"
+    )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
     realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")

@@ -12,20 +12,26 @@ from psycopg.rows import dict_row
 def move_in(conn: psycopg.Connection, household_id: str, on: date) -> dict[str, Any] | None:
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            "UPDATE households SET move_in = %s, move_out = NULL"
+            "UPDATE households SET move_in = %s, move_out = NULL, end_reason = NULL"
             " WHERE household_id = %s RETURNING *",
             (on, household_id),
         ).fetchone()
 
 
 def move_out(
-    conn: psycopg.Connection, household_id: str, on: date, revoke_credentials: bool
+    conn: psycopg.Connection,
+    household_id: str,
+    on: date,
+    revoke_credentials: bool,
+    reason: str = "moved_out",
 ) -> dict[str, Any] | None:
-    """Close the household, its open memberships and caregivers; optionally its members' cards."""
+    """Close the household (with why), its open memberships and caregivers; optionally its
+    members' cards."""
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
-            "UPDATE households SET move_out = %s WHERE household_id = %s RETURNING *",
-            (on, household_id),
+            "UPDATE households SET move_out = %s, end_reason = %s WHERE household_id = %s"
+            " RETURNING *",
+            (on, reason, household_id),
         ).fetchone()
     if row is None:
         return None

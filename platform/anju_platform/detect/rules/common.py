@@ -17,6 +17,8 @@ class Window:
     stay_days: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
     visitors_per_day: dict[date, set[str]] = field(default_factory=lambda: defaultdict(set))
     rows: dict[str, list[Presence]] = field(default_factory=lambda: defaultdict(list))
+    # strangers whose face came with a member's card (a card/face mismatch)
+    card_strangers: set[str] = field(default_factory=set)
 
     def any_stranger_days(self) -> set[date]:
         return set().union(*self.stranger_days.values()) if self.stranger_days else set()
@@ -83,6 +85,8 @@ def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
             by_id[ident].append(r)
             if r.last_in:
                 stay_days[ident].add(r.day)
+            if "card" in r.via:
+                w.card_strangers.add(ident)
         if r.n_in > 0 and "visitor" in r.via and role in ("stranger", "visitor"):
             per_day[r.day].add(ident)
     return w

@@ -36,18 +36,30 @@ def sublet(
     grace = timedelta(days=14)
     if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
         return None  # the family is away for the festival; a relative may mind the flat
-    if last is not None and any(
-        a <= last + timedelta(days=1) <= b and day <= b + grace for a, b in facts.absences
-    ):
-        return None  # an approved absence: the office knows they are away
+    # An approved absence explains why the members are not seen, not who stays in the
+    # flat meanwhile: strangers staying the night then are more suspicious, not less
+    # (issue 16 item 2: 'working elsewhere' was cover for sublets). A carer or a relative
+    # who looks in and leaves again has no stay days and is not counted.
+    covered = any(a <= d <= b for a, b in facts.absences for d in strangers)
     regs = set(w.occupants(3))
     others = sum(len(v - regs) for v in w.visitors_per_day.values())
     if others / s.window_days >= s.use_visitors_per_day / 2:
         return None  # a stream of visitors as well: a change of use, not a sublet
     who = w.occupants(3) or sorted(w.stay_days)
     ev_rows = [r for k in who for r in w.rows[k]]
-    score = min(1.0, 0.5 + 0.5 * len(strangers) / s.window_days)
+    carded = len(set(who) & w.card_strangers)
+    score = min(
+        1.0,
+        0.5
+        + 0.5 * len(strangers) / s.window_days
+        + (0.1 if covered else 0.0)
+        + 0.05 * bool(carded),
+    )
     n_m, n_s = len(w.member_days), len(strangers)
+    cover_en = " They stayed during the household's approved absence." if covered else ""
+    cover_zh = "其中有人在住户报备外出期间入住。" if covered else ""
+    cover_en += _carded_en(carded)
+    cover_zh += _carded_zh(carded)
     return Finding(
         "sublet",
         facts.unit_id,
@@ -55,9 +67,9 @@ def sublet(
         round(score, 3),
         f"Registered members seen on {n_m} of the last {s.window_days} days while "
         f"{len(who)} unregistered person(s) used the flat on {n_s} days "
-        "(the holder's card or visitor passes): possible subletting or lending.",
+        f"(the holder's card or visitor passes): possible subletting or lending.{cover_en}",
         f"近{s.window_days}天登记成员仅{n_m}天出现，{len(who)}名未登记人员在{n_s}天内使用该房屋"
-        "（使用承租人门卡或访客码），疑似转租或转借。",
+        f"（使用承租人门卡或访客码），疑似转租或转借。{cover_zh}",
         first_day=min(strangers),
         persons=tuple(who),
         evidence=day_evidence(ev_rows, "stranger_day", "unregistered person seen"),
@@ -85,20 +97,48 @@ def overcrowding(
         return None  # a stream of other visitors too: change of use, not occupants
     ev_rows = [r for k in regs for r in w.rows[k]]
     n = len(facts.members)
+    carded = len(set(regs) & w.card_strangers)
     return Finding(
         "overcrowding",
         facts.unit_id,
         day,
-        round(min(1.0, 0.4 + 0.2 * len(regs)), 3),
+        round(min(1.0, 0.4 + 0.2 * len(regs) + 0.05 * bool(carded)), 3),
         f"{len(regs)} unregistered people come home to the flat regularly (each stayed on at "
         f"least {s.regular_days} of the last {s.window_days} days, not seen leaving again) "
-        f"besides the {n} registered member(s): unregistered occupants or overcrowding.",
+        f"besides the {n} registered member(s): unregistered occupants or overcrowding."
+        + _carded_en(carded),
         f"除{n}名登记成员外，{len(regs)}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
-        "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。",
+        "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。" + _carded_zh(carded),
         first_day=min(min(w.stranger_days[k]) for k in regs),
         persons=tuple(regs),
         evidence=day_evidence(ev_rows, "regular_stranger", "unregistered regular"),
     )
+
+
+def _carded_en(k: int) -> str:
+    if not k:
+        return ""
+    return f" {k} of them came in on a member's card with a face that is not the holder's."
+
+
+def _carded_zh(k: int) -> str:
+    return f"其中{k}人使用成员门卡，但人脸与持卡人不符。" if k else ""
+
+
+def mismatch_explained(face: str | None, w: Window, day: date, s: DetectSettings) -> str | None:
+    """Why a card/face mismatch on this flat is better explained by the household's
+    pattern (issue 16 item 6): 'sublet' when the members are (nearly) never seen, so the
+    card is in other hands for good (the sublet rule decides); 'occupant' when the foreign
+    face lives there: seen on most days since it first came and staying the night (the
+    overcrowding or sublet rule decides, with the card use in its evidence). None: the
+    mismatch is the best explanation (a card lent now and then) and may open alone."""
+    if len(w.member_days) <= s.sublet_max_member_days:
+        return "sublet"
+    seen = w.stranger_days.get(face or "")
+    if not seen or len(w.stay_days.get(face or "", ())) < s.mismatch_occupant_days:
+        return None
+    span = (day - min(seen)).days + 1
+    return "occupant" if len(seen) >= s.mismatch_occupant_share * span else None
 
 
 def change_of_use(

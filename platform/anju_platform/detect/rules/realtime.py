@@ -37,30 +37,58 @@ def card_clone(
     gap = (r.p.time - last.time).total_seconds()
     if last.gateway_id == r.p.gateway_id or not 0 <= gap <= s.clone_window_s:
         return None
-    note = f"card used at {last.gateway_id} and {gap:.0f} s later at {r.p.gateway_id}"
-    first = Evidence(
-        last.event_id, last.time, r.day, "card_use", "first use", last.event_id,
-        code="clone_first", params=(("gateway", last.gateway_id),),
+    return _clone(r, last, unit, gap)
+
+
+def clone_elsewhere(
+    r: Resolved, uses: list[CardUse], unit: str | None, s: DetectSettings
+) -> Finding | None:
+    """The same card granted at another estate of the authority within the clone window,
+    before or after this use (card keys scoped to the authority: one card, one hash)."""
+    acc = r.p.access
+    if acc is None or not acc.granted or unit is None or not uses:
+        return None
+    t = r.p.time
+    near = min(uses, key=lambda u: (abs((u.time - t).total_seconds()), u.gateway_id))
+    gap = (t - near.time).total_seconds()
+    if abs(gap) > s.clone_window_s or near.gateway_id == r.p.gateway_id:
+        return None
+    return _clone(r, near, unit, gap)
+
+
+def _clone(r: Resolved, other: CardUse, unit: str, gap: float) -> Finding:
+    """`gap`: seconds from the other use to this one (negative: the other came later)."""
+    first_gw, second_gw = (other.gateway_id, r.p.gateway_id)
+    if gap < 0:
+        first_gw, second_gw = second_gw, first_gw
+    secs = abs(gap)
+    note = f"card used at {first_gw} and {secs:.0f} s later at {second_gw}"
+    own = "clone_second" if gap >= 0 else "clone_first"
+    mate = Evidence(
+        other.event_id, other.time, r.day, "card_use",
+        "first use" if gap >= 0 else "second use", other.event_id,
+        code="clone_first" if gap >= 0 else "clone_second",
+        params=(("gateway", other.gateway_id),),
     )  # fmt: skip
     return Finding(
         "card_clone",
         unit,
         r.day,
         0.9,
-        f"The same card was used at two entrances {gap:.0f} s apart ({last.gateway_id}, "
-        f"{r.p.gateway_id}): a copied card is likely.",
-        f"同一门卡在{gap:.0f}秒内先后于两个单元门（{last.gateway_id}、{r.p.gateway_id}）使用，疑似门卡被复制。",
+        f"The same card was used at two entrances {secs:.0f} s apart ({first_gw}, "
+        f"{second_gw}): a copied card is likely.",
+        f"同一门卡在{secs:.0f}秒内先后于两个单元门（{first_gw}、{second_gw}）使用，疑似门卡被复制。",
         persons=(r.owner,) if r.owner else (),
         evidence=(
-            first,
+            mate,
             _ev(
                 r,
                 "card_use",
                 note,
-                "clone_second",
+                own,
                 gateway=r.p.gateway_id,
-                first_gateway=last.gateway_id,
-                seconds=round(gap),
+                first_gateway=first_gw,
+                seconds=round(secs),
             ),
         ),
     )

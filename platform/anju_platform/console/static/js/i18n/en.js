@@ -546,6 +546,7 @@ export default {
   'opened.true': 'the door opened',
   'opened.false': 'the door refused it',
   'value.visitor': 'visitor pass',
+  'value.tailgate': 'followed someone in',
   'value.visitor_pass': 'visitor pass',
   'value.valid': 'valid',
   'value.invalid': 'invalid',

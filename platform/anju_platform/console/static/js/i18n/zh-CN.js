@@ -546,6 +546,7 @@ export default {
   'opened.true': '门已打开',
   'opened.false': '门禁已拒绝',
   'value.visitor': '访客码',
+  'value.tailgate': '尾随进入',
   'value.visitor_pass': '访客通行码',
   'value.valid': '有效',
   'value.invalid': '无效',

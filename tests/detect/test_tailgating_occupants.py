@@ -1,0 +1,53 @@
+"""Issue 16 item 1 (flat level): an occupant who follows others in part of the time is
+still counted for the flat their face is linked to (passes, member cards on 2+ days)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.passages import EventRow, Passage
+from anju_platform.detect.presence import Resolver, cluster_links, roll_up
+from anju_platform.detect.register import Register
+
+T = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # 20:00 local
+
+
+def _resolver(links: dict[str, str]) -> tuple[Resolver, str]:
+    cl = Clusterer(0.6)
+    emb = np.random.default_rng(3).normal(size=128).astype(np.float32) * 0.06
+    cid = cl.assign("gw1", "e0", T - timedelta(days=3), emb)  # seen before: a leader
+    res = Resolver(Register("e01", units={"u1": "g1", "u2": "g1"}), cl, timedelta(hours=8), 0.6,
+                   cluster_units={cid: links["x"]} if links else {})  # fmt: skip
+    return res, cid
+
+
+def _tailgate(emb_seed: int = 3) -> Passage:
+    emb = np.random.default_rng(emb_seed).normal(size=128).astype(np.float32) * 0.06
+    face = EventRow(T, "f1", "face", "gw1", "in", embedding=emb + 0.001)
+    return Passage("gw1", T, "in", face=face, event_ids=["f1"])
+
+
+def test_links_need_one_flat_and_two_days() -> None:
+    days = [[("u-a", "u1"), ("u-b", "u1"), ("u-c", "u1")], [("u-a", "u1"), ("u-c", "u2")]]
+    assert cluster_links(days) == {"u-a": "u1"}  # u-b once; u-c at two flats
+
+
+def test_occupant_following_someone_in_counts_for_their_flat() -> None:
+    res, cid = _resolver({"x": "u1"})
+    r = res.resolve(_tailgate())
+    assert (r.unit_id, r.identity, r.role, r.via) == ("u1", cid, "stranger", "tailgate")
+    rows = roll_up([r])
+    assert rows[0].last_in and rows[0].unit_id == "u1"
+
+
+def test_unlinked_face_following_someone_in_is_nobody_s() -> None:
+    # traps: a delivery rider or a neighbour's visitor never linked to one flat
+    res, _ = _resolver({})
+    r = res.resolve(_tailgate())
+    assert r.unit_id is None and r.identity is None
+    stranger = _resolver({"x": "u1"})[0].resolve(_tailgate(emb_seed=9))  # another face
+    assert stranger.unit_id is None
+    assert date(2026, 3, 20) == r.day
