@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from anju_ingest.decode import ROW_COLUMNS
+
 # label type -> the alert type that should flag it ('lend' is flagged as sublet: same
 # article of the rules, same rule here)
 SCORED = {
@@ -28,18 +30,13 @@ SCORED = {
     "evicted_reentry": "evicted_reentry",
     "elderly_not_seen": "elderly_not_seen",
 }
-COLUMNS = (
-    "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
-    "credential_type, credential_ref, person_id, granted, payload"
-)
-FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref"
 
 
 def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None = None) -> int:
     """COPY every access/face/qr event of the portfolio into `events`, face data (the
     embedding as float32 bytes, the snapshot ref) into `event_faces`: the rows ingest
     writes (anju_ingest.decode.to_row), without MQTT."""
-    from anju_ingest.decode import to_row
+    from anju_ingest.decode import FACE_COLUMNS, to_row
     from anju_sim.portfolio import iter_day_events
 
     p = pf.params
@@ -50,7 +47,7 @@ def load_events(conn: Any, pf: Any, progress: Callable[[int, int], None] | None 
     n = 0
     for i, day in enumerate(iter_day_events(pf)):
         rows = [to_row(ev.model()) for ev in day]
-        with conn.cursor().copy(f"COPY events ({COLUMNS}) FROM STDIN") as cp:
+        with conn.cursor().copy(f"COPY events ({ROW_COLUMNS}) FROM STDIN") as cp:
             cp.write("".join(r[1] + "\n" for r in rows))
         faces = "".join(r[3] + "\n" for r in rows if r[3] is not None)
         if faces:
@@ -228,8 +225,8 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     from psycopg.types.json import Jsonb
 
     conn.execute(
-        f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, 'access', %s, %s, %s, %s, 'in', 'card',"
-        " %s, NULL, true, %s)",
+        f"INSERT INTO events ({ROW_COLUMNS}) VALUES"
+        " (%s, %s, 'access', %s, %s, %s, %s, 'in', 'card', %s, NULL, true, %s)",
         (
             t + timedelta(seconds=60),
             new_id,

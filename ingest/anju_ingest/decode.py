@@ -26,9 +26,16 @@ from anju_common.events import (
 )
 from anju_common.topics import TopicInfo, parse_topic
 
-# A row is one line of COPY text (columns in store._COLUMNS order), with its key
+ROW_COLUMNS = (
+    "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
+    "credential_type, credential_ref, person_id, granted, payload"
+)
+# a face event's face data, beside the event (migration 0010)
+FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref, model"
+
+# A row is one line of COPY text (columns in ROW_COLUMNS order), with its key
 # "event_id time" for in-batch de-duplication, the event time, and for a face event with
-# face data a line for event_faces (store._FACE_COLUMNS order), else None.
+# face data a line for event_faces (FACE_COLUMNS order), else None.
 Row = tuple[str, str, datetime, str | None]
 
 _NULL = "\\N"

@@ -16,7 +16,7 @@ import orjson
 from anju_common.topics import event_topic
 from anju_ingest.decode import DeadLetter, Row, printable
 
-# The columns that hold an event's content (store._COLUMNS from kind to granted): the
+# The columns that hold an event's content (decode.ROW_COLUMNS from kind to granted): the
 # stored payload keeps only what they do not (anju_common.events.stored_payload).
 CONTENT_COLUMNS = (
     "kind", "estate_id", "gateway_id", "device_id", "door_id", "direction",
@@ -41,7 +41,7 @@ def event_id(row: Row) -> str:
 
 
 def row_topic(row: Row) -> str:
-    """The topic a row's event belongs on (store._COLUMNS: kind, estate, gateway at 2-4)."""
+    """The topic a row's event belongs on (decode.ROW_COLUMNS: kind, estate, gateway at 2-4)."""
     cols = row[1].split("\t", 5)
     try:
         return event_topic(cols[3], cols[4], cols[2])

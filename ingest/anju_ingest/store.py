@@ -12,14 +12,7 @@ import psycopg
 import psycopg.errors
 
 from anju_common.events import AnyEvent, GatewayStatus, Heartbeat
-from anju_ingest.decode import DeadLetter, Row
-
-_COLUMNS = (
-    "time, event_id, kind, estate_id, gateway_id, device_id, door_id, direction, "
-    "credential_type, credential_ref, person_id, granted, payload"
-)
-# a face event's face data, beside the event (migration 0010)
-_FACE_COLUMNS = "event_id, time, estate_id, person_id, embedding, snapshot_ref, model"
+from anju_ingest.decode import FACE_COLUMNS, ROW_COLUMNS, DeadLetter, Row
 
 _TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
@@ -37,13 +30,13 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_faces (
 # been erased since it was first stored, and must not come back.
 _INSERT = f"""
 WITH new AS (
-    INSERT INTO events ({_COLUMNS})
-    SELECT {_COLUMNS.replace("payload", "payload::jsonb")} FROM ingest_batch
+    INSERT INTO events ({ROW_COLUMNS})
+    SELECT {ROW_COLUMNS.replace("payload", "payload::jsonb")} FROM ingest_batch
     ON CONFLICT (event_id, time) DO NOTHING
     RETURNING event_id, time
 ), faces AS (
-    INSERT INTO event_faces ({_FACE_COLUMNS})
-    SELECT {_FACE_COLUMNS} FROM ingest_faces JOIN new USING (event_id, time)
+    INSERT INTO event_faces ({FACE_COLUMNS})
+    SELECT {FACE_COLUMNS} FROM ingest_faces JOIN new USING (event_id, time)
     ON CONFLICT DO NOTHING
 )
 SELECT count(*) FROM new
@@ -213,19 +206,19 @@ class Store:
                     # Fast path: COPY straight into events. A redelivered event makes it
                     # fail on the unique key; then go through the temp tables.
                     with conn.transaction(), conn.cursor() as cur:
-                        with cur.copy(f"COPY events ({_COLUMNS}) FROM STDIN") as copy:
+                        with cur.copy(f"COPY events ({ROW_COLUMNS}) FROM STDIN") as copy:
                             copy.write(data)
                         if faces:
-                            face_copy = f"COPY event_faces ({_FACE_COLUMNS}) FROM STDIN"
+                            face_copy = f"COPY event_faces ({FACE_COLUMNS}) FROM STDIN"
                             with cur.copy(face_copy) as copy:
                                 copy.write(face_data)
                         inserted = len(rows)
                 except psycopg.errors.UniqueViolation:
                     with conn.cursor() as cur:
-                        with cur.copy(f"COPY ingest_batch ({_COLUMNS}) FROM STDIN") as copy:
+                        with cur.copy(f"COPY ingest_batch ({ROW_COLUMNS}) FROM STDIN") as copy:
                             copy.write(data)
                         if faces:
-                            face_copy = f"COPY ingest_faces ({_FACE_COLUMNS}) FROM STDIN"
+                            face_copy = f"COPY ingest_faces ({FACE_COLUMNS}) FROM STDIN"
                             with cur.copy(face_copy) as copy:
                                 copy.write(face_data)
                         row = cur.execute(_INSERT).fetchone()

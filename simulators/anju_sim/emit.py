@@ -142,8 +142,12 @@ def _fill_embeddings(ctx: DayContext, out: list[SimEvent], unknown: list[Unknown
     # takes some for a resident; such an event names that resident.
     strange = [k for k, u in enumerate(unknown) if u[4][7]]
     taken = dict(zip(strange, sim.faces.match(rows[strange]), strict=True))
-    for k, ((i, _, before, after, head), row) in enumerate(zip(unknown, rows, strict=True)):
+    for k, ((i, aid, before, after, head), row) in enumerate(zip(unknown, rows, strict=True)):
         m = taken.get(k)
+        if m is not None and aid >= 0 and m[0] == sim.actors[aid].person_id:
+            # their own enrolment, which the gateways' gallery no longer holds (an evicted
+            # or departed member): the gallery is fixed for the run, the gateway's is not
+            m = None
         if m is not None:
             eid, ts, est, gw, track, quality, direction, _ = head
             data = wire.face_known(eid, ts, est, gw, track, m[0], m[1], quality, direction)

@@ -13,9 +13,10 @@ import pytest
 from psycopg.types.json import Jsonb
 from test_realtime_merge import DAY, S, T, card_passage, resolved
 
-from anju_bench.detect import COLUMNS, load_events
+from anju_bench.detect import load_events
 from anju_common import settings as common_settings
 from anju_common.cardhash import card_hash, scoped_card_key
+from anju_ingest.decode import ROW_COLUMNS
 from anju_platform.cards import hash_number
 from anju_platform.detect.engine import RealtimeState, run_estates, run_realtime
 from anju_platform.detect.passages import Passage
@@ -114,7 +115,7 @@ def test_clones_at_other_estates_are_found(pg_url: str, authority: None) -> None
         at = t + timedelta(seconds=60)
         new = dict(payload, event_id=eid, gateway_id=gw, estate_id=other, time=at.isoformat())
         conn.execute(
-            f"INSERT INTO events ({COLUMNS}) VALUES (%s, %s, 'access', %s, %s, %s, NULL, 'in',"
+            f"INSERT INTO events ({ROW_COLUMNS}) VALUES (%s, %s, 'access', %s, %s, %s, NULL, 'in',"
             " 'card', %s, NULL, true, %s)",
             (at, eid, other, gw, gw + "door", ref, Jsonb(new)),
         )
