@@ -32,6 +32,7 @@ ROWS: list[tuple[list[str], str]] = [
     (["db", "maintain", "--database-url", "mysql://u@h/d"], "is not a PostgreSQL URL"),
     (["schemas", "export", "{file}/sub"], "Not a directory"),
     (["keys", "card", "--estate", "e01"], "ANJU_CARD_KEY_SECRET is not set"),
+    (["faces", "calibrate", "--estate", "e01", "--far", "2"], "must be between 0 and 0.5"),
     (["demo", "--broker", "nope"], "use one of auto, mosquitto, amqtt"),
     (["demo", "--data-dir", "{file}/sub"], "Not a directory"),
     (["ingest", "--log-level", "nope"], "use one of DEBUG"),

@@ -635,7 +635,7 @@ def test_gateways_forget_the_erased_person(erased: Erased) -> None:
     at = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     with _gateway(erased.live) as gw:
         gallery = gw.get("/api/v1/gateways/GW1/gallery").json()
-        assert [g["person_id"] for g in gallery] == ["P1"]
+        assert [g["person_id"] for g in gallery["people"]] == ["P1"]
         late = _put(gw, str(uuid.uuid4()), snap, at, "PZ")  # a gateway not yet refreshed
     assert late.status_code == 410, late.text
     assert files_with(erased.root, erased.digests) == []

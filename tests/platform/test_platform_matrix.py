@@ -163,6 +163,12 @@ CASES: dict[tuple[str, str], tuple[str, Build | None]] = {
         lambda c, n, i: get(f"/api/v1/persons/P{n}/enrollments"),
     ),
     ("DELETE", "/api/v1/enrollments/{enrollment_id}"): (WRITE, _enrollment),
+    ("POST", "/api/v1/estates/{estate_id}/face-calibration"): (
+        WRITE_ADMIN,
+        lambda c, n, i: (f"/api/v1/estates/E{n}/face-calibration", {}),
+    ),
+    # 404 until an estate is calibrated; scope by role and estate: test_face_calibration
+    ("GET", "/api/v1/estates/{estate_id}/face-calibration"): (READ_NONE, None),
     ("POST", "/api/v1/import/register"): (IMPORT, _import),
     ("GET", "/api/v1/alerts"): (
         READ_GRID,
