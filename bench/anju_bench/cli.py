@@ -172,6 +172,11 @@ def detect(
     violation_scale: float = typer.Option(
         1.0, min=0.1, help="With --worlds: violation rates times this (more cases per type)."
     ),
+    alerts_out: Path | None = typer.Option(
+        None,
+        help="Write every alert and its evidence (sorted, no wall-clock times) to this "
+        "file as JSON lines: two runs give the same file when detection decides the same.",
+    ),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
@@ -225,6 +230,7 @@ def detect(
             face_spread=spread,
             face_threshold=face_threshold,
             face_margin=face_margin,
+            alerts_out=alerts_out,
         )
     typer.echo(json.dumps(result))
 

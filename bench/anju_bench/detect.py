@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from anju_ingest.decode import ROW_COLUMNS
@@ -249,6 +250,26 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     return None
 
 
+# Wall-clock columns differ between two runs that decide the same; everything else counts.
+_ALERT_DUMP = """
+SELECT jsonb_build_object(
+         'alert', to_jsonb(a) - 'alert_id' - 'opened_at' - 'updated_at' - 'closed_at',
+         'evidence', COALESCE((
+           SELECT jsonb_agg(to_jsonb(e) - 'alert_id' ORDER BY e.key)
+             FROM alert_evidence e WHERE e.alert_id = a.alert_id), '[]'::jsonb))::text
+  FROM alerts a
+ ORDER BY a.unit_id, a.type, a.first_day, a.opened_day, a.status, a.alert_id
+"""
+
+
+def dump_alerts(conn: Any, path: Path) -> int:
+    """Every alert with its evidence as JSON lines, sorted: `diff` two runs' files to
+    show a change decides the same (refactors) or exactly what it changed."""
+    rows = [r[0] for r in conn.execute(_ALERT_DUMP)]
+    path.write_text("".join(line + "\n" for line in rows), encoding="utf-8")
+    return len(rows)
+
+
 def run(
     flats: int | None = None,
     days: int = 180,
@@ -261,6 +282,7 @@ def run(
     world: str | None = None,
     timings: bool = True,
     violation_scale: float = 1.0,
+    alerts_out: Path | None = None,
 ) -> dict[str, Any]:
     """`workers`: processes for the estates (default: the CPU count). `world`: a world
     family (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one
@@ -297,7 +319,7 @@ def run(
         result["world"] = params.world.model_dump()
         result["violation_scale"] = violation_scale
     with _card_scope(params.world.card_scope):
-        return _run(pf, params, server, result, days, progress, workers, timings)
+        return _run(pf, params, server, result, days, progress, workers, timings, alerts_out)
 
 
 @contextmanager
@@ -329,6 +351,7 @@ def _run(
     progress: Callable[[int, int], None] | None,
     workers: int | None,
     timings: bool,
+    alerts_out: Path | None = None,
 ) -> dict[str, Any]:
     import os
 
@@ -366,6 +389,8 @@ def _run(
         if not timings:
             run_estates(url, estates, until=last, workers=n, done=done)
             result.update(score(conn, pf))
+            if alerts_out is not None:
+                result["alerts_out"] = dump_alerts(conn, alerts_out)
             return result
         t1 = time.perf_counter()
         run_estates(url, estates, until=last - timedelta(days=1), workers=n, done=done)
@@ -378,6 +403,8 @@ def _run(
         result["one_new_day_s"] = round(t3 - t2, 2)
         # scored before the latency probe: its copied card use makes a card_clone alert
         result.update(score(conn, pf))
+        if alerts_out is not None:
+            result["alerts_out"] = dump_alerts(conn, alerts_out)
         result["realtime_s"] = _realtime_latency(conn, url)
     return result
 
