@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from anju_common.localtime import local_day
 from anju_ingest.decode import ROW_COLUMNS
 
 # label type -> the alert type that should flag it ('lend' is flagged as sublet: same
@@ -76,18 +77,14 @@ def gateway_faces(pf: Any) -> dict[str, Any]:
     }
 
 
-def _local(t: datetime) -> date:
-    return (t + timedelta(hours=8)).date()
-
-
 def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
     """The days lo..hi a vacancy label covers that no approved absence excuses (the law
     counts months empty *without good reason*; the rule leaves approved absences out)."""
     away = [
         (a.starts_on, a.ends_on) for a in pf.register.absences if a.household_id == lab.household_id
     ]
-    end = hi if lab.end is None else min(hi, _local(lab.end) - timedelta(days=1))
-    lo = max(lo, _local(lab.start))
+    end = hi if lab.end is None else min(hi, local_day(lab.end) - timedelta(days=1))
+    lo = max(lo, local_day(lab.start))
     days = [lo + timedelta(days=i) for i in range((end - lo).days + 1)]
     return [d for d in days if not any(a <= d <= b for a, b in away)]
 
@@ -140,14 +137,14 @@ def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) 
     for lab in pf.labels:
         if lab.type != "vacancy" or not lab.violation:
             continue
-        days = _unexcused(pf, lab, _local(lab.start), last_day)
+        days = _unexcused(pf, lab, local_day(lab.start), last_day)
         if len(days) >= vacancy_days and days[vacancy_days - 1] <= last_day:
             vacant[lab.unit_id] = max(first_day, days[vacancy_days - 1])
             if len(_unexcused(pf, lab, first_day, last_day)) >= vacancy_days:
                 whole.add(lab.unit_id)
     for lab in pf.labels:
         if lab.violation and lab.type in SCORED and lab.type != "vacancy":
-            begin = max(_local(lab.start), first_day)
+            begin = max(local_day(lab.start), first_day)
             if begin <= last_day:
                 truth.setdefault(SCORED[lab.type], {})[lab.unit_id] = begin
     truth["vacancy"] = vacant
@@ -208,7 +205,7 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     until the real-time pass has the card_clone alert."""
     import uuid
 
-    from anju_platform.detect.engine import RealtimeState, run_realtime
+    from anju_platform.detect.realtime_loop import RealtimeState, run_realtime
 
     row = conn.execute(
         "SELECT e.time, e.estate_id, e.credential_ref, e.device_id, e.door_id, e.payload,"
@@ -220,7 +217,7 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     if row is None:
         return None
     t, estate, ref, device, door, payload, other = row
-    st = RealtimeState(mark=datetime.now(UTC))
+    state = RealtimeState(mark=datetime.now(UTC))
     t0 = time.perf_counter()
     new_id = str(uuid.uuid4())
     from psycopg.types.json import Jsonb
@@ -242,7 +239,7 @@ def _realtime_latency(conn: Any, url: str) -> float | None:
     conn.commit()
     deadline = time.perf_counter() + 10
     while time.perf_counter() < deadline:
-        run_realtime(conn, st)
+        run_realtime(conn, state)
         hit = conn.execute("SELECT 1 FROM alert_evidence WHERE event_id = %s", (new_id,)).fetchone()
         if hit:
             return round(time.perf_counter() - t0, 3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from anju_bench.storage import DEFAULT_SERVER, load_simulated
 
@@ -21,6 +21,7 @@ def run(
     import psycopg
 
     from anju_bench.servers import scratch_database
+    from anju_common.localtime import day_start
     from anju_dashboards.boards import build_all
     from anju_dashboards.check import check
     from anju_platform.detect.engine import run_estate
@@ -30,7 +31,7 @@ def run(
 
     server = server_url or os.environ.get("ANJU_TEST_DATABASE_URL", DEFAULT_SERVER)
     pf = generate(scaled_params(flats, seed, days))
-    start = datetime.combine(pf.params.start, datetime.min.time(), UTC) - timedelta(hours=8)
+    start = day_start(pf.params.start)
     end = start + timedelta(days=days)
     ranges = {"6h": end - timedelta(hours=6), "30d": end - timedelta(days=30), "all": start}
     with scratch_database(server, prefix="anju_bench_panels") as url:

@@ -3,11 +3,12 @@ module level; the work is imported inside the commands."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
 
+from anju_common.localtime import local_today
 from anju_sim.progress import console, progress_bar
 from anju_sim.replaycli import export_app, replay
 
@@ -16,11 +17,6 @@ __all__ = ["app", "export_app", "replay"]
 app = typer.Typer(
     help="Synthetic estates: generate, stream, virtual cameras.", no_args_is_help=True
 )
-
-
-def local_today() -> date:
-    """Today in the estates' time zone (UTC+8)."""
-    return (datetime.now(UTC) + timedelta(hours=8)).date()
 
 
 def _start(text: str | None) -> date | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from anju_common.cardhash import card_hash, scoped_card_key
+from anju_common.localtime import day_start
 from anju_sim import embeddings
 from anju_sim.days import sub_seed
 from anju_sim.model import (
@@ -105,9 +106,7 @@ class EstateBuilder:
         return self.p.start + timedelta(days=day)
 
     def utc_of(self, day: int, hour: float = 0.0) -> datetime:
-        d = self.date_of(day)
-        local = datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(hours=hour)
-        return local - timedelta(hours=8)
+        return day_start(self.date_of(day)) + timedelta(hours=hour)
 
     def label(
         self,
@@ -189,7 +188,7 @@ class EstateBuilder:
 
     def credentials(self, person: Person, actor: Actor, age: int, since: date) -> None:
         rng, pid = self.rng, person.person_id
-        vf = datetime(since.year, since.month, since.day, tzinfo=UTC) - timedelta(hours=8)
+        vf = day_start(since)
         creds = self.reg.credentials
         if age >= 10 and rng.random() < self.p.card_share:
             number = f"{rng.randrange(10**9, 10**10)}"

@@ -13,8 +13,9 @@ from typing import NamedTuple
 import orjson
 
 from anju_common.events import AnyEvent, parse_event
+from anju_common.localtime import CHINA_OFFSET_HOURS, day_start
 
-LOCAL_OFFSET_S = 8 * 3600  # China Standard Time, no daylight saving
+LOCAL_OFFSET_S = CHINA_OFFSET_HOURS * 3600
 
 
 class SimEvent(NamedTuple):
@@ -34,8 +35,7 @@ class SimEvent(NamedTuple):
 
 def day_start_utc(start: date, day: int) -> int:
     """Epoch seconds of local midnight of window day `day`."""
-    base = datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=day)
-    return int(base.timestamp()) - LOCAL_OFFSET_S
+    return int(day_start(start + timedelta(days=day)).timestamp())
 
 
 def utc_iso(t: int) -> str:

@@ -18,8 +18,9 @@ from anju_common import settings as common_settings
 from anju_common.cardhash import card_hash, scoped_card_key
 from anju_ingest.decode import ROW_COLUMNS
 from anju_platform.cards import hash_number
-from anju_platform.detect.engine import RealtimeState, run_estates, run_realtime
+from anju_platform.detect.engine import run_estates
 from anju_platform.detect.passages import Passage
+from anju_platform.detect.realtime_loop import RealtimeState, run_realtime
 from anju_platform.detect.rules import realtime
 from anju_sim.dbload import load_register
 from anju_sim.params import SimParams, with_world
@@ -70,7 +71,7 @@ def test_holder_at_another_estate_hours_later_is_no_clone() -> None:
     denied = resolved(card_passage(T, "gw-e01-01-1", granted=False), owner="p1")
     near = realtime.CardUse(T + timedelta(seconds=30), "gw-e02-03-1", "x3")
     assert realtime.clone_elsewhere(denied, [near], "e01-1-1-0101", S) is None
-    assert isinstance(here.p, Passage) and DAY
+    assert isinstance(here.passage, Passage) and DAY
 
 
 def test_clones_at_other_estates_are_found(pg_url: str, authority: None) -> None:

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 
 from anju_bench.detect import _realtime_latency, load_events
-from anju_platform.detect import repo
+from anju_platform.detect import repo_state
 from anju_platform.detect.engine import run_estate
+from anju_platform.detect.repo_state import Watermark
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
@@ -45,7 +46,8 @@ def test_rerun_is_identical_and_realtime_is_fast(pg_url: str) -> None:
         since = pf.params.start + timedelta(days=10)
         run_estate(conn, "e01", since=since)
         assert _snapshot(conn) == first
-        assert repo.state_day(conn, "day:e01") == pf.params.start + timedelta(days=20)
+        last_day = pf.params.start + timedelta(days=20)
+        assert repo_state.watermark_day(conn, Watermark.DAY, "e01") == last_day
         latency = _realtime_latency(conn, pg_url)
         assert latency is not None and latency < 2.0
 

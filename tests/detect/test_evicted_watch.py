@@ -11,9 +11,10 @@ import psycopg
 
 from anju_bench.detect import load_events
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.engine import realtime_findings, run_estate
+from anju_platform.detect.engine import run_estate
 from anju_platform.detect.passages import EventRow, Passage
 from anju_platform.detect.presence import Resolver
+from anju_platform.detect.realtime_loop import realtime_findings
 from anju_platform.detect.register import Household, Membership, Register
 from anju_platform.detect.settings import DetectSettings
 from anju_sim.dbload import load_register

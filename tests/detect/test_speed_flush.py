@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from anju_bench.detect import load_events
-from anju_platform.detect import engine, repo
+from anju_platform.detect import engine, repo_state
 from anju_platform.detect.engine import run_estate
+from anju_platform.detect.repo_state import Watermark
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
@@ -47,12 +48,13 @@ def test_cut_short_run_continues_like_an_uninterrupted_one(
         assert (
             len(whole[0]) > 20
             and whole[1]
-            and repo.state_day(conn, "clocks:e01") == (start + timedelta(days=20))
+            and repo_state.watermark_day(conn, Watermark.CLOCKS, "e01")
+            == (start + timedelta(days=20))
         )
         # again from the start, stopped after day 10 (clocks last written after day 8)
         run_estate(conn, "e01", since=start, until=start + timedelta(days=9))
-        assert repo.state_day(conn, "clocks:e01") == start + timedelta(days=9)
+        assert repo_state.watermark_day(conn, Watermark.CLOCKS, "e01") == start + timedelta(days=9)
         conn.execute("DELETE FROM detect_unit_state")  # as if lost with the cut
-        repo.set_state(conn, "clocks:e01", day=start + timedelta(days=7))
+        repo_state.set_watermark(conn, Watermark.CLOCKS, "e01", day=start + timedelta(days=7))
         run_estate(conn, "e01")
         assert _snapshot(conn) == whole

@@ -16,6 +16,7 @@ import pytest
 from platform_live import Live, live_server
 from psycopg.types.json import Jsonb
 
+from anju_common.localtime import local_day
 from anju_platform.access import Principal, Role
 from anju_platform.repo.patrols import copy_gateway_scans, patrol_job
 from anju_platform.workflow import patrols
@@ -50,7 +51,7 @@ def test_month_helpers() -> None:
     assert patrols.parse_month("2025-13") is None and patrols.parse_month("25-03") is None
     assert patrols.parse_month("0000-01") is None and patrols.parse_month("9999-12") is None
     assert patrols.month_bounds(2025, 12, 8) == (utc(2025, 11, 30, 16), utc(2025, 12, 31, 16))
-    assert patrols.local_day(utc(2025, 3, 1, 16, 30), 8) == date(2025, 3, 2)
+    assert local_day(utc(2025, 3, 1, 16, 30), 8) == date(2025, 3, 2)
 
 
 def test_may_scan() -> None:

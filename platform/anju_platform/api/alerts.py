@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from anju_platform.access import Action, Location, list_filter
 from anju_platform.api.register import FLAT
 from anju_platform.deps import MAX_OFFSET, Conn, User, guard, log
-from anju_platform.detect import repo
+from anju_platform.detect import repo_alerts
 from anju_platform.repo import cases as cases_repo
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -106,17 +106,17 @@ def list_alerts(
         "until": until,
     }
     with conn.transaction():
-        return repo.list_alerts(conn, estate_id, grids, filters, limit, offset)
+        return repo_alerts.list_alerts(conn, estate_id, grids, filters, limit, offset)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="An alert with its evidence")
 def get_alert(alert_id: int, conn: Conn, who: User) -> dict[str, Any]:
     with conn.transaction():
-        row = repo.get_alert(conn, alert_id)
+        row = repo_alerts.get_alert(conn, alert_id)
         where = guard(who, Action.READ, FLAT, _where(row), "alert")
         assert row is not None
         log(conn, who, "read", "alert", str(alert_id), where)
-        return {**row, "evidence": with_snapshots(conn, repo.alert_evidence(conn, alert_id))}
+        return {**row, "evidence": with_snapshots(conn, repo_alerts.alert_evidence(conn, alert_id))}
 
 
 @router.post("/{alert_id}/status", response_model=AlertOut, summary="Acknowledge, close, dismiss")
@@ -124,12 +124,12 @@ def set_status(alert_id: int, body: StatusIn, conn: Conn, who: User) -> dict[str
     if body.status == "dismissed" and not body.note:
         raise HTTPException(422, "a dismissal needs a reason (note)")
     with conn.transaction():
-        row = repo.get_alert(conn, alert_id)
+        row = repo_alerts.get_alert(conn, alert_id)
         where = guard(who, Action.WRITE, FLAT, _where(row), "alert")
         assert row is not None
         if row["status"] in ("closed", "dismissed"):
             raise HTTPException(409, f"alert is already {row['status']}")
-        repo.set_status(conn, alert_id, body.status, body.note)
+        repo_alerts.set_status(conn, alert_id, body.status, body.note)
         log(conn, who, body.status, "alert", str(alert_id), where,
             {"from": row["status"], "note": body.note})  # fmt: skip
-        return repo.get_alert(conn, alert_id) or {}
+        return repo_alerts.get_alert(conn, alert_id) or {}

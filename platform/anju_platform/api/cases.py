@@ -17,13 +17,14 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, sta
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from anju_common.localtime import local_day
 from anju_common.vocabulary import CaseStatus, Decision
 from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
 from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
 from anju_platform.console.places import flat_label
 from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
-from anju_platform.detect import repo as detect_repo
+from anju_platform.detect import repo_alerts
 from anju_platform.detect.settings import get_detect_settings
 from anju_platform.images import check_pixels
 from anju_platform.repo import cases as repo
@@ -181,7 +182,7 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _local_day(t: datetime) -> date:
-    return (t.astimezone(UTC) + timedelta(hours=get_detect_settings().tz_offset_hours)).date()
+    return local_day(t, get_detect_settings().tz_offset_hours)
 
 
 def _find(conn: Conn, case_id: int, lock: bool = False) -> dict[str, Any]:
@@ -225,7 +226,7 @@ def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
         **_out(row),
-        "evidence": with_snapshots(conn, detect_repo.alert_evidence(conn, row["alert_id"])),
+        "evidence": with_snapshots(conn, repo_alerts.alert_evidence(conn, row["alert_id"])),
         "visits": repo.visits(conn, cid),
         "photos": repo.photos(conn, cid),
         "deduction": ded,

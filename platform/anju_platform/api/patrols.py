@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from anju_common.localtime import local_day
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import STRUCTURE
 from anju_platform.deps import Conn, Settings, User, guard, log
@@ -151,7 +152,7 @@ def scan(body: ScanIn, conn: Conn, who: User, settings: Settings) -> dict[str, A
             raise HTTPException(404, "checkpoint not found")
         if not patrols.may_scan(who, cp["estate_id"], cp["grid_id"]):
             raise HTTPException(403, "checkpoint is outside your scope")
-        today = patrols.local_day(datetime.now(UTC), local_offset_hours())
+        today = local_day(datetime.now(UTC), local_offset_hours())
         if cp["ended_on"] is not None and cp["ended_on"] < today:
             raise HTTPException(409, "checkpoint was taken out of use")
         row = repo.add_scan(conn, checkpoint_id, cp["estate_id"], who.user_id)
@@ -167,7 +168,7 @@ def coverage_of(
         patrols.Checkpoint(c["checkpoint_id"], c["name"], c["grid_id"], c["ended_on"])
         for c in repo.list_checkpoints(conn, estate_id)
     ]
-    today = patrols.local_day(datetime.now(UTC), offset_h)
+    today = local_day(datetime.now(UTC), offset_h)
     return patrols.coverage(
         cps, repo.scans(conn, estate_id, start, end), year, month, today, offset_h
     )

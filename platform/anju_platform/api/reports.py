@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from anju_common.localtime import local_day
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
@@ -21,7 +22,6 @@ from anju_platform.public import posters
 from anju_platform.repo import audit, reports
 from anju_platform.repo.notifications import notify
 from anju_platform.settings import PlatformSettings
-from anju_platform.workflow import patrols
 from anju_platform.workflow import reports as rules
 
 public_router = APIRouter(prefix="/public", tags=["resident reports"])
@@ -206,7 +206,7 @@ def _record(
             "form_nonce": nonce,
         },
     )
-    day = patrols.local_day(at, local_offset_hours())
+    day = local_day(at, local_offset_hours())
     live = reports.live_alert(conn, b["building_id"], unit_id)
     flat = unit["number"] if unit else None
     if live is None:

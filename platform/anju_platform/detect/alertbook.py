@@ -6,7 +6,7 @@ from datetime import date
 
 import psycopg
 
-from anju_platform.detect import repo
+from anju_platform.detect import repo_alerts
 from anju_platform.detect.merge import SUPERSEDES, SUPPRESSED_BY, Live, decide, stale, with_day
 from anju_platform.detect.model import Finding
 from anju_platform.workflow.cases import is_suppressed
@@ -24,11 +24,11 @@ class AlertBook:
     ) -> None:
         self.conn, self.estate, self.grids = conn, estate, grids
         self.live: dict[tuple[str, str], Live] = {
-            (a.unit_id, a.type): a for a in repo.live_alerts(conn, estate)
+            (a.unit_id, a.type): a for a in repo_alerts.live_alerts(conn, estate)
         }
-        self.cooling = repo.cooling(conn, estate, cooldown_from)
+        self.cooling = repo_alerts.cooling(conn, estate, cooldown_from)
         # (unit, type) patterns explained on an inspection visit: no new alert for them
-        self.suppressions = repo.suppressions(conn, estate)
+        self.suppressions = repo_alerts.suppressions(conn, estate)
 
     def apply(self, f: Finding) -> None:
         key = (f.unit_id, f.type)
@@ -39,7 +39,7 @@ class AlertBook:
             return
         d = decide(live, f, key in self.cooling)
         if d.action == "create":
-            aid = repo.create_alert(
+            aid = repo_alerts.create_alert(
                 self.conn,
                 self.estate,
                 self.grids.get(f.unit_id),
@@ -61,7 +61,7 @@ class AlertBook:
                 frozenset({f.day}),
             )
         elif d.action == "update" and live is not None:
-            repo.update_alert(
+            repo_alerts.update_alert(
                 self.conn, live.alert_id, f, d.status, d.score, d.level, d.first_day, d.last_day
             )
             live = with_day(live, d, f.day)
@@ -70,12 +70,12 @@ class AlertBook:
         if live is None:
             return
         self.live[key] = live
-        repo.add_evidence(self.conn, live.alert_id, f)
+        repo_alerts.add_evidence(self.conn, live.alert_id, f)
         if live.status != "watch":
             for weaker in SUPERSEDES.get(f.type, ()):
                 other = self.live.pop((f.unit_id, weaker), None)
                 if other is not None:
-                    repo.close_alert(
+                    repo_alerts.close_alert(
                         self.conn, other.alert_id, f"superseded by {f.type} #{live.alert_id}"
                     )
 
@@ -86,5 +86,5 @@ class AlertBook:
             if live.status not in ("watch", "open") or key in found:
                 continue
             if (live.type in IMMEDIATE and live.unit_id in evaluated) or stale(live, today):
-                repo.close_alert(self.conn, live.alert_id, "pattern ended")
+                repo_alerts.close_alert(self.conn, live.alert_id, "pattern ended")
                 del self.live[key]

@@ -19,7 +19,7 @@ from anju_platform.detect.register import Register
 class Resolved:
     """One passage after resolution; what the rules and the roll-up read."""
 
-    p: Passage
+    passage: Passage
     day: date
     night: bool
     unit_id: str | None = None
@@ -130,25 +130,28 @@ class Resolver:
     def _together(self, r: Resolved) -> None:
         """Mark two credential passages at one door within seconds of each other (the
         earlier one is marked late: the rules read them after the batch is resolved)."""
-        p = r.p
+        p = r.passage
         if p.access is None and p.qr is None:
             return
         if self.horizon is not None and (self.horizon - p.time).total_seconds() < self.together_s:
             r.together = True
         prev = self._last.get(p.gateway_id)
         self._last[p.gateway_id] = r
-        if prev is not None and abs((p.time - prev.p.time).total_seconds()) <= self.together_s:
+        if (
+            prev is not None
+            and abs((p.time - prev.passage.time).total_seconds()) <= self.together_s
+        ):
             prev.together = r.together = True
 
     def _attribute(self, r: Resolved, day: date) -> None:
-        reg, qr = self.reg, r.p.qr
+        reg, qr = self.reg, r.passage.qr
         foreign = r.mismatch is not None and r.mismatch >= self.threshold
         who = r.face_person or (r.owner if not foreign else None)
         if who is not None:
             unit = reg.unit_of(who, day)
             if unit is not None:
                 r.unit_id, r.identity, r.role = unit, who, "member"
-                acc = r.p.access
+                acc = r.passage.access
                 if r.face_person is not None:
                     r.via, r.cluster_id = "face", None
                 else:
@@ -186,7 +189,7 @@ class Resolver:
                 r.identity, r.role = f"pass:{qr.pass_id or qr.event_id}", "visitor"
             return
         cid = r.cluster_id
-        if cid is not None and r.face_person is None and r.p.access is None and qr is None:
+        if cid is not None and r.face_person is None and r.passage.access is None and qr is None:
             unit = self.cluster_units.get(cid)  # issue 16 item 1: occupants who tailgate
             if unit is not None:
                 r.unit_id, r.identity, r.role, r.via = unit, cid, "stranger", "tailgate"
@@ -233,13 +236,13 @@ def roll_up(resolved: list[Resolved]) -> list[Presence]:
         a.via.add(r.via)
         a.cluster = a.cluster or r.cluster_id
         a.n += 1
-        entering = r.p.direction == "in"
+        entering = r.passage.direction == "in"
         a.n_in += entering
-        a.n_face += r.p.face is not None
+        a.n_face += r.passage.face is not None
         a.n_night += r.night
         a.last_in = entering
         if len(a.ids) < 4:
-            a.ids.append(r.p.event_ids[-1])
+            a.ids.append(r.passage.event_ids[-1])
     return [
         Presence(
             u,

@@ -13,8 +13,9 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
+from anju_common.localtime import day_start, local_day
 from anju_platform.access import Principal, Role
 from anju_platform.workflow import signing
 
@@ -45,15 +46,7 @@ def month_bounds(year: int, month: int, offset_h: int) -> tuple[datetime, dateti
     """[start, end) in UTC of the local calendar month."""
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
-    tz = timedelta(hours=offset_h)
-    return (
-        datetime.combine(first, time(0), tzinfo=UTC) - tz,
-        datetime.combine(nxt, time(0), tzinfo=UTC) - tz,
-    )
-
-
-def local_day(at: datetime, offset_h: int) -> date:
-    return (at.astimezone(UTC) + timedelta(hours=offset_h)).date()
+    return day_start(first, offset_h), day_start(nxt, offset_h)
 
 
 def may_scan(who: Principal, estate_id: str, grid_id: str | None) -> bool:

@@ -22,20 +22,20 @@ class CardUse:
 
 
 def _ev(r: Resolved, kind: str, note: str, code: str, **params: str | float | bool) -> Evidence:
-    face = r.p.face
-    eid = r.p.access.event_id if r.p.access else r.p.event_ids[-1]
+    face = r.passage.face
+    eid = r.passage.access.event_id if r.passage.access else r.passage.event_ids[-1]
     snap = face.snapshot_ref if face else None
-    return Evidence(eid, r.p.time, r.day, kind, note, eid, snap, code, tuple(params.items()))
+    return Evidence(eid, r.passage.time, r.day, kind, note, eid, snap, code, tuple(params.items()))
 
 
 def card_clone(
     r: Resolved, last: CardUse | None, unit: str | None, s: DetectSettings
 ) -> Finding | None:
-    acc = r.p.access
+    acc = r.passage.access
     if acc is None or not acc.granted or last is None or unit is None:
         return None
-    gap = (r.p.time - last.time).total_seconds()
-    if last.gateway_id == r.p.gateway_id or not 0 <= gap <= s.clone_window_s:
+    gap = (r.passage.time - last.time).total_seconds()
+    if last.gateway_id == r.passage.gateway_id or not 0 <= gap <= s.clone_window_s:
         return None
     return _clone(r, last, unit, gap)
 
@@ -45,20 +45,20 @@ def clone_elsewhere(
 ) -> Finding | None:
     """The same card granted at another estate of the authority within the clone window,
     before or after this use (card keys scoped to the authority: one card, one hash)."""
-    acc = r.p.access
+    acc = r.passage.access
     if acc is None or not acc.granted or unit is None or not uses:
         return None
-    t = r.p.time
+    t = r.passage.time
     near = min(uses, key=lambda u: (abs((u.time - t).total_seconds()), u.gateway_id))
     gap = (t - near.time).total_seconds()
-    if abs(gap) > s.clone_window_s or near.gateway_id == r.p.gateway_id:
+    if abs(gap) > s.clone_window_s or near.gateway_id == r.passage.gateway_id:
         return None
     return _clone(r, near, unit, gap)
 
 
 def _clone(r: Resolved, other: CardUse, unit: str, gap: float) -> Finding:
     """`gap`: seconds from the other use to this one (negative: the other came later)."""
-    first_gw, second_gw = (other.gateway_id, r.p.gateway_id)
+    first_gw, second_gw = (other.gateway_id, r.passage.gateway_id)
     if gap < 0:
         first_gw, second_gw = second_gw, first_gw
     secs = abs(gap)
@@ -86,7 +86,7 @@ def _clone(r: Resolved, other: CardUse, unit: str, gap: float) -> Finding:
                 "card_use",
                 note,
                 own,
-                gateway=r.p.gateway_id,
+                gateway=r.passage.gateway_id,
                 first_gateway=first_gw,
                 seconds=round(secs),
             ),
@@ -96,13 +96,13 @@ def _clone(r: Resolved, other: CardUse, unit: str, gap: float) -> Finding:
 
 def after_moveout(r: Resolved, unit: str | None) -> Finding | None:
     """A card of a household that moved out (credential ended, not revoked)."""
-    if r.p.card is None or unit is None or r.cred_state not in ("ended", "valid"):
+    if r.passage.card is None or unit is None or r.cred_state not in ("ended", "valid"):
         return None
     if r.cred_state == "valid" and r.former_unit is None:
         return None  # still a member somewhere, or a carer
     if r.face_person is not None and r.face_person != r.owner:
         return None  # a former tenant's face next to someone else's card: evicted_reentry
-    acc = r.p.access
+    acc, gateway = r.passage.access, r.passage.gateway_id
     ok = acc is not None and bool(acc.granted)
     opened = "the door opened" if ok else "the door refused it"
     return Finding(
@@ -110,8 +110,8 @@ def after_moveout(r: Resolved, unit: str | None) -> Finding | None:
         unit,
         r.day,
         0.8 if acc is not None and acc.granted else 0.6,
-        f"A card of {r.owner}, whose household moved out, was used at {r.p.gateway_id} ({opened}).",
-        f"已退房住户{r.owner}的门卡在{r.p.gateway_id}被使用（{'已开门' if ok else '被拒绝'}）。",
+        f"A card of {r.owner}, whose household moved out, was used at {gateway} ({opened}).",
+        f"已退房住户{r.owner}的门卡在{gateway}被使用（{'已开门' if ok else '被拒绝'}）。",
         persons=(r.owner,) if r.owner else (),
         evidence=(_ev(r, "card_use", f"former tenant's card; {opened}", "former_card", opened=ok),),
     )
@@ -126,13 +126,14 @@ def evicted_reentry(r: Resolved, unit: str | None, evicted: bool) -> Finding | N
         if r.cred_state == "revoked"
         else "recognized by the camera"
     )
+    gateway = r.passage.gateway_id
     return Finding(
         "evicted_reentry",
         unit,
         r.day,
         0.9,
-        f"{r.face_person or r.owner}, evicted from this flat, was at {r.p.gateway_id}: {how}.",
-        f"已被收回住房的原住户{r.face_person or r.owner}出现在{r.p.gateway_id}（"
+        f"{r.face_person or r.owner}, evicted from this flat, was at {gateway}: {how}.",
+        f"已被收回住房的原住户{r.face_person or r.owner}出现在{gateway}（"
         f"{'使用已注销门卡' if r.cred_state == 'revoked' else '人脸识别'}）。",
         persons=tuple(x for x in (r.face_person or r.owner,) if x),
         evidence=(
@@ -151,7 +152,12 @@ def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding |
     One occurrence is weak (score 0.5); the merge opens the alert when it repeats. Not
     when another credential went through the same door within seconds: the camera may
     have paired the card with the other person's face (a neighbour at the door)."""
-    if unit is None or r.p.card is None or r.mismatch is None or r.mismatch < s.cluster_distance:
+    if (
+        unit is None
+        or r.passage.card is None
+        or r.mismatch is None
+        or r.mismatch < s.cluster_distance
+    ):
         return None
     if r.together:
         return None

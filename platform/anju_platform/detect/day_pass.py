@@ -1,0 +1,215 @@
+"""One estate's daily pass, a local day at a time: events -> passages -> presence
+(roll-up tables) -> rules -> alerts. It keeps the rolling window of presence, the unit
+clocks and the stranger clusters between days (engine.py drives it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import psycopg
+
+from anju_common.localtime import day_start
+from anju_common.settings import card_key_scope
+from anju_platform.detect import repo, repo_state
+from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.model import Finding, Presence, UnitClock
+from anju_platform.detect.passages import passages
+from anju_platform.detect.presence import Resolved, Resolver, cluster_links, roll_up
+from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
+from anju_platform.detect.register import Register
+from anju_platform.detect.repo_state import Watermark
+from anju_platform.detect.rules import daily, realtime
+from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.settings import DetectSettings
+
+
+@dataclass
+class EstatePass:
+    conn: psycopg.Connection
+    estate: str
+    settings: DetectSettings
+    register: Register
+    watched_from: date
+    clusters: Clusterer
+    window: dict[date, list[Presence]] = field(default_factory=dict)
+    clocks: dict[str, UnitClock] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
+    # day -> (its window rows, the (stranger cluster, unit) pairs among them)
+    links: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
+    # day -> (its window rows, those rows by unit, units with a non-member row)
+    groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
+        default_factory=dict
+    )
+
+    def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
+        """One local day, in the caller's transaction. The unit clocks and the clusters'
+        last-seen counts are written only when `flush` (the clocks with their own
+        watermark: a run cut short rebuilds them from presence)."""
+        settings = self.settings
+        start = day_start(day, settings.tz_offset_hours)
+        end = start + timedelta(days=1)
+        events = repo.events(self.conn, self.estate, start, end)
+        resolver = Resolver(
+            self.register,
+            self.clusters,
+            timedelta(hours=settings.tz_offset_hours),
+            settings.cluster_distance,
+            watch_days=settings.evicted_watch_days,
+            watch_distance=settings.evicted_match_distance,
+            cluster_units=self._cluster_units(),
+        )
+        self.clusters.prepare(
+            [
+                (event.gateway_id, event.event_id, event.embedding)
+                for event in events
+                if event.kind == "face" and not event.person_id and event.embedding is not None
+            ]
+        )
+        resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
+        rows = roll_up(resolved)
+        repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
+        repo_state.replace_presence(self.conn, self.estate, day, rows)
+        self.window[day] = rows
+        too_old = day - timedelta(days=settings.window_days)
+        for old in [kept for kept in self.window if kept <= too_old]:
+            del self.window[old]
+        self.dirty |= self._tick_clocks(rows)
+        found = realtime_findings(resolved, self.register, settings, {})
+        if card_key_scope() == "authority":
+            found += self._clones_elsewhere(resolved, start, end)
+        findings = [finding for finding in found if finding.type not in DAILY_ONLY]
+        evaluated: set[str] = set()
+        held = [finding for finding in found if finding.type in DAILY_ONLY]
+        findings.extend(self._daily(day, evaluated, held))
+        for finding in findings:
+            book.apply(finding)
+        book.close_ended(day, evaluated, {(finding.unit_id, finding.type) for finding in findings})
+        if flush:
+            dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
+            repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
+            repo_state.set_watermark(self.conn, Watermark.CLOCKS, self.estate, day=day)
+            self.dirty.clear()
+        repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
+        return len(events)
+
+    def _clones_elsewhere(
+        self, resolved: list[Resolved], start: datetime, end: datetime
+    ) -> list[Finding]:
+        """Cards of this estate's people granted at another estate within the clone
+        window of a use here (either side of the day's edges)."""
+        ours = [
+            (seen, unit)
+            for seen in resolved
+            if seen.passage.card
+            and seen.owner
+            and (unit := self.register.unit_of(seen.owner, seen.day)) is not None
+        ]
+        if not ours:
+            return []
+        clone_window = timedelta(seconds=self.settings.clone_window_s)
+        cards = sorted({seen.passage.card for seen, _ in ours if seen.passage.card})
+        uses: dict[str, list[realtime.CardUse]] = {}
+        for card, at, gateway, event_id in repo.card_uses_elsewhere(
+            self.conn, self.estate, cards, start - clone_window, end + clone_window
+        ):
+            uses.setdefault(card, []).append(realtime.CardUse(at, gateway, event_id))
+        findings = []
+        for seen, unit in ours:
+            card_uses = uses.get(seen.passage.card or "", [])
+            finding = realtime.clone_elsewhere(seen, card_uses, unit, self.settings)
+            if finding:
+                findings.append(finding)
+        return findings
+
+    def _cluster_units(self) -> dict[str, str]:
+        """Stranger clusters the window links to exactly one flat on 2+ days (from the
+        days' stranger rows, gathered once per day)."""
+        per_day = []
+        for day in self.window:
+            links = self.links.get(day)
+            if links is None or links[0] is not self.window[day]:
+                rows = self.window[day]
+                pairs = sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger"})
+                links = self.links[day] = (rows, pairs)
+            per_day.append(links[1])
+        for old in [day for day in self.links if day not in self.window]:
+            del self.links[old]
+        return cluster_links(per_day)
+
+    def _tick_clocks(self, rows: list[Presence]) -> set[str]:
+        for p in rows:
+            clock = self.clocks.get(p.unit_id) or UnitClock(None, None, None, self.watched_from)
+            any_day = p.day if p.role != "visitor" else clock.last_any_day
+            if p.role == "member":
+                clock = UnitClock(any_day, p.day, p.last_in, clock.watched_from)
+            else:
+                clock = UnitClock(
+                    any_day, clock.last_member_day, clock.last_member_in, clock.watched_from
+                )
+            self.clocks[p.unit_id] = clock
+        return {p.unit_id for p in rows}
+
+    def _by_unit(self) -> dict[str, list[Presence]]:
+        """The window's rows of each unit with someone other than a member in it (window
+        order, then row order), from per-day groups made once per day."""
+        days = [self._grouped(day) for day in self.window]
+        wanted = set().union(*(others for _, others in days)) if days else set()
+        by_unit: dict[str, list[Presence]] = {}
+        for groups, _ in days:
+            for unit, rows in groups.items():
+                if unit in wanted:
+                    by_unit.setdefault(unit, []).extend(rows)
+        return by_unit
+
+    def _grouped(self, day: date) -> tuple[dict[str, list[Presence]], set[str]]:
+        rows = self.window[day]
+        got = self.groups.get(day)
+        if got is None or got[0] is not rows:
+            groups: dict[str, list[Presence]] = {}
+            for p in rows:
+                groups.setdefault(p.unit_id, []).append(p)
+            others = {p.unit_id for p in rows if p.role != "member"}
+            got = (rows, groups, others)
+            self.groups[day] = got
+        return got[1], got[2]
+
+    def _daily(self, day: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
+        """The daily rules, and the `held` card/face mismatches of the day that the
+        flat's own pattern does not explain better."""
+        mismatches: dict[str, list[Finding]] = {}
+        for finding in held:
+            mismatches.setdefault(finding.unit_id, []).append(finding)
+        by_unit = self._by_unit()
+        for old in [kept for kept in self.groups if kept not in self.window]:
+            del self.groups[old]
+        findings: list[Finding] = []
+        settings = self.settings
+        for unit in self.register.units:
+            facts = self.register.facts_on(unit, day)
+            evaluated.add(unit)
+            clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
+            seen = by_unit.get(unit, [])
+            summary = summarise(seen, facts) if seen else None
+            found = [
+                daily.vacancy(facts, clock, day, settings),
+                daily.welfare(facts, clock, seen, day, settings, summary),
+            ]
+            if seen:
+                found += [
+                    daily.sublet(seen, facts, day, settings, summary, clock),
+                    daily.overcrowding(seen, facts, day, settings, summary),
+                    daily.change_of_use(seen, facts, day, settings, summary),
+                ]
+            for mismatch in mismatches.pop(unit, ()):
+                face = next(
+                    (person for person in mismatch.persons if person.startswith("u-")), None
+                )
+                if (
+                    summary is None
+                    or daily.mismatch_explained(face, summary, day, settings) is None
+                ):
+                    found.append(mismatch)
+            findings.extend(finding for finding in found if finding is not None)
+        return findings
