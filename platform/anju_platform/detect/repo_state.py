@@ -184,7 +184,8 @@ class Watermark(StrEnum):
 
     def scope(self, estate: str | None = None) -> str:
         if (estate is None) != (self is Watermark.REALTIME):
-            raise ValueError(f"the {self} watermark is {'not ' * (estate is None)}per estate")
+            need = "needs an estate" if estate is None else "is not per estate"
+            raise ValueError(f"the {self.value} watermark {need}")
         return self.value if estate is None else f"{self.value}:{estate}"
 
 
