@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from anju_common.mqtt import _BufferedSocket
+from anju_ingest.receive import _BufferedSocket
 
 
 def _varint(n: int) -> bytes:
