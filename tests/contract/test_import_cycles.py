@@ -7,17 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = [
-    "common/anju_common",
-    "cli/anju_cli",
-    "ingest/anju_ingest",
-    "platform/anju_platform",
-    "edge/anju_edge",
-    "simulators/anju_sim",
-    "bench/anju_bench",
-    "dashboards/anju_dashboards",
-]
+from tests.contract.test_module_size import product_packages
+
 # Circles known and not yet broken: the test fails when one is gone (remove it here)
 # or a new one appears.
 KNOWN = {
@@ -93,8 +84,8 @@ def _package_of(module: str) -> str:
 
 def test_no_import_circles_inside_a_package() -> None:
     modules: dict[str, Path] = {}
-    for pkg in PACKAGES:
-        modules |= _modules(ROOT / pkg)
+    for pkg in product_packages():
+        modules |= _modules(pkg)
     graph = {}
     for name, path in modules.items():
         deps = _imports(ast.parse(path.read_text(encoding="utf-8")), modules)
