@@ -1,15 +1,15 @@
-"""Making a paho client the same way everywhere (MQTT v5, credentials, TLS)."""
+"""Making a paho client the same way everywhere (MQTT v5, credentials, TLS).
+
+Only public paho API here. The ingest's high-rate receive path, which relies on paho
+internals, lives in anju_ingest.receive."""
 
 from __future__ import annotations
 
 import ssl
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.exception import MalformedPacket
 
 from anju_common.settings import MqttTarget, parse_mqtt_url
 
@@ -21,14 +21,14 @@ def make_client(
     ca_file: str | None = None,
     manual_ack: bool = False,
     protocol: int = 5,
-    fast: bool = False,
+    client_class: type[mqtt.Client] = mqtt.Client,
 ) -> tuple[mqtt.Client, MqttTarget]:
     """protocol 5 = MQTT v5 (default); 4 = MQTT 3.1.1 with a persistent session, for
-    brokers without v5 (the embedded demo broker). fast=True: see FastClient."""
+    brokers without v5 (the embedded demo broker). client_class: a paho Client subclass
+    (the ingest's receive path)."""
     target = parse_mqtt_url(url)
     v5 = protocol == 5
-    cls = FastClient if fast else mqtt.Client
-    client = cls(
+    client = client_class(
         CallbackAPIVersion.VERSION2,
         client_id=client_id or f"anju-{uuid.uuid4().hex[:12]}",
         protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
@@ -40,142 +40,3 @@ def make_client(
     if target.tls:
         client.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED)
     return client, target
-
-
-def _varint(buf: bytes | bytearray, pos: int, end: int) -> tuple[int, int] | None:
-    """An MQTT variable byte integer at buf[pos:end]: (value, position after it), or None
-    if it does not end within its 4 bytes and before `end`."""
-    value, mult = 0, 1
-    for i in range(pos, min(end, pos + 4)):
-        b = buf[i]
-        value += (b & 0x7F) * mult
-        if not b & 0x80:
-            return value, i + 1
-        mult *= 128
-    return None
-
-
-class _BufferedSocket:
-    """Reads the socket in large chunks. paho reads each packet with three or more
-    recv() calls and a select() per packet; with `pending()` (which paho honours, as
-    for TLS sockets) it drains buffered packets without waiting in select()."""
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = sock
-        self._buf = b""
-        self._pos = 0
-
-    def recv(self, n: int) -> bytes:
-        if self._pos >= len(self._buf):
-            data = self._sock.recv(max(n, 262144))
-            if not data:
-                return b""
-            self._buf, self._pos = data, 0
-        chunk = self._buf[self._pos : self._pos + n]
-        self._pos += len(chunk)
-        return chunk
-
-    def take_publishes(self, v5: bool, handler: RawHandler) -> int:
-        """Hand every complete QoS 0/1 PUBLISH at the head of the buffer to `handler`,
-        parsed here in one pass (paho would read each with several recv() calls and a
-        dict per packet). Stops at anything else or a partial packet: paho reads those."""
-        buf, pos, end, n = self._buf, self._pos, len(self._buf), 0
-        while pos + 2 <= end:
-            cmd = buf[pos]
-            if cmd & 0xF0 != 0x30 or cmd & 0x06 == 0x04:  # not PUBLISH, or QoS 2
-                break
-            got = _varint(buf, pos + 1, end)
-            if got is None:
-                break  # the length itself is not all here (or is malformed: paho decides)
-            rem, i = got
-            if i + rem > end or rem < 2:
-                break
-            qos = (cmd & 0x06) >> 1
-            last = i + rem
-            tlen = (buf[i] << 8) | buf[i + 1]
-            p = i + 2 + tlen
-            mid = 0
-            if qos and p + 2 <= last:
-                mid = (buf[p] << 8) | buf[p + 1]
-                p += 2
-            if v5:
-                props = _varint(buf, p, last)
-                if props is None:
-                    break
-                p = props[1] + props[0]
-            if p > last or (qos and not mid):
-                break  # malformed: paho reads it again and reports it
-            pos = last
-            self._pos = pos  # before the handler: a raising handler must not see it twice
-            handler(buf[i + 2 : i + 2 + tlen], buf[p:pos], mid, qos)
-            n += 1
-        return n
-
-    def pending(self) -> int:
-        inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
-        return len(self._buf) - self._pos + inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-RawHandler = Callable[[bytes, bytes, int, int], None]
-
-
-class FastClient(mqtt.Client):
-    """paho Client for high-rate consumers: buffered socket reads, a read loop that
-    handles every packet already buffered instead of one per select(), and, when
-    `on_raw_message(topic, payload, mid, qos)` is set, a lean PUBLISH path for QoS 0/1
-    that skips MQTTMessage, property objects and topic matching (about half of paho's
-    per-message cost). We never enable topic aliases, so topics arrive in full."""
-
-    on_raw_message: RawHandler | None = None
-
-    def _handle_publish(self) -> mqtt.MQTTErrorCode:
-        handler = self.on_raw_message
-        qos = (self._in_packet["command"] & 0x06) >> 1
-        if handler is None or qos == 2:
-            return super()._handle_publish()
-        packet = self._in_packet["packet"]
-        tlen = (packet[0] << 8) | packet[1]
-        topic = bytes(packet[2 : 2 + tlen])
-        pos = 2 + tlen
-        mid = 0
-        if qos:
-            mid = (packet[pos] << 8) | packet[pos + 1]
-            pos += 2
-        if self._protocol == mqtt.MQTTv5:  # skip the properties
-            props = _varint(packet, pos, len(packet))
-            if props is None:
-                raise MalformedPacket("bad properties length")
-            pos = props[1] + props[0]
-        handler(topic, bytes(packet[pos:]), mid, qos)
-        return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
-
-    def _packet_read(self) -> mqtt.MQTTErrorCode:
-        sock, handler, inp = self._sock, self.on_raw_message, self._in_packet
-        if (
-            handler is not None
-            and isinstance(sock, _BufferedSocket)
-            and not inp["command"]
-            and not inp["have_remaining"]
-            and sock.take_publishes(self._protocol == mqtt.MQTTv5, handler)
-        ):
-            with self._msgtime_mutex:
-                self._last_bytes_received = mqtt.time_func()
-            return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
-        return super()._packet_read()
-
-    def _create_socket(self) -> Any:
-        return _BufferedSocket(super()._create_socket())
-
-    def loop_read(self, max_packets: int = 1) -> mqtt.MQTTErrorCode:
-        rc = super().loop_read(max_packets)
-        for _ in range(10000):
-            sock = self._sock
-            if rc != mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS or sock is None:
-                break
-            if not isinstance(sock, _BufferedSocket) or sock.pending() <= 0:
-                break
-            rc = super().loop_read(1)
-        return rc

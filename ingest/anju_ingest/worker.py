@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import queue
 import socket
-import struct
 import threading
 import time
 from collections import deque
@@ -24,17 +23,16 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from anju_common import topics
 from anju_common.events import AnyEvent
-from anju_common.mqtt import FastClient, make_client
 from anju_common.settings import DatabaseSettings, MqttSettings
 from anju_ingest.decode import DeadLetter, Decoder, Limits, Row
 from anju_ingest.dupes import conflict
 from anju_ingest.metrics import Metrics, serve_metrics
+from anju_ingest.receive import ack_many, make_receiver
 from anju_ingest.salvage import store_batch
 from anju_ingest.settings import IngestSettings
 from anju_ingest.store import Store
 
 log = logging.getLogger("anju.ingest")
-_PUBACK = struct.Struct("!BBH")
 MAINTENANCE_S = 3600.0  # create partitions ahead and apply retention this often
 
 
@@ -58,20 +56,6 @@ class Inbound(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
     qos: int
     generation: int  # connection it arrived on; acks are only valid on that one
     received: float
-
-
-def ack_many(client: mqtt.Client, mids: list[int]) -> None:
-    """PUBACK many messages with one socket write. paho has only a per-message ack(),
-    which costs a wake-up and a write each (~15 us); its packet queue takes any bytes."""
-    if not mids:
-        return
-    queue = getattr(client, "_packet_queue", None)
-    if queue is None:  # a paho without the private queue: fall back to the public API
-        for mid in mids:
-            client.ack(mid, 1)
-        return
-    packet = b"".join([_PUBACK.pack(0x40, 2, mid) for mid in mids])
-    queue(0x40, packet, 0, 1)
 
 
 class GatewayRegister:
@@ -173,17 +157,13 @@ class Worker:
         )
         self.metrics.received += 1
 
-    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        self._on_raw(msg._topic, bytes(msg.payload), msg.mid, msg.qos)
-
     def _start_mqtt(self) -> mqtt.Client:
-        client, target = make_client(
+        client, target = make_receiver(
             self.mqtt_settings.url,
             self.client_id,
+            self._on_raw,
             ca_file=self.mqtt_settings.ca_file,
-            manual_ack=True,
             protocol=self.s.mqtt_protocol,
-            fast=True,
         )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
@@ -191,9 +171,6 @@ class Worker:
         client.on_connect_fail = lambda _c, _u: log.warning(
             "cannot connect to the broker at %s:%d; retrying", target.host, target.port
         )
-        client.on_message = self._on_message
-        if isinstance(client, FastClient):
-            client.on_raw_message = self._on_raw
         client.reconnect_delay_set(1, 10)
         if self.s.mqtt_protocol == 5:
             props = Properties(PacketTypes.CONNECT)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from anju_sim.days import IN, OUT, DayContext, Passage
 from anju_sim.model import Actor, DayRange
+from anju_sim.passages import IN, OUT, DayContext, Passage
 
 H = 3600
 

@@ -167,8 +167,8 @@ def stream(
     import time
 
     from anju_common.cliargs import mqtt_url
+    from anju_common.mqttpub import Gateways
     from anju_sim.faults import FaultRates
-    from anju_sim.mqttpub import Gateways
     from anju_sim.params import SimParams
     from anju_sim.portfolio import estate_day_events
     from anju_sim.portfolio import generate as make

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from anju_sim import embeddings, wire
-from anju_sim.days import IN, DayContext
+from anju_sim.passages import IN, DayContext
 from anju_sim.wire import SimEvent
 
 CAMERA_LEAD_S = 2  # the camera tracks the face a moment before the door decides

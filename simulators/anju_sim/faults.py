@@ -11,7 +11,7 @@ from datetime import datetime
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from anju_sim.days import sub_seed
+from anju_sim.seeds import sub_seed
 from anju_sim.wire import TimeFormatter, utc_iso
 
 

@@ -3,20 +3,48 @@ one gateway (door controller, camera, QR scanner) per entrance, flats, grids."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from anju_sim.model import Building, Device, Entrance, Estate, Gateway, Grid, GridStaff, Unit
-
-if TYPE_CHECKING:
-    from anju_sim.register import EstateBuilder
-
+from anju_sim.model import (
+    Building,
+    Device,
+    Entrance,
+    Estate,
+    Gateway,
+    Grid,
+    GridStaff,
+    Register,
+    Unit,
+)
+from anju_sim.params import SimParams
 
 # Names as an estate office writes them (the console shows them to staff).
 CITY_ZH = {"Xiangyang": "襄阳市"}
 DEVICE_ZH = {"door": "门禁", "camera": "摄像头", "qr_scanner": "扫码器"}
 
 
-def build_layout(b: EstateBuilder) -> None:
+@dataclass(slots=True)
+class Layout:
+    """One estate's layout as the register builder keeps it (the rows go to `reg`)."""
+
+    reg: Register
+    p: SimParams
+    rng: random.Random  # the register's stream: the layout draws from it in order
+    estate_id: str
+    index: int
+    office: int
+    flats: int
+    name: Callable[[], str]  # a staff member's name, drawn from the same stream
+    units: list[Unit] = field(default_factory=list)
+    entrances: list[str] = field(default_factory=list)
+    gateways: list[str] = field(default_factory=list)
+    doors: dict[str, str] = field(default_factory=dict)
+    entrance_of: dict[str, int] = field(default_factory=dict)  # unit id -> entrance index
+
+
+def build_layout(b: Layout) -> None:
     """Estate row, buildings, entrances with their gateway and devices, flats, grids."""
     e, rng, eid = b.reg, b.rng, b.estate_id
     e.estates.append(
@@ -50,7 +78,7 @@ def build_layout(b: EstateBuilder) -> None:
     e.units.extend(b.units)
 
 
-def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_floor: int) -> None:
+def _entrance(b: Layout, bid: str, bno: int, k: int, floors: int, per_floor: int) -> None:
     ent = f"{bid}-{k}"
     gw = f"gw-{b.estate_id}-{bno:02d}-{k}"
     b.reg.entrances.append(Entrance(ent, bid, f"{k}单元"))
@@ -82,4 +110,4 @@ def _entrance(b: EstateBuilder, bid: str, bno: int, k: int, floors: int, per_flo
             room = f"{floor:02d}{n:02d}"  # as on the door: 1栋2单元0501
             unit = Unit(f"{b.estate_id}-{num}", b.estate_id, bid, ent, "", floor, room, area, rooms)
             b.units.append(unit)
-            b._entrance_of[unit.unit_id] = idx
+            b.entrance_of[unit.unit_id] = idx

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from anju_sim.worlds import World
+from anju_sim.worlds import World, draw_world
 
 # Xiangyang: 5,803 flats in four housing offices (DOMAIN.md).
 XIANGYANG_OFFICES: tuple[int, ...] = (1158, 2375, 404, 1866)
@@ -174,8 +174,6 @@ class SimParams(BaseModel):
 
 def with_world(p: SimParams, family: str) -> SimParams:
     """`p` in a world of `family` drawn from p.seed (UnknownWorld for a bad name)."""
-    from anju_sim.worlds import draw_world
-
     world, base = draw_world(family, p.seed)
     return p.model_copy(update={"world": world, **base})
 

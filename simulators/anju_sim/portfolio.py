@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 
-from anju_sim.days import generate_day, sub_seed
+from anju_sim.days import generate_day
 from anju_sim.life import plan_life
 from anju_sim.model import EstateSim, Portfolio, Register
 from anju_sim.params import SimParams
 from anju_sim.register import EstateBuilder
+from anju_sim.seeds import sub_seed
 from anju_sim.violations import PLANNERS
 from anju_sim.wire import SimEvent
 

@@ -12,7 +12,7 @@ import numpy as np
 from anju_common.cardhash import card_hash, scoped_card_key
 from anju_common.localtime import day_start
 from anju_sim import embeddings
-from anju_sim.days import sub_seed
+from anju_sim.layout import Layout, build_layout
 from anju_sim.model import (
     Actor,
     Credential,
@@ -26,6 +26,7 @@ from anju_sim.model import (
     Unit,
 )
 from anju_sim.params import SimParams
+from anju_sim.seeds import sub_seed
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅兰玉兵斌辉鹏飞雪琳"
@@ -134,9 +135,22 @@ class EstateBuilder:
         )
 
     def layout(self) -> None:
-        from anju_sim.layout import build_layout
-
-        build_layout(self)
+        lay = Layout(
+            self.reg,
+            self.p,
+            self.rng,
+            self.estate_id,
+            self.index,
+            self.office,
+            self.flats,
+            self.name,
+        )
+        build_layout(lay)
+        self.units.extend(lay.units)
+        self.entrances.extend(lay.entrances)
+        self.gateways.extend(lay.gateways)
+        self.doors.update(lay.doors)
+        self._entrance_of.update(lay.entrance_of)
 
     # -- people ------------------------------------------------------------------
     def name(self) -> str:

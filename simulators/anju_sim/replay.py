@@ -12,8 +12,8 @@ from pathlib import Path
 
 import orjson
 
+from anju_common.mqttpub import Gateways
 from anju_common.topics import event_topic
-from anju_sim.mqttpub import Gateways
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,7 @@ def replay(
     import time
 
     from anju_common.cliargs import CliError, mqtt_url
-    from anju_sim.mqttpub import Gateways
+    from anju_common.mqttpub import Gateways
     from anju_sim.replay import BadLog, gateways_in, replay_logs
 
     base = mqtt_url(url)

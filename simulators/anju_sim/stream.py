@@ -20,10 +20,10 @@ from anju_common.events import (
     Heartbeat,
     dump_event,
 )
+from anju_common.mqttpub import Gateways
 from anju_common.topics import event_topic, status_topic
 from anju_sim.faults import Fault, FaultPlan, FaultRates, skewed
 from anju_sim.model import Portfolio
-from anju_sim.mqttpub import Gateways
 from anju_sim.portfolio import estate_day_events
 from anju_sim.wire import SimEvent, day_start_utc
 

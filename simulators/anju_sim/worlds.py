@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from anju_sim.seeds import sub_seed
+
 
 class World(BaseModel):
     """One drawn world (written to the manifest under params.world)."""
@@ -106,8 +108,6 @@ def draw_world(family: str, seed: int) -> tuple[World, dict[str, float]]:
     if family not in FAMILIES:
         known = ", ".join(sorted(FAMILIES))
         raise UnknownWorld(f"unknown world '{family}' (known: {known})")
-    from anju_sim.days import sub_seed  # days imports params, which imports World
-
     rng = random.Random(sub_seed(seed, "world", family))
     values: dict[str, object] = {}
     for name, spec in sorted(FAMILIES[family].items()):

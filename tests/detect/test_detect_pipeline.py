@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from anju_bench.servers import Mosquitto
+from anju_common.mqttpub import Gateways
 from anju_sim.dbload import load_register
-from anju_sim.mqttpub import Gateways
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
 from anju_sim.stream import Streamer, gateway_urls, stream_portfolio

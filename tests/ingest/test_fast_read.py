@@ -6,16 +6,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from anju_common.mqtt import _BufferedSocket
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n % 128, n // 128
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+from anju_common.mqttpub import encode_varint
+from anju_ingest.receive import _BufferedSocket
 
 
 def publish(topic: str, payload: bytes, mid: int, qos: int = 1, props: bytes = b"") -> bytes:
@@ -23,8 +15,8 @@ def publish(topic: str, payload: bytes, mid: int, qos: int = 1, props: bytes = b
     body = struct.pack("!H", len(t)) + t
     if qos:
         body += struct.pack("!H", mid)
-    body += _varint(len(props)) + props + payload
-    return bytes([0x30 | (qos << 1)]) + _varint(len(body)) + body
+    body += encode_varint(len(props)) + props + payload
+    return bytes([0x30 | (qos << 1)]) + encode_varint(len(body)) + body
 
 
 class FakeSock:
@@ -66,7 +58,7 @@ def test_complete_publishes_are_taken_in_one_pass() -> None:
 
 
 def test_mqtt311_and_malformed() -> None:
-    v3 = bytes([0x32]) + _varint(2 + 3 + 2 + 2) + b"\x00\x03a/b\x00\x07hi"
+    v3 = bytes([0x32]) + encode_varint(2 + 3 + 2 + 2) + b"\x00\x03a/b\x00\x07hi"
     sock = _BufferedSocket(FakeSock([v3]))
     sock.recv(1)
     sock._pos = 0

@@ -71,7 +71,7 @@ def test_stream_command_publishes_every_event(broker: Mosquitto, tmp_path: Path)
 def test_live_mode_sends_the_past_at_once_and_waits_for_the_future(broker: Mosquitto) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from anju_sim.mqttpub import Gateways
+    from anju_common.mqttpub import Gateways
     from anju_sim.stream import Streamer, gateway_urls, stream_portfolio
 
     today = (datetime.now(UTC) + timedelta(hours=8)).date()

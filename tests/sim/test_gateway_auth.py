@@ -11,7 +11,7 @@ from pathlib import Path
 from anju_bench.servers import private_mosquitto
 from anju_common.cardhash import card_hash, estate_card_key
 from anju_common.mqtt import make_client
-from anju_sim.mqttpub import Gateways
+from anju_common.mqttpub import Gateways
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate, iter_day_events
 from anju_sim.stream import Streamer, gateway_urls, stream_portfolio

@@ -13,8 +13,8 @@ import psycopg
 from anju_bench.servers import Mosquitto
 from anju_common.events import parse_event
 from anju_common.mqtt import make_client
+from anju_common.mqttpub import Gateways
 from anju_sim.dbload import iter_stored_events
-from anju_sim.mqttpub import Gateways
 from anju_sim.params import small_params
 from anju_sim.portfolio import estate_day_events, generate
 from anju_sim.replay import gateways_in, replay_logs
