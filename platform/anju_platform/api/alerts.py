@@ -14,7 +14,7 @@ from anju_platform.access import Action, Location, list_filter
 from anju_platform.api.register import FLAT
 from anju_platform.deps import MAX_OFFSET, Conn, User, guard, log
 from anju_platform.detect import repo_alerts
-from anju_platform.repo import cases as cases_repo
+from anju_platform.repo.case_context import with_snapshots
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -56,13 +56,6 @@ class EvidenceOut(BaseModel):
     has_snapshot: bool = Field(
         default=False, description="The platform holds a face snapshot of this event"
     )
-
-
-def with_snapshots(conn: Conn, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mark the evidence rows whose event has a stored face snapshot."""
-    ids = sorted({e["event_id"] for e in evidence if e.get("event_id")})
-    held = {s["event_id"] for s in cases_repo.snapshots(conn, ids)}
-    return [{**e, "has_snapshot": e.get("event_id") in held} for e in evidence]
 
 
 class AlertDetail(AlertOut):
