@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from anju_platform.access import Location
 from anju_platform.console.places import flat_label
 from anju_platform.deps import Conn, Settings, User, log
 from anju_platform.detect.settings import get_detect_settings
@@ -60,7 +61,7 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
             d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
             d["household"], d["suppressions"], datetime.now(zone), who.user_id,
         )  # fmt: skip
-        log(conn, who, "export", "case", str(case_id), reads.where(d),
+        log(conn, who, "export", "case", str(case_id), [Location(d["estate_id"], d["grid_id"])],
             {"photos": len(photos), "snapshots": len(snaps)})  # fmt: skip
     return Response(
         html,
@@ -124,7 +125,7 @@ def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -
             d, names, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
             d["household"], datetime.now(UTC), who.user_id, tz, settings.pdf_font,
         )  # fmt: skip
-        log(conn, who, "export", "case", str(case_id), reads.where(d),
+        log(conn, who, "export", "case", str(case_id), [Location(d["estate_id"], d["grid_id"])],
             {"format": "pdf", "photos": len(photos), "snapshots": len(snaps),
              "sha256": digest})  # fmt: skip
     return Response(

@@ -5,11 +5,12 @@ snapshots the platform holds for evidence events. Callers hold the transaction."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 
 def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
@@ -30,15 +31,31 @@ def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str
     return None if row is None else str(row[0])
 
 
-def household(conn: psycopg.Connection, hid: str, on: date) -> dict[str, Any]:
-    members = _dicts(
-        conn,
-        "SELECT m.person_id, p.name, m.role, p.phone FROM household_members m"
-        " JOIN persons p USING (person_id) WHERE m.household_id = %s AND m.valid_from <= %s"
-        " AND (m.valid_to IS NULL OR m.valid_to >= %s) ORDER BY m.role, m.person_id",
-        (hid, on, on),
-    )
-    return {"household_id": hid, "members": members}
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person living in the household on the day asked (phone: personal data)."""
+
+    person_id: str
+    name: str
+    role: str
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    household_id: str
+    members: list[Member]
+
+
+def household(conn: psycopg.Connection, hid: str, on: date) -> Household:
+    with conn.cursor(row_factory=class_row(Member)) as cur:
+        members = cur.execute(
+            "SELECT m.person_id, p.name, m.role, p.phone FROM household_members m"
+            " JOIN persons p USING (person_id) WHERE m.household_id = %s AND m.valid_from <= %s"
+            " AND (m.valid_to IS NULL OR m.valid_to >= %s) ORDER BY m.role, m.person_id",
+            (hid, on, on),
+        ).fetchall()
+    return Household(hid, members)
 
 
 def place_names(

@@ -8,13 +8,52 @@ repo/case_context.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
+from anju_platform.access import Location
 from anju_platform.workflow import cases as rules
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case with its alert's facts and its visits' summary (one row of _CASE_SELECT)."""
+
+    case_id: int
+    alert_id: int
+    estate_id: str
+    grid_id: str | None
+    unit_id: str | None
+    building_id: str | None
+    type: str  # the alert's type
+    source: str
+    alert_status: str
+    score: float
+    level: int
+    reason_zh: str
+    reason_en: str
+    status: str  # the case's status (vocabulary.CaseStatus)
+    assignee_id: str | None
+    assignee_name: str | None
+    due_at: datetime
+    created_at: datetime
+    first_visit_at: datetime | None
+    closed_at: datetime | None
+    first_day: date | None
+    opened_at: datetime | None
+    visit_count: int
+    last_outcome: str | None
+    last_visit_at: datetime | None
+
+    @property
+    def places(self) -> list[Location]:
+        """Where the case is, for scope checks and the audit."""
+        return [Location(self.estate_id, self.grid_id)]
+
 
 _CASE_SELECT = (
     "SELECT c.case_id, c.alert_id, c.estate_id, c.grid_id, a.unit_id,"
@@ -34,6 +73,11 @@ _CASE_SELECT = (
 
 def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(query, params))
+
+
+def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
+    with conn.cursor(row_factory=class_row(CaseRow)) as cur:
         return list(cur.execute(query, params))
 
 
@@ -102,7 +146,7 @@ def list_cases(
     filters: Mapping[str, Any],
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> list[CaseRow]:
     q = (
         f"{_CASE_SELECT} WHERE c.estate_id = %(estate)s"
         " AND (%(grids)s::text[] IS NULL OR c.grid_id = ANY(%(grids)s::text[]))"
@@ -113,11 +157,11 @@ def list_cases(
         " ORDER BY c.due_at, c.case_id LIMIT %(limit)s OFFSET %(offset)s"
     )
     params = {"estate": estate_id, "grids": grids, "limit": limit, "offset": offset, **filters}
-    return _dicts(conn, q, params)
+    return _cases(conn, q, params)
 
 
-def my_cases(conn: psycopg.Connection, user_id: str) -> list[dict[str, Any]]:
-    return _dicts(
+def my_cases(conn: psycopg.Connection, user_id: str) -> list[CaseRow]:
+    return _cases(
         conn,
         f"{_CASE_SELECT} WHERE c.assignee_id = %s AND c.status = 'open'"
         " ORDER BY c.due_at, c.case_id",
@@ -125,8 +169,8 @@ def my_cases(conn: psycopg.Connection, user_id: str) -> list[dict[str, Any]]:
     )
 
 
-def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> dict[str, Any] | None:
-    rows = _dicts(
+def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> CaseRow | None:
+    rows = _cases(
         conn,
         f"{_CASE_SELECT} WHERE c.case_id = %s" + (" FOR UPDATE OF c" if lock else ""),
         (case_id,),

@@ -6,7 +6,7 @@ numbers only reach the inspector the case is assigned to, and that read is audit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from anju_platform.detect.settings import get_detect_settings
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
+from anju_platform.repo.cases import CaseRow
 from anju_platform.services.errors import Forbidden, NotFound, guard
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import cases as rules
@@ -29,8 +30,8 @@ REGISTER_NOTE_ZH = "需由工作人员在登记系统中登记该人员（护理
 REGISTER_NOTE_EN = "Staff must register the person (caregiver or family member) in the register"
 
 
-def where(row: Row | None) -> list[Location] | None:
-    return None if row is None else [Location(row["estate_id"], row["grid_id"])]
+def where(row: CaseRow | None) -> list[Location] | None:
+    return None if row is None else row.places
 
 
 def local_day(t: datetime) -> date:
@@ -38,18 +39,21 @@ def local_day(t: datetime) -> date:
     return localtime.local_day(t, get_detect_settings().tz_offset_hours)
 
 
-def with_overdue(row: Row) -> Row:
-    return {**row, "overdue": rules.is_overdue(row["status"], row["due_at"], datetime.now(UTC))}
+def with_overdue(row: CaseRow) -> Row:
+    """The case as the API shows it (CaseOut): its row and whether it is overdue."""
+    return {**asdict(row), "overdue": rules.is_overdue(row.status, row.due_at, datetime.now(UTC))}
 
 
-def find(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Row:
+def find(conn: psycopg.Connection, case_id: int, lock: bool = False) -> CaseRow:
     row = repo.get_case(conn, case_id, lock)
     if row is None:
         raise NotFound("case not found")
     return row
 
 
-def readable(conn: psycopg.Connection, who: Principal, case_id: int) -> tuple[Row, list[Location]]:
+def readable(
+    conn: psycopg.Connection, who: Principal, case_id: int
+) -> tuple[CaseRow, list[Location]]:
     """The case and its place, when the caller may read it (404, 403 otherwise)."""
     row = repo.get_case(conn, case_id)
     places = guard(who, Action.READ, FLAT, where(row), "case")
@@ -79,9 +83,7 @@ def my_cases(conn: psycopg.Connection, who: Principal) -> list[Row]:
         # still assigned but no longer in the caller's scope (grids or estates changed):
         # not shown, as GET /cases/{id} would refuse them
         rows = [
-            r
-            for r in repo.my_cases(conn, who.user_id)
-            if allowed(who, Action.READ, FLAT, [Location(r["estate_id"], r["grid_id"])])
+            r for r in repo.my_cases(conn, who.user_id) if allowed(who, Action.READ, FLAT, r.places)
         ]
         log(conn, who, "list", "case", None, None, {"mine": True, "count": len(rows)})
         return [with_overdue(r) for r in rows]
@@ -94,33 +96,35 @@ def read_case(conn: psycopg.Connection, who: Principal, case_id: int) -> Row:
         return detail(conn, row, who)
 
 
-def _household(conn: psycopg.Connection, who: Principal, row: Row, hid: str | None) -> Row | None:
+def _household(
+    conn: psycopg.Connection, who: Principal, row: CaseRow, hid: str | None
+) -> Row | None:
     """The household with its members; their phone numbers only for the inspector the
     case is assigned to (who is about to knock on the door), and that read is audited."""
     if hid is None:
         return None
     found = context.household(conn, hid, local_day(datetime.now(UTC)))
-    mine = row["assignee_id"] is not None and row["assignee_id"] == who.user_id
-    phones = [m for m in found["members"] if m["phone"]] if mine else []
+    mine = row.assignee_id is not None and row.assignee_id == who.user_id
+    phones = [m for m in found.members if m.phone] if mine else []
     if phones:
-        log(conn, who, "read_phone", "case", str(row["case_id"]), where(row),
-            {"persons": [m["person_id"] for m in phones]})  # fmt: skip
+        log(conn, who, "read_phone", "case", str(row.case_id), row.places,
+            {"persons": [m.person_id for m in phones]})  # fmt: skip
     if not mine:
-        found["members"] = [{**m, "phone": None} for m in found["members"]]
-    return found
+        found = replace(found, members=[replace(m, phone=None) for m in found.members])
+    return asdict(found)
 
 
-def detail(conn: psycopg.Connection, row: Row, who: Principal) -> Row:
+def detail(conn: psycopg.Connection, row: CaseRow, who: Principal) -> Row:
     """A case with its evidence, visits, photos, deduction, decision and household."""
-    cid = row["case_id"]
+    cid = row.case_id
     ded = repo.deduction(conn, cid)
     hid = ded["household_id"] if ded else None
-    hid = hid or context.household_id(conn, row["unit_id"], local_day(datetime.now(UTC)))
+    hid = hid or context.household_id(conn, row.unit_id, local_day(datetime.now(UTC)))
     sups = repo.suppressions(conn, cid)
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
         **with_overdue(row),
-        "evidence": context.with_snapshots(conn, repo_alerts.alert_evidence(conn, row["alert_id"])),
+        "evidence": context.with_snapshots(conn, repo_alerts.alert_evidence(conn, row.alert_id)),
         "visits": repo.visits(conn, cid),
         "photos": repo.photos(conn, cid),
         "deduction": ded,

@@ -21,6 +21,7 @@ from anju_platform.access import FLAT, Action, Location, Principal
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
+from anju_platform.repo.cases import CaseRow
 from anju_platform.repo.notifications import notify
 from anju_platform.services.case_reads import (
     Row,
@@ -61,11 +62,11 @@ def sync_job(conn: psycopg.Connection, settings: PlatformSettings) -> object:
     return sync(conn, settings.case_due_hours)
 
 
-def may_inspect(who: Principal, row: Row) -> list[Location]:
+def may_inspect(who: Principal, row: CaseRow) -> list[Location]:
     """Record visits and photos: 403 for anyone else (workflow.cases.may_inspect)."""
-    if not rules.may_inspect(who, row["estate_id"], row["grid_id"]):
+    if not rules.may_inspect(who, row.estate_id, row.grid_id):
         raise Forbidden("case is outside your scope")
-    return [Location(row["estate_id"], row["grid_id"])]
+    return row.places
 
 
 def assign(conn: psycopg.Connection, who: Principal, case_id: int, assignee_id: str) -> Row:
@@ -73,16 +74,16 @@ def assign(conn: psycopg.Connection, who: Principal, case_id: int, assignee_id: 
         row = repo.get_case(conn, case_id, lock=True)
         places = guard(who, Action.WRITE, FLAT, where(row), "case")
         assert row is not None
-        if row["status"] != "open":
-            raise Conflict(f"case is {row['status']}")
+        if row.status != "open":
+            raise Conflict(f"case is {row.status}")
         user = repo.user_for_assignment(conn, assignee_id)
-        if user is None or not rules.may_be_assigned(*user, row["grid_id"]):
-            raise Invalid(f"assignee must be an active inspector of grid {row['grid_id']}")
+        if user is None or not rules.may_be_assigned(*user, row.grid_id):
+            raise Invalid(f"assignee must be an active inspector of grid {row.grid_id}")
         repo.assign(conn, case_id, assignee_id)
-        body = {"case_id": case_id, "alert_id": row["alert_id"], "assignee_id": assignee_id}
-        notify(conn, "case.assigned", row["estate_id"], row["grid_id"], body)
+        body = {"case_id": case_id, "alert_id": row.alert_id, "assignee_id": assignee_id}
+        notify(conn, "case.assigned", row.estate_id, row.grid_id, body)
         log(conn, who, "assign", "case", str(case_id), places,
-            {"from": row["assignee_id"], "to": assignee_id})  # fmt: skip
+            {"from": row.assignee_id, "to": assignee_id})  # fmt: skip
         return with_overdue(find(conn, case_id))
 
 
@@ -116,20 +117,16 @@ def add_visit(
     with conn.transaction():
         row = find(conn, case_id, lock=True)
         places = may_inspect(who, row)
-        if row["status"] != "open":
-            raise Conflict(f"case is {row['status']}")
+        if row.status != "open":
+            raise Conflict(f"case is {row.status}")
         # not before the alert was raised (a few minutes' grace for the inspector's clock)
-        earliest = row["opened_at"] and row["opened_at"] - timedelta(
-            minutes=settings.visit_grace_minutes
-        )
-        if earliest and at < earliest:
-            raise Invalid(
-                f"visited_at is before the alert was raised ({row['opened_at'].isoformat()})"
-            )
+        opened = row.opened_at
+        if opened and at < opened - timedelta(minutes=settings.visit_grace_minutes):
+            raise Invalid(f"visited_at is before the alert was raised ({opened.isoformat()})")
         try:
             eff = rules.visit_effect(
                 visit.outcome,
-                row["type"],
+                row.type,
                 violation_type=visit.violation_type,
                 reason=visit.reason,
                 points=visit.points,
@@ -146,19 +143,19 @@ def add_visit(
 def _apply_visit(
     conn: psycopg.Connection,
     who: Principal,
-    row: Row,
+    row: CaseRow,
     visit: Visit,
     eff: rules.VisitEffect,
     at: datetime,
 ) -> dict[str, Any]:
     """The writes and notifications of one visit; returns the audit entry's detail."""
-    case_id, alert_id = row["case_id"], row["alert_id"]
+    case_id, alert_id = row.case_id, row.alert_id
     vid = repo.add_visit(
         conn, case_id, who.user_id, at, visit.outcome, eff.violation_type, visit.reason,
         visit.notes,
     )  # fmt: skip
     repo.set_case_status(conn, case_id, eff.case_status, at)
-    notify(conn, "case.visited", row["estate_id"], row["grid_id"],
+    notify(conn, "case.visited", row.estate_id, row.grid_id,
            {"case_id": case_id, "alert_id": alert_id, "visit_id": vid,
             "outcome": visit.outcome})  # fmt: skip
     audit: dict[str, Any] = {"visit_id": vid, "outcome": visit.outcome}
@@ -167,18 +164,18 @@ def _apply_visit(
         repo.set_alert_status(conn, alert_id, eff.alert_status, note)
     day = local_day(at)
     if eff.points is not None and eff.violation_type is not None:
-        hid = context.household_id(conn, row["unit_id"], day)
+        hid = context.household_id(conn, row.unit_id, day)
         did = repo.add_deduction(conn, case_id, hid, eff.violation_type, eff.points, who.user_id)
         audit |= {"deduction_id": did, "points": eff.points, "household_id": hid}
-        notify(conn, "case.confirmed", row["estate_id"], row["grid_id"],
+        notify(conn, "case.confirmed", row.estate_id, row.grid_id,
                {"case_id": case_id, "alert_id": alert_id,
                 "violation_type": eff.violation_type, "household_id": hid,
                 "points": eff.points, "deduction_id": did})  # fmt: skip
-    if eff.suppress_days is not None and row["unit_id"] is not None:
-        start, end = rules.suppression_window(row["first_day"], day, eff.suppress_days)
+    if eff.suppress_days is not None and row.unit_id is not None:
+        start, end = rules.suppression_window(row.first_day, day, eff.suppress_days)
         reason = f"register_change:{visit.reason}" if eff.register_change else str(visit.reason)
         sid = repo.add_suppression(
-            conn, row["unit_id"], row["type"], start, end, reason, case_id, who.user_id
+            conn, row.unit_id, row.type, start, end, reason, case_id, who.user_id
         )
         audit |= {"suppression_id": sid, "reason": reason}
     return audit
@@ -193,16 +190,16 @@ def decide(
         row = find(conn, case_id, lock=True)
         if not rules.may_decide(who):
             raise Forbidden("only the authority decides")
-        if row["status"] != "confirmed":
-            raise Conflict(f"case is {row['status']}; decisions follow a confirmed visit")
+        if row.status != "confirmed":
+            raise Conflict(f"case is {row.status}; decisions follow a confirmed visit")
         settled = rules.decision_effect(decision)
         repo.add_decision(conn, case_id, decision, note, who.user_id)
         repo.settle_deductions(conn, case_id, settled)
         repo.set_case_status(conn, case_id, "decided")
-        repo.set_alert_status(conn, row["alert_id"], "closed", f"case {case_id}: {decision}")
-        notify(conn, "case.decided", row["estate_id"], row["grid_id"],
-               {"case_id": case_id, "alert_id": row["alert_id"], "decision": decision})  # fmt: skip
-        log(conn, who, "decide", "case", str(case_id), where(row),
+        repo.set_alert_status(conn, row.alert_id, "closed", f"case {case_id}: {decision}")
+        notify(conn, "case.decided", row.estate_id, row.grid_id,
+               {"case_id": case_id, "alert_id": row.alert_id, "decision": decision})  # fmt: skip
+        log(conn, who, "decide", "case", str(case_id), row.places,
             {"decision": decision, "deduction": settled})  # fmt: skip
         return detail(conn, find(conn, case_id), who)
 
@@ -235,7 +232,7 @@ def add_photo(
         with conn.transaction():
             row = find(conn, case_id, lock=True)
             places = may_inspect(who, row)
-            if row["status"] == "cancelled":
+            if row.status == "cancelled":
                 raise Conflict("case is cancelled")
             if visit_id is not None and not repo.visit_of_case(conn, case_id, visit_id):
                 raise Invalid(f"visit {visit_id} is not a visit of this case")
