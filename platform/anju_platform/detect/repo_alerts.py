@@ -206,10 +206,16 @@ def alert_evidence(conn: psycopg.Connection, alert_id: int) -> list[dict[str, An
         )
 
 
-def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> None:
+def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> bool:
+    """The one way staff and cases move a live alert on (acknowledged, closed, dismissed):
+    closing or dismissing stamps closed_at and keeps the note as close_reason. False when
+    the alert is no longer live (closed or dismissed meanwhile): nothing changes."""
     ends = status in ("closed", "dismissed")
-    conn.execute(
-        "UPDATE alerts SET status = %s, updated_at = now(), closed_at = CASE WHEN %s THEN now()"
-        " END, close_reason = CASE WHEN %s THEN %s ELSE close_reason END WHERE alert_id = %s",
+    cur = conn.execute(
+        "UPDATE alerts SET status = %s, updated_at = now(),"
+        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END,"
+        " close_reason = CASE WHEN %s THEN %s ELSE close_reason END"
+        " WHERE alert_id = %s AND status IN ('watch', 'open', 'acknowledged')",
         (status, ends, ends, note, alert_id),
     )
+    return cur.rowcount > 0

@@ -291,19 +291,6 @@ def set_case_status(
     )
 
 
-def set_alert_status(conn: psycopg.Connection, alert_id: int, status: str, note: str) -> bool:
-    """Move a live alert on (acknowledged, dismissed, closed); False if it is not live."""
-    ends = status in ("closed", "dismissed")
-    cur = conn.execute(
-        "UPDATE alerts SET status = %s, updated_at = now(),"
-        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END,"
-        " close_reason = CASE WHEN %s THEN %s ELSE close_reason END"
-        " WHERE alert_id = %s AND status IN ('watch', 'open', 'acknowledged')",
-        (status, ends, ends, note, alert_id),
-    )
-    return cur.rowcount > 0
-
-
 def add_deduction(
     conn: psycopg.Connection,
     case_id: int,

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from anju_platform.access import FLAT, Action, Location, Principal
+from anju_platform.detect import repo_alerts
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
@@ -161,7 +162,7 @@ def _apply_visit(
     audit: dict[str, Any] = {"visit_id": vid, "outcome": visit.outcome}
     if eff.alert_status is not None:
         note = f"case {case_id}: {visit.outcome}" + (f" ({visit.reason})" if visit.reason else "")
-        repo.set_alert_status(conn, alert_id, eff.alert_status, note)
+        repo_alerts.set_status(conn, alert_id, eff.alert_status, note)
     day = local_day(at)
     if eff.points is not None and eff.violation_type is not None:
         hid = context.household_id(conn, row.unit_id, day)
@@ -196,7 +197,7 @@ def decide(
         repo.add_decision(conn, case_id, decision, note, who.user_id)
         repo.settle_deductions(conn, case_id, settled)
         repo.set_case_status(conn, case_id, "decided")
-        repo.set_alert_status(conn, row.alert_id, "closed", f"case {case_id}: {decision}")
+        repo_alerts.set_status(conn, row.alert_id, "closed", f"case {case_id}: {decision}")
         notify(conn, "case.decided", row.estate_id, row.grid_id,
                {"case_id": case_id, "alert_id": row.alert_id, "decision": decision})  # fmt: skip
         log(conn, who, "decide", "case", str(case_id), row.places,
