@@ -14,14 +14,14 @@ from typing import Any
 import psycopg
 
 from anju_common import localtime
-from anju_platform.access import FLAT, Action, Location, Principal, Role, allowed, list_filter
+from anju_platform.access import FLAT, Action, Location, Principal, Role, allowed
 from anju_platform.detect import repo_alerts
 from anju_platform.detect.settings import get_detect_settings
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
 from anju_platform.repo.cases import CaseRow
-from anju_platform.services.errors import Forbidden, NotFound, guard
+from anju_platform.services.errors import NotFound, estate_grids, guard
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import cases as rules
 
@@ -69,9 +69,7 @@ def list_cases(
     limit: int,
     offset: int,
 ) -> list[Row]:
-    ok, grids = list_filter(who, FLAT, estate_id)
-    if not ok:
-        raise Forbidden("estate is outside your scope")
+    grids = estate_grids(who, FLAT, estate_id)
     with conn.transaction():
         rows = repo.list_cases(conn, estate_id, grids, filters, limit, offset)
         log(conn, who, "list", "case", None, [Location(estate_id)], {"count": len(rows)})

@@ -90,7 +90,7 @@ def assign(conn: psycopg.Connection, who: Principal, case_id: int, assignee_id: 
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """What the inspector reports (api/case_models.py VisitIn, already parsed)."""
+    """What the inspector reports (api/cases.py VisitIn, already parsed)."""
 
     outcome: str
     violation_type: str | None = None

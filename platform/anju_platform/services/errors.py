@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from anju_platform.access import Action, Location, Policy, Principal, allowed
+from anju_platform.access import Action, Location, Policy, Principal, allowed, list_filter
 
 
 class ServiceError(Exception):
@@ -55,3 +55,11 @@ def guard(
     if not allowed(who, action, policy, places):
         raise Forbidden(f"{what} is outside your scope")
     return places
+
+
+def estate_grids(who: Principal, policy: Policy, estate_id: str) -> list[str] | None:
+    """For a list within an estate: the caller's grids there (None: every grid), or 403."""
+    ok, grids = list_filter(who, policy, estate_id)
+    if not ok:
+        raise Forbidden("estate is outside your scope")
+    return grids
