@@ -56,6 +56,13 @@ class Policy:
     admin_only_write: bool = False  # e.g. creating or ending an estate
 
 
+# The policies of the register's resources (api/register.py) and of what hangs off a
+# flat (alerts, cases): buildings for the whole estate, flats for their grid's inspector.
+STRUCTURE = Policy(inspector=InspectorAccess.ESTATE)
+FLAT = Policy(inspector=InspectorAccess.GRID)
+NO_INSPECTOR = Policy(inspector=InspectorAccess.NONE)
+
+
 def allowed(who: Principal, action: Action, policy: Policy, where: Iterable[Location]) -> bool:
     if who.role is Role.ADMIN:
         return True

@@ -22,6 +22,7 @@ def routers() -> list[APIRouter]:
         alerts,
         audit,
         auth,
+        case_exports,
         enrollments,
         erasures,
         estates,
@@ -58,6 +59,7 @@ def routers() -> list[APIRouter]:
         patrols.router,
         performance.router,
         cases_api.router,
+        case_exports.router,
         snapshots.router,
         erasures.router,
         stream.router,
@@ -123,6 +125,14 @@ def create_app(
         assert isinstance(exc, psycopg.Error)
         err = db_error(exc)
         return JSONResponse({"detail": err.detail}, status_code=err.status_code)
+
+    from anju_platform.services.errors import ServiceError
+
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        """A use case refused the request: the one place its reason becomes a response."""
+        assert isinstance(exc, ServiceError)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
     from anju_platform.deps import ERROR_RESPONSES
 

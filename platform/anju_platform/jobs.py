@@ -33,13 +33,12 @@ class Job:
 def registered() -> list[Job]:
     """Imported lazily so that a module's job only loads when the platform runs."""
     jobs: list[Job] = []
-    # Workflow modules append here, e.g.:
-    # from anju_platform.workflow import cases
-    # jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases.sync_job))
+    # A workflow's job is a use case in anju_platform.services (it holds its transaction
+    # and notifies), appended here with its interval.
     from anju_platform.repo.patrols import patrol_job
 
     jobs.append(Job("patrols", lambda s: s.workflow_poll_s, patrol_job))
-    from anju_platform.repo.cases import sync_job as cases_job
+    from anju_platform.services.cases import sync_job as cases_job
 
     jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases_job))
     from anju_platform.delivery import deliver_job

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from anju_platform.faces import photo_file
-from anju_platform.repo import audit, notifications
+from anju_platform.repo import audit, face_data, notifications
 from anju_platform.repo import lifecycle as repo
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import erasure
@@ -75,15 +75,15 @@ def erase_person(
         estates = sorted(
             set(repo.person_estates(conn, person_id) or []) | {s["estate_id"] for s in snaps}
         )
-        legacy = repo.legacy_face_events(conn, estates, person_id, snap_ids)
+        legacy = face_data.legacy_face_events(conn, estates, person_id, snap_ids)
         event_ids = sorted({*snap_ids, *(e for e, _ in own), *(r[2] for r in legacy)})
         refs = sorted(
             {r for _, r in own if r}
             | {r[3] for r in legacy if r[3]}
             | set(repo.snapshot_refs(conn, snap_ids))
         )
-        counts["evidence"] = repo.clear_evidence(conn, event_ids, refs)
-        counts["events"] = repo.strip_events(conn, event_ids, person_id, legacy)
+        counts["evidence"] = face_data.clear_evidence(conn, event_ids, refs)
+        counts["events"] = face_data.strip_events(conn, event_ids, person_id, legacy)
         counts["clusters"] = repo.delete_clusters(conn, erasure.cluster_ids(event_ids))
         counts["snapshots"] = repo.delete_snapshots(conn, [s["event_id"] for s in snaps])
         # register: credentials ended and unlinkable, the person row anonymized
@@ -158,10 +158,10 @@ def expire_strangers(
             # legacy copies (events stored before migration 0010), in the snapshots' days
             estates = sorted({s["estate_id"] for s in snaps})
             since = min(s["taken_at"] for s in snaps) - timedelta(days=1)
-            legacy = repo.legacy_face_events(conn, estates, None, ids, since)
+            legacy = face_data.legacy_face_events(conn, estates, None, ids, since)
             refs = sorted(set(repo.snapshot_refs(conn, ids)) | {r[3] for r in legacy if r[3]})
-            repo.clear_evidence(conn, ids, refs)
-            repo.strip_snapshot_refs(conn, ids, legacy)
+            face_data.clear_evidence(conn, ids, refs)
+            face_data.strip_snapshot_refs(conn, ids, legacy)
             repo.delete_snapshots(conn, ids)
             _unlink(_snapshot_files(settings, snaps))
             audit.record(
@@ -183,7 +183,7 @@ def expire_strangers(
 def expire_face_data(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     """Job: delete face events' embeddings and snapshot refs after face_data_days."""
     with conn.transaction():
-        n = repo.expire_face_data(conn, settings.face_data_days)
+        n = face_data.expire_face_data(conn, settings.face_data_days)
         if n:
             audit.record(conn, JOB_ACTOR, "system", "expire", "face_data", None, None, {"count": n})
     return n

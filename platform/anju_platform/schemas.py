@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -90,7 +90,9 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _Out(BaseModel):
+class RowOut(BaseModel):
+    """A model read from a database row (its attributes); extra columns are ignored."""
+
     model_config = ConfigDict(from_attributes=True, extra="ignore")  # listed last: wins
 
 
@@ -102,7 +104,7 @@ class EstateIn(_In):
     address: Text | None = None
 
 
-class EstateOut(EstateIn, _Out):
+class EstateOut(EstateIn, RowOut):
     ended_on: date | None = None
 
 
@@ -113,7 +115,7 @@ class BuildingIn(_In):
     floors: int | None = Field(default=None, ge=1, le=200)
 
 
-class BuildingOut(BuildingIn, _Out):
+class BuildingOut(BuildingIn, RowOut):
     ended_on: date | None = None
 
 
@@ -123,7 +125,7 @@ class EntranceIn(_In):
     name: Name
 
 
-class EntranceOut(EntranceIn, _Out):
+class EntranceOut(EntranceIn, RowOut):
     ended_on: date | None = None
 
 
@@ -133,7 +135,7 @@ class GridIn(_In):
     name: Name
 
 
-class GridOut(GridIn, _Out):
+class GridOut(GridIn, RowOut):
     ended_on: date | None = None
 
 
@@ -145,7 +147,7 @@ class GridStaffIn(_In):
     user_id: Id | None = Field(default=None, description="Login account of this staff member")
 
 
-class GridStaffOut(GridStaffIn, _Out):
+class GridStaffOut(GridStaffIn, RowOut):
     pass
 
 
@@ -161,7 +163,7 @@ class UnitIn(_In):
     rooms: int | None = Field(default=None, ge=0, le=50)
 
 
-class UnitOut(UnitIn, _Out):
+class UnitOut(UnitIn, RowOut):
     ended_on: date | None = None
 
 
@@ -187,7 +189,7 @@ class HouseholdIn(_In):
         return not_before("move_in", v, info)
 
 
-class HouseholdOut(HouseholdIn, _Out):
+class HouseholdOut(HouseholdIn, RowOut):
     pass
 
 
@@ -204,7 +206,7 @@ class PersonIn(_In):
     )
 
 
-class PersonOut(PersonIn, _Out):
+class PersonOut(PersonIn, RowOut):
     phone: str | None = Field(default=None, exclude=True)  # written, never listed
     created_at: datetime | None = None
 
@@ -222,7 +224,7 @@ class MemberIn(_In):
         return not_before("valid_from", v, info)
 
 
-class MemberOut(MemberIn, _Out):
+class MemberOut(MemberIn, RowOut):
     pass
 
 
@@ -264,7 +266,7 @@ class CredentialIn(_In):
         return not_before("valid_from", v, info)
 
 
-class CredentialOut(_Out):
+class CredentialOut(RowOut):
     credential_id: str
     person_id: str | None
     estate_id: str
@@ -301,7 +303,7 @@ class CaregiverIn(_In):
         return not_before("valid_from", v, info)
 
 
-class CaregiverOut(CaregiverIn, _Out):
+class CaregiverOut(CaregiverIn, RowOut):
     pass
 
 
@@ -319,7 +321,7 @@ class AbsenceIn(_In):
         return not_before("starts_on", v, info)
 
 
-class AbsenceOut(AbsenceIn, _Out):
+class AbsenceOut(AbsenceIn, RowOut):
     approved_by: str | None = None
     approved_at: datetime | None = None
 
@@ -331,7 +333,7 @@ class GatewayIn(_In):
     mqtt_username: Id | None = None
 
 
-class GatewayOut(GatewayIn, _Out):
+class GatewayOut(GatewayIn, RowOut):
     ended_on: date | None = None
 
 
@@ -345,7 +347,7 @@ class DeviceIn(_In):
     name: Text | None = None
 
 
-class DeviceOut(DeviceIn, _Out):
+class DeviceOut(DeviceIn, RowOut):
     ended_on: date | None = None
 
 
@@ -355,58 +357,6 @@ class EndOn(_In):
 
 class EndAt(_In):
     at: Moment = Field(description="Moment the record stops being valid")
-
-
-class GatewayToken(BaseModel):
-    gateway_id: str
-    token: str = Field(description="Shown once; send as `Authorization: Bearer <token>`")
-
-
-class GalleryEntry(BaseModel):
-    person_id: str
-    enrollment_id: str
-    embedding: list[float]
-
-
-class Gallery(BaseModel):
-    estate_id: str
-    model: str = Field(description="Face model id of every embedding here")
-    version: str | None = Field(description="The calibration the thresholds come from")
-    threshold: float | None = Field(
-        description="Calibrated match threshold; null: not calibrated, the gateway's own "
-        "tolerance applies"
-    )
-    person_thresholds: dict[str, float] = Field(
-        description="Tighter thresholds of people whose nearest other enrolment is close"
-    )
-    people: list[GalleryEntry]
-
-
-class FaceCalibrationOut(_Out):
-    calibration_id: int
-    estate_id: str
-    model: str = Field(description="Face model id the thresholds hold for")
-    computed_at: datetime
-    threshold: float = Field(description="Match threshold for every enrolled person")
-    person_thresholds: dict[str, float] = Field(
-        description="Tighter thresholds of people whose nearest other enrolment is close"
-    )
-    far_target: float = Field(description="Target share of strangers accepted, per probe")
-    calibrated: bool = Field(description="false: gallery too small, the fallback applies")
-    report: dict[str, Any] = Field(
-        description="people, impostor_pairs, genuine_pairs, expected_far, expected_miss, "
-        "impostor_mean, impostor_sd, histogram {edges, impostor, genuine}"
-    )
-
-
-class EnrollmentOut(_Out):
-    enrollment_id: str
-    person_id: str
-    estate_id: str
-    consent_at: datetime
-    consent_ref: str
-    photo_kept: bool
-    created_at: datetime
 
 
 class FaceEnrollmentIn(_In):

@@ -198,7 +198,7 @@ def chinese_names(db: str) -> None:
 
 def sync_cases(live: Live) -> None:
     """Run the case job once (alerts that are open get their inspection case)."""
-    from anju_platform.repo import cases
+    from anju_platform.services import cases
 
     with psycopg.connect(live.db, autocommit=True) as conn:
         cases.sync(conn, live.settings.case_due_hours)

@@ -22,7 +22,7 @@ from anju_bench.detect import load_events
 from anju_bench.servers import scratch_database
 from anju_cli.demo_console import seed_accounts
 from anju_cli.demo_source import SimSource
-from anju_platform.repo.cases import sync_job
+from anju_platform.services.cases import sync_job
 from anju_platform.settings import PlatformSettings
 from tests.conftest import PG_SERVER
 

@@ -19,7 +19,7 @@ from platform_live import Live, live_server
 
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.model import Evidence, Finding
-from anju_platform.repo import cases as cases_repo
+from anju_platform.services import cases as case_service
 
 GRIDS: dict[str, str | None] = {"U1": "G1", "U1b": "G1b", "U2": "G2", "U2b": "G2b"}
 FAR = date(2099, 1, 1)  # an AlertBook cooldown start after every dismissal: no cooling
@@ -49,7 +49,7 @@ def _alert(live: Live, unit: str, grid: str, type_: str, opened: datetime) -> in
 
 def _sync(live: Live) -> tuple[list[int], list[int]]:
     with psycopg.connect(live.db, autocommit=True) as conn:
-        return cases_repo.sync(conn, live.settings.case_due_hours)
+        return case_service.sync(conn, live.settings.case_due_hours)
 
 
 def _sql(live: Live, query: str, *params: object) -> list[tuple[Any, ...]]:

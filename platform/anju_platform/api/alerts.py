@@ -1,45 +1,25 @@
 """Alerts: list and filter, detail with the evidence timeline, status changes.
 Inspectors see the alerts of their grids, managers of their estates, authority all;
-status changes (managers in their estates, admin) are audited."""
+status changes (managers in their estates, admin) are audited. The use cases are in
+anju_platform.services.alerts."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from anju_platform.access import Action, Location, list_filter
-from anju_platform.api.register import FLAT
-from anju_platform.deps import MAX_OFFSET, Conn, User, guard, log
-from anju_platform.detect import repo_alerts
-from anju_platform.repo import cases as cases_repo
+from anju_platform.deps import MAX_OFFSET, Conn, User
+from anju_platform.detect.repo_alerts import AlertRow
+from anju_platform.services import alerts as service
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
 
-class AlertOut(BaseModel):
-    alert_id: int
-    estate_id: str
-    unit_id: str | None = Field(description="The flat; null for a report about a building")
-    building_id: str | None = Field(default=None, description="Set for resident reports")
-    source: str = Field(default="detection", description="detection or resident_report")
-    grid_id: str | None
-    type: str = Field(description="Stable type name, see docs/alerts.md")
-    status: str = Field(description="watch, open, acknowledged, closed or dismissed")
-    score: float
-    level: int
-    reason_en: str
-    reason_zh: str
-    first_day: date
-    last_day: date
-    opened_day: date | None
-    opened_at: datetime | None
-    updated_at: datetime
-    closed_at: datetime | None
-    close_reason: str | None
-    persons: list[str]
+class AlertOut(AlertRow):
+    pass  # the fields are declared once, with the row the repo reads
 
 
 class EvidenceOut(BaseModel):
@@ -58,13 +38,6 @@ class EvidenceOut(BaseModel):
     )
 
 
-def with_snapshots(conn: Conn, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mark the evidence rows whose event has a stored face snapshot."""
-    ids = sorted({e["event_id"] for e in evidence if e.get("event_id")})
-    held = {s["event_id"] for s in cases_repo.snapshots(conn, ids)}
-    return [{**e, "has_snapshot": e.get("event_id") in held} for e in evidence]
-
-
 class AlertDetail(AlertOut):
     evidence: list[EvidenceOut] = Field(description="Timeline, oldest first")
 
@@ -72,10 +45,6 @@ class AlertDetail(AlertOut):
 class StatusIn(BaseModel):
     status: Literal["acknowledged", "closed", "dismissed"]
     note: str | None = Field(default=None, max_length=2000, description="Why (required to dismiss)")
-
-
-def _where(row: dict[str, Any] | None) -> list[Location] | None:
-    return None if row is None else [Location(row["estate_id"], row["grid_id"])]
 
 
 @router.get("", response_model=list[AlertOut], summary="List and filter alerts")
@@ -94,9 +63,6 @@ def list_alerts(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
-    ok, grids = list_filter(who, FLAT, estate_id)
-    if not ok:
-        raise HTTPException(403, "estate is outside your scope")
     filters = {
         "grid": grid_id,
         "types": type,
@@ -105,31 +71,14 @@ def list_alerts(
         "since": since,
         "until": until,
     }
-    with conn.transaction():
-        return repo_alerts.list_alerts(conn, estate_id, grids, filters, limit, offset)
+    return service.list_alerts(conn, who, estate_id, filters, limit, offset)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="An alert with its evidence")
 def get_alert(alert_id: int, conn: Conn, who: User) -> dict[str, Any]:
-    with conn.transaction():
-        row = repo_alerts.get_alert(conn, alert_id)
-        where = guard(who, Action.READ, FLAT, _where(row), "alert")
-        assert row is not None
-        log(conn, who, "read", "alert", str(alert_id), where)
-        return {**row, "evidence": with_snapshots(conn, repo_alerts.alert_evidence(conn, alert_id))}
+    return service.read_alert(conn, who, alert_id)
 
 
 @router.post("/{alert_id}/status", response_model=AlertOut, summary="Acknowledge, close, dismiss")
 def set_status(alert_id: int, body: StatusIn, conn: Conn, who: User) -> dict[str, Any]:
-    if body.status == "dismissed" and not body.note:
-        raise HTTPException(422, "a dismissal needs a reason (note)")
-    with conn.transaction():
-        row = repo_alerts.get_alert(conn, alert_id)
-        where = guard(who, Action.WRITE, FLAT, _where(row), "alert")
-        assert row is not None
-        if row["status"] in ("closed", "dismissed"):
-            raise HTTPException(409, f"alert is already {row['status']}")
-        repo_alerts.set_status(conn, alert_id, body.status, body.note)
-        log(conn, who, body.status, "alert", str(alert_id), where,
-            {"from": row["status"], "note": body.note})  # fmt: skip
-        return repo_alerts.get_alert(conn, alert_id) or {}
+    return service.change_status(conn, who, alert_id, body.status, body.note)

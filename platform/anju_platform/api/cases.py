@@ -2,43 +2,32 @@
 Visits record the outcome (confirmed -> a points deduction proposed to the authority;
 not confirmed -> the alert is dismissed and the pattern suppressed; no access -> try
 again), photos are kept as evidence, the authority decides, and a case exports as a
-self-contained HTML evidence pack. Every read of a case and every change is audited."""
+self-contained evidence pack (api/case_exports.py). Every read of a case and every change
+is audited.
+
+The routes only parse and call a use case (anju_platform.services.cases for changes,
+services.case_reads for reads); a refusal is a ServiceError the app maps to the error
+shape."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from anju_common.localtime import local_day
 from anju_common.vocabulary import CaseStatus, Decision
-from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
-from anju_platform.api.alerts import EvidenceOut, with_snapshots
-from anju_platform.api.register import FLAT
-from anju_platform.console.places import flat_label
-from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
-from anju_platform.detect import repo_alerts
-from anju_platform.detect.settings import get_detect_settings
+from anju_platform.api.alerts import EvidenceOut
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, User
 from anju_platform.images import check_pixels
-from anju_platform.repo import cases as repo
-from anju_platform.repo.notifications import notify
-from anju_platform.settings import PlatformSettings
+from anju_platform.services import case_reads as reads
+from anju_platform.services import cases as service
 from anju_platform.workflow import cases as rules
-from anju_platform.workflow import evidence_pack, evidence_pdf
-
-router = APIRouter(prefix="/cases", tags=["cases"])
 
 Outcome = rules.Outcome
 Reason = rules.Reason
-REGISTER_NOTE_ZH = "需由工作人员在登记系统中登记该人员（护理人员或家庭成员）"
-REGISTER_NOTE_EN = "Staff must register the person (caregiver or family member) in the register"
 
 
 class CaseOut(BaseModel):
@@ -170,89 +159,7 @@ class DecisionIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _where(row: dict[str, Any] | None) -> list[Location] | None:
-    return None if row is None else [Location(row["estate_id"], row["grid_id"])]
-
-
-def _out(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "overdue": rules.is_overdue(row["status"], row["due_at"], datetime.now(UTC))}
-
-
-def _local_day(t: datetime) -> date:
-    return local_day(t, get_detect_settings().tz_offset_hours)
-
-
-def _find(conn: Conn, case_id: int, lock: bool = False) -> dict[str, Any]:
-    row = repo.get_case(conn, case_id, lock)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "case not found")
-    return row
-
-
-def _may_inspect(who: Principal, row: dict[str, Any]) -> list[Location]:
-    if not rules.may_inspect(who, row["estate_id"], row["grid_id"]):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "case is outside your scope")
-    return [Location(row["estate_id"], row["grid_id"])]
-
-
-def _household(
-    conn: Conn, who: Principal, row: dict[str, Any], hid: str | None
-) -> dict[str, Any] | None:
-    """The household with its members; their phone numbers only for the inspector the
-    case is assigned to (who is about to knock on the door), and that read is audited."""
-    if hid is None:
-        return None
-    found = repo.household(conn, hid, _local_day(datetime.now(UTC)))
-    mine = row["assignee_id"] is not None and row["assignee_id"] == who.user_id
-    phones = [m for m in found["members"] if m["phone"]] if mine else []
-    if phones:
-        log(conn, who, "read_phone", "case", str(row["case_id"]),
-            [Location(row["estate_id"], row["grid_id"])],
-            {"persons": [m["person_id"] for m in phones]})  # fmt: skip
-    if not mine:
-        found["members"] = [{**m, "phone": None} for m in found["members"]]
-    return found
-
-
-def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
-    cid = row["case_id"]
-    ded = repo.deduction(conn, cid)
-    hid = ded["household_id"] if ded else None
-    hid = hid or repo.household_id(conn, row["unit_id"], _local_day(datetime.now(UTC)))
-    sups = repo.suppressions(conn, cid)
-    change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
-    return {
-        **_out(row),
-        "evidence": with_snapshots(conn, repo_alerts.alert_evidence(conn, row["alert_id"])),
-        "visits": repo.visits(conn, cid),
-        "photos": repo.photos(conn, cid),
-        "deduction": ded,
-        "decision": repo.decision(conn, cid),
-        "household": _household(conn, who, row, hid),
-        "suppressions": sups,
-        "register_change": None
-        if change is None
-        else {
-            "reason": change["reason"].split(":", 1)[1],
-            "note_zh": REGISTER_NOTE_ZH,
-            "note_en": REGISTER_NOTE_EN,
-        },
-    }
-
-
-def _file(base: Path, rel: str) -> Path | None:
-    """A stored file under its directory (never outside it), or None if gone."""
-    root = base.resolve()
-    p = (root / rel).resolve()
-    if not p.is_relative_to(root) or not p.is_file():
-        return None
-    return p
-
-
-# --- routes -------------------------------------------------------------------------------
+router = APIRouter(prefix="/cases", tags=["cases"])
 
 
 @router.get("", response_model=list[CaseOut], summary="List and filter cases")
@@ -269,131 +176,36 @@ def list_cases(
     limit: int = Query(200, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
-    ok, grids = list_filter(who, FLAT, estate_id)
-    if not ok:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
     filters = {
         "statuses": [str(s) for s in status_ or (CaseStatus.OPEN, CaseStatus.CONFIRMED)],
         "grid": grid_id,
         "assignee": assignee_id,
         "overdue": overdue,
     }
-    with conn.transaction():
-        rows = repo.list_cases(conn, estate_id, grids, filters, limit, offset)
-        log(conn, who, "list", "case", None, [Location(estate_id)], {"count": len(rows)})
-        return [_out(r) for r in rows]
+    return reads.list_cases(conn, who, estate_id, filters, limit, offset)
 
 
 @router.get("/mine", response_model=list[CaseOut], summary="My open cases (phone task list)")
 def my_cases(conn: Conn, who: User) -> list[dict[str, Any]]:
-    with conn.transaction():
-        # still assigned but no longer in the caller's scope (grids or estates changed):
-        # not shown, as GET /cases/{id} would refuse them
-        rows = [
-            r
-            for r in repo.my_cases(conn, who.user_id)
-            if allowed(who, Action.READ, FLAT, [Location(r["estate_id"], r["grid_id"])])
-        ]
-        log(conn, who, "list", "case", None, None, {"mine": True, "count": len(rows)})
-        return [_out(r) for r in rows]
+    return reads.my_cases(conn, who)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="A case with evidence and visits")
 def get_case(case_id: int, conn: Conn, who: User) -> dict[str, Any]:
-    with conn.transaction():
-        row = repo.get_case(conn, case_id)
-        where = guard(who, Action.READ, FLAT, _where(row), "case")
-        assert row is not None
-        log(conn, who, "read", "case", str(case_id), where)
-        return _detail(conn, row, who)
+    return reads.read_case(conn, who, case_id)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut, summary="Reassign a case")
 def assign(case_id: int, body: AssignIn, conn: Conn, who: User) -> dict[str, Any]:
-    with conn.transaction():
-        row = repo.get_case(conn, case_id, lock=True)
-        where = guard(who, Action.WRITE, FLAT, _where(row), "case")
-        assert row is not None
-        if row["status"] != "open":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"case is {row['status']}")
-        user = repo.user_for_assignment(conn, body.assignee_id)
-        if user is None or not rules.may_be_assigned(*user, row["grid_id"]):
-            raise HTTPException(
-                422, f"assignee must be an active inspector of grid {row['grid_id']}"
-            )
-        repo.assign(conn, case_id, body.assignee_id)
-        notify(conn, "case.assigned", row["estate_id"], row["grid_id"],
-               {"case_id": case_id, "alert_id": row["alert_id"],
-                "assignee_id": body.assignee_id})  # fmt: skip
-        log(conn, who, "assign", "case", str(case_id), where,
-            {"from": row["assignee_id"], "to": body.assignee_id})  # fmt: skip
-        return _out(_find(conn, case_id))
+    return service.assign(conn, who, case_id, body.assignee_id)
 
 
 @router.post("/{case_id}/visits", response_model=CaseDetail, summary="Record a visit")
 def add_visit(
     case_id: int, body: VisitIn, conn: Conn, who: User, settings: Settings
 ) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    at = body.visited_at or now
-    if at > now + timedelta(minutes=5):
-        raise HTTPException(422, "visited_at is in the future")
-    with conn.transaction():
-        row = _find(conn, case_id, lock=True)
-        where = _may_inspect(who, row)
-        if row["status"] != "open":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"case is {row['status']}")
-        earliest = row["opened_at"] and row["opened_at"] - timedelta(
-            minutes=settings.visit_grace_minutes
-        )
-        if earliest and at < earliest:
-            raise HTTPException(
-                422, f"visited_at is before the alert was raised ({row['opened_at'].isoformat()})"
-            )
-        try:
-            eff = rules.visit_effect(
-                body.outcome,
-                row["type"],
-                violation_type=body.violation_type,
-                reason=body.reason,
-                points=body.points,
-                deduction_points=settings.case_deduction_points,
-                suppression_days=settings.suppression_days,
-            )
-        except rules.RuleError as exc:
-            raise HTTPException(422, str(exc)) from None
-        day = _local_day(at)
-        vid = repo.add_visit(
-            conn, case_id, who.user_id, at, body.outcome, eff.violation_type, body.reason,
-            body.notes,
-        )  # fmt: skip
-        repo.set_case_status(conn, case_id, eff.case_status, at)
-        notify(conn, "case.visited", row["estate_id"], row["grid_id"],
-               {"case_id": case_id, "alert_id": row["alert_id"], "visit_id": vid,
-                "outcome": body.outcome})  # fmt: skip
-        detail: dict[str, Any] = {"visit_id": vid, "outcome": body.outcome}
-        if eff.alert_status is not None:
-            note = f"case {case_id}: {body.outcome}" + (f" ({body.reason})" if body.reason else "")
-            repo.set_alert_status(conn, row["alert_id"], eff.alert_status, note)
-        if eff.points is not None and eff.violation_type is not None:
-            hid = repo.household_id(conn, row["unit_id"], day)
-            did = repo.add_deduction(
-                conn, case_id, hid, eff.violation_type, eff.points, who.user_id
-            )
-            detail |= {"deduction_id": did, "points": eff.points, "household_id": hid}
-            notify(conn, "case.confirmed", row["estate_id"], row["grid_id"],
-                   {"case_id": case_id, "alert_id": row["alert_id"],
-                    "violation_type": eff.violation_type, "household_id": hid,
-                    "points": eff.points, "deduction_id": did})  # fmt: skip
-        if eff.suppress_days is not None and row["unit_id"] is not None:
-            start, end = rules.suppression_window(row["first_day"], day, eff.suppress_days)
-            reason = f"register_change:{body.reason}" if eff.register_change else str(body.reason)
-            sid = repo.add_suppression(
-                conn, row["unit_id"], row["type"], start, end, reason, case_id, who.user_id
-            )
-            detail |= {"suppression_id": sid, "reason": reason}
-        log(conn, who, "visit", "case", str(case_id), where, detail)
-        return _detail(conn, _find(conn, case_id), who)
+    visit = service.Visit(**body.model_dump())
+    return service.add_visit(conn, who, settings, case_id, visit)
 
 
 @router.post("/{case_id}/photos", response_model=PhotoOut, status_code=201, summary="Add a photo")
@@ -405,9 +217,7 @@ def add_photo(
     photo: Annotated[UploadFile, File(description="JPEG or PNG")],
     visit_id: Annotated[int | None, Form(description="The visit it was taken on")] = None,
 ) -> dict[str, Any]:
-    with conn.transaction():  # check scope before reading the upload
-        row = _find(conn, case_id)
-        _may_inspect(who, row)
+    service.check_may_inspect(conn, who, case_id)  # scope before reading the upload
     data = photo.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(413, "photo too large")
@@ -415,29 +225,7 @@ def add_photo(
     if ctype is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "only JPEG or PNG photos")
     check_pixels(data, settings.max_image_pixels)
-    pid = uuid.uuid4().hex
-    rel = f"{case_id}/{pid}.{'jpg' if ctype == 'image/jpeg' else 'png'}"
-    path = settings.evidence_dir / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    try:
-        with conn.transaction():
-            row = _find(conn, case_id, lock=True)
-            where = _may_inspect(who, row)
-            if row["status"] == "cancelled":
-                raise HTTPException(status.HTTP_409_CONFLICT, "case is cancelled")
-            if visit_id is not None and not repo.visit_of_case(conn, case_id, visit_id):
-                raise HTTPException(422, f"visit {visit_id} is not a visit of this case")
-            digest = hashlib.sha256(data).hexdigest()
-            out = repo.add_photo(conn, pid, case_id, visit_id, rel, ctype, digest, who.user_id)
-            log(conn, who, "add_photo", "case", str(case_id), where,
-                {"photo_id": pid, "sha256": digest, "bytes": len(data)})  # fmt: skip
-            return out
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    return service.add_photo(conn, who, settings, case_id, (data, ctype), visit_id)
 
 
 @router.get(
@@ -447,195 +235,14 @@ def add_photo(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
 def get_photo(case_id: int, photo_id: str, conn: Conn, who: User, settings: Settings) -> Response:
-    with conn.transaction():
-        row = repo.get_case(conn, case_id)
-        where = guard(who, Action.READ, FLAT, _where(row), "case")
-        meta = repo.get_photo(conn, case_id, photo_id)
-        if meta is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "photo not found")
-        path = _file(settings.evidence_dir, meta["path"])
-        if path is None:
-            raise HTTPException(status.HTTP_410_GONE, "photo file is gone")
-        log(conn, who, "read_photo", "case", str(case_id), where, {"photo_id": photo_id})
+    path, content_type = service.photo_file(conn, who, settings, case_id, photo_id)
     return Response(
         path.read_bytes(),
-        media_type=meta["content_type"],
+        media_type=content_type,
         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
     )
 
 
 @router.post("/{case_id}/decision", response_model=CaseDetail, summary="The authority decides")
 def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, Any]:
-    with conn.transaction():
-        row = _find(conn, case_id, lock=True)
-        if not rules.may_decide(who):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "only the authority decides")
-        where = [Location(row["estate_id"], row["grid_id"])]
-        if row["status"] != "confirmed":
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"case is {row['status']}; decisions follow a confirmed visit",
-            )
-        settled = rules.decision_effect(body.decision)
-        repo.add_decision(conn, case_id, body.decision, body.note, who.user_id)
-        repo.settle_deductions(conn, case_id, settled)
-        repo.set_case_status(conn, case_id, "decided")
-        repo.set_alert_status(conn, row["alert_id"], "closed", f"case {case_id}: {body.decision}")
-        notify(conn, "case.decided", row["estate_id"], row["grid_id"],
-               {"case_id": case_id, "alert_id": row["alert_id"],
-                "decision": body.decision})  # fmt: skip
-        log(conn, who, "decide", "case", str(case_id), where,
-            {"decision": body.decision, "deduction": settled})  # fmt: skip
-        return _detail(conn, _find(conn, case_id), who)
-
-
-def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
-    roles = getattr(settings, "face_view_roles", [Role.ADMIN, Role.AUTHORITY, Role.MANAGER])
-    return who.role in roles
-
-
-def _on_clock(value: Any, zone: timezone) -> Any:
-    """Every datetime in a case detail moved to the estates' clock."""
-    if isinstance(value, datetime):
-        return value.astimezone(zone)
-    if isinstance(value, dict):
-        return {k: _on_clock(v, zone) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_on_clock(v, zone) for v in value]
-    return value
-
-
-@dataclass
-class _Pack:
-    detail: dict[str, Any]
-    photos: list[tuple[dict[str, Any], bytes]]
-    snapshots: list[tuple[dict[str, Any], str, bytes]]  # (row, content type, bytes)
-
-
-def _gather(conn: Conn, who: Principal, settings: PlatformSettings, case_id: int) -> _Pack:
-    """The case with its photo and snapshot files (snapshots for roles that see faces)."""
-    row = repo.get_case(conn, case_id)
-    guard(who, Action.READ, FLAT, _where(row), "case")
-    assert row is not None
-    d = _detail(conn, row, who)
-    photos = []
-    for p in repo.photos(conn, case_id):
-        f = _file(settings.evidence_dir, p["path"])
-        if f is not None:
-            photos.append((p, f.read_bytes()))
-    snaps = []
-    snap_dir = getattr(settings, "snapshot_dir", None)
-    if snap_dir is not None and _may_view_faces(who, settings):
-        ids = sorted({e["event_id"] for e in d["evidence"] if e["event_id"]})
-        for s in repo.snapshots(conn, ids):
-            f = _file(Path(snap_dir), s["path"])
-            data = f.read_bytes() if f is not None else b""
-            ctype = rules.image_type(data[:16]) if data else None
-            if ctype is not None:
-                snaps.append((s, ctype, data))
-    return _Pack(d, photos, snaps)
-
-
-@router.get(
-    "/{case_id}/evidence-pack",
-    summary="The case as one self-contained HTML file",
-    response_class=Response,
-    responses={200: {"content": {"text/html": {}}}},
-)
-def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
-    with conn.transaction():
-        pack = _gather(conn, who, settings, case_id)
-        d = pack.detail
-        photos = [
-            evidence_pack.Image(
-                f"{p['photo_id']} · {p['uploaded_by']} · {p['uploaded_at']:%Y-%m-%d %H:%M}",
-                p["content_type"],
-                data,
-            )
-            for p, data in pack.photos
-        ]
-        snaps = [
-            evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
-            for s, ctype, data in pack.snapshots
-        ]
-        zone = timezone(timedelta(hours=get_detect_settings().tz_offset_hours))
-        d = _on_clock(d, zone)  # times on the estates' clock, with their offset
-        html = evidence_pack.render(
-            d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], d["suppressions"], datetime.now(zone), who.user_id,
-        )  # fmt: skip
-        log(conn, who, "export", "case", str(case_id), _where(d),
-            {"photos": len(photos), "snapshots": len(snaps)})  # fmt: skip
-    return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="case-{case_id}.html"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-@router.get(
-    "/{case_id}/evidence-pack.pdf",
-    summary="The case as a PDF to hand to the authority (signature and stamp fields)",
-    description="Chinese, times on the estates' clock, page numbers and the content's "
-    "SHA-256 on every page (also in the X-Content-SHA256 header): the same case content "
-    "gives the same checksum in every copy. 503 when the PDF font is not installed.",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
-)
-def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
-    if not settings.pdf_font.is_file():
-        raise HTTPException(503, "the PDF font is not installed (ANJU_PLATFORM_PDF_FONT)")
-    with conn.transaction():
-        pack = _gather(conn, who, settings, case_id)
-        d = pack.detail
-        place = repo.place_names(conn, d["unit_id"], d["grid_id"], d["estate_id"])
-        people = {m["person_id"]: m["name"] for m in (d["household"] or {}).get("members", [])}
-        if d["assignee_id"] and d["assignee_name"]:
-            people[d["assignee_id"]] = d["assignee_name"]
-        names = evidence_pdf.Names(
-            flat=flat_label(place["building_name"], place["entrance_name"], place["number"])
-            if place["number"]
-            else (place["building_name"] or d["building_id"] or ""),
-            estate=place["estate_name"] or d["estate_id"],
-            address=place["address"],
-            grid=place["grid_name"],
-            gateways=repo.gateway_names(conn, d["estate_id"]),
-            people=people,
-        )
-        tz = get_detect_settings().tz_offset_hours
-        photos = [
-            evidence_pdf.PdfImage(
-                evidence_pdf.local(p["uploaded_at"], tz) + " · "
-                + people.get(p["uploaded_by"], p["uploaded_by"]),
-                data, p["sha256"] or hashlib.sha256(data).hexdigest(), p["visit_id"],
-            )
-            for p, data in pack.photos
-        ]  # fmt: skip
-        snaps = [
-            evidence_pdf.PdfImage(
-                f"{evidence_pdf.local(s['taken_at'], tz)} · {s['event_id'][:8]}",
-                data, hashlib.sha256(data).hexdigest(),
-            )
-            for s, _ctype, data in pack.snapshots
-        ]  # fmt: skip
-        pdf, digest = evidence_pdf.render_pdf(
-            d, names, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], datetime.now(UTC), who.user_id, tz, settings.pdf_font,
-        )  # fmt: skip
-        log(conn, who, "export", "case", str(case_id), _where(d),
-            {"format": "pdf", "photos": len(photos), "snapshots": len(snaps),
-             "sha256": digest})  # fmt: skip
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="case-{case_id}.pdf"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "X-Content-SHA256": digest,
-        },
-    )
+    return service.decide(conn, who, case_id, body.decision, body.note)

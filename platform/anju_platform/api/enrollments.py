@@ -14,12 +14,12 @@ from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from anju_platform.access import Action, InspectorAccess, Policy
 from anju_platform.api.crud import db_error
 from anju_platform.deps import Conn, Settings, User, guard, log
+from anju_platform.face_models import EnrollmentOut, FaceCalibrationOut
 from anju_platform.facecalibration import calibrate_estate
 from anju_platform.faces import FaceError, encode_photo, face_model_id, photo_file
 from anju_platform.images import check_pixels
 from anju_platform.repo import faces, rows
 from anju_platform.repo import tables as t
-from anju_platform.schemas import EnrollmentOut, FaceCalibrationOut
 
 router = APIRouter(tags=["enrollments"])
 ID_PATTERN = r"^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,63}$"  # the register's ids; no "..", no "/"

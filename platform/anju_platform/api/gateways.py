@@ -14,9 +14,9 @@ from anju_common.facecal import DEFAULT_MODEL
 from anju_platform.access import Action
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import UNAUTHORIZED, Bearer, Conn, User, guard, log
+from anju_platform.face_models import Gallery, GatewayToken
 from anju_platform.repo import audit, faces, rows
 from anju_platform.repo import tables as t
-from anju_platform.schemas import Gallery, GatewayToken
 from anju_platform.security import gateway_token_hash, new_gateway_token
 
 router = APIRouter(prefix="/gateways", tags=["gateways"])

@@ -9,15 +9,11 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from anju_platform import schemas as s
-from anju_platform.access import InspectorAccess, Policy, Principal
+from anju_platform.access import FLAT, NO_INSPECTOR, STRUCTURE, InspectorAccess, Policy, Principal
 from anju_platform.api.crud import Resource, crud_router
 from anju_platform.cards import hash_number
 from anju_platform.repo import tables as t
 from anju_platform.settings import PlatformSettings
-
-STRUCTURE = Policy(inspector=InspectorAccess.ESTATE)
-FLAT = Policy(inspector=InspectorAccess.GRID)
-NO_INSPECTOR = Policy(inspector=InspectorAccess.NONE)
 
 
 def credential_values(

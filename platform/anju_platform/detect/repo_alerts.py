@@ -3,12 +3,15 @@ alerts API lists."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel, Field
 
+from anju_platform.access import Location
 from anju_platform.detect.merge import Live
 from anju_platform.detect.model import Finding
 from anju_platform.workflow.cases import Suppression
@@ -157,6 +160,36 @@ _ALERT_COLS = (
 )
 
 
+class AlertRow(BaseModel):
+    """An alert as the API reads and shows it (api/alerts.py AlertOut is this model)."""
+
+    alert_id: int
+    estate_id: str
+    unit_id: str | None = Field(description="The flat; null for a report about a building")
+    building_id: str | None = Field(default=None, description="Set for resident reports")
+    source: str = Field(default="detection", description="detection or resident_report")
+    grid_id: str | None
+    type: str = Field(description="Stable type name, see docs/alerts.md")
+    status: str = Field(description="watch, open, acknowledged, closed or dismissed")
+    score: float
+    level: int
+    reason_en: str
+    reason_zh: str
+    first_day: date
+    last_day: date
+    opened_day: date | None
+    opened_at: datetime | None
+    updated_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    persons: list[str]
+
+    @property
+    def places(self) -> list[Location]:
+        """Where the alert is, for scope checks and the audit."""
+        return [Location(self.estate_id, self.grid_id)]
+
+
 def list_alerts(
     conn: psycopg.Connection,
     estate: str,
@@ -164,9 +197,7 @@ def list_alerts(
     filters: dict[str, Any],
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
-    from psycopg.rows import dict_row
-
+) -> list[AlertRow]:
     q = (
         f"SELECT {_ALERT_COLS} FROM alerts WHERE estate_id = %(estate)s"
         " AND (%(grids)s::text[] IS NULL OR grid_id = ANY(%(grids)s::text[]))"
@@ -179,14 +210,12 @@ def list_alerts(
         " ORDER BY score DESC, alert_id DESC LIMIT %(limit)s OFFSET %(offset)s"
     )
     params = {"estate": estate, "grids": grids, "limit": limit, "offset": offset, **filters}
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(AlertRow)) as cur:
         return list(cur.execute(q, params))
 
 
-def get_alert(conn: psycopg.Connection, alert_id: int) -> dict[str, Any] | None:
-    from psycopg.rows import dict_row
-
-    with conn.cursor(row_factory=dict_row) as cur:
+def get_alert(conn: psycopg.Connection, alert_id: int) -> AlertRow | None:
+    with conn.cursor(row_factory=class_row(AlertRow)) as cur:
         return cur.execute(
             f"SELECT {_ALERT_COLS} FROM alerts WHERE alert_id = %s", (alert_id,)
         ).fetchone()
@@ -206,10 +235,16 @@ def alert_evidence(conn: psycopg.Connection, alert_id: int) -> list[dict[str, An
         )
 
 
-def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> None:
+def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> bool:
+    """The one way staff and cases move a live alert on (acknowledged, closed, dismissed):
+    closing or dismissing stamps closed_at and keeps the note as close_reason. False when
+    the alert is no longer live (closed or dismissed meanwhile): nothing changes."""
     ends = status in ("closed", "dismissed")
-    conn.execute(
-        "UPDATE alerts SET status = %s, updated_at = now(), closed_at = CASE WHEN %s THEN now()"
-        " END, close_reason = CASE WHEN %s THEN %s ELSE close_reason END WHERE alert_id = %s",
+    cur = conn.execute(
+        "UPDATE alerts SET status = %s, updated_at = now(),"
+        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END,"
+        " close_reason = CASE WHEN %s THEN %s ELSE close_reason END"
+        " WHERE alert_id = %s AND status IN ('watch', 'open', 'acknowledged')",
         (status, ends, ends, note, alert_id),
     )
+    return cur.rowcount > 0

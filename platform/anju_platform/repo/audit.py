@@ -9,6 +9,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from anju_platform.access import Location, Principal
+
 
 def record(
     conn: psycopg.Connection,
@@ -34,6 +36,20 @@ def record(
             Jsonb(detail) if detail else None,
         ),
     )
+
+
+def log(
+    conn: psycopg.Connection,
+    who: Principal,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    where: list[Location] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """`record` for the signed-in user; the estate is the first of the record's places."""
+    estate = where[0].estate_id if where else None
+    record(conn, who.user_id, who.role.value, action, target_type, target_id, estate, detail)
 
 
 def search(

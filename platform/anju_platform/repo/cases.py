@@ -1,18 +1,59 @@
 """All SQL of inspection cases: creating cases for opened alerts and cancelling those
 whose alert closed (the job), listing and reading them, visits, photos, deductions,
 decisions and suppressions. The rules (routing, due times, effects) are in
-anju_platform.workflow.cases; callers hold the transaction."""
+anju_platform.workflow.cases, the use cases in anju_platform.services.cases; callers hold
+the transaction. What surrounds a case (household, place names, snapshots) is read in
+repo/case_context.py."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
+from anju_platform.access import Location
 from anju_platform.workflow import cases as rules
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case with its alert's facts and its visits' summary (one row of _CASE_SELECT)."""
+
+    case_id: int
+    alert_id: int
+    estate_id: str
+    grid_id: str | None
+    unit_id: str | None
+    building_id: str | None
+    type: str  # the alert's type
+    source: str
+    alert_status: str
+    score: float
+    level: int
+    reason_zh: str
+    reason_en: str
+    status: str  # the case's status (vocabulary.CaseStatus)
+    assignee_id: str | None
+    assignee_name: str | None
+    due_at: datetime
+    created_at: datetime
+    first_visit_at: datetime | None
+    closed_at: datetime | None
+    first_day: date | None
+    opened_at: datetime | None
+    visit_count: int
+    last_outcome: str | None
+    last_visit_at: datetime | None
+
+    @property
+    def places(self) -> list[Location]:
+        """Where the case is, for scope checks and the audit."""
+        return [Location(self.estate_id, self.grid_id)]
+
 
 _CASE_SELECT = (
     "SELECT c.case_id, c.alert_id, c.estate_id, c.grid_id, a.unit_id,"
@@ -32,6 +73,11 @@ _CASE_SELECT = (
 
 def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(query, params))
+
+
+def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
+    with conn.cursor(row_factory=class_row(CaseRow)) as cur:
         return list(cur.execute(query, params))
 
 
@@ -100,7 +146,7 @@ def list_cases(
     filters: Mapping[str, Any],
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> list[CaseRow]:
     q = (
         f"{_CASE_SELECT} WHERE c.estate_id = %(estate)s"
         " AND (%(grids)s::text[] IS NULL OR c.grid_id = ANY(%(grids)s::text[]))"
@@ -111,11 +157,11 @@ def list_cases(
         " ORDER BY c.due_at, c.case_id LIMIT %(limit)s OFFSET %(offset)s"
     )
     params = {"estate": estate_id, "grids": grids, "limit": limit, "offset": offset, **filters}
-    return _dicts(conn, q, params)
+    return _cases(conn, q, params)
 
 
-def my_cases(conn: psycopg.Connection, user_id: str) -> list[dict[str, Any]]:
-    return _dicts(
+def my_cases(conn: psycopg.Connection, user_id: str) -> list[CaseRow]:
+    return _cases(
         conn,
         f"{_CASE_SELECT} WHERE c.assignee_id = %s AND c.status = 'open'"
         " ORDER BY c.due_at, c.case_id",
@@ -123,8 +169,8 @@ def my_cases(conn: psycopg.Connection, user_id: str) -> list[dict[str, Any]]:
     )
 
 
-def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> dict[str, Any] | None:
-    rows = _dicts(
+def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> CaseRow | None:
+    rows = _cases(
         conn,
         f"{_CASE_SELECT} WHERE c.case_id = %s" + (" FOR UPDATE OF c" if lock else ""),
         (case_id,),
@@ -189,67 +235,6 @@ def suppressions(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]
     )
 
 
-def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str | None:
-    """The household holding the unit on a day (the latest lease when several)."""
-    if unit_id is None:
-        return None
-    row = conn.execute(
-        "SELECT household_id FROM households WHERE unit_id = %s"
-        " AND coalesce(move_in, lease_start) <= %s AND (move_out IS NULL OR move_out >= %s)"
-        " ORDER BY lease_start DESC, household_id LIMIT 1",
-        (unit_id, on, on),
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def household(conn: psycopg.Connection, hid: str, on: date) -> dict[str, Any]:
-    members = _dicts(
-        conn,
-        "SELECT m.person_id, p.name, m.role, p.phone FROM household_members m"
-        " JOIN persons p USING (person_id) WHERE m.household_id = %s AND m.valid_from <= %s"
-        " AND (m.valid_to IS NULL OR m.valid_to >= %s) ORDER BY m.role, m.person_id",
-        (hid, on, on),
-    )
-    return {"household_id": hid, "members": members}
-
-
-def place_names(
-    conn: psycopg.Connection, unit_id: str | None, grid_id: str | None, estate_id: str
-) -> dict[str, Any]:
-    """Names of a case's flat, grid and estate for the evidence pack."""
-    rows = _dicts(
-        conn,
-        "SELECT e.name AS estate_name, e.address, g.name AS grid_name, b.name AS building_name,"
-        " n.name AS entrance_name, u.number FROM estates e"
-        " LEFT JOIN units u ON u.unit_id = %(u)s LEFT JOIN grids g ON g.grid_id = %(g)s"
-        " LEFT JOIN buildings b ON b.building_id = u.building_id"
-        " LEFT JOIN entrances n ON n.entrance_id = u.entrance_id WHERE e.estate_id = %(e)s",
-        {"u": unit_id, "g": grid_id, "e": estate_id},
-    )
-    keys = ("estate_name", "address", "grid_name", "building_name", "entrance_name", "number")
-    return rows[0] if rows else dict.fromkeys(keys)
-
-
-def gateway_names(conn: psycopg.Connection, estate_id: str) -> dict[str, str]:
-    rows = conn.execute(
-        "SELECT gateway_id, coalesce(name, gateway_id) FROM gateways WHERE estate_id = %s",
-        (estate_id,),
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, Any]]:
-    """Face snapshots the platform holds for evidence events (files under snapshot_dir)."""
-    if not event_ids:
-        return []
-    return _dicts(
-        conn,
-        "SELECT event_id::text, path, taken_at FROM face_snapshots"
-        " WHERE event_id = ANY(%s::uuid[]) ORDER BY taken_at",
-        (event_ids,),
-    )
-
-
 def user_for_assignment(
     conn: psycopg.Connection, user_id: str
 ) -> tuple[str, bool, list[str]] | None:
@@ -304,19 +289,6 @@ def set_case_status(
         " closed_at = CASE WHEN %s THEN now() ELSE closed_at END WHERE case_id = %s",
         (status, visited_at, done, case_id),
     )
-
-
-def set_alert_status(conn: psycopg.Connection, alert_id: int, status: str, note: str) -> bool:
-    """Move a live alert on (acknowledged, dismissed, closed); False if it is not live."""
-    ends = status in ("closed", "dismissed")
-    cur = conn.execute(
-        "UPDATE alerts SET status = %s, updated_at = now(),"
-        " closed_at = CASE WHEN %s THEN now() ELSE closed_at END,"
-        " close_reason = CASE WHEN %s THEN %s ELSE close_reason END"
-        " WHERE alert_id = %s AND status IN ('watch', 'open', 'acknowledged')",
-        (status, ends, ends, note, alert_id),
-    )
-    return cur.rowcount > 0
 
 
 def add_deduction(
@@ -396,37 +368,3 @@ def visit_of_case(conn: psycopg.Connection, case_id: int, visit_id: int) -> bool
         "SELECT 1 FROM case_visits WHERE case_id = %s AND visit_id = %s", (case_id, visit_id)
     ).fetchone()
     return row is not None
-
-
-# --- the periodic job -------------------------------------------------------------------
-
-
-def sync(conn: psycopg.Connection, due_hours: Mapping[str, float]) -> tuple[list[int], list[int]]:
-    """Create a case for every newly opened alert (routed to its grid's inspector, due
-    per type) and cancel open cases whose alert closed. Idempotent; returns the ids."""
-    from anju_platform.repo.notifications import notify
-
-    created: list[int] = []
-    with conn.transaction():
-        for a in alerts_without_case(conn):
-            assignee = rules.route(grid_inspectors(conn, a["grid_id"]))
-            due = rules.due_at(a["opened_at"], a["type"], due_hours)
-            cid = insert_case(conn, a["alert_id"], a["estate_id"], a["grid_id"], assignee, due)
-            if cid is None:
-                continue
-            created.append(cid)
-            if assignee is not None:
-                notify(
-                    conn,
-                    "case.assigned",
-                    a["estate_id"],
-                    a["grid_id"],
-                    {"case_id": cid, "alert_id": a["alert_id"], "assignee_id": assignee},
-                )
-        cancelled = cancel_closed(conn)
-    return created, cancelled
-
-
-def sync_job(conn: psycopg.Connection, settings: Any) -> object:
-    """The job runner's entry (anju_platform.jobs): fn(conn, settings)."""
-    return sync(conn, settings.case_due_hours)

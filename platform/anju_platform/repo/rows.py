@@ -75,8 +75,17 @@ def list_estates(conn: psycopg.Connection, estate_ids: list[str] | None) -> list
         ).fetchall()
 
 
+def written(table: Table, row: Mapping[str, Any]) -> list[str]:
+    """The columns a row writes, in the table's order. A key that is not a column is a
+    programming error (a model field the table forgot): raised, never silently dropped."""
+    unknown = sorted(set(row) - set(table.columns))
+    if unknown:
+        raise KeyError(f"{table.name} has no writable column {', '.join(unknown)}")
+    return [c for c in table.columns if c in row]
+
+
 def insert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Row:
-    cols = [c for c in table.columns if c in row]
+    cols = written(table, row)
     q = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) RETURNING t.*").format(
         sql.Identifier(table.name),
         sql.SQL(", ").join(map(sql.Identifier, cols)),
@@ -133,7 +142,7 @@ def _outcome(got: tuple[Any, ...] | None) -> Outcome:
 
 def upsert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Outcome:
     """Insert or update by key; 'unchanged' when every written column already matches."""
-    cols = [c for c in table.columns if c in row]
+    cols = written(table, row)
     return _outcome(conn.execute(_upsert_sql(table, cols), dict(row)).fetchone())
 
 
@@ -143,7 +152,7 @@ def upsert_many(
     """`upsert` for rows with the same columns, pipelined (one round trip per batch)."""
     if not batch:
         return []
-    cols = [c for c in table.columns if c in batch[0]]
+    cols = written(table, batch[0])
     out: list[Outcome] = []
     with conn.cursor() as cur:
         cur.executemany(_upsert_sql(table, cols), [dict(r) for r in batch], returning=True)

@@ -92,7 +92,7 @@ UNITS = Table(
 HOUSEHOLDS = Table(
     "households",
     ("household_id",),
-    ("household_id", "unit_id", "lease_start", "lease_end", "move_in", "move_out"),
+    ("household_id", "unit_id", "lease_start", "lease_end", "move_in", "move_out", "end_reason"),
     _VIA_UNIT,
     "household_id",
     refs=(("unit_id", UNITS),),
