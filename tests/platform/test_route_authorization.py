@@ -4,7 +4,8 @@ Walks the app's routers (each route's endpoint, its dependencies and, through th
 names, the platform functions they call, a few levels deep) and sorts each route by the
 first check it reaches: `deps.guard` (one record), `access.list_filter` (a list),
 `access.allowed`, a role dependency (`deps.require_role`), or a 403 raised by a check of
-its own. A route that reaches none of them fails, unless listed below with its reason.
+its own (HTTPException(403), or services.errors.Forbidden). A route that reaches none of
+them fails, unless listed below with its reason.
 What a check decides is tested per role and scope by test_platform_matrix.py; this test
 catches the route that forgot to ask."""
 
@@ -79,8 +80,8 @@ def _reached(fn: Any, depth: int, seen: set[Any]) -> set[str]:
         names.insert(0, func.id)
         if names[-1] in CHECKS:
             found.add(names[-1])
-        elif names[-1] == "HTTPException" and _is_403(node):
-            found.add("403")
+        elif (names[-1] == "HTTPException" and _is_403(node)) or names[-1] == "Forbidden":
+            found.add("403")  # services raise Forbidden, mapped to 403 by the app's handler
         else:
             found |= _reached(_target(fn, names), depth - 1, seen)
     return found
