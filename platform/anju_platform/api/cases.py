@@ -18,13 +18,12 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_common.vocabulary import CaseStatus, Decision
-from anju_platform.access import Action, Location, Principal, Role, allowed, list_filter
+from anju_platform.access import Action, Location, Principal, allowed, list_filter
 from anju_platform.api.alerts import EvidenceOut, with_snapshots
 from anju_platform.api.register import FLAT
 from anju_platform.console.places import flat_label
-from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, TzOffset, User, guard, log
 from anju_platform.detect import repo as detect_repo
-from anju_platform.detect.settings import get_detect_settings
 from anju_platform.images import check_pixels
 from anju_platform.repo import cases as repo
 from anju_platform.repo.notifications import notify
@@ -180,8 +179,8 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "overdue": rules.is_overdue(row["status"], row["due_at"], datetime.now(UTC))}
 
 
-def _local_day(t: datetime) -> date:
-    return (t.astimezone(UTC) + timedelta(hours=get_detect_settings().tz_offset_hours)).date()
+def _local_day(t: datetime, tz: int) -> date:
+    return (t.astimezone(UTC) + timedelta(hours=tz)).date()
 
 
 def _find(conn: Conn, case_id: int, lock: bool = False) -> dict[str, Any]:
@@ -198,13 +197,13 @@ def _may_inspect(who: Principal, row: dict[str, Any]) -> list[Location]:
 
 
 def _household(
-    conn: Conn, who: Principal, row: dict[str, Any], hid: str | None
+    conn: Conn, who: Principal, row: dict[str, Any], hid: str | None, today: date
 ) -> dict[str, Any] | None:
     """The household with its members; their phone numbers only for the inspector the
     case is assigned to (who is about to knock on the door), and that read is audited."""
     if hid is None:
         return None
-    found = repo.household(conn, hid, _local_day(datetime.now(UTC)))
+    found = repo.household(conn, hid, today)
     mine = row["assignee_id"] is not None and row["assignee_id"] == who.user_id
     phones = [m for m in found["members"] if m["phone"]] if mine else []
     if phones:
@@ -216,11 +215,12 @@ def _household(
     return found
 
 
-def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
+def _detail(conn: Conn, row: dict[str, Any], who: Principal, tz: int) -> dict[str, Any]:
     cid = row["case_id"]
+    today = _local_day(datetime.now(UTC), tz)
     ded = repo.deduction(conn, cid)
     hid = ded["household_id"] if ded else None
-    hid = hid or repo.household_id(conn, row["unit_id"], _local_day(datetime.now(UTC)))
+    hid = hid or repo.household_id(conn, row["unit_id"], today)
     sups = repo.suppressions(conn, cid)
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
@@ -230,7 +230,7 @@ def _detail(conn: Conn, row: dict[str, Any], who: Principal) -> dict[str, Any]:
         "photos": repo.photos(conn, cid),
         "deduction": ded,
         "decision": repo.decision(conn, cid),
-        "household": _household(conn, who, row, hid),
+        "household": _household(conn, who, row, hid, today),
         "suppressions": sups,
         "register_change": None
         if change is None
@@ -298,13 +298,13 @@ def my_cases(conn: Conn, who: User) -> list[dict[str, Any]]:
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="A case with evidence and visits")
-def get_case(case_id: int, conn: Conn, who: User) -> dict[str, Any]:
+def get_case(case_id: int, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
     with conn.transaction():
         row = repo.get_case(conn, case_id)
         where = guard(who, Action.READ, FLAT, _where(row), "case")
         assert row is not None
         log(conn, who, "read", "case", str(case_id), where)
-        return _detail(conn, row, who)
+        return _detail(conn, row, who, tz)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut, summary="Reassign a case")
@@ -331,7 +331,7 @@ def assign(case_id: int, body: AssignIn, conn: Conn, who: User) -> dict[str, Any
 
 @router.post("/{case_id}/visits", response_model=CaseDetail, summary="Record a visit")
 def add_visit(
-    case_id: int, body: VisitIn, conn: Conn, who: User, settings: Settings
+    case_id: int, body: VisitIn, conn: Conn, who: User, settings: Settings, tz: TzOffset
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     at = body.visited_at or now
@@ -343,7 +343,7 @@ def add_visit(
         if row["status"] != "open":
             raise HTTPException(status.HTTP_409_CONFLICT, f"case is {row['status']}")
         earliest = row["opened_at"] and row["opened_at"] - timedelta(
-            minutes=settings.visit_grace_minutes
+            minutes=settings.cases.visit_grace_minutes
         )
         if earliest and at < earliest:
             raise HTTPException(
@@ -356,12 +356,12 @@ def add_visit(
                 violation_type=body.violation_type,
                 reason=body.reason,
                 points=body.points,
-                deduction_points=settings.case_deduction_points,
-                suppression_days=settings.suppression_days,
+                deduction_points=settings.cases.deduction_points,
+                suppression_days=settings.cases.suppression_days,
             )
         except rules.RuleError as exc:
             raise HTTPException(422, str(exc)) from None
-        day = _local_day(at)
+        day = _local_day(at, tz)
         vid = repo.add_visit(
             conn, case_id, who.user_id, at, body.outcome, eff.violation_type, body.reason,
             body.notes,
@@ -392,7 +392,7 @@ def add_visit(
             )
             detail |= {"suppression_id": sid, "reason": reason}
         log(conn, who, "visit", "case", str(case_id), where, detail)
-        return _detail(conn, _find(conn, case_id), who)
+        return _detail(conn, _find(conn, case_id), who, tz)
 
 
 @router.post("/{case_id}/photos", response_model=PhotoOut, status_code=201, summary="Add a photo")
@@ -407,16 +407,16 @@ def add_photo(
     with conn.transaction():  # check scope before reading the upload
         row = _find(conn, case_id)
         _may_inspect(who, row)
-    data = photo.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
+    data = photo.file.read(settings.limits.max_upload_bytes + 1)
+    if len(data) > settings.limits.max_upload_bytes:
         raise HTTPException(413, "photo too large")
     ctype = rules.image_type(data)
     if ctype is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "only JPEG or PNG photos")
-    check_pixels(data, settings.max_image_pixels)
+    check_pixels(data, settings.limits.max_image_pixels)
     pid = uuid.uuid4().hex
     rel = f"{case_id}/{pid}.{'jpg' if ctype == 'image/jpeg' else 'png'}"
-    path = settings.evidence_dir / rel
+    path = settings.cases.evidence_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
@@ -452,7 +452,7 @@ def get_photo(case_id: int, photo_id: str, conn: Conn, who: User, settings: Sett
         meta = repo.get_photo(conn, case_id, photo_id)
         if meta is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "photo not found")
-        path = _file(settings.evidence_dir, meta["path"])
+        path = _file(settings.cases.evidence_dir, meta["path"])
         if path is None:
             raise HTTPException(status.HTTP_410_GONE, "photo file is gone")
         log(conn, who, "read_photo", "case", str(case_id), where, {"photo_id": photo_id})
@@ -464,7 +464,7 @@ def get_photo(case_id: int, photo_id: str, conn: Conn, who: User, settings: Sett
 
 
 @router.post("/{case_id}/decision", response_model=CaseDetail, summary="The authority decides")
-def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, Any]:
+def decide(case_id: int, body: DecisionIn, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
     with conn.transaction():
         row = _find(conn, case_id, lock=True)
         if not rules.may_decide(who):
@@ -485,12 +485,11 @@ def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, A
                 "decision": body.decision})  # fmt: skip
         log(conn, who, "decide", "case", str(case_id), where,
             {"decision": body.decision, "deduction": settled})  # fmt: skip
-        return _detail(conn, _find(conn, case_id), who)
+        return _detail(conn, _find(conn, case_id), who, tz)
 
 
 def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
-    roles = getattr(settings, "face_view_roles", [Role.ADMIN, Role.AUTHORITY, Role.MANAGER])
-    return who.role in roles
+    return who.role in settings.faces.view_roles
 
 
 def _on_clock(value: Any, zone: timezone) -> Any:
@@ -511,23 +510,23 @@ class _Pack:
     snapshots: list[tuple[dict[str, Any], str, bytes]]  # (row, content type, bytes)
 
 
-def _gather(conn: Conn, who: Principal, settings: PlatformSettings, case_id: int) -> _Pack:
+def _gather(conn: Conn, who: Principal, settings: PlatformSettings, case_id: int, tz: int) -> _Pack:
     """The case with its photo and snapshot files (snapshots for roles that see faces)."""
     row = repo.get_case(conn, case_id)
     guard(who, Action.READ, FLAT, _where(row), "case")
     assert row is not None
-    d = _detail(conn, row, who)
+    d = _detail(conn, row, who, tz)
     photos = []
     for p in repo.photos(conn, case_id):
-        f = _file(settings.evidence_dir, p["path"])
+        f = _file(settings.cases.evidence_dir, p["path"])
         if f is not None:
             photos.append((p, f.read_bytes()))
     snaps = []
-    snap_dir = getattr(settings, "snapshot_dir", None)
-    if snap_dir is not None and _may_view_faces(who, settings):
+    snap_dir = settings.faces.snapshot_dir
+    if _may_view_faces(who, settings):
         ids = sorted({e["event_id"] for e in d["evidence"] if e["event_id"]})
         for s in repo.snapshots(conn, ids):
-            f = _file(Path(snap_dir), s["path"])
+            f = _file(snap_dir, s["path"])
             data = f.read_bytes() if f is not None else b""
             ctype = rules.image_type(data[:16]) if data else None
             if ctype is not None:
@@ -541,9 +540,11 @@ def _gather(conn: Conn, who: Principal, settings: PlatformSettings, case_id: int
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
+def evidence_pack_html(
+    case_id: int, conn: Conn, who: User, settings: Settings, tz: TzOffset
+) -> Response:
     with conn.transaction():
-        pack = _gather(conn, who, settings, case_id)
+        pack = _gather(conn, who, settings, case_id, tz)
         d = pack.detail
         photos = [
             evidence_pack.Image(
@@ -557,7 +558,7 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
             evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
             for s, ctype, data in pack.snapshots
         ]
-        zone = timezone(timedelta(hours=get_detect_settings().tz_offset_hours))
+        zone = timezone(timedelta(hours=tz))
         d = _on_clock(d, zone)  # times on the estates' clock, with their offset
         html = evidence_pack.render(
             d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
@@ -585,11 +586,13 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
-    if not settings.pdf_font.is_file():
+def evidence_pack_pdf(
+    case_id: int, conn: Conn, who: User, settings: Settings, tz: TzOffset
+) -> Response:
+    if not settings.cases.pdf_font.is_file():
         raise HTTPException(503, "the PDF font is not installed (ANJU_PLATFORM_PDF_FONT)")
     with conn.transaction():
-        pack = _gather(conn, who, settings, case_id)
+        pack = _gather(conn, who, settings, case_id, tz)
         d = pack.detail
         place = repo.place_names(conn, d["unit_id"], d["grid_id"], d["estate_id"])
         people = {m["person_id"]: m["name"] for m in (d["household"] or {}).get("members", [])}
@@ -605,7 +608,6 @@ def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -
             gateways=repo.gateway_names(conn, d["estate_id"]),
             people=people,
         )
-        tz = get_detect_settings().tz_offset_hours
         photos = [
             evidence_pdf.PdfImage(
                 evidence_pdf.local(p["uploaded_at"], tz) + " · "
@@ -623,7 +625,7 @@ def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -
         ]  # fmt: skip
         pdf, digest = evidence_pdf.render_pdf(
             d, names, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], datetime.now(UTC), who.user_id, tz, settings.pdf_font,
+            d["household"], datetime.now(UTC), who.user_id, tz, settings.cases.pdf_font,
         )  # fmt: skip
         log(conn, who, "export", "case", str(case_id), _where(d),
             {"format": "pdf", "photos": len(photos), "snapshots": len(snaps),

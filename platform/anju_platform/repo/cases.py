@@ -429,4 +429,4 @@ def sync(conn: psycopg.Connection, due_hours: Mapping[str, float]) -> tuple[list
 
 def sync_job(conn: psycopg.Connection, settings: Any) -> object:
     """The job runner's entry (anju_platform.jobs): fn(conn, settings)."""
-    return sync(conn, settings.case_due_hours)
+    return sync(conn, settings.cases.due_hours)
