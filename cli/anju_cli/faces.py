@@ -28,7 +28,7 @@ def calibrate(
     from anju_platform.settings import PlatformSettings
 
     settings = PlatformSettings()
-    target = settings.face_far if far is None else far
+    target = settings.faces.far if far is None else far
     if not 0 < target < 0.5:
         raise CliError(f"--far {far}: must be between 0 and 0.5 (e.g. 0.001)")
     url = database_url_arg(database_url)

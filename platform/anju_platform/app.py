@@ -70,9 +70,12 @@ def routers() -> list[APIRouter]:
 
 
 def create_app(
-    settings: PlatformSettings | None = None, database_url: str | None = None
+    settings: PlatformSettings | None = None,
+    database_url: str | None = None,
+    tz_offset_hours: int | None = None,
 ) -> FastAPI:
     from anju_common.settings import get_database_settings
+    from anju_platform.detect.settings import local_offset_hours
 
     settings = settings or get_platform_settings()
     settings.signing_key()  # refuse to build an app that cannot sign tokens
@@ -107,7 +110,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.webhook_tests = threading.BoundedSemaphore(settings.webhook_test_concurrency)
+    # One clock for every route (deps.TzOffset): local days, charts, evidence packs.
+    app.state.tz_offset_hours = local_offset_hours() if tz_offset_hours is None else tz_offset_hours
+    app.state.webhook_tests = threading.BoundedSemaphore(settings.webhooks.test_concurrency)
     from anju_platform.unicode_guard import UnicodeGuard
 
     app.add_middleware(UnicodeGuard)  # "a\ud800b" in a JSON body: 422, not a 500 later

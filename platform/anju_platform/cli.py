@@ -47,7 +47,7 @@ def serve(
             probe.bind((host, port))
         except OSError as exc:
             raise CliError(f"--host {host} --port {port}: {exc.strerror}") from None
-    if warning := startup_warning(get_platform_settings().public_base_url, host, port):
+    if warning := startup_warning(get_platform_settings().reports.public_base_url, host, port):
         sys.stderr.write(f"warning: {warning}\n")
     # Live streams (SSE) stay open for up to an hour: do not let them hold up a shutdown.
     uvicorn.run(
@@ -124,10 +124,12 @@ def import_register(
     with Progress(console=console, transient=True) as bar:
         bar.add_task("reading", total=None)
         try:
-            sheets = read_path(path, settings.import_limits())
+            sheets = read_path(path, settings.limits.import_limits())
         except ValueError as exc:  # TooLarge, an unreadable encoding, not a workbook
             raise CliError(str(exc)) from None
-    master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
+    master = (
+        settings.card_master() if (settings.auth.card_key_secret or settings.auth.dev) else None
+    )
     who = Principal(user_id="cli", name="cli", role=Role.ADMIN)
     total = sum(len(s.rows) for s in sheets)
     with psycopg.connect(url) as conn:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 
+from anju_platform.detect.settings import local_offset_hours
 from anju_platform.repo import webhooks as repo
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import webhooks as fmt
@@ -40,8 +41,9 @@ def send(
     url: str,
     secret: str | None,
     n: dict[str, Any],
-    allow: Sequence[fmt.Network] = (),
-    base: str | None = None,
+    allow: Sequence[fmt.Network],
+    base: str | None,
+    tz_hours: int,
 ) -> Result:
     """One POST; never raises (trouble is a failed attempt, recorded with the error).
     A receiver resolving to a non-public address outside `allow` is not called."""
@@ -50,7 +52,7 @@ def send(
         problem = fmt.destination_problem(_addresses(url), allow)
         if problem:
             return Result(False, None, f"refused: {problem}", 0)
-        out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000), base)
+        out = fmt.build_request(format_, url, secret, n, int(time.time() * 1000), base, tz_hours)
         r = client.post(out.url, content=out.body, headers=out.headers)
     except Exception as e:  # network trouble or a URL httpx cannot use: a failed attempt
         took = int((time.monotonic() - started) * 1000)
@@ -69,7 +71,7 @@ def _addresses(url: str) -> list[str]:
 
 def http_client(settings: PlatformSettings) -> httpx.Client:
     return httpx.Client(
-        timeout=settings.webhook_timeout_s,
+        timeout=settings.webhooks.timeout_s,
         follow_redirects=False,
         headers={"User-Agent": "anju-webhooks/1"},
     )
@@ -83,8 +85,11 @@ def _send_all(
     group: list[dict[str, Any]],
     allow: Sequence[fmt.Network],
     base: str | None,
+    tz_hours: int,
 ) -> list[Result]:
-    return [send(client, d["format"], d["url"], d["secret"], d, allow, base) for d in group]
+    return [
+        send(client, d["format"], d["url"], d["secret"], d, allow, base, tz_hours) for d in group
+    ]
 
 
 def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
@@ -93,10 +98,11 @@ def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     dead receiver delays only its own messages."""
     repo.fan_out(conn, FANOUT_SETTLE_S)
     # the claim must outlast the slowest sequence of sends in this batch
-    lease = settings.webhook_timeout_s * settings.webhook_batch + 30
-    due = repo.claim_due(conn, settings.webhook_batch, lease)
+    lease = settings.webhooks.timeout_s * settings.webhooks.batch + 30
+    due = repo.claim_due(conn, settings.webhooks.batch, lease)
     if not due:
         return 0
+    tz = local_offset_hours()  # the job's entry point reads the clock; the rest is given it
     groups: dict[int, list[dict[str, Any]]] = {}
     for d in sorted(due, key=lambda d: d["notification_id"]):
         groups.setdefault(d["webhook_id"], []).append(d)
@@ -104,7 +110,11 @@ def deliver_job(conn: psycopg.Connection, settings: PlatformSettings) -> int:
         results = list(
             pool.map(
                 lambda g: _send_all(
-                    client, g, settings.webhook_allow_networks, settings.public_base_url
+                    client,
+                    g,
+                    settings.webhooks.allow_networks,
+                    settings.reports.public_base_url,
+                    tz,
                 ),
                 groups.values(),
             )
@@ -122,9 +132,9 @@ def _record(
     status, retry_in = fmt.after_attempt(
         attempt,
         res.ok,
-        settings.webhook_max_attempts,
-        settings.webhook_backoff_s,
-        settings.webhook_backoff_max_s,
+        settings.webhooks.max_attempts,
+        settings.webhooks.backoff_s,
+        settings.webhooks.backoff_max_s,
     )
     try:
         repo.record_attempt(

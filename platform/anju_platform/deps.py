@@ -1,5 +1,6 @@
-"""Typed FastAPI dependencies: settings, a pooled connection, the current user, and the
-guard every route calls before it touches a record (role x scope, then audit)."""
+"""Typed FastAPI dependencies: settings, the local time offset, a pooled connection, the
+current user, and the guard every route calls before it touches a record (role x scope,
+then audit)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def get_settings(request: Request) -> PlatformSettings:
     return settings
 
 
+def get_tz_offset(request: Request) -> int:
+    """The estates' local time offset (hours): set once by `create_app` (detection's
+    ANJU_DETECT_TZ_OFFSET_HOURS unless given), so routes never read it from a module."""
+    hours: int = request.app.state.tz_offset_hours
+    return hours
+
+
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
     """One pooled autocommit connection per request; routes open their own transactions."""
     pool: ConnectionPool = request.app.state.pool
@@ -35,6 +43,7 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection]:
 
 
 Settings = Annotated[PlatformSettings, Depends(get_settings)]
+TzOffset = Annotated[int, Depends(get_tz_offset)]
 Conn = Annotated[psycopg.Connection, Depends(get_conn)]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 

@@ -27,8 +27,8 @@ def calibrate_estate(
 ) -> dict[str, Any]:
     """Compute and store a new calibration of one face model (default: the platform's)
     for the estate, from that model's enrolments and sightings only; returns the row."""
-    fallback = settings.face_fallback_threshold
-    model = model or face_model_id(settings.face_model)
+    fallback = settings.faces.fallback_threshold
+    model = model or face_model_id(settings.faces.model)
     gallery = faces.gallery(conn, estate_id, model)
     seen = faces.calibration_sightings(conn, estate_id, model, MAX_SIGHTINGS)
     enrolled = {p for p, _, _ in gallery}

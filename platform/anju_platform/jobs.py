@@ -37,13 +37,13 @@ def registered() -> list[Job]:
     # and notifies), appended here with its interval.
     from anju_platform.repo.patrols import patrol_job
 
-    jobs.append(Job("patrols", lambda s: s.workflow_poll_s, patrol_job))
+    jobs.append(Job("patrols", lambda s: s.jobs.poll_s, patrol_job))
     from anju_platform.services.cases import sync_job as cases_job
 
-    jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases_job))
+    jobs.append(Job("cases", lambda s: s.jobs.poll_s, cases_job))
     from anju_platform.delivery import deliver_job
 
-    jobs.append(Job("webhooks", lambda s: s.workflow_poll_s, deliver_job))
+    jobs.append(Job("webhooks", lambda s: s.jobs.poll_s, deliver_job))
     from anju_platform.lifecycle import lifecycle_job
 
     jobs.append(Job("lifecycle", lambda s: 3600.0, lifecycle_job))  # hourly is plenty for days
@@ -76,7 +76,7 @@ def _loop(url: str, settings: PlatformSettings, jobs: list[Job], stop: threading
 
 def start_jobs(url: str, settings: PlatformSettings) -> Callable[[], None]:
     """Start the job thread (unless disabled); returns a function that stops it."""
-    jobs = registered() if settings.jobs_enabled else []
+    jobs = registered() if settings.jobs.enabled else []
     stop = threading.Event()
     if not jobs:
         return stop.set

@@ -44,7 +44,7 @@ def _snapshot_files(settings: PlatformSettings, snaps: list[dict[str, Any]]) -> 
     for s in snaps:
         for suffix in (".jpg", ".png"):
             derived = snapshot_path(
-                settings.snapshot_dir, s["estate_id"], s["taken_at"], s["event_id"], suffix
+                settings.faces.snapshot_dir, s["estate_id"], s["taken_at"], s["event_id"], suffix
             )
             files.append(erasure.StoredFile(s["path"], derived))
     return erasure.files_to_remove(files)
@@ -66,7 +66,9 @@ def erase_person(
         # faces: enrollments (embeddings) and their kept photos
         enrolled = repo.enrollments_of(conn, person_id)
         # by id under the photo directory only: a stored path is never trusted
-        photos = sorted({photo_file(settings.photo_dir, e["enrollment_id"]) for e in enrolled})
+        photos = sorted(
+            {photo_file(settings.faces.photo_dir, e["enrollment_id"]) for e in enrolled}
+        )
         counts["enrollments"], counts["face_credentials"] = repo.delete_enrollments(conn, person_id)
         # snapshots, and the face events / evidence that point to them or carry the face
         snaps = repo.snapshots_of(conn, person_id)
@@ -108,7 +110,7 @@ def erase_moved_out(
 ) -> list[str]:
     """Job: erase persons whose last household membership ended more than
     erase_after_move_out_days ago (0: off). Returns the persons erased."""
-    days = settings.erase_after_move_out_days
+    days = settings.retention.erase_after_move_out_days
     if days <= 0:
         return []
     today = today or datetime.now(UTC).date()
@@ -147,7 +149,7 @@ def expire_strangers(
 ) -> int:
     """Job: delete snapshots of unknown faces older than stranger_snapshot_days (files and
     rows) and the refs to them in events and alert evidence. Returns how many."""
-    cutoff = stranger_cutoff(now or datetime.now(UTC), settings.stranger_snapshot_days)
+    cutoff = stranger_cutoff(now or datetime.now(UTC), settings.retention.stranger_snapshot_days)
     total = 0
     while True:
         with conn.transaction():
@@ -183,7 +185,7 @@ def expire_strangers(
 def expire_face_data(conn: psycopg.Connection, settings: PlatformSettings) -> int:
     """Job: delete face events' embeddings and snapshot refs after face_data_days."""
     with conn.transaction():
-        n = face_data.expire_face_data(conn, settings.face_data_days)
+        n = face_data.expire_face_data(conn, settings.retention.face_data_days)
         if n:
             audit.record(conn, JOB_ACTOR, "system", "expire", "face_data", None, None, {"count": n})
     return n
@@ -203,4 +205,4 @@ def lifecycle_job(conn: psycopg.Connection, settings: PlatformSettings) -> None:
     erase_moved_out(conn, settings)
     sweep_erased(conn)
     expire_face_data(conn, settings)
-    notifications.prune(conn, settings.notification_retention_days)
+    notifications.prune(conn, settings.retention.notification_days)

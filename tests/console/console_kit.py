@@ -201,7 +201,7 @@ def sync_cases(live: Live) -> None:
     from anju_platform.services import cases
 
     with psycopg.connect(live.db, autocommit=True) as conn:
-        cases.sync(conn, live.settings.case_due_hours)
+        cases.sync(conn, live.settings.cases.due_hours)
 
 
 def case_of(live: Live, alert_id: int) -> int:

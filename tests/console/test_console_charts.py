@@ -62,7 +62,7 @@ def test_charts(page: Page, live: Live) -> None:
     assert 0 < uptime["series"][0]["data"][0] <= 3 / 168 * 100 + 0.1
     expect(page.get_by_test_id("grafana-links")).to_have_count(0)  # no Grafana configured
     shot(page, "charts")
-    live.settings.grafana_url = "https://grafana.example.org/"
+    live.settings.console.grafana_url = "https://grafana.example.org/"
     page.reload()
     link = page.get_by_test_id("grafana-links").locator("a").first
     expect(link).to_have_attribute(

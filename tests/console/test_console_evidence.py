@@ -147,7 +147,7 @@ def test_pdf_evidence_pack(page: Page, live: Live, faces_dir: Path) -> None:
     assert len(digest) == 64 and digest == r2.headers["x-content-sha256"]
     assert digest in text.replace("\n", "")
     assert digest[:16] in text
-    Path(live.settings.evidence_dir / "pack.pdf").write_bytes(data)  # for a look by hand
+    Path(live.settings.cases.evidence_dir / "pack.pdf").write_bytes(data)  # for a look by hand
     # A change to the case changes the checksum.
     with live.client("authority") as c:
         r = c.post(f"/api/v1/cases/{case}/decision", json={"decision": "warning", "note": "警告"})

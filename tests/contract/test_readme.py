@@ -7,7 +7,8 @@ import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import AliasChoices
+from pydantic import AliasChoices, BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +50,23 @@ def env_names() -> set[str]:
             continue
         prefix = str(cls.model_config.get("env_prefix", ""))
         for field_name, field in cls.model_fields.items():  # type: ignore[attr-defined]
-            alias = field.validation_alias
-            if isinstance(alias, AliasChoices):
-                names.update(str(a) for a in alias.choices)
+            group = field.annotation
+            if isinstance(group, type) and issubclass(group, BaseModel):
+                # nested settings (anju_platform.settings): each leaf keeps a flat name
+                for leaf_name, leaf in group.model_fields.items():
+                    names.update(_names(prefix, leaf_name, leaf))
             else:
-                names.add((prefix + field_name).upper())
+                names.update(_names(prefix, field_name, field))
     return names
+
+
+def _names(prefix: str, field_name: str, field: FieldInfo) -> list[str]:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(a) for a in alias.choices]
+    if isinstance(alias, str):
+        return [alias]
+    return [(prefix + field_name).upper()]
 
 
 def test_every_setting_is_documented() -> None:

@@ -48,13 +48,19 @@ def test_evidence_pack_and_webhooks_use_the_table() -> None:
     assert labels("decision") == evidence_pack.DECISION_ZH
     assert labels("reasonCode") == evidence_pack.REASON_ZH
     for outcome in GROUPS["outcome"]:
-        _, lines = webhooks.message_zh({"kind": "case.visited", "body": {"outcome": outcome}})
+        _, lines = webhooks.message_zh(
+            {"kind": "case.visited", "body": {"outcome": outcome}}, None, 8
+        )
         assert f"核查结果：{label('outcome', outcome)}" in lines
     for decision in GROUPS["decision"]:
-        _, lines = webhooks.message_zh({"kind": "case.decided", "body": {"decision": decision}})
+        _, lines = webhooks.message_zh(
+            {"kind": "case.decided", "body": {"decision": decision}}, None, 8
+        )
         assert f"处理决定：{label('decision', decision)}" in lines
     for alert_type in GROUPS["type"]:
-        title, _ = webhooks.message_zh({"kind": "alert.opened", "body": {"type": alert_type}})
+        title, _ = webhooks.message_zh(
+            {"kind": "alert.opened", "body": {"type": alert_type}}, None, 8
+        )
         assert title == f"新预警：{label('type', alert_type)}"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from anju_bench.detect import load_events
 from anju_bench.servers import scratch_database
@@ -24,6 +25,7 @@ from anju_cli.demo_console import seed_accounts
 from anju_cli.demo_source import SimSource
 from anju_platform.services.cases import sync_job
 from anju_platform.settings import PlatformSettings
+from anju_platform.settings_access import AuthSettings
 from tests.conftest import PG_SERVER
 
 ANJU = [sys.executable, "-m", "anju_cli.main"]
@@ -70,7 +72,9 @@ def test_pg_dump_of_a_demo_database_restores_the_same_alerts(tmp_path: Path) -> 
         detect = _run([*ANJU, "detect", "--workers", "1"], src)
         assert detect.returncode == 0, detect.stderr[-2000:]
         with psycopg.connect(src, autocommit=True) as conn:
-            sync_job(conn, PlatformSettings(secret_key="x" * 32))  # cases for the alerts
+            sync_job(
+                conn, PlatformSettings(auth=AuthSettings(secret_key=SecretStr("x" * 32)))
+            )  # cases for the alerts
             before = conn.execute(ALERTS).fetchall()
             tables = _tables(conn)
         assert events > 10_000 and len(before) > 0 and tables["cases"] == len(before)

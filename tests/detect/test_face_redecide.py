@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from pydantic import SecretStr
 
 from anju_common.events import embedding_bytes
 from anju_platform.detect import repo
@@ -18,6 +19,7 @@ from anju_platform.detect.passages import passages
 from anju_platform.detect.presence import Resolver
 from anju_platform.facecalibration import calibrate_estate
 from anju_platform.settings import PlatformSettings
+from anju_platform.settings_access import AuthSettings
 from tests.edge.realfaces import japanese
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -75,7 +77,7 @@ def test_stored_match_is_redecided_after_recalibration(pg_url: str, faces_dir: P
                 face_event(conn, T0 - timedelta(days=1), who, emb)
 
         assert resolve_day(conn) == ["T", "T"]  # not calibrated: the stored matches stand
-        settings = PlatformSettings(secret_key="x" * 32)
+        settings = PlatformSettings(auth=AuthSettings(secret_key=SecretStr("x" * 32)))
         row = calibrate_estate(conn, "E1", settings, far=0.001, model=None)
         assert row["calibrated"] and row["threshold"] < 0.5
         # the newer calibration judges the stored events again: T stays, the stranger

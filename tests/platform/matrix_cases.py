@@ -49,7 +49,7 @@ def _photo(c: Ctx, n: int, i: int) -> int:
             " VALUES (%s, %s, %s, 'image/png', 'x', 'admin')",
             (f"ph{i}", cid, f"{cid}/ph{i}.png"),
         )
-    path = c.live.settings.evidence_dir / f"{cid}" / f"ph{i}.png"
+    path = c.live.settings.cases.evidence_dir / f"{cid}" / f"ph{i}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(PNG)
     return cid

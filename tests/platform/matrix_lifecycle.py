@@ -15,7 +15,7 @@ FACE_VIEW = "face:view"
 def _snapshot(c: Ctx, n: int, i: int) -> Req:
     """A stored snapshot in estate E{n} (file in the test's temporary directory)."""
     ev = str(uuid.uuid4())
-    folder = c.live.settings.photo_dir.parent / "matrix-snapshots"
+    folder = c.live.settings.faces.photo_dir.parent / "matrix-snapshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{ev}.jpg"
     path.write_bytes((c.faces / "obama" / "1.jpg").read_bytes())

@@ -22,7 +22,7 @@ from anju_platform.cards import hash_number
 from anju_platform.repo import rows, users
 from anju_platform.repo import tables as t
 from anju_platform.security import hash_password
-from anju_platform.settings import PlatformSettings
+from anju_platform.settings import PlatformSettings, flat_names
 
 PASSWORD = "correct horse battery"
 CARD_SECRET = "test-card-master"
@@ -151,27 +151,40 @@ def seed_users(conn: psycopg.Connection) -> None:
     users.set_scopes(conn, "inspector", [], ["G1"])
 
 
+def flat_settings(**flat: object) -> PlatformSettings:
+    """Settings from their documented flat names (ANJU_PLATFORM_<NAME> as `name=`)."""
+    names = flat_names()
+    grouped: dict[str, dict[str, object]] = {}
+    for name, value in flat.items():
+        group, field = names[name]
+        grouped.setdefault(group, {})[field] = value
+    return PlatformSettings(**grouped)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
-def live_server(pg_url: str, tmp_path: Path, **overrides: object) -> Iterator[Live]:
-    settings = PlatformSettings(
-        secret_key="test-secret-key-0123456789",
-        card_key_secret=CARD_SECRET,
-        photo_dir=tmp_path / "photos",
-        token_ttl_minutes=60,
-        # files go to the test's temp dir, never the working directory's var/
+def live_server(
+    pg_url: str, tmp_path: Path, tz_offset_hours: int | None = None, **overrides: object
+) -> Iterator[Live]:
+    """`overrides`: settings by their flat names; `tz_offset_hours`: the app's clock."""
+    settings = flat_settings(
         **{
+            "secret_key": "test-secret-key-0123456789",
+            "card_key_secret": CARD_SECRET,
+            "photo_dir": tmp_path / "photos",
+            "token_ttl_minutes": 60,
+            # files go to the test's temp dir, never the working directory's var/
             "evidence_dir": tmp_path / "evidence",
             "snapshot_dir": tmp_path / "snapshots",
             # the tests' receivers listen on loopback, refused by default
             "webhook_allow_networks": ["127.0.0.0/8"],
             **overrides,
-        },  # type: ignore[arg-type]
+        }
     )
     with psycopg.connect(pg_url) as conn:
         seed_estate(conn, 1)
         seed_estate(conn, 2)
         seed_users(conn)
-    app = create_app(settings, database_url=pg_url)
+    app = create_app(settings, database_url=pg_url, tz_offset_hours=tz_offset_hours)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

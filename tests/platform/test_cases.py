@@ -49,7 +49,7 @@ def _alert(live: Live, unit: str, grid: str, type_: str, opened: datetime) -> in
 
 def _sync(live: Live) -> tuple[list[int], list[int]]:
     with psycopg.connect(live.db, autocommit=True) as conn:
-        return case_service.sync(conn, live.settings.case_due_hours)
+        return case_service.sync(conn, live.settings.cases.due_hours)
 
 
 def _sql(live: Live, query: str, *params: object) -> list[tuple[Any, ...]]:
@@ -257,7 +257,7 @@ def test_not_confirmed_suppresses_the_pattern_in_detection(quiet: Live) -> None:
         "register_change:family_member_unregistered",
     )
     assert s["valid_from"] == str(day - timedelta(days=20))
-    assert s["valid_to"] == str(today + timedelta(days=quiet.settings.suppression_days))
+    assert s["valid_to"] == str(today + timedelta(days=quiet.settings.cases.suppression_days))
     assert d["register_change"]["reason"] == "family_member_unregistered"
     assert "登记" in d["register_change"]["note_zh"]
     assert _kinds(quiet, cid) == ["case.assigned", "case.visited"]
@@ -315,7 +315,7 @@ def test_photos_and_evidence_pack(quiet: Live, faces_dir: Path) -> None:
     other = _alert(quiet, "U1b", "G1b", "sublet", datetime.now(UTC))
     event = "0190f3c2-7d4e-7a11-9c55-2f1d9e6b0a01"
     snap = (faces_dir / "obama" / "1.jpg").read_bytes()
-    snap_dir = quiet.settings.snapshot_dir
+    snap_dir = quiet.settings.faces.snapshot_dir
     (snap_dir / "E1").mkdir(parents=True)
     (snap_dir / "E1" / f"{event}.jpg").write_bytes(snap)
     with psycopg.connect(quiet.db) as conn:
@@ -361,12 +361,17 @@ def test_photos_and_evidence_pack(quiet: Live, faces_dir: Path) -> None:
     assert p["content_type"] == "image/jpeg" and p["uploaded_by"] == "inspector"
     assert got.status_code == 200 and got.content == photo
     assert got.headers["content-type"] == "image/jpeg"
-    stored = list((quiet.settings.evidence_dir / str(cid)).iterdir())
+    stored = list((quiet.settings.cases.evidence_dir / str(cid)).iterdir())
     assert [f.read_bytes() == photo for f in stored] == [True]  # the refused upload left nothing
     with quiet.client("admin") as c:
         big = c.post(
             f"/api/v1/cases/{cid}/photos",
-            files={"photo": ("big.jpg", b"\xff\xd8\xff" + b"\0" * quiet.settings.max_upload_bytes)},
+            files={
+                "photo": (
+                    "big.jpg",
+                    b"\xff\xd8\xff" + b"\0" * quiet.settings.limits.max_upload_bytes,
+                )
+            },
         )
         assert big.status_code == 413
         d = c.get(f"/api/v1/cases/{cid}").json()

@@ -59,4 +59,4 @@ def test_png_bombs_refused_everywhere(pg_url: str, tmp_path: Path) -> None:
                 r = _put(gw, str(uuid.uuid4()), data, datetime(2026, 11, 2, tzinfo=UTC))
             assert r.status_code == 413, (side, r.text)
         assert not list((tmp_path / "snapshots").rglob("*.png"))
-        assert not list(live.settings.evidence_dir.rglob("*.png"))
+        assert not list(live.settings.cases.evidence_dir.rglob("*.png"))

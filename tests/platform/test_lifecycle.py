@@ -24,6 +24,7 @@ import psycopg
 import pytest
 from platform_live import Live, live_server, seed_estate, seed_users
 from psycopg import sql
+from pydantic import SecretStr
 
 from anju_common.events import FaceSighting, dump_event
 from anju_ingest.decode import to_row
@@ -32,6 +33,7 @@ from anju_platform.access import Principal, Role
 from anju_platform.jobs import registered
 from anju_platform.lifecycle import erase_moved_out, expire_strangers, sweep_erased
 from anju_platform.settings import PlatformSettings
+from anju_platform.settings_access import AuthSettings, FaceSettings
 from anju_platform.workflow import erasure
 from anju_platform.workflow.snapshots import (
     may_view_faces,
@@ -253,10 +255,14 @@ def _legacy_face_event(
 
 def _settings(tmp_path: Path) -> PlatformSettings:
     return PlatformSettings(
-        secret_key="test-secret-key-0123456789",
-        photo_dir=tmp_path / "photos",
-        snapshot_dir=tmp_path / "snapshots",
+        auth=AuthSettings(secret_key=SecretStr("test-secret-key-0123456789")),
+        faces=FaceSettings(photo_dir=tmp_path / "photos", snapshot_dir=tmp_path / "snapshots"),
     )
+
+
+def _retention(settings: PlatformSettings, **days: int) -> PlatformSettings:
+    shorter = settings.retention.model_copy(update=days)
+    return settings.model_copy(update={"retention": shorter})
 
 
 def _embedding(conn: psycopg.Connection, enrollment_id: str) -> list[float]:
@@ -834,7 +840,7 @@ def test_stranger_snapshots_expire(pg_url: str, tmp_path: Path, faces_dir: Path)
         assert files == {recent, known}
         # a shorter retention takes the recent one too, never the known person's
         with psycopg.connect(live.db, autocommit=True) as conn:
-            shorter = live.settings.model_copy(update={"stranger_snapshot_days": 1})
+            shorter = _retention(live.settings, stranger_snapshot_days=1)
             assert expire_strangers(conn, shorter) == 1
         assert {p.stem for p in days.rglob("*.png")} == {known}
 
@@ -881,7 +887,7 @@ def test_erase_after_move_out_job(pg_url: str, tmp_path: Path) -> None:
             " consent_at, consent_ref) VALUES ('ENA', 'PA', 'E1',"
             " array_fill(0.25::real, ARRAY[128]), now(), 'c')"
         )
-        off = live.settings.model_copy(update={"erase_after_move_out_days": 0})
+        off = _retention(live.settings, erase_after_move_out_days=0)
         assert erase_moved_out(conn, off) == []
         assert erase_moved_out(conn, live.settings) == ["PA"]
         assert erase_moved_out(conn, live.settings) == []  # done once
@@ -901,7 +907,7 @@ def test_erase_after_move_out_job(pg_url: str, tmp_path: Path) -> None:
             "SELECT actor_id FROM audit_log WHERE action = 'erase' AND target_id = 'PA'"
         ).fetchall() == [("job:lifecycle",)]
         # a shorter period catches the one who left 100 days ago
-        shorter = live.settings.model_copy(update={"erase_after_move_out_days": 30})
+        shorter = _retention(live.settings, erase_after_move_out_days=30)
         assert erase_moved_out(conn, shorter) == ["PB"]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from anju_platform.lifecycle import lifecycle_job
 from anju_platform.settings import PlatformSettings
+from anju_platform.settings_access import AuthSettings, FaceSettings, RetentionSettings
 
 pytestmark = pytest.mark.both_databases
 
@@ -25,10 +27,9 @@ def _note(conn: psycopg.Connection, days_old: int) -> int:
 
 def test_old_notifications_go_pending_ones_stay(pg_url: str, tmp_path: object) -> None:
     settings = PlatformSettings(
-        secret_key="k" * 32,
-        notification_retention_days=30,
-        snapshot_dir=tmp_path,  # type: ignore[arg-type]
-        erase_after_move_out_days=0,
+        auth=AuthSettings(secret_key=SecretStr("k" * 32)),
+        retention=RetentionSettings(notification_days=30, erase_after_move_out_days=0),
+        faces=FaceSettings(snapshot_dir=tmp_path),  # type: ignore[arg-type]
     )
     with psycopg.connect(pg_url, autocommit=True) as conn:
         old_done, old_pending, recent = _note(conn, 40), _note(conn, 40), _note(conn, 5)

@@ -134,18 +134,20 @@ SAMPLE = {
 
 
 def test_wecom_and_dingtalk_payloads_in_chinese() -> None:
-    w = fmt.wecom_payload(SAMPLE)
+    w = fmt.wecom_payload(SAMPLE, None, 8)
     assert w["msgtype"] == "markdown" and set(w["markdown"]) == {"content"}
     text = w["markdown"]["content"]
     for part in ("新预警", "转租转借", "幸福小区", "U1", "0.87", "预警 #12"):
         assert part in text, part
     assert "承租人很少出现" not in text  # no free text leaves (issue 15 item 16)
     assert "2025-03-01 10:30" in text  # shown in China time
-    d = fmt.dingtalk_payload(SAMPLE)
+    west = fmt.wecom_payload(SAMPLE, None, -5)["markdown"]["content"]
+    assert "2025-02-28 21:30" in west  # the clock the platform is given (deps.TzOffset)
+    d = fmt.dingtalk_payload(SAMPLE, None, 8)
     assert d["msgtype"] == "markdown" and set(d["markdown"]) == {"title", "text"}
     assert "转租转借" in d["markdown"]["title"] and "承租人很少出现" not in d["markdown"]["text"]
     gone = {"alert_id": 12, "type": "vacancy", "status": "dismissed", "close_reason": "已核实"}
-    closed = fmt.wecom_payload({**SAMPLE, "kind": "alert.closed", "body": gone})
+    closed = fmt.wecom_payload({**SAMPLE, "kind": "alert.closed", "body": gone}, None, 8)
     assert (
         "预警已关闭" in closed["markdown"]["content"] and "已排除" in closed["markdown"]["content"]
     )
@@ -162,22 +164,23 @@ def test_dingtalk_signature_as_documented() -> None:
     url = fmt.dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=T", secret, ts)
     q = parse_qs(urlsplit(url).query)
     assert q == {"access_token": ["T"], "timestamp": [str(ts)], "sign": [expected]}
-    out = fmt.build_request("dingtalk", "http://h/x", None, SAMPLE, ts)
+    out = fmt.build_request("dingtalk", "http://h/x", None, SAMPLE, ts, None, 8)
     assert out.url == "http://h/x"  # no secret: no signature
 
 
 def test_json_format_and_signature() -> None:
-    out = fmt.build_request("json", "http://h/j", "k3y", SAMPLE, 0)
+    out = fmt.build_request("json", "http://h/j", "k3y", SAMPLE, 0, None, 8)
     body = json.loads(out.body)
     assert body["kind"] == "alert.opened" and body["body"]["alert_id"] == 12
     assert body["at"] == "2025-03-01T02:30:00+00:00"
     want = "sha256=" + hmac.new(b"k3y", out.body, hashlib.sha256).hexdigest()
     assert out.headers[fmt.SIGNATURE_HEADER] == want
     assert (
-        fmt.SIGNATURE_HEADER not in fmt.build_request("json", "http://h", None, SAMPLE, 0).headers
+        fmt.SIGNATURE_HEADER
+        not in fmt.build_request("json", "http://h", None, SAMPLE, 0, None, 8).headers
     )
     with pytest.raises(ValueError):
-        fmt.build_request("xml", "http://h", None, SAMPLE, 0)
+        fmt.build_request("xml", "http://h", None, SAMPLE, 0, None, 8)
 
 
 def test_judge_answers() -> None:

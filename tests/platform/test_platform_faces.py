@@ -46,7 +46,9 @@ def test_enrollment_needs_consent_and_keeps_only_the_embedding(live: Live, faces
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["photo_kept"] is False and body["consent_ref"] == "form-2025-001"
-    assert not (live.settings.photo_dir).exists() or not any(live.settings.photo_dir.iterdir())
+    assert not (live.settings.faces.photo_dir).exists() or not any(
+        live.settings.faces.photo_dir.iterdir()
+    )
     with psycopg.connect(live.db) as conn:
         emb, path, consent = conn.execute(
             "SELECT embedding, photo_path, consent_at FROM face_enrollments"
@@ -86,7 +88,7 @@ def test_kept_photo_is_deleted_with_the_enrollment(
     with live_server(pg_url, tmp_path, keep_enrollment_photos=True) as live:
         r = enroll(live, faces_dir / "rose_leslie" / "1.jpg", CONSENT)
         assert r.status_code == 201 and r.json()["photo_kept"] is True
-        kept = list(live.settings.photo_dir.iterdir())
+        kept = list(live.settings.faces.photo_dir.iterdir())
         assert len(kept) == 1
         with live.client("manager") as c:
             assert c.delete(f"/api/v1/enrollments/{r.json()['enrollment_id']}").status_code == 204

@@ -222,8 +222,8 @@ def test_report_flow(server: Live) -> None:
         assert 3500 <= int(r.headers["retry-after"]) <= 3600
 
         # the building limit counts every client
-        live.settings.report_client_limit = 100
-        live.settings.report_building_limit = 3
+        live.settings.reports.client_limit = 100
+        live.settings.reports.building_limit = 3
         r = c.post("/api/v1/public/reports", json=_report(code, more[2], "yet another thing"))
         assert r.status_code == 429 and r.json()["detail"]["reason"] == "building_limit"
         assert int(r.headers["retry-after"]) >= 3500
@@ -279,7 +279,7 @@ def test_report_alert_merges_only_while_live(server: Live) -> None:
 def test_concurrent_building_reports_make_one_alert(server: Live) -> None:
     """Reports about one building at the same moment: one live alert, every report on it."""
     live = server
-    live.settings.report_client_limit = 100
+    live.settings.reports.client_limit = 100
     code = _code(live)
     with live.client() as c:
         tokens = [_form(c, code) for _ in range(8)]

@@ -41,10 +41,10 @@ class MeOut(BaseModel):
 
 def _limits(settings: PlatformSettings) -> throttle.Limits:
     return throttle.Limits(
-        settings.login_max_failures,
-        settings.login_address_max_failures,
-        settings.login_lockout_seconds,
-        settings.login_lockout_max_seconds,
+        settings.login.max_failures,
+        settings.login.address_max_failures,
+        settings.login.lockout_seconds,
+        settings.login.lockout_max_seconds,
     )
 
 
@@ -66,7 +66,7 @@ def login(
     # A login form can carry a megabyte of name: record a prefix (user ids are short).
     name = form.username[:MAX_NAME]
     address = request.client.host if request.client else "unknown"
-    window = settings.login_lockout_max_seconds
+    window = settings.login.lockout_max_seconds
     with conn.transaction():
         mine, theirs, last_mine, last_theirs, now = logins.failures(conn, name, address, window)
         wait = throttle.wait_seconds(_limits(settings), mine, theirs, last_mine, last_theirs, now)
@@ -93,7 +93,7 @@ def login(
             failed = False
     if failed or user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user id or password")
-    ttl = settings.token_ttl_minutes * 60
+    ttl = settings.auth.token_ttl_minutes * 60
     token = issue_token(settings.signing_key(), user.user_id, user.token_version, ttl)
     expires = int(token.split(".")[2])
     return TokenOut(access_token=token, expires_at=datetime.fromtimestamp(expires, UTC))

@@ -13,8 +13,7 @@ from fastapi.responses import Response
 
 from anju_platform.access import Location
 from anju_platform.console.places import flat_label
-from anju_platform.deps import Conn, Settings, User, log
-from anju_platform.detect.settings import get_detect_settings
+from anju_platform.deps import Conn, Settings, TzOffset, User, log
 from anju_platform.repo import case_context as context
 from anju_platform.services import case_reads as reads
 from anju_platform.workflow import evidence_pack, evidence_pdf
@@ -39,9 +38,11 @@ def _on_clock(value: Any, zone: timezone) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
+def evidence_pack_html(
+    case_id: int, conn: Conn, who: User, settings: Settings, tz: TzOffset
+) -> Response:
     with conn.transaction():
-        pack = reads.gather(conn, who, settings, case_id)
+        pack = reads.gather(conn, who, settings, case_id, tz)
         d = pack.detail
         photos = [
             evidence_pack.Image(
@@ -55,7 +56,7 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
             evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
             for s, ctype, data in pack.snapshots
         ]
-        zone = timezone(timedelta(hours=get_detect_settings().tz_offset_hours))
+        zone = timezone(timedelta(hours=tz))
         d = _on_clock(d, zone)  # times on the estates' clock, with their offset
         html = evidence_pack.render(
             d, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
@@ -83,11 +84,13 @@ def evidence_pack_html(case_id: int, conn: Conn, who: User, settings: Settings) 
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -> Response:
-    if not settings.pdf_font.is_file():
+def evidence_pack_pdf(
+    case_id: int, conn: Conn, who: User, settings: Settings, tz: TzOffset
+) -> Response:
+    if not settings.cases.pdf_font.is_file():
         raise HTTPException(503, "the PDF font is not installed (ANJU_PLATFORM_PDF_FONT)")
     with conn.transaction():
-        pack = reads.gather(conn, who, settings, case_id)
+        pack = reads.gather(conn, who, settings, case_id, tz)
         d = pack.detail
         place = context.place_names(conn, d["unit_id"], d["grid_id"], d["estate_id"])
         people: dict[str, str] = {
@@ -105,7 +108,6 @@ def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -
             gateways=context.gateway_names(conn, d["estate_id"]),
             people=people,
         )
-        tz = get_detect_settings().tz_offset_hours
         photos = [
             evidence_pdf.PdfImage(
                 evidence_pdf.local(p["uploaded_at"], tz) + " · "
@@ -123,7 +125,7 @@ def evidence_pack_pdf(case_id: int, conn: Conn, who: User, settings: Settings) -
         ]  # fmt: skip
         pdf, digest = evidence_pdf.render_pdf(
             d, names, d["evidence"], d["visits"], photos, snaps, d["deduction"], d["decision"],
-            d["household"], datetime.now(UTC), who.user_id, tz, settings.pdf_font,
+            d["household"], datetime.now(UTC), who.user_id, tz, settings.cases.pdf_font,
         )  # fmt: skip
         log(conn, who, "export", "case", str(case_id), [Location(d["estate_id"], d["grid_id"])],
             {"format": "pdf", "photos": len(photos), "snapshots": len(snaps),

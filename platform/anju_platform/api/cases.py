@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_common.vocabulary import CaseStatus, Decision
 from anju_platform.api.alerts import EvidenceOut
-from anju_platform.deps import MAX_OFFSET, Conn, Settings, User
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, TzOffset, User
 from anju_platform.images import check_pixels
 from anju_platform.services import case_reads as reads
 from anju_platform.services import cases as service
@@ -191,8 +191,8 @@ def my_cases(conn: Conn, who: User) -> list[dict[str, Any]]:
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="A case with evidence and visits")
-def get_case(case_id: int, conn: Conn, who: User) -> dict[str, Any]:
-    return reads.read_case(conn, who, case_id)
+def get_case(case_id: int, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
+    return reads.read_case(conn, who, case_id, tz)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut, summary="Reassign a case")
@@ -202,10 +202,10 @@ def assign(case_id: int, body: AssignIn, conn: Conn, who: User) -> dict[str, Any
 
 @router.post("/{case_id}/visits", response_model=CaseDetail, summary="Record a visit")
 def add_visit(
-    case_id: int, body: VisitIn, conn: Conn, who: User, settings: Settings
+    case_id: int, body: VisitIn, conn: Conn, who: User, settings: Settings, tz: TzOffset
 ) -> dict[str, Any]:
     visit = service.Visit(**body.model_dump())
-    return service.add_visit(conn, who, settings, case_id, visit)
+    return service.add_visit(conn, who, settings, case_id, visit, tz)
 
 
 @router.post("/{case_id}/photos", response_model=PhotoOut, status_code=201, summary="Add a photo")
@@ -218,13 +218,13 @@ def add_photo(
     visit_id: Annotated[int | None, Form(description="The visit it was taken on")] = None,
 ) -> dict[str, Any]:
     service.check_may_inspect(conn, who, case_id)  # scope before reading the upload
-    data = photo.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
+    data = photo.file.read(settings.limits.max_upload_bytes + 1)
+    if len(data) > settings.limits.max_upload_bytes:
         raise HTTPException(413, "photo too large")
     ctype = rules.image_type(data)
     if ctype is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "only JPEG or PNG photos")
-    check_pixels(data, settings.max_image_pixels)
+    check_pixels(data, settings.limits.max_image_pixels)
     return service.add_photo(conn, who, settings, case_id, (data, ctype), visit_id)
 
 
@@ -244,5 +244,5 @@ def get_photo(case_id: int, photo_id: str, conn: Conn, who: User, settings: Sett
 
 
 @router.post("/{case_id}/decision", response_model=CaseDetail, summary="The authority decides")
-def decide(case_id: int, body: DecisionIn, conn: Conn, who: User) -> dict[str, Any]:
-    return service.decide(conn, who, case_id, body.decision, body.note)
+def decide(case_id: int, body: DecisionIn, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
+    return service.decide(conn, who, case_id, body.decision, body.note, tz)

@@ -48,20 +48,22 @@ def enroll(
     if consent_at is None or not (consent_ref or "").strip():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "consent_at and consent_ref are required")
     assert consent_ref is not None
-    data = photo.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
+    data = photo.file.read(settings.limits.max_upload_bytes + 1)
+    if len(data) > settings.limits.max_upload_bytes:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "photo too large")
     with conn.transaction():  # check scope before spending CPU on the photo
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.PERSONS, [person_id]), "person")
         guard(who, Action.WRITE, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
-    check_pixels(data, settings.max_image_pixels)
+    check_pixels(data, settings.limits.max_image_pixels)
     try:
-        embedding = encode_photo(data, settings.face_upsample, settings.face_model)
+        embedding = encode_photo(data, settings.faces.upsample, settings.faces.model)
     except FaceError as exc:
         raise HTTPException(422, str(exc)) from None
     eid = enrollment_id or f"enr-{uuid.uuid4().hex[:16]}"
     photo_path = (
-        _keep_photo(settings.photo_dir, eid, data) if settings.keep_enrollment_photos else None
+        _keep_photo(settings.faces.photo_dir, eid, data)
+        if settings.faces.keep_enrollment_photos
+        else None
     )
     try:
         with conn.transaction():
@@ -74,7 +76,7 @@ def enroll(
                 consent_at,
                 consent_ref.strip(),
                 photo_path,
-                face_model_id(settings.face_model),
+                face_model_id(settings.faces.model),
             )
             where = rows.locate(conn, t.ESTATES, [estate_id])
             log(conn, who, "enroll", "face_enrollment", eid, where, {"person_id": person_id})
@@ -130,7 +132,7 @@ def delete_enrollment(enrollment_id: str, conn: Conn, who: User, settings: Setti
         row = faces.delete_enrollment(conn, enrollment_id)
         log(conn, who, "delete", "face_enrollment", enrollment_id, where)
     if row:  # by id under the photo directory: the row's path is never trusted
-        photo_file(settings.photo_dir, enrollment_id).unlink(missing_ok=True)
+        photo_file(settings.faces.photo_dir, enrollment_id).unlink(missing_ok=True)
 
 
 ADMIN_WRITE = Policy(inspector=InspectorAccess.NONE, admin_only_write=True)
@@ -150,7 +152,7 @@ def recalibrate(
     far: float | None = None,
     model: str | None = None,
 ) -> dict[str, Any]:
-    target = settings.face_far if far is None else far
+    target = settings.faces.far if far is None else far
     if not 0 < target < 0.5:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "far must be between 0 and 0.5")
     with conn.transaction():
@@ -181,7 +183,9 @@ def current_calibration(
 ) -> dict[str, Any]:
     with conn.transaction():
         guard(who, Action.READ, POLICY, rows.locate(conn, t.ESTATES, [estate_id]), "estate")
-        row = faces.latest_calibration(conn, estate_id, model or face_model_id(settings.face_model))
+        row = faces.latest_calibration(
+            conn, estate_id, model or face_model_id(settings.faces.model)
+        )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the estate has not been calibrated")
     return row

@@ -31,18 +31,22 @@ def import_register(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only admins and managers import")
     sheets: list[Sheet] = []
     for f in files:
-        data = f.file.read(settings.max_upload_bytes * 10 + 1)
-        if len(data) > settings.max_upload_bytes * 10:
+        data = f.file.read(settings.limits.max_upload_bytes * 10 + 1)
+        if len(data) > settings.limits.max_upload_bytes * 10:
             raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"{f.filename} too large")
         try:
-            sheets.extend(read_upload(f.filename or "upload.csv", data, settings.import_limits()))
+            sheets.extend(
+                read_upload(f.filename or "upload.csv", data, settings.limits.import_limits())
+            )
         except TooLarge as exc:
             raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
         except Exception as exc:  # untrusted file: any parser failure is a bad upload
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{f.filename}: {exc}") from None
     if message := unknown_sheet_message(sheets):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, message)
-    master = settings.card_master() if (settings.card_key_secret or settings.dev) else None
+    master = (
+        settings.card_master() if (settings.auth.card_key_secret or settings.auth.dev) else None
+    )
     report = load(conn, sheets, who, master, dry_run)
     if not dry_run:
         with conn.transaction():

@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 from anju_common.localtime import local_day
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import STRUCTURE
-from anju_platform.deps import Conn, Settings, User, guard, log
-from anju_platform.detect.settings import local_offset_hours
+from anju_platform.deps import Conn, Settings, TzOffset, User, guard, log
 from anju_platform.public import posters
 from anju_platform.repo import patrols as repo
 from anju_platform.schemas import Id
@@ -142,7 +141,7 @@ def checkpoint_poster(
 @router.post(
     "/patrols/scans", response_model=ScanOut, status_code=201, summary="Record a patrol scan"
 )
-def scan(body: ScanIn, conn: Conn, who: User, settings: Settings) -> dict[str, Any]:
+def scan(body: ScanIn, conn: Conn, who: User, settings: Settings, tz: TzOffset) -> dict[str, Any]:
     checkpoint_id = patrols.read_checkpoint_code(settings.signing_key(), body.code.strip())
     if checkpoint_id is None:
         raise HTTPException(404, "not a checkpoint code")
@@ -152,7 +151,7 @@ def scan(body: ScanIn, conn: Conn, who: User, settings: Settings) -> dict[str, A
             raise HTTPException(404, "checkpoint not found")
         if not patrols.may_scan(who, cp["estate_id"], cp["grid_id"]):
             raise HTTPException(403, "checkpoint is outside your scope")
-        today = local_day(datetime.now(UTC), local_offset_hours())
+        today = local_day(datetime.now(UTC), tz)
         if cp["ended_on"] is not None and cp["ended_on"] < today:
             raise HTTPException(409, "checkpoint was taken out of use")
         row = repo.add_scan(conn, checkpoint_id, cp["estate_id"], who.user_id)
@@ -186,6 +185,7 @@ def coverage(
     conn: Conn,
     who: User,
     settings: Settings,
+    tz: TzOffset,
     estate_id: str = Query(...),
     month: str = Query(..., pattern=MONTH_PATTERN, description="YYYY-MM (local month)"),
 ) -> dict[str, Any]:
@@ -194,7 +194,7 @@ def coverage(
         raise HTTPException(403, "estate is outside your scope")
     year, mon = parse_month(month)
     with conn.transaction():
-        per, groups, total = coverage_of(conn, estate_id, year, mon, local_offset_hours())
+        per, groups, total = coverage_of(conn, estate_id, year, mon, tz)
     return {
         "estate_id": estate_id,
         "month": month,

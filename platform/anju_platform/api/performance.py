@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 from anju_platform.access import Location, list_filter
 from anju_platform.api.patrols import MONTH_PATTERN, coverage_of, parse_month
 from anju_platform.api.register import NO_INSPECTOR
-from anju_platform.deps import Conn, User, log
-from anju_platform.detect.settings import local_offset_hours
+from anju_platform.deps import Conn, TzOffset, User, log
 from anju_platform.repo import performance as repo
 from anju_platform.workflow import patrols
 from anju_platform.workflow import performance as perf
@@ -57,6 +56,7 @@ class PerfOut(BaseModel):
 def performance(
     conn: Conn,
     who: User,
+    offset: TzOffset,
     estate_id: str = Query(...),
     month: str = Query(..., pattern=MONTH_PATTERN, description="YYYY-MM (local month)"),
     format: Literal["json", "csv"] = Query("json"),
@@ -65,7 +65,6 @@ def performance(
     if not ok:
         raise HTTPException(403, "estate is outside your scope")
     year, mon = parse_month(month)
-    offset = local_offset_hours()
     start, end = patrols.month_bounds(year, mon, offset)
     with conn.transaction():
         grids = repo.grids(conn, estate_id)

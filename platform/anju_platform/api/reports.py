@@ -16,8 +16,7 @@ from pydantic import BaseModel, Field
 from anju_common.localtime import local_day
 from anju_platform.access import Action, Location, Policy, list_filter
 from anju_platform.api.register import NO_INSPECTOR
-from anju_platform.deps import MAX_OFFSET, Conn, Settings, User, guard, log
-from anju_platform.detect.settings import local_offset_hours
+from anju_platform.deps import MAX_OFFSET, Conn, Settings, TzOffset, User, guard, log
 from anju_platform.public import posters
 from anju_platform.repo import audit, reports
 from anju_platform.repo.notifications import notify
@@ -83,8 +82,8 @@ def form_for(settings: PlatformSettings, code: str, now: float) -> str:
         settings.signing_key(),
         code,
         now,
-        settings.report_min_fill_s,
-        settings.report_form_max_age_s,
+        settings.reports.min_fill_s,
+        settings.reports.form_max_age_s,
     )
 
 
@@ -102,8 +101,8 @@ def report_form(
         raise _refuse(404, "unknown_code", "unknown or withdrawn building code")
     return {
         "form_token": form_for(settings, code, time.time()),
-        "min_fill_s": settings.report_min_fill_s,
-        "max_age_s": settings.report_form_max_age_s,
+        "min_fill_s": settings.reports.min_fill_s,
+        "max_age_s": settings.reports.form_max_age_s,
         "estate_name": b["estate_name"],
         "building_name": b["building_name"],
     }
@@ -127,7 +126,9 @@ def report_form(
         429: {"description": "too many reports; see Retry-After"},
     },
 )
-def send_report(body: ReportIn, request: Request, conn: Conn, settings: Settings) -> dict[str, Any]:
+def send_report(
+    body: ReportIn, request: Request, conn: Conn, settings: Settings, tz: TzOffset
+) -> dict[str, Any]:
     key = settings.signing_key()
     now = time.time()
     place = rules.read_building_code(key, body.code)
@@ -140,29 +141,29 @@ def send_report(body: ReportIn, request: Request, conn: Conn, settings: Settings
     if not form.ok:
         raise _refuse(422, form.reason, f"form refused: {form.reason}", wait_s=form.wait_s)
     problems = rules.body_problems(
-        body.body, settings.report_body_min_chars, settings.report_body_max_chars
+        body.body, settings.reports.body_min_chars, settings.reports.body_max_chars
     )
     if problems:
         raise _refuse(
             422,
             problems[0],
-            f"text must be {settings.report_body_min_chars}"
-            f"-{settings.report_body_max_chars} characters",
+            f"text must be {settings.reports.body_min_chars}"
+            f"-{settings.reports.body_max_chars} characters",
         )
     client = rules.client_key(key, request.client.host if request.client else "unknown")
     with conn.transaction():
         reports.lock_building(conn, b["building_id"])  # also serialises a form's reuse
         if reports.form_used(conn, form.nonce):
             raise _refuse(409, "form_used", "this form was already sent; reload to report again")
-        since = datetime.fromtimestamp(now - settings.report_window_s, UTC)
+        since = datetime.fromtimestamp(now - settings.reports.window_s, UTC)
         mine, theirs = reports.recent_times(conn, client, b["building_id"], since)
         verdict = rules.rate_verdict(
             mine,
             theirs,
             now,
-            settings.report_client_limit,
-            settings.report_building_limit,
-            settings.report_window_s,
+            settings.reports.client_limit,
+            settings.reports.building_limit,
+            settings.reports.window_s,
         )
         if not verdict.ok:
             raise HTTPException(
@@ -172,13 +173,13 @@ def send_report(body: ReportIn, request: Request, conn: Conn, settings: Settings
                 headers={"Retry-After": str(verdict.retry_after_s)},
             )  # fmt: skip
         dup_since = datetime.fromtimestamp(now, UTC) - timedelta(
-            hours=settings.report_duplicate_hours
+            hours=settings.reports.duplicate_hours
         )
-        if settings.report_duplicate_hours and reports.is_duplicate(
+        if settings.reports.duplicate_hours and reports.is_duplicate(
             conn, b["building_id"], body.body, dup_since
         ):
             raise _refuse(409, "duplicate", "this has already been reported")
-        report_id = _record(conn, settings, b, body, client, form.nonce)
+        report_id = _record(conn, settings, b, body, client, form.nonce, tz)
     return {"report_id": report_id, "received": True}
 
 
@@ -189,6 +190,7 @@ def _record(
     body: ReportIn,
     client: str,
     nonce: str,
+    tz: int,
 ) -> int:
     """Store the report and put it on the flat's (or building's) live alert."""
     unit = reports.resolve_unit(conn, b["building_id"], body.unit_number or "")
@@ -206,7 +208,7 @@ def _record(
             "form_nonce": nonce,
         },
     )
-    day = local_day(at, local_offset_hours())
+    day = local_day(at, tz)
     live = reports.live_alert(conn, b["building_id"], unit_id)
     flat = unit["number"] if unit else None
     if live is None:
@@ -296,7 +298,7 @@ def poster_address(request: Request, who: User, settings: Settings) -> PosterAdd
     base = posters.public_url(settings, request, "")
     return PosterAddressOut(
         base_url=base,
-        configured=bool(settings.public_base_url),
+        configured=bool(settings.reports.public_base_url),
         unreachable=posters.poster_warning(settings, base),
     )
 

@@ -101,7 +101,9 @@ def _store(
         raise HTTPException(status.HTTP_409_CONFLICT, "another snapshot is stored for this event")
     if existing is not None:
         return False, existing
-    path = snapshot_path(settings.snapshot_dir, estate_id, taken_at, uuid.UUID(event_id), suffix)
+    path = snapshot_path(
+        settings.faces.snapshot_dir, estate_id, taken_at, uuid.UUID(event_id), suffix
+    )
     _write(path, data)
     try:
         with conn.transaction():
@@ -161,11 +163,11 @@ async def upload(
 ) -> dict[str, Any]:
     if gw[0] != gateway_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway uploads only as itself")
-    data = await _read_body(request, settings.max_upload_bytes)
+    data = await _read_body(request, settings.limits.max_upload_bytes)
     kind = sniff(data)
     if kind is None:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "not a JPEG or PNG image")
-    await run_in_threadpool(check_pixels, data, settings.max_image_pixels)
+    await run_in_threadpool(check_pixels, data, settings.limits.max_image_pixels)
     stored, row = await run_in_threadpool(
         _store,
         conn,
@@ -189,13 +191,13 @@ async def upload(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
 def view(event_id: uuid.UUID, conn: Conn, who: User, settings: Settings) -> Response:
-    if who.role not in settings.face_view_roles:
+    if who.role not in settings.faces.view_roles:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "your role may not view faces")
     with conn.transaction():
         row = repo.get_snapshot(conn, str(event_id))
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "snapshot not found")
-        if not may_view_faces(who, settings.face_view_roles, row["estate_id"]):
+        if not may_view_faces(who, settings.faces.view_roles, row["estate_id"]):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "snapshot is outside your scope")
         try:
             data = Path(row["path"]).read_bytes()

@@ -109,13 +109,13 @@ async def _frames(
             for chunk in await anyio.to_thread.run_sync(feed.poll, pool):
                 yield chunk
             now = time.monotonic()
-            if now - beat >= settings.stream_heartbeat_s:
+            if now - beat >= settings.stream.heartbeat_s:
                 beat = now
                 yield sse.comment("heartbeat")
             left = seconds - (now - started)
             if left <= 0:
                 return
-            await asyncio.sleep(min(settings.stream_poll_s, left))
+            await asyncio.sleep(min(settings.stream.poll_s, left))
     finally:
         ACTIVE["streams"] -= 1
 
@@ -141,7 +141,7 @@ def stream(
     settings: PlatformSettings = request.app.state.settings
     pool: ConnectionPool = request.app.state.pool
     feed = _open(pool, settings, creds, estate_id, sse.parse_last_event_id(last_event_id))
-    seconds = min(max_seconds or settings.stream_max_s, settings.stream_max_s)
+    seconds = min(max_seconds or settings.stream.max_s, settings.stream.max_s)
     return StreamingResponse(
         _frames(feed, pool, settings, seconds),
         media_type="text/event-stream",

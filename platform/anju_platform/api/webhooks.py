@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from anju_platform.access import Action, Location, Principal, Role, list_filter
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.delivery import http_client, send
-from anju_platform.deps import BriefUser, Conn, Pool, Settings, User, guard, log
+from anju_platform.deps import BriefUser, Conn, Pool, Settings, TzOffset, User, guard, log
 from anju_platform.repo import webhooks as repo
 from anju_platform.schemas import Id, Name
 from anju_platform.settings import PlatformSettings
@@ -34,7 +34,7 @@ def _url(value: str) -> str:
 def _check_destination(url: str, settings: PlatformSettings) -> None:
     """A literal non-public address is refused now; names are checked at each send
     (what they resolve to can change)."""
-    problem = fmt.literal_host_problem(url, settings.webhook_allow_networks)
+    problem = fmt.literal_host_problem(url, settings.webhooks.allow_networks)
     if problem:
         raise HTTPException(422, f"receiver refused: {problem}")
 
@@ -254,7 +254,12 @@ def deliveries(
     responses={429: {"description": "Too many webhook tests at once (Retry-After)"}},
 )
 def test_webhook(
-    webhook_id: int, request: Request, pool: Pool, who: BriefUser, settings: Settings
+    webhook_id: int,
+    request: Request,
+    pool: Pool,
+    who: BriefUser,
+    settings: Settings,
+    tz: TzOffset,
 ) -> dict[str, Any]:
     # No pooled connection is held while the receiver answers (up to the webhook timeout),
     # and only a few tests send at once: each holds a server thread meanwhile.
@@ -263,7 +268,7 @@ def test_webhook(
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "too many webhook tests at once; try again in a few seconds",
-            headers={"Retry-After": str(int(settings.webhook_timeout_s))},
+            headers={"Retry-After": str(int(settings.webhooks.timeout_s))},
         )
     try:
         with pool.connection() as conn, conn.transaction():
@@ -285,8 +290,9 @@ def test_webhook(
                 row["url"],
                 row["secret"],
                 sample,
-                settings.webhook_allow_networks,
-                settings.public_base_url,
+                settings.webhooks.allow_networks,
+                settings.reports.public_base_url,
+                tz,
             )
     finally:
         slots.release()

@@ -15,8 +15,7 @@ from anju_platform.api.register import FLAT, NO_INSPECTOR
 from anju_platform.console.dictionary import console_vocabulary
 from anju_platform.console.health import shown_state
 from anju_platform.console.places import device_label, flat_label
-from anju_platform.deps import Conn, Settings, User, log
-from anju_platform.detect.settings import get_detect_settings
+from anju_platform.deps import Conn, Settings, TzOffset, User, log
 from anju_platform.repo import console
 
 router = APIRouter(prefix="/overview", tags=["console"])
@@ -63,7 +62,7 @@ def gateway_health(
     out = []
     for g in rows:
         state, stale = shown_state(
-            g["state"], g["heartbeat_time"], g["state_time"], now, settings.gateway_stale_s
+            g["state"], g["heartbeat_time"], g["state_time"], now, settings.console.gateway_stale_s
         )
         out.append({**g, "state": state, "stale": stale})
     return out
@@ -81,12 +80,14 @@ class ConsoleConfig(BaseModel):
 
 
 @router.get("/config", response_model=ConsoleConfig, summary="What the console needs to know")
-def console_config(who: User, settings: Settings) -> dict[str, Any]:
+def console_config(who: User, settings: Settings, tz: TzOffset) -> dict[str, Any]:
     return {
-        "tz_offset_hours": get_detect_settings().tz_offset_hours,
-        "gateway_stale_s": settings.gateway_stale_s,
-        "grafana_url": settings.grafana_url.rstrip("/") if settings.grafana_url else None,
-        "dashboards": DASHBOARDS if settings.grafana_url else [],
+        "tz_offset_hours": tz,
+        "gateway_stale_s": settings.console.gateway_stale_s,
+        "grafana_url": settings.console.grafana_url.rstrip("/")
+        if settings.console.grafana_url
+        else None,
+        "dashboards": DASHBOARDS if settings.console.grafana_url else [],
         "vocabulary": console_vocabulary(),
     }
 
@@ -184,13 +185,13 @@ class ChartsOut(BaseModel):
 def charts(
     conn: Conn,
     who: User,
+    tz: TzOffset,
     estate_id: str = Query(..., description="Estate"),
     days: int = Query(30, ge=1, le=366, description="How many days back"),
 ) -> dict[str, Any]:
     ok, grids = list_filter(who, FLAT, estate_id)
     if not ok:
         raise HTTPException(403, "estate is outside your scope")
-    tz = get_detect_settings().tz_offset_hours
     with conn.transaction():
         out: dict[str, Any] = {
             "days": days,

@@ -14,7 +14,9 @@ from typing import Any
 from anju_common.vocabulary import GROUPS, LABELS
 
 DICTS = Path(__file__).resolve().parent / "static" / "js" / "i18n"
-_ENTRY = re.compile(r"^\s*'([^']+)':\s*'((?:[^'\\]|\\.)*)',?\s*$")
+# One entry per line, its text in either quotes: biome (biome.json) writes "..." for a
+# text with an apostrophe and keeps an entry on one line.
+_ENTRY = re.compile(r"""^\s*'([^']+)':\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"),?\s*$""")
 _VAR = re.compile(r"\{(\w+)\}")
 
 
@@ -23,8 +25,10 @@ def dictionary(lang: str = "zh-CN") -> dict[str, str]:
     out = {}
     for line in (DICTS / f"{lang}.js").read_text(encoding="utf-8").splitlines():
         m = _ENTRY.match(line)
-        if m:
+        if m and m.group(2) is not None:
             out[m.group(1)] = m.group(2).replace("\\'", "'")
+        elif m:
+            out[m.group(1)] = m.group(3).replace('\\"', '"')
     return out | vocabulary_terms(lang)
 
 

@@ -85,5 +85,6 @@ def get_detect_settings() -> DetectSettings:
 
 def local_offset_hours() -> int:
     """The one local-time offset of the platform: detection's days, suppressions, patrol
-    coverage and the performance report all count local days with it."""
+    coverage and the performance report all count local days with it. Read by entry points
+    only (`create_app`, jobs); routes take it as `deps.TzOffset`."""
     return get_detect_settings().tz_offset_hours

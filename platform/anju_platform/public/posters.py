@@ -46,7 +46,7 @@ ul {{ text-align: left; display: inline-block; font-size: 12pt; margin: 4mm 0; }
 
 
 def public_url(settings: PlatformSettings, request: Request, path: str) -> str:
-    base = settings.public_base_url or str(request.base_url)
+    base = settings.reports.public_base_url or str(request.base_url)
     return base.rstrip("/") + path
 
 
@@ -83,7 +83,7 @@ def unreachable(url: str) -> str | None:
 def poster_warning(settings: PlatformSettings, url: str) -> str | None:
     """The reason to warn on a poster: no public base URL set, and the address the
     request came in on (now in the QR code) is one a phone cannot open."""
-    return None if settings.public_base_url else unreachable(url)
+    return None if settings.reports.public_base_url else unreachable(url)
 
 
 def startup_warning(public_base_url: str | None, host: str, port: int) -> str | None:

@@ -14,9 +14,8 @@ from typing import Any
 import psycopg
 
 from anju_common import localtime
-from anju_platform.access import FLAT, Action, Location, Principal, Role, allowed
+from anju_platform.access import FLAT, Action, Location, Principal, allowed
 from anju_platform.detect import repo_alerts
-from anju_platform.detect.settings import get_detect_settings
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
@@ -32,11 +31,6 @@ REGISTER_NOTE_EN = "Staff must register the person (caregiver or family member) 
 
 def where(row: CaseRow | None) -> list[Location] | None:
     return None if row is None else row.places
-
-
-def local_day(t: datetime) -> date:
-    """The estates' calendar day of an instant (a visit's day, today's household)."""
-    return localtime.local_day(t, get_detect_settings().tz_offset_hours)
 
 
 def with_overdue(row: CaseRow) -> Row:
@@ -87,21 +81,22 @@ def my_cases(conn: psycopg.Connection, who: Principal) -> list[Row]:
         return [with_overdue(r) for r in rows]
 
 
-def read_case(conn: psycopg.Connection, who: Principal, case_id: int) -> Row:
+def read_case(conn: psycopg.Connection, who: Principal, case_id: int, tz: int) -> Row:
+    """`tz`: the estates' UTC offset in hours (their calendar: today's household)."""
     with conn.transaction():
         row, places = readable(conn, who, case_id)
         log(conn, who, "read", "case", str(case_id), places)
-        return detail(conn, row, who)
+        return detail(conn, row, who, tz)
 
 
 def _household(
-    conn: psycopg.Connection, who: Principal, row: CaseRow, hid: str | None
+    conn: psycopg.Connection, who: Principal, row: CaseRow, hid: str | None, today: date
 ) -> Row | None:
     """The household with its members; their phone numbers only for the inspector the
     case is assigned to (who is about to knock on the door), and that read is audited."""
     if hid is None:
         return None
-    found = context.household(conn, hid, local_day(datetime.now(UTC)))
+    found = context.household(conn, hid, today)
     mine = row.assignee_id is not None and row.assignee_id == who.user_id
     phones = [m for m in found.members if m.phone] if mine else []
     if phones:
@@ -112,12 +107,13 @@ def _household(
     return asdict(found)
 
 
-def detail(conn: psycopg.Connection, row: CaseRow, who: Principal) -> Row:
+def detail(conn: psycopg.Connection, row: CaseRow, who: Principal, tz: int) -> Row:
     """A case with its evidence, visits, photos, deduction, decision and household."""
     cid = row.case_id
+    today = localtime.local_day(datetime.now(UTC), tz)
     ded = repo.deduction(conn, cid)
     hid = ded["household_id"] if ded else None
-    hid = hid or context.household_id(conn, row.unit_id, local_day(datetime.now(UTC)))
+    hid = hid or context.household_id(conn, row.unit_id, today)
     sups = repo.suppressions(conn, cid)
     change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
     return {
@@ -127,7 +123,7 @@ def detail(conn: psycopg.Connection, row: CaseRow, who: Principal) -> Row:
         "photos": repo.photos(conn, cid),
         "deduction": ded,
         "decision": repo.decision(conn, cid),
-        "household": _household(conn, who, row, hid),
+        "household": _household(conn, who, row, hid, today),
         "suppressions": sups,
         "register_change": None
         if change is None
@@ -158,8 +154,7 @@ class Pack:
 
 
 def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
-    roles = getattr(settings, "face_view_roles", [Role.ADMIN, Role.AUTHORITY, Role.MANAGER])
-    return who.role in roles
+    return who.role in settings.faces.view_roles
 
 
 def _snapshot_files(
@@ -177,18 +172,17 @@ def _snapshot_files(
 
 
 def gather(
-    conn: psycopg.Connection, who: Principal, settings: PlatformSettings, case_id: int
+    conn: psycopg.Connection, who: Principal, settings: PlatformSettings, case_id: int, tz: int
 ) -> Pack:
     """The case with its photo and snapshot files (snapshots for roles that see faces)."""
     row, _ = readable(conn, who, case_id)
-    d = detail(conn, row, who)
+    d = detail(conn, row, who, tz)
     photos = []
     for p in repo.photos(conn, case_id):
-        f = stored_file(settings.evidence_dir, p["path"])
+        f = stored_file(settings.cases.evidence_dir, p["path"])
         if f is not None:
             photos.append((p, f.read_bytes()))
-    snap_dir = getattr(settings, "snapshot_dir", None)
     snaps = []
-    if snap_dir is not None and _may_view_faces(who, settings):
-        snaps = _snapshot_files(conn, d["evidence"], Path(snap_dir))
+    if _may_view_faces(who, settings):
+        snaps = _snapshot_files(conn, d["evidence"], settings.faces.snapshot_dir)
     return Pack(d, photos, snaps)

@@ -11,12 +11,13 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from anju_common import localtime
 from anju_platform.access import FLAT, Action, Location, Principal
 from anju_platform.detect import repo_alerts
 from anju_platform.repo import case_context as context
@@ -28,7 +29,6 @@ from anju_platform.services.case_reads import (
     Row,
     detail,
     find,
-    local_day,
     readable,
     stored_file,
     where,
@@ -60,7 +60,7 @@ def sync(conn: psycopg.Connection, due_hours: Mapping[str, float]) -> tuple[list
 
 def sync_job(conn: psycopg.Connection, settings: PlatformSettings) -> object:
     """The job runner's entry (anju_platform.jobs): fn(conn, settings)."""
-    return sync(conn, settings.case_due_hours)
+    return sync(conn, settings.cases.due_hours)
 
 
 def may_inspect(who: Principal, row: CaseRow) -> list[Location]:
@@ -110,7 +110,12 @@ def _visited_at(visit: Visit) -> datetime:
 
 
 def add_visit(
-    conn: psycopg.Connection, who: Principal, settings: PlatformSettings, case_id: int, visit: Visit
+    conn: psycopg.Connection,
+    who: Principal,
+    settings: PlatformSettings,
+    case_id: int,
+    visit: Visit,
+    tz: int,
 ) -> Row:
     """Record a visit and apply its effect (workflow.cases.visit_effect): the case's and
     the alert's status, a proposed deduction, a suppression of the explained pattern."""
@@ -122,7 +127,7 @@ def add_visit(
             raise Conflict(f"case is {row.status}")
         # not before the alert was raised (a few minutes' grace for the inspector's clock)
         opened = row.opened_at
-        if opened and at < opened - timedelta(minutes=settings.visit_grace_minutes):
+        if opened and at < opened - timedelta(minutes=settings.cases.visit_grace_minutes):
             raise Invalid(f"visited_at is before the alert was raised ({opened.isoformat()})")
         try:
             eff = rules.visit_effect(
@@ -131,14 +136,14 @@ def add_visit(
                 violation_type=visit.violation_type,
                 reason=visit.reason,
                 points=visit.points,
-                deduction_points=settings.case_deduction_points,
-                suppression_days=settings.suppression_days,
+                deduction_points=settings.cases.deduction_points,
+                suppression_days=settings.cases.suppression_days,
             )
         except rules.RuleError as exc:
             raise Invalid(str(exc)) from None
-        audit = _apply_visit(conn, who, row, visit, eff, at)
+        audit = _apply_visit(conn, who, row, visit, eff, at, localtime.local_day(at, tz))
         log(conn, who, "visit", "case", str(case_id), places, audit)
-        return detail(conn, find(conn, case_id), who)
+        return detail(conn, find(conn, case_id), who, tz)
 
 
 def _apply_visit(
@@ -148,8 +153,10 @@ def _apply_visit(
     visit: Visit,
     eff: rules.VisitEffect,
     at: datetime,
+    day: date,
 ) -> dict[str, Any]:
-    """The writes and notifications of one visit; returns the audit entry's detail."""
+    """The writes and notifications of one visit (`day`: its local day); returns the audit
+    entry's detail."""
     case_id, alert_id = row.case_id, row.alert_id
     vid = repo.add_visit(
         conn, case_id, who.user_id, at, visit.outcome, eff.violation_type, visit.reason,
@@ -163,7 +170,6 @@ def _apply_visit(
     if eff.alert_status is not None:
         note = f"case {case_id}: {visit.outcome}" + (f" ({visit.reason})" if visit.reason else "")
         repo_alerts.set_status(conn, alert_id, eff.alert_status, note)
-    day = local_day(at)
     if eff.points is not None and eff.violation_type is not None:
         hid = context.household_id(conn, row.unit_id, day)
         did = repo.add_deduction(conn, case_id, hid, eff.violation_type, eff.points, who.user_id)
@@ -183,7 +189,12 @@ def _apply_visit(
 
 
 def decide(
-    conn: psycopg.Connection, who: Principal, case_id: int, decision: str, note: str | None
+    conn: psycopg.Connection,
+    who: Principal,
+    case_id: int,
+    decision: str,
+    note: str | None,
+    tz: int,
 ) -> Row:
     """The authority settles a confirmed case: the deduction upheld or rejected, the
     alert closed. The product never changes eligibility itself."""
@@ -202,7 +213,7 @@ def decide(
                {"case_id": case_id, "alert_id": row.alert_id, "decision": decision})  # fmt: skip
         log(conn, who, "decide", "case", str(case_id), row.places,
             {"decision": decision, "deduction": settled})  # fmt: skip
-        return detail(conn, find(conn, case_id), who)
+        return detail(conn, find(conn, case_id), who, tz)
 
 
 def check_may_inspect(conn: psycopg.Connection, who: Principal, case_id: int) -> None:
@@ -224,7 +235,7 @@ def add_photo(
     data, ctype = photo
     pid = uuid.uuid4().hex
     rel = f"{case_id}/{pid}.{'jpg' if ctype == 'image/jpeg' else 'png'}"
-    path = settings.evidence_dir / rel
+    path = settings.cases.evidence_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
@@ -260,7 +271,7 @@ def photo_file(
         meta = repo.get_photo(conn, case_id, photo_id)
         if meta is None:
             raise NotFound("photo not found")
-        path = stored_file(settings.evidence_dir, meta["path"])
+        path = stored_file(settings.cases.evidence_dir, meta["path"])
         if path is None:
             raise Gone("photo file is gone")
         log(conn, who, "read_photo", "case", str(case_id), places, {"photo_id": photo_id})

@@ -18,18 +18,16 @@ import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from anju_common.vocabulary import labels
 
 Format = Literal["json", "wecom", "dingtalk"]
 FORMATS: tuple[str, ...] = ("json", "wecom", "dingtalk")
 SIGNATURE_HEADER = "X-Anju-Signature"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 KIND_ZH = {
     "alert.opened": "新预警",
@@ -58,9 +56,9 @@ class Outgoing:
     body: bytes
 
 
-def _local(at: Any) -> str:
+def _local(at: Any, tz_hours: int) -> str:
     if isinstance(at, datetime):
-        return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return at.astimezone(timezone(timedelta(hours=tz_hours))).strftime("%Y-%m-%d %H:%M")
     return str(at)
 
 
@@ -121,9 +119,10 @@ def console_link(base: str | None, body: dict[str, Any]) -> str | None:
     return f"{root}/#/overview"
 
 
-def message_zh(n: dict[str, Any], base: str | None = None) -> tuple[str, list[str]]:
+def message_zh(n: dict[str, Any], base: str | None, tz_hours: int) -> tuple[str, list[str]]:
     """(title, lines) in Chinese for a notification {kind, at, estate_id, grid_id, body,
-    estate_name?}: type, flat, level, references and a console link; every value plain."""
+    estate_name?}: type, flat, level, references and a console link; every value plain;
+    the time on the estates' clock (UTC+`tz_hours`)."""
     kind, b = str(n["kind"]), outbound_body(n.get("body"))
     title = plain(KIND_ZH.get(kind, kind))
     if "type" in b:
@@ -154,29 +153,29 @@ def message_zh(n: dict[str, Any], base: str | None = None) -> tuple[str, list[st
             if b.get(k) is not None]  # fmt: skip
     if refs:
         lines.append("编号：" + "，".join(refs))
-    lines.append(f"时间：{_local(n.get('at'))}")
+    lines.append(f"时间：{_local(n.get('at'), tz_hours)}")
     if link := console_link(base, b):
         lines.append(f"详情（需登录）：{link}")
     return title, lines
 
 
-def markdown_zh(n: dict[str, Any], base: str | None = None) -> tuple[str, str]:
-    title, lines = message_zh(n, base)
+def markdown_zh(n: dict[str, Any], base: str | None, tz_hours: int) -> tuple[str, str]:
+    title, lines = message_zh(n, base, tz_hours)
     text = f"### 【安居】{title}\n" + "\n".join(f"> {line}" for line in lines)
     return title, text
 
 
-def wecom_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
-    _, text = markdown_zh(n, base)
+def wecom_payload(n: dict[str, Any], base: str | None, tz_hours: int) -> dict[str, Any]:
+    _, text = markdown_zh(n, base, tz_hours)
     return {"msgtype": "markdown", "markdown": {"content": text}}
 
 
-def dingtalk_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
-    title, text = markdown_zh(n, base)
+def dingtalk_payload(n: dict[str, Any], base: str | None, tz_hours: int) -> dict[str, Any]:
+    title, text = markdown_zh(n, base, tz_hours)
     return {"msgtype": "markdown", "markdown": {"title": f"【安居】{title}", "text": text}}
 
 
-def json_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+def json_payload(n: dict[str, Any], base: str | None, tz_hours: int) -> dict[str, Any]:
     at = n.get("at")
     body = outbound_body(n.get("body"))
     return {
@@ -186,7 +185,7 @@ def json_payload(n: dict[str, Any], base: str | None = None) -> dict[str, Any]:
         "estate_id": n.get("estate_id"),
         "grid_id": n.get("grid_id"),
         "body": body,
-        "title_zh": message_zh(n)[0],
+        "title_zh": message_zh(n, None, tz_hours)[0],
         "console_url": console_link(base, body),
     }
 
@@ -217,17 +216,19 @@ def build_request(
     secret: str | None,
     n: dict[str, Any],
     now_ms: int,
-    base: str | None = None,
+    base: str | None,
+    tz_hours: int,
 ) -> Outgoing:
-    """`base`: the console's public address (ANJU_PLATFORM_PUBLIC_BASE_URL) for the link."""
+    """`base`: the console's public address (ANJU_PLATFORM_PUBLIC_BASE_URL) for the link;
+    `tz_hours`: the estates' clock for the message's time (ANJU_DETECT_TZ_OFFSET_HOURS)."""
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if fmt == "wecom":
-        return Outgoing(url, headers, _dump(wecom_payload(n, base)))
+        return Outgoing(url, headers, _dump(wecom_payload(n, base, tz_hours)))
     if fmt == "dingtalk":
         target = dingtalk_url(url, secret, now_ms) if secret else url
-        return Outgoing(target, headers, _dump(dingtalk_payload(n, base)))
+        return Outgoing(target, headers, _dump(dingtalk_payload(n, base, tz_hours)))
     if fmt == "json":
-        body = _dump(json_payload(n, base))
+        body = _dump(json_payload(n, base, tz_hours))
         headers["X-Anju-Event"] = str(n["kind"])
         if secret:
             headers[SIGNATURE_HEADER] = body_signature(secret, body)

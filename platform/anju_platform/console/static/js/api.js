@@ -12,10 +12,13 @@ export class ApiError extends Error {
 }
 
 export const token = () => sessionStorage.getItem(KEY);
-export const setToken = (t) => (t ? sessionStorage.setItem(KEY, t) : sessionStorage.removeItem(KEY));
+export const setToken = (t) =>
+  t ? sessionStorage.setItem(KEY, t) : sessionStorage.removeItem(KEY);
 
 let onUnauthorized = () => {};
-export function whenUnauthorized(fn) { onUnauthorized = fn; }
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
 
 export function url(path, query) {
   const u = new URL(BASE + path, location.origin);
@@ -47,7 +50,11 @@ export async function raw(path, { method = 'GET', query, json, form, headers, si
   }
   if (!res.ok) {
     let detail = res.statusText;
-    try { detail = (await res.json()).detail ?? detail; } catch { /* not JSON */ }
+    try {
+      detail = (await res.json()).detail ?? detail;
+    } catch {
+      /* not JSON */
+    }
     throw new ApiError(res.status, detail);
   }
   return res;
@@ -84,6 +91,10 @@ export async function login(username, password) {
 }
 
 export async function logout() {
-  try { await api('/auth/logout', { method: 'POST' }); } catch { /* token already gone */ }
+  try {
+    await api('/auth/logout', { method: 'POST' });
+  } catch {
+    /* token already gone */
+  }
   setToken(null);
 }

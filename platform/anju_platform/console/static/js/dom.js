@@ -28,15 +28,28 @@ export function clear(el) {
 }
 
 export function table(headers, rows, attrs = {}) {
-  return h('table', attrs,
-    h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
-    h('tbody', {}, rows));
+  return h(
+    'table',
+    attrs,
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
 }
 
 // Times are shown in the estates' local time (UTC+8 in China; the platform says which),
 // whatever the browser's own time zone: an inspector and the office read the same clock.
 let zoneHours = 8;
-export function setZone(hours) { if (Number.isFinite(hours)) zoneHours = hours; }
+export function setZone(hours) {
+  if (Number.isFinite(hours)) zoneHours = hours;
+}
 export const zone = () => zoneHours;
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -65,7 +78,8 @@ export function inputNow(offsetMs = 0) {
 export function inputToIso(value) {
   if (!value) return null;
   const sign = zoneHours < 0 ? '-' : '+';
-  const hh = pad(Math.floor(Math.abs(zoneHours))), mm = pad(Math.round((Math.abs(zoneHours) % 1) * 60));
+  const hh = pad(Math.floor(Math.abs(zoneHours))),
+    mm = pad(Math.round((Math.abs(zoneHours) % 1) * 60));
   return new Date(`${value.length === 16 ? `${value}:00` : value}${sign}${hh}:${mm}`).toISOString();
 }
 

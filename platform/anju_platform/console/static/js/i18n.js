@@ -1,7 +1,8 @@
 // UI strings: one dictionary per language (i18n/zh-CN.js, i18n/en.js); zh-CN default,
 // the choice persists in localStorage.
-import zh from './i18n/zh-CN.js';
+
 import en from './i18n/en.js';
+import zh from './i18n/zh-CN.js';
 
 const DICTS = { 'zh-CN': zh, en };
 const KEY = 'anju.lang';
@@ -50,7 +51,11 @@ export const OUTCOMES = [];
 export const REASONS = [];
 export const DECISIONS = [];
 const LISTS = {
-  type: ALERT_TYPES, status: ALERT_STATUSES, outcome: OUTCOMES, reasonCode: REASONS, decision: DECISIONS,
+  type: ALERT_TYPES,
+  status: ALERT_STATUSES,
+  outcome: OUTCOMES,
+  reasonCode: REASONS,
+  decision: DECISIONS,
 };
 
 export function addVocabulary(vocabulary) {
@@ -59,6 +64,6 @@ export function addVocabulary(vocabulary) {
     if (DICTS[l]) Object.assign(DICTS[l], terms);
   }
   for (const [group, list] of Object.entries(LISTS)) {
-    list.splice(0, list.length, ...((vocabulary.values || {})[group] || []));
+    list.splice(0, list.length, ...(vocabulary.values?.[group] || []));
   }
 }

@@ -1,34 +1,57 @@
 // Console shell: header (navigation, estate, role, language, logout) and page dispatch.
-import { api, token, whenUnauthorized, logout } from './api.js';
-import { h, clear, notice, setZone } from './dom.js';
-import { forget } from './places.js';
-import { t, lang, setLang, term, addVocabulary } from './i18n.js';
-import { parseHash, href, go } from './router.js';
-import { can } from './roles.js';
+import { api, logout, token, whenUnauthorized } from './api.js';
+import { clear, h, notice, setZone } from './dom.js';
+import { addVocabulary, lang, setLang, t, term } from './i18n.js';
+import * as alerts from './pages/alerts.js';
+import * as audit from './pages/audit.js';
+import * as detail from './pages/case.js';
+import * as charts from './pages/charts.js';
+import * as erasures from './pages/erasures.js';
+import * as household from './pages/household.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
-import * as alerts from './pages/alerts.js';
-import * as detail from './pages/case.js';
-import * as tasks from './pages/tasks.js';
-import * as register from './pages/register.js';
-import * as household from './pages/household.js';
-import * as performance from './pages/performance.js';
-import * as audit from './pages/audit.js';
 import * as patrol from './pages/patrol.js';
+import * as performance from './pages/performance.js';
+import * as register from './pages/register.js';
 import * as reports from './pages/reports.js';
-import * as webhooks from './pages/webhooks.js';
-import * as erasures from './pages/erasures.js';
+import * as tasks from './pages/tasks.js';
 import * as users from './pages/users.js';
-import * as charts from './pages/charts.js';
+import * as webhooks from './pages/webhooks.js';
+import { forget } from './places.js';
+import { can } from './roles.js';
+import { go, href, parseHash } from './router.js';
 
 const PAGES = {
-  login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports, webhooks, erasures, users, charts,
+  login,
+  overview,
+  alerts,
+  alert: detail,
+  case: detail,
+  tasks,
+  register,
+  household,
+  performance,
+  audit,
+  patrol,
+  reports,
+  webhooks,
+  erasures,
+  users,
+  charts,
 };
 const NAV = [
-  ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['register', null],
-  ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
-  ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
+  ['overview', null],
+  ['charts', null],
+  ['alerts', null],
+  ['tasks', null],
+  ['register', null],
+  ['reports', 'reports'],
+  ['performance', 'performance'],
+  ['audit', 'audit'],
+  ['patrol', 'patrol'],
+  ['webhooks', 'webhooks'],
+  ['users', 'users'],
+  ['erasures', 'erasures'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';
@@ -50,7 +73,9 @@ async function loadMe() {
     config = await api('/overview/config');
     setZone(config.tz_offset_hours);
     addVocabulary(config.vocabulary);
-  } catch { /* defaults: UTC+8 */ }
+  } catch {
+    /* defaults: UTC+8 */
+  }
   try {
     estates = await api('/estates');
   } catch {
@@ -66,16 +91,26 @@ function header(route) {
   if (me) {
     for (const [name, need] of NAV) {
       if (need && !can(me, need)) continue;
-      nav.append(h('a', {
-        href: href(name), class: route.name === name ? 'active' : '', 'data-testid': `nav-${name}`,
-      }, t(`nav.${name}`)));
+      nav.append(
+        h(
+          'a',
+          {
+            href: href(name),
+            class: route.name === name ? 'active' : '',
+            'data-testid': `nav-${name}`,
+          },
+          t(`nav.${name}`),
+        ),
+      );
     }
   }
   const sel = document.getElementById('estate');
   clear(sel);
   sel.hidden = !me || estates.length === 0;
   for (const e of estates) {
-    sel.append(h('option', { value: e.estate_id }, e.name ? `${e.name} (${e.estate_id})` : e.estate_id));
+    sel.append(
+      h('option', { value: e.estate_id }, e.name ? `${e.name} (${e.estate_id})` : e.estate_id),
+    );
   }
   sel.value = estate() || '';
   sel.setAttribute('aria-label', t('app.estate'));
@@ -97,7 +132,11 @@ async function render() {
   // Each render fills its own container: a superseded render writes into a detached one.
   const root = h('div');
   // DOM append() writes null as the text "null": pages append optional parts, so drop them.
-  root.append = (...parts) => Element.prototype.append.apply(root, parts.filter((x) => x !== null && x !== undefined && x !== false));
+  root.append = (...parts) =>
+    Element.prototype.append.apply(
+      root,
+      parts.filter((x) => x !== null && x !== undefined && x !== false),
+    );
   clear(document.getElementById('app')).append(root);
   if (!token() && route.name !== 'login') {
     sessionStorage.setItem(NEXT, location.hash || '#/');
@@ -128,8 +167,15 @@ async function render() {
     return;
   }
   const ctx = {
-    me, config, estate: estate(), estates, name: route.name, params: route.params, query: route.query,
-    signal: mine.signal, rerender: render,
+    me,
+    config,
+    estate: estate(),
+    estates,
+    name: route.name,
+    params: route.params,
+    query: route.query,
+    signal: mine.signal,
+    rerender: render,
     loggedIn: async () => {
       me = null;
       const next = sessionStorage.getItem(NEXT);
@@ -151,7 +197,12 @@ function start() {
   setLang(lang());
   // A patrol poster's QR code points at /p/{code}: the same page, routed by hash.
   const m = location.pathname.match(/^\/p\/([^/]+)$/);
-  if (m) history.replaceState(null, '', `/${href('patrol', [], { code: decodeURIComponent(m[1]), at: Date.now() })}`);
+  if (m)
+    history.replaceState(
+      null,
+      '',
+      `/${href('patrol', [], { code: decodeURIComponent(m[1]), at: Date.now() })}`,
+    );
   whenUnauthorized(() => {
     me = null;
     if (parseHash(location.hash).name !== 'login') sessionStorage.setItem(NEXT, location.hash);

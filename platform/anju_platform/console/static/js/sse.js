@@ -11,7 +11,8 @@ export function sseParser(onMessage) {
   const line = (l) => {
     if (l === '') {
       if (data.length) onMessage({ event: event || 'message', data: data.join('\n'), id: lastId });
-      data = []; event = '';
+      data = [];
+      event = '';
       return;
     }
     if (l.startsWith(':')) return; // comment (heartbeat)
@@ -21,7 +22,10 @@ export function sseParser(onMessage) {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value;
-    else if (field === 'id' && !value.includes('\0')) { id = value; lastId = id; }
+    else if (field === 'id' && !value.includes('\0')) {
+      id = value;
+      lastId = id;
+    }
   };
   return {
     feed(chunk) {
@@ -33,7 +37,9 @@ export function sseParser(onMessage) {
       buf = parts.pop() + hold;
       for (const l of parts) line(l);
     },
-    get lastId() { return lastId; },
+    get lastId() {
+      return lastId;
+    },
   };
 }
 
@@ -63,7 +69,7 @@ export function openStream(path, { signal, onMessage, onState, authHeaders, last
           }
           onState('reconnecting');
         }
-      } catch (e) {
+      } catch {
         if (signal.aborted) return;
         onState('reconnecting');
       }

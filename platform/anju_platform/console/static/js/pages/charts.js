@@ -5,8 +5,8 @@
 import { api } from '../api.js';
 import { h, notice, zone } from '../dom.js';
 import { t, typeName } from '../i18n.js';
+import { gatewayName, gridName, places } from '../places.js';
 import { can } from '../roles.js';
-import { places, gridName, gatewayName } from '../places.js';
 
 const ECHARTS = '/static/vendor/echarts/echarts.esm.min.js';
 const DAYS = 30;
@@ -18,8 +18,22 @@ const TOOLTIP = { trigger: 'axis', renderMode: 'richText', confine: true };
 const GRIDBOX = { left: 48, right: 16, top: 56, bottom: 40, containLabel: true };
 
 function card(id, title, hint) {
-  const box = h('div', { class: 'chart', 'data-testid': `chart-${id}`, role: 'img', 'aria-label': title });
-  return { box, el: h('section', { class: 'card' }, h('h2', {}, title), hint ? h('p', { class: 'muted' }, hint) : null, box) };
+  const box = h('div', {
+    class: 'chart',
+    'data-testid': `chart-${id}`,
+    role: 'img',
+    'aria-label': title,
+  });
+  return {
+    box,
+    el: h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, title),
+      hint ? h('p', { class: 'muted' }, hint) : null,
+      box,
+    ),
+  };
 }
 
 function days(n) {
@@ -33,15 +47,19 @@ function days(n) {
 }
 
 // One series per key: [{day, key, n}] -> aligned arrays over the x values.
-function series(rows, xs, xOf, keyOf, valueOf, name, extra = {}) {
+function series(rows, xs, xOf, keyOf, amountOf, name, extra = {}) {
   const by = new Map();
   for (const r of rows) {
     const k = keyOf(r);
     if (!by.has(k)) by.set(k, new Map());
     const m = by.get(k);
-    m.set(xOf(r), (m.get(xOf(r)) || 0) + valueOf(r));
+    m.set(xOf(r), (m.get(xOf(r)) || 0) + amountOf(r));
   }
-  return [...by.entries()].map(([k, m]) => ({ name: name(k), data: xs.map((x) => m.get(x) || 0), ...extra }));
+  return [...by.entries()].map(([k, m]) => ({
+    name: name(k),
+    data: xs.map((x) => m.get(x) || 0),
+    ...extra,
+  }));
 }
 
 function lastMonths(n) {
@@ -56,23 +74,44 @@ function lastMonths(n) {
 }
 
 export async function render(root, ctx) {
-  if (!ctx.estate) { root.append(notice('info', t('app.noEstate'))); return; }
+  if (!ctx.estate) {
+    root.append(notice('info', t('app.noEstate')));
+    return;
+  }
   const [echarts, p, data] = await Promise.all([
-    import(ECHARTS), places(ctx.estate, ctx.signal),
+    import(ECHARTS),
+    places(ctx.estate, ctx.signal),
     api('/overview/charts', { query: { estate_id: ctx.estate, days: DAYS }, signal: ctx.signal }),
   ]);
   root.append(h('h1', {}, t('charts.title')));
   if (ctx.config.grafana_url && can(ctx.me, 'gateways')) {
-    root.append(h('p', { class: 'grafana', 'data-testid': 'grafana-links' }, `${t('charts.grafana')}: `,
-      ctx.config.dashboards.map((d, i) => [i ? ' · ' : '', h('a', {
-        href: `${ctx.config.grafana_url}/d/${encodeURIComponent(d.uid)}?var-estate=${encodeURIComponent(ctx.estate)}`,
-        target: '_blank', rel: 'noopener noreferrer',
-      }, t(`dashboard.${d.uid}`))])));
+    root.append(
+      h(
+        'p',
+        { class: 'grafana', 'data-testid': 'grafana-links' },
+        `${t('charts.grafana')}: `,
+        ctx.config.dashboards.map((d, i) => [
+          i ? ' · ' : '',
+          h(
+            'a',
+            {
+              href: `${ctx.config.grafana_url}/d/${encodeURIComponent(d.uid)}?var-estate=${encodeURIComponent(ctx.estate)}`,
+              target: '_blank',
+              rel: 'noopener noreferrer',
+            },
+            t(`dashboard.${d.uid}`),
+          ),
+        ]),
+      ),
+    );
   }
   const charts = [];
   const draw = (c, option) => {
     const chart = echarts.init(c.box, null, { renderer: 'canvas' });
-    chart.setOption({ textStyle: { fontFamily: getComputedStyle(document.documentElement).fontFamily }, ...option });
+    chart.setOption({
+      textStyle: { fontFamily: getComputedStyle(document.documentElement).fontFamily },
+      ...option,
+    });
     charts.push(chart);
   };
   const xs = days(DAYS);
@@ -82,13 +121,36 @@ export async function render(root, ctx) {
   root.append(h('div', { class: 'grid2' }, byType.el, byGrid.el));
   const axis = { type: 'category', data: xs.map((d) => d.slice(5)) };
   draw(byType, {
-    tooltip: TOOLTIP, legend: { type: 'scroll', top: 0 }, grid: GRIDBOX, xAxis: axis, yAxis: { type: 'value', minInterval: 1 },
-    series: series(alerts, xs, (r) => r.day, (r) => r.type, (r) => r.open, typeName, { type: 'bar', stack: 'open' }),
+    tooltip: TOOLTIP,
+    legend: { type: 'scroll', top: 0 },
+    grid: GRIDBOX,
+    xAxis: axis,
+    yAxis: { type: 'value', minInterval: 1 },
+    series: series(
+      alerts,
+      xs,
+      (r) => r.day,
+      (r) => r.type,
+      (r) => r.open,
+      typeName,
+      { type: 'bar', stack: 'open' },
+    ),
   });
   draw(byGrid, {
-    tooltip: TOOLTIP, legend: { type: 'scroll', top: 0 }, grid: GRIDBOX, xAxis: axis, yAxis: { type: 'value', minInterval: 1 },
-    series: series(alerts, xs, (r) => r.day, (r) => r.grid_id || '', (r) => r.open,
-      (g) => (g ? gridName(p, g) : t('overview.noGrid')), { type: 'line' }),
+    tooltip: TOOLTIP,
+    legend: { type: 'scroll', top: 0 },
+    grid: GRIDBOX,
+    xAxis: axis,
+    yAxis: { type: 'value', minInterval: 1 },
+    series: series(
+      alerts,
+      xs,
+      (r) => r.day,
+      (r) => r.grid_id || '',
+      (r) => r.open,
+      (g) => (g ? gridName(p, g) : t('overview.noGrid')),
+      { type: 'line' },
+    ),
   });
   if (can(ctx.me, 'gateways')) {
     const hours = [...Array(24).keys()];
@@ -96,43 +158,91 @@ export async function render(root, ctx) {
     const uptime = card('uptime', t('charts.uptime'), t('charts.uptimeHint'));
     root.append(h('div', { class: 'grid2' }, entries.el, uptime.el));
     draw(entries, {
-      tooltip: TOOLTIP, legend: { type: 'scroll', top: 0 }, grid: GRIDBOX,
-      xAxis: { type: 'category', data: hours.map((x) => `${x}:00`) }, yAxis: { type: 'value', minInterval: 1 },
-      series: series(data.entries, hours, (r) => r.hour, (r) => r.entrance_id || '', (r) => r.n,
-        (e) => (p.entrance.get(e) || {}).name || e || t('charts.noEntrance'), { type: 'line' }),
+      tooltip: TOOLTIP,
+      legend: { type: 'scroll', top: 0 },
+      grid: GRIDBOX,
+      xAxis: { type: 'category', data: hours.map((x) => `${x}:00`) },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: series(
+        data.entries,
+        hours,
+        (r) => r.hour,
+        (r) => r.entrance_id || '',
+        (r) => r.n,
+        (e) => p.entrance.get(e)?.name || e || t('charts.noEntrance'),
+        { type: 'line' },
+      ),
     });
     const up = data.uptime;
     draw(uptime, {
-      tooltip: { ...TOOLTIP, trigger: 'item' }, grid: { ...GRIDBOX, top: 16 },
+      tooltip: { ...TOOLTIP, trigger: 'item' },
+      grid: { ...GRIDBOX, top: 16 },
       xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
       yAxis: { type: 'category', data: up.map((g) => gatewayName(p, g.gateway_id)) },
-      series: [{ type: 'bar', name: t('charts.uptime'), data: up.map((g) => Math.round(g.share * 1000) / 10),
-        label: { show: true, position: 'right', formatter: '{c}%' } }],
+      series: [
+        {
+          type: 'bar',
+          name: t('charts.uptime'),
+          data: up.map((g) => Math.round(g.share * 1000) / 10),
+          label: { show: true, position: 'right', formatter: '{c}%' },
+        },
+      ],
     });
   }
   if (can(ctx.me, 'performance')) {
     const months = lastMonths(MONTHS);
-    const perf = await Promise.all(months.map((m) => api('/performance', { query: { estate_id: ctx.estate, month: m }, signal: ctx.signal })
-      .then((x) => x.total || {}).catch(() => ({}))));
-    const trend = card('performance', t('charts.performance'), t('charts.performanceHint', { n: MONTHS }));
+    const perf = await Promise.all(
+      months.map((m) =>
+        api('/performance', { query: { estate_id: ctx.estate, month: m }, signal: ctx.signal })
+          .then((x) => x.total || {})
+          .catch(() => ({})),
+      ),
+    );
+    const trend = card(
+      'performance',
+      t('charts.performance'),
+      t('charts.performanceHint', { n: MONTHS }),
+    );
     root.append(trend.el);
-    const pct = (k) => perf.map((x) => (x[k] === null || x[k] === undefined ? null : Math.round(x[k] * 1000) / 10));
+    const pct = (k) =>
+      perf.map((x) => (x[k] === null || x[k] === undefined ? null : Math.round(x[k] * 1000) / 10));
     draw(trend, {
-      tooltip: TOOLTIP, legend: { type: 'scroll', top: 0 }, grid: GRIDBOX,
+      tooltip: TOOLTIP,
+      legend: { type: 'scroll', top: 0 },
+      grid: GRIDBOX,
       xAxis: { type: 'category', data: months },
-      yAxis: [{ type: 'value', minInterval: 1, name: t('charts.count') }, { type: 'value', max: 100, name: '%' }],
+      yAxis: [
+        { type: 'value', minInterval: 1, name: t('charts.count') },
+        { type: 'value', max: 100, name: '%' },
+      ],
       series: [
         { type: 'bar', name: t('perf.alerts_opened'), data: perf.map((x) => x.alerts_opened ?? 0) },
-        { type: 'bar', name: t('perf.alerts_handled'), data: perf.map((x) => x.alerts_handled ?? 0) },
-        { type: 'line', yAxisIndex: 1, name: t('perf.share_within_due'), data: pct('share_within_due') },
-        { type: 'line', yAxisIndex: 1, name: t('perf.patrol_coverage'), data: pct('patrol_coverage') },
+        {
+          type: 'bar',
+          name: t('perf.alerts_handled'),
+          data: perf.map((x) => x.alerts_handled ?? 0),
+        },
+        {
+          type: 'line',
+          yAxisIndex: 1,
+          name: t('perf.share_within_due'),
+          data: pct('share_within_due'),
+        },
+        {
+          type: 'line',
+          yAxisIndex: 1,
+          name: t('perf.patrol_coverage'),
+          data: pct('patrol_coverage'),
+        },
       ],
     });
   }
-  const resize = () => charts.forEach((c) => c.resize());
+  const resize = () => {
+    for (const c of charts) c.resize();
+  };
   window.addEventListener('resize', resize);
   ctx.signal.addEventListener('abort', () => {
     window.removeEventListener('resize', resize);
-    charts.forEach((c) => c.dispose());
+    for (const c of charts) c.dispose();
   });
 }

@@ -12,15 +12,33 @@ export async function render(root, ctx) {
     msg.replaceChildren();
     try {
       const out = await api('/patrols/scans', { method: 'POST', json: { code } });
-      msg.append(notice('ok', t('patrol.recorded', { where: out.checkpoint_name || out.checkpoint_id || code })));
+      msg.append(
+        notice(
+          'ok',
+          t('patrol.recorded', { where: out.checkpoint_name || out.checkpoint_id || code }),
+        ),
+      );
     } catch (e) {
       msg.append(notice('error', t('app.error', { detail: e.message })));
     }
   };
-  const input = h('input', { name: 'code', required: true, value: ctx.query.code || '', autocomplete: 'off', 'data-testid': 'patrol-code' });
-  const form = h('form', { class: 'card' }, h('label', {}, t('patrol.code'), input),
-    h('button', { type: 'submit', class: 'primary big' }, t('patrol.submit')));
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); go('patrol', [], { code: input.value.trim(), at: Date.now() }); });
+  const input = h('input', {
+    name: 'code',
+    required: true,
+    value: ctx.query.code || '',
+    autocomplete: 'off',
+    'data-testid': 'patrol-code',
+  });
+  const form = h(
+    'form',
+    { class: 'card' },
+    h('label', {}, t('patrol.code'), input),
+    h('button', { type: 'submit', class: 'primary big' }, t('patrol.submit')),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go('patrol', [], { code: input.value.trim(), at: Date.now() });
+  });
   root.append(msg, form);
   // The code came from the poster: record it once per visit of this address (a
   // language switch or reload re-renders the page but must not scan again).
