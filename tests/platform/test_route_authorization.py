@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.routing import APIRoute
+from platform_live import flat_settings
 
 from anju_platform.app import create_app, routers
 from anju_platform.public.routes import router as public_pages
-from anju_platform.settings import PlatformSettings
 
 CHECKS = ("guard", "list_filter", "allowed")
 NO_CHECK = {  # route -> why it needs no scope or role check
@@ -125,7 +125,7 @@ def test_every_route_checks_role_or_scope() -> None:
 
 
 def test_the_walk_covers_every_route_of_the_app() -> None:
-    app = create_app(PlatformSettings(dev=True), database_url="postgresql://unused")
+    app = create_app(flat_settings(dev=True), database_url="postgresql://unused")
     documented = {
         f"{method.upper()} {path.removeprefix('/api/v1')}"
         for path, ops in app.openapi()["paths"].items()
