@@ -38,6 +38,7 @@ def routers() -> list[APIRouter]:
         users,
         webhooks,
     )
+    from anju_platform.api import care as care_api
     from anju_platform.api import cases as cases_api
     from anju_platform.console import api as console_api
 
@@ -58,6 +59,7 @@ def routers() -> list[APIRouter]:
         patrols.router,
         performance.router,
         cases_api.router,
+        care_api.router,
         snapshots.router,
         erasures.router,
         stream.router,

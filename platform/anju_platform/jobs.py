@@ -42,6 +42,9 @@ def registered() -> list[Job]:
     from anju_platform.repo.cases import sync_job as cases_job
 
     jobs.append(Job("cases", lambda s: s.workflow_poll_s, cases_job))
+    from anju_platform.care_service import sync_job as care_job
+
+    jobs.append(Job("care", lambda s: s.workflow_poll_s, care_job))
     from anju_platform.delivery import deliver_job
 
     jobs.append(Job("webhooks", lambda s: s.workflow_poll_s, deliver_job))
