@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from platform_live import Live, live_server
@@ -62,6 +63,10 @@ def _book(live: Live, day: date, finding: Finding | None) -> None:
         book.close_ended(day, {"U1"}, {("U1", finding.type)} if finding else set())
 
 
+def _contact(c: httpx.Client, tid: int, kind: str, result: str, **kw: str) -> httpx.Response:
+    return c.post(f"/api/v1/care-tasks/{tid}/contacts", json={"kind": kind, "result": result, **kw})
+
+
 def _kinds(live: Live, task_id: int) -> list[str]:
     rows = _sql(live, "SELECT kind FROM notifications WHERE (body->>'task_id')::bigint = %s"
                 " ORDER BY notification_id", task_id)  # fmt: skip
@@ -93,23 +98,17 @@ def test_welfare_alert_is_a_care_task_phone_then_visit_then_outcome(quiet: Live)
             {"person_id": "P1", "name": "Person 1", "role": "lease_holder", "phone": "13800000001"}
         ]  # the assignee, about to call, sees the number; the read is audited
         assert c.get("/api/v1/care-tasks", params={"estate_id": "E2"}).status_code == 403
-        r = c.post(f"/api/v1/care-tasks/{tid}/contacts",
-                   json={"kind": "phone", "result": "no_answer", "notes": "rang twice"})  # fmt: skip
+        r = _contact(c, tid, "phone", "no_answer", notes="rang twice")
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "visit"
-        r = c.post(f"/api/v1/care-tasks/{tid}/contacts",
-                   json={"kind": "visit", "result": "needed_help", "notes": "fell, called 120"})  # fmt: skip
+        r = _contact(c, tid, "visit", "needed_help", notes="fell, called 120")
         done = r.json()
         assert done["status"] == "done" and done["result"] == "needed_help"
         assert [(x["kind"], x["result"]) for x in done["contacts"]] == [
             ("phone", "no_answer"), ("visit", "needed_help")
         ]  # fmt: skip
-        again = c.post(f"/api/v1/care-tasks/{tid}/contacts",
-                       json={"kind": "phone", "result": "fine"})  # fmt: skip
-        assert again.status_code == 409
-        late = c.post(f"/api/v1/care-tasks/{tid}/contacts",
-                      json={"kind": "phone", "result": "fine", "at": "2099-01-01T00:00:00Z"})  # fmt: skip
-        assert late.status_code == 422
+        assert _contact(c, tid, "phone", "fine").status_code == 409
+        assert _contact(c, tid, "phone", "fine", at="2099-01-01T00:00:00Z").status_code == 422
     with quiet.client("manager") as c:  # not the assignee: no phone numbers
         assert c.get(f"/api/v1/care-tasks/{tid}").json()["members"][0]["phone"] is None
         assert c.get("/api/v1/care-tasks", params={"estate_id": "E1"}).json() == []  # closed
@@ -135,11 +134,9 @@ def test_the_task_closes_itself_when_detection_sees_the_tenant_again(quiet: Live
     _book(quiet, day, _welfare(day))
     (tid,), _ = _sync(quiet)
     with quiet.client("authority") as c:
-        r = c.post(f"/api/v1/care-tasks/{tid}/contacts", json={"kind": "phone", "result": "fine"})
-        assert r.status_code == 403
+        assert _contact(c, tid, "phone", "fine").status_code == 403
     with quiet.client("admin") as c:
-        assert c.post(f"/api/v1/care-tasks/{tid + 99}/contacts",
-                      json={"kind": "phone", "result": "fine"}).status_code == 404  # fmt: skip
+        assert _contact(c, tid + 99, "phone", "fine").status_code == 404
     _book(quiet, day + timedelta(days=1), _welfare(day + timedelta(days=1)))  # still silent
     assert _sync(quiet) == ([], [])
     _book(quiet, day + timedelta(days=2), None)  # the daily pass sees her: the rule is quiet
@@ -147,8 +144,7 @@ def test_the_task_closes_itself_when_detection_sees_the_tenant_again(quiet: Live
     with quiet.client("inspector") as c:
         t = c.get(f"/api/v1/care-tasks/{tid}").json()
         assert t["status"] == "seen" and t["closed_at"] is not None and t["result"] is None
-        assert c.post(f"/api/v1/care-tasks/{tid}/contacts",
-                      json={"kind": "phone", "result": "fine"}).status_code == 409  # fmt: skip
+        assert _contact(c, tid, "phone", "fine").status_code == 409
     assert _kinds(quiet, tid) == ["care.assigned", "care.closed"]
 
 
@@ -167,8 +163,8 @@ def test_absence_by_phone_becomes_approved_only_when_a_manager_confirms(quiet: L
         assert c.post("/api/v1/absence-reports", json=bad).status_code == 422
         assert c.post("/api/v1/absence-reports", json={**ask, "unit_id": "nope"}).status_code == 404
         # the inspector took the call; approving it is not theirs
-        deny = c.post(f"/api/v1/absence-reports/{rep['report_id']}/decision", json={"confirm": True})
-        assert deny.status_code == 403
+        deny = f"/api/v1/absence-reports/{rep['report_id']}/decision"
+        assert c.post(deny, json={"confirm": True}).status_code == 403
         assert c.get("/api/v1/absence-reports", params={"estate_id": "E1"}).status_code == 403
     assert _sql(quiet, "SELECT count(*) FROM absences WHERE household_id = 'H1'") == [(1,)]
     with quiet.client("manager") as c:
@@ -206,7 +202,8 @@ def test_resident_reports_an_absence_on_the_poster_form(quiet: Live) -> None:
                 **extra})  # fmt: skip
 
         missing = send(unit_number="U1", away_from=str(today))
-        assert missing.status_code == 422 and missing.json()["detail"]["reason"] == "away_incomplete"
+        assert missing.status_code == 422
+        assert missing.json()["detail"]["reason"] == "away_incomplete"
         nowhere = send(unit_number="999", away_from=str(today), away_to=str(today))
         assert nowhere.json()["detail"]["reason"] == "unknown_flat"
         backwards = send(unit_number="U1", away_from=str(today), away_to=str(today - timedelta(1)))
