@@ -10,6 +10,7 @@ import * as overview from './pages/overview.js';
 import * as alerts from './pages/alerts.js';
 import * as detail from './pages/case.js';
 import * as tasks from './pages/tasks.js';
+import * as care from './pages/care.js';
 import * as register from './pages/register.js';
 import * as household from './pages/household.js';
 import * as performance from './pages/performance.js';
@@ -22,11 +23,11 @@ import * as users from './pages/users.js';
 import * as charts from './pages/charts.js';
 
 const PAGES = {
-  login, overview, alerts, alert: detail, case: detail, tasks, register, household,
+  login, overview, alerts, alert: detail, case: detail, tasks, care, register, household,
   performance, audit, patrol, reports, webhooks, erasures, users, charts,
 };
 const NAV = [
-  ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['register', null],
+  ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['care', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
   ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
 ];

@@ -9,7 +9,8 @@ import { can } from '../roles.js';
 const FORMATS = ['wecom', 'dingtalk', 'json'];
 const KINDS = [
   'alert.opened', 'alert.escalated', 'alert.closed', 'case.assigned', 'case.visited',
-  'case.confirmed', 'case.decided', 'report.received',
+  'case.confirmed', 'case.decided', 'report.received', 'care.assigned', 'care.contacted',
+  'care.closed', 'absence.reported',
 ];
 
 // A 422 from validation is a list of {loc, msg}; the receiver checks answer a sentence.
