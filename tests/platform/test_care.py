@@ -232,3 +232,21 @@ def test_background_job_creates_care_tasks(pg_url: str, tmp_path: Path) -> None:
             time.sleep(0.1)
         assert _sql(live, "SELECT status, assignee_id FROM care_tasks") == [("call", "inspector")]
         assert _sql(live, "SELECT count(*) FROM cases") == [(0,)]
+
+
+def test_erasure_replaces_the_name_in_care_notes_and_reported_absences(quiet: Live) -> None:
+    day = date.today()
+    _book(quiet, day, _welfare(day))
+    (tid,), _ = _sync(quiet)
+    with quiet.client("inspector") as c:
+        r = _contact(c, tid, "phone", "away", notes="Person 1 is at her daughter's")
+        assert r.status_code == 200, r.text
+        ask = {"unit_id": "U1", "starts_on": str(day), "ends_on": str(day + timedelta(days=3)),
+               "note": "Person 1 away", "contact": "Person 1's son"}  # fmt: skip
+        assert c.post("/api/v1/absence-reports", json=ask).status_code == 201
+    with quiet.client("admin") as c:
+        r = c.post("/api/v1/persons/P1/erase", json={"reason": "request"})
+        assert r.status_code == 200, r.text
+    texts = _sql(quiet, "SELECT notes FROM care_contacts UNION ALL SELECT note FROM"
+                 " absence_reports UNION ALL SELECT contact FROM absence_reports")  # fmt: skip
+    assert texts and all("Person 1" not in t for (t,) in texts), texts
