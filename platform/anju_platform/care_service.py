@@ -57,7 +57,8 @@ def where(row: dict[str, Any]) -> list[Location]:
 def sync(conn: psycopg.Connection, due_hours: float) -> tuple[list[int], list[int]]:
     """A care task for every newly opened welfare alert, routed to the grid's inspector
     and told to them (notification -> console stream and webhooks); open tasks whose
-    alert closed close themselves. Idempotent; returns (created, closed) task ids."""
+    tenant was seen again (at a door, or detection closed the alert) close themselves.
+    Idempotent; returns (created, closed) task ids."""
     created: list[int] = []
     with conn.transaction():
         for a in care.alerts_without_task(conn):
@@ -69,7 +70,7 @@ def sync(conn: psycopg.Connection, due_hours: float) -> tuple[list[int], list[in
             notify(conn, "care.assigned", a["estate_id"], a["grid_id"],
                    {"task_id": tid, "alert_id": a["alert_id"], "unit_id": a["unit_id"],
                     "type": rules.CARE_TYPE.value, "assignee_id": assignee})  # fmt: skip
-        closed = care.close_seen(conn)
+        closed = care.close_seen(conn, local_offset_hours())
         for t in closed:
             notify(conn, "care.closed", t["estate_id"], t["grid_id"],
                    {"task_id": t["task_id"], "alert_id": t["alert_id"], "unit_id": t["unit_id"],

@@ -7,6 +7,7 @@ the poster's form become approved absences only when a manager confirms them."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -250,3 +251,32 @@ def test_erasure_replaces_the_name_in_care_notes_and_reported_absences(quiet: Li
     texts = _sql(quiet, "SELECT notes FROM care_contacts UNION ALL SELECT note FROM"
                  " absence_reports UNION ALL SELECT contact FROM absence_reports")  # fmt: skip
     assert texts and all("Person 1" not in t for (t,) in texts), texts
+
+
+def _door(live: Live, at: datetime, granted: bool, person: str | None = None) -> None:
+    """A card (or, with `person`, a recognised face) event at E1's door, as ingest stores it."""
+    ref = _sql(live, "SELECT ref FROM credentials WHERE credential_id = 'C1'")[0][0]
+    eid = str(uuid.uuid4())
+    _sql(live, "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id,"
+         " direction, credential_type, credential_ref, person_id, granted, payload) VALUES"
+         " (%s, %s, 'access', 'E1', 'GW1', 'D1', 'in', %s, %s, %s, %s, '{}')",
+         at, eid, None if person else "card", None if person else ref, person, granted)  # fmt: skip
+
+
+def test_the_task_closes_in_real_time_when_the_tenant_is_at_a_door(quiet: Live) -> None:
+    day = date.today()
+    _sql(
+        quiet, "SELECT anju_ensure_partitions(%s, %s)", day - timedelta(days=8), day + timedelta(2)
+    )
+    _book(quiet, day, _welfare(day))  # silent since day - 3 (first_day)
+    (tid,), _ = _sync(quiet)
+    before = datetime.now(UTC) - timedelta(days=6)  # before the silence: no news
+    _door(quiet, before, True)
+    _door(quiet, datetime.now(UTC), False)  # their card refused: not them for sure
+    _door(quiet, datetime.now(UTC), True, person="K1")  # the carer's face: not them
+    assert _sync(quiet) == ([], [])
+    _door(quiet, datetime.now(UTC) - timedelta(minutes=5), True)  # their card, let through
+    assert _sync(quiet) == ([], [tid])  # at once, before detection's next daily pass
+    assert _sql(quiet, "SELECT status FROM alerts WHERE alert_id = (SELECT alert_id FROM"
+                " care_tasks WHERE task_id = %s)", tid) == [("open",)]  # fmt: skip
+    assert _kinds(quiet, tid) == ["care.assigned", "care.closed"]

@@ -64,16 +64,28 @@ def insert_task(
     return None if row is None else int(row[0])
 
 
-def close_seen(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Open tasks whose alert detection closed: the tenant was seen again (or an approved
-    absence now explains the silence)."""
+# The tenant at a door since the silence began (local days: UTC+tz): their face
+# recognised, or their own card let through. Read in real time, before the daily pass.
+_SEEN_AT_A_DOOR = (
+    "EXISTS (SELECT 1 FROM events e WHERE e.estate_id = t.estate_id"
+    " AND e.time >= (a.first_day::timestamp - make_interval(hours => %(tz)s)) AT TIME ZONE 'UTC'"
+    " AND coalesce(e.granted, true) AND (e.person_id = ANY(a.persons)"
+    "  OR e.credential_ref IN (SELECT c.ref FROM credentials c"
+    "   WHERE c.person_id = ANY(a.persons) AND c.ref IS NOT NULL)))"
+)
+
+
+def close_seen(conn: psycopg.Connection, tz_hours: int) -> list[dict[str, Any]]:
+    """Open tasks whose tenant was seen again: at a door since the silence began (real
+    time), or detection closed the alert (its daily pass saw them, or an approved absence
+    now explains the silence)."""
     return _dicts(
         conn,
         "UPDATE care_tasks t SET status = 'seen', closed_at = now(), updated_at = now()"
         " FROM alerts a WHERE a.alert_id = t.alert_id AND t.status IN ('call', 'visit')"
-        " AND a.status IN ('closed', 'dismissed')"
+        f" AND (a.status IN ('closed', 'dismissed') OR {_SEEN_AT_A_DOOR})"
         " RETURNING t.task_id, t.alert_id, t.estate_id, t.grid_id, t.unit_id",
-        (),
+        {"tz": tz_hours},
     )
 
 
