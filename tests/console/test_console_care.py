@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import psycopg
-from console_kit import login, say, seed_alert, shot, shot_language
+from console_kit import login, say, seed_alert, shot, shot_language, watched_page
 from platform_live import Live
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from anju_platform import care_service
+from anju_platform.workflow.reports import building_code
 
 
 def _care_job(live: Live) -> None:
@@ -89,3 +90,30 @@ def test_manager_enters_a_phoned_absence_and_confirms_it(page: Page, live: Live)
             " JOIN absences a USING (absence_id) WHERE r.status = 'confirmed'"
         ).fetchall()
     assert got == [(today, today + timedelta(days=14), "manager")]
+
+
+def test_a_family_reports_an_absence_on_the_poster_form(browser: Browser, live: Live) -> None:
+    """Phone-sized, no login: the QR poster's form with the 'away' choice."""
+    code = building_code(live.settings.signing_key(), "E1", "B1")
+    today = date.today()
+    with watched_page(browser, live.url, viewport={"width": 375, "height": 740}) as page:
+        page.goto(f"/r/{code}")
+        expect(page.locator("#away")).to_be_hidden()
+        page.locator("#category").select_option("away")
+        expect(page.locator("#away")).to_be_visible()
+        page.locator("#send").click()  # no flat, no dates: told so, nothing sent
+        expect(page.locator("#msg")).to_contain_text("请填写房号")
+        page.locator("#unit_number").fill("0501")
+        page.locator("#away_from").fill(str(today))
+        page.locator("#away_to").fill(str(today + timedelta(days=10)))
+        page.locator("#contact").fill("儿子 13700000003")
+        page.locator("#send").click()
+        expect(page.locator("#done")).to_contain_text("外出报备", timeout=20_000)
+    with psycopg.connect(live.db) as conn:
+        rows = conn.execute(
+            "SELECT unit_id, source, status, starts_on, ends_on, contact FROM absence_reports"
+        ).fetchall()
+        alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()
+    assert rows == [("U1", "resident", "pending", today, today + timedelta(days=10),
+                     "儿子 13700000003")]  # fmt: skip
+    assert alerts == (0,)  # an absence is not a complaint
