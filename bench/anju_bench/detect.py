@@ -99,21 +99,29 @@ def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
 CARE = "elderly_not_seen"  # a care task (issue 16 item 8): scored apart from violations
 
 
-def care_checks(pf: Any, truth: dict[str, date], got: dict[str, date]) -> dict[str, Any]:
+def care_checks(pf: Any, truth: dict[str, date], opened: dict[str, list[date]]) -> dict[str, Any]:
     """Welfare as a care task: every labelled case within 3 days, and false care checks
-    per 100 elderly people living alone per month."""
+    per 100 elderly people living alone per month. A case is found by the first check on
+    its flat opened on or after the day the silence began (an earlier check on the same
+    flat, e.g. over a trip before, is a false one and finds nothing); every check that
+    found no case counts, so two false checks on one flat are two phone calls."""
     p = pf.params
     born = {x.person_id: x.birth_year for x in pf.register.persons}
     members: dict[str, list[str]] = {}
     for m in pf.register.household_members:
         members.setdefault(m.household_id, []).append(m.person_id)
     alone = sum(1 for ms in members.values() if len(ms) == 1 and p.start.year - born[ms[0]] >= 60)
-    late = sorted((got[u] - truth[u]).days for u in set(truth) & set(got))
-    false = len(set(got) - set(truth))
+    hits = {
+        u: min(d for d in opened[u] if d >= truth[u])
+        for u in truth
+        if any(d >= truth[u] for d in opened.get(u, ()))
+    }
+    late = sorted((hits[u] - truth[u]).days for u in hits)
+    false = sum(len(days) for days in opened.values()) - len(hits)
     return {
         "labelled": len(truth),
         "within_3_days": sum(1 for d in late if d <= 3),
-        "missed": len(set(truth) - set(got)),
+        "missed": len(set(truth) - set(hits)),
         "false_checks": false,
         "elderly_alone": alone,
         "false_per_100_elderly_alone_month": (
@@ -149,11 +157,14 @@ def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) 
                 truth.setdefault(SCORED[lab.type], {})[lab.unit_id] = begin
     truth["vacancy"] = vacant
     alerts: dict[str, dict[str, date]] = {}
+    care_opened: dict[str, list[date]] = {}
     superseded = 0
     for unit, typ, opened, reason in rows:
         if reason and reason.startswith("superseded"):
             superseded += 1
             continue
+        if typ == CARE:
+            care_opened.setdefault(unit, []).append(opened)
         got = alerts.setdefault(typ, {})
         got[unit] = min(opened, got.get(unit, opened))
     out: dict[str, Any] = {}
@@ -195,7 +206,7 @@ def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) 
         "false_alerts_clean_per_1000_flats_month": round(clean_false / (flats / 1000) / months, 2),
         "wrong_type_alerts": wrong_type,
         # not violations: counted apart, not in the false-alert figures above
-        "care_checks": care_checks(pf, truth.get(CARE, {}), alerts.get(CARE, {})),
+        "care_checks": care_checks(pf, truth.get(CARE, {}), care_opened),
         "superseded_alerts": superseded,
     }
 

@@ -64,6 +64,38 @@ class Decision(StrEnum):
     NO_ACTION = "no_action"
 
 
+class CareStatus(StrEnum):
+    """A care task (issue 16 item 8): a welfare check, not a violation."""
+
+    CALL = "call"  # phone first
+    VISIT = "visit"  # nobody answered: someone goes to the door
+    DONE = "done"  # a person recorded how the tenant is
+    SEEN = "seen"  # closed by itself: the tenant was seen again (or an absence approved)
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"
+
+
+class CareResult(StrEnum):
+    """What a phone call or a visit found."""
+
+    FINE = "fine"
+    NEEDED_HELP = "needed_help"
+    AWAY = "away"
+    REPORTED = "reported"  # handed on: family, community, police, hospital
+    NO_ANSWER = "no_answer"  # nobody answered the phone / opened the door
+
+
+class AbsenceStatus(StrEnum):
+    """A reported absence becomes an approved absence only when staff confirm it."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 class Label(NamedTuple):
     zh: str
     en: str
@@ -78,6 +110,10 @@ GROUPS: dict[str, type[StrEnum]] = {
     "outcome": Outcome,
     "reasonCode": VisitReason,
     "decision": Decision,
+    "careStatus": CareStatus,
+    "contactKind": ContactKind,
+    "careResult": CareResult,
+    "absenceStatus": AbsenceStatus,
 }
 
 LABELS: dict[str, dict[str, Label]] = {
@@ -129,6 +165,28 @@ LABELS: dict[str, dict[str, Label]] = {
         Decision.DEDUCTION_REJECTED: Label("不予扣分", "Deduction rejected"),
         Decision.LEASE_REVIEW: Label("移交租赁资格复核", "Referred for lease review"),
         Decision.NO_ACTION: Label("不予处理", "No action"),
+    },
+    "careStatus": {
+        CareStatus.CALL: Label("待电话联系", "To phone"),
+        CareStatus.VISIT: Label("电话未接通，待上门", "No answer, to visit"),
+        CareStatus.DONE: Label("已联系", "Checked"),
+        CareStatus.SEEN: Label("已再次出现", "Seen again"),
+    },
+    "contactKind": {
+        ContactKind.PHONE: Label("电话", "Phone call"),
+        ContactKind.VISIT: Label("上门", "Visit"),
+    },
+    "careResult": {
+        CareResult.FINE: Label("平安", "Fine"),
+        CareResult.NEEDED_HELP: Label("需要帮助", "Needed help"),
+        CareResult.AWAY: Label("外出", "Away"),
+        CareResult.REPORTED: Label("已转告家属或社区", "Reported to family or community"),
+        CareResult.NO_ANSWER: Label("无人应答", "No answer"),
+    },
+    "absenceStatus": {
+        AbsenceStatus.PENDING: Label("待确认", "To confirm"),
+        AbsenceStatus.CONFIRMED: Label("已确认", "Confirmed"),
+        AbsenceStatus.REJECTED: Label("未采纳", "Rejected"),
     },
 }
 

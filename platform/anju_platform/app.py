@@ -39,6 +39,7 @@ def routers() -> list[APIRouter]:
         users,
         webhooks,
     )
+    from anju_platform.api import care as care_api
     from anju_platform.api import cases as cases_api
     from anju_platform.console import api as console_api
 
@@ -60,6 +61,7 @@ def routers() -> list[APIRouter]:
         performance.router,
         cases_api.router,
         case_exports.router,
+        care_api.router,
         snapshots.router,
         erasures.router,
         stream.router,

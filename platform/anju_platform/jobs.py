@@ -41,6 +41,9 @@ def registered() -> list[Job]:
     from anju_platform.services.cases import sync_job as cases_job
 
     jobs.append(Job("cases", lambda s: s.jobs.poll_s, cases_job))
+    from anju_platform.services.care import sync_job as care_job
+
+    jobs.append(Job("care", lambda s: s.jobs.poll_s, care_job))
     from anju_platform.delivery import deliver_job
 
     jobs.append(Job("webhooks", lambda s: s.jobs.poll_s, deliver_job))

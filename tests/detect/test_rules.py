@@ -341,10 +341,14 @@ def test_welfare_traps() -> None:
     assert daily.welfare(elderly(), clock(4, 4), carer, DAY, S) is None
     festival = date(2026, 2, 20)
     seen = UnitClock(None, festival - timedelta(days=4), True, date(2025, 1, 1))
-    assert daily.welfare(elderly(), seen, [], festival, S) is None  # holiday season: waits
-    assert daily.welfare(elderly(), seen, [], festival + timedelta(days=40), S) is not None
+    # a care check is a phone call: by default the festival season does not hold it back
+    assert daily.welfare(elderly(), seen, [], festival, S) is not None
+    wait = DetectSettings(welfare_holiday_days=36)  # a city that prefers fewer calls then
+    assert daily.welfare(elderly(), seen, [], festival, wait) is None  # holiday season: waits
+    assert daily.welfare(elderly(), seen, [], festival + timedelta(days=40), wait) is not None
     eve = UnitClock(None, date(2026, 2, 5), True, date(2025, 1, 1))  # season from 7 Feb
-    assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), S) is None  # left for it
+    assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), wait) is None  # left for it
+    assert daily.welfare(elderly(), eve, [], date(2026, 2, 9), S) is not None
     young = UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1990),), date(2020, 1, 1))
     assert daily.welfare(young, clock(10, 10), [], DAY, S) is None
 

@@ -78,9 +78,11 @@ def test_job_routes_case_with_due_time_and_scopes(quiet: Live) -> None:
     opened = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     a1 = _alert(quiet, "U1", "G1", "sublet", opened)
     a2 = _alert(quiet, "U1b", "G1b", "sublet", opened)
-    welfare = _alert(quiet, "U1", "G1", "elderly_not_seen", opened)
+    welfare = _alert(quiet, "U1", "G1", "evicted_reentry", opened)
+    care = _alert(quiet, "U1", "G1", "elderly_not_seen", opened)  # a care task, not a case
     created, cancelled = _sync(quiet)
     assert len(created) == 3 and cancelled == []
+    assert _sql(quiet, "SELECT count(*) FROM cases WHERE alert_id = %s", care) == [(0,)]
     assert _sync(quiet) == ([], [])  # idempotent
     c1, c2, cw = _case_of(quiet, a1), _case_of(quiet, a2), _case_of(quiet, welfare)
     with quiet.client("inspector") as c:
@@ -95,7 +97,7 @@ def test_job_routes_case_with_due_time_and_scopes(quiet: Live) -> None:
     assert one["assignee_id"] == "inspector" and one["assignee_name"] == "Inspector"
     assert datetime.fromisoformat(one["due_at"]) == opened + timedelta(hours=72)
     w = next(x for x in mine if x["case_id"] == cw)
-    assert datetime.fromisoformat(w["due_at"]) == opened + timedelta(hours=24)  # welfare: 24 h
+    assert datetime.fromisoformat(w["due_at"]) == opened + timedelta(hours=24)  # evicted: 24 h
     assert one["status"] == "open" and not one["overdue"] and one["reason_zh"] == "登记成员很少出现"
     assert detail["household"]["household_id"] == "H1"
     assert [m["person_id"] for m in detail["household"]["members"]] == ["P1"]

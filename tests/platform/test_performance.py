@@ -170,6 +170,13 @@ EXPECTED: dict[str | None, dict[str, Any]] = {
 def test_performance_json_and_csv(server: Live) -> None:
     live = server
     _seed(live.db)
+    with psycopg.connect(live.db) as conn:  # a welfare check is a care task: not counted
+        conn.execute(
+            "INSERT INTO alerts (alert_id, estate_id, unit_id, grid_id, type, status, score,"
+            " reason_en, reason_zh, first_day, last_day, opened_at) VALUES (990, 'E2', 'U2', 'G2',"
+            " 'elderly_not_seen', 'open', 1, 'x', 'x', '2025-03-06', '2025-03-09',"
+            " '2025-03-10T08:00:00Z')"
+        )
     params = {"estate_id": "E1", "month": "2025-03"}
     with live.client("manager") as c:
         r = c.get("/api/v1/performance", params=params)

@@ -443,6 +443,9 @@ def test_inspector_lists_only_their_grid(live: Live) -> None:
 CONSOLE_CAN = {
     "viewFaces": ("GET", "/api/v1/snapshots/{event_id}"),
     "visit": ("POST", "/api/v1/cases/{case_id}/visits"),
+    "care": ("POST", "/api/v1/care-tasks/{task_id}/contacts"),
+    "absences": ("GET", "/api/v1/absence-reports"),
+    "absenceConfirm": ("POST", "/api/v1/absence-reports/{report_id}/decision"),
     "assign": ("POST", "/api/v1/cases/{case_id}/assign"),
     "decide": ("POST", "/api/v1/cases/{case_id}/decision"),
     "alertStatus": ("POST", "/api/v1/alerts/{alert_id}/status"),

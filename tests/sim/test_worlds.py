@@ -132,3 +132,13 @@ def test_welfare_is_scored_as_care_checks_apart_from_false_alerts() -> None:
     care = got["care_checks"]
     assert care["labelled"] == 1 and care["within_3_days"] == 1 and care["false_checks"] == 1
     assert care["elderly_alone"] > 0 and care["false_per_100_elderly_alone_month"] > 0
+    # a check on the flat before the silence began (a trip before) finds nothing: it is a
+    # false check, and the case is found only by a check on or after its first day
+    early = [(case.unit_id, "elderly_not_seen", start - timedelta(days=20), None)]
+    care = score_alerts(early + rows, pf)["care_checks"]
+    assert (care["within_3_days"], care["false_checks"], care["missed"]) == (1, 2, 0)
+    care = score_alerts(early, pf)["care_checks"]
+    assert (care["within_3_days"], care["false_checks"], care["missed"]) == (0, 1, 1)
+    late = [(case.unit_id, "elderly_not_seen", start + timedelta(days=9), None)]
+    care = score_alerts(early + late + late, pf)["care_checks"]
+    assert (care["within_3_days"], care["false_checks"], care["missed"]) == (0, 2, 0)

@@ -6,7 +6,7 @@ Staff: the list (personal data: the contact; audited) and the printable QR poste
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -20,13 +20,17 @@ from anju_platform.deps import MAX_OFFSET, Conn, Settings, TzOffset, User, guard
 from anju_platform.public import posters
 from anju_platform.repo import audit, reports
 from anju_platform.repo.notifications import notify
+from anju_platform.services import care as care_service
+from anju_platform.services.errors import Invalid
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import reports as rules
 
 public_router = APIRouter(prefix="/public", tags=["resident reports"])
 router = APIRouter(tags=["resident reports"])
 
-Category = Literal["sublet", "vacant", "overcrowding", "change_of_use", "noise_or_safety", "other"]
+Category = Literal[
+    "sublet", "vacant", "overcrowding", "change_of_use", "noise_or_safety", "other", "away"
+]
 POSTER = Policy(admin_only_write=False)  # poster: a write-class action (manager, admin)
 
 
@@ -43,8 +47,16 @@ class ReportIn(BaseModel):
     unit_number: str | None = Field(
         default=None, max_length=32, description="Flat number, e.g. 302 (optional)"
     )
-    category: Category = Field(description="What is wrong")
-    body: str = Field(max_length=5000, description="What the resident saw (length per settings)")
+    category: Category = Field(
+        description="What is wrong; 'away': I (or my elderly relative) will be away, from "
+        "away_from to away_to (a reported absence, approved once staff confirm it)"
+    )
+    body: str = Field(
+        max_length=5000,
+        description="What the resident saw (length per settings); for 'away' optional",
+    )
+    away_from: date | None = Field(default=None, description="'away': first day away")
+    away_to: date | None = Field(default=None, description="'away': last day away")
     contact: str | None = Field(
         default=None, max_length=100, description="Phone or name to call back; empty: anonymous"
     )
@@ -140,8 +152,13 @@ def send_report(
     form = rules.check_form_token(key, body.form_token, body.code, now)
     if not form.ok:
         raise _refuse(422, form.reason, f"form refused: {form.reason}", wait_s=form.wait_s)
+    away = body.category == "away"
+    if away and (body.away_from is None or body.away_to is None or not body.unit_number):
+        raise _refuse(422, "away_incomplete", "an absence needs the flat, from and to")
     problems = rules.body_problems(
-        body.body, settings.reports.body_min_chars, settings.reports.body_max_chars
+        body.body,
+        0 if away else settings.reports.body_min_chars,
+        settings.reports.body_max_chars,
     )
     if problems:
         raise _refuse(
@@ -175,12 +192,49 @@ def send_report(
         dup_since = datetime.fromtimestamp(now, UTC) - timedelta(
             hours=settings.reports.duplicate_hours
         )
+        if away:  # an absence, not a complaint: no alert, staff confirm it
+            return {"report_id": _record_away(conn, b, body, client, form.nonce, tz),
+                    "received": True}  # fmt: skip
         if settings.reports.duplicate_hours and reports.is_duplicate(
             conn, b["building_id"], body.body, dup_since
         ):
             raise _refuse(409, "duplicate", "this has already been reported")
         report_id = _record(conn, settings, b, body, client, form.nonce, tz)
     return {"report_id": report_id, "received": True}
+
+
+def _record_away(
+    conn: Any, b: dict[str, Any], body: ReportIn, client: str, nonce: str, tz: int
+) -> int:
+    """Store the report and the absence it announces (pending until staff confirm it)."""
+    unit = reports.resolve_unit(conn, b["building_id"], body.unit_number or "")
+    if unit is None:
+        raise _refuse(422, "unknown_flat", "no such flat in this building")
+    assert body.away_from is not None and body.away_to is not None
+    report_id, _ = reports.insert_report(
+        conn,
+        {
+            "estate_id": b["estate_id"],
+            "building_id": b["building_id"],
+            "unit_id": unit["unit_id"],
+            "category": "away",
+            "body": body.body.strip(),
+            "contact": (body.contact or "").strip() or None,
+            "client_key": client,
+            "form_nonce": nonce,
+        },
+    )
+    place = {**unit, "estate_id": b["estate_id"]}
+    try:
+        rid = care_service.report_absence(
+            conn, place, body.away_from, body.away_to, body.body.strip() or None,
+            (body.contact or "").strip() or None, "resident", "public", tz, report_id,
+        )  # fmt: skip
+    except Invalid as e:
+        raise _refuse(422, "away_dates", str(e)) from e
+    audit.record(conn, "public", "public", "create", "absence_report", str(rid),
+                 b["estate_id"], {"resident_report_id": report_id})  # fmt: skip
+    return report_id
 
 
 def _record(

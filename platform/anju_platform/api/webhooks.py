@@ -51,6 +51,10 @@ Kind = Literal[
     "case.confirmed",
     "case.decided",
     "report.received",
+    "care.assigned",
+    "care.contacted",
+    "care.closed",
+    "absence.reported",
 ]
 FormatName = Literal["json", "wecom", "dingtalk"]
 Secret = Annotated[str, Field(max_length=500)]

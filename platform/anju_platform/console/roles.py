@@ -11,6 +11,9 @@ ADMIN, AUTHORITY, MANAGER, INSPECTOR = Role.ADMIN, Role.AUTHORITY, Role.MANAGER,
 CAN: dict[str, frozenset[Role]] = {
     "viewFaces": frozenset({ADMIN, AUTHORITY, MANAGER}),
     "visit": frozenset({INSPECTOR, MANAGER, ADMIN}),
+    "care": frozenset({INSPECTOR, MANAGER, ADMIN}),  # record calls and visits, phoned absences
+    "absences": frozenset({ADMIN, AUTHORITY, MANAGER}),  # list reported absences (contacts)
+    "absenceConfirm": frozenset({MANAGER, ADMIN}),
     "assign": frozenset({MANAGER, ADMIN}),
     "decide": frozenset({AUTHORITY, ADMIN}),
     "alertStatus": frozenset({MANAGER, ADMIN}),

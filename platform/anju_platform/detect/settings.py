@@ -39,7 +39,15 @@ class DetectSettings(BaseSettings):
         description="Spring Festival travel seasons: many elderly visit family unannounced; "
         "the welfare rule waits welfare_holiday_days then.",
     )
-    welfare_holiday_days: int = Field(36, title="Welfare threshold in a holiday season (days)")
+    # A welfare check is a care task (a phone call first), and a missed one costs more than
+    # a call: by default the festival season does not hold it back (issue 16 item 8; it
+    # was 36 days, which put every silence that began near the festival weeks late).
+    welfare_holiday_days: int = Field(
+        3,
+        title="Welfare threshold in a holiday season (days)",
+        description="Equal to welfare_days: no wait. A city that prefers fewer calls over "
+        "the festival may set it longer (36 covers a whole season).",
+    )
     clone_window_s: int = Field(300, title="Card clone: two entrances within (s)")
     mismatch_min_days: int = Field(
         3,

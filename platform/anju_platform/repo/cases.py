@@ -85,13 +85,14 @@ def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
 
 
 def alerts_without_case(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
-    """Alerts that reached 'open' (or were acknowledged at once) and have no case yet."""
+    """Alerts that reached 'open' (or were acknowledged at once) and have no case yet.
+    A welfare alert is a care task instead (services.care.sync), not an inspection."""
     return _dicts(
         conn,
         "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id, a.type,"
         " coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
         " LEFT JOIN units un ON un.unit_id = a.unit_id"
-        " WHERE a.status IN ('open', 'acknowledged')"
+        " WHERE a.status IN ('open', 'acknowledged') AND a.type <> 'elderly_not_seen'"
         " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.alert_id = a.alert_id)"
         " ORDER BY a.alert_id LIMIT %s",
         (limit,),

@@ -19,7 +19,8 @@ from anju_platform.workflow.erasure import ERASED_NAME
 # Free text people or detection write that could name a person; the name is replaced,
 # only in the person's own records: each column with the ids that make a row theirs
 # (alerts naming them or about their flats, and the cases, evidence, reports and
-# notifications of those alerts; their households' absences; their flats' caregivers).
+# notifications of those alerts; their households' absences; their flats' caregivers,
+# care checks' notes and reported absences).
 TEXT_COLUMNS = (
     ("alerts", "reason_en", "alert_id = ANY(%(alerts)s)"),
     ("alerts", "reason_zh", "alert_id = ANY(%(alerts)s)"),
@@ -29,6 +30,13 @@ TEXT_COLUMNS = (
     ("resident_reports", "body", "(unit_id = ANY(%(units)s) OR alert_id = ANY(%(alerts)s))"),
     ("absences", "note", "household_id = ANY(%(households)s)"),
     ("caregivers", "note", "unit_id = ANY(%(units)s)"),
+    (
+        "care_contacts",
+        "notes",
+        "task_id IN (SELECT task_id FROM care_tasks WHERE alert_id = ANY(%(alerts)s))",
+    ),
+    ("absence_reports", "note", "unit_id = ANY(%(units)s)"),
+    ("absence_reports", "contact", "unit_id = ANY(%(units)s)"),
 )
 # notifications carry the ids of what they are about in their JSON body
 _OWN_NOTIFICATIONS = (

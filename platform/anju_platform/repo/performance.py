@@ -22,7 +22,8 @@ def alerts(
 ) -> list[AlertRec]:
     rows = conn.execute(
         "SELECT grid_id, opened_at FROM alerts WHERE estate_id = %s"
-        " AND opened_at >= %s AND opened_at < %s",
+        " AND opened_at >= %s AND opened_at < %s"
+        " AND type <> 'elderly_not_seen'",  # a care task, counted apart (care_tasks)
         (estate_id, start, end),
     ).fetchall()
     return [AlertRec(r[0], r[1]) for r in rows]

@@ -24,6 +24,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "change_of_use": ("used as shop, office or dormitory", "改变用途（经营、办公、群租）"),
     "noise_or_safety": ("noise or safety", "噪音或安全隐患"),
     "other": ("other", "其他"),
+    "away": ("away from home (to confirm)", "外出报备（待确认）"),
 }
 
 

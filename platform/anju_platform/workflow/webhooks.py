@@ -38,11 +38,17 @@ KIND_ZH = {
     "case.confirmed": "核查属实",
     "case.decided": "已作出处理决定",
     "report.received": "收到居民举报",
+    "care.assigned": "关怀任务已派发",
+    "care.contacted": "关怀任务已联系",
+    "care.closed": "关怀任务已结束：老人已再次出现",
+    "absence.reported": "收到外出报备，待确认",
     "webhook.test": "测试消息",
 }
 TYPE_ZH = labels("type")
 OUTCOME_ZH = labels("outcome")
 DECISION_ZH = labels("decision")
+CARE_RESULT_ZH = labels("careResult")
+CARE_STATUS_ZH = labels("careStatus")
 # only a closing says its status: an open alert's is in its title already
 STATUS_ZH = {s: text for s, text in labels("status").items() if s in ("closed", "dismissed")}
 
@@ -73,6 +79,8 @@ OUTBOUND_KEYS = (
     "alert_id",
     "case_id",
     "report_id",
+    "task_id",
+    "absence_report_id",
     "visit_id",
     "unit_id",
     "building_id",
@@ -114,6 +122,8 @@ def console_link(base: str | None, body: dict[str, Any]) -> str | None:
     root = base.rstrip("/")
     if body.get("case_id") is not None:
         return f"{root}/#/case/{int(body['case_id'])}"
+    if body.get("task_id") is not None:
+        return f"{root}/#/care/{int(body['task_id'])}"
     if body.get("alert_id") is not None:
         return f"{root}/#/alert/{int(body['alert_id'])}"
     return f"{root}/#/overview"
@@ -138,9 +148,14 @@ def message_zh(n: dict[str, Any], base: str | None, tz_hours: int) -> tuple[str,
         lines.append(f"评分：{float(b['score']):.2f}")
     if b.get("level") is not None and kind.startswith("alert."):
         lines.append(f"等级：{int(b['level'])} 级")
-    if b.get("status") in STATUS_ZH:
+    care = kind.startswith("care.")
+    if care and b.get("status") in CARE_STATUS_ZH:
+        lines.append(f"状态：{CARE_STATUS_ZH[b['status']]}")
+    elif b.get("status") in STATUS_ZH:
         lines.append(f"状态：{STATUS_ZH[b['status']]}")
-    if b.get("outcome"):
+    if care and b.get("outcome"):
+        lines.append(f"联系结果：{plain(CARE_RESULT_ZH.get(b['outcome'], b['outcome']))}")
+    elif b.get("outcome"):
         lines.append(f"核查结果：{plain(OUTCOME_ZH.get(b['outcome'], b['outcome']))}")
     if b.get("violation_type"):
         lines.append(f"违规类型：{plain(_type_zh(b['violation_type']))}")
@@ -149,7 +164,8 @@ def message_zh(n: dict[str, Any], base: str | None, tz_hours: int) -> tuple[str,
     if b.get("message"):
         lines.append(plain(b["message"], 200))
     refs = [f"{label} #{int(b[k])}" for k, label in
-            (("alert_id", "预警"), ("case_id", "案件"), ("report_id", "举报"))
+            (("alert_id", "预警"), ("case_id", "案件"), ("report_id", "举报"),
+             ("task_id", "关怀任务"), ("absence_report_id", "外出报备"))
             if b.get(k) is not None]  # fmt: skip
     if refs:
         lines.append("编号：" + "，".join(refs))

@@ -4,6 +4,7 @@ import { clear, h, notice, setZone } from './dom.js';
 import { addVocabulary, lang, setLang, t, term } from './i18n.js';
 import * as alerts from './pages/alerts.js';
 import * as audit from './pages/audit.js';
+import * as care from './pages/care.js';
 import * as detail from './pages/case.js';
 import * as charts from './pages/charts.js';
 import * as erasures from './pages/erasures.js';
@@ -28,6 +29,7 @@ const PAGES = {
   alert: detail,
   case: detail,
   tasks,
+  care,
   register,
   household,
   performance,
@@ -44,6 +46,7 @@ const NAV = [
   ['charts', null],
   ['alerts', null],
   ['tasks', null],
+  ['care', null],
   ['register', null],
   ['reports', 'reports'],
   ['performance', 'performance'],

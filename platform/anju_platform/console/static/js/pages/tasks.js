@@ -1,6 +1,7 @@
 // "My tasks": the open cases assigned to me (GET /cases/mine), one big card each,
 // made for a phone (375 px wide): the flat and household by name, why, when it is due,
-// and whether a visit was already tried. Tap a card to open the case.
+// and whether a visit was already tried. Tap a card to open the case. Below: the care
+// checks (welfare calls) assigned to me in the current estate.
 import { api } from '../api.js';
 import { fmtTime, h, notice } from '../dom.js';
 import { reason, t, term, typeName } from '../i18n.js';
@@ -87,4 +88,43 @@ export async function render(root, ctx) {
     ),
   );
   if (!rows.length) root.append(h('p', { class: 'empty' }, t('tasks.none')));
+  // Care checks (a welfare call or visit, not a violation) of the estate assigned to me.
+  const care = ctx.estate
+    ? await api('/care-tasks', { query: { estate_id: ctx.estate }, signal: ctx.signal }).catch(
+        () => [],
+      )
+    : [];
+  const myCare = care.filter((c) => c.assignee_id === ctx.me.user_id);
+  if (myCare.length) {
+    const p = await places(ctx.estate, ctx.signal);
+    root.append(
+      h('h2', {}, t('tasks.care')),
+      h(
+        'ul',
+        { class: 'tasks', 'data-testid': 'my-care' },
+        myCare.map((c) =>
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              {
+                class: `task${c.overdue ? ' overdue' : ''}`,
+                href: href('care', [c.task_id]),
+                'data-task-id': c.task_id,
+              },
+              h(
+                'span',
+                { class: 'task-head' },
+                h('strong', {}, term('careStatus', c.status)),
+                h('span', { class: 'where' }, flatName(p, c.unit_id, c.building_id)),
+              ),
+              h('span', { class: 'task-reason' }, reason(c)),
+              h('span', { class: 'task-due' }, `${t('case.due')}: ${fmtTime(c.due_at)}`),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
 }

@@ -16,6 +16,10 @@ const KINDS = [
   'case.confirmed',
   'case.decided',
   'report.received',
+  'care.assigned',
+  'care.contacted',
+  'care.closed',
+  'absence.reported',
 ];
 
 // A 422 from validation is a list of {loc, msg}; the receiver checks answer a sentence.
