@@ -20,15 +20,17 @@ import * as webhooks from './pages/webhooks.js';
 import * as erasures from './pages/erasures.js';
 import * as users from './pages/users.js';
 import * as charts from './pages/charts.js';
+import * as calibration from './pages/calibration.js';
 
 const PAGES = {
   login, overview, alerts, alert: detail, case: detail, tasks, register, household,
-  performance, audit, patrol, reports, webhooks, erasures, users, charts,
+  performance, audit, patrol, reports, webhooks, erasures, users, charts, calibration,
 };
 const NAV = [
   ['overview', null], ['charts', null], ['alerts', null], ['tasks', null], ['register', null],
   ['reports', 'reports'], ['performance', 'performance'], ['audit', 'audit'], ['patrol', 'patrol'],
-  ['webhooks', 'webhooks'], ['users', 'users'], ['erasures', 'erasures'],
+  ['webhooks', 'webhooks'], ['calibration', 'faceCalibration'], ['users', 'users'],
+  ['erasures', 'erasures'],
 ];
 const NEXT = 'anju.next';
 const ESTATE = 'anju.estate';
