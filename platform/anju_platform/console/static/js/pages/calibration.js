@@ -40,7 +40,8 @@ function histogram(report, threshold) {
   const plotH = HEIGHT - BOX.top - BOX.bottom;
   const x = (d) => BOX.left + ((d - lo) / (hi - lo || 1)) * plotW;
   const series = [['impostor', shares(impostor), impostor], ['genuine', shares(genuine), genuine]];
-  const top = Math.max(0.05, ...series.flatMap(([, s]) => s));
+  // headroom above the tallest bar for the threshold's label
+  const top = Math.max(0.05, ...series.flatMap(([, s]) => s)) * 1.15;
   const y = (share) => BOX.top + plotH - (share / top) * plotH;
   const chart = svg('svg', {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'histogram', role: 'img',
