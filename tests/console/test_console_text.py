@@ -11,10 +11,11 @@ from playwright.sync_api import Browser, Page, expect
 
 PAGES = {
     "admin": ["overview", "charts", "alerts", "register", "reports", "performance", "audit",
-              "webhooks", "users", "erasures", "users/manager"],
-    "authority": ["overview", "charts", "alerts", "register", "reports", "performance", "webhooks"],
+              "webhooks", "users", "erasures", "users/manager", "calibration"],
+    "authority": ["overview", "charts", "alerts", "register", "reports", "performance", "webhooks",
+                  "calibration"],
     "manager": ["overview", "charts", "alerts", "alerts?status=watch", "register", "household/H1",
-                "reports", "performance", "webhooks"],
+                "reports", "performance", "webhooks", "calibration"],
     "inspector": ["tasks", "overview", "charts", "alerts", "register", "household/H1", "patrol"],
 }  # fmt: skip
 

@@ -463,6 +463,8 @@ CONSOLE_CAN = {
     "webhooksWrite": ("POST", "/api/v1/webhooks"),
     "erasures": ("GET", "/api/v1/erasures"),
     "users": ("GET", "/api/v1/users"),
+    "faceCalibration": ("GET", "/api/v1/estates/{estate_id}/face-calibration"),
+    "faceCalibrate": ("POST", "/api/v1/estates/{estate_id}/face-calibration"),
 }
 
 

@@ -31,6 +31,8 @@ CAN: dict[str, frozenset[Role]] = {
     "webhooksWrite": frozenset({MANAGER, ADMIN}),
     "erasures": frozenset({ADMIN}),
     "users": frozenset({ADMIN}),
+    "faceCalibration": frozenset({ADMIN, AUTHORITY, MANAGER}),
+    "faceCalibrate": frozenset({ADMIN}),
 }
 
 

@@ -4,6 +4,7 @@ import { clear, h, notice, setZone } from './dom.js';
 import { addVocabulary, lang, setLang, t, term } from './i18n.js';
 import * as alerts from './pages/alerts.js';
 import * as audit from './pages/audit.js';
+import * as calibration from './pages/calibration.js';
 import * as care from './pages/care.js';
 import * as detail from './pages/case.js';
 import * as charts from './pages/charts.js';
@@ -40,6 +41,7 @@ const PAGES = {
   erasures,
   users,
   charts,
+  calibration,
 };
 const NAV = [
   ['overview', null],
@@ -53,6 +55,7 @@ const NAV = [
   ['audit', 'audit'],
   ['patrol', 'patrol'],
   ['webhooks', 'webhooks'],
+  ['calibration', 'faceCalibration'],
   ['users', 'users'],
   ['erasures', 'erasures'],
 ];
