@@ -59,6 +59,8 @@ class EstatePass:
             watch_days=settings.evicted_watch_days,
             watch_distance=settings.evicted_match_distance,
             cluster_units=self._cluster_units(),
+            face_strong=settings.face_strong_confidence,
+            face_band=settings.face_confidence_band,
         )
         self.clusters.prepare(
             [

@@ -183,6 +183,8 @@ def _estate_findings(
         horizon=max(event.time for event in events),
         watch_days=settings.evicted_watch_days,
         watch_distance=settings.evicted_match_distance,
+        face_strong=settings.face_strong_confidence,
+        face_band=settings.face_confidence_band,
     )
     resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
     cards = sorted({seen.passage.card for seen in resolved if seen.passage.card})
