@@ -112,6 +112,7 @@ def _resume(
     window_start = start - timedelta(days=settings.window_days - 1)
     for p in repo_state.presence(conn, estate, window_start, start - timedelta(days=1)):
         estate_pass.window.setdefault(p.day, []).append(p)
+    estate_pass.card_faces.add_day(repo_state.card_face_rows(conn, estate, start))
     return estate_pass
 
 
