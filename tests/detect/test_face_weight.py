@@ -182,3 +182,15 @@ def test_weak_match_right_after_someone_elses_card_is_not_them() -> None:
     # the same face alone at A's door is A
     (alone,) = resolve([face(T0 + timedelta(seconds=4), eid(2), "gw1", "A", probe(E_A, 0.48))])
     assert alone.unit_id == U_A
+
+
+def test_same_person_distance_tightens_with_a_crowded_calibration() -> None:
+    """Strangers' clusters and the card owner check use 0.6, or less where the estate's
+    calibration shows different people closer (crowded faces)."""
+    reg = register()
+    assert reg.faces is not None
+    reg.faces.impostor_mean, reg.faces.impostor_sd = 0.92, 0.07  # Western-like
+    assert reg.face_distance(0.6) == 0.6
+    reg.faces.impostor_mean, reg.faces.impostor_sd = 0.65, 0.05  # crowded
+    assert 0.49 < reg.face_distance(0.6) < 0.5
+    assert register(False).face_distance(0.6) == 0.6

@@ -27,6 +27,7 @@ class Seen:
     last: date
     days: int = 1
     learned_on: date | None = None
+    on: list[date] = field(default_factory=list)  # the days, in order
 
 
 @dataclass
@@ -34,9 +35,14 @@ class CardFaces:
     """Per card holder without enrolment: the clusters that came with their card."""
 
     learn_days: int = 5  # a face that came with the card on this many days is learned
-    takeover_days: int = 3  # a later face on this many days has taken the card (over)
+    takeover_days: int = 3  # a later face on this many days has taken the card over...
+    own_days: int = 4  # ...while the learned face came with it on at most this many since
+    # the learned face came on at least this share of the card's days: a card that comes
+    # with several faces (a family sharing it) has no face of its own to learn
+    learn_share: float = 0.5
     by_person: dict[str, dict[str, Seen]] = field(default_factory=dict)
     unit_of: dict[str, str] = field(default_factory=dict)  # person -> unit (latest row)
+    card_days: dict[str, list[date]] = field(default_factory=dict)  # person -> days seen
 
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
@@ -46,19 +52,31 @@ class CardFaces:
             if cid is None or r.role != "member":
                 continue
             self.unit_of[r.identity] = r.unit_id
+            seen = self.card_days.setdefault(r.identity, [])
+            if not seen or seen[-1] < r.day:
+                seen.append(r.day)
             per = self.by_person.setdefault(r.identity, {})
             s = per.get(cid)
             if s is None:
-                s = per[cid] = Seen(r.day, r.day)
+                s = per[cid] = Seen(r.day, r.day, on=[r.day])
             elif s.last < r.day:
                 s.last, s.days = r.day, s.days + 1
-            if s.learned_on is None and s.days >= self.learn_days:
+                s.on.append(r.day)
+            if (
+                s.learned_on is None
+                and s.days >= self.learn_days
+                and s.days >= self.learn_share * len(seen)
+            ):
                 s.learned_on = r.day
 
     def foreign(self, person: str, same_face: Callable[[str, str], bool] | None = None) -> set[str]:
-        """Clusters that took `person`'s card: first seen after the card's own face was
-        learned, on takeover_days or more, and not that face seen at another entrance
-        (`same_face`). Nothing before a face is learned: who came first is unknown."""
+        """Clusters that took `person`'s card over: first seen after the card's own face
+        was learned, on takeover_days or more, while the own faces came with the card on
+        at most own_days since (the holder gone, dropping by now and then); not the own
+        face seen at another entrance (`same_face`). Nothing before a face is learned:
+        who came first is unknown. (A face that only shares the card while the holder
+        still uses it is not counted: with crowded faces a look-alike's cluster takes
+        some of the holder's own sightings.)"""
         per = self.by_person.get(person)
         since = _learned(per) if per else None
         if per is None or since is None:
@@ -69,6 +87,7 @@ class CardFaces:
             for c, s in per.items()
             if s.first > since
             and s.days >= self.takeover_days
+            and sum(d >= s.first for o in own for d in per[o].on) <= self.own_days
             and not (same_face and any(same_face(c, o) for o in own))
         }
 

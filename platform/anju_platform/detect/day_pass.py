@@ -58,7 +58,7 @@ class EstatePass:
             self.register,
             self.clusters,
             timedelta(hours=settings.tz_offset_hours),
-            settings.cluster_distance,
+            self.clusters.threshold,
             watch_days=settings.evicted_watch_days,
             watch_distance=settings.evicted_match_distance,
             cluster_units=self._cluster_units(),

@@ -40,6 +40,7 @@ class Resolved:
     # how the recognised face contradicted the person's history (issue 18 item 3), and
     # the person it named when it was too weak to stand (then taken as an unknown face)
     conflict: Conflict | None = None
+    foreign: bool = False  # the face is too far from the card owner's enrolment
     demoted: str | None = None
 
 
@@ -203,7 +204,7 @@ class Resolver:
 
     def _attribute(self, r: Resolved, day: date) -> None:
         reg, qr = self.reg, r.passage.qr
-        foreign = r.mismatch is not None and r.mismatch >= self.threshold
+        foreign = r.foreign = r.mismatch is not None and r.mismatch >= self.threshold
         who = r.face_person or (r.owner if not foreign else None)
         if who is not None:
             unit = reg.unit_of(who, day)

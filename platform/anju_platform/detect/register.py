@@ -115,6 +115,13 @@ class Register:
     # facts_on's cache: unit -> (from, until exclusive or None, facts)
     _facts: dict[str, tuple[date, date | None, UnitFacts]] = field(default_factory=dict)
 
+    def face_distance(self, default: float) -> float:
+        """The distance under which two faces count as one person (stranger clusters,
+        a card's owner against their enrolment): `default` (0.6), or tighter where the
+        estate's calibration shows different people closer (crowded faces, issue 18)."""
+        limit = self.faces.verify_limit() if self.faces is not None else None
+        return default if limit is None else min(default, limit)
+
     def index(self) -> None:
         """Build the reverse maps once the rows are loaded."""
         self.hh_members.clear()

@@ -155,7 +155,7 @@ def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding |
     have paired the card with the other person's face (a neighbour at the door)."""
     if unit is None or r.passage.card is None or r.together:
         return None
-    if r.mismatch is None or r.mismatch < s.cluster_distance:
+    if r.mismatch is None or not r.foreign:
         return _recognised_on_card(r, unit)
     weak = _weak_match(r)
     return Finding(
