@@ -350,6 +350,19 @@ def _card_scope(scope: str) -> Iterator[None]:
         card_key_scope.cache_clear()
 
 
+def calibrate(conn: Any) -> None:
+    """Each estate calibrated as a deployment does (`anju faces calibrate`, default
+    false-accept target): detection weighs the gateways' matches with it (issue 18)."""
+    from anju_common.facecal import DEFAULT_FAR
+    from anju_platform.detect import repo
+    from anju_platform.facecalibration import calibrate_estate
+    from anju_platform.settings import PlatformSettings
+
+    settings = PlatformSettings()
+    for estate in repo.estates(conn):
+        calibrate_estate(conn, estate, settings, far=DEFAULT_FAR, model=None)
+
+
 def _run(
     pf: Any,
     params: Any,
@@ -375,6 +388,7 @@ def _run(
         load_register(conn, pf)
         result["events"] = load_events(conn, pf, progress)
         result.update(gateway_faces(pf))
+        calibrate(conn)
         conn.execute("ANALYZE events")
         # The state months of ingest leave (autovacuum's inserts-triggered VACUUM): a bulk
         # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item

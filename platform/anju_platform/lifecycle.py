@@ -86,7 +86,10 @@ def erase_person(
         )
         counts["evidence"] = face_data.clear_evidence(conn, event_ids, refs)
         counts["events"] = face_data.strip_events(conn, event_ids, person_id, legacy)
-        counts["clusters"] = repo.delete_clusters(conn, erasure.cluster_ids(event_ids))
+        learned = repo.forget_card_faces(conn, person_id)  # their card's unknown face
+        counts["clusters"] = repo.delete_clusters(
+            conn, sorted({*erasure.cluster_ids(event_ids), *learned})
+        )
         counts["snapshots"] = repo.delete_snapshots(conn, [s["event_id"] for s in snaps])
         # register: credentials ended and unlinkable, the person row anonymized
         counts["credentials"] = repo.end_credentials(conn, person_id)

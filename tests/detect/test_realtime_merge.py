@@ -73,7 +73,7 @@ def test_card_after_moveout_and_evicted_reentry() -> None:
 
 def test_card_face_mismatch_but_not_a_recognition_miss() -> None:
     p = card_passage(T)
-    f = realtime.face_mismatch(resolved(p, owner="p1", mismatch=0.9), "u1", S)
+    f = realtime.face_mismatch(resolved(p, owner="p1", mismatch=0.9, foreign=True), "u1", S)
     assert f is not None and f.type == "card_face_mismatch" and f.score < 0.6
     assert realtime.face_mismatch(resolved(p, owner="p1", mismatch=0.45), "u1", S) is None
 

@@ -430,6 +430,19 @@ def _traces_in_database(
         " first_seen, last_seen) VALUES (%s, 'E1', 'GW1', %s, %s, %s)",
         (erasure.cluster_ids([e2])[0], np.asarray(emb, "<f4").tobytes(), t, t),
     )
+    # the unknown face that came with the person's card: detection's learned card face
+    # (issue 18 item 4), its leader taken from an unknown face event (no person on it)
+    conn.execute(
+        "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader,"
+        " first_seen, last_seen) VALUES ('u-cardface0001', 'E1', 'GW1', %s, %s, %s)",
+        (np.asarray(emb, "<f4").tobytes(), t, t),
+    )
+    conn.execute(
+        "INSERT INTO detect_presence (estate_id, unit_id, day, identity, role, via,"
+        " cluster_id, n, n_in, n_face, n_night, last_in, event_ids) VALUES ('E1', 'U1', %s,"
+        " 'PZ', 'member', 'card', 'u-cardface0001', 1, 1, 1, 0, true, '{}')",
+        (DAY,),
+    )
     aid = conn.execute(
         "INSERT INTO alerts (estate_id, unit_id, grid_id, type, status, score, reason_en,"
         " reason_zh, first_day, last_day) VALUES ('E1', 'U1', 'G1', 'sublet', 'open', 0.8,"
@@ -598,7 +611,7 @@ def test_erasure_counts_what_it_removed(erased: Erased) -> None:
         "snapshot_files": 2,
         "events": 2,
         "evidence": 1,
-        "clusters": 1,
+        "clusters": 2,  # one from their face event, one that came with their card
         "credentials": 1,
         "dead_letters": 1,
         "texts": 4,  # alert reason, visit note, two notifications (one from the trigger)

@@ -171,6 +171,20 @@ class Clusterer:
                 return g.ids[i]
         return None
 
+    def leader(self, cid: str) -> np.ndarray | None:
+        """A cluster's leader embedding (None: not known here)."""
+        for g in self.by_gateway.values():
+            i = g.index.get(cid)
+            if i is not None:
+                return g.buf[i]
+        return None
+
+    def same_face(self, a: str, b: str) -> bool:
+        """Two clusters whose leaders are closer than the threshold (the same face seen
+        at two entrances: clusters are per entrance)."""
+        va, vb = self.leader(a), self.leader(b)
+        return va is not None and vb is not None and distance(va, vb) < self.threshold
+
     def _mark(self, cid: str, t: datetime) -> str:
         last, n = self.seen.get(cid, (t, 0))
         self.seen[cid] = (max(last, t), n + 1)

@@ -13,6 +13,7 @@ from anju_common.localtime import day_start
 from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.cardfaces import CardFaces
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
@@ -42,6 +43,8 @@ class EstatePass:
     groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
         default_factory=dict
     )
+    # faces learned for the cards of holders without enrolment (issue 18 item 4)
+    card_faces: CardFaces = field(default_factory=CardFaces)
 
     def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
         """One local day, in the caller's transaction. The unit clocks and the clusters'
@@ -55,10 +58,12 @@ class EstatePass:
             self.register,
             self.clusters,
             timedelta(hours=settings.tz_offset_hours),
-            settings.cluster_distance,
+            self.clusters.threshold,
             watch_days=settings.evicted_watch_days,
             watch_distance=settings.evicted_match_distance,
             cluster_units=self._cluster_units(),
+            face_strong=settings.face_strong_confidence,
+            face_band=settings.face_confidence_band,
         )
         self.clusters.prepare(
             [
@@ -72,6 +77,7 @@ class EstatePass:
         repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
         repo_state.replace_presence(self.conn, self.estate, day, rows)
         self.window[day] = rows
+        self.card_faces.add_day(rows)
         too_old = day - timedelta(days=settings.window_days)
         for old in [kept for kept in self.window if kept <= too_old]:
             del self.window[old]
@@ -151,11 +157,11 @@ class EstatePass:
             self.clocks[p.unit_id] = clock
         return {p.unit_id for p in rows}
 
-    def _by_unit(self) -> dict[str, list[Presence]]:
-        """The window's rows of each unit with someone other than a member in it (window
-        order, then row order), from per-day groups made once per day."""
+    def _by_unit(self, also: set[str]) -> dict[str, list[Presence]]:
+        """The window's rows of each unit with someone other than a member in it, or in
+        `also` (window order, then row order), from per-day groups made once per day."""
         days = [self._grouped(day) for day in self.window]
-        wanted = set().union(*(others for _, others in days)) if days else set()
+        wanted = set().union(also, *(others for _, others in days))
         by_unit: dict[str, list[Presence]] = {}
         for groups, _ in days:
             for unit, rows in groups.items():
@@ -181,7 +187,8 @@ class EstatePass:
         mismatches: dict[str, list[Finding]] = {}
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)
-        by_unit = self._by_unit()
+        taken = self.card_faces.taken(self.clusters.same_face)
+        by_unit = self._by_unit(set(taken))
         for old in [kept for kept in self.groups if kept not in self.window]:
             del self.groups[old]
         findings: list[Finding] = []
@@ -191,7 +198,7 @@ class EstatePass:
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
             seen = by_unit.get(unit, [])
-            summary = summarise(seen, facts) if seen else None
+            summary = summarise(seen, facts, taken.get(unit, frozenset())) if seen else None
             found = [
                 daily.vacancy(facts, clock, day, settings),
                 daily.welfare(facts, clock, seen, day, settings, summary),

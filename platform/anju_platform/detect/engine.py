@@ -104,7 +104,7 @@ def _resume(
     """The pass as it stood at the end of the day before `start`: register, stranger
     clusters, unit clocks and the presence window."""
     register = repo.load_register(conn, estate)
-    clusters = Clusterer(settings.cluster_distance)
+    clusters = Clusterer(register.face_distance(settings.cluster_distance))
     repo_state.load_clusters(conn, estate, clusters)
     estate_pass = EstatePass(conn, estate, settings, register, watched, clusters)
     for unit, (any_day, member_day, member_in) in repo_state.unit_clocks(conn, estate).items():
@@ -112,6 +112,7 @@ def _resume(
     window_start = start - timedelta(days=settings.window_days - 1)
     for p in repo_state.presence(conn, estate, window_start, start - timedelta(days=1)):
         estate_pass.window.setdefault(p.day, []).append(p)
+    estate_pass.card_faces.add_day(repo_state.card_face_rows(conn, estate, start))
     return estate_pass
 
 

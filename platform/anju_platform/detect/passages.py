@@ -32,6 +32,8 @@ class EventRow(NamedTuple):
     snapshot_ref: str | None = None
     embedding: np.ndarray | None = None
     face_model: str | None = None  # the model of the embedding
+    distance: float | None = None  # face: to the matched (or nearest) enrolment
+    second_distance: float | None = None  # face: to the nearest other person
 
 
 def content_key(ev: EventRow) -> tuple[object, ...]:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from anju_platform.detect.clustering import Clusterer, distance
+from anju_platform.detect.faceweight import Conflict, confidence, conflict, face_wins
 from anju_platform.detect.model import Presence
 from anju_platform.detect.passages import EventRow, Passage
 from anju_platform.detect.register import Register
@@ -35,6 +36,12 @@ class Resolved:
     # another credential went through the same door within seconds: two people at once,
     # so the face the camera paired with this card may be the other person's
     together: bool = False
+    face_conf: float | None = None  # the match's confidence from the calibration
+    # how the recognised face contradicted the person's history (issue 18 item 3), and
+    # the person it named when it was too weak to stand (then taken as an unknown face)
+    conflict: Conflict | None = None
+    foreign: bool = False  # the face is too far from the card owner's enrolment
+    demoted: str | None = None
 
 
 @dataclass
@@ -57,6 +64,10 @@ class Resolver:
     # stranger cluster -> the one flat the window links it to (passes, member cards on
     # 2+ days): its face-only entries (followed someone in) count for that flat
     cluster_units: dict[str, str] = field(default_factory=dict)
+    # a contradicted match stands at this confidence or more; 'band': how far inside the
+    # threshold and the margin a match is fully confident
+    face_strong: float = 0.75
+    face_band: float = 0.1
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
     _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
 
@@ -64,28 +75,38 @@ class Resolver:
         lt = t + self.tz
         return lt.date(), lt.hour >= 22 or lt.hour < 6
 
-    def _stands(self, face: EventRow) -> bool:
-        """A stored match holds unless the estate's latest calibration (of the same face
-        model) rejects it: the gateway may have matched with an older threshold."""
+    def _weigh_match(self, face: EventRow) -> tuple[bool, float | None]:
+        """(the stored match holds, its confidence). It holds unless the estate's latest
+        calibration (of the same face model) rejects it: the gateway may have matched
+        with an older threshold. The confidence: from the embedding re-measured, else
+        from the distances the event carries; None without a calibration."""
         check = self.reg.faces
-        if check is None or face.embedding is None or face.face_model != check.model:
-            return True
-        return check.confirms(face.person_id or "", face.embedding)
+        if check is None or face.face_model != check.model:
+            return True, None
+        if face.embedding is not None:
+            w = check.weigh(face.embedding, self.face_band)
+            return w.person_id == face.person_id, w.confidence
+        if face.distance is None:
+            return True, None
+        limit = check.person_thresholds.get(face.person_id or "", check.threshold)
+        return True, confidence(face.distance, face.second_distance, limit, self.face_band)
 
     def resolve(self, p: Passage) -> Resolved:
         day, night = self.local(p.time)
         r = Resolved(p, day, night)
         reg = self.reg
         face, qr, acc = p.face, p.qr, p.access
+        matched = False
         if face is not None:
-            if face.person_id and self._stands(face):
-                r.face_person = face.person_id
+            stands = False
+            if face.person_id:
+                stands, r.face_conf = self._weigh_match(face)
+            if stands:
+                r.face_person, matched = face.person_id, True
             elif face.embedding is not None:  # unknown, or a match the calibration rejects
-                r.cluster_id = self.clusters.assign(
-                    face.gateway_id, face.event_id, face.time, face.embedding
-                )
-                r.face_person = self.watched(face.embedding, day)
+                self._unknown(r, face)
         if acc is not None and acc.credential_type == "face" and acc.credential_ref:
+            matched = matched or r.face_person is None
             r.face_person = r.face_person or acc.credential_ref
         if acc is not None and acc.credential_type in ("card", "qr") and acc.credential_ref:
             cred, ok = reg.credential(acc.credential_type, acc.credential_ref, acc.time)
@@ -108,9 +129,47 @@ class Resolver:
             cred, ok = reg.credential("qr", qr.pass_id, qr.time)
             if cred is not None and cred.person_id:
                 r.owner, r.cred_state = cred.person_id, "valid" if ok else "ended"
+        if matched and r.face_person is not None:
+            self._contradicted(r, r.face_person, day)
         self._attribute(r, day)
         self._together(r)
         return r
+
+    def _unknown(self, r: Resolved, face: EventRow) -> None:
+        assert face.embedding is not None
+        r.cluster_id = self.clusters.assign(
+            face.gateway_id, face.event_id, face.time, face.embedding
+        )
+        r.face_person = self.watched(face.embedding, r.day)
+
+    def _contradicted(self, r: Resolved, person: str, day: date) -> None:
+        """A recognised face against the person's own history (issue 18 item 3): a
+        confident match stands (the conflict is kept); a weak one does not alone make
+        them present: it is taken as an unknown face, and the card decides."""
+        p, reg = r.passage, self.reg
+        follows = None
+        if r.owner is None:
+            prev = self._last.get(p.gateway_id)
+            if prev is not None and (p.time - prev.passage.time).total_seconds() <= self.together_s:
+                follows = prev.owner
+        unit = reg.unit_of(person, day)
+        r.conflict = conflict(
+            person,
+            r.owner,
+            reg.unit_buildings.get(unit) if unit is not None else None,
+            reg.gateway_buildings.get(p.gateway_id, frozenset()),
+            follows,
+        )
+        if r.conflict is None or face_wins(r.face_conf, self.face_strong):
+            return
+        r.face_person, r.demoted = None, person
+        face = p.face
+        if face is None or face.embedding is None or r.cluster_id is not None:
+            return
+        self._unknown(r, face)
+        emb = reg.enrollments.get(r.owner) if r.owner is not None else None
+        if emb is not None and r.face_person is None:
+            r.mismatch = distance(emb, face.embedding)
 
     def watched(self, emb: np.ndarray, day: date) -> str | None:
         """An unknown face that is an evicted person on the watch list (the gateway's
@@ -145,7 +204,7 @@ class Resolver:
 
     def _attribute(self, r: Resolved, day: date) -> None:
         reg, qr = self.reg, r.passage.qr
-        foreign = r.mismatch is not None and r.mismatch >= self.threshold
+        foreign = r.foreign = r.mismatch is not None and r.mismatch >= self.threshold
         who = r.face_person or (r.owner if not foreign else None)
         if who is not None:
             unit = reg.unit_of(who, day)

@@ -177,12 +177,14 @@ def _estate_findings(
     register = _register(conn, state, estate, register_ttl_s)
     resolver = Resolver(
         register,
-        Clusterer(settings.cluster_distance),
+        Clusterer(register.face_distance(settings.cluster_distance)),
         timedelta(hours=settings.tz_offset_hours),
-        settings.cluster_distance,
+        register.face_distance(settings.cluster_distance),
         horizon=max(event.time for event in events),
         watch_days=settings.evicted_watch_days,
         watch_distance=settings.evicted_match_distance,
+        face_strong=settings.face_strong_confidence,
+        face_band=settings.face_confidence_band,
     )
     resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
     cards = sorted({seen.passage.card for seen in resolved if seen.passage.card})

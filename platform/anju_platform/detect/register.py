@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from anju_common.facecal import MARGIN, open_set_match
+from anju_common.facecal import DEFAULT_FAR, MARGIN, open_set_match
+from anju_platform.detect.faceweight import MatchWeight, verify_limit, weigh
 from anju_platform.detect.model import Member, UnitFacts
 
 
@@ -65,6 +66,10 @@ class FaceCheck:
     gallery: np.ndarray
     threshold: float
     person_thresholds: dict[str, float]
+    # the impostor distances' fit (calibration report): the 1:1 check of a card's owner
+    impostor_mean: float | None = None
+    impostor_sd: float | None = None
+    far: float = DEFAULT_FAR
 
     def confirms(self, person_id: str, embedding: np.ndarray) -> bool:
         who, _, _ = open_set_match(
@@ -75,6 +80,15 @@ class FaceCheck:
             MARGIN,
         )
         return who == person_id
+
+    def weigh(self, embedding: np.ndarray, band: float) -> MatchWeight:
+        """The calibration's decision on a face and its confidence (issue 18 item 3)."""
+        return weigh(
+            self.ids, self.gallery, embedding, self.person_thresholds, self.threshold, band
+        )
+
+    def verify_limit(self) -> float | None:
+        return verify_limit(self.impostor_mean, self.impostor_sd, self.far)
 
 
 @dataclass
@@ -87,6 +101,10 @@ class Register:
     birth_years: dict[str, int | None] = field(default_factory=dict)
     enrollments: dict[str, np.ndarray] = field(default_factory=dict)  # person -> embedding
     faces: FaceCheck | None = None  # None: not calibrated, stored matches stand
+    unit_buildings: dict[str, str] = field(default_factory=dict)  # unit -> building
+    # gateway -> the buildings its doors serve (devices): a face at another building's
+    # door without a credential of one's own contradicts one's history (issue 18 item 3)
+    gateway_buildings: dict[str, frozenset[str]] = field(default_factory=dict)
     carers: list[Carer] = field(default_factory=list)
     absences: dict[str, list[tuple[date, date]]] = field(default_factory=dict)  # household ->
     hh_members: dict[str, list[str]] = field(default_factory=dict)  # household -> persons
@@ -96,6 +114,13 @@ class Register:
     left: set[str] = field(default_factory=set)  # persons of households that moved out
     # facts_on's cache: unit -> (from, until exclusive or None, facts)
     _facts: dict[str, tuple[date, date | None, UnitFacts]] = field(default_factory=dict)
+
+    def face_distance(self, default: float) -> float:
+        """The distance under which two faces count as one person (stranger clusters,
+        a card's owner against their enrolment): `default` (0.6), or tighter where the
+        estate's calibration shows different people closer (crowded faces, issue 18)."""
+        limit = self.faces.verify_limit() if self.faces is not None else None
+        return default if limit is None else min(default, limit)
 
     def index(self) -> None:
         """Build the reverse maps once the rows are loaded."""

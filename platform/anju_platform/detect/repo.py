@@ -34,8 +34,19 @@ def unit_counts(conn: psycopg.Connection, estates: list[str]) -> dict[str, int]:
 
 def load_register(conn: psycopg.Connection, estate: str) -> Register:
     reg = Register(estate)
-    for u, g in conn.execute("SELECT unit_id, grid_id FROM units WHERE estate_id = %s", (estate,)):
+    for u, g, b in conn.execute(
+        "SELECT unit_id, grid_id, building_id FROM units WHERE estate_id = %s", (estate,)
+    ):
         reg.units[u] = g
+        reg.unit_buildings[u] = b
+    doors: dict[str, set[str]] = {}
+    for gw, b in conn.execute(
+        "SELECT DISTINCT d.gateway_id, d.building_id FROM devices d JOIN gateways g"
+        " USING (gateway_id) WHERE g.estate_id = %s AND d.building_id IS NOT NULL",
+        (estate,),
+    ):
+        doors.setdefault(gw, set()).add(b)
+    reg.gateway_buildings = {gw: frozenset(bs) for gw, bs in doors.items()}
     for hid, u, mi, mo, why in conn.execute(
         "SELECT household_id, h.unit_id, move_in, move_out, end_reason FROM households h "
         "JOIN units u USING (unit_id) WHERE u.estate_id = %s ORDER BY household_id",
@@ -66,7 +77,7 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
     ):
         reg.enrollments[pid] = np.asarray(emb, dtype=np.float32)
     cal = conn.execute(
-        "SELECT model, threshold, person_thresholds FROM face_calibrations"
+        "SELECT model, threshold, person_thresholds, far_target, report FROM face_calibrations"
         " WHERE estate_id = %s AND calibrated ORDER BY computed_at DESC, calibration_id DESC"
         " LIMIT 1",
         (estate,),
@@ -83,6 +94,9 @@ def load_register(conn: psycopg.Connection, estate: str) -> Register:
             np.asarray([r[1] for r in rows], dtype=np.float64).reshape(-1, 128),
             float(cal[1]),
             {k: float(v) for k, v in cal[2].items()},
+            (cal[4] or {}).get("impostor_mean"),
+            (cal[4] or {}).get("impostor_sd"),
+            float(cal[3]),
         )
     for pid, u, vf, vt in conn.execute(
         "SELECT c.person_id, c.unit_id, c.valid_from, c.valid_to FROM caregivers c "
@@ -110,7 +124,10 @@ _EVENT_COLS = (
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'purpose' END, "
     "CASE WHEN e.kind = 'qr' THEN e.payload->>'unit_id' END, "
     "CASE WHEN e.kind = 'qr' THEN e.credential_ref END, "
-    "f.snapshot_ref, f.embedding, coalesce(f.model, 'dlib_resnet_v1')"
+    "f.snapshot_ref, f.embedding, coalesce(f.model, 'dlib_resnet_v1'), "
+    # a match's distances weigh it (issue 18 item 3)
+    "CASE WHEN e.kind = 'face' THEN (e.payload->>'distance')::float8 END, "
+    "CASE WHEN e.kind = 'face' THEN (e.payload->>'second_distance')::float8 END"
 )
 
 
@@ -120,13 +137,16 @@ def _row(r: tuple[Any, ...]) -> EventRow:
         *r[:14],
         embedding=None if emb is None else np.frombuffer(emb, dtype="<f4"),
         face_model=r[15],
+        distance=r[16],
+        second_distance=r[17],
     )
 
 
 def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
     make, buf = EventRow._make, np.frombuffer
     return [
-        make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), r[15])) for r in rows
+        make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), *r[15:]))
+        for r in rows
     ]
 
 

@@ -74,6 +74,15 @@ class DetectSettings(BaseSettings):
     evicted_match_distance: float = Field(
         0.55, title="Evicted watch list: a face this close to an enrolment is that person"
     )
+    face_strong_confidence: float = Field(
+        0.75,
+        ge=0,
+        le=1,
+        title="A face match that contradicts the person's history stands from this confidence",
+        description="Confidence from the calibration: 0.5 at the threshold or at the margin "
+        "to the second-nearest person, 1 at face_confidence_band inside both (issue 18).",
+    )
+    face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
     realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")

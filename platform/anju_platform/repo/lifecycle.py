@@ -189,6 +189,17 @@ def snapshot_refs(conn: psycopg.Connection, event_ids: list[str]) -> list[str]:
     return [r[0] for r in rows if r[0]]
 
 
+def forget_card_faces(conn: psycopg.Connection, person_id: str) -> list[str]:
+    """The unknown-face clusters that came with the person's card (detection learns the
+    face of a card whose holder refused enrolment, issue 18): unlinked from the person's
+    presence rows; returns them, for their leaders to be deleted."""
+    where = "WHERE identity = %s AND role = 'member' AND cluster_id IS NOT NULL"
+    rows = conn.execute(f"SELECT DISTINCT cluster_id FROM detect_presence {where}", (person_id,))
+    found = sorted(r[0] for r in rows)
+    conn.execute(f"UPDATE detect_presence SET cluster_id = NULL {where}", (person_id,))
+    return found
+
+
 def delete_clusters(conn: psycopg.Connection, cluster_ids: list[str]) -> int:
     cur = conn.execute("DELETE FROM detect_clusters WHERE cluster_id = ANY(%s)", (cluster_ids,))
     return cur.rowcount

@@ -34,11 +34,14 @@ class Window:
         return sorted(k for k, v in self.stay_days.items() if len(v) >= min_days)
 
 
-def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
+def summarise(
+    rows: list[Presence], facts: UnitFacts, taken: frozenset[str] | set[str] = frozenset()
+) -> Window:
     """Members' days, strangers' days per identity (and the days they stayed), distinct
     visitors entering per day. A member's credential used with a face that also comes on
     visitor passes for this unit is a stranger's use (a non-enrolled tenant with a card
-    never needs a visitor pass)."""
+    never needs a visitor pass), and so is one with a face that took the card over from
+    the face learned for it (`taken`, cardfaces.py)."""
     w = Window()
     # only passes from the first use of the card on: a family member who came on visitor
     # passes until registered late, then on their own card, is that member
@@ -46,18 +49,19 @@ def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
     for r in rows:
         if r.cluster_id is not None and r.role == "member":
             card_from[r.cluster_id] = min(r.day, card_from.get(r.cluster_id, r.day))
-    visitor_faces = (
-        {
-            r.identity
-            for r in rows
-            if r.role == "stranger"
-            and "visitor" in r.via
-            and r.identity in card_from
-            and r.day >= card_from[r.identity]
-        }
-        if card_from
-        else set()
-    )
+    # on 2+ days: with crowded faces (issue 18) a cluster at 0.6 may take in a one-off
+    # visitor who looks like the holder
+    pass_days: dict[str, set[date]] = defaultdict(set)
+    if card_from:
+        for r in rows:
+            if (
+                r.role == "stranger"
+                and "visitor" in r.via
+                and r.identity in card_from
+                and r.day >= card_from[r.identity]
+            ):
+                pass_days[r.identity].add(r.day)
+    visitor_faces = {k for k, v in pass_days.items() if len(v) >= 2} | set(taken)
     # locals: this runs for every unit with visitors on every day of a pass
     carers, member_days = facts.caregivers, w.member_days
     stranger_days, stay_days, by_id, per_day = (
@@ -77,6 +81,8 @@ def summarise(rows: list[Presence], facts: UnitFacts) -> Window:
                 by_id[cid].append(r)
                 if r.last_in:
                     stay_days[cid].add(r.day)
+                if cid in taken:
+                    w.card_strangers.add(cid)
             elif r.n_face > 0:  # a card alone may be in other hands
                 member_days.add(r.day)
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from anju_platform.detect.faceweight import Conflict
 from anju_platform.detect.model import Evidence, Finding
 from anju_platform.detect.presence import Resolved
 from anju_platform.detect.settings import DetectSettings
@@ -152,15 +153,11 @@ def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding |
     One occurrence is weak (score 0.5); the merge opens the alert when it repeats. Not
     when another credential went through the same door within seconds: the camera may
     have paired the card with the other person's face (a neighbour at the door)."""
-    if (
-        unit is None
-        or r.passage.card is None
-        or r.mismatch is None
-        or r.mismatch < s.cluster_distance
-    ):
+    if unit is None or r.passage.card is None or r.together:
         return None
-    if r.together:
-        return None
+    if r.mismatch is None or not r.foreign:
+        return _recognised_on_card(r, unit)
+    weak = _weak_match(r)
     return Finding(
         "card_face_mismatch",
         unit,
@@ -177,6 +174,46 @@ def face_mismatch(r: Resolved, unit: str | None, s: DetectSettings) -> Finding |
                 f"face distance {r.mismatch:.2f} to the owner",
                 "face_mismatch",
                 distance=round(r.mismatch, 2),
+                **weak,
+            ),
+        ),
+    )
+
+
+def _weak_match(r: Resolved) -> dict[str, str | float]:
+    """The gateway's match the platform found too weak to stand against the card
+    (issue 18 item 3), kept as evidence."""
+    if r.demoted is None:
+        return {}
+    out: dict[str, str | float] = {"matched": r.demoted}
+    if r.face_conf is not None:
+        out["confidence"] = r.face_conf
+    return out
+
+
+def _recognised_on_card(r: Resolved, unit: str) -> Finding | None:
+    """Card says A, a confident face match says B (another registered person): B was
+    there (the stronger evidence wins) and A's card was in B's hands: kept as the
+    card/face mismatch's evidence on A's flat, weighed against its window like any."""
+    if r.conflict != Conflict.FOREIGN_CARD or r.face_person is None or r.owner is None:
+        return None
+    conf = "" if r.face_conf is None else f" (confidence {r.face_conf:.2f})"
+    return Finding(
+        "card_face_mismatch",
+        unit,
+        r.day,
+        0.5,
+        f"The card of {r.owner} was used by {r.face_person}, recognised by the camera{conf}.",
+        f"{r.owner}的门卡被{r.face_person}使用（人脸识别{conf}）。",
+        persons=(r.owner, r.face_person),
+        evidence=(
+            _ev(
+                r,
+                "card_use",
+                f"card of {r.owner}, face of {r.face_person}{conf}",
+                "card_other_face",
+                matched=r.face_person,
+                **({} if r.face_conf is None else {"confidence": r.face_conf}),
             ),
         ),
     )

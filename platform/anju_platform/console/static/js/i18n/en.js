@@ -541,6 +541,7 @@ export default {
   'evidenceNote.evicted_card': 'their revoked card at the door',
   'evidenceNote.evicted_face': 'recognized by the camera',
   'evidenceNote.face_mismatch': "face distance {distance} to the card's owner",
+  'evidenceNote.card_other_face': 'card used by {matched}, recognized by the camera (confidence {confidence})',
   'evidenceNote.last_sign': 'last sign of anyone ({since})',
   'evidenceNote.last_seen_home': 'last seen coming home',
   'opened.true': 'the door opened',

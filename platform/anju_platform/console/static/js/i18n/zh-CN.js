@@ -541,6 +541,7 @@ export default {
   'evidenceNote.evicted_card': '在门口使用已注销的门卡',
   'evidenceNote.evicted_face': '被摄像头识别出',
   'evidenceNote.face_mismatch': '现场人脸与卡主登记人脸不符（差异 {distance}）',
+  'evidenceNote.card_other_face': '门卡由{matched}使用（人脸识别，置信度 {confidence}）',
   'evidenceNote.last_sign': '最后一次有人出入（{since}）',
   'evidenceNote.last_seen_home': '最后一次记录是回家',
   'opened.true': '门已打开',

@@ -1,0 +1,114 @@
+"""Faces learned for card holders without face enrolment (issue 18 item 4, issue 16
+item 3).
+
+A holder who refused enrolment is counted by their card; their face still passes the
+camera as an unknown face, clustered like any (clustering.py). The stranger cluster
+that usually comes with the card is learned from the presence rows; when a different
+cluster takes the card over (or shares it) for days, that is someone else using it:
+evidence for lend, sublet or overcrowding, and the rules count it as a stranger on the
+card. The learned cluster stays on the platform: it never opens a door (gateways never
+receive clusters) and it is never shown as the holder's identity (docs/privacy.md).
+It is kept as the unknown-face clusters and presence rows are, with their retention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from anju_platform.detect.model import Presence
+
+
+@dataclass(slots=True)
+class Seen:
+    """One cluster with one person's card: first and last day, days, the day learned."""
+
+    first: date
+    last: date
+    days: int = 1
+    learned_on: date | None = None
+    on: list[date] = field(default_factory=list)  # the days, in order
+
+
+@dataclass
+class CardFaces:
+    """Per card holder without enrolment: the clusters that came with their card."""
+
+    learn_days: int = 5  # a face that came with the card on this many days is learned
+    takeover_days: int = 3  # a later face on this many days has taken the card over...
+    own_days: int = 4  # ...while the learned face came with it on at most this many since
+    # the learned face came on at least this share of the card's days: a card that comes
+    # with several faces (a family sharing it) has no face of its own to learn
+    learn_share: float = 0.5
+    by_person: dict[str, dict[str, Seen]] = field(default_factory=dict)
+    unit_of: dict[str, str] = field(default_factory=dict)  # person -> unit (latest row)
+    card_days: dict[str, list[date]] = field(default_factory=dict)  # person -> days seen
+
+    def add_day(self, rows: Iterable[Presence]) -> None:
+        """A day's presence rows (in day order): member rows with a cluster are a card
+        (or tenant QR) used with an unknown face."""
+        for r in rows:
+            cid = r.cluster_id
+            if cid is None or r.role != "member":
+                continue
+            self.unit_of[r.identity] = r.unit_id
+            seen = self.card_days.setdefault(r.identity, [])
+            if not seen or seen[-1] < r.day:
+                seen.append(r.day)
+            per = self.by_person.setdefault(r.identity, {})
+            s = per.get(cid)
+            if s is None:
+                s = per[cid] = Seen(r.day, r.day, on=[r.day])
+            elif s.last < r.day:
+                s.last, s.days = r.day, s.days + 1
+                s.on.append(r.day)
+            if (
+                s.learned_on is None
+                and s.days >= self.learn_days
+                and s.days >= self.learn_share * len(seen)
+            ):
+                s.learned_on = r.day
+
+    def foreign(self, person: str, same_face: Callable[[str, str], bool] | None = None) -> set[str]:
+        """Clusters that took `person`'s card over: first seen after the card's own face
+        was learned, on takeover_days or more, while the own faces came with the card on
+        at most own_days since (the holder gone, dropping by now and then); not the own
+        face seen at another entrance (`same_face`). Nothing before a face is learned:
+        who came first is unknown. (A face that only shares the card while the holder
+        still uses it is not counted: with crowded faces a look-alike's cluster takes
+        some of the holder's own sightings.)"""
+        per = self.by_person.get(person)
+        since = _learned(per) if per else None
+        if per is None or since is None:
+            return set()
+        own = [c for c, s in per.items() if s.first <= since]
+        return {
+            c
+            for c, s in per.items()
+            if s.first > since
+            and s.days >= self.takeover_days
+            and sum(d >= s.first for o in own for d in per[o].on) <= self.own_days
+            and not (same_face and any(same_face(c, o) for o in own))
+        }
+
+    def taken(self, same_face: Callable[[str, str], bool] | None = None) -> dict[str, set[str]]:
+        """unit -> the clusters that took a card of one of its people, without the faces
+        learned for the unit's other cards (family members sharing a card)."""
+        owners: dict[str, set[str]] = {}
+        for person, per in self.by_person.items():
+            since = _learned(per)
+            if since is not None:
+                own = {c for c, s in per.items() if s.first <= since}
+                owners.setdefault(self.unit_of[person], set()).update(own)
+        out: dict[str, set[str]] = {}
+        for person in self.by_person:
+            unit = self.unit_of[person]
+            got = self.foreign(person, same_face) - owners.get(unit, set())
+            if got:
+                out.setdefault(unit, set()).update(got)
+        return out
+
+
+def _learned(per: dict[str, Seen]) -> date | None:
+    """The day the card's own face was learned (the first cluster to reach learn_days)."""
+    return min((s.learned_on for s in per.values() if s.learned_on is not None), default=None)

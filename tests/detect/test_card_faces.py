@@ -1,0 +1,119 @@
+"""Faces learned for card holders without enrolment (issue 18 item 4, issue 16 item 3)
+on in-memory presence: the cluster that usually comes with the card is learned; a
+different cluster taking the card over is a stranger on the card (sublet, lend,
+overcrowding evidence). Traps: the holder's own face at a second entrance, a spouse
+using the holder's card now and then, a card seen only after the takeover (nothing to
+learn from), a look-alike's cluster taking some of the holder's sightings, a one-off
+visitor clustered with the holder's face."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from anju_platform.detect.cardfaces import CardFaces
+from anju_platform.detect.model import Member, Presence, UnitFacts
+from anju_platform.detect.rules import daily
+from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.settings import DetectSettings
+
+S = DetectSettings()
+DAY = date(2026, 5, 30)
+UNIT = "e01-1-1-0101"
+
+
+def card_use(d: date, cid: str, pid: str = "p1") -> Presence:
+    return Presence(UNIT, d, pid, "member", "card", cid)
+
+
+def days(first: int, last: int, step: int = 1) -> list[date]:
+    """Days first..last days ago, oldest first."""
+    return [DAY - timedelta(days=i) for i in range(first, last - 1, -step)]
+
+
+def learn(rows: list[Presence]) -> CardFaces:
+    cf = CardFaces()
+    for d in sorted({r.day for r in rows}):
+        cf.add_day([r for r in rows if r.day == d])
+    return cf
+
+
+def facts() -> UnitFacts:
+    return UnitFacts(UNIT, "e01", "g1", "h1", (Member("p1", 1980),), date(2020, 1, 1))
+
+
+def test_a_new_face_taking_the_card_is_a_stranger_on_it() -> None:
+    holder = [card_use(d, "u-own") for d in days(60, 28)]  # the holder, 33 days
+    newcomer = [card_use(d, "u-new") for d in days(27, 0)]  # then someone else, daily
+    cf = learn(holder + newcomer)
+    assert cf.foreign("p1") == {"u-new"}
+    taken = cf.taken()
+    assert taken == {UNIT: {"u-new"}}
+    window = [r for r in holder + newcomer if r.day > DAY - timedelta(days=S.window_days)]
+    # without the learned face the newcomer is the holder: no sublet
+    assert daily.sublet(window, facts(), DAY, S) is None
+    w = summarise(window, facts(), taken[UNIT])
+    assert "u-new" in w.card_strangers and len(w.member_days) <= S.sublet_max_member_days
+    f = daily.sublet(window, facts(), DAY, S, w)
+    assert f is not None and "u-new" in f.persons and "not the holder's" in f.reason_en
+
+
+def test_a_face_sharing_the_card_while_the_holder_uses_it_is_not_counted() -> None:
+    """Crowded faces: a look-alike's cluster takes some of the holder's own sightings
+    while the holder still comes home daily: no takeover (the holder's days stay)."""
+    holder = [card_use(d, "u-own") for d in days(60, 0)]
+    alike = [card_use(d, "u-alike") for d in days(20, 0, step=2)]
+    assert learn(holder + alike).taken() == {}
+    # the holder dropping by on 4 days after the newcomer came is still a takeover
+    gone = [r for r in holder if r.day < DAY - timedelta(days=20)]
+    gone += [card_use(DAY - timedelta(days=k), "u-own") for k in (18, 11, 4)]
+    assert learn(gone + alike).taken() == {UNIT: {"u-alike"}}
+
+
+def test_nothing_learned_nothing_taken() -> None:
+    """The card seen only with the newcomer (the takeover began before the history):
+    which face is the holder's cannot be told."""
+    cf = learn([card_use(d, "u-new") for d in days(20, 0)])
+    assert cf.foreign("p1") == set() and cf.taken() == {}
+
+
+def test_few_days_are_not_a_takeover() -> None:
+    rows = [card_use(d, "u-own") for d in days(60, 0)] + [card_use(DAY, "u-visitor")]
+    rows += [card_use(DAY - timedelta(days=5), "u-visitor")]
+    assert learn(rows).taken() == {}
+
+
+def test_own_face_at_another_entrance_is_not_a_takeover() -> None:
+    rows = [card_use(d, "u-own") for d in days(60, 21)]
+    rows += [card_use(d, "u-own-gate2") for d in days(20, 0)]  # uses the back door now
+    cf = learn(rows)
+    assert cf.taken(lambda a, b: {a, b} == {"u-own", "u-own-gate2"}) == {}
+    assert cf.taken() == {UNIT: {"u-own-gate2"}}  # without the leaders' comparison
+
+
+def test_a_spouse_on_the_holders_card_is_family() -> None:
+    """p2's face is learned on p2's own card; it is no stranger on p1's card."""
+    rows = [card_use(d, "u-p1") for d in days(60, 0)]
+    rows += [card_use(d, "u-p2", "p2") for d in days(60, 0)]
+    rows += [card_use(d, "u-p2") for d in days(20, 10)]  # p2 took p1's card for a while
+    assert learn(rows).taken() == {}
+
+
+def test_a_one_off_visitor_merged_with_the_holders_face_is_no_stranger() -> None:
+    """Crowded faces: a visitor on a pass once, clustered with the holder's face."""
+    rows = [card_use(d, "u-own") for d in days(27, 0)]
+    rows += [Presence(UNIT, DAY - timedelta(days=3), "u-own", "stranger", "visitor")]
+    w = summarise(rows, facts())
+    assert len(w.member_days) == 28  # the holder's card days stay theirs
+    assert w.stranger_days["u-own"] == {DAY - timedelta(days=3)}  # the visit itself
+    # on passes on 2+ days, the face is someone who needs passes: not the holder
+    rows += [Presence(UNIT, DAY - timedelta(days=9), "u-own", "stranger", "visitor")]
+    assert not summarise(rows, facts()).member_days
+
+
+def test_a_card_the_family_shares_has_no_face_to_learn() -> None:
+    """Five relatives take turns with one card; a grandparent then uses it daily before
+    being registered: no takeover (DOMAIN: one regular is no overcrowding either)."""
+    family = ["u-son", "u-wife", "u-kid", "u-son", "u-aunt", "u-son", "u-wife"]
+    rows = [card_use(d, family[i % len(family)]) for i, d in enumerate(days(60, 21))]
+    rows += [card_use(d, "u-gran") for d in days(20, 0)]
+    assert learn(rows).taken() == {}
