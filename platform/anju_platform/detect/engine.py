@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import psycopg
 
 from anju_common.localtime import local_day
+from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
@@ -122,7 +123,10 @@ def _run_one(
     since: date | None,
     until: date | None,
     settings: DetectSettings | None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, int]:
+    if environment is not None:
+        _adopt_environment(environment)
     with psycopg.connect(url, autocommit=True) as conn:
         return run_estate(conn, estate, since, until, settings)
 
@@ -153,7 +157,8 @@ def run_estates(
     order = sorted(estates, key=lambda estate: -size.get(estate, 0))
     with ProcessPoolExecutor(n, mp_context=_process_context()) as pool:
         futures = {
-            pool.submit(_run_one, url, estate, since, until, settings): estate for estate in order
+            pool.submit(_run_one, url, estate, since, until, settings, _anju_environment()): estate
+            for estate in order
         }
         for future in as_completed(futures):
             got = future.result()
@@ -161,6 +166,21 @@ def run_estates(
             if done:
                 done(futures[future], got)
     return total
+
+
+def _anju_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("ANJU_")}
+
+
+def _adopt_environment(environment: dict[str, str]) -> None:
+    """A fork server keeps the environment of the moment it started, so a worker takes
+    the caller's ANJU_* settings as they are now (e.g. the card key scope a bench world
+    sets) and forgets the settings it cached from an older environment."""
+    for key in [k for k in os.environ if k.startswith("ANJU_") and k not in environment]:
+        del os.environ[key]
+    os.environ.update(environment)
+    get_detect_settings.cache_clear()
+    card_key_scope.cache_clear()
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
