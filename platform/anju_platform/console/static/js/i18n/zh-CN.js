@@ -542,6 +542,7 @@ export default {
   'evidenceNote.evicted_face': '被摄像头识别出',
   'evidenceNote.face_mismatch': '现场人脸与卡主登记人脸不符（差异 {distance}）',
   'evidenceNote.last_sign': '最后一次有人出入（{since}）',
+  'evidenceNote.building_stay': '{who} {hour} 时从 {place} 进入，未见离开',
   'evidenceNote.last_seen_home': '最后一次记录是回家',
   'opened.true': '门已打开',
   'opened.false': '门禁已拒绝',
