@@ -113,7 +113,8 @@ def test_two_quiet_flats_or_none_leave_it_to_staff() -> None:
     none = building_links(rows, lambda b: _flats(), _stopped(LEFT), DAY, WATCHED, S)
     assert [(v.unit_id, v.why) for v in none] == [(None, "no_flat")]
     watch = BuildingWatch({}, {}, {})
-    watch.window = {d: [x for x in rows if x.day == d] for d in DAYS[:14]}
+    for d in sorted(DAYS[:14]):
+        watch.add(d, [x for x in rows if x.day == d], S.window_days)
     f2 = building_findings(two, watch, DAY)["b1"]
     f0 = building_findings(none, watch, DAY)["b1"]
     assert f2.type == "building_occupant" and f2.score >= 0.6 and "f3, f5" in f2.reason_en
@@ -182,3 +183,14 @@ def test_collect_keeps_unlinked_strangers_and_whom_they_follow() -> None:
     assert [(x.place, x.identity, x.followed, x.last_in, x.last_hour, x.first_seen)
             for x in got] == [("b1", stranger.cluster_id, "f2", True, 20, T.date())]  # fmt: skip
     # gw2 belongs to no known building
+
+
+def test_the_window_keeps_each_stranger_s_stays_as_days_come_and_go() -> None:
+    watch = BuildingWatch({}, {}, {})
+    start = DAY - timedelta(days=40)
+    for i in range(40):
+        d = start + timedelta(days=i)
+        watch.add(d, [_s("u-a", d, last_in=i % 2 == 0), _s("u-b", d)], S.window_days)
+    assert sorted(watch.window) == [start + timedelta(days=i) for i in range(12, 40)]
+    assert watch.stays[("b1", "u-b")] == 28 and watch.stays[("b1", "u-a")] == 14
+    assert [x.day for x in watch.rows_of("u-a", "b1")] == sorted(watch.window)

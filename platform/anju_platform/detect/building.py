@@ -87,17 +87,41 @@ def collect(
 
 @dataclass
 class BuildingWatch:
-    """The window of sightings per day and the verdicts of the last evaluation."""
+    """The window of sightings, kept per day and per (place, stranger) with each one's
+    stay days, so a day costs its own rows, not the window's."""
 
     gate_place: dict[str, str]  # gateway -> entrance (else building)
     unit_place: dict[str, str]  # flat -> entrance (else building)
     place_building: dict[str, str]
     window: dict[date, list[Sighting]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[Sighting]] = field(default_factory=dict)
+    stays: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, d: date, rows: list[Sighting], window_days: int) -> None:
+        """Day d's rows (days come in order); days out of the window are dropped."""
+        if d in self.window:
+            self._drop(d)
         self.window[d] = rows
+        for x in rows:
+            k = (x.place, x.identity)
+            self.by_key.setdefault(k, []).append(x)
+            if x.last_in and x.n_in > 0:
+                self.stays[k] += 1
         for old in [k for k in self.window if k <= d - timedelta(days=window_days)]:
-            del self.window[old]
+            self._drop(old)
+
+    def _drop(self, d: date) -> None:
+        for x in self.window.pop(d):
+            k = (x.place, x.identity)
+            kept = [y for y in self.by_key[k] if y.day != d]
+            if kept:
+                self.by_key[k] = kept
+            else:
+                del self.by_key[k]
+            if x.last_in and x.n_in > 0:
+                self.stays[k] -= 1
+                if self.stays[k] <= 0:
+                    del self.stays[k]
 
     def verdicts(
         self,
@@ -107,9 +131,10 @@ class BuildingWatch:
         watched_from: date,
         s: DetectSettings,
     ) -> list[Verdict]:
-        rows = [x for d in sorted(self.window) for x in self.window[d]]
-        if not rows:
+        keys = sorted(k for k, n in self.stays.items() if n >= s.building_stay_days)
+        if not keys:
             return []
+        rows = [x for k in keys for x in self.by_key[k]]
         units: dict[str, list[str]] = {}
         for u, b in self.unit_place.items():
             units.setdefault(b, []).append(u)
@@ -123,12 +148,7 @@ class BuildingWatch:
         return building_links(rows, flats, stopped_of, day, watched_from, s)
 
     def rows_of(self, identity: str, place: str) -> list[Sighting]:
-        return [
-            x
-            for d in sorted(self.window)
-            for x in self.window[d]
-            if x.identity == identity and x.place == place
-        ]
+        return list(self.by_key.get((place, identity), ()))
 
 
 def building_findings(
@@ -251,6 +271,9 @@ class BuildingPass:
     ) -> BuildingPass:
         watch = BuildingWatch(*repo_building.places(conn, estate))
         first = start - timedelta(days=s.window_days - 1)
+        days: dict[date, list[Sighting]] = {}
         for x in repo_building.sightings(conn, estate, first, start - timedelta(days=1)):
-            watch.window.setdefault(x.day, []).append(x)
+            days.setdefault(x.day, []).append(x)
+        for d in sorted(days):
+            watch.add(d, days[d], s.window_days)
         return cls(watch)

@@ -106,7 +106,7 @@ def residents(sightings: list[Sighting], s: DetectSettings) -> list[Resident]:
 
 def pin(
     r: Resident,
-    flats: list[Flat],
+    flats_of: Callable[[str], list[Flat]],
     stopped_of: Callable[[list[str]], dict[str, date | None]],
     day: date,
     watched_from: date,
@@ -121,16 +121,19 @@ def pin(
     day of each household's regular presence). Two such flats or none: not pinned, for
     staff. Someone living there since before (children without a card of their own, a
     long-standing unregistered occupant) is 'settled': neither pinned nor a finding."""
-    held = {f.unit_id for f in flats if f.household}
-    follows = sorted(
-        ((len(d), u) for u, d in r.followed.items() if u in held), key=lambda t: (-t[0], t[1])
-    )
-    total = len(set().union(*r.followed.values())) if r.followed else 0
-    if follows and follows[0][0] >= s.building_follow_days and 2 * follows[0][0] > total:
-        return Verdict(r.identity, r.place, follows[0][1], "follows")
+    # the flats are looked at only when needed: most residents are settled
+    if r.followed:
+        held = {f.unit_id for f in flats_of(r.place) if f.household}
+        follows = sorted(
+            ((len(d), u) for u, d in r.followed.items() if u in held), key=lambda t: (-t[0], t[1])
+        )
+        total = len(set().union(*r.followed.values()))
+        if follows and follows[0][0] >= s.building_follow_days and 2 * follows[0][0] > total:
+            return Verdict(r.identity, r.place, follows[0][1], "follows")
     new = (r.arrived - watched_from).days >= s.building_settled_days
     if not new or (day - r.arrived).days > s.building_new_days:
         return Verdict(r.identity, r.place, None, "settled")
+    flats = flats_of(r.place)
     quiet = sorted(
         f.unit_id
         for f in flats
@@ -162,6 +165,4 @@ def building_links(
     """Every building resident of the window with its verdict (pinned or not);
     `flats_of(place)` is asked only for places with a resident, `stopped_of` only
     for a newcomer's quiet flats."""
-    return [
-        pin(r, flats_of(r.place), stopped_of, day, watched_from, s) for r in residents(sightings, s)
-    ]
+    return [pin(r, flats_of, stopped_of, day, watched_from, s) for r in residents(sightings, s)]
