@@ -109,7 +109,8 @@ def _resume(
     clusters = Clusterer(settings.cluster_distance)
     repo_state.load_clusters(conn, estate, clusters)
     estate_pass = EstatePass(conn, estate, settings, register, watched, clusters)
-    estate_pass.building = BuildingPass.load(conn, estate, start, settings)
+    if settings.building_enabled:
+        estate_pass.building = BuildingPass.load(conn, estate, start, settings)
     for unit, (any_day, member_day, member_in) in repo_state.unit_clocks(conn, estate).items():
         estate_pass.clocks[unit] = UnitClock(any_day, member_day, member_in, watched)
     window_start = start - timedelta(days=settings.window_days - 1)

@@ -66,6 +66,9 @@ class DetectSettings(BaseSettings):
     evicted_match_distance: float = Field(
         0.55, title="Evicted watch list: a face this close to an enrolment is that person"
     )
+    building_enabled: bool = Field(
+        True, title="Building level: reason about occupants no credential ties to a flat"
+    )
     building_stay_days: int = Field(
         10,
         title="Building: a stranger tied to no flat lives there if staying on this many days",
