@@ -40,9 +40,10 @@ def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
 
 def score(conn: Any, pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
     rows = conn.execute(
-        "SELECT unit_id, type, opened_day, close_reason FROM alerts WHERE opened_day IS NOT NULL"
+        "SELECT coalesce(unit_id, building_id), type, opened_day, close_reason FROM alerts"
+        " WHERE opened_day IS NOT NULL"
     ).fetchall()
-    return score_alerts(rows, pf, vacancy_days)
+    return score_alerts(rows, pf, vacancy_days)  # building-level alerts: by building
 
 
 CARE = "elderly_not_seen"  # a care task (issue 16 item 8): scored apart from violations
