@@ -87,6 +87,9 @@ class DetectSettings(BaseSettings):
         3, title="Building: follows one flat's members in on this many days"
     )
     building_follow_s: float = Field(10.0, title="Building: entering this close behind (s)")
+    building_follow_share: float = Field(
+        0.5, title="Building: ... and on this share of the days it was seen"
+    )
     building_settled_days: int = Field(
         14,
         title="Building: a newcomer is first seen this many days after watching began",

@@ -112,27 +112,31 @@ def pin(
     watched_from: date,
     s: DetectSettings,
 ) -> Verdict:
-    """The flat a building resident belongs to: the one whose members it follows in on
-    `building_follow_days` days (most of the days it follows anyone). Else, for a
-    newcomer (first seen `building_settled_days` after watching began, and within the
-    last `building_new_days`), the flat of the building whose household stopped
-    appearing (members on at most `sublet_max_member_days` days of the window) within
-    `building_handover_days` of the newcomer's arrival (`stopped_of(units)`: the last
-    day of each household's regular presence). Two such flats or none: not pinned, for
-    staff. Someone living there since before (children without a card of their own, a
-    long-standing unregistered occupant) is 'settled': neither pinned nor a finding."""
-    # the flats are looked at only when needed: most residents are settled
+    """The flat a newcomer living in the building (first seen `building_settled_days`
+    after watching began, and within the last `building_new_days`) belongs to: the one
+    whose members it follows in on `building_follow_days` days and on
+    `building_follow_share` of the days it was seen. Else the flat of the building
+    whose household stopped appearing (members on at most `sublet_max_member_days`
+    days of the window) within `building_handover_days` of the newcomer's arrival
+    (`stopped_of(units)`: the last day of each household's regular presence). Two such
+    flats or none: not pinned, for staff. Someone living there since before (children
+    without a card of their own, a long-standing unregistered occupant) is 'settled':
+    neither pinned nor a finding."""
+    # children without a card of their own live there since before and follow their
+    # parents (or, by chance, a neighbour) in: never pinned, whatever they follow
+    new = (r.arrived - watched_from).days >= s.building_settled_days
+    if not new or (day - r.arrived).days > s.building_new_days:
+        return Verdict(r.identity, r.place, None, "settled")
+    # the flats are looked at only when needed
     if r.followed:
         held = {f.unit_id for f in flats_of(r.place) if f.household}
         follows = sorted(
             ((len(d), u) for u, d in r.followed.items() if u in held), key=lambda t: (-t[0], t[1])
         )
-        total = len(set().union(*r.followed.values()))
-        if follows and follows[0][0] >= s.building_follow_days and 2 * follows[0][0] > total:
+        top = follows[0][0] if follows else 0
+        need = max(s.building_follow_days, s.building_follow_share * len(r.days))
+        if top >= need:  # behind that flat's members on most days: not by chance
             return Verdict(r.identity, r.place, follows[0][1], "follows")
-    new = (r.arrived - watched_from).days >= s.building_settled_days
-    if not new or (day - r.arrived).days > s.building_new_days:
-        return Verdict(r.identity, r.place, None, "settled")
     flats = flats_of(r.place)
     quiet = sorted(
         f.unit_id
