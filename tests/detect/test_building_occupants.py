@@ -13,6 +13,7 @@ import pytest
 from anju_bench.detect import load_events
 from anju_platform.detect import engine
 from anju_platform.detect.engine import run_estate
+from anju_platform.detect.settings import DetectSettings
 from anju_sim.dbload import load_register
 from anju_sim.params import ViolationCounts, small_params
 from anju_sim.portfolio import generate
@@ -45,7 +46,7 @@ def test_tailgating_subtenants_are_found_at_building_level(
         load_register(conn, pf)
         load_events(conn, pf)
         conn.autocommit = True
-        run_estate(conn, "e01")
+        run_estate(conn, "e01", settings=DetectSettings(building_enabled=True))
         rows = conn.execute(
             "SELECT unit_id, type, reason_en FROM alerts WHERE opened_day IS NOT NULL"
             " AND coalesce(close_reason, '') NOT LIKE 'superseded%'"

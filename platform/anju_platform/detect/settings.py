@@ -67,7 +67,9 @@ class DetectSettings(BaseSettings):
         0.55, title="Evicted watch list: a face this close to an enrolment is that person"
     )
     building_enabled: bool = Field(
-        True, title="Building level: reason about occupants no credential ties to a flat"
+        False,
+        title="Building level: reason about occupants no credential ties to a flat",
+        description="Off by default: on held-out worlds it added false alerts (docs/detection.md).",
     )
     building_stay_days: int = Field(
         10,
