@@ -21,6 +21,7 @@ class AlertType(StrEnum):
     CARD_FACE_MISMATCH = "card_face_mismatch"
     EVICTED_REENTRY = "evicted_reentry"
     RESIDENT_REPORT = "resident_report"
+    BUILDING_OCCUPANT = "building_occupant"  # a building-level alert (unit_id NULL)
 
 
 class AlertStatus(StrEnum):
@@ -129,6 +130,7 @@ LABELS: dict[str, dict[str, Label]] = {
         AlertType.CARD_FACE_MISMATCH: Label("人卡不符", "Card and face do not match"),
         AlertType.EVICTED_REENTRY: Label("清退人员进入", "Evicted person entering"),
         AlertType.RESIDENT_REPORT: Label("居民举报", "Resident report"),
+        AlertType.BUILDING_OCCUPANT: Label("楼内不明居住人员", "Unregistered occupant in building"),
     },
     "status": {
         AlertStatus.WATCH: Label("观察中", "Watching"),

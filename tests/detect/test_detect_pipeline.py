@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 from platform_live import live_server
 from test_stream_ingest import ingest
 
-from anju_bench.detect import SCORED  # label type -> alert type
+from anju_bench.detect_score import SCORED  # label type -> alert type
 
 DAYS = 40
 

@@ -112,7 +112,7 @@ def test_card_clone_labels_start_on_a_day_the_copy_was_used() -> None:
 
 
 def test_welfare_is_scored_as_care_checks_apart_from_false_alerts() -> None:
-    from anju_bench.detect import score_alerts
+    from anju_bench.detect_score import score_alerts
 
     pf = generate(small_params(seed=4, days=30, flats=300))
     case = next(lab for lab in pf.labels if lab.type == "elderly_not_seen")

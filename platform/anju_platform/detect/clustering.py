@@ -121,6 +121,12 @@ class Clusterer:
             for i, cid in enumerate(g.ids):
                 g.index.setdefault(cid, i)
 
+    def first_seen(self, gateway_id: str, cluster_id: str) -> datetime | None:
+        """When a cluster's leader was first seen (None: not a leader of that gateway)."""
+        g = self.by_gateway.get(gateway_id)
+        i = g.index.get(cluster_id) if g is not None else None
+        return g.times[i] if g is not None and i is not None else None
+
     def add_leader(self, cluster_id: str, gateway_id: str, t: datetime, vec: np.ndarray) -> None:
         g = self.by_gateway.setdefault(gateway_id, Leaders())
         g.append(cluster_id, t, vec.astype(np.float32))

@@ -13,6 +13,7 @@ from anju_common.localtime import day_start
 from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.cardfaces import CardFaces
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
@@ -45,6 +46,7 @@ class EstatePass:
     )
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
+    building: BuildingPass | None = None  # issue 16 item 1 at building level
 
     def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
         """One local day, in the caller's transaction. The unit clocks and the clusters'
@@ -54,6 +56,18 @@ class EstatePass:
         start = day_start(day, settings.tz_offset_hours)
         end = start + timedelta(days=1)
         events = repo.events(self.conn, self.estate, start, end)
+        links = self._cluster_units()
+        if self.building is not None:  # residents of a stairwell pinned to a flat
+            pins = self.building.pins(
+                self.conn,
+                day,
+                self.register,
+                self.watched_from,
+                self.clocks,
+                self._member_days,
+                settings,
+            )
+            links = {**pins, **links}
         resolver = Resolver(
             self.register,
             self.clusters,
@@ -61,7 +75,7 @@ class EstatePass:
             self.clusters.threshold,
             watch_days=settings.evicted_watch_days,
             watch_distance=settings.evicted_match_distance,
-            cluster_units=self._cluster_units(),
+            cluster_units=links,
             face_strong=settings.face_strong_confidence,
             face_band=settings.face_confidence_band,
         )
@@ -74,6 +88,8 @@ class EstatePass:
         )
         resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
         rows = roll_up(resolved)
+        if self.building is not None:
+            self.building.record(self.conn, self.estate, day, resolved, self.clusters, settings)
         repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
         repo_state.replace_presence(self.conn, self.estate, day, rows)
         self.window[day] = rows
@@ -92,6 +108,8 @@ class EstatePass:
         for finding in findings:
             book.apply(finding)
         book.close_ended(day, evaluated, {(finding.unit_id, finding.type) for finding in findings})
+        if self.building is not None:
+            self.building.alert(self.conn, self.estate, self.register, day)
         if flush:
             dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
             repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
@@ -128,6 +146,15 @@ class EstatePass:
             if finding:
                 findings.append(finding)
         return findings
+
+    def _member_days(self, unit: str) -> frozenset[date]:
+        """Days of the window a member of the unit was seen (by any means: the household
+        stopped appearing, not just its faces), from the per-day groups."""
+        return frozenset(
+            day
+            for day in self.window
+            if any(p.role == "member" for p in self._grouped(day)[0].get(unit, ()))
+        )
 
     def _cluster_units(self) -> dict[str, str]:
         """Stranger clusters the window links to exactly one flat on 2+ days (from the

@@ -16,8 +16,9 @@ import psycopg
 
 from anju_common.localtime import local_day
 from anju_common.settings import card_key_scope
-from anju_platform.detect import repo, repo_state
+from anju_platform.detect import repo, repo_building, repo_state
 from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
 from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import UnitClock
@@ -78,6 +79,7 @@ def _run_estate(
     with conn.transaction():
         if since is not None or done is None or start <= done:
             repo_state.reset_from(conn, estate, start)
+            repo_building.reset_from(conn, estate, start)
             repo_state.rebuild_clocks(conn, estate, start)
         elif repo_state.watermark_day(conn, Watermark.CLOCKS, estate) != done:
             repo_state.rebuild_clocks(conn, estate, start)  # a run was cut short
@@ -108,6 +110,8 @@ def _resume(
     clusters = Clusterer(register.face_distance(settings.cluster_distance))
     repo_state.load_clusters(conn, estate, clusters)
     estate_pass = EstatePass(conn, estate, settings, register, watched, clusters)
+    if settings.building_enabled:
+        estate_pass.building = BuildingPass.load(conn, estate, start, settings)
     for unit, (any_day, member_day, member_in) in repo_state.unit_clocks(conn, estate).items():
         estate_pass.clocks[unit] = UnitClock(any_day, member_day, member_in, watched)
     window_start = start - timedelta(days=settings.window_days - 1)

@@ -22,9 +22,11 @@ def live_alerts(conn: psycopg.Connection, estate: str) -> list[Live]:
         "SELECT a.alert_id, unit_id, type, status, score, level, first_day, last_day, "
         "coalesce((SELECT array_agg(DISTINCT e.day) FROM alert_evidence e "
         "WHERE e.alert_id = a.alert_id), '{}') FROM alerts a WHERE estate_id = %s "
-        "AND status IN ('watch', 'open', 'acknowledged') AND source = 'detection'",
+        "AND status IN ('watch', 'open', 'acknowledged') AND source = 'detection'"
+        " AND unit_id IS NOT NULL",
         (estate,),
-    )  # resident reports' alerts are not detection's to merge or close
+    )  # resident reports' alerts are not detection's to merge or close, nor building
+    # alerts the AlertBook's (repo_building.apply_findings)
     return [Live(*r[:8], days=frozenset(r[8])) for r in rows]  # type: ignore[misc]
 
 

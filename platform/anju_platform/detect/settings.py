@@ -83,6 +83,43 @@ class DetectSettings(BaseSettings):
         "to the second-nearest person, 1 at face_confidence_band inside both (issue 18).",
     )
     face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
+    building_enabled: bool = Field(
+        False,
+        title="Building level: reason about occupants no credential ties to a flat",
+        description="Off by default: on held-out worlds it added false alerts (docs/detection.md).",
+    )
+    building_stay_days: int = Field(
+        10,
+        title="Building: a stranger tied to no flat lives there if staying on this many days",
+        description="Issue 16 item 1: the day's last passage at the building an entry.",
+    )
+    building_evening_share: float = Field(
+        0.5, title="Building: share of those days coming home outside the day hours"
+    )
+    building_day_start_hour: int = Field(9, title="Building: day hours start (local)")
+    building_day_end_hour: int = Field(
+        17,
+        title="Building: day hours end (local)",
+        description="Delivery riders and day carers come in between these hours.",
+    )
+    building_follow_days: int = Field(
+        3, title="Building: follows one flat's members in on this many days"
+    )
+    building_follow_s: float = Field(10.0, title="Building: entering this close behind (s)")
+    building_follow_share: float = Field(
+        0.5, title="Building: ... and on this share of the days it was seen"
+    )
+    building_settled_days: int = Field(
+        14,
+        title="Building: a newcomer is first seen this many days after watching began",
+        description="Others lived there before (children without a card of their own).",
+    )
+    building_new_days: int = Field(
+        56, title="Building: a newcomer was first seen within this many days"
+    )
+    building_handover_days: int = Field(
+        14, title="Building: a newcomer arrived this close to a household's leaving"
+    )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
     realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")

@@ -202,6 +202,9 @@ def forget_card_faces(conn: psycopg.Connection, person_id: str) -> list[str]:
 
 def delete_clusters(conn: psycopg.Connection, cluster_ids: list[str]) -> int:
     cur = conn.execute("DELETE FROM detect_clusters WHERE cluster_id = ANY(%s)", (cluster_ids,))
+    conn.execute(  # their building-level sightings (issue 16 item 1) go with them
+        "DELETE FROM detect_building_sightings WHERE identity = ANY(%s)", (cluster_ids,)
+    )
     return cur.rowcount
 
 

@@ -544,6 +544,7 @@ export default {
   'evidenceNote.card_other_face': 'card used by {matched}, recognized by the camera (confidence {confidence})',
   'evidenceNote.last_sign': 'last sign of anyone ({since})',
   'evidenceNote.last_seen_home': 'last seen coming home',
+  'evidenceNote.building_stay': '{who} came in at {place} at {hour}h, not seen leaving',
   'opened.true': 'the door opened',
   'opened.false': 'the door refused it',
   'value.visitor': 'visitor pass',

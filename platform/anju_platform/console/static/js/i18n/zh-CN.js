@@ -543,6 +543,7 @@ export default {
   'evidenceNote.face_mismatch': '现场人脸与卡主登记人脸不符（差异 {distance}）',
   'evidenceNote.card_other_face': '门卡由{matched}使用（人脸识别，置信度 {confidence}）',
   'evidenceNote.last_sign': '最后一次有人出入（{since}）',
+  'evidenceNote.building_stay': '{who} {hour} 时从 {place} 进入，未见离开',
   'evidenceNote.last_seen_home': '最后一次记录是回家',
   'opened.true': '门已打开',
   'opened.false': '门禁已拒绝',

@@ -1,0 +1,279 @@
+"""The building-level window of a pass (issue 16 item 1): the day's resolved passages
+-> sightings of strangers no flat is linked to, per entrance of a building (its
+stairwell: the flats a stranger there may live in); the window's sightings
+-> the stranger clusters pinned to one flat (they then count for it, as the flat-level
+links do) and those that cannot be pinned (building-level findings). The rule itself
+is rules/building.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import psycopg
+
+from anju_platform.detect import repo_building
+from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.model import Evidence, Finding, UnitClock
+from anju_platform.detect.presence import Resolved
+from anju_platform.detect.register import Register
+from anju_platform.detect.rules.building import (
+    Flat,
+    Sighting,
+    Verdict,
+    building_links,
+    stopped,
+)
+from anju_platform.detect.settings import DetectSettings
+
+
+@dataclass
+class _Acc:
+    n_in: int = 0
+    last_in: bool = False
+    last_hour: int = 0
+    followed: Counter[str] = field(default_factory=Counter)
+    ids: list[str] = field(default_factory=list)
+
+
+def collect(
+    res: list[Resolved],
+    gate_place: dict[str, str],
+    first_seen: Callable[[str, str], datetime | None],
+    tz: timedelta,
+    follow_s: float,
+) -> list[Sighting]:
+    """Stranger clusters of the day's passages that no flat took (face only, or behind a
+    denied card), per place (entrance): entries, whether the day ended with one, the local hour
+    of the last passage, the flat whose member came in just before (`follow_s`)."""
+    acc: dict[tuple[str, str], _Acc] = {}
+    gw_of: dict[str, str] = {}
+    last_member: dict[str, tuple[datetime, str]] = {}  # gateway -> latest member entry
+    day: date | None = None
+    for r in sorted(res, key=lambda r: (r.passage.gateway_id, r.passage.time)):
+        p = r.passage
+        entering = p.direction == "in"
+        if r.role == "member" and entering and r.unit_id is not None:
+            last_member[p.gateway_id] = (p.time, r.unit_id)
+            continue
+        b = gate_place.get(p.gateway_id)
+        cid = r.cluster_id
+        if b is None or cid is None or r.unit_id is not None or r.face_person is not None:
+            continue
+        if p.access is not None and p.access.granted:
+            continue
+        day = r.day
+        a = acc.setdefault((b, cid), _Acc())
+        gw_of.setdefault(cid, p.gateway_id)
+        a.n_in += entering
+        a.last_in = entering
+        a.last_hour = (p.time + tz).hour
+        prev = last_member.get(p.gateway_id)
+        if entering and prev is not None and 0 <= (p.time - prev[0]).total_seconds() <= follow_s:
+            a.followed[prev[1]] += 1
+        if len(a.ids) < 4:
+            a.ids.append(p.event_ids[-1])
+    out = []
+    for (b, cid), a in sorted(acc.items()):
+        assert day is not None
+        t = first_seen(gw_of[cid], cid)
+        seen = (t + tz).date() if t is not None else day
+        top = min(a.followed.items(), key=lambda kv: (-kv[1], kv[0]))[0] if a.followed else None
+        out.append(Sighting(b, day, cid, a.n_in, a.last_in, a.last_hour, top, seen, tuple(a.ids)))
+    return out
+
+
+@dataclass
+class BuildingWatch:
+    """The window of sightings, kept per day and per (place, stranger) with each one's
+    stay days, so a day costs its own rows, not the window's."""
+
+    gate_place: dict[str, str]  # gateway -> entrance (else building)
+    unit_place: dict[str, str]  # flat -> entrance (else building)
+    place_building: dict[str, str]
+    window: dict[date, list[Sighting]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[Sighting]] = field(default_factory=dict)
+    stays: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, d: date, rows: list[Sighting], window_days: int) -> None:
+        """Day d's rows (days come in order); days out of the window are dropped."""
+        if d in self.window:
+            self._drop(d)
+        self.window[d] = rows
+        for x in rows:
+            k = (x.place, x.identity)
+            self.by_key.setdefault(k, []).append(x)
+            if x.last_in and x.n_in > 0:
+                self.stays[k] += 1
+        for old in [k for k in self.window if k <= d - timedelta(days=window_days)]:
+            self._drop(old)
+
+    def _drop(self, d: date) -> None:
+        for x in self.window.pop(d):
+            k = (x.place, x.identity)
+            kept = [y for y in self.by_key[k] if y.day != d]
+            if kept:
+                self.by_key[k] = kept
+            else:
+                del self.by_key[k]
+            if x.last_in and x.n_in > 0:
+                self.stays[k] -= 1
+                if self.stays[k] <= 0:
+                    del self.stays[k]
+
+    def verdicts(
+        self,
+        flat: Callable[[str], Flat],
+        stopped_of: Callable[[list[str]], dict[str, date | None]],
+        day: date,
+        watched_from: date,
+        s: DetectSettings,
+    ) -> list[Verdict]:
+        keys = sorted(k for k, n in self.stays.items() if n >= s.building_stay_days)
+        if not keys:
+            return []
+        rows = [x for k in keys for x in self.by_key[k]]
+        units: dict[str, list[str]] = {}
+        for u, b in self.unit_place.items():
+            units.setdefault(b, []).append(u)
+        cache: dict[str, list[Flat]] = {}
+
+        def flats(b: str) -> list[Flat]:
+            if b not in cache:
+                cache[b] = [flat(u) for u in sorted(units.get(b, ()))]
+            return cache[b]
+
+        return building_links(rows, flats, stopped_of, day, watched_from, s)
+
+    def rows_of(self, identity: str, place: str) -> list[Sighting]:
+        return list(self.by_key.get((place, identity), ()))
+
+
+def building_findings(
+    verdicts: list[Verdict], watch: BuildingWatch, day: date
+) -> dict[str, Finding]:
+    """Building -> one finding for its residents that could not be pinned to a flat."""
+    out: dict[str, Finding] = {}
+    by: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        if v.unit_id is None and v.why != "settled":
+            by.setdefault(watch.place_building.get(v.place, v.place), []).append(v)
+    for b, vs in sorted(by.items()):
+        rows = [x for v in vs for x in watch.rows_of(v.identity, v.place)]
+        out[b] = unpinned_finding(b, vs, rows, day)
+    return out
+
+
+def unpinned_finding(b: str, vs: list[Verdict], rows: list[Sighting], day: date) -> Finding:
+    """A building-level finding for staff: people tied to no flat live in the building;
+    the flats they may belong to (households not seen lately), if any."""
+    stays = sorted({x.day for x in rows if x.last_in and x.n_in > 0})
+    cands = sorted({u for v in vs for u in v.candidates})
+    listed = ", ".join(cands)
+    ev = tuple(
+        Evidence(
+            key=f"building_stay:{x.day}:{x.identity}",
+            at=datetime.combine(x.day, time(12), tzinfo=UTC),
+            day=x.day,
+            kind="building_stay",
+            note=f"unregistered {x.identity} came in at {x.place}, not seen leaving",
+            event_id=x.event_ids[0] if x.event_ids else None,
+            code="building_stay",
+            params=(("who", x.identity), ("place", x.place), ("hour", x.last_hour)),
+        )
+        for x in sorted(rows, key=lambda x: (x.day, x.identity), reverse=True)[:12]
+        if x.last_in
+    )
+    flats_en = (
+        f" Flats of the building whose households have not been seen lately: {listed}."
+        if cands
+        else " No flat of the building has a household that stopped appearing."
+    )
+    flats_zh = "该栋无住户长期未出现的房屋。"
+    if cands:
+        flats_zh = f"该栋近期未见登记住户出入的房屋：{listed}。"
+    return Finding(
+        "building_occupant",
+        "",
+        day,
+        0.6 if cands else 0.3,
+        f"{len(vs)} unregistered person(s) tied to no flat (no card, pass or enrolment) came "
+        f"into building {b} and were not seen leaving on {len(stays)} days of the window: "
+        f"they appear to live in the building.{flats_en}",
+        f"{len(vs)}名未与任何房屋关联的未登记人员（无门卡、访客码或人脸登记）在{len(stays)}天内"
+        f"进入{b}栋后未见离开，疑似居住在该栋。{flats_zh}",
+        first_day=stays[0] if stays else day,
+        persons=tuple(v.identity for v in vs),
+        evidence=ev,
+    )
+
+
+@dataclass
+class BuildingPass:
+    """The building-level part of one estate's pass (hooks of engine.EstatePass)."""
+
+    watch: BuildingWatch
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def pins(
+        self,
+        conn: psycopg.Connection,
+        d: date,
+        reg: Register,
+        watched_from: date,
+        clocks: dict[str, UnitClock],
+        member_days: Callable[[str], frozenset[date]],
+        s: DetectSettings,
+    ) -> dict[str, str]:
+        """Before day d is resolved: the window's building residents judged against the
+        flats (as of the day before); the pinned ones, cluster -> flat."""
+
+        def flat(u: str) -> Flat:
+            facts = reg.facts_on(u, d)
+            clock = clocks.get(u)
+            held = facts.household_id is not None and bool(facts.members)
+            last = clock.last_member_day if clock is not None else None
+            return Flat(u, held, member_days(u) if held else frozenset(), last)
+
+        def stopped_of(units: list[str]) -> dict[str, date | None]:
+            since = d - timedelta(days=s.building_new_days + s.window_days)
+            seen = repo_building.member_days(conn, units, since, d)
+            return {u: stopped(seen.get(u, [])) for u in units}
+
+        self.verdicts = self.watch.verdicts(flat, stopped_of, d, watched_from, s)
+        return {v.identity: v.unit_id for v in self.verdicts if v.unit_id is not None}
+
+    def record(
+        self,
+        conn: psycopg.Connection,
+        estate: str,
+        d: date,
+        res: list[Resolved],
+        clusters: Clusterer,
+        s: DetectSettings,
+    ) -> None:
+        tz = timedelta(hours=s.tz_offset_hours)
+        rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
+        repo_building.save_sightings(conn, estate, d, rows)
+        self.watch.add(d, rows, s.window_days)
+
+    def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
+        found = building_findings(self.verdicts, self.watch, d)
+        w = self.watch
+        unit_building = {u: w.place_building.get(p, p) for u, p in w.unit_place.items()}
+        repo_building.apply_findings(conn, estate, reg.units, unit_building, found, d)
+
+    @classmethod
+    def load(
+        cls, conn: psycopg.Connection, estate: str, start: date, s: DetectSettings
+    ) -> BuildingPass:
+        watch = BuildingWatch(*repo_building.places(conn, estate))
+        first = start - timedelta(days=s.window_days - 1)
+        days: dict[date, list[Sighting]] = {}
+        for x in repo_building.sightings(conn, estate, first, start - timedelta(days=1)):
+            days.setdefault(x.day, []).append(x)
+        for d in sorted(days):
+            watch.add(d, days[d], s.window_days)
+        return cls(watch)
