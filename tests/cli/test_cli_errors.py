@@ -20,10 +20,6 @@ import pytest
 from anju_bench.servers import scratch_database
 from tests.conftest import PG_SERVER
 
-# Parallel runs (make test): this module runs on one worker, so its module-scoped
-# fixtures (the database and files) are built once.
-pytestmark = pytest.mark.xdist_group("cli_errors")
-
 ANJU = [sys.executable, "-m", "anju_cli.main"]
 DOWN = "postgresql://postgres@127.0.0.1:1/anju"  # port 1: refused at once
 

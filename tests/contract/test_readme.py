@@ -70,7 +70,7 @@ def test_the_two_commands() -> None:
     assert "\ndemo:" in makefile and "anju demo" in makefile
     assert "\ntest:" in makefile
     # the parallel run the README describes
-    assert "-n $(TEST_WORKERS) --dist loadgroup" in makefile and "TEST_WORKERS" in README
+    assert "-n $(TEST_WORKERS) --dist loadfile" in makefile and "TEST_WORKERS" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
 

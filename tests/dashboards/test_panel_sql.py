@@ -28,10 +28,6 @@ from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import Portfolio, generate, iter_day_events
 
-# Parallel runs (make test): this module runs on one worker, so its module-scoped
-# fixtures (the filled database) are built once.
-pytestmark = pytest.mark.xdist_group("panel_sql")
-
 JSON_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "json"
 PG_SERVER = os.environ.get(
     "ANJU_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -23,10 +23,6 @@ import pytest
 
 from anju_bench.servers import Mosquitto
 
-# Parallel runs (make test): the demos run one after another on one worker. Each starts
-# PostgreSQL, Mosquitto and the platform, and `--port` 8000 is taken only when free.
-pytestmark = pytest.mark.xdist_group("demo")
-
 ANJU = [sys.executable, "-m", "anju_cli.main"]
 
 

@@ -21,10 +21,6 @@ from anju_edge.gallery import Gallery
 from anju_edge.pipeline import FacePipeline
 from anju_edge.snapshots import SnapshotStore
 
-# Parallel runs (make test): this module runs on one worker, so its module-scoped
-# fixtures (the recognizer and the gallery) are built once.
-pytestmark = pytest.mark.xdist_group("edge_faces")
-
 IDENTITIES = ["alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"]
 
 

@@ -42,10 +42,6 @@ from anju_platform.workflow.snapshots import (
 )
 from tests.pgservers import TestDatabases
 
-# Parallel runs (make test): this module runs on one worker, so its module-scoped
-# fixtures (the erasure scene) are built once.
-pytestmark = pytest.mark.xdist_group("erasure")
-
 NAME = "李秀英测"
 DAY = date(2026, 11, 1)
 

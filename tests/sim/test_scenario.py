@@ -17,10 +17,6 @@ from anju_sim.portfolio import estate_day_events, generate
 from anju_sim.violations import PLANNERS
 from anju_sim.wire import LOCAL_OFFSET_S
 
-# Parallel runs (make test): this module runs on one worker, so its module-scoped
-# fixtures (the generated portfolios) are built once.
-pytestmark = pytest.mark.xdist_group("sim_scenario")
-
 
 @pytest.fixture(scope="module")
 def city() -> Portfolio:
