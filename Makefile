@@ -3,6 +3,9 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test workers: most tests wait on PostgreSQL, Mosquitto, subprocesses or chromium (README,
+# "make test"); each test module runs on one worker; TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
 
 .PHONY: install demo test lint fmt clean screenshots
 
@@ -19,7 +22,7 @@ demo: $(STAMP)
 
 test: $(STAMP)  # installs/starts PostgreSQL, Mosquitto, chromium when missing
 	scripts/test-services
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 screenshots: $(STAMP)  # the console's pages, taken by its browser tests, for docs/
 	ANJU_TEST_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/console \

@@ -170,7 +170,9 @@ def test_face_thumbnails_only_for_roles_allowed(page: Page, live: Live, faces_di
     event_id = str(uuid.uuid4())
     with live.client("admin") as c:
         gw_token = c.post("/api/v1/gateways/GW1/token").json()["token"]
-    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {gw_token}"}) as c:
+    with httpx.Client(
+        base_url=live.url, headers={"Authorization": f"Bearer {gw_token}"}, timeout=60
+    ) as c:
         r = c.put(
             f"/api/v1/gateways/GW1/snapshots/{event_id}",
             params={"taken_at": "2026-01-05T08:00:00+08:00"},

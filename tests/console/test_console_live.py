@@ -13,7 +13,7 @@ from console_kit import login, say, seed_alert, shot, shot_language
 from platform_live import Live
 from playwright.sync_api import Page, expect
 
-from anju_bench.servers import ingest_env, running_ingest
+from anju_bench.servers import Mosquitto, ingest_env, running_ingest
 from anju_common.events import (
     AccessEvent,
     CredentialType,
@@ -27,7 +27,7 @@ from anju_common.topics import event_topic
 
 
 class Publisher:
-    """QoS 1 publisher on the shared broker."""
+    """QoS 1 publisher."""
 
     def __init__(self, url: str) -> None:
         self.client, target = make_client(url)
@@ -64,10 +64,12 @@ def stored(db: str, event_id: uuid.UUID) -> bool:
     return row is not None
 
 
-def test_overview_updates_live(page: Page, live: Live, mqtt_url: str) -> None:
-    pub = Publisher(mqtt_url)
+def test_overview_updates_live(page: Page, live: Live, broker: Mosquitto) -> None:
+    # A private broker: on the shared one, another run's E1/GW1 (a parallel worker,
+    # another checkout's tests) would reach this ingest and could flip GW1's state.
+    pub = Publisher(broker.url)
     try:
-        with running_ingest(ingest_env(live.db, mqtt_url)):
+        with running_ingest(ingest_env(live.db, broker.url)):
             # Ingest subscribes asynchronously: probe until it stores (before the page
             # opens, so the probes are not part of the feed under test).
             deadline = time.monotonic() + 60

@@ -81,6 +81,8 @@ def test_the_two_commands() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert "\ndemo:" in makefile and "anju demo" in makefile
     assert "\ntest:" in makefile
+    # the parallel run the README describes
+    assert "-n $(TEST_WORKERS) --dist loadfile" in makefile and "TEST_WORKERS" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
 

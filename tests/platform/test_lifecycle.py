@@ -768,7 +768,7 @@ def test_gateway_upload_rules(pg_url: str, tmp_path: Path, faces_dir: Path) -> N
             assert _put(gw2, ev, png, at, gateway="GW2").status_code == 409
         with live.client("manager") as c:  # a user token is not a gateway token
             assert _put(c, str(uuid.uuid4()), jpg, at).status_code == 401
-        with httpx.Client(base_url=live.url) as anon:
+        with live.client() as anon:
             assert _put(anon, str(uuid.uuid4()), jpg, at).status_code == 401
         # face_view_roles=["admin"]: only admins see faces now
         with live.client("authority") as c:
