@@ -23,6 +23,7 @@ from anju_bench.detect import load_events
 from anju_bench.servers import scratch_database
 from anju_cli.demo_console import seed_accounts
 from anju_cli.demo_source import SimSource
+from anju_platform.services.care import sync_job as care_sync_job
 from anju_platform.services.cases import sync_job
 from anju_platform.settings import PlatformSettings
 from anju_platform.settings_access import AuthSettings
@@ -72,12 +73,13 @@ def test_pg_dump_of_a_demo_database_restores_the_same_alerts(tmp_path: Path) -> 
         detect = _run([*ANJU, "detect", "--workers", "1"], src)
         assert detect.returncode == 0, detect.stderr[-2000:]
         with psycopg.connect(src, autocommit=True) as conn:
-            sync_job(
-                conn, PlatformSettings(auth=AuthSettings(secret_key=SecretStr("x" * 32)))
-            )  # cases for the alerts
+            settings = PlatformSettings(auth=AuthSettings(secret_key=SecretStr("x" * 32)))
+            sync_job(conn, settings)  # cases for the alerts
+            care_sync_job(conn, settings)  # care tasks for the welfare alerts
             before = conn.execute(ALERTS).fetchall()
             tables = _tables(conn)
-        assert events > 10_000 and len(before) > 0 and tables["cases"] == len(before)
+        tasks = tables["cases"] + tables["care_tasks"]
+        assert events > 10_000 and len(before) > 0 and tasks == len(before)
 
         dump = tmp_path / "anju.dump"
         made = _run(["pg_dump", "-Fc", "-f", str(dump), src], src)
