@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
+from anju_platform.repo.rows import dicts
 from anju_platform.workflow.care import CARE_TYPE
 
 _TASK_SELECT = (
@@ -30,16 +30,11 @@ _TASK_SELECT = (
 )
 
 
-def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(query, params))
-
-
 # --- the job ----------------------------------------------------------------------------
 
 
 def alerts_without_task(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id,"
         " a.unit_id, coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
@@ -79,7 +74,7 @@ def close_seen(conn: psycopg.Connection, tz_hours: int) -> list[dict[str, Any]]:
     """Open tasks whose tenant was seen again: at a door since the silence began (real
     time), or detection closed the alert (its daily pass saw them, or an approved absence
     now explains the silence)."""
-    return _dicts(
+    return dicts(
         conn,
         "UPDATE care_tasks t SET status = 'seen', closed_at = now(), updated_at = now()"
         " FROM alerts a WHERE a.alert_id = t.alert_id AND t.status IN ('call', 'visit')"
@@ -100,7 +95,7 @@ def list_tasks(
     limit: int,
     offset: int,
 ) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         f"{_TASK_SELECT} WHERE t.estate_id = %(estate)s"
         " AND (%(grids)s::text[] IS NULL OR t.grid_id = ANY(%(grids)s::text[]))"
@@ -112,7 +107,7 @@ def list_tasks(
 
 
 def get_task(conn: psycopg.Connection, task_id: int, lock: bool = False) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         f"{_TASK_SELECT} WHERE t.task_id = %s" + (" FOR UPDATE OF t" if lock else ""),
         (task_id,),
@@ -121,7 +116,7 @@ def get_task(conn: psycopg.Connection, task_id: int, lock: bool = False) -> dict
 
 
 def contacts(conn: psycopg.Connection, task_id: int) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         "SELECT c.contact_id, c.kind, c.result, c.notes, c.user_id, u.name AS user_name, c.at"
         " FROM care_contacts c LEFT JOIN users u USING (user_id) WHERE c.task_id = %s"
@@ -161,7 +156,7 @@ def set_task(conn: psycopg.Connection, task_id: int, status: str, result: str | 
 
 
 def unit_place(conn: psycopg.Connection, unit_id: str) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         "SELECT unit_id, estate_id, grid_id, number FROM units WHERE unit_id = %s",
         (unit_id,),
@@ -193,7 +188,7 @@ _ABSENCE_SELECT = (
 def list_absence_reports(
     conn: psycopg.Connection, estate_id: str, statuses: list[str], limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         f"{_ABSENCE_SELECT} WHERE r.estate_id = %s AND r.status = ANY(%s::text[])"
         " ORDER BY r.created_at DESC, r.report_id DESC LIMIT %s OFFSET %s",
@@ -204,7 +199,7 @@ def list_absence_reports(
 def get_absence_report(
     conn: psycopg.Connection, report_id: int, lock: bool = False
 ) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         f"{_ABSENCE_SELECT} WHERE r.report_id = %s" + (" FOR UPDATE OF r" if lock else ""),
         (report_id,),

@@ -10,12 +10,9 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row
 
-
-def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(query, params))
+from anju_platform.repo.rows import dicts
 
 
 def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str | None:
@@ -62,7 +59,7 @@ def place_names(
     conn: psycopg.Connection, unit_id: str | None, grid_id: str | None, estate_id: str
 ) -> dict[str, Any]:
     """Names of a case's flat, grid and estate for the evidence pack."""
-    rows = _dicts(
+    rows = dicts(
         conn,
         "SELECT e.name AS estate_name, e.address, g.name AS grid_name, b.name AS building_name,"
         " n.name AS entrance_name, u.number FROM estates e"
@@ -87,7 +84,7 @@ def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, 
     """Face snapshots the platform holds for evidence events (files under snapshot_dir)."""
     if not event_ids:
         return []
-    return _dicts(
+    return dicts(
         conn,
         "SELECT event_id::text, path, taken_at FROM face_snapshots"
         " WHERE event_id = ANY(%s::uuid[]) ORDER BY taken_at",

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row
 
 from anju_platform.access import Location
+from anju_platform.repo.rows import dicts
 from anju_platform.workflow import cases as rules
 
 
@@ -71,11 +72,6 @@ _CASE_SELECT = (
 )
 
 
-def _dicts(conn: psycopg.Connection, query: str, params: Any) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return list(cur.execute(query, params))
-
-
 def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
     with conn.cursor(row_factory=class_row(CaseRow)) as cur:
         return list(cur.execute(query, params))
@@ -87,7 +83,7 @@ def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
 def alerts_without_case(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
     """Alerts that reached 'open' (or were acknowledged at once) and have no case yet.
     A welfare alert is a care task instead (services.care.sync), not an inspection."""
-    return _dicts(
+    return dicts(
         conn,
         "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id, a.type,"
         " coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
@@ -180,7 +176,7 @@ def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Case
 
 
 def visits(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         "SELECT visit_id, inspector_id, visited_at, outcome, violation_type, reason, notes"
         " FROM case_visits WHERE case_id = %s ORDER BY visited_at, visit_id",
@@ -189,7 +185,7 @@ def visits(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
 
 
 def photos(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         "SELECT photo_id, visit_id, content_type, uploaded_by, uploaded_at, path, sha256"
         " FROM case_photos WHERE case_id = %s ORDER BY uploaded_at, photo_id",
@@ -198,7 +194,7 @@ def photos(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
 
 
 def get_photo(conn: psycopg.Connection, case_id: int, photo_id: str) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         "SELECT photo_id, visit_id, content_type, path, sha256 FROM case_photos"
         " WHERE case_id = %s AND photo_id = %s",
@@ -208,7 +204,7 @@ def get_photo(conn: psycopg.Connection, case_id: int, photo_id: str) -> dict[str
 
 
 def deduction(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         "SELECT deduction_id, household_id, violation_type, points, status FROM deductions"
         " WHERE case_id = %s ORDER BY deduction_id DESC LIMIT 1",
@@ -218,7 +214,7 @@ def deduction(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
 
 
 def decision(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
-    rows = _dicts(
+    rows = dicts(
         conn,
         "SELECT decision, note, decided_by, decided_at FROM case_decisions"
         " WHERE case_id = %s ORDER BY decision_id DESC LIMIT 1",
@@ -228,7 +224,7 @@ def decision(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
 
 
 def suppressions(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return _dicts(
+    return dicts(
         conn,
         "SELECT suppression_id, unit_id, type, valid_from, valid_to, reason FROM suppressions"
         " WHERE case_id = %s ORDER BY suppression_id",
@@ -354,7 +350,7 @@ def add_photo(
     sha256: str,
     uploaded_by: str,
 ) -> dict[str, Any]:
-    rows = _dicts(
+    rows = dicts(
         conn,
         "INSERT INTO case_photos (photo_id, case_id, visit_id, path, content_type, sha256,"
         " uploaded_by) VALUES (%s, %s, %s, %s, %s, %s, %s)"

@@ -21,6 +21,12 @@ def _key_where(table: Table) -> sql.Composed:
     return sql.SQL(" AND ").join(sql.SQL("t.{} = %s").format(sql.Identifier(k)) for k in table.key)
 
 
+def dicts(conn: psycopg.Connection, query: str, params: Any) -> list[Row]:
+    """The rows of a query as dicts (reads that are not one register table)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(query, params))
+
+
 def fetch(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None:
     q = sql.SQL("SELECT t.* FROM {} t WHERE {}").format(
         sql.Identifier(table.name), _key_where(table)
