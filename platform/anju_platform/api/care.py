@@ -14,12 +14,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from anju_common.vocabulary import AbsenceStatus, CareResult, CareStatus, ContactKind
-from anju_platform.access import Action, Location, list_filter
-from anju_platform.api.register import FLAT, NO_INSPECTOR
-from anju_platform.deps import MAX_OFFSET, Conn, TzOffset, User, guard, log
+from anju_platform.access import Location, list_filter
+from anju_platform.api.register import NO_INSPECTOR
+from anju_platform.deps import MAX_OFFSET, Conn, TzOffset, User, log
 from anju_platform.repo import care as repo
 from anju_platform.services import care as service
-from anju_platform.workflow import care as rules
 
 router = APIRouter(tags=["care tasks"])
 
@@ -132,28 +131,15 @@ def list_tasks(
     limit: int = Query(200, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[dict[str, Any]]:
-    ok, grids = list_filter(who, FLAT, estate_id)
-    if not ok:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
     wanted = [str(s) for s in status_ or (CareStatus.CALL, CareStatus.VISIT)]
-    now = datetime.now(UTC)
-    with conn.transaction():
-        rows = repo.list_tasks(conn, estate_id, grids, wanted, limit, offset)
-        log(conn, who, "list", "care_task", None, [Location(estate_id)], {"count": len(rows)})
-    return [{**r, "overdue": rules.is_overdue(r["status"], r["due_at"], now)} for r in rows]
+    return service.list_tasks(conn, who, estate_id, wanted, limit, offset)
 
 
 @router.get(
     "/care-tasks/{task_id}", response_model=CareTaskDetail, summary="A care task, calls, visits"
 )
 def get_task(task_id: int, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
-    with conn.transaction():
-        row = repo.get_task(conn, task_id)
-        place = None if row is None else service.where(row)
-        where = guard(who, Action.READ, FLAT, place, "care task")
-        assert row is not None
-        log(conn, who, "read", "care_task", str(task_id), where)
-        return service.detail(conn, who, row, tz)
+    return service.read_task(conn, who, task_id, tz)
 
 
 @router.post(

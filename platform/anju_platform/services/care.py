@@ -13,12 +13,20 @@ from typing import Any
 import psycopg
 
 from anju_common.localtime import local_day
-from anju_platform.access import Location, Principal
+from anju_platform.access import FLAT, Action, Location, Principal
 from anju_platform.detect.settings import local_offset_hours
-from anju_platform.repo import audit, care, case_context
+from anju_platform.repo import care, case_context
 from anju_platform.repo import cases as case_repo
+from anju_platform.repo.audit import log
 from anju_platform.repo.notifications import notify
-from anju_platform.services.errors import Conflict, Forbidden, Invalid, NotFound
+from anju_platform.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    estate_grids,
+    guard,
+)
 from anju_platform.workflow import care as rules
 
 
@@ -28,10 +36,10 @@ def _log(
     action: str,
     kind: str,
     ref: str | None,
-    estate_id: str | None,
+    estate_id: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    audit.record(conn, who.user_id, who.role.value, action, kind, ref, estate_id, detail)
+    log(conn, who, action, kind, ref, [Location(estate_id)], detail)
 
 
 def where(row: dict[str, Any]) -> list[Location]:
@@ -41,7 +49,7 @@ def where(row: dict[str, Any]) -> list[Location]:
 # --- the job ----------------------------------------------------------------------------
 
 
-def sync(conn: psycopg.Connection, due_hours: float) -> tuple[list[int], list[int]]:
+def sync(conn: psycopg.Connection, due_hours: float, tz: int) -> tuple[list[int], list[int]]:
     """A care task for every newly opened welfare alert, routed to the grid's inspector
     and told to them (notification -> console stream and webhooks); open tasks whose
     tenant was seen again (at a door, or detection closed the alert) close themselves.
@@ -57,7 +65,7 @@ def sync(conn: psycopg.Connection, due_hours: float) -> tuple[list[int], list[in
             notify(conn, "care.assigned", a["estate_id"], a["grid_id"],
                    {"task_id": tid, "alert_id": a["alert_id"], "unit_id": a["unit_id"],
                     "type": rules.CARE_TYPE.value, "assignee_id": assignee})  # fmt: skip
-        closed = care.close_seen(conn, local_offset_hours())
+        closed = care.close_seen(conn, tz)
         for t in closed:
             notify(conn, "care.closed", t["estate_id"], t["grid_id"],
                    {"task_id": t["task_id"], "alert_id": t["alert_id"], "unit_id": t["unit_id"],
@@ -68,10 +76,36 @@ def sync(conn: psycopg.Connection, due_hours: float) -> tuple[list[int], list[in
 def sync_job(conn: psycopg.Connection, settings: Any) -> object:
     """The job runner's entry (anju_platform.jobs): fn(conn, settings)."""
     hours = settings.cases.due_hours
-    return sync(conn, float(hours.get(rules.CARE_TYPE, hours.get("default", 72.0))))
+    due = float(hours.get(rules.CARE_TYPE, hours.get("default", 72.0)))
+    return sync(conn, due, local_offset_hours())
 
 
 # --- tasks --------------------------------------------------------------------------------
+
+
+def list_tasks(
+    conn: psycopg.Connection,
+    who: Principal,
+    estate_id: str,
+    statuses: list[str],
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    grids = estate_grids(who, FLAT, estate_id)
+    now = datetime.now(UTC)
+    with conn.transaction():
+        rows = care.list_tasks(conn, estate_id, grids, statuses, limit, offset)
+        _log(conn, who, "list", "care_task", None, estate_id, {"count": len(rows)})
+    return [{**r, "overdue": rules.is_overdue(r["status"], r["due_at"], now)} for r in rows]
+
+
+def read_task(conn: psycopg.Connection, who: Principal, task_id: int, tz: int) -> dict[str, Any]:
+    with conn.transaction():
+        row = care.get_task(conn, task_id)
+        places = guard(who, Action.READ, FLAT, None if row is None else where(row), "care task")
+        assert row is not None
+        log(conn, who, "read", "care_task", str(task_id), places)
+        return detail(conn, who, row, tz)
 
 
 def _today(tz: int) -> date:
