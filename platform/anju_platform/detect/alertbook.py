@@ -75,9 +75,8 @@ class AlertBook:
             for weaker in SUPERSEDES.get(f.type, ()):
                 other = self.live.pop((f.unit_id, weaker), None)
                 if other is not None:
-                    repo_alerts.close_alert(
-                        self.conn, other.alert_id, f"superseded by {f.type} #{live.alert_id}"
-                    )
+                    reason = f"superseded by {f.type} #{live.alert_id}"
+                    repo_alerts.set_status(self.conn, other.alert_id, "closed", reason)
 
     def close_ended(self, today: date, evaluated: set[str], found: set[tuple[str, str]]) -> None:
         """Close alerts whose pattern ended: at once for exact daily conditions, after a
@@ -86,5 +85,5 @@ class AlertBook:
             if live.status not in ("watch", "open") or key in found:
                 continue
             if (live.type in IMMEDIATE and live.unit_id in evaluated) or stale(live, today):
-                repo_alerts.close_alert(self.conn, live.alert_id, "pattern ended")
+                repo_alerts.set_status(self.conn, live.alert_id, "closed", "pattern ended")
                 del self.live[key]

@@ -145,14 +145,6 @@ def add_evidence(conn: psycopg.Connection, alert_id: int, f: Finding) -> None:
         )
 
 
-def close_alert(conn: psycopg.Connection, alert_id: int, reason: str) -> None:
-    conn.execute(
-        "UPDATE alerts SET status = 'closed', closed_at = now(), close_reason = %s, "
-        "updated_at = now() WHERE alert_id = %s",
-        (reason, alert_id),
-    )
-
-
 # --- alerts API -----------------------------------------------------------------------
 
 _ALERT_COLS = (
@@ -238,9 +230,10 @@ def alert_evidence(conn: psycopg.Connection, alert_id: int) -> list[dict[str, An
 
 
 def set_status(conn: psycopg.Connection, alert_id: int, status: str, note: str | None) -> bool:
-    """The one way staff and cases move a live alert on (acknowledged, closed, dismissed):
-    closing or dismissing stamps closed_at and keeps the note as close_reason. False when
-    the alert is no longer live (closed or dismissed meanwhile): nothing changes."""
+    """The one way staff, cases and the detection pass move a live alert on (acknowledged,
+    closed, dismissed): closing or dismissing stamps closed_at and keeps the note as
+    close_reason. False when the alert is no longer live (closed or dismissed meanwhile,
+    e.g. by staff during a pass): nothing changes."""
     ends = status in ("closed", "dismissed")
     cur = conn.execute(
         "UPDATE alerts SET status = %s, updated_at = now(),"

@@ -151,4 +151,4 @@ def apply_findings(
     quiet = today - timedelta(days=CLOSE_AFTER["default"])
     for (b, _), (aid, st, _, last) in live.items():
         if b not in findings and st in ("watch", "open") and last < quiet:
-            repo_alerts.close_alert(conn, aid, "pattern ended")
+            repo_alerts.set_status(conn, aid, "closed", "pattern ended")
