@@ -46,14 +46,14 @@ def evidence_pack_html(
         d = pack.detail
         photos = [
             evidence_pack.Image(
-                f"{p['photo_id']} · {p['uploaded_by']} · {p['uploaded_at']:%Y-%m-%d %H:%M}",
-                p["content_type"],
+                f"{p.photo_id} · {p.uploaded_by} · {p.uploaded_at:%Y-%m-%d %H:%M}",
+                p.content_type,
                 data,
             )
             for p, data in pack.photos
         ]
         snaps = [
-            evidence_pack.Image(f"{s['event_id']} · {s['taken_at']:%Y-%m-%d %H:%M:%S}", ctype, data)
+            evidence_pack.Image(f"{s.event_id} · {s.taken_at:%Y-%m-%d %H:%M:%S}", ctype, data)
             for s, ctype, data in pack.snapshots
         ]
         zone = timezone(timedelta(hours=tz))
@@ -110,15 +110,15 @@ def evidence_pack_pdf(
         )
         photos = [
             evidence_pdf.PdfImage(
-                evidence_pdf.local(p["uploaded_at"], tz) + " · "
-                + people.get(str(p["uploaded_by"]), str(p["uploaded_by"])),
-                data, p["sha256"] or hashlib.sha256(data).hexdigest(), p["visit_id"],
+                evidence_pdf.local(p.uploaded_at, tz) + " · "
+                + people.get(p.uploaded_by, p.uploaded_by),
+                data, p.sha256 or hashlib.sha256(data).hexdigest(), p.visit_id,
             )
             for p, data in pack.photos
         ]  # fmt: skip
         snaps = [
             evidence_pdf.PdfImage(
-                f"{evidence_pdf.local(s['taken_at'], tz)} · {s['event_id'][:8]}",
+                f"{evidence_pdf.local(s.taken_at, tz)} · {s.event_id[:8]}",
                 data, hashlib.sha256(data).hexdigest(),
             )
             for s, _ctype, data in pack.snapshots

@@ -22,6 +22,7 @@ from anju_common.vocabulary import CaseStatus, Decision
 from anju_platform.api.alerts import EvidenceOut
 from anju_platform.deps import MAX_OFFSET, Conn, Settings, TzOffset, User
 from anju_platform.images import check_pixels
+from anju_platform.repo.case_rows import PhotoRow
 from anju_platform.services import case_reads as reads
 from anju_platform.services import cases as service
 from anju_platform.workflow import cases as rules
@@ -216,7 +217,7 @@ def add_photo(
     settings: Settings,
     photo: Annotated[UploadFile, File(description="JPEG or PNG")],
     visit_id: Annotated[int | None, Form(description="The visit it was taken on")] = None,
-) -> dict[str, Any]:
+) -> PhotoRow:
     service.check_may_inspect(conn, who, case_id)  # scope before reading the upload
     data = photo.file.read(settings.limits.max_upload_bytes + 1)
     if len(data) > settings.limits.max_upload_bytes:

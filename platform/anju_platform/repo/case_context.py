@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
 
-from anju_platform.repo.rows import dicts
+from anju_platform.repo.rows import dicts, records
 
 
 def household_id(conn: psycopg.Connection, unit_id: str | None, on: date) -> str | None:
@@ -80,12 +80,22 @@ def gateway_names(conn: psycopg.Connection, estate_id: str) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
-def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[dict[str, Any]]:
-    """Face snapshots the platform holds for evidence events (files under snapshot_dir)."""
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A face snapshot the platform holds for an evidence event (`path` under snapshot_dir)."""
+
+    event_id: str
+    path: str
+    taken_at: datetime
+
+
+def snapshots(conn: psycopg.Connection, event_ids: list[str]) -> list[Snapshot]:
+    """Face snapshots the platform holds for evidence events, oldest first."""
     if not event_ids:
         return []
-    return dicts(
+    return records(
         conn,
+        Snapshot,
         "SELECT event_id::text, path, taken_at FROM face_snapshots"
         " WHERE event_id = ANY(%s::uuid[]) ORDER BY taken_at",
         (event_ids,),
@@ -97,5 +107,5 @@ def with_snapshots(
 ) -> list[dict[str, Any]]:
     """Mark the evidence rows whose event has a stored face snapshot."""
     ids = sorted({e["event_id"] for e in evidence if e.get("event_id")})
-    held = {s["event_id"] for s in snapshots(conn, ids)}
+    held = {s.event_id for s in snapshots(conn, ids)}
     return [{**e, "has_snapshot": e.get("event_id") in held} for e in evidence]

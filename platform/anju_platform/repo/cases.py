@@ -8,53 +8,22 @@ repo/case_context.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
-from anju_platform.access import Location
-from anju_platform.repo.rows import dicts
+from anju_platform.repo.case_rows import (
+    CaseRow,
+    DecisionRow,
+    DeductionRow,
+    NewAlert,
+    PhotoRow,
+    SuppressionRow,
+    VisitRow,
+)
+from anju_platform.repo.rows import records
 from anju_platform.workflow import cases as rules
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRow:
-    """A case with its alert's facts and its visits' summary (one row of _CASE_SELECT)."""
-
-    case_id: int
-    alert_id: int
-    estate_id: str
-    grid_id: str | None
-    unit_id: str | None
-    building_id: str | None
-    type: str  # the alert's type
-    source: str
-    alert_status: str
-    score: float
-    level: int
-    reason_zh: str
-    reason_en: str
-    status: str  # the case's status (vocabulary.CaseStatus)
-    assignee_id: str | None
-    assignee_name: str | None
-    due_at: datetime
-    created_at: datetime
-    first_visit_at: datetime | None
-    closed_at: datetime | None
-    first_day: date | None
-    opened_at: datetime | None
-    visit_count: int
-    last_outcome: str | None
-    last_visit_at: datetime | None
-
-    @property
-    def places(self) -> list[Location]:
-        """Where the case is, for scope checks and the audit."""
-        return [Location(self.estate_id, self.grid_id)]
-
 
 _CASE_SELECT = (
     "SELECT c.case_id, c.alert_id, c.estate_id, c.grid_id, a.unit_id,"
@@ -73,18 +42,18 @@ _CASE_SELECT = (
 
 
 def _cases(conn: psycopg.Connection, query: str, params: Any) -> list[CaseRow]:
-    with conn.cursor(row_factory=class_row(CaseRow)) as cur:
-        return list(cur.execute(query, params))
+    return records(conn, CaseRow, query, params)
 
 
 # --- the job ----------------------------------------------------------------------------
 
 
-def alerts_without_case(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
+def alerts_without_case(conn: psycopg.Connection, limit: int = 500) -> list[NewAlert]:
     """Alerts that reached 'open' (or were acknowledged at once) and have no case yet.
     A welfare alert is a care task instead (services.care.sync), not an inspection."""
-    return dicts(
+    return records(
         conn,
+        NewAlert,
         "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id, a.type,"
         " coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
         " LEFT JOIN units un ON un.unit_id = a.unit_id"
@@ -175,37 +144,43 @@ def get_case(conn: psycopg.Connection, case_id: int, lock: bool = False) -> Case
     return rows[0] if rows else None
 
 
-def visits(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return dicts(
+def visits(conn: psycopg.Connection, case_id: int) -> list[VisitRow]:
+    return records(
         conn,
+        VisitRow,
         "SELECT visit_id, inspector_id, visited_at, outcome, violation_type, reason, notes"
         " FROM case_visits WHERE case_id = %s ORDER BY visited_at, visit_id",
         (case_id,),
     )
 
 
-def photos(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return dicts(
+_PHOTO_COLUMNS = "photo_id, visit_id, content_type, uploaded_by, uploaded_at, path, sha256"
+
+
+def photos(conn: psycopg.Connection, case_id: int) -> list[PhotoRow]:
+    return records(
         conn,
-        "SELECT photo_id, visit_id, content_type, uploaded_by, uploaded_at, path, sha256"
-        " FROM case_photos WHERE case_id = %s ORDER BY uploaded_at, photo_id",
+        PhotoRow,
+        f"SELECT {_PHOTO_COLUMNS} FROM case_photos WHERE case_id = %s"
+        " ORDER BY uploaded_at, photo_id",
         (case_id,),
     )
 
 
-def get_photo(conn: psycopg.Connection, case_id: int, photo_id: str) -> dict[str, Any] | None:
-    rows = dicts(
+def get_photo(conn: psycopg.Connection, case_id: int, photo_id: str) -> PhotoRow | None:
+    rows = records(
         conn,
-        "SELECT photo_id, visit_id, content_type, path, sha256 FROM case_photos"
-        " WHERE case_id = %s AND photo_id = %s",
+        PhotoRow,
+        f"SELECT {_PHOTO_COLUMNS} FROM case_photos WHERE case_id = %s AND photo_id = %s",
         (case_id, photo_id),
     )
     return rows[0] if rows else None
 
 
-def deduction(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
-    rows = dicts(
+def deduction(conn: psycopg.Connection, case_id: int) -> DeductionRow | None:
+    rows = records(
         conn,
+        DeductionRow,
         "SELECT deduction_id, household_id, violation_type, points, status FROM deductions"
         " WHERE case_id = %s ORDER BY deduction_id DESC LIMIT 1",
         (case_id,),
@@ -213,9 +188,10 @@ def deduction(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def decision(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
-    rows = dicts(
+def decision(conn: psycopg.Connection, case_id: int) -> DecisionRow | None:
+    rows = records(
         conn,
+        DecisionRow,
         "SELECT decision, note, decided_by, decided_at FROM case_decisions"
         " WHERE case_id = %s ORDER BY decision_id DESC LIMIT 1",
         (case_id,),
@@ -223,9 +199,10 @@ def decision(conn: psycopg.Connection, case_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def suppressions(conn: psycopg.Connection, case_id: int) -> list[dict[str, Any]]:
-    return dicts(
+def suppressions(conn: psycopg.Connection, case_id: int) -> list[SuppressionRow]:
+    return records(
         conn,
+        SuppressionRow,
         "SELECT suppression_id, unit_id, type, valid_from, valid_to, reason FROM suppressions"
         " WHERE case_id = %s ORDER BY suppression_id",
         (case_id,),
@@ -349,12 +326,12 @@ def add_photo(
     content_type: str,
     sha256: str,
     uploaded_by: str,
-) -> dict[str, Any]:
-    rows = dicts(
+) -> PhotoRow:
+    rows = records(
         conn,
+        PhotoRow,
         "INSERT INTO case_photos (photo_id, case_id, visit_id, path, content_type, sha256,"
-        " uploaded_by) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        " RETURNING photo_id, case_id, visit_id, content_type, sha256, uploaded_by, uploaded_at",
+        f" uploaded_by) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_PHOTO_COLUMNS}",
         (photo_id, case_id, visit_id, path, content_type, sha256, uploaded_by),
     )
     return rows[0]

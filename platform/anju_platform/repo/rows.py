@@ -4,16 +4,17 @@ insert, update, upsert. Identifiers come from the Table specs, never from reques
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from anju_platform.access import Location
 from anju_platform.repo.tables import Table
 
 Row = dict[str, Any]
+R = TypeVar("R")
 Outcome = Literal["created", "updated", "unchanged"]
 
 
@@ -24,6 +25,13 @@ def _key_where(table: Table) -> sql.Composed:
 def dicts(conn: psycopg.Connection, query: str, params: Any) -> list[Row]:
     """The rows of a query as dicts (reads that are not one register table)."""
     with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(query, params))
+
+
+def records(conn: psycopg.Connection, record: type[R], query: str, params: Any) -> list[R]:
+    """The rows of a query as `record`s (a dataclass or model of the SELECT's columns:
+    a column it lacks is an error here, not a dict key that travels on)."""
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return list(cur.execute(query, params))
 
 

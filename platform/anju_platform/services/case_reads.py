@@ -19,7 +19,8 @@ from anju_platform.detect import repo_alerts
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
-from anju_platform.repo.cases import CaseRow
+from anju_platform.repo.case_context import Snapshot
+from anju_platform.repo.case_rows import CaseRow, PhotoRow
 from anju_platform.services.errors import NotFound, estate_grids, guard
 from anju_platform.settings import PlatformSettings
 from anju_platform.workflow import cases as rules
@@ -107,28 +108,33 @@ def _household(
     return asdict(found)
 
 
+def _plain(record: Any) -> Row | None:
+    """A record as the detail's JSON object (the API and the evidence packs read it)."""
+    return None if record is None else asdict(record)
+
+
 def detail(conn: psycopg.Connection, row: CaseRow, who: Principal, tz: int) -> Row:
     """A case with its evidence, visits, photos, deduction, decision and household."""
     cid = row.case_id
     today = localtime.local_day(datetime.now(UTC), tz)
     ded = repo.deduction(conn, cid)
-    hid = ded["household_id"] if ded else None
+    hid = ded.household_id if ded else None
     hid = hid or context.household_id(conn, row.unit_id, today)
     sups = repo.suppressions(conn, cid)
-    change = next((s for s in sups if s["reason"].startswith("register_change:")), None)
+    change = next((s for s in sups if s.reason.startswith("register_change:")), None)
     return {
         **with_overdue(row),
         "evidence": context.with_snapshots(conn, repo_alerts.alert_evidence(conn, row.alert_id)),
-        "visits": repo.visits(conn, cid),
-        "photos": repo.photos(conn, cid),
-        "deduction": ded,
-        "decision": repo.decision(conn, cid),
+        "visits": [asdict(v) for v in repo.visits(conn, cid)],
+        "photos": [asdict(p) for p in repo.photos(conn, cid)],
+        "deduction": _plain(ded),
+        "decision": _plain(repo.decision(conn, cid)),
         "household": _household(conn, who, row, hid, today),
-        "suppressions": sups,
+        "suppressions": [asdict(s) for s in sups],
         "register_change": None
         if change is None
         else {
-            "reason": change["reason"].split(":", 1)[1],
+            "reason": change.reason.split(":", 1)[1],
             "note_zh": REGISTER_NOTE_ZH,
             "note_en": REGISTER_NOTE_EN,
         },
@@ -149,8 +155,8 @@ class Pack:
     """A case's detail with the files of its evidence pack."""
 
     detail: Row
-    photos: list[tuple[Row, bytes]]
-    snapshots: list[tuple[Row, str, bytes]]  # (row, content type, bytes)
+    photos: list[tuple[PhotoRow, bytes]]
+    snapshots: list[tuple[Snapshot, str, bytes]]  # (row, content type, bytes)
 
 
 def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
@@ -159,11 +165,11 @@ def _may_view_faces(who: Principal, settings: PlatformSettings) -> bool:
 
 def _snapshot_files(
     conn: psycopg.Connection, evidence: Sequence[Row], snap_dir: Path
-) -> list[tuple[Row, str, bytes]]:
+) -> list[tuple[Snapshot, str, bytes]]:
     snaps = []
     ids = sorted({e["event_id"] for e in evidence if e["event_id"]})
     for s in context.snapshots(conn, ids):
-        f = stored_file(snap_dir, s["path"])
+        f = stored_file(snap_dir, s.path)
         data = f.read_bytes() if f is not None else b""
         ctype = rules.image_type(data[:16]) if data else None
         if ctype is not None:
@@ -179,7 +185,7 @@ def gather(
     d = detail(conn, row, who, tz)
     photos = []
     for p in repo.photos(conn, case_id):
-        f = stored_file(settings.cases.evidence_dir, p["path"])
+        f = stored_file(settings.cases.evidence_dir, p.path)
         if f is not None:
             photos.append((p, f.read_bytes()))
     snaps = []

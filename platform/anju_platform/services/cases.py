@@ -23,7 +23,7 @@ from anju_platform.detect import repo_alerts
 from anju_platform.repo import case_context as context
 from anju_platform.repo import cases as repo
 from anju_platform.repo.audit import log
-from anju_platform.repo.cases import CaseRow
+from anju_platform.repo.case_rows import CaseRow, PhotoRow
 from anju_platform.repo.notifications import notify
 from anju_platform.services.case_reads import (
     Row,
@@ -45,15 +45,15 @@ def sync(conn: psycopg.Connection, due_hours: Mapping[str, float]) -> tuple[list
     created: list[int] = []
     with conn.transaction():
         for a in repo.alerts_without_case(conn):
-            assignee = rules.route(repo.grid_inspectors(conn, a["grid_id"]))
-            due = rules.due_at(a["opened_at"], a["type"], due_hours)
-            cid = repo.insert_case(conn, a["alert_id"], a["estate_id"], a["grid_id"], assignee, due)
+            assignee = rules.route(repo.grid_inspectors(conn, a.grid_id))
+            due = rules.due_at(a.opened_at, a.type, due_hours)
+            cid = repo.insert_case(conn, a.alert_id, a.estate_id, a.grid_id, assignee, due)
             if cid is None:
                 continue
             created.append(cid)
             if assignee is not None:
-                body = {"case_id": cid, "alert_id": a["alert_id"], "assignee_id": assignee}
-                notify(conn, "case.assigned", a["estate_id"], a["grid_id"], body)
+                body = {"case_id": cid, "alert_id": a.alert_id, "assignee_id": assignee}
+                notify(conn, "case.assigned", a.estate_id, a.grid_id, body)
         cancelled = repo.cancel_closed(conn)
     return created, cancelled
 
@@ -229,7 +229,7 @@ def add_photo(
     case_id: int,
     photo: tuple[bytes, str],
     visit_id: int | None,
-) -> Row:
+) -> PhotoRow:
     """Keep a checked photo (bytes, content type) under the evidence directory, named by
     a fresh id (never by the client); the file goes again if the row is refused."""
     data, ctype = photo
@@ -271,8 +271,8 @@ def photo_file(
         meta = repo.get_photo(conn, case_id, photo_id)
         if meta is None:
             raise NotFound("photo not found")
-        path = stored_file(settings.cases.evidence_dir, meta["path"])
+        path = stored_file(settings.cases.evidence_dir, meta.path)
         if path is None:
             raise Gone("photo file is gone")
         log(conn, who, "read_photo", "case", str(case_id), places, {"photo_id": photo_id})
-    return path, meta["content_type"]
+    return path, meta.content_type
