@@ -20,6 +20,8 @@ from anju_platform.schemas import EndAt, EndOn
 from anju_platform.settings import PlatformSettings
 
 Prepare = Callable[[BaseModel, PlatformSettings, Principal], dict[str, Any]]
+# A row as its resource's Out model; {} (refused by the response model) if it is gone.
+Record = BaseModel | dict[str, Any]
 
 
 def plain(model: BaseModel, settings: PlatformSettings, who: Principal) -> dict[str, Any]:
@@ -32,7 +34,7 @@ class Resource:
     what: str  # singular, for messages and audit target_type
     table: Table
     model_in: type[BaseModel]
-    model_out: type[BaseModel]
+    model_out: type[BaseModel]  # also the typed record its rows are read as (a RowOut)
     policy: Policy = field(default_factory=Policy)
     personal: bool = False  # reads are audited
     patchable: tuple[str, ...] = ()
@@ -112,23 +114,24 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
         conn: Conn,
         who: User,
         settings: Settings,
-    ) -> dict[str, Any]:
+    ) -> BaseModel:
         values = res.prepare(body, settings, who)
         try:
             with conn.transaction():
                 links(conn, who, res.table, values)
-                row = rows.insert(conn, res.table, values)
-                where = check(conn, who, Action.WRITE, res, row[key])
-                log(conn, who, "create", res.what, str(row[key]), where)
+                row = rows.insert(conn, res.table, values, out)
+                item_id = str(getattr(row, key))
+                where = check(conn, who, Action.WRITE, res, item_id)
+                log(conn, who, "create", res.what, item_id, where)
         except psycopg.Error as exc:
             raise db_error(exc) from None
         return row
 
     @router.get(f"/{{{key}}}", response_model=out, summary=f"Read a {res.what}")
-    def read_item(conn: Conn, who: User, item_id: str = Path(alias=key)) -> dict[str, Any]:
+    def read_item(conn: Conn, who: User, item_id: str = Path(alias=key)) -> Record:
         with conn.transaction():
             where = check(conn, who, Action.READ, res, item_id)
-            row = rows.fetch(conn, res.table, [item_id])
+            row = rows.fetch(conn, res.table, [item_id], out)
             if res.personal:
                 log(conn, who, "read", res.what, item_id, where)
         return row or {}
@@ -142,7 +145,7 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
             conn: Conn,
             who: User,
             item_id: str = Path(alias=key),
-        ) -> dict[str, Any]:
+        ) -> Record:
             changes = body.model_dump(exclude_unset=True)
             try:
                 with conn.transaction():
@@ -150,7 +153,7 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
                     current = rows.fetch(conn, res.table, [item_id]) or {}
                     revalidate(res, current, changes)
                     links(conn, who, res.table, changes)
-                    row = rows.update(conn, res.table, [item_id], changes)
+                    row = rows.update(conn, res.table, [item_id], changes, out)
                     # Re-check where the record is now: a move must stay within scope too.
                     where = check(conn, who, Action.WRITE, res, item_id)
                     log(conn, who, "update", res.what, item_id, where, {"changed": sorted(changes)})
@@ -168,11 +171,11 @@ def crud_router(res: Resource, tag: str) -> APIRouter:
             conn: Conn,
             who: User,
             item_id: str = Path(alias=key),
-        ) -> dict[str, Any]:
+        ) -> Record:
             value = body.at if isinstance(body, EndAt) else body.on
             with conn.transaction():
                 where = check(conn, who, Action.WRITE, res, item_id)
-                row = rows.update(conn, res.table, [item_id], {end_col: value})
+                row = rows.update(conn, res.table, [item_id], {end_col: value}, out)
                 log(conn, who, "end", res.what, item_id, where, {end_col: str(value)})
             return row or {}
 
@@ -189,13 +192,13 @@ def _add_list(router: APIRouter, res: Resource) -> None:
         estate_id: str = Query(description="Estate to list"),
         limit: int = Query(500, ge=1, le=5000),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-    ) -> list[dict[str, Any]]:
+    ) -> list[BaseModel]:
         ok, grids = list_filter(who, res.policy, estate_id)
         if not ok:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
         with conn.transaction():
-            found = rows.list_rows(conn, res.table, estate_id, grids, limit, offset)
+            found = rows.list_rows(conn, res.table, estate_id, grids, limit, offset, res.model_out)
             if res.personal:
-                ids = [str(r[key]) for r in found]
+                ids = [str(getattr(r, key)) for r in found]
                 log(conn, who, "list", res.what, None, [Location(estate_id)], {"ids": ids})
         return found

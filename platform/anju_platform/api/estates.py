@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from anju_platform.access import Role
@@ -15,7 +13,7 @@ router = APIRouter(prefix="/estates", tags=["estates"])
 
 
 @router.get("", response_model=list[EstateOut], summary="List the estates you can see")
-def list_estates(conn: Conn, who: User) -> list[dict[str, Any]]:
+def list_estates(conn: Conn, who: User) -> list[EstateOut]:
     if who.role in (Role.ADMIN, Role.AUTHORITY):
         ids = None
     elif who.role is Role.MANAGER:
@@ -23,4 +21,4 @@ def list_estates(conn: Conn, who: User) -> list[dict[str, Any]]:
     else:
         ids = sorted(who.grid_estates)
     with conn.transaction():
-        return rows.list_estates(conn, ids)
+        return rows.list_estates(conn, ids, EstateOut)

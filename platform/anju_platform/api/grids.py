@@ -22,10 +22,10 @@ StaffId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
 @router.get("/{grid_id}/staff", response_model=list[GridStaffOut], summary="Staff of a grid")
-def list_staff(grid_id: str, conn: Conn, who: User) -> list[dict[str, Any]]:
+def list_staff(grid_id: str, conn: Conn, who: User) -> list[GridStaffOut]:
     with conn.transaction():
         guard(who, Action.READ, STRUCTURE, rows.locate(conn, t.GRIDS, [grid_id]), "grid")
-        return rows.children(conn, t.GRID_STAFF, "grid_id", grid_id)
+        return rows.children(conn, t.GRID_STAFF, "grid_id", grid_id, GridStaffOut)
 
 
 @router.put(
@@ -33,7 +33,7 @@ def list_staff(grid_id: str, conn: Conn, who: User) -> list[dict[str, Any]]:
 )
 def put_staff(
     grid_id: str, staff_id: StaffId, body: GridStaffIn, conn: Conn, who: User
-) -> dict[str, Any]:
+) -> GridStaffOut | dict[str, Any]:
     values = {**body.model_dump(), "grid_id": grid_id, "staff_id": staff_id}
     try:
         with conn.transaction():
@@ -42,7 +42,7 @@ def put_staff(
             )
             rows.upsert(conn, t.GRID_STAFF, values)
             log(conn, who, "update", "grid_staff", f"{grid_id}/{staff_id}", where)
-            row = rows.fetch(conn, t.GRID_STAFF, [grid_id, staff_id])
+            row = rows.fetch(conn, t.GRID_STAFF, [grid_id, staff_id], GridStaffOut)
     except psycopg.Error as exc:
         raise db_error(exc) from None
     return row or {}

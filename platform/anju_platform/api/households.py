@@ -64,12 +64,12 @@ def move_out(
 
 
 @router.get("/{household_id}/members", response_model=list[MemberOut], summary="Members")
-def list_members(household_id: str, conn: Conn, who: User) -> list[dict[str, Any]]:
+def list_members(household_id: str, conn: Conn, who: User) -> list[MemberOut]:
     with conn.transaction():
         where = guard(
             who, Action.READ, FLAT, rows.locate(conn, t.HOUSEHOLDS, [household_id]), "household"
         )
-        found = rows.children(conn, t.MEMBERS, "household_id", household_id)
+        found = rows.children(conn, t.MEMBERS, "household_id", household_id, MemberOut)
         log(
             conn,
             who,
@@ -77,7 +77,7 @@ def list_members(household_id: str, conn: Conn, who: User) -> list[dict[str, Any
             "member",
             household_id,
             where,
-            {"persons": [m["person_id"] for m in found]},
+            {"persons": [m.person_id for m in found]},
         )
     return found
 
@@ -85,7 +85,7 @@ def list_members(household_id: str, conn: Conn, who: User) -> list[dict[str, Any
 @router.post(
     "/{household_id}/members", response_model=MemberOut, status_code=201, summary="Add a member"
 )
-def add_member(household_id: str, body: MemberIn, conn: Conn, who: User) -> dict[str, Any]:
+def add_member(household_id: str, body: MemberIn, conn: Conn, who: User) -> MemberOut:
     values = {**body.model_dump(), "household_id": household_id}
     try:
         with conn.transaction():
@@ -97,7 +97,7 @@ def add_member(household_id: str, body: MemberIn, conn: Conn, who: User) -> dict
                 "household",
             )
             links(conn, who, t.MEMBERS, values)
-            row = rows.insert(conn, t.MEMBERS, values)
+            row = rows.insert(conn, t.MEMBERS, values, MemberOut)
             log(conn, who, "create", "member", f"{household_id}/{body.person_id}", where)
     except psycopg.Error as exc:
         raise db_error(exc) from None

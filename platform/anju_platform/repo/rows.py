@@ -4,7 +4,7 @@ insert, update, upsert. Identifiers come from the Table specs, never from reques
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import psycopg
 from psycopg import sql
@@ -35,12 +35,26 @@ def records(conn: psycopg.Connection, record: type[R], query: str, params: Any) 
         return list(cur.execute(query, params))
 
 
-def fetch(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None:
+@overload
+def fetch(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | None: ...
+@overload
+def fetch(
+    conn: psycopg.Connection, table: Table, key: Sequence[Any], record: type[R]
+) -> R | None: ...
+def fetch(
+    conn: psycopg.Connection, table: Table, key: Sequence[Any], record: type[Any] | None = None
+) -> Any:
+    """The row with `key` as a `record` (the register's model of the table: its Out
+    model, columns it does not name ignored), or as a dict without one."""
     q = sql.SQL("SELECT t.* FROM {} t WHERE {}").format(
         sql.Identifier(table.name), _key_where(table)
     )
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=_factory(record)) as cur:
         return cur.execute(q, list(key)).fetchone()
+
+
+def _factory(record: type[Any] | None) -> Any:
+    return dict_row if record is None else class_row(record)
 
 
 def locate(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> list[Location] | None:
@@ -61,7 +75,8 @@ def list_rows(
     grids: list[str] | None,
     limit: int,
     offset: int,
-) -> list[Row]:
+    record: type[R],
+) -> list[R]:
     """Rows located in `estate_id` (and in `grids` when given)."""
     where = sql.SQL(
         "EXISTS (SELECT 1 FROM ({}) s(estate_id, grid_id) WHERE s.estate_id = %(estate)s"
@@ -75,12 +90,14 @@ def list_rows(
         where,
         sql.SQL(table.order_by),
     )
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return cur.execute(q, params).fetchall()
 
 
-def list_estates(conn: psycopg.Connection, estate_ids: list[str] | None) -> list[Row]:
-    with conn.cursor(row_factory=dict_row) as cur:
+def list_estates(
+    conn: psycopg.Connection, estate_ids: list[str] | None, record: type[R]
+) -> list[R]:
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return cur.execute(
             "SELECT * FROM estates"
             " WHERE %(ids)s::text[] IS NULL OR estate_id = ANY(%(ids)s::text[])"
@@ -98,30 +115,43 @@ def written(table: Table, row: Mapping[str, Any]) -> list[str]:
     return [c for c in table.columns if c in row]
 
 
-def insert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Row:
+@overload
+def insert(conn: psycopg.Connection, table: Table, row: Mapping[str, Any]) -> Row: ...
+@overload
+def insert(
+    conn: psycopg.Connection, table: Table, row: Mapping[str, Any], record: type[R]
+) -> R: ...
+def insert(
+    conn: psycopg.Connection, table: Table, row: Mapping[str, Any], record: type[Any] | None = None
+) -> Any:
+    """The new row as a `record` (as a dict without one)."""
     cols = written(table, row)
     q = sql.SQL("INSERT INTO {} AS t ({}) VALUES ({}) RETURNING t.*").format(
         sql.Identifier(table.name),
         sql.SQL(", ").join(map(sql.Identifier, cols)),
         sql.SQL(", ").join(sql.Placeholder(c) for c in cols),
     )
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=_factory(record)) as cur:
         out = cur.execute(q, dict(row)).fetchone()
     assert out is not None
     return out
 
 
 def update(
-    conn: psycopg.Connection, table: Table, key: Sequence[Any], changes: Mapping[str, Any]
-) -> Row | None:
+    conn: psycopg.Connection,
+    table: Table,
+    key: Sequence[Any],
+    changes: Mapping[str, Any],
+    record: type[R],
+) -> R | None:
     if not changes:
-        return fetch(conn, table, key)
+        return fetch(conn, table, key, record)
     q = sql.SQL("UPDATE {} AS t SET {} WHERE {} RETURNING t.*").format(
         sql.Identifier(table.name),
         sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changes),
         _key_where(table),
     )
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return cur.execute(q, [*changes.values(), *key]).fetchone()
 
 
@@ -185,13 +215,15 @@ def delete(conn: psycopg.Connection, table: Table, key: Sequence[Any]) -> Row | 
         return cur.execute(q, list(key)).fetchone()
 
 
-def children(conn: psycopg.Connection, table: Table, column: str, value: Any) -> list[Row]:
+def children(
+    conn: psycopg.Connection, table: Table, column: str, value: Any, record: type[R]
+) -> list[R]:
     q = sql.SQL("SELECT t.* FROM {} t WHERE t.{} = %s ORDER BY {}").format(
         sql.Identifier(table.name),
         sql.Identifier(column),
         sql.SQL(table.order_by),
     )
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(record)) as cur:
         return cur.execute(q, (value,)).fetchall()
 
 
