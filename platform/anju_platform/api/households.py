@@ -19,7 +19,7 @@ router = APIRouter(prefix="/households", tags=["households"])
 
 
 @router.post("/{household_id}/move-in", response_model=HouseholdOut, summary="Record move-in")
-def move_in(household_id: str, body: EndOn, conn: Conn, who: User) -> dict[str, Any]:
+def move_in(household_id: str, body: EndOn, conn: Conn, who: User) -> HouseholdOut | dict[str, Any]:
     with conn.transaction():
         where = guard(
             who, Action.WRITE, FLAT, rows.locate(conn, t.HOUSEHOLDS, [household_id]), "household"
@@ -45,7 +45,7 @@ def move_out(
         description="Why the tenancy ends: 'evicted' puts the members' face enrolments on "
         "the evicted watch list for the configured period (docs/privacy.md).",
     ),
-) -> dict[str, Any]:
+) -> HouseholdOut | dict[str, Any]:
     with conn.transaction():
         where = guard(
             who, Action.WRITE, FLAT, rows.locate(conn, t.HOUSEHOLDS, [household_id]), "household"
@@ -109,7 +109,7 @@ def add_member(household_id: str, body: MemberIn, conn: Conn, who: User) -> Memb
 )
 def end_member(
     household_id: str, person_id: str, body: EndOn, conn: Conn, who: User
-) -> dict[str, Any]:
+) -> MemberOut | dict[str, Any]:
     with conn.transaction():
         where = guard(
             who, Action.WRITE, FLAT, rows.locate(conn, t.HOUSEHOLDS, [household_id]), "household"

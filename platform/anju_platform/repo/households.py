@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row
+
+from anju_platform.schemas import HouseholdOut, MemberOut
 
 
-def move_in(conn: psycopg.Connection, household_id: str, on: date) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def move_in(conn: psycopg.Connection, household_id: str, on: date) -> HouseholdOut | None:
+    with conn.cursor(row_factory=class_row(HouseholdOut)) as cur:
         return cur.execute(
             "UPDATE households SET move_in = %s, move_out = NULL, end_reason = NULL"
             " WHERE household_id = %s RETURNING *",
@@ -24,10 +25,10 @@ def move_out(
     on: date,
     revoke_credentials: bool,
     reason: str = "moved_out",
-) -> dict[str, Any] | None:
+) -> HouseholdOut | None:
     """Close the household (with why), its open memberships and caregivers; optionally its
     members' cards."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(row_factory=class_row(HouseholdOut)) as cur:
         row = cur.execute(
             "UPDATE households SET move_out = %s, end_reason = %s WHERE household_id = %s"
             " RETURNING *",
@@ -43,7 +44,7 @@ def move_out(
     conn.execute(
         "UPDATE caregivers SET valid_to = %s WHERE unit_id = %s"
         " AND (valid_to IS NULL OR valid_to > %s) AND valid_from <= %s",
-        (on, row["unit_id"], on, on),
+        (on, row.unit_id, on, on),
     )
     if revoke_credentials:
         conn.execute(
@@ -59,8 +60,8 @@ def move_out(
 
 def end_membership(
     conn: psycopg.Connection, household_id: str, person_id: str, on: date
-) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+) -> MemberOut | None:
+    with conn.cursor(row_factory=class_row(MemberOut)) as cur:
         return cur.execute(
             "UPDATE household_members SET valid_to = %s WHERE household_id = %s AND person_id = %s"
             " AND valid_to IS NULL AND valid_from <= %s RETURNING *",
