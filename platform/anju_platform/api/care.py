@@ -18,6 +18,7 @@ from anju_platform.access import Location, list_filter
 from anju_platform.api.register import NO_INSPECTOR
 from anju_platform.deps import MAX_OFFSET, Conn, TzOffset, User, log
 from anju_platform.repo import care as repo
+from anju_platform.repo.care_rows import AbsenceReport
 from anju_platform.services import care as service
 
 router = APIRouter(tags=["care tasks"])
@@ -175,7 +176,7 @@ def list_absence_reports(
     ),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
-) -> list[dict[str, Any]]:
+) -> list[AbsenceReport]:
     ok, _ = list_filter(who, NO_INSPECTOR, estate_id)
     if not ok:  # inspectors never: the contact is personal data
         raise HTTPException(status.HTTP_403_FORBIDDEN, "estate is outside your scope")
@@ -183,7 +184,7 @@ def list_absence_reports(
     with conn.transaction():
         rows = repo.list_absence_reports(conn, estate_id, wanted, limit, offset)
         log(conn, who, "list", "absence_report", None, [Location(estate_id)],
-            {"ids": [r["report_id"] for r in rows]})  # fmt: skip
+            {"ids": [r.report_id for r in rows]})  # fmt: skip
         return rows
 
 
@@ -193,7 +194,7 @@ def list_absence_reports(
     status_code=201,
     summary="Enter an absence a tenant or their family reported by phone (to confirm)",
 )
-def phone_absence(body: AbsenceReportIn, conn: Conn, who: User, tz: TzOffset) -> dict[str, Any]:
+def phone_absence(body: AbsenceReportIn, conn: Conn, who: User, tz: TzOffset) -> AbsenceReport:
     note = (body.note or "").strip() or None
     contact = (body.contact or "").strip() or None
     return service.phone_absence(
@@ -207,8 +208,6 @@ def phone_absence(body: AbsenceReportIn, conn: Conn, who: User, tz: TzOffset) ->
     summary="Confirm (an approved absence is written) or reject a reported absence",
     responses={409: {"description": "already decided, or nobody lives there"}},
 )
-def decide_absence(
-    report_id: int, body: AbsenceDecisionIn, conn: Conn, who: User
-) -> dict[str, Any]:
+def decide_absence(report_id: int, body: AbsenceDecisionIn, conn: Conn, who: User) -> AbsenceReport:
     note = (body.note or "").strip() or None
     return service.decide_absence(conn, who, report_id, body.confirm, note)

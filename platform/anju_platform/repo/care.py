@@ -11,7 +11,14 @@ from typing import Any
 
 import psycopg
 
-from anju_platform.repo.rows import dicts
+from anju_platform.repo.care_rows import (
+    AbsenceReport,
+    CareContact,
+    CareTask,
+    SeenTask,
+    WelfareAlert,
+)
+from anju_platform.repo.rows import dicts, records
 from anju_platform.workflow.care import CARE_TYPE
 
 _TASK_SELECT = (
@@ -33,9 +40,10 @@ _TASK_SELECT = (
 # --- the job ----------------------------------------------------------------------------
 
 
-def alerts_without_task(conn: psycopg.Connection, limit: int = 500) -> list[dict[str, Any]]:
-    return dicts(
+def alerts_without_task(conn: psycopg.Connection, limit: int = 500) -> list[WelfareAlert]:
+    return records(
         conn,
+        WelfareAlert,
         "SELECT a.alert_id, a.estate_id, coalesce(a.grid_id, un.grid_id) AS grid_id,"
         " a.unit_id, coalesce(a.opened_at, now()) AS opened_at FROM alerts a"
         " LEFT JOIN units un ON un.unit_id = a.unit_id"
@@ -47,14 +55,13 @@ def alerts_without_task(conn: psycopg.Connection, limit: int = 500) -> list[dict
 
 
 def insert_task(
-    conn: psycopg.Connection, alert: dict[str, Any], assignee_id: str | None, due: datetime
+    conn: psycopg.Connection, alert: WelfareAlert, assignee_id: str | None, due: datetime
 ) -> int | None:
     """The new task id, or None when another worker created it first."""
     row = conn.execute(
         "INSERT INTO care_tasks (alert_id, estate_id, grid_id, unit_id, assignee_id, due_at)"
         " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (alert_id) DO NOTHING RETURNING task_id",
-        (alert["alert_id"], alert["estate_id"], alert["grid_id"], alert["unit_id"],
-         assignee_id, due),
+        (alert.alert_id, alert.estate_id, alert.grid_id, alert.unit_id, assignee_id, due),
     ).fetchone()  # fmt: skip
     return None if row is None else int(row[0])
 
@@ -70,12 +77,13 @@ _SEEN_AT_A_DOOR = (
 )
 
 
-def close_seen(conn: psycopg.Connection, tz_hours: int) -> list[dict[str, Any]]:
+def close_seen(conn: psycopg.Connection, tz_hours: int) -> list[SeenTask]:
     """Open tasks whose tenant was seen again: at a door since the silence began (real
     time), or detection closed the alert (its daily pass saw them, or an approved absence
     now explains the silence)."""
-    return dicts(
+    return records(
         conn,
+        SeenTask,
         "UPDATE care_tasks t SET status = 'seen', closed_at = now(), updated_at = now()"
         " FROM alerts a WHERE a.alert_id = t.alert_id AND t.status IN ('call', 'visit')"
         f" AND (a.status IN ('closed', 'dismissed') OR {_SEEN_AT_A_DOOR})"
@@ -94,9 +102,10 @@ def list_tasks(
     statuses: list[str],
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
-    return dicts(
+) -> list[CareTask]:
+    return records(
         conn,
+        CareTask,
         f"{_TASK_SELECT} WHERE t.estate_id = %(estate)s"
         " AND (%(grids)s::text[] IS NULL OR t.grid_id = ANY(%(grids)s::text[]))"
         " AND t.status = ANY(%(statuses)s::text[])"
@@ -106,18 +115,20 @@ def list_tasks(
     )  # fmt: skip
 
 
-def get_task(conn: psycopg.Connection, task_id: int, lock: bool = False) -> dict[str, Any] | None:
-    rows = dicts(
+def get_task(conn: psycopg.Connection, task_id: int, lock: bool = False) -> CareTask | None:
+    rows = records(
         conn,
+        CareTask,
         f"{_TASK_SELECT} WHERE t.task_id = %s" + (" FOR UPDATE OF t" if lock else ""),
         (task_id,),
     )
     return rows[0] if rows else None
 
 
-def contacts(conn: psycopg.Connection, task_id: int) -> list[dict[str, Any]]:
-    return dicts(
+def contacts(conn: psycopg.Connection, task_id: int) -> list[CareContact]:
+    return records(
         conn,
+        CareContact,
         "SELECT c.contact_id, c.kind, c.result, c.notes, c.user_id, u.name AS user_name, c.at"
         " FROM care_contacts c LEFT JOIN users u USING (user_id) WHERE c.task_id = %s"
         " ORDER BY c.at, c.contact_id",
@@ -187,9 +198,10 @@ _ABSENCE_SELECT = (
 
 def list_absence_reports(
     conn: psycopg.Connection, estate_id: str, statuses: list[str], limit: int, offset: int
-) -> list[dict[str, Any]]:
-    return dicts(
+) -> list[AbsenceReport]:
+    return records(
         conn,
+        AbsenceReport,
         f"{_ABSENCE_SELECT} WHERE r.estate_id = %s AND r.status = ANY(%s::text[])"
         " ORDER BY r.created_at DESC, r.report_id DESC LIMIT %s OFFSET %s",
         (estate_id, statuses, limit, offset),
@@ -198,9 +210,10 @@ def list_absence_reports(
 
 def get_absence_report(
     conn: psycopg.Connection, report_id: int, lock: bool = False
-) -> dict[str, Any] | None:
-    rows = dicts(
+) -> AbsenceReport | None:
+    rows = records(
         conn,
+        AbsenceReport,
         f"{_ABSENCE_SELECT} WHERE r.report_id = %s" + (" FOR UPDATE OF r" if lock else ""),
         (report_id,),
     )
