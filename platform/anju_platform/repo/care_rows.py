@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from anju_platform.access import Location
-
 
 @dataclass(frozen=True, slots=True)
 class WelfareAlert:
@@ -62,11 +60,6 @@ class CareTask:
     last_kind: str | None
     last_result: str | None
     last_at: datetime | None
-
-    @property
-    def places(self) -> list[Location]:
-        """Where the task is, for scope checks and the audit."""
-        return [Location(self.estate_id, self.grid_id)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ def _log(
     log(conn, who, action, kind, ref, [Location(estate_id)], detail)
 
 
+def where(row: CareTask) -> list[Location]:
+    return [Location(row.estate_id, row.grid_id)]
+
+
 # --- the job ----------------------------------------------------------------------------
 
 
@@ -99,7 +103,7 @@ def list_tasks(
 def read_task(conn: psycopg.Connection, who: Principal, task_id: int, tz: int) -> dict[str, Any]:
     with conn.transaction():
         row = care.get_task(conn, task_id)
-        places = guard(who, Action.READ, FLAT, None if row is None else row.places, "care task")
+        places = guard(who, Action.READ, FLAT, None if row is None else where(row), "care task")
         assert row is not None
         log(conn, who, "read", "care_task", str(task_id), places)
         return detail(conn, who, row, tz)
