@@ -17,6 +17,7 @@ from anju_platform.api.register import STRUCTURE
 from anju_platform.deps import Conn, Settings, TzOffset, User, guard, log
 from anju_platform.public import posters
 from anju_platform.repo import patrols as repo
+from anju_platform.repo.patrols import CheckpointRow
 from anju_platform.schemas import Id
 from anju_platform.workflow import patrols
 
@@ -34,13 +35,8 @@ class CheckpointIn(BaseModel):
     ended_on: date | None = None
 
 
-class CheckpointOut(BaseModel):
-    checkpoint_id: str
-    estate_id: str
-    building_id: str | None
-    grid_id: str | None
-    name: str
-    ended_on: date | None
+class CheckpointOut(CheckpointRow):
+    pass
 
 
 class ScanIn(BaseModel):
@@ -84,12 +80,12 @@ class CoverageOut(BaseModel):
     total: GroupCoverageOut
 
 
-def _where(row: dict[str, Any] | None) -> list[Location] | None:
-    return None if row is None else [Location(row["estate_id"], row["grid_id"])]
+def _where(row: CheckpointRow | None) -> list[Location] | None:
+    return None if row is None else [Location(row.estate_id, row.grid_id)]
 
 
 @router.get("/checkpoints", response_model=list[CheckpointOut], summary="Patrol checkpoints")
-def list_checkpoints(conn: Conn, who: User, estate_id: str = Query(...)) -> list[dict[str, Any]]:
+def list_checkpoints(conn: Conn, who: User, estate_id: str = Query(...)) -> list[CheckpointRow]:
     ok, _ = list_filter(who, STRUCTURE, estate_id)
     if not ok:
         raise HTTPException(403, "estate is outside your scope")
@@ -100,7 +96,7 @@ def list_checkpoints(conn: Conn, who: User, estate_id: str = Query(...)) -> list
 @router.post(
     "/checkpoints", response_model=CheckpointOut, status_code=201, summary="Add a checkpoint"
 )
-def create_checkpoint(body: CheckpointIn, conn: Conn, who: User) -> dict[str, Any]:
+def create_checkpoint(body: CheckpointIn, conn: Conn, who: User) -> CheckpointRow | dict[str, Any]:
     where = [Location(body.estate_id, body.grid_id)]
     with conn.transaction():
         guard(who, Action.WRITE, STRUCTURE, where, "checkpoint")
@@ -132,9 +128,9 @@ def checkpoint_poster(
         code = patrols.checkpoint_code(settings.signing_key(), checkpoint_id)
         url = posters.public_url(settings, request, f"/p/{code}")
         log(conn, who, "print_poster", "checkpoint", checkpoint_id, where)
-        estate = repo.estate_name(conn, cp["estate_id"])
+        estate = repo.estate_name(conn, cp.estate_id)
     warning = posters.poster_warning(settings, url)
-    html = posters.checkpoint_poster(estate, cp["name"], checkpoint_id, url, warning)
+    html = posters.checkpoint_poster(estate, cp.name, checkpoint_id, url, warning)
     return HTMLResponse(html, headers={"Content-Security-Policy": posters.CSP})
 
 
@@ -149,14 +145,14 @@ def scan(body: ScanIn, conn: Conn, who: User, settings: Settings, tz: TzOffset) 
         cp = repo.get_checkpoint(conn, checkpoint_id)
         if cp is None:
             raise HTTPException(404, "checkpoint not found")
-        if not patrols.may_scan(who, cp["estate_id"], cp["grid_id"]):
+        if not patrols.may_scan(who, cp.estate_id, cp.grid_id):
             raise HTTPException(403, "checkpoint is outside your scope")
         today = local_day(datetime.now(UTC), tz)
-        if cp["ended_on"] is not None and cp["ended_on"] < today:
+        if cp.ended_on is not None and cp.ended_on < today:
             raise HTTPException(409, "checkpoint was taken out of use")
-        row = repo.add_scan(conn, checkpoint_id, cp["estate_id"], who.user_id)
-        log(conn, who, "scan", "checkpoint", checkpoint_id, _where(cp), {"scan_id": row["scan_id"]})
-        return {**row, "checkpoint_name": cp["name"], "grid_id": cp["grid_id"]}
+        row = repo.add_scan(conn, checkpoint_id, cp.estate_id, who.user_id)
+        log(conn, who, "scan", "checkpoint", checkpoint_id, _where(cp), {"scan_id": row.scan_id})
+        return {**asdict(row), "checkpoint_name": cp.name, "grid_id": cp.grid_id}
 
 
 def coverage_of(
@@ -164,7 +160,7 @@ def coverage_of(
 ) -> tuple[list[patrols.CheckpointCoverage], list[patrols.GroupCoverage], patrols.GroupCoverage]:
     start, end = patrols.month_bounds(year, month, offset_h)
     cps = [
-        patrols.Checkpoint(c["checkpoint_id"], c["name"], c["grid_id"], c["ended_on"])
+        patrols.Checkpoint(c.checkpoint_id, c.name, c.grid_id, c.ended_on)
         for c in repo.list_checkpoints(conn, estate_id)
     ]
     today = local_day(datetime.now(UTC), offset_h)

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row
+from pydantic import BaseModel
+
+
+class CheckpointRow(BaseModel):
+    """A patrol checkpoint (api/patrols.py CheckpointOut is this model)."""
+
+    checkpoint_id: str
+    estate_id: str
+    building_id: str | None
+    grid_id: str | None
+    name: str
+    ended_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRow:
+    """A patrol scan as recorded."""
+
+    scan_id: int
+    checkpoint_id: str
+    estate_id: str
+    user_id: str | None
+    scanned_at: datetime
+
 
 _CP = (
     "SELECT c.checkpoint_id, c.estate_id, c.building_id, c.grid_id, c.name, c.ended_on"
@@ -14,13 +39,13 @@ _CP = (
 )
 
 
-def get_checkpoint(conn: psycopg.Connection, checkpoint_id: str) -> dict[str, Any] | None:
-    with conn.cursor(row_factory=dict_row) as cur:
+def get_checkpoint(conn: psycopg.Connection, checkpoint_id: str) -> CheckpointRow | None:
+    with conn.cursor(row_factory=class_row(CheckpointRow)) as cur:
         return cur.execute(_CP + " WHERE c.checkpoint_id = %s", (checkpoint_id,)).fetchone()
 
 
-def list_checkpoints(conn: psycopg.Connection, estate_id: str) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
+def list_checkpoints(conn: psycopg.Connection, estate_id: str) -> list[CheckpointRow]:
+    with conn.cursor(row_factory=class_row(CheckpointRow)) as cur:
         return cur.execute(
             _CP + " WHERE c.estate_id = %s ORDER BY c.checkpoint_id", (estate_id,)
         ).fetchall()
@@ -47,10 +72,8 @@ def estate_name(conn: psycopg.Connection, estate_id: str) -> str:
     return str(row[0]) if row else estate_id
 
 
-def add_scan(
-    conn: psycopg.Connection, checkpoint_id: str, estate_id: str, user_id: str
-) -> dict[str, Any]:
-    with conn.cursor(row_factory=dict_row) as cur:
+def add_scan(conn: psycopg.Connection, checkpoint_id: str, estate_id: str, user_id: str) -> ScanRow:
+    with conn.cursor(row_factory=class_row(ScanRow)) as cur:
         row = cur.execute(
             "INSERT INTO patrol_scans (checkpoint_id, estate_id, user_id, scanned_at)"
             " VALUES (%s, %s, %s, now())"
