@@ -1,8 +1,9 @@
-"""The workflow records the repo reads (cases, care) and the API models that show them
-are declared twice: a dataclass of the SELECT's columns (repo/case_rows.py,
-repo/care_rows.py, repo/case_context.py) and a pydantic model with the docs
-(api/cases.py, api/care.py). This ties each pair, so a column added to one and forgotten
-in the other fails here rather than vanishing from the API or failing at run time."""
+"""The workflow records the repo reads (cases, care, resident reports) and the API
+models that show them are declared twice: a dataclass of the SELECT's columns
+(repo/case_rows.py, repo/care_rows.py, repo/case_context.py, repo/reports.py) and a
+pydantic model with the docs (api/cases.py, api/care.py, api/reports.py). This ties each
+pair, so a column added to one and forgotten in the other fails here rather than
+vanishing from the API or failing at run time."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pydantic import BaseModel
 
 from anju_platform.api import care as care_api
 from anju_platform.api import cases as cases_api
-from anju_platform.repo import care_rows, case_context, case_rows
+from anju_platform.api import reports as reports_api
+from anju_platform.repo import care_rows, case_context, case_rows, reports
 
 # (record, API model, record fields the API does not show, API fields the service adds)
 PAIRS: list[tuple[type, type[BaseModel], set[str], set[str]]] = [
@@ -30,6 +32,7 @@ PAIRS: list[tuple[type, type[BaseModel], set[str], set[str]]] = [
     (care_rows.CareTask, care_api.CareTaskOut, {"updated_at", "persons"}, {"overdue"}),
     (care_rows.CareContact, care_api.ContactOut, set(), set()),
     (care_rows.AbsenceReport, care_api.AbsenceReportOut, set(), set()),
+    (reports.ReportRow, reports_api.ReportOut, set(), set()),
 ]
 
 

@@ -323,14 +323,14 @@ def list_reports(
     since: datetime | None = Query(None, description="Received on or after"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
-) -> list[dict[str, Any]]:
+) -> list[reports.ReportRow]:
     ok, _ = list_filter(who, NO_INSPECTOR, estate_id)
     if not ok:  # inspectors never: the contact is personal data
         raise HTTPException(403, "estate is outside your scope")
     with conn.transaction():
         rows = reports.list_reports(conn, estate_id, since, limit, offset)
         log(conn, who, "list", "resident_report", None, [Location(estate_id)],
-            {"ids": [r["report_id"] for r in rows]})  # fmt: skip
+            {"ids": [r.report_id for r in rows]})  # fmt: skip
         return rows
 
 

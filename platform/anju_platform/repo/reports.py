@@ -4,11 +4,12 @@ flat or building, merged under a per-building advisory lock)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 
 from anju_platform.workflow.reports import normalize_body, normalize_unit_number
 
@@ -166,10 +167,28 @@ def add_evidence(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A resident report with its alert's status (api/reports.py ReportOut; `contact` is
+    personal data)."""
+
+    report_id: int
+    estate_id: str
+    building_id: str
+    unit_id: str | None
+    grid_id: str | None
+    category: str
+    body: str
+    contact: str | None
+    created_at: datetime
+    alert_id: int | None
+    alert_status: str | None
+
+
 def list_reports(
     conn: psycopg.Connection, estate_id: str, since: datetime | None, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
+) -> list[ReportRow]:
+    with conn.cursor(row_factory=class_row(ReportRow)) as cur:
         return cur.execute(
             "SELECT r.report_id, r.estate_id, r.building_id, r.unit_id, r.category, r.body,"
             " r.contact, r.created_at, r.alert_id, a.status AS alert_status,"
