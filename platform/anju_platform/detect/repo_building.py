@@ -86,6 +86,20 @@ def member_days(
     return out
 
 
+def members_seen(
+    conn: psycopg.Connection, units: list[str], since: date, before: date
+) -> dict[str, set[str]]:
+    """Members of these flats seen on their own (card, pass or face), since..before."""
+    out: dict[str, set[str]] = {}
+    for u, who in conn.execute(
+        "SELECT DISTINCT unit_id, identity FROM detect_presence WHERE unit_id = ANY(%s)"
+        " AND role = 'member' AND day >= %s AND day < %s",
+        (units, since, before),
+    ):
+        out.setdefault(u, set()).add(who)
+    return out
+
+
 def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
     """A re-run from a day (the building alerts go with repo.reset_from's)."""
     conn.execute(

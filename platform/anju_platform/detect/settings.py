@@ -118,7 +118,21 @@ class DetectSettings(BaseSettings):
         56, title="Building: a newcomer was first seen within this many days"
     )
     building_handover_days: int = Field(
-        14, title="Building: a newcomer arrived this close to a household's leaving"
+        14, title="Building: a newcomer arrived at most this long after a household's leaving"
+    )
+    building_handover_before_days: int = Field(
+        3, title="Building: ... or at most this long before it"
+    )
+    building_occupant_stay_days: int = Field(
+        20,
+        title="Building: an occupant tied to no flat is opened for staff from this many stays",
+        description="Of the window, with households of its entrance that stopped appearing "
+        "as it came; fewer: a watch item.",
+    )
+    building_gone_days: int = Field(
+        7,
+        title="Building: a household stopped appearing this long ago at least",
+        description="One back from a trip is regular again within this.",
     )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
