@@ -84,9 +84,9 @@ class DetectSettings(BaseSettings):
     )
     face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
     building_enabled: bool = Field(
-        False,
+        True,
         title="Building level: reason about occupants no credential ties to a flat",
-        description="Off by default: on held-out worlds it added false alerts (docs/detection.md).",
+        description="Issue 16 item 1 (docs/detection.md, Building level).",
     )
     building_stay_days: int = Field(
         10,
