@@ -35,6 +35,7 @@ DAYS = [DAY - timedelta(days=i) for i in range(1, 28)]  # the window before DAY
 
 WATCHED = DAY - timedelta(days=90)  # watching began 90 days ago
 NEW = DAY - timedelta(days=30)  # a newcomer's first sighting
+STRONG = S.building_occupant_stay_days
 
 
 def _s(ident: str, d: date, hour: int = 21, last_in: bool = True, followed: str | None = None,
@@ -123,7 +124,7 @@ def test_follower_of_a_family_with_a_member_not_seen_on_their_own_is_not_pinned(
     flats[1] = Flat("f2", True, flats[1].member_days, flats[1].last_member_day, unseen_members=1)
     got = building_links(rows, lambda b: flats, _stopped(LEFT), DAY, WATCHED, S)
     assert [(v.unit_id, v.why) for v in got] == [(None, "family_member")]
-    assert building_findings(got, BuildingWatch({}, {}, {}), DAY, S.building_occupant_stay_days) == {}
+    assert building_findings(got, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
 
 
 def test_someone_living_there_all_along_is_settled_not_pinned() -> None:
@@ -134,7 +135,7 @@ def test_someone_living_there_all_along_is_settled_not_pinned() -> None:
     old = [_s("u-old", d, first=DAY - timedelta(days=70)) for d in DAYS]
     assert _links(kid + old, _flats(quiet=("f3",))) == [(None, "settled"), (None, "settled")]
     v = building_links(kid, lambda b: _flats(quiet=("f3",)), _stopped(LEFT), DAY, WATCHED, S)
-    assert building_findings(v, BuildingWatch({}, {}, {}), DAY, S.building_occupant_stay_days) == {}
+    assert building_findings(v, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
 
 
 def test_two_quiet_flats_or_none_leave_it_to_staff() -> None:

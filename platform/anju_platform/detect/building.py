@@ -131,7 +131,16 @@ class BuildingWatch:
         watched_from: date,
         s: DetectSettings,
     ) -> list[Verdict]:
-        keys = sorted(k for k, n in self.stays.items() if n >= s.building_stay_days)
+        # one who came before the newcomers' days is 'settled' (rules.building.pin) whatever
+        # else: most of the window's residents, not read further
+        first = watched_from + timedelta(days=s.building_settled_days)
+        last = day - timedelta(days=s.building_new_days)
+        keys = sorted(
+            k
+            for k, n in self.stays.items()
+            if n >= s.building_stay_days
+            and max(first, last) <= min(x.first_seen for x in self.by_key[k])
+        )
         if not keys:
             return []
         rows = [x for k in keys for x in self.by_key[k]]
@@ -165,7 +174,8 @@ def building_findings(
             by.setdefault(watch.place_building.get(v.place, v.place), []).append(v)
     for b, vs in sorted(by.items()):
         rows = [x for v in vs for x in watch.rows_of(v.identity, v.place)]
-        strong = any(v.candidates and watch.stays[(v.place, v.identity)] >= strong_stays for v in vs)
+        stays = watch.stays
+        strong = any(v.candidates and stays[(v.place, v.identity)] >= strong_stays for v in vs)
         out[b] = unpinned_finding(b, vs, rows, day, strong)
     return out
 
@@ -275,7 +285,7 @@ class BuildingPass:
     ) -> None:
         tz = timedelta(hours=s.tz_offset_hours)
         rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
-        repo_building.save_sightings(conn, estate, d, rows)
+        repo_building.save_sightings(conn, estate, rows)
         self.watch.add(d, rows, s.window_days)
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:

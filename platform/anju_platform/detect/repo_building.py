@@ -42,10 +42,8 @@ def places(
     return {gw: next(iter(ps)) for gw, ps in gates.items() if len(ps) == 1}, units, building
 
 
-def save_sightings(conn: psycopg.Connection, estate: str, day: date, rows: list[Sighting]) -> None:
-    conn.execute(
-        "DELETE FROM detect_building_sightings WHERE estate_id = %s AND day = %s", (estate, day)
-    )
+def save_sightings(conn: psycopg.Connection, estate: str, rows: list[Sighting]) -> None:
+    """A day's rows; the day has none yet (a run resets its days first: reset_from)."""
     if not rows:
         return
     with conn.cursor().copy(

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from anju_platform.detect.settings import DetectSettings
 
-
 # a household whose silence began in a festival season may be travelling until this
 # long after it (as the sublet rule waits)
 FESTIVAL_GRACE = timedelta(days=14)
@@ -183,7 +182,8 @@ def quiet_flats(
             continue
         if sum(1 for d in f.member_days if d > end) > s.sublet_max_member_days:
             continue  # more than the holder dropping by now and then
-        if not -s.building_handover_before_days <= (r.arrived - end).days <= s.building_handover_days:
+        after = (r.arrived - end).days  # the newcomer came this long after they left
+        if not -s.building_handover_before_days <= after <= s.building_handover_days:
             continue
         if f.away_between(end + timedelta(days=1), day):
             continue
