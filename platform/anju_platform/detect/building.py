@@ -52,7 +52,14 @@ def collect(
     gw_of: dict[str, str] = {}
     last_member: dict[str, tuple[datetime, str]] = {}  # gateway -> latest member entry
     day: date | None = None
-    for r in sorted(res, key=lambda r: (r.passage.gateway_id, r.passage.time)):
+    # only members coming home and strangers no flat took matter: the rest is not sorted
+    wanted = [
+        r
+        for r in res
+        if (r.unit_id is not None and r.role == "member" and r.passage.direction == "in")
+        or (r.unit_id is None and r.cluster_id is not None and r.face_person is None)
+    ]
+    for r in sorted(wanted, key=lambda r: (r.passage.gateway_id, r.passage.time)):
         p = r.passage
         entering = p.direction == "in"
         if r.role == "member" and entering and r.unit_id is not None:
