@@ -35,6 +35,7 @@ DAYS = [DAY - timedelta(days=i) for i in range(1, 28)]  # the window before DAY
 
 WATCHED = DAY - timedelta(days=90)  # watching began 90 days ago
 NEW = DAY - timedelta(days=30)  # a newcomer's first sighting
+STRONG = S.building_occupant_stay_days
 
 
 def _s(ident: str, d: date, hour: int = 21, last_in: bool = True, followed: str | None = None,
@@ -49,7 +50,7 @@ def _stopped(quiet: dict[str, date]) -> Callable[[list[str]], dict[str, date | N
 
 LEFT = {
     "f3": NEW - timedelta(days=2),
-    "f5": NEW + timedelta(days=5),
+    "f5": NEW + timedelta(days=2),
     "f6": NEW - timedelta(days=40),
 }
 
@@ -81,6 +82,24 @@ def test_tailgating_subtenant_is_pinned_to_the_flat_whose_household_stopped_appe
     assert _links(rows, _flats(quiet=("f6",))) == [(None, "no_flat")]
 
 
+def test_household_back_from_a_trip_or_away_on_an_approved_absence_is_not_pinned() -> None:
+    """The Spring Festival: f3's household went away as the newcomer came and is home
+    again (regular for the last days), f4's is away on an approved absence, f5's left a
+    week after the newcomer came (not a handover). None of them is the newcomer's flat."""
+    rows = [_s("u-new", d) for d in DAYS[:14]]
+    back = {"f3": DAY - timedelta(days=2)}
+    assert _links(rows, _flats(quiet=("f3",)), back) == [(None, "no_flat")]
+    flats = _flats(quiet=("f4",))
+    trip = ((LEFT["f3"], DAY + timedelta(days=10)),)
+    flats[3] = Flat("f4", True, flats[3].member_days, flats[3].last_member_day, away=trip)
+    assert _links(rows, flats, {"f4": LEFT["f3"]}) == [(None, "no_flat")]
+    assert _links(rows, _flats(quiet=("f5",)), {"f5": NEW + timedelta(days=7)}) == [
+        (None, "no_flat")
+    ]
+    # the same flats without the return, the absence or the week: pinned
+    assert _links(rows, _flats(quiet=("f4",)), {"f4": LEFT["f3"]}) == [("f4", "quiet_flat")]
+
+
 def test_stopped_is_the_last_day_of_regular_presence() -> None:
     d = date(2026, 3, 1)
     days = [d, d + timedelta(days=1), d + timedelta(days=3), d + timedelta(days=20)]
@@ -96,6 +115,18 @@ def test_follower_of_one_flat_is_pinned_to_it() -> None:
     assert _links(now_and_then, _flats()) == [(None, "no_flat")]
 
 
+def test_follower_of_a_family_with_a_member_not_seen_on_their_own_is_not_pinned() -> None:
+    """A registered member without card or enrolment (a student home after months away)
+    follows the family in: the family already counts them, so they are neither a second
+    unregistered occupant of the flat nor a finding for staff."""
+    rows = [_s("u-son", d, followed="f2") for d in DAYS[:14]]
+    flats = _flats()
+    flats[1] = Flat("f2", True, flats[1].member_days, flats[1].last_member_day, unseen_members=1)
+    got = building_links(rows, lambda b: flats, _stopped(LEFT), DAY, WATCHED, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "family_member")]
+    assert building_findings(got, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
+
+
 def test_someone_living_there_all_along_is_settled_not_pinned() -> None:
     """Children without a card of their own follow their parents in every day since
     watching began: not pinned to their flat (two would be 'overcrowding') nor to the one
@@ -104,11 +135,14 @@ def test_someone_living_there_all_along_is_settled_not_pinned() -> None:
     old = [_s("u-old", d, first=DAY - timedelta(days=70)) for d in DAYS]
     assert _links(kid + old, _flats(quiet=("f3",))) == [(None, "settled"), (None, "settled")]
     v = building_links(kid, lambda b: _flats(quiet=("f3",)), _stopped(LEFT), DAY, WATCHED, S)
-    assert building_findings(v, BuildingWatch({}, {}, {}), DAY) == {}
+    assert building_findings(v, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
 
 
 def test_two_quiet_flats_or_none_leave_it_to_staff() -> None:
-    rows = [_s("u-sub", d) for d in DAYS[:14]]
+    """Open for staff only when the newcomer has stayed on most nights (20 of the 28):
+    on 14 nights it is a watch item (a relative over the holidays, a pin still to come),
+    and with no flat whose household stopped appearing it stays one."""
+    rows = [_s("u-sub", d) for d in DAYS[:22]]
     two = building_links(rows, lambda b: _flats(quiet=("f3", "f5")), _stopped(LEFT), DAY,
                          WATCHED, S)  # fmt: skip
     assert [(v.unit_id, v.why, v.candidates) for v in two] == [
@@ -116,14 +150,37 @@ def test_two_quiet_flats_or_none_leave_it_to_staff() -> None:
     ]
     none = building_links(rows, lambda b: _flats(), _stopped(LEFT), DAY, WATCHED, S)
     assert [(v.unit_id, v.why) for v in none] == [(None, "no_flat")]
-    watch = BuildingWatch({}, {}, {})
+    strong = S.building_occupant_stay_days
+    short = BuildingWatch({}, {}, {})
     for d in sorted(DAYS[:14]):
+        short.add(d, [x for x in rows if x.day == d], S.window_days)
+    assert building_findings(two, short, DAY, strong)["b1"].score < 0.6
+    watch = BuildingWatch({}, {}, {})
+    for d in sorted(DAYS[:22]):
         watch.add(d, [x for x in rows if x.day == d], S.window_days)
-    f2 = building_findings(two, watch, DAY)["b1"]
-    f0 = building_findings(none, watch, DAY)["b1"]
+    f2 = building_findings(two, watch, DAY, strong)["b1"]
+    f0 = building_findings(none, watch, DAY, strong)["b1"]
     assert f2.type == "building_occupant" and f2.score >= 0.6 and "f3, f5" in f2.reason_en
     assert f0.score < 0.6  # nothing to tie it to: a watch item, not an inspection
     assert len(f2.evidence) == 12 and f2.persons == ("u-sub",)
+
+
+def test_household_gone_in_the_festival_season_is_no_quiet_flat_until_it_is_over() -> None:
+    """Many families travel for the Spring Festival without telling anyone, and relatives
+    come to stay in the building: a newcomer arriving then is not pinned to a flat whose
+    household went quiet in the season until 14 days after it (as the sublet rule)."""
+    season = S.holidays[0]
+    came = season[0] + timedelta(days=3)
+    rows = [_s("u-guest", came + timedelta(days=i), first=came) for i in range(14)]
+    during = came + timedelta(days=20)
+    flats = _flats(quiet=("f3",))
+    left = {"f3": came - timedelta(days=1)}
+    watched = came - timedelta(days=60)
+    got = building_links(rows, lambda b: flats, _stopped(left), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "no_flat")]
+    after = season[1] + timedelta(days=15)
+    got = building_links(rows, lambda b: flats, _stopped(left), after, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
 
 
 def test_delivery_rider_in_daytime_hours_is_no_resident() -> None:

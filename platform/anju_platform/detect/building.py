@@ -52,7 +52,14 @@ def collect(
     gw_of: dict[str, str] = {}
     last_member: dict[str, tuple[datetime, str]] = {}  # gateway -> latest member entry
     day: date | None = None
-    for r in sorted(res, key=lambda r: (r.passage.gateway_id, r.passage.time)):
+    # only members coming home and strangers no flat took matter: the rest is not sorted
+    wanted = [
+        r
+        for r in res
+        if (r.unit_id is not None and r.role == "member" and r.passage.direction == "in")
+        or (r.unit_id is None and r.cluster_id is not None and r.face_person is None)
+    ]
+    for r in sorted(wanted, key=lambda r: (r.passage.gateway_id, r.passage.time)):
         p = r.passage
         entering = p.direction == "in"
         if r.role == "member" and entering and r.unit_id is not None:
@@ -125,13 +132,22 @@ class BuildingWatch:
 
     def verdicts(
         self,
-        flat: Callable[[str], Flat],
+        flats_at: Callable[[list[str]], list[Flat]],
         stopped_of: Callable[[list[str]], dict[str, date | None]],
         day: date,
         watched_from: date,
         s: DetectSettings,
     ) -> list[Verdict]:
-        keys = sorted(k for k, n in self.stays.items() if n >= s.building_stay_days)
+        # one who came before the newcomers' days is 'settled' (rules.building.pin) whatever
+        # else: most of the window's residents, not read further
+        first = watched_from + timedelta(days=s.building_settled_days)
+        last = day - timedelta(days=s.building_new_days)
+        keys = sorted(
+            k
+            for k, n in self.stays.items()
+            if n >= s.building_stay_days
+            and max(first, last) <= min(x.first_seen for x in self.by_key[k])
+        )
         if not keys:
             return []
         rows = [x for k in keys for x in self.by_key[k]]
@@ -142,7 +158,7 @@ class BuildingWatch:
 
         def flats(b: str) -> list[Flat]:
             if b not in cache:
-                cache[b] = [flat(u) for u in sorted(units.get(b, ()))]
+                cache[b] = flats_at(sorted(units.get(b, ())))
             return cache[b]
 
         return building_links(rows, flats, stopped_of, day, watched_from, s)
@@ -152,21 +168,28 @@ class BuildingWatch:
 
 
 def building_findings(
-    verdicts: list[Verdict], watch: BuildingWatch, day: date
+    verdicts: list[Verdict], watch: BuildingWatch, day: date, strong_stays: int
 ) -> dict[str, Finding]:
-    """Building -> one finding for its residents that could not be pinned to a flat."""
+    """Building -> one finding for its residents that could not be pinned to a flat.
+    It opens for staff (score 0.6) only when one of them stayed on `strong_stays` days
+    of the window and households of its entrance stopped appearing as it came: one who
+    stays on fewer is a watch item (a relative over the holidays, a pin still to come)."""
     out: dict[str, Finding] = {}
     by: dict[str, list[Verdict]] = {}
     for v in verdicts:
-        if v.unit_id is None and v.why != "settled":
+        if v.unit_id is None and v.why not in ("settled", "family_member"):
             by.setdefault(watch.place_building.get(v.place, v.place), []).append(v)
     for b, vs in sorted(by.items()):
         rows = [x for v in vs for x in watch.rows_of(v.identity, v.place)]
-        out[b] = unpinned_finding(b, vs, rows, day)
+        stays = watch.stays
+        strong = any(v.candidates and stays[(v.place, v.identity)] >= strong_stays for v in vs)
+        out[b] = unpinned_finding(b, vs, rows, day, strong)
     return out
 
 
-def unpinned_finding(b: str, vs: list[Verdict], rows: list[Sighting], day: date) -> Finding:
+def unpinned_finding(
+    b: str, vs: list[Verdict], rows: list[Sighting], day: date, strong: bool
+) -> Finding:
     """A building-level finding for staff: people tied to no flat live in the building;
     the flats they may belong to (households not seen lately), if any."""
     stays = sorted({x.day for x in rows if x.last_in and x.n_in > 0})
@@ -198,7 +221,7 @@ def unpinned_finding(b: str, vs: list[Verdict], rows: list[Sighting], day: date)
         "building_occupant",
         "",
         day,
-        0.6 if cands else 0.3,
+        0.6 if strong else 0.3,
         f"{len(vs)} unregistered person(s) tied to no flat (no card, pass or enrolment) came "
         f"into building {b} and were not seen leaving on {len(stays)} days of the window: "
         f"they appear to live in the building.{flats_en}",
@@ -215,6 +238,7 @@ class BuildingPass:
     """The building-level part of one estate's pass (hooks of engine.EstatePass)."""
 
     watch: BuildingWatch
+    strong_stays: int  # building_occupant_stay_days
     verdicts: list[Verdict] = field(default_factory=list)
 
     def pins(
@@ -230,19 +254,31 @@ class BuildingPass:
         """Before day d is resolved: the window's building residents judged against the
         flats (as of the day before); the pinned ones, cluster -> flat."""
 
-        def flat(u: str) -> Flat:
-            facts = reg.facts_on(u, d)
-            clock = clocks.get(u)
-            held = facts.household_id is not None and bool(facts.members)
-            last = clock.last_member_day if clock is not None else None
-            return Flat(u, held, member_days(u) if held else frozenset(), last)
+        def flats_at(units: list[str]) -> list[Flat]:
+            """The flats of one entrance; who of each household was seen on their own
+            in the window (one query for the entrance)."""
+            seen = repo_building.members_seen(conn, units, d - timedelta(days=s.window_days), d)
+            out = []
+            for u in units:
+                facts = reg.facts_on(u, d)
+                clock = clocks.get(u)
+                held = facts.household_id is not None and bool(facts.members)
+                last = clock.last_member_day if clock is not None else None
+                unseen = sum(1 for m in facts.members if m.person_id not in seen.get(u, ()))
+                days = member_days(u) if held else frozenset()
+                out.append(Flat(u, held, days, last, facts.absences, unseen))
+            return out
+
+        ends: dict[str, date | None] = {}  # asked once per flat and day
 
         def stopped_of(units: list[str]) -> dict[str, date | None]:
-            since = d - timedelta(days=s.building_new_days + s.window_days)
-            seen = repo_building.member_days(conn, units, since, d)
-            return {u: stopped(seen.get(u, [])) for u in units}
+            if new := [u for u in units if u not in ends]:
+                since = d - timedelta(days=s.building_new_days + s.window_days)
+                seen = repo_building.member_days(conn, new, since, d)
+                ends.update({u: stopped(seen.get(u, [])) for u in new})
+            return {u: ends[u] for u in units}
 
-        self.verdicts = self.watch.verdicts(flat, stopped_of, d, watched_from, s)
+        self.verdicts = self.watch.verdicts(flats_at, stopped_of, d, watched_from, s)
         return {v.identity: v.unit_id for v in self.verdicts if v.unit_id is not None}
 
     def record(
@@ -256,11 +292,11 @@ class BuildingPass:
     ) -> None:
         tz = timedelta(hours=s.tz_offset_hours)
         rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
-        repo_building.save_sightings(conn, estate, d, rows)
+        repo_building.save_sightings(conn, estate, rows)
         self.watch.add(d, rows, s.window_days)
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
-        found = building_findings(self.verdicts, self.watch, d)
+        found = building_findings(self.verdicts, self.watch, d, self.strong_stays)
         w = self.watch
         unit_building = {u: w.place_building.get(p, p) for u, p in w.unit_place.items()}
         repo_building.apply_findings(conn, estate, reg.units, unit_building, found, d)
@@ -276,4 +312,4 @@ class BuildingPass:
             days.setdefault(x.day, []).append(x)
         for d in sorted(days):
             watch.add(d, days[d], s.window_days)
-        return cls(watch)
+        return cls(watch, s.building_occupant_stay_days)

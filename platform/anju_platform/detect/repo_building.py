@@ -42,10 +42,8 @@ def places(
     return {gw: next(iter(ps)) for gw, ps in gates.items() if len(ps) == 1}, units, building
 
 
-def save_sightings(conn: psycopg.Connection, estate: str, day: date, rows: list[Sighting]) -> None:
-    conn.execute(
-        "DELETE FROM detect_building_sightings WHERE estate_id = %s AND day = %s", (estate, day)
-    )
+def save_sightings(conn: psycopg.Connection, estate: str, rows: list[Sighting]) -> None:
+    """A day's rows; the day has none yet (a run resets its days first: reset_from)."""
     if not rows:
         return
     with conn.cursor().copy(
@@ -83,6 +81,20 @@ def member_days(
         (units, since, before),
     ):
         out.setdefault(u, []).append(d)
+    return out
+
+
+def members_seen(
+    conn: psycopg.Connection, units: list[str], since: date, before: date
+) -> dict[str, set[str]]:
+    """Members of these flats seen on their own (card, pass or face), since..before."""
+    out: dict[str, set[str]] = {}
+    for u, who in conn.execute(
+        "SELECT DISTINCT unit_id, identity FROM detect_presence WHERE unit_id = ANY(%s)"
+        " AND role = 'member' AND day >= %s AND day < %s",
+        (units, since, before),
+    ):
+        out.setdefault(u, set()).add(who)
     return out
 
 

@@ -84,9 +84,9 @@ class DetectSettings(BaseSettings):
     )
     face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
     building_enabled: bool = Field(
-        False,
+        True,
         title="Building level: reason about occupants no credential ties to a flat",
-        description="Off by default: on held-out worlds it added false alerts (docs/detection.md).",
+        description="Issue 16 item 1 (docs/detection.md, Building level).",
     )
     building_stay_days: int = Field(
         10,
@@ -118,7 +118,21 @@ class DetectSettings(BaseSettings):
         56, title="Building: a newcomer was first seen within this many days"
     )
     building_handover_days: int = Field(
-        14, title="Building: a newcomer arrived this close to a household's leaving"
+        14, title="Building: a newcomer arrived at most this long after a household's leaving"
+    )
+    building_handover_before_days: int = Field(
+        3, title="Building: ... or at most this long before it"
+    )
+    building_occupant_stay_days: int = Field(
+        20,
+        title="Building: an occupant tied to no flat is opened for staff from this many stays",
+        description="Of the window, with households of its entrance that stopped appearing "
+        "as it came; fewer: a watch item.",
+    )
+    building_gone_days: int = Field(
+        7,
+        title="Building: a household stopped appearing this long ago at least",
+        description="One back from a trip is regular again within this.",
     )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")

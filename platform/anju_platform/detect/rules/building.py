@@ -14,6 +14,10 @@ from datetime import date, timedelta
 
 from anju_platform.detect.settings import DetectSettings
 
+# a household whose silence began in a festival season may be travelling until this
+# long after it (as the sublet rule waits)
+FESTIVAL_GRACE = timedelta(days=14)
+
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
@@ -39,6 +43,12 @@ class Flat:
     household: bool  # a registered household with members holds it
     member_days: frozenset[date]
     last_member_day: date | None  # ever, since watching began (the unit clock)
+    away: tuple[tuple[date, date], ...] = ()  # the household's approved absences, inclusive
+    unseen_members: int = 0  # registered members not seen on their own in the window
+
+    def away_between(self, first: date, last: date) -> bool:
+        """An approved absence overlaps first..last: the household's silence is explained."""
+        return any(a <= last and first <= b for a, b in self.away)
 
 
 def stopped(member_days: list[date]) -> date | None:
@@ -70,7 +80,8 @@ class Verdict:
     identity: str
     place: str
     unit_id: str | None  # pinned flat, or None
-    why: str  # follows | settled | quiet_flat | several_quiet_flats | no_flat
+    # follows | settled | family_member | quiet_flat | several_quiet_flats | no_flat
+    why: str
     candidates: tuple[str, ...] = ()
 
 
@@ -115,13 +126,12 @@ def pin(
     """The flat a newcomer living in the building (first seen `building_settled_days`
     after watching began, and within the last `building_new_days`) belongs to: the one
     whose members it follows in on `building_follow_days` days and on
-    `building_follow_share` of the days it was seen. Else the flat of the building
-    whose household stopped appearing (members on at most `sublet_max_member_days`
-    days of the window) within `building_handover_days` of the newcomer's arrival
-    (`stopped_of(units)`: the last day of each household's regular presence). Two such
-    flats or none: not pinned, for staff. Someone living there since before (children
-    without a card of their own, a long-standing unregistered occupant) is 'settled':
-    neither pinned nor a finding."""
+    `building_follow_share` of the days it was seen, unless a registered member of that
+    flat was not seen on their own in the window (the follower may be them: the family
+    already counts them). Else the one quiet flat of the entrance (`quiet_flats`). Two
+    such flats or none: not pinned, for staff. Someone living there since before
+    (children without a card of their own, a long-standing unregistered occupant) is
+    'settled': neither pinned nor a finding."""
     # children without a card of their own live there since before and follow their
     # parents (or, by chance, a neighbour) in: never pinned, whatever they follow
     new = (r.arrived - watched_from).days >= s.building_settled_days
@@ -129,33 +139,58 @@ def pin(
         return Verdict(r.identity, r.place, None, "settled")
     # the flats are looked at only when needed
     if r.followed:
-        held = {f.unit_id for f in flats_of(r.place) if f.household}
+        held = {f.unit_id: f for f in flats_of(r.place) if f.household}
         follows = sorted(
             ((len(d), u) for u, d in r.followed.items() if u in held), key=lambda t: (-t[0], t[1])
         )
         top = follows[0][0] if follows else 0
         need = max(s.building_follow_days, s.building_follow_share * len(r.days))
         if top >= need:  # behind that flat's members on most days: not by chance
-            return Verdict(r.identity, r.place, follows[0][1], "follows")
-    flats = flats_of(r.place)
-    quiet = sorted(
-        f.unit_id
-        for f in flats
-        if f.household
-        and f.last_member_day is not None
-        and len(f.member_days) <= s.sublet_max_member_days
-    )
-    ends = stopped_of(quiet) if quiet else {}
-    near = tuple(
-        u
-        for u in quiet
-        if (end := ends.get(u)) is not None
-        and abs((r.arrived - end).days) <= s.building_handover_days
-    )
+            unit = follows[0][1]
+            if held[unit].unseen_members:  # a member back from months away, no card
+                return Verdict(r.identity, r.place, None, "family_member")
+            return Verdict(r.identity, r.place, unit, "follows")
+    near = quiet_flats(r, flats_of(r.place), stopped_of, day, s)
     if len(near) == 1:
         return Verdict(r.identity, r.place, near[0], "quiet_flat", near)
     why = "several_quiet_flats" if near else "no_flat"
     return Verdict(r.identity, r.place, None, why, near)
+
+
+def quiet_flats(
+    r: Resident,
+    flats: list[Flat],
+    stopped_of: Callable[[list[str]], dict[str, date | None]],
+    day: date,
+    s: DetectSettings,
+) -> tuple[str, ...]:
+    """Flats of the entrance whose household stopped appearing as the newcomer arrived
+    (since then members on at most `sublet_max_member_days` days: the holder dropping
+    by), gone for `building_gone_days` at least: the last day
+    of their regular presence (`stopped_of(units)`) at most `building_handover_before_days`
+    after its arrival and at most `building_handover_days` before it. Not a household
+    that came back (regular again within `building_gone_days`) nor one on an approved
+    absence since (a declared trip explains the silence; strangers on the household's
+    own credentials are the flat rules' to judge), nor one that went quiet in a festival
+    season (`holidays`) until 14 days after it."""
+    quiet = [f for f in flats if f.household and f.last_member_day is not None]
+    ends = stopped_of([f.unit_id for f in quiet]) if quiet else {}
+    out = []
+    for f in quiet:
+        end = ends.get(f.unit_id)
+        if end is None or (day - end).days < s.building_gone_days:
+            continue
+        if sum(1 for d in f.member_days if d > end) > s.sublet_max_member_days:
+            continue  # more than the holder dropping by now and then
+        after = (r.arrived - end).days  # the newcomer came this long after they left
+        if not -s.building_handover_before_days <= after <= s.building_handover_days:
+            continue
+        if f.away_between(end + timedelta(days=1), day):
+            continue
+        if any(a <= end <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays):
+            continue  # gone at the festival: a trip until its season is over
+        out.append(f.unit_id)
+    return tuple(sorted(out))
 
 
 def building_links(
