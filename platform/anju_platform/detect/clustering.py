@@ -86,8 +86,10 @@ class Clusterer:
                 e32 = np.stack([v for _, v in part])
                 e = e32.astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
-                d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e @ g.buf64[:n].T)
-                bound = self._bound(vv, g.sq_max)
+                # a float32 product (half the work of float64): its rounding, at most
+                # 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab, is added to the bound
+                d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e32 @ g.buf[:n].T)
+                bound = self._bound(vv, g.sq_max) + 1e-5 * (vv + g.sq_max)
                 hit_r, hit_c = np.nonzero(d2 < bound[:, None])
                 exact = np.sqrt(((g.buf[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
                 cuts = np.searchsorted(hit_r, np.arange(len(part) + 1)).tolist()
@@ -177,6 +179,10 @@ class Clusterer:
                 d = np.concatenate([d, near]) if d.size else near
         if not cand.size:
             return None
+        if cand.size == 1:  # the usual case: no sort
+            i = int(cand[0])
+            far = d[0] >= self.threshold  # (as the loop below: a NaN is not far)
+            return g.ids[i] if not far and g.times[i] <= t else None
         for j in np.argsort(d, kind="stable")[:4]:
             if d[j] >= self.threshold:
                 break
