@@ -117,31 +117,3 @@ def test_a_card_the_family_shares_has_no_face_to_learn() -> None:
     rows = [card_use(d, family[i % len(family)]) for i, d in enumerate(days(60, 21))]
     rows += [card_use(d, "u-gran") for d in days(20, 0)]
     assert learn(rows).taken() == {}
-
-
-def test_taken_day_by_day_is_taken_of_a_fresh_book() -> None:
-    """taken() keeps each person's answer until a day changes that person: asked every
-    day, it says what a book fed the same days and asked once says."""
-    import random
-
-    rng = random.Random(5)
-    units = {f"p{k}": f"e01-1-1-010{k % 4}" for k in range(8)}
-    rows = [
-        Presence(units[p], d, p, "member", "card", rng.choice(["u-a", "u-b", "u-c", f"u-{p}"]))
-        for d in days(80, 0)
-        for p in units
-        if rng.random() < 0.7
-    ]
-    far = {("u-a", "u-c"), ("u-c", "u-a")}  # clusters of one face at two entrances
-
-    def same_face(a: str, b: str) -> bool:
-        return (a, b) in far
-
-    book = CardFaces()
-    found = 0
-    for d in sorted({r.day for r in rows}):
-        book.add_day([r for r in rows if r.day == d])
-        fresh = learn([r for r in rows if r.day <= d])
-        assert book.taken(same_face) == fresh.taken(same_face)
-        found += bool(fresh.taken(same_face))
-    assert found

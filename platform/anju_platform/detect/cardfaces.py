@@ -43,9 +43,6 @@ class CardFaces:
     by_person: dict[str, dict[str, Seen]] = field(default_factory=dict)
     unit_of: dict[str, str] = field(default_factory=dict)  # person -> unit (latest row)
     card_days: dict[str, list[date]] = field(default_factory=dict)  # person -> days seen
-    # taken()'s per-person foreign() for one same_face, until add_day changes the person
-    _foreign: dict[str, set[str]] = field(default_factory=dict)
-    _same_face: Callable[[str, str], bool] | None = None
 
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
@@ -55,7 +52,6 @@ class CardFaces:
             if cid is None or r.role != "member":
                 continue
             self.unit_of[r.identity] = r.unit_id
-            self._foreign.pop(r.identity, None)
             seen = self.card_days.setdefault(r.identity, [])
             if not seen or seen[-1] < r.day:
                 seen.append(r.day)
@@ -104,16 +100,10 @@ class CardFaces:
             if since is not None:
                 own = {c for c, s in per.items() if s.first <= since}
                 owners.setdefault(self.unit_of[person], set()).update(own)
-        if same_face != self._same_face:
-            self._foreign.clear()
-            self._same_face = same_face
         out: dict[str, set[str]] = {}
         for person in self.by_person:
             unit = self.unit_of[person]
-            known = self._foreign.get(person)
-            if known is None:  # the person's clusters changed (leaders never move)
-                known = self._foreign[person] = self.foreign(person, same_face)
-            got = known - owners.get(unit, set())
+            got = self.foreign(person, same_face) - owners.get(unit, set())
             if got:
                 out.setdefault(unit, set()).update(got)
         return out
