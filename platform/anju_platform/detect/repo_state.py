@@ -70,31 +70,24 @@ def replace_presence(
         "COPY detect_presence (estate_id, unit_id, day, identity, role, via, cluster_id, n, "
         "n_in, n_face, n_night, last_in, event_ids) FROM STDIN"
     ) as cp:
-        # the day's rows as one text block: write_row per row cost more than the COPY
-        cp.write("".join(_copy_line(estate, p) for p in rows))
-
-
-# COPY's text format: what psycopg's write_row escapes in a text value
-_COPY_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
-)
-
-
-_NULL = "\\N"
-
-
-def _text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
-
-
-def _copy_line(estate: str, p: Presence) -> str:
-    cluster = _NULL if p.cluster_id is None else _text(p.cluster_id)
-    fields = (
-        _text(estate), _text(p.unit_id), p.day.isoformat(), _text(p.identity), _text(p.role),
-        _text(p.via), cluster, str(int(p.n)), str(int(p.n_in)), str(int(p.n_face)),
-        str(int(p.n_night)), "t" if p.last_in else "f", _text(_array(p.event_ids)),
-    )  # fmt: skip
-    return "\t".join(fields) + "\n"
+        for p in rows:
+            cp.write_row(
+                (
+                    estate,
+                    p.unit_id,
+                    p.day,
+                    p.identity,
+                    p.role,
+                    p.via,
+                    p.cluster_id,
+                    p.n,
+                    p.n_in,
+                    p.n_face,
+                    p.n_night,
+                    p.last_in,
+                    _array(p.event_ids),
+                )
+            )
 
 
 def _array(ids: tuple[str, ...]) -> str:
