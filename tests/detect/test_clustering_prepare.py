@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from anju_platform.detect.clustering import Clusterer
 
 
-def _sightings(seed: int, days: int, per_day: int) -> list[list[tuple[str, str, np.ndarray]]]:
+def _sightings(
+    seed: int, days: int, per_day: int, scale: float = 1.0
+) -> list[list[tuple[str, str, np.ndarray]]]:
     """Faces of a few dozen people per gateway, spread so that many sightings lie near
     the 0.6 threshold of their own and other people's leaders."""
     rng = np.random.default_rng(seed)
@@ -20,14 +23,16 @@ def _sightings(seed: int, days: int, per_day: int) -> list[list[tuple[str, str, 
         rows = []
         for k in range(per_day):
             person = people[rng.integers(len(people))]
-            vec = (person + rng.normal(0, 0.036, 128)).astype("<f4")
+            vec = (scale * (person + rng.normal(0, 0.036, 128))).astype("<f4")
             rows.append((f"g{k % 3}", f"{day:04d}{k:04d}-0000-0000-0000-000000000000", vec))
         out.append(rows)
     return out
 
 
-def _run(days: list[list[tuple[str, str, np.ndarray]]], prepared: bool) -> list[str]:
-    clusters = Clusterer(0.6)
+def _run(
+    days: list[list[tuple[str, str, np.ndarray]]], prepared: bool, scale: float = 1.0
+) -> list[str]:
+    clusters = Clusterer(0.6 * scale)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ids = []
     for d, rows in enumerate(days):
@@ -39,9 +44,10 @@ def _run(days: list[list[tuple[str, str, np.ndarray]]], prepared: bool) -> list[
     return ids
 
 
-def test_prepared_days_give_the_same_clusters_as_one_sighting_at_a_time() -> None:
-    days = _sightings(7, days=12, per_day=60)
-    alone, prepared = _run(days, False), _run(days, True)
+@pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: embeddings of norm ~15, not ~0.5
+def test_prepared_days_give_the_same_clusters_as_one_sighting_at_a_time(scale: float) -> None:
+    days = _sightings(7, days=12, per_day=60, scale=scale)
+    alone, prepared = _run(days, False, scale), _run(days, True, scale)
     assert prepared == alone
     assert 40 < len(set(alone)) < len(alone)  # joined, and split near the threshold
 

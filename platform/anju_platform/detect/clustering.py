@@ -86,11 +86,14 @@ class Clusterer:
                 e32 = np.stack([v for _, v in part])
                 e = e32.astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
-                # a float32 product (half the work of float64): its rounding, at most
-                # 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab, is added to the bound
-                d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e32 @ g.buf[:n].T)
-                bound = self._bound(vv, g.sq_max) + 1e-5 * (vv + g.sq_max)
-                hit_r, hit_c = np.nonzero(d2 < bound[:, None])
+                # |b|^2 - 2ab < bound - |a|^2 in float32, in place (half the work of
+                # float64): its rounding, under 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab
+                # and a few 2**-24 more, is added to the bound
+                d2 = e32 @ g.buf[:n].T
+                d2 *= np.float32(-2.0)
+                d2 += g.sq[:n].astype(np.float32)
+                bound = self._bound(vv, g.sq_max) + 2e-5 * (vv + g.sq_max) - vv
+                hit_r, hit_c = np.nonzero(d2 < bound.astype(np.float32)[:, None])
                 exact = np.sqrt(((g.buf[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
                 cuts = np.searchsorted(hit_r, np.arange(len(part) + 1)).tolist()
                 for i, (eid, _) in enumerate(part):
