@@ -64,8 +64,9 @@ class Clusterer:
         self.by_gateway: dict[str, Leaders] = {}
         self.new: list[NewLeader] = []
         self.seen: dict[str, tuple[datetime, int]] = {}  # cluster -> (last seen, sightings)
-        # event id -> (gateway's leaders, how many there were, candidate rows among them)
-        self.pre: dict[str, tuple[Leaders, int, np.ndarray]] = {}
+        # event id -> (gateway's leaders, how many there were, candidate rows among them,
+        # their exact distances)
+        self.pre: dict[str, tuple[Leaders, int, np.ndarray, np.ndarray]] = {}
 
     def prepare(self, faces: list[tuple[str, str, np.ndarray]]) -> None:
         """Prefilter a day's (gateway, event id, embedding) sightings against each
@@ -82,14 +83,22 @@ class Clusterer:
             n = len(g.ids)
             for k in range(0, len(rows), 512):  # bounded memory on long histories
                 part = rows[k : k + 512]
-                e = np.stack([v for _, v in part]).astype(np.float64)
+                e32 = np.stack([v for _, v in part])
+                e = e32.astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
-                d2 = g.sq[:n][None, :] + vv[:, None] - 2.0 * (e @ g.buf64[:n].T)
-                bound = self._bound(vv, g.sq_max)
-                hit_r, hit_c = np.nonzero(d2 < bound[:, None])
-                cuts = np.searchsorted(hit_r, np.arange(len(part) + 1))
+                # |b|^2 - 2ab < bound - |a|^2 in float32, in place (half the work of
+                # float64): its rounding, under 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab
+                # and a few 2**-24 more, is added to the bound
+                d2 = e32 @ g.buf[:n].T
+                d2 *= np.float32(-2.0)
+                d2 += g.sq[:n].astype(np.float32)
+                bound = self._bound(vv, g.sq_max) + 2e-5 * (vv + g.sq_max) - vv
+                hit_r, hit_c = np.nonzero(d2 < bound.astype(np.float32)[:, None])
+                exact = np.sqrt(((g.buf[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
+                cuts = np.searchsorted(hit_r, np.arange(len(part) + 1)).tolist()
                 for i, (eid, _) in enumerate(part):
-                    self.pre[eid] = (g, n, hit_c[cuts[i] : cuts[i + 1]])
+                    a, b = cuts[i], cuts[i + 1]
+                    self.pre[eid] = (g, n, hit_c[a:b], exact[a:b])
 
     def _bound(self, vv: Any, sq_max: float) -> Any:
         """Squared distance below which a leader may be closer than the threshold, with
@@ -149,26 +158,34 @@ class Clusterer:
         g: Leaders,
         t: datetime,
         vec: np.ndarray,
-        pre: tuple[Leaders, int, np.ndarray] | None,
+        pre: tuple[Leaders, int, np.ndarray, np.ndarray] | None,
     ) -> str | None:
         """The first of the four nearest leaders (stable order) closer than the threshold
         and first seen by t. A float64 product (|a|^2 + |b|^2 - 2ab) keeps only the
         leaders that may be that close (with a margin for rounding); the exact float32
         distances are then computed on those rows only, so ties and order are as when
         every leader is measured."""
-        n, start, cand = len(g.ids), 0, np.zeros(0, dtype=np.intp)
+        n, start = len(g.ids), 0
+        cand, d = _NO_ROWS, _NO_DISTANCES
         if pre is not None and pre[0] is g and pre[1] <= n:
-            start, cand = pre[1], pre[2]  # prepared against the first pre[1] leaders
+            # prepared against the first pre[1] leaders, with their exact distances
+            start, cand, d = pre[1], pre[2], pre[3]
         if start < n:  # the leaders made since prepare(), or all of them
             v64 = vec.astype(np.float64)
             vv = float(v64 @ v64)
             d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
             hits = np.flatnonzero(d2 < self._bound(vv, g.sq_max))
             if hits.size:
-                cand = np.concatenate([cand, start + hits]) if cand.size else start + hits
+                more = start + hits
+                near = np.sqrt(((g.buf[more] - vec[None, :]) ** 2).sum(axis=1))
+                cand = np.concatenate([cand, more]) if cand.size else more
+                d = np.concatenate([d, near]) if d.size else near
         if not cand.size:
             return None
-        d = np.sqrt(((g.buf[cand] - vec[None, :]) ** 2).sum(axis=1))
+        if cand.size == 1:  # the usual case: no sort
+            i = int(cand[0])
+            far = d[0] >= self.threshold  # (as the loop below: a NaN is not far)
+            return g.ids[i] if not far and g.times[i] <= t else None
         for j in np.argsort(d, kind="stable")[:4]:
             if d[j] >= self.threshold:
                 break
@@ -195,6 +212,10 @@ class Clusterer:
         last, n = self.seen.get(cid, (t, 0))
         self.seen[cid] = (max(last, t), n + 1)
         return cid
+
+
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+_NO_DISTANCES = np.zeros(0, dtype=np.float32)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -40,10 +40,9 @@ class EstatePass:
     dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
     # day -> (its window rows, the (stranger cluster, unit) pairs among them)
     links: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
-    # day -> (its window rows, those rows by unit, units with a non-member row)
-    groups: dict[date, tuple[list[Presence], dict[str, list[Presence]], set[str]]] = field(
-        default_factory=dict
-    )
+    # day -> (its window rows, those rows by unit, units with a non-member row, the rows
+    # by unit the rules need: see _brief)
+    groups: dict[date, _Groups] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
@@ -153,7 +152,7 @@ class EstatePass:
         return frozenset(
             day
             for day in self.window
-            if any(p.role == "member" for p in self._grouped(day)[0].get(unit, ()))
+            if any(p.role == "member" for p in self._grouped(day)[1].get(unit, ()))
         )
 
     def _cluster_units(self) -> dict[str, str]:
@@ -185,18 +184,23 @@ class EstatePass:
         return {p.unit_id for p in rows}
 
     def _by_unit(self, also: set[str]) -> dict[str, list[Presence]]:
-        """The window's rows of each unit with someone other than a member in it, or in
-        `also` (window order, then row order), from per-day groups made once per day."""
+        """The window's rows the rules need (_brief) of each unit with someone other than
+        a member in it, or in `also` (window order, then row order), from per-day groups
+        made once per day."""
         days = [self._grouped(day) for day in self.window]
-        wanted = set().union(also, *(others for _, others in days))
+        wanted = set().union(also, *(got[2] for got in days))
         by_unit: dict[str, list[Presence]] = {}
-        for groups, _ in days:
-            for unit, rows in groups.items():
+        for _, _, _, brief in days:
+            for unit, rows in brief.items():
                 if unit in wanted:
                     by_unit.setdefault(unit, []).extend(rows)
         return by_unit
 
-    def _grouped(self, day: date) -> tuple[dict[str, list[Presence]], set[str]]:
+    def _all_rows(self, unit: str) -> list[Presence]:
+        """Every window row of a unit (window order, then row order)."""
+        return [p for day in self.window for p in self._grouped(day)[1].get(unit, ())]
+
+    def _grouped(self, day: date) -> _Groups:
         rows = self.window[day]
         got = self.groups.get(day)
         if got is None or got[0] is not rows:
@@ -204,9 +208,9 @@ class EstatePass:
             for p in rows:
                 groups.setdefault(p.unit_id, []).append(p)
             others = {p.unit_id for p in rows if p.role != "member"}
-            got = (rows, groups, others)
-            self.groups[day] = got
-        return got[1], got[2]
+            brief = {unit: _brief(unit_rows) for unit, unit_rows in groups.items()}
+            got = self.groups[day] = (rows, groups, others, brief)
+        return got
 
     def _daily(self, day: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
         """The daily rules, and the `held` card/face mismatches of the day that the
@@ -225,6 +229,8 @@ class EstatePass:
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
             seen = by_unit.get(unit, [])
+            if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
+                seen = self._all_rows(unit)
             summary = summarise(seen, facts, taken.get(unit, frozenset())) if seen else None
             found = [
                 daily.vacancy(facts, clock, day, settings),
@@ -247,3 +253,22 @@ class EstatePass:
                     found.append(mismatch)
             findings.extend(finding for finding in found if finding is not None)
         return findings
+
+
+_Groups = tuple[list[Presence], dict[str, list[Presence]], set[str], dict[str, list[Presence]]]
+
+
+def _brief(rows: list[Presence]) -> list[Presence]:
+    """A unit's rows of a day as the rules read them when it has no registered carer:
+    a member's own row without an unknown face (the most common row by far) only says
+    the household was seen that day, so the first one seen with a face stands for all
+    (rules.common.summarise counts the day; the rules read the rest through it)."""
+    out, plain = [], None
+    for p in rows:
+        if p.role != "member" or p.cluster_id is not None:
+            out.append(p)
+        elif plain is None or (p.n_face > 0 and plain.n_face == 0):
+            plain = p
+    if plain is not None:  # one kept even without a face: a unit with rows has a summary
+        out.append(plain)
+    return out

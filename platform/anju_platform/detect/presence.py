@@ -291,7 +291,10 @@ def roll_up(resolved: list[Resolved]) -> list[Presence]:
     for r in resolved:
         if r.unit_id is None or r.identity is None or r.role is None:
             continue
-        a = acc.setdefault((r.unit_id, r.day, r.identity), _Acc(r.role))
+        key = (r.unit_id, r.day, r.identity)
+        a = acc.get(key)
+        if a is None:  # not setdefault: an _Acc per passage was most of the roll-up
+            a = acc[key] = _Acc(r.role)
         a.via.add(r.via)
         a.cluster = a.cluster or r.cluster_id
         a.n += 1

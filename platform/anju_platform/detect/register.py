@@ -12,6 +12,8 @@ from anju_common.facecal import DEFAULT_FAR, MARGIN, open_set_match
 from anju_platform.detect.faceweight import MatchWeight, verify_limit, weigh
 from anju_platform.detect.model import Member, UnitFacts
 
+_UNKNOWN = object()
+
 
 @dataclass(frozen=True, slots=True)
 class Cred:
@@ -114,6 +116,9 @@ class Register:
     left: set[str] = field(default_factory=set)  # persons of households that moved out
     # facts_on's cache: unit -> (from, until exclusive or None, facts)
     _facts: dict[str, tuple[date, date | None, UnitFacts]] = field(default_factory=dict)
+    # unit_of's answers for one day (a day's passages ask about the same people often)
+    _units_day: date | None = None
+    _units_on: dict[str, str | None] = field(default_factory=dict)
 
     def face_distance(self, default: float) -> float:
         """The distance under which two faces count as one person (stranger clusters,
@@ -127,6 +132,7 @@ class Register:
         self.hh_members.clear()
         self.unit_households.clear()
         self._facts.clear()
+        self._units_on.clear()
         for pid, ms in self.memberships.items():
             for m in ms:
                 self.hh_members.setdefault(m.household_id, []).append(pid)
@@ -157,6 +163,15 @@ class Register:
         return (rows[-1], False) if rows else (None, False)
 
     def unit_of(self, person_id: str, d: date) -> str | None:
+        if d != self._units_day:
+            self._units_on.clear()
+            self._units_day = d
+        got = self._units_on.get(person_id, _UNKNOWN)
+        if got is _UNKNOWN:
+            got = self._units_on[person_id] = self._unit_of(person_id, d)
+        return got  # type: ignore[return-value]
+
+    def _unit_of(self, person_id: str, d: date) -> str | None:
         for m in self.memberships.get(person_id, ()):
             if m.valid(d):
                 hh = self.households.get(m.household_id)

@@ -46,20 +46,23 @@ def summarise(
     # only passes from the first use of the card on: a family member who came on visitor
     # passes until registered late, then on their own card, is that member
     card_from: dict[str, date] = {}
+    on_passes = []  # strangers' rows on visitor passes (one loop over the rows, not two)
     for r in rows:
-        if r.cluster_id is not None and r.role == "member":
-            card_from[r.cluster_id] = min(r.day, card_from.get(r.cluster_id, r.day))
+        role = r.role
+        if role == "member":
+            cid = r.cluster_id
+            if cid is not None:
+                first = card_from.get(cid)
+                if first is None or r.day < first:
+                    card_from[cid] = r.day
+        elif role == "stranger" and "visitor" in r.via:
+            on_passes.append(r)
     # on 2+ days: with crowded faces (issue 18) a cluster at 0.6 may take in a one-off
     # visitor who looks like the holder
     pass_days: dict[str, set[date]] = defaultdict(set)
     if card_from:
-        for r in rows:
-            if (
-                r.role == "stranger"
-                and "visitor" in r.via
-                and r.identity in card_from
-                and r.day >= card_from[r.identity]
-            ):
+        for r in on_passes:
+            if r.identity in card_from and r.day >= card_from[r.identity]:
                 pass_days[r.identity].add(r.day)
     visitor_faces = {k for k, v in pass_days.items() if len(v) >= 2} | set(taken)
     # locals: this runs for every unit with visitors on every day of a pass

@@ -241,6 +241,14 @@ def welfare(
     if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
         return None
     last = clock.last_member_day
+    m = facts.members[0]
+    years = age(m.birth_year, day)
+    if years is None or years < s.welfare_age or facts.absent_on(day):
+        return None
+    quiet = (day - last).days
+    # the cheap refusals first (the same decisions): most flats are not due
+    if quiet < min(s.welfare_days, s.welfare_holiday_days) or not clock.last_member_in:
+        return None
     w = w or summarise(rows, facts)
     # someone came on weekdays while they were still seen (a carer stops coming when they
     # are away, and knows why): an unregistered carer would notice. As the silence grows
@@ -253,11 +261,6 @@ def welfare(
     came = sum(1 for d, v in w.visitors_per_day.items() if v and d <= last and d.weekday() < 5)
     if visible < 6 and came >= max(2, (visible + 1) // 2):
         return None
-    m = facts.members[0]
-    years = age(m.birth_year, day)
-    if years is None or years < s.welfare_age or facts.absent_on(day):
-        return None
-    quiet = (day - last).days
     # the silence reaches into the festival season before the alert would be due: they
     # may have left for it (the departure itself is often not logged)
     early = [last + timedelta(days=i) for i in range(1, s.welfare_days + 1)]

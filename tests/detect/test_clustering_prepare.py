@@ -1,0 +1,69 @@
+"""Clusterer.prepare (a day's sightings against the leaders in one go) must decide
+exactly as measuring each sighting alone: same cluster ids, same float32 distances."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from anju_platform.detect.clustering import Clusterer
+
+
+def _sightings(
+    seed: int, days: int, per_day: int, scale: float = 1.0
+) -> list[list[tuple[str, str, np.ndarray]]]:
+    """Faces of a few dozen people per gateway, spread so that many sightings lie near
+    the 0.6 threshold of their own and other people's leaders."""
+    rng = np.random.default_rng(seed)
+    people = rng.normal(0, 0.045, (40, 128))
+    out = []
+    for day in range(days):
+        rows = []
+        for k in range(per_day):
+            person = people[rng.integers(len(people))]
+            vec = (scale * (person + rng.normal(0, 0.036, 128))).astype("<f4")
+            rows.append((f"g{k % 3}", f"{day:04d}{k:04d}-0000-0000-0000-000000000000", vec))
+        out.append(rows)
+    return out
+
+
+def _run(
+    days: list[list[tuple[str, str, np.ndarray]]], prepared: bool, scale: float = 1.0
+) -> list[str]:
+    clusters = Clusterer(0.6 * scale)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for d, rows in enumerate(days):
+        if prepared:
+            clusters.prepare(rows)
+        for k, (gateway, event_id, vec) in enumerate(rows):
+            at = start + timedelta(days=d, seconds=k)
+            ids.append(clusters.assign(gateway, event_id, at, vec))
+    return ids
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: embeddings of norm ~15, not ~0.5
+def test_prepared_days_give_the_same_clusters_as_one_sighting_at_a_time(scale: float) -> None:
+    days = _sightings(7, days=12, per_day=60, scale=scale)
+    alone, prepared = _run(days, False, scale), _run(days, True, scale)
+    assert prepared == alone
+    assert 40 < len(set(alone)) < len(alone)  # joined, and split near the threshold
+
+
+def test_prepared_distances_are_the_one_sighting_float32_distances() -> None:
+    days = _sightings(11, days=3, per_day=80)
+    clusters = Clusterer(0.6)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for k, (gateway, event_id, vec) in enumerate(days[0]):
+        clusters.assign(gateway, event_id, start + timedelta(seconds=k), vec)
+    clusters.prepare(days[1])
+    checked = 0
+    for gateway, event_id, vec in days[1]:
+        leaders, n, rows, distances = clusters.pre[event_id]
+        assert leaders is clusters.by_gateway[gateway] and n == len(leaders.ids)
+        alone = np.sqrt(((leaders.buf[rows] - vec[None, :]) ** 2).sum(axis=1))
+        assert distances.tobytes() == alone.tobytes()
+        checked += len(rows)
+    assert checked > 20
