@@ -405,6 +405,7 @@ def test_detection_leaves_report_alerts_alone(server: Live) -> None:
     re-run; a resident report's alert is people's work and must survive both."""
     from datetime import date
 
+    from anju_common.localtime import day_start
     from anju_platform.detect import repo_state
     from anju_platform.detect.alertbook import AlertBook
 
@@ -418,5 +419,5 @@ def test_detection_leaves_report_alerts_alone(server: Live) -> None:
     with psycopg.connect(live.db) as conn:
         book = AlertBook(conn, "E1", {"U1": "G1"}, date(2000, 1, 1))
         book.close_ended(date(2099, 1, 1), {"U1"}, set())  # months without any finding
-        repo_state.reset_from(conn, "E1", date(2000, 1, 1))
+        repo_state.reset_from(conn, "E1", date(2000, 1, 1), day_start(date(2000, 1, 1)))
     assert _rows(live, "SELECT unit_id, status, close_reason FROM alerts") == [("U1", "open", None)]

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from anju_common.localtime import local_day
+from anju_common.localtime import day_start, local_day
 from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_building, repo_state
 from anju_platform.detect.alertbook import AlertBook
@@ -78,7 +78,7 @@ def _run_estate(
         return {"days": 0, "events": 0}
     with conn.transaction():
         if since is not None or done is None or start <= done:
-            repo_state.reset_from(conn, estate, start)
+            repo_state.reset_from(conn, estate, start, day_start(start, offset))
             repo_building.reset_from(conn, estate, start)
             repo_state.rebuild_clocks(conn, estate, start)
         elif repo_state.watermark_day(conn, Watermark.CLOCKS, estate) != done:

@@ -231,9 +231,15 @@ def set_watermark(
     )
 
 
-def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
-    """A re-run from a day: forget what detection derived from that day on."""
+def reset_from(conn: psycopg.Connection, estate: str, since: date, since_at: datetime) -> None:
+    """A re-run from a day (starting at `since_at`, its local midnight): forget what
+    detection derived from that day on. That includes the stranger clusters whose leader
+    came from then: kept, they would take in that day's sightings before their own leader
+    was seen again and the re-run would cluster (and alert) differently."""
     conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day >= %s", (estate, since))
+    conn.execute(
+        "DELETE FROM detect_clusters WHERE estate_id = %s AND first_seen >= %s", (estate, since_at)
+    )
     conn.execute(
         "DELETE FROM alerts WHERE estate_id = %s AND first_day >= %s AND status <> 'dismissed'"
         " AND source = 'detection'",
