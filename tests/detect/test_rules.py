@@ -335,6 +335,40 @@ def test_welfare_carer_who_stopped_coming_with_them_knows() -> None:
     assert daily.welfare(elderly(), clock(25, 25), window(seen[:1]), DAY, S) is not None
 
 
+def test_welfare_weekly_family_visitor_would_not_notice_in_time() -> None:
+    # issue 16 (e03-4-2-0102): a relative on a QR pass about once a week, now and then
+    # twice, came on 3+ weekdays of the window; that held the check back a day too long
+    last = DAY - timedelta(days=3)  # a Wednesday
+    visits = [stranger(last - timedelta(days=i), "u-family") for i in (1, 8, 9, 11, 15, 22)]
+    assert sum(p.day.weekday() < 5 for p in visits) >= 3
+    f = daily.welfare(elderly(), clock(3, 3), window(visits), DAY, S)
+    assert f is not None and f.first_day == last + timedelta(days=1)
+    # the same relative coming every other day would notice
+    often = [stranger(last - timedelta(days=i), "u-family") for i in range(0, 14, 2)]
+    assert daily.welfare(elderly(), clock(3, 3), window(often), DAY, S) is None
+
+
+def test_welfare_carer_on_three_to_five_weekdays_keeps_it_quiet() -> None:
+    last = DAY - timedelta(days=16)  # the silence is checked from day 3 to day 14
+    weekdays = [last - timedelta(days=i) for i in range(0, 28)]
+    for rota in ({0, 2, 4}, {0, 1, 2, 3}, {0, 1, 2, 3, 4}):
+        rows = [stranger(d, "u-carer") for d in weekdays if d.weekday() in rota]
+        for quiet in range(3, 15):
+            day = last + timedelta(days=quiet)
+            seen = [r for r in rows if r.day > day - timedelta(days=S.window_days)]
+            tick = UnitClock(None, last, True, date(2020, 1, 1))
+            assert daily.welfare(elderly(), tick, seen, day, S) is None, (rota, quiet)
+    # the camera missed her once in the fortnight: still a carer
+    last = DAY - timedelta(days=3)
+    fortnight = [last - timedelta(days=i) for i in range(0, 14)]
+    rows = [stranger(d, "u-carer") for d in fortnight if d.weekday() in {0, 2, 4}]
+    assert len(rows) == 6
+    assert daily.welfare(elderly(), clock(3, 3), rows[1:], DAY, S) is None
+    # a stricter city: once per 2 days over the fortnight (7 visits) is not met by 3 a week
+    strict = DetectSettings(welfare_days=2)
+    assert daily.welfare(elderly(), clock(3, 3), rows, DAY, strict) is not None
+
+
 def test_welfare_traps() -> None:
     away = ((DAY - timedelta(days=5), DAY + timedelta(days=5)),)
     assert daily.welfare(elderly(absences=away), clock(4, 4), [], DAY, S) is None  # approved

@@ -242,13 +242,11 @@ def welfare(
         return None
     last = clock.last_member_day
     w = w or summarise(rows, facts)
-    # someone came on weekdays while they were still seen (a carer stops coming when they
-    # are away, and knows why): an unregistered carer would notice. As the silence grows
-    # the window shows fewer weekdays before it: then visitors on most of them (2+) will do
-    # (the camera misses a face now and then, so any pass for the flat counts there).
-    if any(sum(d.weekday() < 5 and d <= last for d in v) >= 3 for v in w.stranger_days.values()):
-        return None
     start = day - timedelta(days=s.window_days - 1)
+    if _carer_would_notice(w, last, start, s):
+        return None
+    # As the silence grows the window shows fewer weekdays before it: then visitors on most
+    # of them (2+) will do (the camera misses a face now and then, so any pass counts).
     visible = sum((start + timedelta(days=i)).weekday() < 5 for i in range((last - start).days + 1))
     came = sum(1 for d, v in w.visitors_per_day.items() if v and d <= last and d.weekday() < 5)
     if visible < 6 and came >= max(2, (visible + 1) // 2):
@@ -277,3 +275,17 @@ def welfare(
         persons=(m.person_id,),
         evidence=(_mark(last, "last_seen", "last seen coming home", "last_seen_home"),),
     )
+
+
+def _carer_would_notice(w: Window, last: date, start: date, s: DetectSettings) -> bool:
+    """A stranger who came often enough, while the tenant was still seen, to notice within
+    welfare_days: once per welfare_days over the welfare_carer_days before the silence (as
+    far as the window still shows them, and on 2 days at least). A carer stops coming when
+    the tenant is away, and knows why; a weekly family visitor would not notice in time."""
+    first = max(start, last - timedelta(days=s.welfare_carer_days - 1))
+    shown = (last - first).days + 1
+    if shown <= 0:
+        return False
+    # once per welfare_days, rounded up; one sighting is no pattern
+    need = max(2, -(-shown // s.welfare_days))
+    return any(sum(first <= d <= last for d in v) >= need for v in w.stranger_days.values())
