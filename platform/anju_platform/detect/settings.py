@@ -33,6 +33,13 @@ class DetectSettings(BaseSettings):
     vacancy_warn_days: list[int] = Field([60, 120], title="Vacancy early warnings (days)")
     welfare_days: int = Field(3, title="Welfare: elderly alone not seen (days)")
     welfare_age: int = Field(60, title="Welfare: elderly from this age")
+    welfare_carer_days: int = Field(
+        14,
+        title="Welfare: an unregistered carer's visits counted over (days)",
+        description="A stranger who came, in this many days before the tenant was last seen, "
+        "at least once per welfare_days (5 of 14 at 3) would notice in time: no check. A "
+        "weekly family visitor would not.",
+    )
     holidays: list[tuple[date, date]] = Field(
         [(date(2026, 2, 7), date(2026, 3, 14)), (date(2027, 1, 27), date(2027, 3, 3))],
         title="Holiday seasons",

@@ -250,16 +250,8 @@ def welfare(
     if quiet < min(s.welfare_days, s.welfare_holiday_days) or not clock.last_member_in:
         return None
     w = w or summarise(rows, facts)
-    # someone came on weekdays while they were still seen (a carer stops coming when they
-    # are away, and knows why): an unregistered carer would notice. As the silence grows
-    # the window shows fewer weekdays before it: then visitors on most of them (2+) will do
-    # (the camera misses a face now and then, so any pass for the flat counts there).
-    if any(sum(d.weekday() < 5 and d <= last for d in v) >= 3 for v in w.stranger_days.values()):
-        return None
     start = day - timedelta(days=s.window_days - 1)
-    visible = sum((start + timedelta(days=i)).weekday() < 5 for i in range((last - start).days + 1))
-    came = sum(1 for d, v in w.visitors_per_day.items() if v and d <= last and d.weekday() < 5)
-    if visible < 6 and came >= max(2, (visible + 1) // 2):
+    if _carer_would_notice(w, last, start, s):
         return None
     # the silence reaches into the festival season before the alert would be due: they
     # may have left for it (the departure itself is often not logged)
@@ -280,3 +272,15 @@ def welfare(
         persons=(m.person_id,),
         evidence=(_mark(last, "last_seen", "last seen coming home", "last_seen_home"),),
     )
+
+
+def _carer_would_notice(w: Window, last: date, start: date, s: DetectSettings) -> bool:
+    """A stranger who came often enough, while the tenant was still seen, to notice within
+    welfare_days: once per welfare_days over the welfare_carer_days before the silence (2
+    days at least). A carer stops coming when the tenant is away, and knows why; a weekly
+    family visitor would not notice in time. The bar stays the same as the window leaves
+    the fortnight behind, so the count can only fall: the exception ends once in a silence
+    and never comes back (a falling bar closed the check and opened it again later)."""
+    first = max(start, last - timedelta(days=s.welfare_carer_days - 1))
+    need = max(2, -(-s.welfare_carer_days // s.welfare_days))  # rounded up
+    return any(sum(first <= d <= last for d in v) >= need for v in w.stranger_days.values())
