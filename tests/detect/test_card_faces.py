@@ -117,3 +117,31 @@ def test_a_card_the_family_shares_has_no_face_to_learn() -> None:
     rows = [card_use(d, family[i % len(family)]) for i, d in enumerate(days(60, 21))]
     rows += [card_use(d, "u-gran") for d in days(20, 0)]
     assert learn(rows).taken() == {}
+
+
+def test_an_entrances_early_cluster_is_nobodys_own_face() -> None:
+    """Crowded faces: in the first days a neighbour's daily carer's cluster (on visitor
+    passes for flat 0403) takes in look-alikes of the whole entrance, the holder's card
+    uses among them; once the holder's own cluster forms it takes their sightings. That
+    is no takeover: the carer's cluster was never this card's face."""
+    carer = [
+        Presence("e01-1-1-0403", d, "u-carer", "stranger", "visitor", "u-carer")
+        for d in days(60, 0)
+    ]
+    others = [
+        Presence(
+            f"e01-1-1-0{k}01", DAY - timedelta(days=60 - k), f"p{k}", "member", "card", "u-carer"
+        )
+        for k in range(2, 6)
+    ]
+    early = [card_use(d, "u-carer") for d in days(60, 54)]
+    own = [card_use(d, "u-own") for d in days(53, 0)]
+    cf = learn(carer + others + early + own)
+    assert cf.taken() == {}
+    # the same card uses without the carer's other flats: the early face was learned and
+    # the holder's own cluster reads as a takeover (what the share of flat days prevents)
+    assert learn(early + own).taken() == {UNIT: {"u-own"}}
+    # a newcomer taking the card from the holder's own (later-learned) face still counts
+    newcomer = [card_use(d, "u-new") for d in days(20, 0)]
+    kept = [r for r in own if r.day < DAY - timedelta(days=20)]
+    assert learn(carer + others + early + kept + newcomer).taken() == {UNIT: {"u-new"}}
