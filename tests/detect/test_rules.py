@@ -213,6 +213,30 @@ def test_late_registered_grandparent_is_one_stranger_not_overcrowding() -> None:
     assert daily.overcrowding(rows, facts(), DAY, S) is None
 
 
+def test_a_grandparent_split_into_two_clusters_is_one_occupant() -> None:
+    """Crowded faces: the clusters are cut tighter than one person's spread, so the
+    grandparent before registration comes as two clusters on the same days."""
+    rows = window(
+        [member(d) for d in days(28)],
+        [stranger(d, "u-gran1") for d in days(28)],
+        [stranger(d, "u-gran2") for d in days(28, 2)],
+    )
+    alike = {frozenset({"u-gran1", "u-gran2"})}
+
+    def same(a: str, b: str) -> bool:
+        return frozenset({a, b}) in alike
+
+    assert daily.overcrowding(rows, facts(), DAY, S, same_face=same) is None
+    # two people who do not look alike are two occupants
+    f = daily.overcrowding(rows, facts(), DAY, S, same_face=lambda a, b: False)
+    assert f is not None and set(f.persons) == {"u-gran1", "u-gran2"}
+    # the same face twice and a third person: two occupants, all clusters as evidence
+    rows += [stranger(d, "u-lodger") for d in days(28)]
+    f = daily.overcrowding(rows, facts(), DAY, S, same_face=same)
+    assert f is not None and f.reason_en.startswith("2 unregistered people")
+    assert set(f.persons) == {"u-gran1", "u-gran2", "u-lodger"}
+
+
 def test_occupants_on_visitor_passes_are_not_a_stream_of_visitors() -> None:
     # three people live with the family and come home every evening on visitor passes
     rows = window(

@@ -220,6 +220,13 @@ class EstatePass:
             del self.groups[old]
         findings: list[Finding] = []
         settings = self.settings
+
+        def one_face(a: str, b: str) -> bool:
+            # the same-face distance of the settings, not the tighter calibrated one the
+            # clusters are cut at: two look-alike occupants of one flat are rarer than
+            # one occupant split into two clusters (issue 18)
+            return self.clusters.same_face(a, b, settings.cluster_distance)
+
         for unit in self.register.units:
             facts = self.register.facts_on(unit, day)
             evaluated.add(unit)
@@ -233,7 +240,7 @@ class EstatePass:
             if seen:
                 found += [
                     daily.sublet(seen, facts, day, settings, summary, clock),
-                    daily.overcrowding(seen, facts, day, settings, summary),
+                    daily.overcrowding(seen, facts, day, settings, summary, one_face),
                     daily.change_of_use(seen, facts, day, settings, summary),
                 ]
             for mismatch in mismatches.pop(unit, ()):
