@@ -105,9 +105,27 @@ def test_a_one_off_visitor_merged_with_the_holders_face_is_no_stranger() -> None
     w = summarise(rows, facts())
     assert len(w.member_days) == 28  # the holder's card days stay theirs
     assert w.stranger_days["u-own"] == {DAY - timedelta(days=3)}  # the visit itself
-    # on passes on 2+ days, the face is someone who needs passes: not the holder
+    # a look-alike visitor on a second day: 2 pass days of 28 card days, still the holder
     rows += [Presence(UNIT, DAY - timedelta(days=9), "u-own", "stranger", "visitor")]
+    assert len(summarise(rows, facts()).member_days) == 28
+    # on passes on a fifth of the card days, the face is someone who needs passes
+    rows += [
+        Presence(UNIT, DAY - timedelta(days=k), "u-own", "stranger", "visitor")
+        for k in (12, 15, 18, 21)
+    ]
     assert not summarise(rows, facts()).member_days
+    assert len(summarise(rows, facts(), pass_share=0.5).member_days) == 28
+
+
+def test_a_subtenant_on_the_holders_card_and_on_passes_is_a_stranger() -> None:
+    """Someone else on the card comes on visitor passes too (a quarter of the entries),
+    from the start: two pass days are enough early on."""
+    rows = [card_use(d, "u-sub") for d in days(6, 0)]
+    rows += [
+        Presence(UNIT, DAY - timedelta(days=k), "u-sub", "stranger", "visitor") for k in (5, 2)
+    ]
+    w = summarise(rows, facts())
+    assert not w.member_days and len(w.stranger_days["u-sub"]) == 7
 
 
 def test_a_card_the_family_shares_has_no_face_to_learn() -> None:

@@ -232,7 +232,11 @@ class EstatePass:
             evaluated.add(unit)
             clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
             seen = by_unit.get(unit, [])
-            summary = summarise(seen, facts, taken.get(unit, frozenset())) if seen else None
+            summary = (
+                summarise(seen, facts, taken.get(unit, frozenset()), settings.card_face_pass_share)
+                if seen
+                else None
+            )
             found = [
                 daily.vacancy(facts, clock, day, settings),
                 daily.welfare(facts, clock, seen, day, settings, summary),

@@ -23,7 +23,7 @@ def sublet(
     in and stay on many days (a day carer or visitors leave again on their pass)."""
     if facts.household_id is None or not facts.members:
         return None
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     strangers = w.any_stay_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
@@ -92,7 +92,7 @@ def overcrowding(
     two clusters counts once)."""
     if facts.household_id is None:
         return None
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     half = day - timedelta(days=s.window_days // 2)
     recent = [d for d in w.member_days if d > half]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
@@ -172,7 +172,7 @@ def change_of_use(
     summarising the recent rows alone gives)."""
     since = day - timedelta(days=s.use_days - 1)
     if w is None:
-        w = summarise([r for r in rows if r.day >= since], facts)
+        w = summarise([r for r in rows if r.day >= since], facts, pass_share=s.card_face_pass_share)
     per_day = {d: v for d, v in w.visitors_per_day.items() if d >= since}
     total = sum(len(v) for v in per_day.values())
     mean = total / s.use_days
@@ -264,7 +264,7 @@ def welfare(
     if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
         return None
     last = clock.last_member_day
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     # someone came on weekdays while they were still seen (a carer stops coming when they
     # are away, and knows why): an unregistered carer would notice. As the silence grows
     # the window shows fewer weekdays before it: then visitors on most of them (2+) will do
