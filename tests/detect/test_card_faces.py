@@ -163,3 +163,16 @@ def test_an_entrances_early_cluster_is_nobodys_own_face() -> None:
     newcomer = [card_use(d, "u-new") for d in days(20, 0)]
     kept = [r for r in own if r.day < DAY - timedelta(days=20)]
     assert learn(carer + others + early + kept + newcomer).taken() == {UNIT: {"u-new"}}
+
+
+def test_the_own_share_is_a_setting() -> None:
+    from typing import Any
+
+    from anju_platform.detect.clustering import Clusterer
+    from anju_platform.detect.day_pass import EstatePass
+    from anju_platform.detect.register import Register
+
+    no_conn: Any = None
+    settings = DetectSettings(card_face_own_share=0.3)
+    estate_pass = EstatePass(no_conn, "e01", settings, Register("e01"), DAY, Clusterer(0.6))
+    assert estate_pass.card_faces.own_share == 0.3

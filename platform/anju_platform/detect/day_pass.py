@@ -48,6 +48,9 @@ class EstatePass:
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
 
+    def __post_init__(self) -> None:
+        self.card_faces.own_share = self.settings.card_face_own_share
+
     def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
         """One local day, in the caller's transaction. The unit clocks and the clusters'
         last-seen counts are written only when `flush` (the clocks with their own

@@ -82,6 +82,15 @@ class DetectSettings(BaseSettings):
         description="Confidence from the calibration: 0.5 at the threshold or at the margin "
         "to the second-nearest person, 1 at face_confidence_band inside both (issue 18).",
     )
+    card_face_own_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="A card's face is learned from a cluster that came for the flat on this share "
+        "of the days it came for any flat",
+        description="Crowded faces: a stairwell's early cluster takes in look-alikes of many "
+        "flats and is nobody's own face (issue 18).",
+    )
     card_face_pass_share: float = Field(
         0.2,
         ge=0,
