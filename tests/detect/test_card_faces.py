@@ -105,9 +105,27 @@ def test_a_one_off_visitor_merged_with_the_holders_face_is_no_stranger() -> None
     w = summarise(rows, facts())
     assert len(w.member_days) == 28  # the holder's card days stay theirs
     assert w.stranger_days["u-own"] == {DAY - timedelta(days=3)}  # the visit itself
-    # on passes on 2+ days, the face is someone who needs passes: not the holder
+    # a look-alike visitor on a second day: 2 pass days of 28 card days, still the holder
     rows += [Presence(UNIT, DAY - timedelta(days=9), "u-own", "stranger", "visitor")]
+    assert len(summarise(rows, facts()).member_days) == 28
+    # on passes on a fifth of the card days, the face is someone who needs passes
+    rows += [
+        Presence(UNIT, DAY - timedelta(days=k), "u-own", "stranger", "visitor")
+        for k in (12, 15, 18, 21)
+    ]
     assert not summarise(rows, facts()).member_days
+    assert len(summarise(rows, facts(), pass_share=0.5).member_days) == 28
+
+
+def test_a_subtenant_on_the_holders_card_and_on_passes_is_a_stranger() -> None:
+    """Someone else on the card comes on visitor passes too (a quarter of the entries),
+    from the start: two pass days are enough early on."""
+    rows = [card_use(d, "u-sub") for d in days(6, 0)]
+    rows += [
+        Presence(UNIT, DAY - timedelta(days=k), "u-sub", "stranger", "visitor") for k in (5, 2)
+    ]
+    w = summarise(rows, facts())
+    assert not w.member_days and len(w.stranger_days["u-sub"]) == 7
 
 
 def test_a_card_the_family_shares_has_no_face_to_learn() -> None:
@@ -117,3 +135,44 @@ def test_a_card_the_family_shares_has_no_face_to_learn() -> None:
     rows = [card_use(d, family[i % len(family)]) for i, d in enumerate(days(60, 21))]
     rows += [card_use(d, "u-gran") for d in days(20, 0)]
     assert learn(rows).taken() == {}
+
+
+def test_an_entrances_early_cluster_is_nobodys_own_face() -> None:
+    """Crowded faces: in the first days a neighbour's daily carer's cluster (on visitor
+    passes for flat 0403) takes in look-alikes of the whole entrance, the holder's card
+    uses among them; once the holder's own cluster forms it takes their sightings. That
+    is no takeover: the carer's cluster was never this card's face."""
+    carer = [
+        Presence("e01-1-1-0403", d, "u-carer", "stranger", "visitor", "u-carer")
+        for d in days(60, 0)
+    ]
+    others = [
+        Presence(
+            f"e01-1-1-0{k}01", DAY - timedelta(days=60 - k), f"p{k}", "member", "card", "u-carer"
+        )
+        for k in range(2, 6)
+    ]
+    early = [card_use(d, "u-carer") for d in days(60, 54)]
+    own = [card_use(d, "u-own") for d in days(53, 0)]
+    cf = learn(carer + others + early + own)
+    assert cf.taken() == {}
+    # the same card uses without the carer's other flats: the early face was learned and
+    # the holder's own cluster reads as a takeover (what the share of flat days prevents)
+    assert learn(early + own).taken() == {UNIT: {"u-own"}}
+    # a newcomer taking the card from the holder's own (later-learned) face still counts
+    newcomer = [card_use(d, "u-new") for d in days(20, 0)]
+    kept = [r for r in own if r.day < DAY - timedelta(days=20)]
+    assert learn(carer + others + early + kept + newcomer).taken() == {UNIT: {"u-new"}}
+
+
+def test_the_own_share_is_a_setting() -> None:
+    from typing import Any
+
+    from anju_platform.detect.clustering import Clusterer
+    from anju_platform.detect.day_pass import EstatePass
+    from anju_platform.detect.register import Register
+
+    no_conn: Any = None
+    settings = DetectSettings(card_face_own_share=0.3)
+    estate_pass = EstatePass(no_conn, "e01", settings, Register("e01"), DAY, Clusterer(0.6))
+    assert estate_pass.card_faces.own_share == 0.3

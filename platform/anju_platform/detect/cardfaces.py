@@ -40,16 +40,27 @@ class CardFaces:
     # the learned face came on at least this share of the card's days: a card that comes
     # with several faces (a family sharing it) has no face of its own to learn
     learn_share: float = 0.5
+    # ...and on at least this share of the days it came for any flat (another flat's
+    # card, a visitor pass): with crowded faces an early cluster takes in look-alikes of
+    # a whole entrance, so it is nobody's own face (issue 18)
+    own_share: float = 0.5
     by_person: dict[str, dict[str, Seen]] = field(default_factory=dict)
     unit_of: dict[str, str] = field(default_factory=dict)  # person -> unit (latest row)
     card_days: dict[str, list[date]] = field(default_factory=dict)  # person -> days seen
+    # cluster -> unit -> the days it came for that unit (member card, stranger), in order
+    unit_days: dict[str, dict[str, list[date]]] = field(default_factory=dict)
 
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
         (or tenant QR) used with an unknown face."""
         for r in rows:
             cid = r.cluster_id
-            if cid is None or r.role != "member":
+            if cid is None or r.role not in ("member", "stranger"):
+                continue
+            on = self.unit_days.setdefault(cid, {}).setdefault(r.unit_id, [])
+            if not on or on[-1] < r.day:
+                on.append(r.day)
+            if r.role != "member":
                 continue
             self.unit_of[r.identity] = r.unit_id
             seen = self.card_days.setdefault(r.identity, [])
@@ -78,7 +89,7 @@ class CardFaces:
         still uses it is not counted: with crowded faces a look-alike's cluster takes
         some of the holder's own sightings.)"""
         per = self.by_person.get(person)
-        since = _learned(per) if per else None
+        since = self._learned(person, per) if per else None
         if per is None or since is None:
             return set()
         own = [c for c, s in per.items() if s.first <= since]
@@ -96,7 +107,7 @@ class CardFaces:
         learned for the unit's other cards (family members sharing a card)."""
         owners: dict[str, set[str]] = {}
         for person, per in self.by_person.items():
-            since = _learned(per)
+            since = self._learned(person, per)
             if since is not None:
                 own = {c for c, s in per.items() if s.first <= since}
                 owners.setdefault(self.unit_of[person], set()).update(own)
@@ -108,7 +119,19 @@ class CardFaces:
                 out.setdefault(unit, set()).update(got)
         return out
 
+    def _learned(self, person: str, per: dict[str, Seen]) -> date | None:
+        """The day the card's own face was learned: the first cluster to reach learn_days
+        that is this card's rather than an entrance's (own_share of its flat days)."""
+        return min(
+            (
+                s.learned_on
+                for c, s in per.items()
+                if s.learned_on is not None and self._owned(c, self.unit_of[person])
+            ),
+            default=None,
+        )
 
-def _learned(per: dict[str, Seen]) -> date | None:
-    """The day the card's own face was learned (the first cluster to reach learn_days)."""
-    return min((s.learned_on for s in per.values() if s.learned_on is not None), default=None)
+    def _owned(self, cluster: str, unit: str) -> bool:
+        per_unit = self.unit_days.get(cluster, {})
+        total = sum(len(v) for v in per_unit.values())
+        return len(per_unit.get(unit, ())) >= self.own_share * total

@@ -202,11 +202,12 @@ class Clusterer:
                 return g.buf[i]
         return None
 
-    def same_face(self, a: str, b: str) -> bool:
-        """Two clusters whose leaders are closer than the threshold (the same face seen
-        at two entrances: clusters are per entrance)."""
+    def same_face(self, a: str, b: str, limit: float | None = None) -> bool:
+        """Two clusters whose leaders are closer than the threshold, or `limit` (the same
+        face seen at two entrances: clusters are per entrance)."""
         va, vb = self.leader(a), self.leader(b)
-        return va is not None and vb is not None and distance(va, vb) < self.threshold
+        near = self.threshold if limit is None else limit
+        return va is not None and vb is not None and distance(va, vb) < near
 
     def _mark(self, cid: str, t: datetime) -> str:
         last, n = self.seen.get(cid, (t, 0))

@@ -47,6 +47,9 @@ class EstatePass:
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
 
+    def __post_init__(self) -> None:
+        self.card_faces.own_share = self.settings.card_face_own_share
+
     def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
         """One local day, in the caller's transaction. The unit clocks and the clusters'
         last-seen counts are written only when `flush` (the clocks with their own
@@ -224,6 +227,13 @@ class EstatePass:
             del self.groups[old]
         findings: list[Finding] = []
         settings = self.settings
+
+        def one_face(a: str, b: str) -> bool:
+            # the same-face distance of the settings, not the tighter calibrated one the
+            # clusters are cut at: two look-alike occupants of one flat are rarer than
+            # one occupant split into two clusters (issue 18)
+            return self.clusters.same_face(a, b, settings.cluster_distance)
+
         for unit in self.register.units:
             facts = self.register.facts_on(unit, day)
             evaluated.add(unit)
@@ -231,7 +241,11 @@ class EstatePass:
             seen = by_unit.get(unit, [])
             if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
                 seen = self._all_rows(unit)
-            summary = summarise(seen, facts, taken.get(unit, frozenset())) if seen else None
+            summary = (
+                summarise(seen, facts, taken.get(unit, frozenset()), settings.card_face_pass_share)
+                if seen
+                else None
+            )
             found = [
                 daily.vacancy(facts, clock, day, settings),
                 daily.welfare(facts, clock, seen, day, settings, summary),
@@ -239,7 +253,7 @@ class EstatePass:
             if seen:
                 found += [
                     daily.sublet(seen, facts, day, settings, summary, clock),
-                    daily.overcrowding(seen, facts, day, settings, summary),
+                    daily.overcrowding(seen, facts, day, settings, summary, one_face),
                     daily.change_of_use(seen, facts, day, settings, summary),
                 ]
             for mismatch in mismatches.pop(unit, ()):

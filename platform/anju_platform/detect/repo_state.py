@@ -113,13 +113,14 @@ def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> l
 
 
 def card_face_rows(conn: psycopg.Connection, estate: str, before: date) -> list[Presence]:
-    """Members' card uses with an unknown face before a day, in day order: what the
-    faces learned for cards without enrolment are rebuilt from (cardfaces.py)."""
+    """Members' card uses with an unknown face, and strangers' faces, before a day, in
+    day order: what the faces learned for cards without enrolment are rebuilt from
+    (cardfaces.py)."""
     return [
-        Presence(unit, day, identity, "member", cluster_id=cluster)
-        for unit, day, identity, cluster in conn.execute(
-            "SELECT unit_id, day, identity, cluster_id FROM detect_presence"
-            " WHERE estate_id = %s AND day < %s AND role = 'member'"
+        Presence(unit, day, identity, role, cluster_id=cluster)
+        for unit, day, identity, role, cluster in conn.execute(
+            "SELECT unit_id, day, identity, role, cluster_id FROM detect_presence"
+            " WHERE estate_id = %s AND day < %s AND role IN ('member', 'stranger')"
             " AND cluster_id IS NOT NULL ORDER BY day, unit_id, identity, cluster_id",
             (estate, before),
         )

@@ -89,6 +89,24 @@ class DetectSettings(BaseSettings):
         description="Confidence from the calibration: 0.5 at the threshold or at the margin "
         "to the second-nearest person, 1 at face_confidence_band inside both (issue 18).",
     )
+    card_face_own_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="A card's face is learned from a cluster that came for the flat on this share "
+        "of the days it came for any flat",
+        description="Crowded faces: a stairwell's early cluster takes in look-alikes of many "
+        "flats and is nobody's own face (issue 18).",
+    )
+    card_face_pass_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        title="A card's face is someone else's when it comes on visitor passes on this share "
+        "of its card days (and 2+ days)",
+        description="Crowded faces: the holder's own cluster takes in a look-alike visitor "
+        "now and then; someone else on the card needs a pass often (issue 18).",
+    )
     face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
     building_enabled: bool = Field(
         True,

@@ -35,13 +35,17 @@ class Window:
 
 
 def summarise(
-    rows: list[Presence], facts: UnitFacts, taken: frozenset[str] | set[str] = frozenset()
+    rows: list[Presence],
+    facts: UnitFacts,
+    taken: frozenset[str] | set[str] = frozenset(),
+    pass_share: float = 0.2,
 ) -> Window:
     """Members' days, strangers' days per identity (and the days they stayed), distinct
     visitors entering per day. A member's credential used with a face that also comes on
-    visitor passes for this unit is a stranger's use (a non-enrolled tenant with a card
-    never needs a visitor pass), and so is one with a face that took the card over from
-    the face learned for it (`taken`, cardfaces.py)."""
+    visitor passes for this unit (on 2+ days, `pass_share` of its card days) is a
+    stranger's use (a non-enrolled tenant with a card never needs a visitor pass), and
+    so is one with a face that took the card over from the face learned for it
+    (`taken`, cardfaces.py)."""
     w = Window()
     # only passes from the first use of the card on: a family member who came on visitor
     # passes until registered late, then on their own card, is that member
@@ -64,7 +68,16 @@ def summarise(
         for r in on_passes:
             if r.identity in card_from and r.day >= card_from[r.identity]:
                 pass_days[r.identity].add(r.day)
-    visitor_faces = {k for k, v in pass_days.items() if len(v) >= 2} | set(taken)
+    # ...and on pass_share of the days it came with the card: with crowded faces the
+    # holder's own cluster takes in a look-alike visitor of the flat now and then, while
+    # someone else on the card needs a pass often (issue 18)
+    card_days: dict[str, set[date]] = defaultdict(set)
+    for r in rows:
+        if r.cluster_id in pass_days and r.role == "member":
+            card_days[r.cluster_id].add(r.day)
+    visitor_faces = {
+        k for k, v in pass_days.items() if len(v) >= max(2, pass_share * len(card_days[k]))
+    } | set(taken)
     # locals: this runs for every unit with visitors on every day of a pass
     carers, member_days = facts.caregivers, w.member_days
     stranger_days, stay_days, by_id, per_day = (

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
@@ -22,7 +23,7 @@ def sublet(
     in and stay on many days (a day carer or visitors leave again on their pass)."""
     if facts.household_id is None or not facts.members:
         return None
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     strangers = w.any_stay_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
@@ -77,20 +78,28 @@ def sublet(
 
 
 def overcrowding(
-    rows: list[Presence], facts: UnitFacts, day: date, s: DetectSettings, w: Window | None = None
+    rows: list[Presence],
+    facts: UnitFacts,
+    day: date,
+    s: DetectSettings,
+    w: Window | None = None,
+    same_face: Callable[[str, str], bool] | None = None,
 ) -> Finding | None:
     """The household lives there and several unregistered people live with it: each
     seen on many days and staying (the day ends with them coming in, not going out).
-    A day carer or family visiting leave again on their pass: visitors, not occupants."""
+    A day carer or family visiting leave again on their pass: visitors, not occupants.
+    `same_face`: whether two stranger clusters may be one face (one person split into
+    two clusters counts once)."""
     if facts.household_id is None:
         return None
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     half = day - timedelta(days=s.window_days // 2)
     recent = [d for d in w.member_days if d > half]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
         return None  # the household must still live there (else: sublet)
     regs = w.occupants(s.regular_days)
-    if len(regs) < s.overcrowd_min_regulars:
+    n_people = len(people(regs, same_face))
+    if n_people < s.overcrowd_min_regulars:
         return None
     others = sum(len(v - set(regs)) for v in w.visitors_per_day.values()) / s.window_days
     if others >= s.use_visitors_per_day / 2:
@@ -102,17 +111,31 @@ def overcrowding(
         "overcrowding",
         facts.unit_id,
         day,
-        round(min(1.0, 0.4 + 0.2 * len(regs) + 0.05 * bool(carded)), 3),
-        f"{len(regs)} unregistered people come home to the flat regularly (each stayed on at "
+        round(min(1.0, 0.4 + 0.2 * n_people + 0.05 * bool(carded)), 3),
+        f"{n_people} unregistered people come home to the flat regularly (each stayed on at "
         f"least {s.regular_days} of the last {s.window_days} days, not seen leaving again) "
         f"besides the {n} registered member(s): unregistered occupants or overcrowding."
         + _carded_en(carded),
-        f"除{n}名登记成员外，{len(regs)}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
+        f"除{n}名登记成员外，{n_people}名未登记人员近{s.window_days}天内均至少{s.regular_days}天"
         "进入该房屋后未见离开（在此过夜），疑似未登记入住或超员居住。" + _carded_zh(carded),
         first_day=min(min(w.stranger_days[k]) for k in regs),
         persons=tuple(regs),
         evidence=day_evidence(ev_rows, "regular_stranger", "unregistered regular"),
     )
+
+
+def people(clusters: list[str], same_face: Callable[[str, str], bool] | None) -> list[list[str]]:
+    """Clusters grouped into people: one joins the first group with a face it may share.
+    With crowded faces (issue 18) clusters are cut tighter than one person's spread, so
+    one occupant may come as two clusters."""
+    groups: list[list[str]] = []
+    for c in clusters:
+        group = next((g for g in groups if same_face and any(same_face(c, o) for o in g)), None)
+        if group is None:
+            groups.append([c])
+        else:
+            group.append(c)
+    return groups
 
 
 def _carded_en(k: int) -> str:
@@ -149,7 +172,7 @@ def change_of_use(
     summarising the recent rows alone gives)."""
     since = day - timedelta(days=s.use_days - 1)
     if w is None:
-        w = summarise([r for r in rows if r.day >= since], facts)
+        w = summarise([r for r in rows if r.day >= since], facts, pass_share=s.card_face_pass_share)
     per_day = {d: v for d, v in w.visitors_per_day.items() if d >= since}
     total = sum(len(v) for v in per_day.values())
     mean = total / s.use_days
@@ -249,7 +272,7 @@ def welfare(
     # the cheap refusals first (the same decisions): most flats are not due
     if quiet < min(s.welfare_days, s.welfare_holiday_days) or not clock.last_member_in:
         return None
-    w = w or summarise(rows, facts)
+    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
     start = day - timedelta(days=s.window_days - 1)
     if _carer_would_notice(w, last, start, s):
         return None
