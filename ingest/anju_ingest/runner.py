@@ -33,6 +33,7 @@ def run_worker(index: int, log_level: str = "INFO") -> int:
     reporter = threading.Thread(target=_report, args=(worker, stop), daemon=True)
     reporter.start()
     worker.run()
+    ignore_stop_signals()
     m = worker.metrics
     log.info(
         "stopped: %d stored, %d duplicates, %d dead letters",
@@ -59,6 +60,14 @@ def stop_on_signals(stop: threading.Event) -> None:
             stop.set()
 
     threading.Thread(target=watch, name="signals", daemon=True).start()
+
+
+def ignore_stop_signals() -> None:
+    """Once stopping, ignore further SIGTERM / SIGINT. Python's finalization puts
+    handled signals back to SIG_DFL (it leaves SIG_IGN alone), so a late signal from
+    a burst killed a process that was already exiting cleanly (exit -15 instead of 0)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _report(worker: object, stop: threading.Event) -> None:
@@ -172,6 +181,7 @@ class Supervisor:
             if failed:
                 break
             time.sleep(0.2)
+        ignore_stop_signals()
         self._stop_all()  # one SIGTERM each
         for p in self.procs.values():
             if p is not None:
