@@ -177,15 +177,22 @@ def detect(
         help="Write every alert and its evidence (sorted, no wall-clock times) to this "
         "file as JSON lines: two runs give the same file when detection decides the same.",
     ),
+    keep: str | None = typer.Option(
+        None,
+        help="Keep the loaded database under this name; a later run with the same "
+        "options copies it instead of loading again (for iterating on detection).",
+    ),
 ) -> None:
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
-    from anju_bench.detect import run
+    from anju_bench.detect import KEEP_NAME, run
     from anju_bench.detect_worlds import run_worlds, world_lines
     from anju_common.cliargs import CliError
     from anju_sim.embeddings import PROFILES
 
+    if keep is not None and not KEEP_NAME.fullmatch(keep):
+        raise CliError(f"--keep {keep}: a database name of lower-case letters, digits and _")
     try:
         spread = PROFILES[faces] if faces in PROFILES else float(faces)
     except ValueError:
@@ -232,6 +239,7 @@ def detect(
             face_threshold=face_threshold,
             face_margin=face_margin,
             alerts_out=alerts_out,
+            keep=keep,
         )
     typer.echo(json.dumps(result))
 

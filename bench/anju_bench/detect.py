@@ -7,6 +7,7 @@ card, and scores the alerts against the labels per type."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,12 +153,15 @@ def run(
     timings: bool = True,
     violation_scale: float = 1.0,
     alerts_out: Path | None = None,
+    keep: str | None = None,
 ) -> dict[str, Any]:
-    """`workers`: processes for the estates (default: the CPU count). `world`: a world
-    family (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one
-    go and the real-time probe is skipped (quality only). `face_spread`: how far apart
-    different people's faces are (anju_sim.embeddings.PROFILES); `face_threshold`: a
-    fixed gateway threshold instead of the calibrated ones."""
+    """`keep`: load into a database of that name and keep it; a later run with the same
+    parameters copies it instead of loading again (iterating on detection). `workers`:
+    processes for the estates (default: the CPU count). `world`: a world family
+    (anju_sim.worlds) drawn from the seed. Without `timings` the pass runs in one go and
+    the real-time probe is skipped (quality only). `face_spread`: how far apart different
+    people's faces are (anju_sim.embeddings.PROFILES); `face_threshold`: a fixed gateway
+    threshold instead of the calibrated ones."""
     import os
 
     from anju_sim.params import SimParams, scaled_params, with_world
@@ -188,7 +192,7 @@ def run(
         result["world"] = params.world.model_dump()
         result["violation_scale"] = violation_scale
     with _card_scope(params.world.card_scope):
-        return _run(pf, params, server, result, days, progress, workers, timings, alerts_out)
+        return _run(pf, params, server, result, days, progress, workers, timings, alerts_out, keep)
 
 
 @contextmanager
@@ -209,6 +213,83 @@ def _card_scope(scope: str) -> Iterator[None]:
         else:
             os.environ["ANJU_CARD_KEY_SCOPE"] = old
         card_key_scope.cache_clear()
+
+
+KEEP_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def _load(conn: Any, pf: Any, progress: Callable[[int, int], None] | None) -> int:
+    """Register, events and each estate's calibration, in the state months of ingest leave."""
+    from anju_platform.detect import repo
+    from anju_sim.dbload import load_register
+
+    load_register(conn, pf)
+    n = load_events(conn, pf, progress)
+    calibrate(conn)
+    conn.execute("ANALYZE events")
+    # The state months of ingest leave (autovacuum's inserts-triggered VACUUM): a bulk
+    # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item
+    # queue overflows), and the real-time query then reads every page of every
+    # partition (3.2 s on the city, 7 ms once summarised)
+    repo.summarize_arrivals(conn)
+    conn.commit()
+    return n
+
+
+def _kept(url: str) -> tuple[str, int] | None:
+    """The parameters and event count a kept database was loaded with (None: not one)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT params, events FROM anju_bench_loaded").fetchone()
+    except psycopg.Error:
+        return None
+    return (row[0], row[1]) if row else None
+
+
+@contextmanager
+def _loaded(
+    pf: Any,
+    params: Any,
+    server: str,
+    result: dict[str, Any],
+    progress: Callable[[int, int], None] | None,
+    keep: str | None,
+) -> Iterator[str]:
+    """A scratch database with the portfolio loaded; with `keep`, a copy (CREATE DATABASE
+    ... TEMPLATE) of the kept database, loaded first when missing or made with other
+    parameters. The pass always runs in the copy, so the kept one stays as loaded."""
+    import psycopg
+    from psycopg import sql
+
+    from anju_bench.servers import scratch_database, with_dbname
+    from anju_common.migrate import migrate
+
+    if keep is None:
+        with scratch_database(server, prefix="anju_bench_detect") as url:
+            with psycopg.connect(url) as conn:
+                result["events"] = _load(conn, pf, progress)
+            yield url
+        return
+    if not KEEP_NAME.fullmatch(keep):
+        raise ValueError(f"--keep {keep!r}: lower-case letters, digits and _ only")
+    key = params.model_dump_json()
+    kept = _kept(with_dbname(server, keep))
+    if kept is None or kept[0] != key:
+        name = sql.Identifier(keep)
+        with psycopg.connect(with_dbname(server, "postgres"), autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        with psycopg.connect(with_dbname(server, keep)) as conn:
+            migrate(conn)
+            n = _load(conn, pf, progress)
+            conn.execute("CREATE TABLE anju_bench_loaded (params text NOT NULL, events bigint)")
+            conn.execute("INSERT INTO anju_bench_loaded VALUES (%s, %s)", (key, n))
+        kept = (key, n)
+    result["events"], result["kept_database"] = kept[1], keep
+    with scratch_database(server, prefix="anju_bench_detect", template=keep) as url:
+        yield url
 
 
 def calibrate(conn: Any) -> None:
@@ -234,30 +315,19 @@ def _run(
     workers: int | None,
     timings: bool,
     alerts_out: Path | None = None,
+    keep: str | None = None,
 ) -> dict[str, Any]:
     import os
 
     import psycopg
 
-    from anju_bench.servers import scratch_database
     from anju_platform.detect import repo
     from anju_platform.detect.engine import run_estates
-    from anju_sim.dbload import load_register
 
-    with scratch_database(server, prefix="anju_bench_detect") as url, psycopg.connect(url) as conn:
-        t0 = time.perf_counter()
-        load_register(conn, pf)
-        result["events"] = load_events(conn, pf, progress)
-        result.update(gateway_faces(pf))
-        calibrate(conn)
-        conn.execute("ANALYZE events")
-        # The state months of ingest leave (autovacuum's inserts-triggered VACUUM): a bulk
-        # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item
-        # queue overflows), and the real-time query then reads every page of every
-        # partition (3.2 s on the city, 7 ms once summarised)
-        repo.summarize_arrivals(conn)
-        conn.commit()
+    t0 = time.perf_counter()
+    with _loaded(pf, params, server, result, progress, keep) as url, psycopg.connect(url) as conn:
         result["load_s"] = round(time.perf_counter() - t0, 1)
+        result.update(gateway_faces(pf))
         conn.autocommit = True
         estates = repo.estates(conn)
         last = params.start + timedelta(days=days - 1)

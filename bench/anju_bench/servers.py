@@ -126,9 +126,10 @@ def with_dbname(url: str, dbname: str) -> str:
 
 @contextlib.contextmanager
 def scratch_database(
-    server_url: str, prefix: str = "anju_test", migrate: bool = True
+    server_url: str, prefix: str = "anju_test", migrate: bool = True, template: str | None = None
 ) -> Iterator[str]:
-    """CREATE a fresh database on the server of `server_url`, migrate it, DROP it after."""
+    """CREATE a fresh database on the server of `server_url`, migrate it, DROP it after.
+    With `template`: a copy of that (already migrated) database instead."""
     import psycopg
 
     from anju_common.migrate import migrate as run_migrations
@@ -136,10 +137,11 @@ def scratch_database(
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = with_dbname(server_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     url = with_dbname(server_url, name)
     try:
-        if migrate:
+        if migrate and template is None:
             with psycopg.connect(url) as conn:
                 run_migrations(conn)
         yield url
