@@ -23,6 +23,7 @@ from anju_platform.detect.rules.building import (
     Flat,
     Sighting,
     building_links,
+    known_face,
     residents,
     stopped,
 )
@@ -136,6 +137,32 @@ def test_someone_living_there_all_along_is_settled_not_pinned() -> None:
     assert _links(kid + old, _flats(quiet=("f3",))) == [(None, "settled"), (None, "settled")]
     v = building_links(kid, lambda b: _flats(quiet=("f3",)), _stopped(LEFT), DAY, WATCHED, S)
     assert building_findings(v, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
+
+
+def test_a_residents_new_cluster_is_no_newcomer() -> None:
+    """Crowded faces (issue 18): a pupil without a card tailgates home every day; for a
+    month their sightings went to a neighbour's cluster, then one far enough from every
+    leader started a cluster of their own, which is new. Its face passed the entrance on
+    most days before: settled, not pinned to the quiet flat. A real newcomer's face was
+    not there before (a look-alike now and then is)."""
+    rng = np.random.default_rng(7)
+    centre = rng.normal(0.0, 0.05, 128)
+    leader = centre + rng.normal(0.0, 0.025, 128)  # its first sighting, ~0.28 from the centre
+    before = [NEW - timedelta(days=i) for i in range(1, 27)]
+    mine = np.stack([centre + rng.normal(0.0, 0.025, 128) for _ in before])  # ~0.4 apart
+    others = np.stack([rng.normal(0.0, 0.05, 128) for _ in before])  # other people, ~0.8
+    assert known_face(leader, before, mine, S)
+    assert not known_face(leader, before, others, S)
+    assert not known_face(leader, [], np.zeros((0, 128)), S)
+    # a look-alike on a few days (crowded faces) is not the face living there
+    few = np.concatenate([mine[:4], others[4:]])
+    assert not known_face(leader, before, few, S)
+    rows = [_s("u-pupil", d) for d in DAYS[:14]]
+    flats = _flats(quiet=("f3", "f6"))
+    got = building_links(rows, lambda b: flats, _stopped(LEFT), DAY, WATCHED, S, lambda r: True)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "settled")]
+    got = building_links(rows, lambda b: flats, _stopped(LEFT), DAY, WATCHED, S, lambda r: False)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
 
 
 def test_two_quiet_flats_or_none_leave_it_to_staff() -> None:

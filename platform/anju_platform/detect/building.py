@@ -21,9 +21,11 @@ from anju_platform.detect.presence import Resolved
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules.building import (
     Flat,
+    Resident,
     Sighting,
     Verdict,
     building_links,
+    known_face,
     stopped,
 )
 from anju_platform.detect.settings import DetectSettings
@@ -137,6 +139,7 @@ class BuildingWatch:
         day: date,
         watched_from: date,
         s: DetectSettings,
+        known: Callable[[Resident], bool] | None = None,
     ) -> list[Verdict]:
         # one who came before the newcomers' days is 'settled' (rules.building.pin) whatever
         # else: most of the window's residents, not read further
@@ -161,7 +164,7 @@ class BuildingWatch:
                 cache[b] = flats_at(sorted(units.get(b, ())))
             return cache[b]
 
-        return building_links(rows, flats, stopped_of, day, watched_from, s)
+        return building_links(rows, flats, stopped_of, day, watched_from, s, known)
 
     def rows_of(self, identity: str, place: str) -> list[Sighting]:
         return list(self.by_key.get((place, identity), ()))
@@ -240,6 +243,7 @@ class BuildingPass:
     watch: BuildingWatch
     strong_stays: int  # building_occupant_stay_days
     verdicts: list[Verdict] = field(default_factory=list)
+    known: dict[str, bool] = field(default_factory=dict)  # new cluster -> its face was here
 
     def pins(
         self,
@@ -250,6 +254,7 @@ class BuildingPass:
         clocks: dict[str, UnitClock],
         member_days: Callable[[str], frozenset[date]],
         s: DetectSettings,
+        clusters: Clusterer | None = None,
     ) -> dict[str, str]:
         """Before day d is resolved: the window's building residents judged against the
         flats (as of the day before); the pinned ones, cluster -> flat."""
@@ -278,8 +283,35 @@ class BuildingPass:
                 ends.update({u: stopped(seen.get(u, [])) for u in new})
             return {u: ends[u] for u in units}
 
-        self.verdicts = self.watch.verdicts(flats_at, stopped_of, d, watched_from, s)
+        def known(r: Resident) -> bool:
+            """Whether a newcomer's face passed its gateway in the window before its
+            first sighting (once per cluster: that does not change)."""
+            got = self.known.get(r.identity)
+            if got is None:
+                got = self.known[r.identity] = self._known(conn, reg.estate_id, r, clusters, s)
+            return got
+
+        self.verdicts = self.watch.verdicts(
+            flats_at, stopped_of, d, watched_from, s, known if clusters is not None else None
+        )
         return {v.identity: v.unit_id for v in self.verdicts if v.unit_id is not None}
+
+    @staticmethod
+    def _known(
+        conn: psycopg.Connection,
+        estate: str,
+        r: Resident,
+        clusters: Clusterer | None,
+        s: DetectSettings,
+    ) -> bool:
+        where = clusters.where(r.identity) if clusters is not None else None
+        if where is None:
+            return False
+        gateway, first, leader = where
+        start = first - timedelta(days=s.window_days)
+        times, faces = repo_building.unknown_faces(conn, estate, gateway, start, first)
+        tz = timedelta(hours=s.tz_offset_hours)
+        return known_face(leader, [(t + tz).date() for t in times], faces, s)
 
     def record(
         self,

@@ -202,6 +202,14 @@ class Clusterer:
                 return g.buf[i]
         return None
 
+    def where(self, cid: str) -> tuple[str, datetime, np.ndarray] | None:
+        """A cluster's gateway, first sighting and leader (None: not known here)."""
+        for gw, g in self.by_gateway.items():
+            i = g.index.get(cid)
+            if i is not None:
+                return gw, g.times[i], g.buf[i]
+        return None
+
     def same_face(self, a: str, b: str, limit: float | None = None) -> bool:
         """Two clusters whose leaders are closer than the threshold, or `limit` (the same
         face seen at two entrances: clusters are per entrance)."""

@@ -68,6 +68,7 @@ class EstatePass:
                 self.clocks,
                 self._member_days,
                 settings,
+                self.clusters,
             )
             links = {**pins, **links}
         resolver = Resolver(

@@ -7,8 +7,9 @@ NULL, building_id set: one live alert per building and type)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import numpy as np
 import psycopg
 
 from anju_platform.detect import repo_alerts
@@ -55,6 +56,25 @@ def save_sightings(conn: psycopg.Connection, estate: str, rows: list[Sighting]) 
                 (estate, x.place, x.day, x.identity, x.n_in, x.last_in, x.last_hour,
                  x.followed, x.first_seen, "{" + ",".join(x.event_ids) + "}")
             )  # fmt: skip
+
+
+def unknown_faces(
+    conn: psycopg.Connection, estate: str, gateway: str, start: datetime, end: datetime
+) -> tuple[list[datetime], np.ndarray]:
+    """Unknown faces (no person matched) at a gateway in [start, end): times, embeddings."""
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            "SELECT e.time, f.embedding FROM events e JOIN event_faces f"
+            " ON f.event_id = e.event_id AND f.time = e.time"
+            " AND f.estate_id = %(e)s AND f.time >= %(a)s AND f.time < %(b)s"
+            " WHERE e.estate_id = %(e)s AND e.gateway_id = %(g)s AND e.kind = 'face'"
+            " AND e.time >= %(a)s AND e.time < %(b)s AND e.person_id IS NULL"
+            " AND f.embedding IS NOT NULL",
+            {"e": estate, "g": gateway, "a": start, "b": end},
+        ).fetchall()
+    if not rows:
+        return [], np.zeros((0, 128), dtype=np.float32)
+    return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows])
 
 
 def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Sighting]:

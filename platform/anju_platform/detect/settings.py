@@ -159,6 +159,15 @@ class DetectSettings(BaseSettings):
         title="Building: a household stopped appearing this long ago at least",
         description="One back from a trip is regular again within this.",
     )
+    building_known_days: int = Field(
+        10,
+        title="Building: a new cluster's face passed its entrance on this many days before",
+        description="Of the window before its first sighting: a resident whose sightings "
+        "went to a look-alike's cluster, not a newcomer (crowded faces, issue 18).",
+    )
+    building_known_distance: float = Field(
+        0.5, title="Building: ... within this distance of the new cluster's leader"
+    )
     cooldown_days: int = Field(14, title="No new alert of a type for a unit after a dismissal")
     realtime_poll_s: float = Field(1.0, title="Real-time loop poll interval (s)")
     realtime_enabled: bool = Field(False, title="Run the real-time loop inside the platform")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 from anju_platform.detect.settings import DetectSettings
 
 # a household whose silence began in a festival season may be travelling until this
@@ -122,6 +124,7 @@ def pin(
     day: date,
     watched_from: date,
     s: DetectSettings,
+    known: Callable[[Resident], bool] | None = None,
 ) -> Verdict:
     """The flat a newcomer living in the building (first seen `building_settled_days`
     after watching began, and within the last `building_new_days`) belongs to: the one
@@ -131,11 +134,16 @@ def pin(
     already counts them). Else the one quiet flat of the entrance (`quiet_flats`). Two
     such flats or none: not pinned, for staff. Someone living there since before
     (children without a card of their own, a long-standing unregistered occupant) is
-    'settled': neither pinned nor a finding."""
+    'settled': neither pinned nor a finding. So is a new cluster whose face passed the
+    entrance before it (`known`, asked only here): with crowded faces (issue 18) a
+    resident's sightings go to a look-alike's cluster for weeks, until one far enough from
+    every leader starts a cluster of their own, which is new but not a newcomer."""
     # children without a card of their own live there since before and follow their
     # parents (or, by chance, a neighbour) in: never pinned, whatever they follow
     new = (r.arrived - watched_from).days >= s.building_settled_days
     if not new or (day - r.arrived).days > s.building_new_days:
+        return Verdict(r.identity, r.place, None, "settled")
+    if known is not None and known(r):
         return Verdict(r.identity, r.place, None, "settled")
     # the flats are looked at only when needed
     if r.followed:
@@ -193,6 +201,20 @@ def quiet_flats(
     return tuple(sorted(out))
 
 
+def known_face(leader: np.ndarray, days: list[date], faces: np.ndarray, s: DetectSettings) -> bool:
+    """Unknown faces (`faces`, one row per sighting, seen on `days`) that passed a new
+    cluster's entrance before its first sighting: the face was there before if on
+    `building_known_days` days one came within `building_known_distance` of its leader
+    (one person's sightings are 0.34-0.51 apart; measured at the crowded profile, default
+    portfolio: three residents' new clusters 12-22 days of 28, other estates' people at
+    most 10 days, 99% of them at most 1)."""
+    if not len(days):
+        return False
+    near = np.sqrt(((faces - leader[None, :]) ** 2).sum(axis=1)) < s.building_known_distance
+    seen = {d for d, hit in zip(days, near.tolist(), strict=True) if hit}
+    return len(seen) >= s.building_known_days
+
+
 def building_links(
     sightings: list[Sighting],
     flats_of: Callable[[str], list[Flat]],
@@ -200,8 +222,11 @@ def building_links(
     day: date,
     watched_from: date,
     s: DetectSettings,
+    known: Callable[[Resident], bool] | None = None,
 ) -> list[Verdict]:
     """Every building resident of the window with its verdict (pinned or not);
     `flats_of(place)` is asked only for places with a resident, `stopped_of` only
-    for a newcomer's quiet flats."""
-    return [pin(r, flats_of, stopped_of, day, watched_from, s) for r in residents(sightings, s)]
+    for a newcomer's quiet flats, `known` only for a newcomer."""
+    return [
+        pin(r, flats_of, stopped_of, day, watched_from, s, known) for r in residents(sightings, s)
+    ]
