@@ -93,6 +93,49 @@ def test_housebound_tenant_with_a_day_carer_is_not_a_sublet() -> None:
     assert daily.sublet(lives, facts(1), DAY, S) is not None  # stays the night: lives there
 
 
+def test_day_carers_cluster_taking_in_a_neighbours_entries_is_not_a_sublet() -> None:
+    """Crowded faces (issue 18): a housebound tenant without a credential is never seen;
+    the unregistered carer comes in and leaves on a visitor pass every day but Sunday.
+    Its cluster, linked to the flat, took in a neighbour's face-only entries on 12 days
+    (not seen leaving: the exit button is not logged), which read as staying. A day
+    visitor's stays count only on its pass days."""
+    visits = [stranger(d, "u-carer", last_in=False) for d in days(28) if d.weekday() < 6]
+    ghost = [stranger(d, "u-carer", via="tailgate") for d in days(28, step=2)[:12]]
+    rows = window(visits, ghost)
+    assert daily.sublet(rows, facts(1), DAY, S) is None
+    w = daily.summarised(rows, facts(1), S)
+    assert not w.stay_days["u-carer"] and len(w.stranger_days["u-carer"]) >= 24
+    # the same without the rule: 12 stays, a sublet
+    off = S.model_copy(update={"day_visitor_pass_days": 100})
+    assert daily.sublet(rows, facts(1), DAY, off) is not None
+    # a subtenant on visitor passes comes home on them and stays: still a sublet
+    sub = window(
+        [stranger(d, "u-sub") for d in days(28, step=2)],
+        [stranger(d, "u-sub", via="tailgate") for d in days(28)[1::2]],
+    )
+    assert daily.sublet(sub, facts(1), DAY, S) is not None
+
+
+def test_relative_moving_in_while_the_household_travels_is_not_yet_a_sublet() -> None:
+    """A grandparent moved in (before registration) while the holder was still home, then
+    the holder left on a trip: 12 days of the grandparent alone. The household's regular
+    presence ended 11 days ago: a trip, not a sublet (sublet_gone_days). Gone longer, it
+    is one; the holder dropping by now and then is not regular presence."""
+    home = [member(DAY - timedelta(days=k)) for k in (15, 13, 11)]
+    gran = [stranger(d, "u-gran") for d in days(13)]
+    assert daily.sublet(window(home, gran), facts(1), DAY, S) is None
+    off = S.model_copy(update={"sublet_gone_days": 0})
+    assert daily.sublet(window(home, gran), facts(1), DAY, off) is not None
+    later = DAY + timedelta(days=4)  # regular presence ended 15 days before
+    gran_later = [stranger(later - timedelta(days=i), "u-gran") for i in range(17)]
+    rows = [r for r in home + gran_later if r.day > later - timedelta(days=S.window_days)]
+    assert daily.sublet(rows, facts(1), later, S) is not None
+    # drop-bys a week apart are not regular presence: no wait
+    drops = [member(DAY - timedelta(days=k)) for k in (9, 2)]
+    subs = [stranger(d, "u-sub") for d in days(20)]
+    assert daily.sublet(window(drops, subs), facts(1), DAY, S) is not None
+
+
 def test_festival_longer_than_the_window_is_not_a_sublet() -> None:
     # the family left for the festival more than 28 days ago; relatives mind the flat
     day = date(2026, 3, 20)

@@ -243,7 +243,14 @@ class EstatePass:
             if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
                 seen = self._all_rows(unit)
             summary = (
-                summarise(seen, facts, taken.get(unit, frozenset()), settings.card_face_pass_share)
+                summarise(
+                    seen,
+                    facts,
+                    taken.get(unit, frozenset()),
+                    settings.card_face_pass_share,
+                    settings.day_visitor_pass_days,
+                    settings.day_visitor_stay_share,
+                )
                 if seen
                 else None
             )

@@ -24,6 +24,12 @@ class DetectSettings(BaseSettings):
     window_days: int = Field(28, title="Rule window (days)")
     sublet_max_member_days: int = Field(4, title="Sublet: at most this many days members seen")
     sublet_min_stranger_days: int = Field(10, title="Sublet: strangers seen on this many days")
+    sublet_gone_days: int = Field(
+        14,
+        title="Sublet: the household's regular presence ended this long ago at least",
+        description="Seen on two days close together until lately: a trip, with a relative "
+        "minding the flat or moving in meanwhile (a grandparent before registration).",
+    )
     regular_days: int = Field(8, title="A regular: a stranger seen on this many days of the window")
     overcrowd_min_member_days: int = Field(10, title="Overcrowding: household still there")
     overcrowd_min_regulars: int = Field(2, title="Overcrowding: regular strangers at least")
@@ -106,6 +112,16 @@ class DetectSettings(BaseSettings):
         "of its card days (and 2+ days)",
         description="Crowded faces: the holder's own cluster takes in a look-alike visitor "
         "now and then; someone else on the card needs a pass often (issue 18).",
+    )
+    day_visitor_pass_days: int = Field(
+        5,
+        title="A face on visitor passes on this many days of the window, leaving again on "
+        "them, is a day visitor",
+        description="Its face-only entries not seen leaving are not stays (a day carer; "
+        "crowded faces: a look-alike's entries in its cluster, issue 18).",
+    )
+    day_visitor_stay_share: float = Field(
+        0.2, title="... staying on less than this share of those pass days"
     )
     face_confidence_band: float = Field(0.1, gt=0, title="Face match confidence band (distance)")
     building_enabled: bool = Field(

@@ -39,13 +39,17 @@ def summarise(
     facts: UnitFacts,
     taken: frozenset[str] | set[str] = frozenset(),
     pass_share: float = 0.2,
+    visit_days: int = 5,
+    visit_share: float = 0.2,
 ) -> Window:
     """Members' days, strangers' days per identity (and the days they stayed), distinct
     visitors entering per day. A member's credential used with a face that also comes on
     visitor passes for this unit (on 2+ days, `pass_share` of its card days) is a
     stranger's use (a non-enrolled tenant with a card never needs a visitor pass), and
     so is one with a face that took the card over from the face learned for it
-    (`taken`, cardfaces.py)."""
+    (`taken`, cardfaces.py). A face that came in on visitor passes on `visit_days`
+    days and left again on them (stayed on less than `visit_share` of those days) is a
+    day visitor: it stays only on its pass days (`day_visitor`)."""
     w = Window()
     # only passes from the first use of the card on: a family member who came on visitor
     # passes until registered late, then on their own card, is that member
@@ -111,7 +115,27 @@ def summarise(
                 w.card_strangers.add(ident)
         if r.n_in > 0 and "visitor" in r.via and role in ("stranger", "visitor"):
             per_day[r.day].add(ident)
+    day_visitor(w, on_passes, visit_days, visit_share)
     return w
+
+
+def day_visitor(w: Window, on_passes: list[Presence], min_days: int, share: float) -> None:
+    """A face that comes in on visitor passes and leaves again on them (a day carer) does
+    not live there: its face-only entries not seen leaving (the way out by the button is
+    not logged) are visits too, or a look-alike's taken into its cluster (crowded faces,
+    issue 18: a carer's cluster linked to the flat took in a neighbour's entries and read
+    as a subtenant staying on 10 days). Its stays are kept only on its pass days. A
+    subtenant on passes comes home on them and stays: most of its pass days are stays."""
+    days: dict[str, set[date]] = defaultdict(set)
+    stays: dict[str, set[date]] = defaultdict(set)
+    for r in on_passes:
+        if r.via == "visitor":  # a day on the pass alone
+            days[r.identity].add(r.day)
+            if r.last_in:
+                stays[r.identity].add(r.day)
+    for k, on in days.items():
+        if len(on) >= min_days and len(stays[k]) < share * len(on) and k in w.stay_days:
+            w.stay_days[k] &= stays[k]
 
 
 def day_evidence(

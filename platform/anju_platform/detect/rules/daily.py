@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
+from anju_platform.detect.rules.building import stopped
 from anju_platform.detect.rules.common import Window, age, day_evidence, summarise
 from anju_platform.detect.settings import DetectSettings
 
@@ -23,7 +24,7 @@ def sublet(
     in and stay on many days (a day carer or visitors leave again on their pass)."""
     if facts.household_id is None or not facts.members:
         return None
-    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
+    w = w or summarised(rows, facts, s)
     strangers = w.any_stay_days()
     if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
@@ -37,6 +38,12 @@ def sublet(
     grace = timedelta(days=14)
     if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
         return None  # the family is away for the festival; a relative may mind the flat
+    end = stopped(sorted(w.member_days))
+    if end is not None and (day - end).days < s.sublet_gone_days:
+        # the household lived here until lately (seen on two days close together, not
+        # the holder dropping by): a trip, and someone minding the flat or a relative
+        # moving in meanwhile (a grandparent before registration, issue 18)
+        return None
     # An approved absence explains why the members are not seen, not who stays in the
     # flat meanwhile: strangers staying the night then are more suspicious, not less
     # (issue 16 item 2: 'working elsewhere' was cover for sublets). A carer or a relative
@@ -92,7 +99,7 @@ def overcrowding(
     two clusters counts once)."""
     if facts.household_id is None:
         return None
-    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
+    w = w or summarised(rows, facts, s)
     half = day - timedelta(days=s.window_days // 2)
     recent = [d for d in w.member_days if d > half]
     if len(w.member_days) < s.overcrowd_min_member_days or len(recent) < s.window_days // 4:
@@ -138,6 +145,17 @@ def people(clusters: list[str], same_face: Callable[[str, str], bool] | None) ->
     return groups
 
 
+def summarised(rows: list[Presence], facts: UnitFacts, s: DetectSettings) -> Window:
+    """A unit's rows summarised with the settings' shares (rules.common.summarise)."""
+    return summarise(
+        rows,
+        facts,
+        pass_share=s.card_face_pass_share,
+        visit_days=s.day_visitor_pass_days,
+        visit_share=s.day_visitor_stay_share,
+    )
+
+
 def _carded_en(k: int) -> str:
     if not k:
         return ""
@@ -172,7 +190,7 @@ def change_of_use(
     summarising the recent rows alone gives)."""
     since = day - timedelta(days=s.use_days - 1)
     if w is None:
-        w = summarise([r for r in rows if r.day >= since], facts, pass_share=s.card_face_pass_share)
+        w = summarised([r for r in rows if r.day >= since], facts, s)
     per_day = {d: v for d, v in w.visitors_per_day.items() if d >= since}
     total = sum(len(v) for v in per_day.values())
     mean = total / s.use_days
@@ -272,7 +290,7 @@ def welfare(
     # the cheap refusals first (the same decisions): most flats are not due
     if quiet < min(s.welfare_days, s.welfare_holiday_days) or not clock.last_member_in:
         return None
-    w = w or summarise(rows, facts, pass_share=s.card_face_pass_share)
+    w = w or summarised(rows, facts, s)
     start = day - timedelta(days=s.window_days - 1)
     if _carer_would_notice(w, last, start, s):
         return None
