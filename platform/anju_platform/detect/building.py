@@ -321,11 +321,13 @@ class BuildingPass:
         res: list[Resolved],
         clusters: Clusterer,
         s: DetectSettings,
-    ) -> None:
+    ) -> list[Sighting]:
+        """The day's sightings, saved and kept in the window (and returned)."""
         tz = timedelta(hours=s.tz_offset_hours)
         rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
         repo_building.save_sightings(conn, estate, rows)
         self.watch.add(d, rows, s.window_days)
+        return rows
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
         found = building_findings(self.verdicts, self.watch, d, self.strong_stays)

@@ -49,11 +49,26 @@ class CardFaces:
     card_days: dict[str, list[date]] = field(default_factory=dict)  # person -> days seen
     # cluster -> unit -> the days it came for that unit (member card, stranger), in order
     unit_days: dict[str, dict[str, list[date]]] = field(default_factory=dict)
+    # cluster -> the days it was seen at its entrance tied to no flat (building level)
+    about: dict[str, list[date]] = field(default_factory=dict)
+    # a learned face still seen so about on this share of the days since a new face came
+    # with the card was no holder who lent it (crowded faces: a look-alike's cluster)
+    still_share: float = 0.3
+    last_day: date | None = None
+
+    def add_about(self, day: date, clusters: Iterable[str]) -> None:
+        """Clusters seen on `day` at an entrance, tied to no flat (days come in order)."""
+        for cid in clusters:
+            on = self.about.setdefault(cid, [])
+            if not on or on[-1] < day:
+                on.append(day)
 
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
         (or tenant QR) used with an unknown face."""
         for r in rows:
+            if self.last_day is None or self.last_day < r.day:
+                self.last_day = r.day
             cid = r.cluster_id
             if cid is None or r.role not in ("member", "stranger"):
                 continue
@@ -93,6 +108,7 @@ class CardFaces:
         if per is None or since is None:
             return set()
         own = [c for c, s in per.items() if s.first <= since]
+        learned = [c for c in own if per[c].learned_on is not None]
         return {
             c
             for c, s in per.items()
@@ -100,7 +116,20 @@ class CardFaces:
             and s.days >= self.takeover_days
             and sum(d >= s.first for o in own for d in per[o].on) <= self.own_days
             and not (same_face and any(same_face(c, o) for o in own))
+            and not self._still_about(learned, s.first)
         }
+
+    def _still_about(self, learned: list[str], since: date) -> bool:
+        """A learned face still seen at the entrance, tied to no flat, on `still_share` of
+        the days since `since` (3 at least): the holder who lent the card is gone, so
+        that face was a look-alike's cluster that took in the holder's first card uses
+        (issue 18: a neighbour without a card who tailgates home daily), and the new face
+        is the holder's own."""
+        if self.last_day is None:
+            return False
+        span = (self.last_day - since).days + 1
+        seen = {d for c in learned for d in self.about.get(c, ()) if d >= since}
+        return len(seen) >= max(3, self.still_share * span)
 
     def taken(self, same_face: Callable[[str, str], bool] | None = None) -> dict[str, set[str]]:
         """unit -> the clusters that took a card of one of its people, without the faces

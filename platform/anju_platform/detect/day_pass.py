@@ -49,6 +49,7 @@ class EstatePass:
 
     def __post_init__(self) -> None:
         self.card_faces.own_share = self.settings.card_face_own_share
+        self.card_faces.still_share = self.settings.card_face_still_share
 
     def run_day(self, day: date, book: AlertBook, flush: bool = True) -> int:
         """One local day, in the caller's transaction. The unit clocks and the clusters'
@@ -92,7 +93,10 @@ class EstatePass:
         resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
         rows = roll_up(resolved)
         if self.building is not None:
-            self.building.record(self.conn, self.estate, day, resolved, self.clusters, settings)
+            seen = self.building.record(
+                self.conn, self.estate, day, resolved, self.clusters, settings
+            )
+            self.card_faces.add_about(day, [x.identity for x in seen])
         repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
         repo_state.replace_presence(self.conn, self.estate, day, rows)
         self.window[day] = rows

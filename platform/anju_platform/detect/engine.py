@@ -112,6 +112,9 @@ def _resume(
     estate_pass = EstatePass(conn, estate, settings, register, watched, clusters)
     if settings.building_enabled:
         estate_pass.building = BuildingPass.load(conn, estate, start, settings)
+        # where the card faces' clusters went about tied to no flat, as run_day records it
+        for seen in repo_building.sightings(conn, estate, watched, start - timedelta(days=1)):
+            estate_pass.card_faces.add_about(seen.day, [seen.identity])
     for unit, (any_day, member_day, member_in) in repo_state.unit_clocks(conn, estate).items():
         estate_pass.clocks[unit] = UnitClock(any_day, member_day, member_in, watched)
     window_start = start - timedelta(days=settings.window_days - 1)

@@ -113,6 +113,12 @@ class DetectSettings(BaseSettings):
         description="Crowded faces: the holder's own cluster takes in a look-alike visitor "
         "now and then; someone else on the card needs a pass often (issue 18).",
     )
+    card_face_still_share: float = Field(
+        0.3,
+        title="A card's learned face still seen tied to no flat on this share of the days "
+        "since a new face came with the card was a look-alike's, not the holder's",
+        description="Crowded faces (issue 18): a holder who lent the card is gone.",
+    )
     day_visitor_pass_days: int = Field(
         5,
         title="A face on visitor passes on this many days of the window, leaving again on "
