@@ -134,6 +134,15 @@ def test_relative_moving_in_while_the_household_travels_is_not_yet_a_sublet() ->
     drops = [member(DAY - timedelta(days=k)) for k in (9, 2)]
     subs = [stranger(d, "u-sub") for d in days(20)]
     assert daily.sublet(window(drops, subs), facts(1), DAY, S) is not None
+    # crowded faces: the subtenants on the holder's card come with clusters not yet told
+    # apart (member rows with an unknown face) on days close together: not the household
+    split = [member(DAY - timedelta(days=k), via="card", cluster_id=f"u-x{k}") for k in (5, 4)]
+    assert daily.sublet(window(split, subs), facts(1), DAY, S) is not None
+    # the holder's card with the face learned for it is the holder home
+    mine = [member(DAY - timedelta(days=k), via="card", cluster_id="u-own") for k in (15, 13, 11)]
+    w = summarise(window(mine, gran), facts(1), own={"u-own"})
+    assert daily.sublet(window(mine, gran), facts(1), DAY, S, w) is None
+    assert daily.sublet(window(mine, gran), facts(1), DAY, S) is not None
 
 
 def test_festival_longer_than_the_window_is_not_a_sublet() -> None:

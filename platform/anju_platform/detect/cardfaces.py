@@ -131,6 +131,16 @@ class CardFaces:
         seen = {d for c in learned for d in self.about.get(c, ()) if d >= since}
         return len(seen) >= max(3, self.still_share * span)
 
+    def learned(self) -> dict[str, set[str]]:
+        """unit -> the faces learned for its people's cards (a member's own face)."""
+        out: dict[str, set[str]] = {}
+        for person, per in self.by_person.items():
+            unit = self.unit_of[person]
+            for c, s in per.items():
+                if s.learned_on is not None and self._owned(c, unit):
+                    out.setdefault(unit, set()).add(c)
+        return out
+
     def taken(self, same_face: Callable[[str, str], bool] | None = None) -> dict[str, set[str]]:
         """unit -> the clusters that took a card of one of its people, without the faces
         learned for the unit's other cards (family members sharing a card)."""

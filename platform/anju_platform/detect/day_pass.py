@@ -227,6 +227,7 @@ class EstatePass:
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)
         taken = self.card_faces.taken(self.clusters.same_face)
+        own = self.card_faces.learned()
         by_unit = self._by_unit(set(taken))
         for old in [kept for kept in self.groups if kept not in self.window]:
             del self.groups[old]
@@ -254,6 +255,7 @@ class EstatePass:
                     settings.card_face_pass_share,
                     settings.day_visitor_pass_days,
                     settings.day_visitor_stay_share,
+                    own.get(unit, frozenset()),
                 )
                 if seen
                 else None

@@ -12,6 +12,10 @@ from anju_platform.detect.model import Evidence, Presence, UnitFacts
 @dataclass
 class Window:
     member_days: set[date] = field(default_factory=set)
+    # days a member was surely there: recognised, their enrolled face with their card, or
+    # the face learned for their card (not any unknown face with it: crowded faces split
+    # a subtenant on the holder's card into many clusters, some not yet told apart)
+    home_days: set[date] = field(default_factory=set)
     stranger_days: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
     # days a stranger's last passage was coming in (not seen leaving): they stay the night
     stay_days: dict[str, set[date]] = field(default_factory=lambda: defaultdict(set))
@@ -41,6 +45,7 @@ def summarise(
     pass_share: float = 0.2,
     visit_days: int = 5,
     visit_share: float = 0.2,
+    own: frozenset[str] | set[str] = frozenset(),
 ) -> Window:
     """Members' days, strangers' days per identity (and the days they stayed), distinct
     visitors entering per day. A member's credential used with a face that also comes on
@@ -105,6 +110,8 @@ def summarise(
                     w.card_strangers.add(cid)
             elif r.n_face > 0:  # a card alone may be in other hands
                 member_days.add(r.day)
+                if cid is None or cid in own:  # `own`: faces learned for the unit's cards
+                    w.home_days.add(r.day)
             continue
         if role == "stranger":
             stranger_days[ident].add(r.day)

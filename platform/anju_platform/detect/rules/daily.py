@@ -38,11 +38,13 @@ def sublet(
     grace = timedelta(days=14)
     if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
         return None  # the family is away for the festival; a relative may mind the flat
-    end = stopped(sorted(w.member_days))
+    end = stopped(sorted(w.home_days))
     if end is not None and (day - end).days < s.sublet_gone_days:
         # the household lived here until lately (seen on two days close together, not
         # the holder dropping by): a trip, and someone minding the flat or a relative
-        # moving in meanwhile (a grandparent before registration, issue 18)
+        # moving in meanwhile (a grandparent before registration, issue 18). Only days a
+        # member was surely there (`home_days`): with crowded faces a subtenant on the
+        # holder's card comes with clusters not yet told apart from the holder's
         return None
     # An approved absence explains why the members are not seen, not who stays in the
     # flat meanwhile: strangers staying the night then are more suspicious, not less
