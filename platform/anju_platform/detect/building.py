@@ -16,7 +16,7 @@ import psycopg
 
 from anju_platform.detect import repo_building
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.model import Evidence, Finding, UnitClock
+from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock
 from anju_platform.detect.presence import Resolved
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules.building import (
@@ -240,6 +240,41 @@ class BuildingPass:
     watch: BuildingWatch
     strong_stays: int  # building_occupant_stay_days
     verdicts: list[Verdict] = field(default_factory=list)
+    # day -> flat -> the members seen for it that day, over the days the pins read
+    # (building_new_days + window_days): kept here, as asking detect_presence per entrance
+    # and day was most of the building level's cost
+    members: dict[date, dict[str, set[str]]] = field(default_factory=dict)
+
+    def _members_seen(self, units: list[str], since: date, before: date) -> dict[str, set[str]]:
+        """Members of these flats seen on their own (card, pass or face), since..before."""
+        out: dict[str, set[str]] = {}
+        for d, seen in self.members.items():
+            if since <= d < before:
+                for u in units:
+                    if u in seen:
+                        out.setdefault(u, set()).update(seen[u])
+        return out
+
+    def _member_days(self, units: list[str], since: date, before: date) -> dict[str, list[date]]:
+        """Days members of these flats were seen, since..before (in day order)."""
+        out: dict[str, list[date]] = {}
+        for d in sorted(self.members):
+            if since <= d < before:
+                seen = self.members[d]
+                for u in units:
+                    if u in seen:
+                        out.setdefault(u, []).append(d)
+        return out
+
+    def _remember(self, d: date, rows: list[Presence], s: DetectSettings) -> None:
+        day: dict[str, set[str]] = {}
+        for p in rows:
+            if p.role == "member":
+                day.setdefault(p.unit_id, set()).add(p.identity)
+        self.members[d] = day
+        too_old = d - timedelta(days=s.building_new_days + s.window_days)
+        for old in [k for k in self.members if k <= too_old]:
+            del self.members[old]
 
     def pins(
         self,
@@ -257,7 +292,7 @@ class BuildingPass:
         def flats_at(units: list[str]) -> list[Flat]:
             """The flats of one entrance; who of each household was seen on their own
             in the window (one query for the entrance)."""
-            seen = repo_building.members_seen(conn, units, d - timedelta(days=s.window_days), d)
+            seen = self._members_seen(units, d - timedelta(days=s.window_days), d)
             out = []
             for u in units:
                 facts = reg.facts_on(u, d)
@@ -274,7 +309,7 @@ class BuildingPass:
         def stopped_of(units: list[str]) -> dict[str, date | None]:
             if new := [u for u in units if u not in ends]:
                 since = d - timedelta(days=s.building_new_days + s.window_days)
-                seen = repo_building.member_days(conn, new, since, d)
+                seen = self._member_days(new, since, d)
                 ends.update({u: stopped(seen.get(u, [])) for u in new})
             return {u: ends[u] for u in units}
 
@@ -287,13 +322,16 @@ class BuildingPass:
         estate: str,
         d: date,
         res: list[Resolved],
+        rows: list[Presence],
         clusters: Clusterer,
         s: DetectSettings,
     ) -> None:
+        """Day d's sightings (saved and in the window) and the members its `rows` saw."""
+        self._remember(d, rows, s)
         tz = timedelta(hours=s.tz_offset_hours)
-        rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
-        repo_building.save_sightings(conn, estate, rows)
-        self.watch.add(d, rows, s.window_days)
+        got = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
+        repo_building.save_sightings(conn, estate, got)
+        self.watch.add(d, got, s.window_days)
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
         found = building_findings(self.verdicts, self.watch, d, self.strong_stays)
@@ -312,4 +350,8 @@ class BuildingPass:
             days.setdefault(x.day, []).append(x)
         for d in sorted(days):
             watch.add(d, days[d], s.window_days)
-        return cls(watch, s.building_occupant_stay_days)
+        out = cls(watch, s.building_occupant_stay_days)
+        since = start - timedelta(days=s.building_new_days + s.window_days)
+        for u, d, who in repo_building.members_since(conn, estate, since, start):
+            out.members.setdefault(d, {}).setdefault(u, set()).add(who)
+        return out

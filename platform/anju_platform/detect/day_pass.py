@@ -91,7 +91,9 @@ class EstatePass:
         resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
         rows = roll_up(resolved)
         if self.building is not None:
-            self.building.record(self.conn, self.estate, day, resolved, self.clusters, settings)
+            self.building.record(
+                self.conn, self.estate, day, resolved, rows, self.clusters, settings
+            )
         repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
         repo_state.replace_presence(self.conn, self.estate, day, rows)
         self.window[day] = rows

@@ -70,32 +70,16 @@ def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> 
     ]
 
 
-def member_days(
-    conn: psycopg.Connection, units: list[str], since: date, before: date
-) -> dict[str, list[date]]:
-    """Days members of these flats were seen, since..before (from the stored presence)."""
-    out: dict[str, list[date]] = {}
-    for u, d in conn.execute(
-        "SELECT DISTINCT unit_id, day FROM detect_presence WHERE unit_id = ANY(%s)"
-        " AND role = 'member' AND day >= %s AND day < %s ORDER BY 1, 2",
-        (units, since, before),
-    ):
-        out.setdefault(u, []).append(d)
-    return out
-
-
-def members_seen(
-    conn: psycopg.Connection, units: list[str], since: date, before: date
-) -> dict[str, set[str]]:
-    """Members of these flats seen on their own (card, pass or face), since..before."""
-    out: dict[str, set[str]] = {}
-    for u, who in conn.execute(
-        "SELECT DISTINCT unit_id, identity FROM detect_presence WHERE unit_id = ANY(%s)"
-        " AND role = 'member' AND day >= %s AND day < %s",
-        (units, since, before),
-    ):
-        out.setdefault(u, set()).add(who)
-    return out
+def members_since(
+    conn: psycopg.Connection, estate: str, since: date, before: date
+) -> list[tuple[str, date, str]]:
+    """(flat, day, member) of the members seen since..before (from the stored presence):
+    what the pins read of the days before a run starts (building.BuildingPass.load)."""
+    return conn.execute(
+        "SELECT unit_id, day, identity FROM detect_presence WHERE estate_id = %s"
+        " AND role = 'member' AND day >= %s AND day < %s ORDER BY day, unit_id, identity",
+        (estate, since, before),
+    ).fetchall()
 
 
 def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:
