@@ -46,6 +46,8 @@ class EstatePass:
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
+    # (alert, evidence key) stored by this run: the day's alert books skip them
+    evidence_sent: set[tuple[int, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.card_faces.own_share = self.settings.card_face_own_share
@@ -94,8 +96,7 @@ class EstatePass:
             self.building.record(
                 self.conn, self.estate, day, resolved, rows, self.clusters, settings
             )
-        repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
-        repo_state.replace_presence(self.conn, self.estate, day, rows)
+        repo_state.insert_presence(self.conn, self.estate, rows)
         self.window[day] = rows
         self.card_faces.add_day(rows)
         too_old = day - timedelta(days=settings.window_days)
@@ -109,17 +110,22 @@ class EstatePass:
         evaluated: set[str] = set()
         held = [finding for finding in found if finding.type in DAILY_ONLY]
         findings.extend(self._daily(day, evaluated, held))
-        for finding in findings:
-            book.apply(finding)
-        book.close_ended(day, evaluated, {(finding.unit_id, finding.type) for finding in findings})
-        if self.building is not None:
-            self.building.alert(self.conn, self.estate, self.register, day)
-        if flush:
-            dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
-            repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
-            repo_state.set_watermark(self.conn, Watermark.CLOCKS, self.estate, day=day)
-            self.dirty.clear()
-        repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
+        # the day's writes go out together (pipeline mode: one wait for all of them, not
+        # one per statement); only a new alert's id is waited for at once
+        with self.conn.pipeline():
+            repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
+            for finding in findings:
+                book.apply(finding)
+            found_keys = {(finding.unit_id, finding.type) for finding in findings}
+            book.close_ended(day, evaluated, found_keys)
+            if self.building is not None:
+                self.building.alert(self.conn, self.estate, self.register, day)
+            if flush:
+                dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
+                repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
+                repo_state.set_watermark(self.conn, Watermark.CLOCKS, self.estate, day=day)
+                self.dirty.clear()
+            repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
         return len(events)
 
     def _clones_elsewhere(
