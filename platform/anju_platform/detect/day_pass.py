@@ -83,13 +83,13 @@ class EstatePass:
             face_strong=settings.face_strong_confidence,
             face_band=settings.face_confidence_band,
         )
-        self.clusters.prepare(
-            [
-                (event.gateway_id, event.event_id, event.embedding)
-                for event in events
-                if event.kind == "face" and not event.person_id and event.embedding is not None
-            ]
-        )
+        unknown = [
+            (event.gateway_id, event.event_id, event.embedding)
+            for event in events
+            if event.kind == "face" and not event.person_id and event.embedding is not None
+        ]
+        self.clusters.prepare(unknown)
+        resolver.prepare_watch(day, [(event_id, emb) for _, event_id, emb in unknown])
         resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
         rows = roll_up(resolved)
         if self.building is not None:
