@@ -240,41 +240,49 @@ class BuildingPass:
     watch: BuildingWatch
     strong_stays: int  # building_occupant_stay_days
     verdicts: list[Verdict] = field(default_factory=list)
-    # day -> flat -> the members seen for it that day, over the days the pins read
-    # (building_new_days + window_days): kept here, as asking detect_presence per entrance
-    # and day was most of the building level's cost
-    members: dict[date, dict[str, set[str]]] = field(default_factory=dict)
+    # flat -> day -> the members seen for it that day: the days of this run as they come,
+    # the days before it (the pins read building_new_days + window_days back) asked for
+    # once per flat when first needed; asking detect_presence per entrance and day was
+    # most of the building level's cost
+    members: dict[str, dict[date, set[str]]] = field(default_factory=dict)
+    start: date = date.min  # the run's first day
+    loaded: set[str] = field(default_factory=set)  # flats whose earlier days are in `members`
+
+    def _history(self, conn: psycopg.Connection, units: list[str], s: DetectSettings) -> None:
+        if need := [u for u in units if u not in self.loaded]:
+            since = self.start - timedelta(days=s.building_new_days + s.window_days)
+            for u, d, who in repo_building.members_seen(conn, need, since, self.start):
+                self.members.setdefault(u, {}).setdefault(d, set()).add(who)
+            self.loaded.update(need)
 
     def _members_seen(self, units: list[str], since: date, before: date) -> dict[str, set[str]]:
         """Members of these flats seen on their own (card, pass or face), since..before."""
         out: dict[str, set[str]] = {}
-        for d, seen in self.members.items():
-            if since <= d < before:
-                for u in units:
-                    if u in seen:
-                        out.setdefault(u, set()).update(seen[u])
+        for u in units:
+            for d, who in self.members.get(u, {}).items():
+                if since <= d < before:
+                    out.setdefault(u, set()).update(who)
         return out
 
     def _member_days(self, units: list[str], since: date, before: date) -> dict[str, list[date]]:
         """Days members of these flats were seen, since..before (in day order)."""
         out: dict[str, list[date]] = {}
-        for d in sorted(self.members):
-            if since <= d < before:
-                seen = self.members[d]
-                for u in units:
-                    if u in seen:
-                        out.setdefault(u, []).append(d)
+        for u in units:
+            days = sorted(d for d in self.members.get(u, {}) if since <= d < before)
+            if days:
+                out[u] = days
         return out
 
     def _remember(self, d: date, rows: list[Presence], s: DetectSettings) -> None:
-        day: dict[str, set[str]] = {}
+        members = self.members
         for p in rows:
             if p.role == "member":
-                day.setdefault(p.unit_id, set()).add(p.identity)
-        self.members[d] = day
-        too_old = d - timedelta(days=s.building_new_days + s.window_days)
-        for old in [k for k in self.members if k <= too_old]:
-            del self.members[old]
+                members.setdefault(p.unit_id, {}).setdefault(d, set()).add(p.identity)
+        if (d - self.start).days % s.window_days == 0:  # now and then: days no pin reads
+            too_old = d - timedelta(days=s.building_new_days + s.window_days)
+            for days in members.values():
+                for old in [k for k in days if k <= too_old]:
+                    del days[old]
 
     def pins(
         self,
@@ -292,6 +300,7 @@ class BuildingPass:
         def flats_at(units: list[str]) -> list[Flat]:
             """The flats of one entrance; who of each household was seen on their own
             in the window (one query for the entrance)."""
+            self._history(conn, units, s)
             seen = self._members_seen(units, d - timedelta(days=s.window_days), d)
             out = []
             for u in units:
@@ -309,6 +318,7 @@ class BuildingPass:
         def stopped_of(units: list[str]) -> dict[str, date | None]:
             if new := [u for u in units if u not in ends]:
                 since = d - timedelta(days=s.building_new_days + s.window_days)
+                self._history(conn, new, s)
                 seen = self._member_days(new, since, d)
                 ends.update({u: stopped(seen.get(u, [])) for u in new})
             return {u: ends[u] for u in units}
@@ -350,8 +360,4 @@ class BuildingPass:
             days.setdefault(x.day, []).append(x)
         for d in sorted(days):
             watch.add(d, days[d], s.window_days)
-        out = cls(watch, s.building_occupant_stay_days)
-        since = start - timedelta(days=s.building_new_days + s.window_days)
-        for u, d, who in repo_building.members_since(conn, estate, since, start):
-            out.members.setdefault(d, {}).setdefault(u, set()).add(who)
-        return out
+        return cls(watch, s.building_occupant_stay_days, start=start)

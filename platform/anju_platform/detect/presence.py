@@ -299,7 +299,7 @@ def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> di
     }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Acc:
     role: str
     via: set[str] = field(default_factory=set)

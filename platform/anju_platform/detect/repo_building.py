@@ -70,15 +70,15 @@ def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> 
     ]
 
 
-def members_since(
-    conn: psycopg.Connection, estate: str, since: date, before: date
+def members_seen(
+    conn: psycopg.Connection, units: list[str], since: date, before: date
 ) -> list[tuple[str, date, str]]:
-    """(flat, day, member) of the members seen since..before (from the stored presence):
-    what the pins read of the days before a run starts (building.BuildingPass.load)."""
+    """(flat, day, member) of these flats' members seen since..before (the stored
+    presence): the days before a run that its pins read (building.BuildingPass)."""
     return conn.execute(
-        "SELECT unit_id, day, identity FROM detect_presence WHERE estate_id = %s"
-        " AND role = 'member' AND day >= %s AND day < %s ORDER BY day, unit_id, identity",
-        (estate, since, before),
+        "SELECT unit_id, day, identity FROM detect_presence WHERE unit_id = ANY(%s)"
+        " AND role = 'member' AND day >= %s AND day < %s",
+        (units, since, before),
     ).fetchall()
 
 
