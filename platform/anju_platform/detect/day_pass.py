@@ -43,6 +43,12 @@ class EstatePass:
     # day -> (its window rows, those rows by unit, units with a non-member row, the rows
     # by unit the rules need: see _brief)
     groups: dict[date, _Groups] = field(default_factory=dict)
+    # _by_unit's window, joined per unit: (day, its rows, their brief) in window order,
+    # and each unit's brief rows of those days in that order
+    folded: list[tuple[date, list[Presence], dict[str, list[Presence]]]] = field(
+        default_factory=list
+    )
+    unit_rows: dict[str, list[Presence]] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
@@ -198,14 +204,33 @@ class EstatePass:
         """The window's rows the rules need (_brief) of each unit with someone other than
         a member in it, or in `also` (window order, then row order), from per-day groups
         made once per day."""
-        days = [self._grouped(day) for day in self.window]
-        wanted = set().union(also, *(got[2] for got in days))
-        by_unit: dict[str, list[Presence]] = {}
-        for _, _, _, brief in days:
+        days = [(day, self._grouped(day)) for day in self.window]
+        wanted = set().union(also, *(got[2] for _, got in days))
+        # the window moves a day at a time: the oldest day's rows leave the front of each
+        # unit's list and the new day's are added at its end, rather than 28 days joined
+        # again; anything else (the first day of a run) joins the window anew
+        now = [(day, got[0], got[3]) for day, got in days]
+        folded, unit_rows = self.folded, self.unit_rows
+        gone = 0
+        while gone < len(folded) and folded[gone][0] not in self.window:
+            gone += 1
+        same = len(folded) - gone <= len(now) and all(
+            a[0] == b[0] and a[1] is b[1] for a, b in zip(folded[gone:], now, strict=False)
+        )
+        if not same:
+            gone, unit_rows = 0, {}
+            folded.clear()
+        for _, _, brief in folded[:gone]:
             for unit, rows in brief.items():
-                if unit in wanted:
-                    by_unit.setdefault(unit, []).extend(rows)
-        return by_unit
+                kept = unit_rows[unit]
+                del kept[: len(rows)]
+                if not kept:
+                    del unit_rows[unit]
+        for _, _, brief in now[len(folded) - gone :]:
+            for unit, rows in brief.items():
+                unit_rows.setdefault(unit, []).extend(rows)
+        self.folded, self.unit_rows = now, unit_rows
+        return {unit: list(unit_rows[unit]) for unit in wanted if unit in unit_rows}
 
     def _all_rows(self, unit: str) -> list[Presence]:
         """Every window row of a unit (window order, then row order)."""
