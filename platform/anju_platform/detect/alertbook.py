@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import psycopg
@@ -21,8 +22,12 @@ class AlertBook:
         estate: str,
         grids: dict[str, str | None],
         cooldown_from: date,
+        sent: set[tuple[int, str]] | None = None,
     ) -> None:
         self.conn, self.estate, self.grids = conn, estate, grids
+        # (alert, evidence key) already stored by this pass: a finding repeated day after
+        # day carries mostly the same evidence, which the insert would only skip
+        self.sent = sent if sent is not None else set()
         self.live: dict[tuple[str, str], Live] = {
             (a.unit_id, a.type): a for a in repo_alerts.live_alerts(conn, estate)
         }
@@ -70,7 +75,11 @@ class AlertBook:
         if live is None:
             return
         self.live[key] = live
-        repo_alerts.add_evidence(self.conn, live.alert_id, f)
+        aid = live.alert_id
+        new = tuple(e for e in f.evidence if (aid, e.key) not in self.sent)
+        if new:
+            repo_alerts.add_evidence(self.conn, aid, replace(f, evidence=new))
+            self.sent.update((aid, e.key) for e in new)
         if live.status != "watch":
             for weaker in SUPERSEDES.get(f.type, ()):
                 other = self.live.pop((f.unit_id, weaker), None)

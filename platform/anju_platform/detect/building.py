@@ -16,7 +16,7 @@ import psycopg
 
 from anju_platform.detect import repo_building
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.model import Evidence, Finding, UnitClock
+from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock
 from anju_platform.detect.presence import Resolved
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules.building import (
@@ -244,6 +244,49 @@ class BuildingPass:
     strong_stays: int  # building_occupant_stay_days
     verdicts: list[Verdict] = field(default_factory=list)
     known: dict[str, bool] = field(default_factory=dict)  # new cluster -> its face was here
+    # flat -> day -> the members seen for it that day: the days of this run as they come,
+    # the days before it (the pins read building_new_days + window_days back) asked for
+    # once per flat when first needed; asking detect_presence per entrance and day was
+    # most of the building level's cost
+    members: dict[str, dict[date, set[str]]] = field(default_factory=dict)
+    start: date = date.min  # the run's first day
+    loaded: set[str] = field(default_factory=set)  # flats whose earlier days are in `members`
+
+    def _history(self, conn: psycopg.Connection, units: list[str], s: DetectSettings) -> None:
+        if need := [u for u in units if u not in self.loaded]:
+            since = self.start - timedelta(days=s.building_new_days + s.window_days)
+            for u, d, who in repo_building.members_seen(conn, need, since, self.start):
+                self.members.setdefault(u, {}).setdefault(d, set()).add(who)
+            self.loaded.update(need)
+
+    def _members_seen(self, units: list[str], since: date, before: date) -> dict[str, set[str]]:
+        """Members of these flats seen on their own (card, pass or face), since..before."""
+        out: dict[str, set[str]] = {}
+        for u in units:
+            for d, who in self.members.get(u, {}).items():
+                if since <= d < before:
+                    out.setdefault(u, set()).update(who)
+        return out
+
+    def _member_days(self, units: list[str], since: date, before: date) -> dict[str, list[date]]:
+        """Days members of these flats were seen, since..before (in day order)."""
+        out: dict[str, list[date]] = {}
+        for u in units:
+            days = sorted(d for d in self.members.get(u, {}) if since <= d < before)
+            if days:
+                out[u] = days
+        return out
+
+    def _remember(self, d: date, rows: list[Presence], s: DetectSettings) -> None:
+        members = self.members
+        for p in rows:
+            if p.role == "member":
+                members.setdefault(p.unit_id, {}).setdefault(d, set()).add(p.identity)
+        if (d - self.start).days % s.window_days == 0:  # now and then: days no pin reads
+            too_old = d - timedelta(days=s.building_new_days + s.window_days)
+            for days in members.values():
+                for old in [k for k in days if k <= too_old]:
+                    del days[old]
 
     def pins(
         self,
@@ -262,7 +305,8 @@ class BuildingPass:
         def flats_at(units: list[str]) -> list[Flat]:
             """The flats of one entrance; who of each household was seen on their own
             in the window (one query for the entrance)."""
-            seen = repo_building.members_seen(conn, units, d - timedelta(days=s.window_days), d)
+            self._history(conn, units, s)
+            seen = self._members_seen(units, d - timedelta(days=s.window_days), d)
             out = []
             for u in units:
                 facts = reg.facts_on(u, d)
@@ -279,7 +323,8 @@ class BuildingPass:
         def stopped_of(units: list[str]) -> dict[str, date | None]:
             if new := [u for u in units if u not in ends]:
                 since = d - timedelta(days=s.building_new_days + s.window_days)
-                seen = repo_building.member_days(conn, new, since, d)
+                self._history(conn, new, s)
+                seen = self._member_days(new, since, d)
                 ends.update({u: stopped(seen.get(u, [])) for u in new})
             return {u: ends[u] for u in units}
 
@@ -319,15 +364,18 @@ class BuildingPass:
         estate: str,
         d: date,
         res: list[Resolved],
+        rows: list[Presence],
         clusters: Clusterer,
         s: DetectSettings,
     ) -> list[Sighting]:
-        """The day's sightings, saved and kept in the window (and returned)."""
+        """Day d's sightings (saved, kept in the window and returned) and the members its
+        `rows` saw."""
+        self._remember(d, rows, s)
         tz = timedelta(hours=s.tz_offset_hours)
-        rows = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
-        repo_building.save_sightings(conn, estate, rows)
-        self.watch.add(d, rows, s.window_days)
-        return rows
+        got = collect(res, self.watch.gate_place, clusters.first_seen, tz, s.building_follow_s)
+        repo_building.save_sightings(conn, estate, got)
+        self.watch.add(d, got, s.window_days)
+        return got
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
         found = building_findings(self.verdicts, self.watch, d, self.strong_stays)
@@ -346,4 +394,4 @@ class BuildingPass:
             days.setdefault(x.day, []).append(x)
         for d in sorted(days):
             watch.add(d, days[d], s.window_days)
-        return cls(watch, s.building_occupant_stay_days)
+        return cls(watch, s.building_occupant_stay_days, start=start)

@@ -43,9 +43,17 @@ class EstatePass:
     # day -> (its window rows, those rows by unit, units with a non-member row, the rows
     # by unit the rules need: see _brief)
     groups: dict[date, _Groups] = field(default_factory=dict)
+    # _by_unit's window, joined per unit: (day, its rows, their brief) in window order,
+    # and each unit's brief rows of those days in that order
+    folded: list[tuple[date, list[Presence], dict[str, list[Presence]]]] = field(
+        default_factory=list
+    )
+    unit_rows: dict[str, list[Presence]] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
+    # (alert, evidence key) stored by this run: the day's alert books skip them
+    evidence_sent: set[tuple[int, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.card_faces.own_share = self.settings.card_face_own_share
@@ -83,22 +91,21 @@ class EstatePass:
             face_strong=settings.face_strong_confidence,
             face_band=settings.face_confidence_band,
         )
-        self.clusters.prepare(
-            [
-                (event.gateway_id, event.event_id, event.embedding)
-                for event in events
-                if event.kind == "face" and not event.person_id and event.embedding is not None
-            ]
-        )
+        unknown = [
+            (event.gateway_id, event.event_id, event.embedding)
+            for event in events
+            if event.kind == "face" and not event.person_id and event.embedding is not None
+        ]
+        self.clusters.prepare(unknown)
+        resolver.prepare_watch(day, [(event_id, emb) for _, event_id, emb in unknown])
         resolved = [resolver.resolve(p) for p in passages(events, settings.pair_window_s)]
         rows = roll_up(resolved)
         if self.building is not None:
             seen = self.building.record(
-                self.conn, self.estate, day, resolved, self.clusters, settings
+                self.conn, self.estate, day, resolved, rows, self.clusters, settings
             )
             self.card_faces.add_about(day, [x.identity for x in seen])
-        repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
-        repo_state.replace_presence(self.conn, self.estate, day, rows)
+        repo_state.insert_presence(self.conn, self.estate, rows)
         self.window[day] = rows
         self.card_faces.add_day(rows)
         too_old = day - timedelta(days=settings.window_days)
@@ -112,17 +119,22 @@ class EstatePass:
         evaluated: set[str] = set()
         held = [finding for finding in found if finding.type in DAILY_ONLY]
         findings.extend(self._daily(day, evaluated, held))
-        for finding in findings:
-            book.apply(finding)
-        book.close_ended(day, evaluated, {(finding.unit_id, finding.type) for finding in findings})
-        if self.building is not None:
-            self.building.alert(self.conn, self.estate, self.register, day)
-        if flush:
-            dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
-            repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
-            repo_state.set_watermark(self.conn, Watermark.CLOCKS, self.estate, day=day)
-            self.dirty.clear()
-        repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
+        # the day's writes go out together (pipeline mode: one wait for all of them, not
+        # one per statement); only a new alert's id is waited for at once
+        with self.conn.pipeline():
+            repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
+            for finding in findings:
+                book.apply(finding)
+            found_keys = {(finding.unit_id, finding.type) for finding in findings}
+            book.close_ended(day, evaluated, found_keys)
+            if self.building is not None:
+                self.building.alert(self.conn, self.estate, self.register, day)
+            if flush:
+                dirty_clocks = {unit: self.clocks[unit] for unit in self.dirty}
+                repo_state.save_clocks(self.conn, self.estate, dirty_clocks)
+                repo_state.set_watermark(self.conn, Watermark.CLOCKS, self.estate, day=day)
+                self.dirty.clear()
+            repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
         return len(events)
 
     def _clones_elsewhere(
@@ -195,14 +207,33 @@ class EstatePass:
         """The window's rows the rules need (_brief) of each unit with someone other than
         a member in it, or in `also` (window order, then row order), from per-day groups
         made once per day."""
-        days = [self._grouped(day) for day in self.window]
-        wanted = set().union(also, *(got[2] for got in days))
-        by_unit: dict[str, list[Presence]] = {}
-        for _, _, _, brief in days:
+        days = [(day, self._grouped(day)) for day in self.window]
+        wanted = set().union(also, *(got[2] for _, got in days))
+        # the window moves a day at a time: the oldest day's rows leave the front of each
+        # unit's list and the new day's are added at its end, rather than 28 days joined
+        # again; anything else (the first day of a run) joins the window anew
+        now = [(day, got[0], got[3]) for day, got in days]
+        folded, unit_rows = self.folded, self.unit_rows
+        gone = 0
+        while gone < len(folded) and folded[gone][0] not in self.window:
+            gone += 1
+        same = len(folded) - gone <= len(now) and all(
+            a[0] == b[0] and a[1] is b[1] for a, b in zip(folded[gone:], now, strict=False)
+        )
+        if not same:
+            gone, unit_rows = 0, {}
+            folded.clear()
+        for _, _, brief in folded[:gone]:
             for unit, rows in brief.items():
-                if unit in wanted:
-                    by_unit.setdefault(unit, []).extend(rows)
-        return by_unit
+                kept = unit_rows[unit]
+                del kept[: len(rows)]
+                if not kept:
+                    del unit_rows[unit]
+        for _, _, brief in now[len(folded) - gone :]:
+            for unit, rows in brief.items():
+                unit_rows.setdefault(unit, []).extend(rows)
+        self.folded, self.unit_rows = now, unit_rows
+        return {unit: list(unit_rows[unit]) for unit in wanted if unit in unit_rows}
 
     def _all_rows(self, unit: str) -> list[Presence]:
         """Every window row of a unit (window order, then row order)."""

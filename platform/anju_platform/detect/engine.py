@@ -92,7 +92,8 @@ def _run_estate(
         with conn.transaction():
             repo_state.lazy_commit(conn)
             units = estate_pass.register.units
-            book = AlertBook(conn, estate, units, day - timedelta(days=settings.cooldown_days))
+            cooldown_from = day - timedelta(days=settings.cooldown_days)
+            book = AlertBook(conn, estate, units, cooldown_from, estate_pass.evidence_sent)
             # clocks and cluster counts every FLUSH_DAYS days and on the last day
             flush = i == n_days - 1 or (i + 1) % FLUSH_DAYS == 0
             n_events += estate_pass.run_day(day, book, flush)

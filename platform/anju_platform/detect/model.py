@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
-    """One identity seen for one unit on one local day (a detect_presence row)."""
+class Presence(NamedTuple):
+    """One identity seen for one unit on one local day (a detect_presence row). A tuple:
+    the pass makes one per row, hundreds of thousands a day over a city, and a frozen
+    dataclass's __init__ (a setattr per field) cost more than the roll-up around it."""
 
     unit_id: str
     day: date

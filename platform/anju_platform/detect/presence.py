@@ -70,6 +70,8 @@ class Resolver:
     face_band: float = 0.1
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
     _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
+    # event id -> watched() of its face, measured for a day's faces at once (prepare_watch)
+    _watched: dict[str, str | None] = field(default_factory=dict)
 
     def local(self, t: datetime) -> tuple[date, bool]:
         lt = t + self.tz
@@ -140,7 +142,8 @@ class Resolver:
         r.cluster_id = self.clusters.assign(
             face.gateway_id, face.event_id, face.time, face.embedding
         )
-        r.face_person = self.watched(face.embedding, r.day)
+        got = self._watched.get(face.event_id, _UNMEASURED)
+        r.face_person = got if got is not _UNMEASURED else self.watched(face.embedding, r.day)
 
     def _contradicted(self, r: Resolved, person: str, day: date) -> None:
         """A recognised face against the person's own history (issue 18 item 3): a
@@ -170,6 +173,27 @@ class Resolver:
         emb = reg.enrollments.get(r.owner) if r.owner is not None else None
         if emb is not None and r.face_person is None:
             r.mismatch = distance(emb, face.embedding)
+
+    def prepare_watch(self, day: date, faces: list[tuple[str, np.ndarray]]) -> None:
+        """watched() for a day's (event id, embedding) unknown faces in one array
+        operation (the same arithmetic per face and leader: the same answers)."""
+        self._watched.clear()
+        if not self.watch_days or not faces:
+            return
+        got = self._watch.get(day)
+        if got is None:
+            got = self._watch[day] = self.reg.watch_list(day, self.watch_days)
+        pids, vecs = got
+        for k in range(0, len(faces), 256):  # bounded memory
+            part = faces[k : k + 256]
+            if vecs is None:
+                self._watched.update((eid, None) for eid, _ in part)
+                continue
+            e = np.stack([v for _, v in part])
+            d = np.sqrt(((vecs[None, :, :] - e[:, None, :]) ** 2).sum(axis=2))
+            best = np.argmin(d, axis=1)
+            for (eid, _), i, row in zip(part, best.tolist(), d, strict=True):
+                self._watched[eid] = pids[i] if row[i] < self.watch_distance else None
 
     def watched(self, emb: np.ndarray, day: date) -> str | None:
         """An unknown face that is an evicted person on the watch list (the gateway's
@@ -254,6 +278,9 @@ class Resolver:
                 r.unit_id, r.identity, r.role, r.via = unit, cid, "stranger", "tailgate"
 
 
+_UNMEASURED = "\0"  # not in _watched: measured one by one
+
+
 def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> dict[str, str]:
     """(stranger cluster, flat) pairs of the window's days -> the clusters seen for
     exactly one flat, on at least `min_days` days (a neighbour's visitor seen at two
@@ -272,7 +299,7 @@ def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> di
     }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Acc:
     role: str
     via: set[str] = field(default_factory=set)

@@ -38,8 +38,8 @@ def realtime_findings(
     findings: list[Finding] = []
     for seen in resolved:
         passage, card = seen.passage, seen.passage.card
-        owner_unit = register.unit_of(seen.owner, seen.day) if seen.owner else None
         if card is not None:
+            owner_unit = register.unit_of(seen.owner, seen.day) if seen.owner else None
             finding = realtime.card_clone(seen, last_use.get(card), owner_unit, settings)
             if finding:
                 findings.append(finding)

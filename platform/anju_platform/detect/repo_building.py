@@ -90,32 +90,16 @@ def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> 
     ]
 
 
-def member_days(
-    conn: psycopg.Connection, units: list[str], since: date, before: date
-) -> dict[str, list[date]]:
-    """Days members of these flats were seen, since..before (from the stored presence)."""
-    out: dict[str, list[date]] = {}
-    for u, d in conn.execute(
-        "SELECT DISTINCT unit_id, day FROM detect_presence WHERE unit_id = ANY(%s)"
-        " AND role = 'member' AND day >= %s AND day < %s ORDER BY 1, 2",
-        (units, since, before),
-    ):
-        out.setdefault(u, []).append(d)
-    return out
-
-
 def members_seen(
     conn: psycopg.Connection, units: list[str], since: date, before: date
-) -> dict[str, set[str]]:
-    """Members of these flats seen on their own (card, pass or face), since..before."""
-    out: dict[str, set[str]] = {}
-    for u, who in conn.execute(
-        "SELECT DISTINCT unit_id, identity FROM detect_presence WHERE unit_id = ANY(%s)"
+) -> list[tuple[str, date, str]]:
+    """(flat, day, member) of these flats' members seen since..before (the stored
+    presence): the days before a run that its pins read (building.BuildingPass)."""
+    return conn.execute(
+        "SELECT unit_id, day, identity FROM detect_presence WHERE unit_id = ANY(%s)"
         " AND role = 'member' AND day >= %s AND day < %s",
         (units, since, before),
-    ):
-        out.setdefault(u, set()).add(who)
-    return out
+    ).fetchall()
 
 
 def reset_from(conn: psycopg.Connection, estate: str, since: date) -> None:

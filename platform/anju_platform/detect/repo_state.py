@@ -62,10 +62,8 @@ def save_clusters(
     clusters.seen.clear()
 
 
-def replace_presence(
-    conn: psycopg.Connection, estate: str, day: date, rows: list[Presence]
-) -> None:
-    conn.execute("DELETE FROM detect_presence WHERE estate_id = %s AND day = %s", (estate, day))
+def insert_presence(conn: psycopg.Connection, estate: str, rows: list[Presence]) -> None:
+    """A day's rows; the day has none yet (a run resets its days first: reset_from)."""
     with conn.cursor().copy(
         "COPY detect_presence (estate_id, unit_id, day, identity, role, via, cluster_id, n, "
         "n_in, n_face, n_night, last_in, event_ids) FROM STDIN"

@@ -1,0 +1,70 @@
+"""The daily pass keeps each unit's window rows joined across days (day_pass._by_unit:
+the oldest day's rows leave the front, the new day's are added): what it hands the rules
+must be the window's rows joined afresh, as the window slides, on a resume and when a
+day's rows are replaced."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from anju_platform.detect.day_pass import EstatePass, _brief
+from anju_platform.detect.model import Presence
+from anju_platform.detect.settings import DetectSettings
+
+START = date(2026, 1, 5)
+UNITS = [f"f{i}" for i in range(12)]
+
+
+def _day(rng: random.Random, day: date) -> list[Presence]:
+    rows = []
+    for unit in UNITS:
+        for who, role in (
+            ("p-" + unit, "member"),
+            ("u-" + unit, "stranger"),
+            ("pass:x", "visitor"),
+        ):
+            if rng.random() < 0.4:
+                cluster = rng.choice([None, "u-c" + unit]) if role == "member" else None
+                rows.append(
+                    Presence(unit, day, who, role, "card", cluster, n_face=rng.randint(0, 2))
+                )
+    return sorted(rows, key=lambda p: (p.unit_id, p.identity))
+
+
+def _joined(window: dict[date, list[Presence]], also: set[str]) -> dict[str, list[Presence]]:
+    """The window's brief rows per unit joined afresh (the pass before it kept them)."""
+    wanted = set(also) | {p.unit_id for rows in window.values() for p in rows if p.role != "member"}
+    out: dict[str, list[Presence]] = {}
+    for rows in window.values():
+        groups: dict[str, list[Presence]] = {}
+        for p in rows:
+            groups.setdefault(p.unit_id, []).append(p)
+        for unit, unit_rows in groups.items():
+            if unit in wanted:
+                out.setdefault(unit, []).extend(_brief(unit_rows))
+    return out
+
+
+def _pass() -> EstatePass:
+    none: Any = None
+    return EstatePass(none, "e1", DetectSettings(), none, START, none)
+
+
+def test_the_kept_window_is_the_window_joined_afresh() -> None:
+    rng = random.Random(7)
+    ep, days = _pass(), 28
+    for i in range(70):
+        day = START + timedelta(days=i)
+        ep.window[day] = _day(rng, day)
+        for old in [d for d in ep.window if d <= day - timedelta(days=days)]:
+            del ep.window[old]
+        if i == 40:  # a day's rows replaced: joined anew
+            ep.window[day - timedelta(days=3)] = _day(rng, day - timedelta(days=3))
+        also = {rng.choice(UNITS)}
+        assert ep._by_unit(also) == _joined(ep.window, also)
+        if i == 55:  # a resume: a new pass over the same window
+            resumed = _pass()
+            resumed.window = dict(ep.window)
+            ep = resumed
