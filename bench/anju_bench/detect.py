@@ -236,16 +236,17 @@ def _load(conn: Any, pf: Any, progress: Callable[[int, int], None] | None) -> in
     return n
 
 
-def _kept(url: str) -> tuple[str, int] | None:
-    """The parameters and event count a kept database was loaded with (None: not one)."""
+def _kept(url: str) -> tuple[str, int, dict[str, Any]] | None:
+    """The parameters, event count and gateway face figures a kept database was loaded
+    with (None: not one, or one of an older layout)."""
     import psycopg
 
     try:
         with psycopg.connect(url) as conn:
-            row = conn.execute("SELECT params, events FROM anju_bench_loaded").fetchone()
+            row = conn.execute("SELECT params, events, faces FROM anju_bench_loaded").fetchone()
     except psycopg.Error:
         return None
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 @contextmanager
@@ -262,6 +263,7 @@ def _loaded(
     parameters. The pass always runs in the copy, so the kept one stays as loaded."""
     import psycopg
     from psycopg import sql
+    from psycopg.types.json import Jsonb
 
     from anju_bench.servers import scratch_database, with_dbname
     from anju_common.migrate import migrate
@@ -270,6 +272,7 @@ def _loaded(
         with scratch_database(server, prefix="anju_bench_detect") as url:
             with psycopg.connect(url) as conn:
                 result["events"] = _load(conn, pf, progress)
+            result.update(gateway_faces(pf))
             yield url
         return
     if not KEEP_NAME.fullmatch(keep):
@@ -284,10 +287,17 @@ def _loaded(
         with psycopg.connect(with_dbname(server, keep)) as conn:
             migrate(conn)
             n = _load(conn, pf, progress)
-            conn.execute("CREATE TABLE anju_bench_loaded (params text NOT NULL, events bigint)")
-            conn.execute("INSERT INTO anju_bench_loaded VALUES (%s, %s)", (key, n))
-        kept = (key, n)
+            # counted while the events were made: a run that copies them makes none
+            faces = gateway_faces(pf)
+            conn.execute(
+                "CREATE TABLE anju_bench_loaded (params text NOT NULL, events bigint, faces jsonb)"
+            )
+            conn.execute(
+                "INSERT INTO anju_bench_loaded VALUES (%s, %s, %s)", (key, n, Jsonb(faces))
+            )
+        kept = (key, n, faces)
     result["events"], result["kept_database"] = kept[1], keep
+    result.update(kept[2])
     with scratch_database(server, prefix="anju_bench_detect", template=keep) as url:
         yield url
 
@@ -327,7 +337,6 @@ def _run(
     t0 = time.perf_counter()
     with _loaded(pf, params, server, result, progress, keep) as url, psycopg.connect(url) as conn:
         result["load_s"] = round(time.perf_counter() - t0, 1)
-        result.update(gateway_faces(pf))
         conn.autocommit = True
         estates = repo.estates(conn)
         last = params.start + timedelta(days=days - 1)

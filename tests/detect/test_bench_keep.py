@@ -39,6 +39,9 @@ def test_a_kept_database_is_copied_not_reloaded_and_the_pass_leaves_it_alone(
             conn.execute("CREATE TABLE probe_marker ()")
         again = run(150, 6, 3, timings=False, keep=name, alerts_out=tmp_path / "b.jsonl")
         assert again["events"] == first["events"]
+        faces = ("stranger_sightings", "stranger_false_match_rate", "gateway_thresholds")
+        assert first["stranger_sightings"] > 0  # counted as the events were made
+        assert {k: again[k] for k in faces} == {k: first[k] for k in faces}
         assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
         assert first["alerts_out"] > 0
         assert _kept_state(url) == (True, 0)  # copied, and the pass ran in the copy
