@@ -10,13 +10,12 @@ from datetime import UTC, datetime, time, timedelta
 import psycopg
 import pytest
 
-from anju_bench.detect import load_events
 from anju_platform.detect import engine
 from anju_platform.detect.engine import run_estate
 from anju_platform.detect.settings import DetectSettings
-from anju_sim.dbload import load_register
 from anju_sim.params import ViolationCounts, small_params
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 
 @pytest.mark.parametrize("building_level", [False, True])
@@ -43,9 +42,7 @@ def test_tailgating_subtenants_are_found_at_building_level(
     if not building_level:
         monkeypatch.setattr(engine.BuildingPass, "load", lambda *a, **k: None)
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         run_estate(conn, "e01", settings=DetectSettings(building_enabled=True))
         rows = conn.execute(
             "SELECT unit_id, type, reason_en FROM alerts WHERE opened_day IS NOT NULL"

@@ -13,7 +13,6 @@ import pytest
 from psycopg.types.json import Jsonb
 from test_realtime_merge import DAY, S, T, card_passage, resolved
 
-from anju_bench.detect import load_events
 from anju_common import settings as common_settings
 from anju_common.cardhash import card_hash, scoped_card_key
 from anju_ingest.decode import ROW_COLUMNS
@@ -22,9 +21,9 @@ from anju_platform.detect.engine import run_estates
 from anju_platform.detect.passages import Passage
 from anju_platform.detect.realtime_loop import RealtimeState, run_realtime
 from anju_platform.detect.rules import realtime
-from anju_sim.dbload import load_register
 from anju_sim.params import SimParams, with_world
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 
 @pytest.fixture
@@ -84,9 +83,7 @@ def test_clones_at_other_estates_are_found(pg_url: str, authority: None) -> None
     far = [lab for lab in far if f"gw-{lab.estate_id}" not in (lab.note or "")]
     assert far, "clones used at another estate"
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         run_estates(pg_url, sorted({e.estate_id for e in pf.register.estates}), workers=1)
         got = {
             u

@@ -15,6 +15,7 @@ from anju_platform.detect.repo_state import Watermark
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 pytestmark = pytest.mark.both_databases
 
@@ -36,9 +37,7 @@ def _snapshot(
 def test_rerun_is_identical_and_realtime_is_fast(pg_url: str) -> None:
     pf = generate(small_params(seed=5, days=21))
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         run_estate(conn, "e01")
         first = _snapshot(conn)
         assert len(first[0]) > 500 and first[1]

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import psycopg
 
-from anju_bench.detect import load_events
 from anju_platform.detect import repo
 from anju_platform.detect.engine import run_estates
-from anju_sim.dbload import load_register
 from anju_sim.params import small_params, with_world
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 
 def _snapshot(conn: psycopg.Connection) -> tuple[list[tuple[object, ...]], ...]:
@@ -46,9 +45,7 @@ def test_other_event_ids_give_the_same_alerts(pg_url: str) -> None:
     p = p.model_copy(update={"world": p.world.model_copy(update={"same_second": 0.6})})
     pf = generate(p)
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         estates = repo.estates(conn)
         run_estates(pg_url, estates, workers=1)
         before = _snapshot(conn)

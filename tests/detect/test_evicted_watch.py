@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import psycopg
 
-from anju_bench.detect import load_events
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.engine import run_estate
 from anju_platform.detect.passages import EventRow, Passage
@@ -17,9 +16,9 @@ from anju_platform.detect.presence import Resolver
 from anju_platform.detect.realtime_loop import realtime_findings
 from anju_platform.detect.register import Household, Membership, Register
 from anju_platform.detect.settings import DetectSettings
-from anju_sim.dbload import load_register
 from anju_sim.params import ViolationCounts, small_params, with_world
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 S = DetectSettings()
 LEFT = date(2026, 3, 1)
@@ -114,9 +113,7 @@ def test_evicted_returning_by_tailgating_are_found(pg_url: str) -> None:
     want = {lab.unit_id for lab in pf.labels if lab.type == "evicted_reentry"}
     assert len(want) >= 3
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         run_estate(conn, "e01")
         got = {
             u

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import psycopg
 
-from anju_bench.detect import load_events
 from anju_platform.detect.engine import run_estate
-from anju_sim.dbload import load_register
 from anju_sim.params import ViolationCounts, small_params
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 
 def test_mismatch_on_sublet_flats_feeds_the_sublet_alert(pg_url: str) -> None:
@@ -24,9 +23,7 @@ def test_mismatch_on_sublet_flats_feeds_the_sublet_alert(pg_url: str) -> None:
     lent = {lab.unit_id for lab in pf.labels if lab.type == "card_face_mismatch"}
     assert len(subs) >= 8 and lent
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         run_estate(conn, "e01")
         rows = conn.execute(
             "SELECT unit_id, type, reason_en FROM alerts WHERE opened_day IS NOT NULL"

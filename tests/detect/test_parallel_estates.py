@@ -8,12 +8,11 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from anju_bench.detect import load_events
 from anju_platform.detect import repo
 from anju_platform.detect.engine import run_estates
-from anju_sim.dbload import load_register
 from anju_sim.params import SimParams
 from anju_sim.portfolio import generate
+from tests.detect.helpers import load_portfolio
 
 pytestmark = pytest.mark.both_databases
 
@@ -36,9 +35,7 @@ def _snapshot(conn: psycopg.Connection) -> tuple[list[tuple[object, ...]], ...]:
 def test_two_workers_give_what_one_gives(pg_url: str) -> None:
     pf = generate(SimParams(seed=11, days=16, offices=[50, 40], estates_per_office=[1, 1]))
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         estates = repo.estates(conn)
         assert len(estates) == 2
         finished: list[str] = []
@@ -59,9 +56,7 @@ def test_a_rerun_from_a_day_gives_the_first_runs_presence_and_alerts(pg_url: str
     params = SimParams(seed=11, days=16, offices=[60], estates_per_office=[1])
     pf = generate(params.model_copy(update={"face_spread": 0.71}))
     with psycopg.connect(pg_url) as conn:
-        load_register(conn, pf)
-        load_events(conn, pf)
-        conn.autocommit = True
+        load_portfolio(conn, pf)
         estates = repo.estates(conn)
         run_estates(pg_url, estates, workers=1)
         first = _snapshot(conn)

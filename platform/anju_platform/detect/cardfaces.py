@@ -59,9 +59,7 @@ class CardFaces:
     def add_about(self, day: date, clusters: Iterable[str]) -> None:
         """Clusters seen on `day` at an entrance, tied to no flat (days come in order)."""
         for cid in clusters:
-            on = self.about.setdefault(cid, [])
-            if not on or on[-1] < day:
-                on.append(day)
+            _add_day(self.about.setdefault(cid, []), day)
 
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
@@ -72,15 +70,12 @@ class CardFaces:
             cid = r.cluster_id
             if cid is None or r.role not in ("member", "stranger"):
                 continue
-            on = self.unit_days.setdefault(cid, {}).setdefault(r.unit_id, [])
-            if not on or on[-1] < r.day:
-                on.append(r.day)
+            _add_day(self.unit_days.setdefault(cid, {}).setdefault(r.unit_id, []), r.day)
             if r.role != "member":
                 continue
             self.unit_of[r.identity] = r.unit_id
             seen = self.card_days.setdefault(r.identity, [])
-            if not seen or seen[-1] < r.day:
-                seen.append(r.day)
+            _add_day(seen, r.day)
             per = self.by_person.setdefault(r.identity, {})
             s = per.get(cid)
             if s is None:
@@ -174,3 +169,9 @@ class CardFaces:
         per_unit = self.unit_days.get(cluster, {})
         total = sum(len(v) for v in per_unit.values())
         return len(per_unit.get(unit, ())) >= self.own_share * total
+
+
+def _add_day(days: list[date], day: date) -> None:
+    """Add a day to a list of days kept in order (days come in order, rows repeat them)."""
+    if not days or days[-1] < day:
+        days.append(day)
