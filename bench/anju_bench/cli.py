@@ -186,7 +186,7 @@ def detect(
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
-    from anju_bench.detect import KEEP_NAME, run
+    from anju_bench.detect import KEEP_NAME, KeepError, run
     from anju_bench.detect_worlds import run_worlds, world_lines
     from anju_common.cliargs import CliError
     from anju_sim.embeddings import PROFILES
@@ -230,17 +230,20 @@ def detect(
 
     with Progress(transient=True) as bar:
         task = bar.add_task("detect", total=None)
-        result = run(
-            flats or None,
-            days,
-            seed,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            face_spread=spread,
-            face_threshold=face_threshold,
-            face_margin=face_margin,
-            alerts_out=alerts_out,
-            keep=keep,
-        )
+        try:
+            result = run(
+                flats or None,
+                days,
+                seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                face_spread=spread,
+                face_threshold=face_threshold,
+                face_margin=face_margin,
+                alerts_out=alerts_out,
+                keep=keep,
+            )
+        except KeepError as e:
+            raise CliError(str(e)) from None
     typer.echo(json.dumps(result))
 
 

@@ -218,6 +218,10 @@ def _card_scope(scope: str) -> Iterator[None]:
 KEEP_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 
+class KeepError(ValueError):
+    """A `--keep` name that cannot be used (the CLI prints it as one line)."""
+
+
 def _load(conn: Any, pf: Any, progress: Callable[[int, int], None] | None) -> int:
     """Register, events and each estate's calibration, in the state months of ingest leave."""
     from anju_platform.detect import repo
@@ -249,6 +253,18 @@ def _kept(url: str) -> tuple[str, int, dict[str, Any]] | None:
     return (row[0], row[1], row[2]) if row else None
 
 
+def _droppable(admin: Any, url: str, name: str) -> bool:
+    """Missing, or a database `--keep` made (its marker table): never another one
+    (`--keep postgres` or the name of a real deployment's database)."""
+    import psycopg
+
+    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        return True
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT to_regclass('anju_bench_loaded') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
 def _loaded(
     pf: Any,
@@ -276,12 +292,17 @@ def _loaded(
             yield url
         return
     if not KEEP_NAME.fullmatch(keep):
-        raise ValueError(f"--keep {keep!r}: lower-case letters, digits and _ only")
+        raise KeepError(f"--keep {keep!r}: lower-case letters, digits and _ only")
     key = params.model_dump_json()
     kept = _kept(with_dbname(server, keep))
     if kept is None or kept[0] != key:
         name = sql.Identifier(keep)
         with psycopg.connect(with_dbname(server, "postgres"), autocommit=True) as admin:
+            if not _droppable(admin, with_dbname(server, keep), keep):
+                raise KeepError(
+                    f"--keep {keep}: a database of that name exists and was not made by"
+                    " --keep; choose another name"
+                )
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
             admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
         with psycopg.connect(with_dbname(server, keep)) as conn:

@@ -55,3 +55,21 @@ def test_a_kept_database_is_copied_not_reloaded_and_the_pass_leaves_it_alone(
 def test_a_kept_name_must_be_a_plain_database_name() -> None:
     with pytest.raises(ValueError, match="lower-case letters"):
         run(150, 2, 3, timings=False, keep='x"; DROP DATABASE postgres; --')
+
+
+def test_keep_never_replaces_a_database_it_did_not_make() -> None:
+    """`--keep postgres`, or a real deployment's database name on the same server: an
+    existing database without the kept marker is refused, never dropped."""
+    name = f"anju_notkept_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(with_dbname(SERVER, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(with_dbname(SERVER, name), autocommit=True) as conn:
+            conn.execute("CREATE TABLE precious (x int)")
+        with pytest.raises(ValueError, match="was not made by --keep"):
+            run(150, 2, 3, timings=False, keep=name)
+        with psycopg.connect(with_dbname(SERVER, name)) as conn:
+            assert conn.execute("SELECT to_regclass('precious') IS NOT NULL").fetchone() == (True,)
+    finally:
+        with psycopg.connect(with_dbname(SERVER, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
