@@ -35,6 +35,20 @@ def test_links_need_one_flat_and_two_days() -> None:
     assert cluster_links(days) == {"u-a": "u1"}  # u-b once; u-c at two flats
 
 
+def test_links_stand_a_look_alike_visit_elsewhere() -> None:
+    # crowded faces (issue 18): an occupant who comes home on the flat's passes on 30
+    # days, once taken in with a look-alike visitor of another flat: still that flat's
+    # (unlinked, the building level pinned it to a quiet flat: a false sublet there)
+    days = [[("u-a", "u1")] for _ in range(30)] + [[("u-a", "u2")]]
+    assert cluster_links(days) == {}  # one flat only
+    assert cluster_links(days, share=0.8) == {"u-a": "u1"}
+    # the trap: a neighbour's visitor who comes to two flats alike is nobody's
+    both = [[("u-v", "u1")], [("u-v", "u2")]] * 5
+    assert cluster_links(both, share=0.8) == {}
+    mostly = [[("u-v", "u1")]] * 6 + [[("u-v", "u2")]] * 3
+    assert cluster_links(mostly, share=0.8) == {}
+
+
 def test_occupant_following_someone_in_counts_for_their_flat() -> None:
     res, cid = _resolver({"x": "u1"})
     r = res.resolve(_tailgate())

@@ -176,8 +176,8 @@ class EstatePass:
         )
 
     def _cluster_units(self) -> dict[str, str]:
-        """Stranger clusters the window links to exactly one flat on 2+ days (from the
-        days' stranger rows, gathered once per day)."""
+        """Stranger clusters the window links to one flat on 2+ days (from the days'
+        stranger rows, gathered once per day; `cluster_link_share` of their flat days)."""
         per_day = []
         for day in self.window:
             links = self.links.get(day)
@@ -188,7 +188,7 @@ class EstatePass:
             per_day.append(links[1])
         for old in [day for day in self.links if day not in self.window]:
             del self.links[old]
-        return cluster_links(per_day)
+        return cluster_links(per_day, share=self.settings.cluster_link_share)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
         for p in rows:

@@ -281,22 +281,26 @@ class Resolver:
 _UNMEASURED = "\0"  # not in _watched: measured one by one
 
 
-def cluster_links(per_day: list[list[tuple[str, str]]], min_days: int = 2) -> dict[str, str]:
-    """(stranger cluster, flat) pairs of the window's days -> the clusters seen for
-    exactly one flat, on at least `min_days` days (a neighbour's visitor seen at two
-    flats, or a face seen once, is not linked)."""
+def cluster_links(
+    per_day: list[list[tuple[str, str]]], min_days: int = 2, share: float = 1.0
+) -> dict[str, str]:
+    """(stranger cluster, flat) pairs of the window's days -> the clusters seen for one
+    flat on at least `min_days` days and on `share` of all the days they came for any
+    flat (a neighbour's visitor seen at two flats alike, or a face seen once, is not
+    linked). Below 1, `share` lets a few one-off visits elsewhere stand: with crowded
+    faces (issue 18) a cluster takes in a look-alike visitor of another flat now and
+    then, and unlinked, its own flat's occupant was pinned to a quiet flat instead."""
     days: dict[str, dict[str, int]] = {}
     for pairs in per_day:
         for cid, unit in pairs:
             per = days.setdefault(cid, {})
             per[unit] = per.get(unit, 0) + 1
-    return {
-        cid: unit
-        for cid, per in days.items()
-        if len(per) == 1
-        for unit, n in per.items()
-        if n >= min_days
-    }
+    out = {}
+    for cid, per in days.items():
+        unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
+        if n >= min_days and n >= share * sum(per.values()):
+            out[cid] = unit
+    return out
 
 
 @dataclass(slots=True)

@@ -119,6 +119,16 @@ class DetectSettings(BaseSettings):
         "since a new face came with the card was a look-alike's, not the holder's",
         description="Crowded faces (issue 18): a holder who lent the card is gone.",
     )
+    cluster_link_share: float = Field(
+        0.8,
+        gt=0.5,
+        le=1,
+        title="A stranger face is linked to the flat it came for on this share of the days "
+        "it came for any flat (and 2+ days)",
+        description="Its entries behind others then count for that flat. Below 1: with "
+        "crowded faces a cluster takes in a look-alike visitor of another flat now and then "
+        "(issue 18); 1: one flat only.",
+    )
     day_visitor_pass_days: int = Field(
         5,
         title="A face on visitor passes on this many days of the window, leaving again on "
