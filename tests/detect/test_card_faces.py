@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from anju_platform.detect.cardfaces import CardFaces
+import numpy as np
+
+from anju_platform.detect.cardfaces import CardFaces, known_face
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules import daily
 from anju_platform.detect.rules.common import summarise
@@ -202,3 +204,57 @@ def test_a_learned_face_still_going_about_was_a_look_alike_not_the_holder() -> N
     for d in days(60, 0):
         strict.add_about(d, ["u-neighbour"])
     assert strict.taken() == {UNIT: {"u-own"}}
+
+
+def _faces(rng_seed: int, centre: np.ndarray, n: int, sigma: float = 0.026) -> np.ndarray:
+    """n sightings of one face (128-d, noise as one person's: 0.34-0.51 apart)."""
+    rng = np.random.default_rng(rng_seed)
+    return (centre[None, :] + rng.normal(0.0, sigma, (n, 128))).astype(np.float32)
+
+
+def test_the_holder_s_own_new_cluster_after_a_look_alike_s_is_no_takeover() -> None:
+    # crowded faces (issue 18): the holder's first card uses went to a neighbour's
+    # cluster (learned as the card's face) until one sighting started the holder's own
+    # cluster, which then took every use: the faces that came with the card on the
+    # learned face's days were the holder's, close to the new leader
+    rng = np.random.default_rng(5)
+    holder, neighbour = rng.normal(0, 0.06, 128), rng.normal(0, 0.06, 128)
+    early = [card_use(d, "u-neighbour") for d in days(40, 28)]  # 13 days
+    own = [card_use(d, "u-own") for d in days(27, 0)]
+    cf = learn(early + own)
+    assert cf.taken() == {UNIT: {"u-own"}}  # without the faces: a takeover, a false sublet
+    before = [r.day for r in early]
+    leader = _faces(1, holder, 1)[0]
+    seen = _faces(2, holder, len(before))  # what the camera saw with the card then
+    calls: list[tuple[str, str, list[date]]] = []
+
+    def known(person: str, cluster: str, own_days: list[date]) -> bool:
+        calls.append((person, cluster, own_days))
+        return known_face(leader, own_days, before, seen, S.card_face_known_share,
+                          S.card_face_known_days, S.card_face_known_distance)  # fmt: skip
+
+    assert cf.taken(known=known) == {}
+    assert calls == [("p1", "u-own", before)]
+    # the trap it must not fall into: a subtenant taking the card over was not there
+    # before; the holder's faces on those days are far from the subtenant's leader
+    other = _faces(3, neighbour + rng.normal(0, 0.06, 128), 1)[0]
+
+    def subtenant(person: str, cluster: str, own_days: list[date]) -> bool:
+        return known_face(other, own_days, before, seen, S.card_face_known_share,
+                          S.card_face_known_days, S.card_face_known_distance)  # fmt: skip
+
+    assert cf.taken(known=subtenant) == {UNIT: {"u-own"}}
+
+
+def test_known_face_needs_a_share_of_the_own_days() -> None:
+    rng = np.random.default_rng(8)
+    holder, other = rng.normal(0, 0.06, 128), rng.normal(0, 0.06, 128)
+    leader = _faces(1, holder, 1)[0]
+    own_days = days(20, 11)  # 10 days
+    # the holder's face on 3 of them, someone else's on the rest: a family sharing it
+    faces = np.concatenate([_faces(2, holder, 3), _faces(4, other, 7)])
+    args = (S.card_face_known_share, S.card_face_known_days, S.card_face_known_distance)
+    assert not known_face(leader, own_days, own_days, faces, *args)
+    faces = np.concatenate([_faces(2, holder, 6), _faces(4, other, 4)])
+    assert known_face(leader, own_days, own_days, faces, *args)
+    assert not known_face(leader, [], [], np.zeros((0, 128), np.float32), *args)

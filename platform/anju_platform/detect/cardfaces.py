@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from anju_platform.detect.model import Presence
+
+# (person, new cluster, the days the card came with its own faces before that cluster's
+# first sighting) -> whether the new cluster's face came with the card on those days
+Known = Callable[[str, str, list[date]], bool]
 
 
 @dataclass(slots=True)
@@ -90,11 +96,19 @@ class CardFaces:
             ):
                 s.learned_on = r.day
 
-    def foreign(self, person: str, same_face: Callable[[str, str], bool] | None = None) -> set[str]:
+    def foreign(
+        self,
+        person: str,
+        same_face: Callable[[str, str], bool] | None = None,
+        known: Known | None = None,
+    ) -> set[str]:
         """Clusters that took `person`'s card over: first seen after the card's own face
         was learned, on takeover_days or more, while the own faces came with the card on
         at most own_days since (the holder gone, dropping by now and then); not the own
-        face seen at another entrance (`same_face`). Nothing before a face is learned:
+        face seen at another entrance (`same_face`), nor a face that came with the card
+        on its own faces' days before (`known`: the holder's sightings went to a
+        look-alike's cluster until one started a cluster of their own, issue 18).
+        Nothing before a face is learned:
         who came first is unknown. (A face that only shares the card while the holder
         still uses it is not counted: with crowded faces a look-alike's cluster takes
         some of the holder's own sightings.)"""
@@ -112,6 +126,7 @@ class CardFaces:
             and sum(d >= s.first for o in own for d in per[o].on) <= self.own_days
             and not (same_face and any(same_face(c, o) for o in own))
             and not self._still_about(learned, s.first)
+            and not (known is not None and known(person, c, _days_before(per, own, s.first)))
         }
 
     def _still_about(self, learned: list[str], since: date) -> bool:
@@ -136,7 +151,9 @@ class CardFaces:
                     out.setdefault(unit, set()).add(c)
         return out
 
-    def taken(self, same_face: Callable[[str, str], bool] | None = None) -> dict[str, set[str]]:
+    def taken(
+        self, same_face: Callable[[str, str], bool] | None = None, known: Known | None = None
+    ) -> dict[str, set[str]]:
         """unit -> the clusters that took a card of one of its people, without the faces
         learned for the unit's other cards (family members sharing a card)."""
         owners: dict[str, set[str]] = {}
@@ -148,7 +165,7 @@ class CardFaces:
         out: dict[str, set[str]] = {}
         for person in self.by_person:
             unit = self.unit_of[person]
-            got = self.foreign(person, same_face) - owners.get(unit, set())
+            got = self.foreign(person, same_face, known) - owners.get(unit, set())
             if got:
                 out.setdefault(unit, set()).update(got)
         return out
@@ -169,6 +186,34 @@ class CardFaces:
         per_unit = self.unit_days.get(cluster, {})
         total = sum(len(v) for v in per_unit.values())
         return len(per_unit.get(unit, ())) >= self.own_share * total
+
+
+def _days_before(per: dict[str, Seen], own: list[str], first: date) -> list[date]:
+    """The days before `first` the card came with one of its own faces, in order."""
+    return sorted({d for c in own for d in per[c].on if d < first})
+
+
+def known_face(
+    leader: np.ndarray,
+    own_days: list[date],
+    days: list[date],
+    faces: np.ndarray,
+    share: float,
+    min_days: int,
+    distance: float,
+) -> bool:
+    """Whether a new cluster's face came with the card before it was a cluster: on
+    `share` of the card's own-face days (`own_days`; `min_days` at least) one of the
+    faces seen with the card (`faces`, seen on `days`) lies within `distance` of its
+    leader. One person's sightings are 0.34-0.51 apart; another person's rarely come
+    within 0.5 (docs/detection.md). A subtenant taking the card over was not there
+    before; the holder whose first sightings a look-alike's cluster took in was."""
+    if not own_days or not len(days):
+        return False
+    near = np.sqrt(((faces - leader[None, :]) ** 2).sum(axis=1)) < distance
+    wanted = set(own_days)
+    hit = {d for d, ok in zip(days, near.tolist(), strict=True) if ok and d in wanted}
+    return len(hit) >= max(min_days, share * len(own_days))
 
 
 def _add_day(days: list[date], day: date) -> None:

@@ -14,7 +14,7 @@ from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.building import BuildingPass
-from anju_platform.detect.cardfaces import CardFaces
+from anju_platform.detect.cardfaces import CardFaces, known_face
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
@@ -52,6 +52,8 @@ class EstatePass:
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
+    # (person, new cluster on their card) -> it is the card's own face (_card_face_known)
+    card_face_known: dict[tuple[str, str], bool] = field(default_factory=dict)
     # (alert, evidence key) stored by this run: the day's alert books skip them
     evidence_sent: set[tuple[int, str]] = field(default_factory=set)
 
@@ -166,6 +168,46 @@ class EstatePass:
                 findings.append(finding)
         return findings
 
+    def _card_face_known(self, person: str, cluster: str, own_days: list[date]) -> bool:
+        """Whether a new cluster on `person`'s card came with the card on its own faces'
+        days of the window before (cardfaces.known_face); once per card and cluster:
+        those days are past."""
+        key = (person, cluster)
+        got = self.card_face_known.get(key)
+        if got is None:
+            got = self.card_face_known[key] = self._card_face_seen(person, cluster, own_days)
+        return got
+
+    def _card_face_seen(self, person: str, cluster: str, own_days: list[date]) -> bool:
+        s = self.settings
+        leader = self.clusters.leader(cluster)
+        if leader is None or not own_days:
+            return False
+        days = [d for d in own_days if (own_days[-1] - d).days < s.window_days]
+        refs = sorted(
+            ref
+            for (kind, ref), creds in self.register.creds.items()
+            if kind in ("card", "qr") and any(c.person_id == person for c in creds)
+        )
+        if not refs:
+            return False
+        tz = timedelta(hours=s.tz_offset_hours)
+        start = day_start(days[0], s.tz_offset_hours)
+        end = day_start(days[-1], s.tz_offset_hours) + timedelta(days=1)
+        times, faces = repo.card_use_faces(
+            self.conn, self.estate, refs, start, end, s.pair_window_s
+        )
+        seen = [(t + tz).date() for t in times]
+        return known_face(
+            leader,
+            days,
+            seen,
+            faces,
+            s.card_face_known_share,
+            s.card_face_known_days,
+            s.card_face_known_distance,
+        )
+
     def _member_days(self, unit: str) -> frozenset[date]:
         """Days of the window a member of the unit was seen (by any means: the household
         stopped appearing, not just its faces), from the per-day groups."""
@@ -257,7 +299,7 @@ class EstatePass:
         mismatches: dict[str, list[Finding]] = {}
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)
-        taken = self.card_faces.taken(self.clusters.same_face)
+        taken = self.card_faces.taken(self.clusters.same_face, self._card_face_known)
         own = self.card_faces.learned()
         by_unit = self._by_unit(set(taken))
         for old in [kept for kept in self.groups if kept not in self.window]:

@@ -196,6 +196,33 @@ def card_uses_before(
     ).fetchall()
 
 
+def card_use_faces(
+    conn: psycopg.Connection,
+    estate: str,
+    refs: list[str],
+    start: datetime,
+    end: datetime,
+    window_s: float,
+) -> tuple[list[datetime], np.ndarray]:
+    """Unknown faces the camera saw at the door within `window_s` before a granted use
+    of these credentials in [start, end): times (of the use), embeddings."""
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
+            "SELECT a.time, f.embedding FROM events a JOIN events e"
+            " ON e.estate_id = a.estate_id AND e.gateway_id = a.gateway_id AND e.kind = 'face'"
+            " AND e.person_id IS NULL AND e.time >= a.time - %(w)s AND e.time <= a.time"
+            " AND e.time >= %(a)s - %(w)s AND e.time < %(b)s"
+            " JOIN event_faces f ON f.event_id = e.event_id AND f.time = e.time"
+            " AND f.estate_id = a.estate_id AND f.embedding IS NOT NULL"
+            " WHERE a.estate_id = %(e)s AND a.credential_ref = ANY(%(r)s) AND a.kind = 'access'"
+            " AND a.granted AND a.time >= %(a)s AND a.time < %(b)s ORDER BY a.time, e.time",
+            {"e": estate, "r": refs, "a": start, "b": end, "w": timedelta(seconds=window_s)},
+        ).fetchall()
+    if not rows:
+        return [], np.zeros((0, 128), dtype=np.float32)
+    return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+
+
 def card_uses_elsewhere(
     conn: psycopg.Connection, estate: str, refs: list[str], start: datetime, end: datetime
 ) -> list[tuple[str, datetime, str, str]]:

@@ -129,6 +129,20 @@ class DetectSettings(BaseSettings):
         "crowded faces a cluster takes in a look-alike visitor of another flat now and then "
         "(issue 18); 1: one flat only.",
     )
+    card_face_known_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        title="A new face on a card is the card's own when it came with the card on this "
+        "share of the card's own-face days before it was a cluster",
+        description="Crowded faces (issue 18): the holder's first sightings went to a "
+        "look-alike's cluster (learned as the card's face) until one started a cluster of "
+        "their own, which read as a takeover. A subtenant was not there before.",
+    )
+    card_face_known_days: int = Field(3, ge=1, title="... on this many days at least")
+    card_face_known_distance: float = Field(
+        0.5, title="... a face within this distance of the new cluster's leader"
+    )
     day_visitor_pass_days: int = Field(
         5,
         title="A face on visitor passes on this many days of the window, leaving again on "
