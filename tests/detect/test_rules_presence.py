@@ -119,6 +119,24 @@ def test_a_neighbour_badging_in_at_the_same_moment_is_not_a_mismatch() -> None:
     assert mismatches(later) == [UNIT]
 
 
+def test_two_faces_at_the_door_before_one_card_is_not_a_mismatch() -> None:
+    # the holder walks in with a family member who has no card of their own (issue 16
+    # trap: a child, a grandparent before registration): the camera sees both faces in
+    # the same seconds and the card is paired with the later one, the family member's
+    other = -VEC * 0.5 + 0.2
+    ev = [
+        face(T0, "00000000-0000-0000-0000-00000000005a", -VEC),  # the holder, unmatched
+        face(T0, "00000000-0000-0000-0000-00000000005b", other / np.linalg.norm(other)),
+        card(T0, "00000000-0000-0000-0000-00000000005c", "c1"),
+    ]
+    assert mismatches(ev) == []
+    # one face alone with the card, someone else's: still a mismatch
+    assert mismatches(ev[1:]) == [UNIT]
+    # another face that passed well before the card is somebody else going in
+    early = ev[0]._replace(time=T0 - timedelta(seconds=20))
+    assert mismatches([early, *ev[1:]]) == [UNIT]
+
+
 def test_former_tenant_following_a_neighbour_in_is_not_their_card() -> None:
     # an evicted tenant (face recognized) follows a neighbour who opens with a valid card:
     # the card is the neighbour's, so no card_after_moveout (evicted_reentry covers it)

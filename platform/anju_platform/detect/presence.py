@@ -69,6 +69,8 @@ class Resolver:
     face_strong: float = 0.75
     face_band: float = 0.1
     _last: dict[str, Resolved] = field(default_factory=dict)  # gateway -> latest passage
+    # gateway -> time of its latest passage with a face and no credential
+    _last_face: dict[str, datetime] = field(default_factory=dict)
     _watch: dict[date, tuple[list[str], np.ndarray | None]] = field(default_factory=dict)
     # event id -> watched() of its face, measured for a day's faces at once (prepare_watch)
     _watched: dict[str, str | None] = field(default_factory=dict)
@@ -212,11 +214,19 @@ class Resolver:
 
     def _together(self, r: Resolved) -> None:
         """Mark two credential passages at one door within seconds of each other (the
-        earlier one is marked late: the rules read them after the batch is resolved)."""
+        earlier one is marked late: the rules read them after the batch is resolved), and
+        a credential passage right after another face at the door: two people there, so
+        the camera may have paired the card with the other one's face (a household member
+        without a card of their own walking in with the holder, a neighbour)."""
         p = r.passage
         if p.access is None and p.qr is None:
+            if p.face is not None:
+                self._last_face[p.gateway_id] = p.time
             return
         if self.horizon is not None and (self.horizon - p.time).total_seconds() < self.together_s:
+            r.together = True
+        face_at = self._last_face.get(p.gateway_id)
+        if face_at is not None and (p.time - face_at).total_seconds() <= self.together_s:
             r.together = True
         prev = self._last.get(p.gateway_id)
         self._last[p.gateway_id] = r
