@@ -23,7 +23,8 @@ from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
-from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.rules.common import Window, summarise
+from anju_platform.detect.rules.quiet import DayMarks, day_marks, quiet
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -248,7 +249,8 @@ class EstatePass:
                 groups.setdefault(p.unit_id, []).append(p)
             others = {p.unit_id for p in rows if p.role != "member"}
             brief = {unit: _brief(unit_rows) for unit, unit_rows in groups.items()}
-            got = self.groups[day] = (rows, groups, others, brief)
+            marks = {unit: day_marks(unit_rows) for unit, unit_rows in brief.items()}
+            got = self.groups[day] = (rows, groups, others, brief, marks)
         return got
 
     def _daily(self, day: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
@@ -271,6 +273,7 @@ class EstatePass:
             # one occupant split into two clusters (issue 18)
             return self.clusters.same_face(a, b, settings.cluster_distance)
 
+        marks = [(day, self._grouped(day)[4]) for day in self.window]
         for unit in self.register.units:
             facts = self.register.facts_on(unit, day)
             evaluated.add(unit)
@@ -278,24 +281,30 @@ class EstatePass:
             seen = by_unit.get(unit, [])
             if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
                 seen = self._all_rows(unit)
-            summary = (
-                summarise(
+            took: frozenset[str] | set[str] = taken.get(unit, frozenset())
+            # most units' windows cannot reach the three rules' thresholds (rules.quiet):
+            # summarised only when a rule may fire, or welfare or a mismatch asks
+            calm = bool(seen) and quiet(
+                [(d, m[unit]) for d, m in marks if unit in m], facts, day, took, settings
+            )
+            summary: Window | None = None
+            if seen and (
+                not calm or unit in mismatches or daily.welfare_due(facts, clock, day, settings)
+            ):
+                summary = summarise(
                     seen,
                     facts,
-                    taken.get(unit, frozenset()),
+                    took,
                     settings.card_face_pass_share,
                     settings.day_visitor_pass_days,
                     settings.day_visitor_stay_share,
                     own.get(unit, frozenset()),
                 )
-                if seen
-                else None
-            )
             found = [
                 daily.vacancy(facts, clock, day, settings),
                 daily.welfare(facts, clock, seen, day, settings, summary),
             ]
-            if seen:
+            if seen and not calm:
                 found += [
                     daily.sublet(seen, facts, day, settings, summary, clock),
                     daily.overcrowding(seen, facts, day, settings, summary, one_face),
@@ -314,7 +323,13 @@ class EstatePass:
         return findings
 
 
-_Groups = tuple[list[Presence], dict[str, list[Presence]], set[str], dict[str, list[Presence]]]
+_Groups = tuple[
+    list[Presence],
+    dict[str, list[Presence]],
+    set[str],
+    dict[str, list[Presence]],
+    dict[str, DayMarks],
+]
 
 
 def _brief(rows: list[Presence]) -> list[Presence]:

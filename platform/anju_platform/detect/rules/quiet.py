@@ -1,0 +1,105 @@
+"""A cheap proof that a unit's window cannot make a sublet, overcrowding or change of use
+finding, so the pass need not summarise it (rules.common.summarise, for every unit with
+a visitor in 28 days, every day, was the largest share of the daily rules).
+
+Each day's rows of a unit are reduced once to `DayMarks`: what they can at most add to
+the summary. Over the window the marks give a lower bound of the members' days and upper
+bounds of the strangers' stay days, of each stranger's, and of the recent visitors; when
+each rule's threshold is out of reach of these bounds, every summary of those rows (any
+faces `taken`, any day visitors) makes none of the three findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from anju_platform.detect.model import Presence, UnitFacts
+from anju_platform.detect.settings import DetectSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DayMarks:
+    """One day's rows of a unit, as far as the bounds go (rows of a unit without a
+    registered carer: summarise skips a carer's rows by their identity too)."""
+
+    member: bool = False  # a member's row without a cluster, with a face: a member day
+    # member rows with a cluster: (cluster, last passage in, with a face); summarise
+    # counts one as a stranger's only if its cluster came on visitor passes or is taken
+    cards: tuple[tuple[str, bool, bool], ...] = ()
+    stays: frozenset[str] = frozenset()  # strangers whose last passage was coming in
+    passes: frozenset[str] = frozenset()  # strangers on a visitor pass
+    visitors: int = 0  # rows of strangers or visitors entering on a pass
+
+
+PLAIN = DayMarks(member=True)  # the usual day: the household seen, nobody else
+
+
+def day_marks(rows: list[Presence]) -> DayMarks:
+    member, cards, stays, passes, visitors = False, [], set(), set(), 0
+    for r in rows:
+        role = r.role
+        if role == "member":
+            if r.cluster_id is not None:
+                cards.append((r.cluster_id, r.last_in, r.n_face > 0))
+            elif r.n_face > 0:
+                member = True
+            continue
+        if role == "stranger":
+            if r.last_in:
+                stays.add(r.identity)
+            if "visitor" in r.via:
+                passes.add(r.identity)
+        if role in ("stranger", "visitor") and r.n_in > 0 and "visitor" in r.via:
+            visitors += 1
+    if member and not (cards or stays or passes or visitors):
+        return PLAIN
+    return DayMarks(member, tuple(cards), frozenset(stays), frozenset(passes), visitors)
+
+
+def quiet(
+    marks: list[tuple[date, DayMarks]],
+    facts: UnitFacts,
+    day: date,
+    taken: frozenset[str] | set[str],
+    s: DetectSettings,
+) -> bool:
+    """True: the window of these marks (in day order, one per day) makes no sublet, no
+    overcrowding and no change of use finding on `day`, whatever summarise decides about
+    the faces on its cards. Only for a unit without registered carers."""
+    if facts.caregivers:
+        return False
+    # the faces summarise may count as strangers' on a member's card (visitor_faces)
+    maybe = set(taken).union(*(m.passes for _, m in marks if m.passes))
+    since = day - timedelta(days=s.use_days - 1)
+    member_days = stay_days = visitors = 0
+    per: dict[str, int] = {}
+    for d, m in marks:
+        if m is PLAIN:
+            member_days += 1
+            continue
+        member, idents = m.member, set(m.stays)
+        for cid, last_in, face in m.cards:
+            if cid in maybe:
+                if last_in:
+                    idents.add(cid)
+            elif face:
+                member = True
+        member_days += member
+        if idents:
+            stay_days += 1
+            for k in idents:
+                per[k] = per.get(k, 0) + 1
+        if d >= since:
+            visitors += m.visitors
+    household = facts.household_id is not None
+    sublet = (
+        household
+        and bool(facts.members)
+        and member_days <= s.sublet_max_member_days
+        and stay_days >= s.sublet_min_stranger_days
+    )
+    regulars = sum(n >= s.regular_days for n in per.values())
+    crowded = household and regulars >= s.overcrowd_min_regulars
+    # distinct visitors a day are at most the rows (the same division: same rounding)
+    use = visitors / s.use_days >= s.use_visitors_per_day
+    return not (sublet or crowded or use)

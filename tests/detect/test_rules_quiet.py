@@ -1,0 +1,141 @@
+"""rules.quiet: the daily pass skips summarising a unit whose window cannot make a sublet,
+overcrowding or change of use finding. Whenever it says so, the three rules on the
+window summarised (any faces taken, learned or on passes) must find nothing; and it must
+say so often enough to be worth it."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from anju_platform.detect.day_pass import _brief
+from anju_platform.detect.model import Member, Presence, UnitFacts
+from anju_platform.detect.rules import daily
+from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.rules.quiet import PLAIN, day_marks, quiet
+from anju_platform.detect.settings import DetectSettings
+
+DAY = date(2026, 3, 28)
+FACTS = UnitFacts("f1", "e1", None, "h1", (Member("p1", 1950), Member("p2", 1980)))
+
+
+def _day_rows(rng: random.Random, day: date, busy: float, shop: list[int]) -> list[Presence]:
+    rows = []
+    for person in ("p1", "p2"):
+        if rng.random() < 0.7:
+            cluster = rng.choice([None, None, "u-card1", "u-card2"])
+            via = rng.choice(["card", "face", "card,face"])
+            rows.append(
+                Presence(
+                    "f1",
+                    day,
+                    person,
+                    "member",
+                    via,
+                    cluster,
+                    n_face=rng.choice([0, 1, 1]),
+                    last_in=rng.random() < 0.5,
+                )
+            )
+    for cluster in ("u-card1", "u-card2", "u-guest", "u-lodger", "u-aunt"):
+        if rng.random() < busy:
+            via = rng.choice(["visitor", "card", "tailgate", "visitor,card"])
+            rows.append(
+                Presence(
+                    "f1",
+                    day,
+                    cluster,
+                    "stranger",
+                    via,
+                    cluster,
+                    n_in=rng.choice([0, 1]),
+                    last_in=rng.random() < 0.6,
+                )
+            )
+    for k in range(rng.choice(shop)):  # a shop's stream of visitors, or a few
+        rows.append(Presence("f1", day, f"pass:{day}:{k}", "visitor", "visitor", n_face=0))
+    rng.shuffle(rows)
+    return sorted(rows, key=lambda p: p.identity)
+
+
+def _window(rng: random.Random) -> list[tuple[date, list[Presence]]]:
+    busy = rng.choice([0.05, 0.2, 0.5])
+    shop = rng.choice([[0, 0, 1, 3, 8], [2, 4, 6, 8]])
+    days = [DAY - timedelta(days=27 - i) for i in range(28)]
+    out = []
+    for d in days:
+        rows = _brief(_day_rows(rng, d, busy, shop)) if rng.random() < 0.9 else []
+        if rows:
+            out.append((d, rows))
+    return out
+
+
+def test_quiet_only_where_no_rule_finds_anything() -> None:
+    settings = DetectSettings(sublet_max_member_days=6, sublet_min_stranger_days=5, regular_days=4)
+    calm = found = 0
+    for seed in range(1500):
+        rng = random.Random(seed)
+        window = _window(rng)
+        rows = [p for _, day_rows in window for p in day_rows]
+        if not rows:
+            continue
+        taken = rng.choice([frozenset(), frozenset({"u-card2"}), frozenset({"u-card1"})])
+        own = rng.choice([frozenset(), frozenset({"u-card1"})])
+        facts = rng.choice([FACTS, FACTS, UnitFacts("f1", "e1", None, "h1", ())])
+        w = summarise(rows, facts, taken, 0.2, 5, 0.2, own)
+        got = [
+            daily.sublet(rows, facts, DAY, settings, w),
+            daily.overcrowding(rows, facts, DAY, settings, w),
+            daily.change_of_use(rows, facts, DAY, settings, w),
+        ]
+        marks = [(d, day_marks(day_rows)) for d, day_rows in window]
+        if quiet(marks, facts, DAY, taken, settings):
+            calm += 1
+            assert got == [None, None, None], seed
+        found += any(got)
+    assert found > 50 and calm > 300  # both sides were tried
+
+
+def _stays(cluster: str, days: int) -> list[tuple[date, list[Presence]]]:
+    """A holder's card used with `cluster`'s face, coming home, on `days` days; the
+    household seen by face on none."""
+    return [
+        (
+            d,
+            [Presence("f1", d, "p1", "member", "card", cluster, n_face=1, last_in=True)],
+        )
+        for d in (DAY - timedelta(days=i) for i in range(days))
+    ]
+
+
+def test_a_taken_card_face_is_a_strangers_stay() -> None:
+    """The trap: a face that took a holder's card over reads as a member's row, but
+    summarise counts it as a stranger staying: the window is no longer quiet."""
+    settings = DetectSettings()
+    window = _stays("u-new", 12)
+    marks = [(d, day_marks(rows)) for d, rows in window]
+    rows = [p for _, day_rows in window for p in day_rows]
+    assert quiet(marks, FACTS, DAY, frozenset(), settings)  # the holder's own face
+    assert daily.sublet(rows, FACTS, DAY, settings, summarise(rows, FACTS)) is None
+    taken = frozenset({"u-new"})
+    assert not quiet(marks, FACTS, DAY, taken, settings)
+    w = summarise(rows, FACTS, taken)
+    assert daily.sublet(rows, FACTS, DAY, settings, w) is not None
+
+
+def test_a_card_face_on_visitor_passes_is_a_strangers_stay() -> None:
+    """The card's face also came on visitor passes for the flat: summarise may count its
+    card days as a stranger's, so the window is not quiet (no `taken` needed)."""
+    settings = DetectSettings()
+    window = _stays("u-sub", 12)
+    for i in (13, 14):
+        d = DAY - timedelta(days=i)
+        window.append((d, [Presence("f1", d, "u-sub", "stranger", "visitor", "u-sub")]))
+    window.sort(key=lambda x: x[0])
+    marks = [(d, day_marks(rows)) for d, rows in window]
+    assert not quiet(marks, FACTS, DAY, frozenset(), settings)
+
+
+def test_the_usual_day_is_one_shared_mark() -> None:
+    rows = [Presence("f1", DAY, "p1", "member", "face", None, n_face=1)]
+    assert day_marks(rows) is PLAIN
