@@ -12,7 +12,7 @@ from anju_platform.detect.day_pass import _brief
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules import daily
 from anju_platform.detect.rules.common import summarise
-from anju_platform.detect.rules.quiet import PLAIN, day_marks, quiet
+from anju_platform.detect.rules.quiet import PLAIN, day_marks, marks_of, quiet
 from anju_platform.detect.settings import DetectSettings
 
 DAY = date(2026, 3, 28)
@@ -88,8 +88,7 @@ def test_quiet_only_where_no_rule_finds_anything() -> None:
             daily.overcrowding(rows, facts, DAY, settings, w),
             daily.change_of_use(rows, facts, DAY, settings, w),
         ]
-        marks = [(d, day_marks(day_rows)) for d, day_rows in window]
-        if quiet(marks, facts, DAY, taken, settings):
+        if quiet(*marks_of(window), facts, DAY, taken, settings):
             calm += 1
             assert got == [None, None, None], seed
         found += any(got)
@@ -113,12 +112,11 @@ def test_a_taken_card_face_is_a_strangers_stay() -> None:
     summarise counts it as a stranger staying: the window is no longer quiet."""
     settings = DetectSettings()
     window = _stays("u-new", 12)
-    marks = [(d, day_marks(rows)) for d, rows in window]
     rows = [p for _, day_rows in window for p in day_rows]
-    assert quiet(marks, FACTS, DAY, frozenset(), settings)  # the holder's own face
+    assert quiet(*marks_of(window), FACTS, DAY, frozenset(), settings)  # the holder's own face
     assert daily.sublet(rows, FACTS, DAY, settings, summarise(rows, FACTS)) is None
     taken = frozenset({"u-new"})
-    assert not quiet(marks, FACTS, DAY, taken, settings)
+    assert not quiet(*marks_of(window), FACTS, DAY, taken, settings)
     w = summarise(rows, FACTS, taken)
     assert daily.sublet(rows, FACTS, DAY, settings, w) is not None
 
@@ -132,8 +130,7 @@ def test_a_card_face_on_visitor_passes_is_a_strangers_stay() -> None:
         d = DAY - timedelta(days=i)
         window.append((d, [Presence("f1", d, "u-sub", "stranger", "visitor", "u-sub")]))
     window.sort(key=lambda x: x[0])
-    marks = [(d, day_marks(rows)) for d, rows in window]
-    assert not quiet(marks, FACTS, DAY, frozenset(), settings)
+    assert not quiet(*marks_of(window), FACTS, DAY, frozenset(), settings)
 
 
 def test_the_usual_day_is_one_shared_mark() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from anju_platform.detect.day_pass import EstatePass, _brief
 from anju_platform.detect.model import Presence
+from anju_platform.detect.rules.quiet import marks_of
 from anju_platform.detect.settings import DetectSettings
 
 START = date(2026, 1, 5)
@@ -24,6 +25,7 @@ def _day(rng: random.Random, day: date) -> list[Presence]:
             ("p-" + unit, "member"),
             ("u-" + unit, "stranger"),
             ("pass:x", "visitor"),
+            ("p2-" + unit, "member"),
         ):
             if rng.random() < 0.4:
                 cluster = rng.choice([None, "u-c" + unit]) if role == "member" else None
@@ -64,6 +66,10 @@ def test_the_kept_window_is_the_window_joined_afresh() -> None:
             ep.window[day - timedelta(days=3)] = _day(rng, day - timedelta(days=3))
         also = {rng.choice(UNITS)}
         assert ep._by_unit(also) == _joined(ep.window, also)
+        for unit in UNITS:  # the rules.quiet marks kept beside them
+            own = [(d, [p for p in rows if p.unit_id == unit]) for d, rows in ep.window.items()]
+            fresh = marks_of([(d, _brief(rows)) for d, rows in own if rows])
+            assert (ep.unit_plain.get(unit, 0), ep.unit_marks.get(unit, [])) == fresh
         if i == 55:  # a resume: a new pass over the same window
             resumed = _pass()
             resumed.window = dict(ep.window)

@@ -24,7 +24,7 @@ from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
 from anju_platform.detect.rules.common import Window, summarise
-from anju_platform.detect.rules.quiet import DayMarks, day_marks, quiet
+from anju_platform.detect.rules.quiet import PLAIN, DayMarks, day_marks, quiet
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -46,10 +46,13 @@ class EstatePass:
     groups: dict[date, _Groups] = field(default_factory=dict)
     # _by_unit's window, joined per unit: (day, its rows, their brief) in window order,
     # and each unit's brief rows of those days in that order
-    folded: list[tuple[date, list[Presence], dict[str, list[Presence]]]] = field(
-        default_factory=list
+    folded: list[tuple[date, list[Presence], dict[str, list[Presence]], dict[str, DayMarks]]] = (
+        field(default_factory=list)
     )
     unit_rows: dict[str, list[Presence]] = field(default_factory=dict)
+    # the same days' marks per unit (rules.quiet): how many are PLAIN, and the others
+    unit_plain: dict[str, int] = field(default_factory=dict)
+    unit_marks: dict[str, list[tuple[date, DayMarks]]] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
@@ -213,8 +216,9 @@ class EstatePass:
         # the window moves a day at a time: the oldest day's rows leave the front of each
         # unit's list and the new day's are added at its end, rather than 28 days joined
         # again; anything else (the first day of a run) joins the window anew
-        now = [(day, got[0], got[3]) for day, got in days]
+        now = [(day, got[0], got[3], got[4]) for day, got in days]
         folded, unit_rows = self.folded, self.unit_rows
+        plain, unit_marks = self.unit_plain, self.unit_marks
         gone = 0
         while gone < len(folded) and folded[gone][0] not in self.window:
             gone += 1
@@ -222,18 +226,34 @@ class EstatePass:
             a[0] == b[0] and a[1] is b[1] for a, b in zip(folded[gone:], now, strict=False)
         )
         if not same:
-            gone, unit_rows = 0, {}
+            gone, unit_rows, plain, unit_marks = 0, {}, {}, {}
             folded.clear()
-        for _, _, brief in folded[:gone]:
+        for _, _, brief, marks in folded[:gone]:
             for unit, rows in brief.items():
                 kept = unit_rows[unit]
                 del kept[: len(rows)]
                 if not kept:
                     del unit_rows[unit]
-        for _, _, brief in now[len(folded) - gone :]:
+            for unit, mark in marks.items():
+                if mark is PLAIN:
+                    plain[unit] -= 1
+                    if not plain[unit]:
+                        del plain[unit]
+                else:
+                    left = unit_marks[unit]
+                    del left[0]
+                    if not left:
+                        del unit_marks[unit]
+        for day, _, brief, marks in now[len(folded) - gone :]:
             for unit, rows in brief.items():
                 unit_rows.setdefault(unit, []).extend(rows)
+            for unit, mark in marks.items():
+                if mark is PLAIN:
+                    plain[unit] = plain.get(unit, 0) + 1
+                else:
+                    unit_marks.setdefault(unit, []).append((day, mark))
         self.folded, self.unit_rows = now, unit_rows
+        self.unit_plain, self.unit_marks = plain, unit_marks
         return {unit: list(unit_rows[unit]) for unit in wanted if unit in unit_rows}
 
     def _all_rows(self, unit: str) -> list[Presence]:
@@ -273,7 +293,6 @@ class EstatePass:
             # one occupant split into two clusters (issue 18)
             return self.clusters.same_face(a, b, settings.cluster_distance)
 
-        marks = [(day, self._grouped(day)[4]) for day in self.window]
         for unit in self.register.units:
             facts = self.register.facts_on(unit, day)
             evaluated.add(unit)
@@ -285,7 +304,12 @@ class EstatePass:
             # most units' windows cannot reach the three rules' thresholds (rules.quiet):
             # summarised only when a rule may fire, or welfare or a mismatch asks
             calm = bool(seen) and quiet(
-                [(d, m[unit]) for d, m in marks if unit in m], facts, day, took, settings
+                self.unit_plain.get(unit, 0),
+                self.unit_marks.get(unit, ()),
+                facts,
+                day,
+                took,
+                settings,
             )
             summary: Window | None = None
             if seen and (

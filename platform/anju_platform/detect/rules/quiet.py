@@ -10,6 +10,7 @@ faces `taken`, any day visitors) makes none of the three findings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,26 +58,25 @@ def day_marks(rows: list[Presence]) -> DayMarks:
 
 
 def quiet(
-    marks: list[tuple[date, DayMarks]],
+    plain: int,
+    marks: Sequence[tuple[date, DayMarks]],
     facts: UnitFacts,
     day: date,
     taken: frozenset[str] | set[str],
     s: DetectSettings,
 ) -> bool:
-    """True: the window of these marks (in day order, one per day) makes no sublet, no
-    overcrowding and no change of use finding on `day`, whatever summarise decides about
-    the faces on its cards. Only for a unit without registered carers."""
+    """True: a window of `plain` PLAIN days and these other days' marks (one per day)
+    makes no sublet, no overcrowding and no change of use finding on `day`, whatever
+    summarise decides about the faces on its cards. Only for a unit without registered
+    carers."""
     if facts.caregivers:
         return False
     # the faces summarise may count as strangers' on a member's card (visitor_faces)
     maybe = set(taken).union(*(m.passes for _, m in marks if m.passes))
     since = day - timedelta(days=s.use_days - 1)
-    member_days = stay_days = visitors = 0
+    member_days, stay_days, visitors = plain, 0, 0
     per: dict[str, int] = {}
     for d, m in marks:
-        if m is PLAIN:
-            member_days += 1
-            continue
         member, idents = m.member, set(m.stays)
         for cid, last_in, face in m.cards:
             if cid in maybe:
@@ -103,3 +103,10 @@ def quiet(
     # distinct visitors a day are at most the rows (the same division: same rounding)
     use = visitors / s.use_days >= s.use_visitors_per_day
     return not (sublet or crowded or use)
+
+
+def marks_of(days: list[tuple[date, list[Presence]]]) -> tuple[int, list[tuple[date, DayMarks]]]:
+    """A window's (day, unit rows) as quiet() takes them: the PLAIN days counted."""
+    marks = [(d, day_marks(rows)) for d, rows in days]
+    others = [(d, m) for d, m in marks if m is not PLAIN]
+    return len(marks) - len(others), others
