@@ -19,10 +19,12 @@ DAY = date(2026, 3, 28)
 FACTS = UnitFacts("f1", "e1", None, "h1", (Member("p1", 1950), Member("p2", 1980)))
 
 
-def _day_rows(rng: random.Random, day: date, busy: float, shop: list[int]) -> list[Presence]:
+def _day_rows(
+    rng: random.Random, day: date, home: float, busy: float, shop: list[int], vias: list[str]
+) -> list[Presence]:
     rows = []
     for person in ("p1", "p2"):
-        if rng.random() < 0.7:
+        if rng.random() < home:
             cluster = rng.choice([None, None, "u-card1", "u-card2"])
             via = rng.choice(["card", "face", "card,face"])
             rows.append(
@@ -39,7 +41,7 @@ def _day_rows(rng: random.Random, day: date, busy: float, shop: list[int]) -> li
             )
     for cluster in ("u-card1", "u-card2", "u-guest", "u-lodger", "u-aunt"):
         if rng.random() < busy:
-            via = rng.choice(["visitor", "card", "tailgate", "visitor,card"])
+            via = rng.choice(vias)
             rows.append(
                 Presence(
                     "f1",
@@ -59,12 +61,15 @@ def _day_rows(rng: random.Random, day: date, busy: float, shop: list[int]) -> li
 
 
 def _window(rng: random.Random) -> list[tuple[date, list[Presence]]]:
+    home = rng.choice([0.7, 0.1])  # the household at home, or hardly ever seen
     busy = rng.choice([0.05, 0.2, 0.5])
     shop = rng.choice([[0, 0, 1, 3, 8], [2, 4, 6, 8]])
+    # or nobody on a visitor pass: no card face can be a visitor's (quiet's usual case)
+    vias = rng.choice([["visitor", "card", "tailgate", "visitor,card"], ["card", "tailgate"]])
     days = [DAY - timedelta(days=27 - i) for i in range(28)]
     out = []
     for d in days:
-        rows = _brief(_day_rows(rng, d, busy, shop)) if rng.random() < 0.9 else []
+        rows = _brief(_day_rows(rng, d, home, busy, shop, vias)) if rng.random() < 0.9 else []
         if rows:
             out.append((d, rows))
     return out
@@ -136,3 +141,29 @@ def test_a_card_face_on_visitor_passes_is_a_strangers_stay() -> None:
 def test_the_usual_day_is_one_shared_mark() -> None:
     rows = [Presence("f1", DAY, "p1", "member", "face", None, n_face=1)]
     assert day_marks(rows) is PLAIN
+
+
+def _lodger_and_card(face: int) -> list[tuple[date, list[Presence]]]:
+    """A lodger staying 12 days; the holder's card, with an unknown face of theirs or
+    none, on 8 of them."""
+    window = []
+    for i in range(12):
+        d = DAY - timedelta(days=i)
+        rows = [Presence("f1", d, "u-lodger", "stranger", "tailgate", "u-lodger")]
+        if i < 8:
+            rows.append(Presence("f1", d, "p1", "member", "card", "u-card1", n_face=face))
+        window.append((d, rows))
+    return sorted(window, key=lambda x: x[0])
+
+
+def test_a_card_without_a_face_is_no_member_day() -> None:
+    """A card alone may be in other hands: summarise counts no member day for it, so a
+    lodger's stays may still be a sublet; with the holder's face on it, the household
+    was seen on 8 days and no sublet can be."""
+    settings = DetectSettings()
+    for face, calm in ((0, False), (1, True)):
+        window = _lodger_and_card(face)
+        rows = [p for _, day_rows in window for p in day_rows]
+        found = daily.sublet(rows, FACTS, DAY, settings, summarise(rows, FACTS))
+        assert (found is None) == calm
+        assert quiet(*marks_of(window), FACTS, DAY, frozenset(), settings) == calm

@@ -30,6 +30,7 @@ class DayMarks:
     stays: frozenset[str] = frozenset()  # strangers whose last passage was coming in
     passes: frozenset[str] = frozenset()  # strangers on a visitor pass
     visitors: int = 0  # rows of strangers or visitors entering on a pass
+    card_face: bool = False  # one of the cards came with a face
 
 
 PLAIN = DayMarks(member=True)  # the usual day: the household seen, nobody else
@@ -54,7 +55,8 @@ def day_marks(rows: list[Presence]) -> DayMarks:
             visitors += 1
     if member and not (cards or stays or passes or visitors):
         return PLAIN
-    return DayMarks(member, tuple(cards), frozenset(stays), frozenset(passes), visitors)
+    card_face = any(face for _, _, face in cards)
+    return DayMarks(member, tuple(cards), frozenset(stays), frozenset(passes), visitors, card_face)
 
 
 def quiet(
@@ -72,24 +74,34 @@ def quiet(
     if facts.caregivers:
         return False
     # the faces summarise may count as strangers' on a member's card (visitor_faces)
-    maybe = set(taken).union(*(m.passes for _, m in marks if m.passes))
+    maybe = set(taken)
+    for _, m in marks:
+        if m.passes:
+            maybe |= m.passes
     since = day - timedelta(days=s.use_days - 1)
     member_days, stay_days, visitors = plain, 0, 0
     per: dict[str, int] = {}
     for d, m in marks:
-        member, idents = m.member, set(m.stays)
-        for cid, last_in, face in m.cards:
-            if cid in maybe:
-                if last_in:
-                    idents.add(cid)
-            elif face:
-                member = True
+        member, stays = m.member, m.stays
+        if m.cards:
+            if maybe:
+                extra = set()
+                for cid, last_in, face in m.cards:
+                    if cid in maybe:
+                        if last_in:
+                            extra.add(cid)
+                    elif face:
+                        member = True
+                if extra:
+                    stays = stays | extra
+            else:  # the usual case: every card with a face is a member's
+                member = member or m.card_face
         member_days += member
-        if idents:
+        if stays:
             stay_days += 1
-            for k in idents:
+            for k in stays:
                 per[k] = per.get(k, 0) + 1
-        if d >= since:
+        if m.visitors and d >= since:
             visitors += m.visitors
     household = facts.household_id is not None
     sublet = (
