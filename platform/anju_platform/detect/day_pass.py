@@ -24,7 +24,7 @@ from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
 from anju_platform.detect.rules.common import Window, summarise
-from anju_platform.detect.rules.quiet import PLAIN, DayMarks, day_marks, quiet
+from anju_platform.detect.rules.quiet import DayMarks, Tally, day_marks
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -50,9 +50,8 @@ class EstatePass:
         field(default_factory=list)
     )
     unit_rows: dict[str, list[Presence]] = field(default_factory=dict)
-    # the same days' marks per unit (rules.quiet): how many are PLAIN, and the others
-    unit_plain: dict[str, int] = field(default_factory=dict)
-    unit_marks: dict[str, list[tuple[date, DayMarks]]] = field(default_factory=dict)
+    # the same days' marks per unit (rules.quiet)
+    unit_tally: dict[str, Tally] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
@@ -218,7 +217,7 @@ class EstatePass:
         # again; anything else (the first day of a run) joins the window anew
         now = [(day, got[0], got[3], got[4]) for day, got in days]
         folded, unit_rows = self.folded, self.unit_rows
-        plain, unit_marks = self.unit_plain, self.unit_marks
+        tallies = self.unit_tally
         gone = 0
         while gone < len(folded) and folded[gone][0] not in self.window:
             gone += 1
@@ -226,7 +225,7 @@ class EstatePass:
             a[0] == b[0] and a[1] is b[1] for a, b in zip(folded[gone:], now, strict=False)
         )
         if not same:
-            gone, unit_rows, plain, unit_marks = 0, {}, {}, {}
+            gone, unit_rows, tallies = 0, {}, {}
             folded.clear()
         for _, _, brief, marks in folded[:gone]:
             for unit, rows in brief.items():
@@ -235,26 +234,22 @@ class EstatePass:
                 if not kept:
                     del unit_rows[unit]
             for unit, mark in marks.items():
-                if mark is PLAIN:
-                    plain[unit] -= 1
-                    if not plain[unit]:
-                        del plain[unit]
-                else:
-                    left = unit_marks[unit]
-                    del left[0]
-                    if not left:
-                        del unit_marks[unit]
+                tally = tallies[unit]
+                tally.drop(mark)
+                if tally.empty():
+                    del tallies[unit]
         for day, _, brief, marks in now[len(folded) - gone :]:
             for unit, rows in brief.items():
                 unit_rows.setdefault(unit, []).extend(rows)
             for unit, mark in marks.items():
-                if mark is PLAIN:
-                    plain[unit] = plain.get(unit, 0) + 1
-                else:
-                    unit_marks.setdefault(unit, []).append((day, mark))
+                adding = tallies.get(unit)
+                if adding is None:
+                    adding = tallies[unit] = Tally()
+                adding.add(day, mark)
         self.folded, self.unit_rows = now, unit_rows
-        self.unit_plain, self.unit_marks = plain, unit_marks
-        return {unit: list(unit_rows[unit]) for unit in wanted if unit in unit_rows}
+        self.unit_tally = tallies
+        # the kept lists themselves, not copies: read only, today (the rules keep none)
+        return {unit: unit_rows[unit] for unit in wanted if unit in unit_rows}
 
     def _all_rows(self, unit: str) -> list[Presence]:
         """Every window row of a unit (window order, then row order)."""
@@ -303,14 +298,8 @@ class EstatePass:
             took: frozenset[str] | set[str] = taken.get(unit, frozenset())
             # most units' windows cannot reach the three rules' thresholds (rules.quiet):
             # summarised only when a rule may fire, or welfare or a mismatch asks
-            calm = bool(seen) and quiet(
-                self.unit_plain.get(unit, 0),
-                self.unit_marks.get(unit, ()),
-                facts,
-                day,
-                took,
-                settings,
-            )
+            tally = self.unit_tally.get(unit)
+            calm = bool(seen) and tally is not None and tally.quiet(facts, day, took, settings)
             summary: Window | None = None
             if seen and (
                 not calm or unit in mismatches or daily.welfare_due(facts, clock, day, settings)

@@ -11,7 +11,7 @@ faces `taken`, any day visitors) makes none of the three findings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from anju_platform.detect.model import Presence, UnitFacts
@@ -103,6 +103,19 @@ def quiet(
                 per[k] = per.get(k, 0) + 1
         if m.visitors and d >= since:
             visitors += m.visitors
+    return _calm(member_days, stay_days, per, visitors, facts, s)
+
+
+def _calm(
+    member_days: int,
+    stay_days: int,
+    per: dict[str, int],
+    visitors: int,
+    facts: UnitFacts,
+    s: DetectSettings,
+) -> bool:
+    """The bounds out of each rule's reach: member days (at least), stay days, stays per
+    stranger and recent visitor rows (at most)."""
     household = facts.household_id is not None
     sublet = (
         household
@@ -115,6 +128,63 @@ def quiet(
     # distinct visitors a day are at most the rows (the same division: same rounding)
     use = visitors / s.use_days >= s.use_visitors_per_day
     return not (sublet or crowded or use)
+
+
+@dataclass(slots=True)
+class Tally:
+    """A unit's marks over the window, kept as days enter (at the end) and leave (from
+    the front), with the sums quiet() takes when no face may be a visitor's (nothing
+    taken, nobody on a pass): then it reads no day but the recent visitors'."""
+
+    plain: int = 0  # PLAIN days
+    marks: list[tuple[date, DayMarks]] = field(default_factory=list)  # the others
+    members: int = 0  # of those, days with a member's face (their card's or not)
+    stays: int = 0  # days a stranger stayed
+    passes: int = 0  # days a stranger came on a pass
+    per: dict[str, int] = field(default_factory=dict)  # stays per stranger
+
+    def add(self, day: date, m: DayMarks) -> None:
+        if m is PLAIN:
+            self.plain += 1
+            return
+        self.marks.append((day, m))
+        self._count(m, 1)
+
+    def drop(self, m: DayMarks) -> None:
+        """The oldest day's mark leaves."""
+        if m is PLAIN:
+            self.plain -= 1
+            return
+        del self.marks[0]
+        self._count(m, -1)
+
+    def _count(self, m: DayMarks, k: int) -> None:
+        self.members += k * (m.member or m.card_face)
+        self.stays += k * bool(m.stays)
+        self.passes += k * bool(m.passes)
+        per = self.per
+        for ident in m.stays:
+            n = per[ident] = per.get(ident, 0) + k
+            if not n:
+                del per[ident]
+
+    def empty(self) -> bool:
+        return not self.plain and not self.marks
+
+    def quiet(
+        self, facts: UnitFacts, day: date, taken: frozenset[str] | set[str], s: DetectSettings
+    ) -> bool:
+        """quiet() of these marks."""
+        if facts.caregivers:
+            return False
+        if taken or self.passes:
+            return quiet(self.plain, self.marks, facts, day, taken, s)
+        since, visitors = day - timedelta(days=s.use_days - 1), 0
+        for d, m in reversed(self.marks):
+            if d < since:
+                break
+            visitors += m.visitors
+        return _calm(self.plain + self.members, self.stays, self.per, visitors, facts, s)
 
 
 def marks_of(days: list[tuple[date, list[Presence]]]) -> tuple[int, list[tuple[date, DayMarks]]]:
