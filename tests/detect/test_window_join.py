@@ -37,7 +37,9 @@ def _day(rng: random.Random, day: date) -> list[Presence]:
         ):
             if rng.random() < 0.4:
                 cluster = rng.choice([None, "u-c" + unit]) if role == "member" else None
-                via = "visitor" if role == "visitor" else "card"
+                via = "visitor" if role == "visitor" else rng.choice(["card", "visitor"])
+                if role == "stranger" and rng.random() < 0.2:  # a card's face on a pass
+                    who = "u-c" + unit
                 rows.append(Presence(unit, day, who, role, via, cluster, n_face=rng.randint(0, 2)))
     return sorted(rows, key=lambda p: (p.unit_id, p.identity))
 

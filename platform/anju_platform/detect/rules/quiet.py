@@ -10,7 +10,7 @@ faces `taken`, any day visitors) makes none of the three findings."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -133,15 +133,17 @@ def _calm(
 @dataclass(slots=True)
 class Tally:
     """A unit's marks over the window, kept as days enter (at the end) and leave (from
-    the front), with the sums quiet() takes when no face may be a visitor's (nothing
-    taken, nobody on a pass): then it reads no day but the recent visitors'."""
+    the front), with the sums quiet() takes when no face on a member's card was taken
+    or came on a pass: then it reads no day but the recent visitors'."""
 
     plain: int = 0  # PLAIN days
     marks: list[tuple[date, DayMarks]] = field(default_factory=list)  # the others
     members: int = 0  # of those, days with a member's face (their card's or not)
     stays: int = 0  # days a stranger stayed
-    passes: int = 0  # days a stranger came on a pass
     per: dict[str, int] = field(default_factory=dict)  # stays per stranger
+    # days per cluster on a member's card, and per stranger on a pass
+    cards: dict[str, int] = field(default_factory=dict)
+    passes: dict[str, int] = field(default_factory=dict)
 
     def add(self, day: date, m: DayMarks) -> None:
         if m is PLAIN:
@@ -161,12 +163,10 @@ class Tally:
     def _count(self, m: DayMarks, k: int) -> None:
         self.members += k * (m.member or m.card_face)
         self.stays += k * bool(m.stays)
-        self.passes += k * bool(m.passes)
-        per = self.per
-        for ident in m.stays:
-            n = per[ident] = per.get(ident, 0) + k
-            if not n:
-                del per[ident]
+        _add(self.per, m.stays, k)
+        if m.cards:
+            _add(self.cards, {cid for cid, _, _ in m.cards}, k)
+        _add(self.passes, m.passes, k)
 
     def empty(self) -> bool:
         return not self.plain and not self.marks
@@ -177,8 +177,11 @@ class Tally:
         """quiet() of these marks."""
         if facts.caregivers:
             return False
-        if taken or self.passes:
+        cards = self.cards
+        if cards and (any(c in cards for c in taken) or any(c in cards for c in self.passes)):
+            # a card's face may be a stranger's: read day by day
             return quiet(self.plain, self.marks, facts, day, taken, s)
+        # no card's face can be (visitor_faces): every card with a face is a member's
         since, visitors = day - timedelta(days=s.use_days - 1), 0
         for d, m in reversed(self.marks):
             if d < since:
@@ -192,3 +195,10 @@ def marks_of(days: list[tuple[date, list[Presence]]]) -> tuple[int, list[tuple[d
     marks = [(d, day_marks(rows)) for d, rows in days]
     others = [(d, m) for d, m in marks if m is not PLAIN]
     return len(marks) - len(others), others
+
+
+def _add(counts: dict[str, int], keys: Iterable[str], k: int) -> None:
+    for key in keys:
+        n = counts[key] = counts.get(key, 0) + k
+        if not n:
+            del counts[key]
