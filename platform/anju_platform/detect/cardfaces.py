@@ -116,6 +116,16 @@ class CardFaces:
         since = self._learned(person, per) if per else None
         if per is None or since is None:
             return set()
+        return self._foreign(person, per, since, same_face, known)
+
+    def _foreign(
+        self,
+        person: str,
+        per: dict[str, Seen],
+        since: date,
+        same_face: Callable[[str, str], bool] | None,
+        known: Known | None,
+    ) -> set[str]:
         own = [c for c, s in per.items() if s.first <= since]
         learned = [c for c in own if per[c].learned_on is not None]
         return {
@@ -157,15 +167,17 @@ class CardFaces:
         """unit -> the clusters that took a card of one of its people, without the faces
         learned for the unit's other cards (family members sharing a card)."""
         owners: dict[str, set[str]] = {}
+        learned: list[tuple[str, dict[str, Seen], date]] = []  # each card's learned once
         for person, per in self.by_person.items():
             since = self._learned(person, per)
             if since is not None:
+                learned.append((person, per, since))
                 own = {c for c, s in per.items() if s.first <= since}
                 owners.setdefault(self.unit_of[person], set()).update(own)
         out: dict[str, set[str]] = {}
-        for person in self.by_person:
+        for person, per, since in learned:  # foreign() is empty for the others
             unit = self.unit_of[person]
-            got = self.foreign(person, same_face, known) - owners.get(unit, set())
+            got = self._foreign(person, per, since, same_face, known) - owners.get(unit, set())
             if got:
                 out.setdefault(unit, set()).update(got)
         return out

@@ -23,7 +23,8 @@ from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
-from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.rules.common import Window, summarise
+from anju_platform.detect.rules.quiet import DayMarks, Tally, day_marks
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -45,10 +46,12 @@ class EstatePass:
     groups: dict[date, _Groups] = field(default_factory=dict)
     # _by_unit's window, joined per unit: (day, its rows, their brief) in window order,
     # and each unit's brief rows of those days in that order
-    folded: list[tuple[date, list[Presence], dict[str, list[Presence]]]] = field(
-        default_factory=list
+    folded: list[tuple[date, list[Presence], dict[str, list[Presence]], dict[str, DayMarks]]] = (
+        field(default_factory=list)
     )
     unit_rows: dict[str, list[Presence]] = field(default_factory=dict)
+    # the same days' marks per unit (rules.quiet)
+    unit_tally: dict[str, Tally] = field(default_factory=dict)
     # faces learned for the cards of holders without enrolment (issue 18 item 4)
     card_faces: CardFaces = field(default_factory=CardFaces)
     building: BuildingPass | None = None  # issue 16 item 1 at building level
@@ -254,8 +257,9 @@ class EstatePass:
         # the window moves a day at a time: the oldest day's rows leave the front of each
         # unit's list and the new day's are added at its end, rather than 28 days joined
         # again; anything else (the first day of a run) joins the window anew
-        now = [(day, got[0], got[3]) for day, got in days]
+        now = [(day, got[0], got[3], got[4]) for day, got in days]
         folded, unit_rows = self.folded, self.unit_rows
+        tallies = self.unit_tally
         gone = 0
         while gone < len(folded) and folded[gone][0] not in self.window:
             gone += 1
@@ -263,19 +267,31 @@ class EstatePass:
             a[0] == b[0] and a[1] is b[1] for a, b in zip(folded[gone:], now, strict=False)
         )
         if not same:
-            gone, unit_rows = 0, {}
+            gone, unit_rows, tallies = 0, {}, {}
             folded.clear()
-        for _, _, brief in folded[:gone]:
+        for _, _, brief, marks in folded[:gone]:
             for unit, rows in brief.items():
                 kept = unit_rows[unit]
                 del kept[: len(rows)]
                 if not kept:
                     del unit_rows[unit]
-        for _, _, brief in now[len(folded) - gone :]:
+            for unit, mark in marks.items():
+                tally = tallies[unit]
+                tally.drop(mark)
+                if tally.empty():
+                    del tallies[unit]
+        for day, _, brief, marks in now[len(folded) - gone :]:
             for unit, rows in brief.items():
                 unit_rows.setdefault(unit, []).extend(rows)
+            for unit, mark in marks.items():
+                adding = tallies.get(unit)
+                if adding is None:
+                    adding = tallies[unit] = Tally()
+                adding.add(day, mark)
         self.folded, self.unit_rows = now, unit_rows
-        return {unit: list(unit_rows[unit]) for unit in wanted if unit in unit_rows}
+        self.unit_tally = tallies
+        # the kept lists themselves, not copies: read only, today (the rules keep none)
+        return {unit: unit_rows[unit] for unit in wanted if unit in unit_rows}
 
     def _all_rows(self, unit: str) -> list[Presence]:
         """Every window row of a unit (window order, then row order)."""
@@ -290,7 +306,8 @@ class EstatePass:
                 groups.setdefault(p.unit_id, []).append(p)
             others = {p.unit_id for p in rows if p.role != "member"}
             brief = {unit: _brief(unit_rows) for unit, unit_rows in groups.items()}
-            got = self.groups[day] = (rows, groups, others, brief)
+            marks = {unit: day_marks(unit_rows) for unit, unit_rows in brief.items()}
+            got = self.groups[day] = (rows, groups, others, brief, marks)
         return got
 
     def _daily(self, day: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
@@ -320,24 +337,29 @@ class EstatePass:
             seen = by_unit.get(unit, [])
             if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
                 seen = self._all_rows(unit)
-            summary = (
-                summarise(
+            took: frozenset[str] | set[str] = taken.get(unit, frozenset())
+            # most units' windows cannot reach the three rules' thresholds (rules.quiet):
+            # summarised only when a rule may fire, or welfare or a mismatch asks
+            tally = self.unit_tally.get(unit)
+            calm = bool(seen) and tally is not None and tally.quiet(facts, day, took, settings)
+            summary: Window | None = None
+            if seen and (
+                not calm or unit in mismatches or daily.welfare_due(facts, clock, day, settings)
+            ):
+                summary = summarise(
                     seen,
                     facts,
-                    taken.get(unit, frozenset()),
+                    took,
                     settings.card_face_pass_share,
                     settings.day_visitor_pass_days,
                     settings.day_visitor_stay_share,
                     own.get(unit, frozenset()),
                 )
-                if seen
-                else None
-            )
             found = [
                 daily.vacancy(facts, clock, day, settings),
                 daily.welfare(facts, clock, seen, day, settings, summary),
             ]
-            if seen:
+            if seen and not calm:
                 found += [
                     daily.sublet(seen, facts, day, settings, summary, clock),
                     daily.overcrowding(seen, facts, day, settings, summary, one_face),
@@ -356,7 +378,13 @@ class EstatePass:
         return findings
 
 
-_Groups = tuple[list[Presence], dict[str, list[Presence]], set[str], dict[str, list[Presence]]]
+_Groups = tuple[
+    list[Presence],
+    dict[str, list[Presence]],
+    set[str],
+    dict[str, list[Presence]],
+    dict[str, DayMarks],
+]
 
 
 def _brief(rows: list[Presence]) -> list[Presence]:

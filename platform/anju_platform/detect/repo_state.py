@@ -114,14 +114,18 @@ def card_face_rows(conn: psycopg.Connection, estate: str, before: date) -> list[
     """Members' card uses with an unknown face, and strangers' faces, before a day, in
     day order: what the faces learned for cards without enrolment are rebuilt from
     (cardfaces.py)."""
-    return [
-        Presence(unit, day, identity, role, cluster_id=cluster)
-        for unit, day, identity, role, cluster in conn.execute(
+    # fetched at once, binary: the whole history is read on every resume (one new day),
+    # and a row at a time through the cursor cost more than the query
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(
             "SELECT unit_id, day, identity, role, cluster_id FROM detect_presence"
             " WHERE estate_id = %s AND day < %s AND role IN ('member', 'stranger')"
             " AND cluster_id IS NOT NULL ORDER BY day, unit_id, identity, cluster_id",
             (estate, before),
-        )
+        ).fetchall()
+    return [
+        Presence(unit, day, identity, role, cluster_id=cluster)
+        for unit, day, identity, role, cluster in rows
     ]
 
 

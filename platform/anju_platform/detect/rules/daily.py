@@ -281,17 +281,13 @@ def welfare(
 ) -> Finding | None:
     """An elderly person living alone, no carer (registered, or a regular visitor who
     would notice), not seen for N days, and the last passage was coming home."""
-    if len(facts.members) != 1 or facts.caregivers or clock.last_member_day is None:
+    if not welfare_due(facts, clock, day, s):
         return None
     last = clock.last_member_day
+    assert last is not None  # welfare_due
     m = facts.members[0]
     years = age(m.birth_year, day)
-    if years is None or years < s.welfare_age or facts.absent_on(day):
-        return None
     quiet = (day - last).days
-    # the cheap refusals first (the same decisions): most flats are not due
-    if quiet < min(s.welfare_days, s.welfare_holiday_days) or not clock.last_member_in:
-        return None
     w = w or summarised(rows, facts, s)
     start = day - timedelta(days=s.window_days - 1)
     if _carer_would_notice(w, last, start, s):
@@ -315,6 +311,19 @@ def welfare(
         persons=(m.person_id,),
         evidence=(_mark(last, "last_seen", "last seen coming home", "last_seen_home"),),
     )
+
+
+def welfare_due(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) -> bool:
+    """The welfare rule's cheap refusals (most flats are not due): False, no finding; True,
+    the window's summary decides."""
+    last = clock.last_member_day
+    if len(facts.members) != 1 or facts.caregivers or last is None:
+        return False
+    years = age(facts.members[0].birth_year, day)
+    if years is None or years < s.welfare_age or facts.absent_on(day):
+        return False
+    quiet = (day - last).days
+    return quiet >= min(s.welfare_days, s.welfare_holiday_days) and bool(clock.last_member_in)
 
 
 def _carer_would_notice(w: Window, last: date, start: date, s: DetectSettings) -> bool:
