@@ -27,6 +27,19 @@ def _kept_state(url: str) -> tuple[bool, int]:
     return bool(marked[0]), int(alerts[0])
 
 
+def _vacuumed(url: str) -> dict[str, bool]:
+    """Whether the loaded events and faces are analysed and all-visible, as autovacuum
+    leaves them after ingest (the pass's first reads would otherwise set hint bits)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT CASE WHEN c.relname = 'event_faces' THEN 'event_faces' ELSE 'events' END,"
+            " bool_and(c.reltuples >= 0 AND c.relallvisible = c.relpages)"
+            " FROM pg_class c WHERE c.relname = 'event_faces' OR c.oid IN (SELECT inhrelid"
+            " FROM pg_inherits WHERE inhparent = 'events'::regclass) GROUP BY 1"
+        ).fetchall()
+    return {r[0]: bool(r[1]) for r in rows}
+
+
 def test_a_kept_database_is_copied_not_reloaded_and_the_pass_leaves_it_alone(
     tmp_path: Path,
 ) -> None:
@@ -35,6 +48,7 @@ def test_a_kept_database_is_copied_not_reloaded_and_the_pass_leaves_it_alone(
     try:
         first = run(150, 6, 3, timings=False, keep=name, alerts_out=tmp_path / "a.jsonl")
         assert first["kept_database"] == name and first["events"] > 0
+        assert _vacuumed(url) == {"event_faces": True, "events": True}
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE probe_marker ()")
         again = run(150, 6, 3, timings=False, keep=name, alerts_out=tmp_path / "b.jsonl")

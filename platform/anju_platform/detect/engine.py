@@ -66,7 +66,7 @@ def _run_estate(
 ) -> dict[str, int]:
     settings = (settings or get_detect_settings()).with_overrides(repo.overrides(conn, estate))
     offset = settings.tz_offset_hours
-    first, last = repo.first_event_day(conn, estate), repo.last_event_time(conn, estate)
+    first, last = repo.event_span(conn, estate)
     if first is None or last is None:
         return {"days": 0, "events": 0}
     watched = local_day(first, offset)
@@ -114,8 +114,10 @@ def _resume(
     if settings.building_enabled:
         estate_pass.building = BuildingPass.load(conn, estate, start, settings)
         # where the card faces' clusters went about tied to no flat, as run_day records it
-        for seen in repo_building.sightings(conn, estate, watched, start - timedelta(days=1)):
-            estate_pass.card_faces.add_about(seen.day, [seen.identity])
+        for day, identity in repo_building.sighted(
+            conn, estate, watched, start - timedelta(days=1)
+        ):
+            estate_pass.card_faces.add_about(day, [identity])
     for unit, (any_day, member_day, member_in) in repo_state.unit_clocks(conn, estate).items():
         estate_pass.clocks[unit] = UnitClock(any_day, member_day, member_in, watched)
     window_start = start - timedelta(days=settings.window_days - 1)
@@ -133,10 +135,24 @@ def _run_one(
     settings: DetectSettings | None,
     environment: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    if environment is not None:
+    if environment is not None:  # a pool worker
         _adopt_environment(environment)
+        return run_estate(_worker_connection(url), estate, since, until, settings)
     with psycopg.connect(url, autocommit=True) as conn:
         return run_estate(conn, estate, since, until, settings)
+
+
+_worker_connections: dict[str, psycopg.Connection] = {}
+
+
+def _worker_connection(url: str) -> psycopg.Connection:
+    """A pool worker's connection, kept for its next estates (it closes as the worker
+    exits with the pool): a new backend loads the catalog entries of every day partition
+    again, about 40 ms of its CPU, which is much of one new day's start-up."""
+    conn = _worker_connections.get(url)
+    if conn is None or conn.closed or conn.broken:
+        conn = _worker_connections[url] = psycopg.connect(url, autocommit=True)
+    return conn
 
 
 def run_estates(

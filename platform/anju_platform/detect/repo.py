@@ -248,20 +248,15 @@ def card_estates(conn: psycopg.Connection, refs: list[str]) -> dict[str, list[st
     return out
 
 
-def first_event_day(conn: psycopg.Connection, estate: str) -> datetime | None:
+def event_span(conn: psycopg.Connection, estate: str) -> tuple[datetime | None, datetime | None]:
+    """(first, last) time of the estate's stored events: one statement where two each
+    planned over every day partition (a restart's round trips)."""
     row = conn.execute(
-        "SELECT min(time) FROM events WHERE estate_id = %s AND kind IN ('access', 'face', 'qr')",
+        "SELECT min(time), max(time) FROM events WHERE estate_id = %s"
+        " AND kind IN ('access', 'face', 'qr')",
         (estate,),
     ).fetchone()
-    return row[0] if row else None
-
-
-def last_event_time(conn: psycopg.Connection, estate: str) -> datetime | None:
-    row = conn.execute(
-        "SELECT max(time) FROM events WHERE estate_id = %s AND kind IN ('access', 'face', 'qr')",
-        (estate,),
-    ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else (None, None)
 
 
 def summarize_arrivals(conn: psycopg.Connection) -> None:

@@ -90,6 +90,19 @@ def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> 
     ]
 
 
+def sighted(
+    conn: psycopg.Connection, estate: str, start: date, end: date
+) -> list[tuple[date, str]]:
+    """(day, identity) of the sightings since..end, in sightings' order: all a restart
+    needs of the days before the window (the learned card faces' `about`)."""
+    with conn.cursor(binary=True) as cur:
+        return cur.execute(
+            "SELECT day, identity FROM detect_building_sightings WHERE estate_id = %s"
+            " AND day >= %s AND day <= %s ORDER BY day, place_id, identity",
+            (estate, start, end),
+        ).fetchall()
+
+
 def members_seen(
     conn: psycopg.Connection, units: list[str], since: date, before: date
 ) -> list[tuple[str, date, str]]:

@@ -113,10 +113,11 @@ def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> l
 def card_face_rows(conn: psycopg.Connection, estate: str, before: date) -> list[Presence]:
     """Members' card uses with an unknown face, and strangers' faces, before a day, in
     day order: what the faces learned for cards without enrolment are rebuilt from
-    (cardfaces.py)."""
-    # fetched at once, binary: the whole history is read on every resume (one new day),
-    # and a row at a time through the cursor cost more than the query
-    with conn.cursor(binary=True) as cur:
+    (cardfaces.py). The whole history (e08 at 180 days: 84,000 rows) is read at every
+    start, so the one new day's start-up: binary rows in one fetch, and a sort in memory
+    (4 MB of work_mem spilled it to disk)."""
+    with conn.transaction(), conn.cursor(binary=True) as cur:
+        cur.execute("SET LOCAL work_mem = '32MB'")
         rows = cur.execute(
             "SELECT unit_id, day, identity, role, cluster_id FROM detect_presence"
             " WHERE estate_id = %s AND day < %s AND role IN ('member', 'stranger')"
@@ -124,7 +125,7 @@ def card_face_rows(conn: psycopg.Connection, estate: str, before: date) -> list[
             (estate, before),
         ).fetchall()
     return [
-        Presence(unit, day, identity, role, cluster_id=cluster)
+        Presence(unit, day, identity, role, "card", cluster)
         for unit, day, identity, role, cluster in rows
     ]
 
