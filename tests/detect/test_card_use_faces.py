@@ -68,3 +68,18 @@ def test_faces_seen_with_a_card_s_uses(pg_url: str) -> None:
         )
     assert times == [T0, T0 + timedelta(hours=1)]
     assert np.allclose(faces, np.stack([mine, other]).astype(np.float32))
+
+
+def test_never_a_prepared_statement(pg_url: str) -> None:
+    """psycopg prepares a query on its sixth run; this one's generic plan joins every
+    partition of the range (minutes on the default portfolio), so it must not be."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("SELECT anju_ensure_partitions(%s, %s)", (T0.date(), T0.date()))
+        event(conn, T0, "access", "GW1", ctype="card", ref="c1", granted=True)
+        for _ in range(8):
+            repo.card_use_faces(conn, "E1", ["c1"], T0, T0 + timedelta(days=1), 3)
+        prepared = conn.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ("%JOIN event_faces f ON f.event_id = e.event_id%",),
+        ).fetchone()
+    assert prepared == (0,)
