@@ -231,20 +231,16 @@ def _load(conn: Any, pf: Any, progress: Callable[[int, int], None] | None) -> in
     n = load_events(conn, pf, progress)
     calibrate(conn)
     conn.commit()
-    # autovacuum's insert-triggered VACUUM sets the hint bits and visibility map of the
-    # day partitions; without it the pass's first read of each day sets them (e08's day:
-    # 209 ms against 53 ms) and the bench measured a state no deployment stays in. The
-    # faces too: left as loaded (never analysed, none all-visible), the pass dirtied the
-    # 870 MB of event_faces as it read them
+    # The state months of ingest leave. Autovacuum's insert-triggered VACUUM sets hint
+    # bits and the visibility map (else the pass's first read of a day sets them: e08's
+    # day 209 ms against 53; event_faces' 870 MB dirtied) and analyses event_faces.
     conn.autocommit = True
     try:
         conn.execute("VACUUM (ANALYZE) events, event_faces")
     finally:
         conn.autocommit = False
-    # The state months of ingest leave (autovacuum's inserts-triggered VACUUM): a bulk
-    # COPY leaves the received_at BRIN ranges unsummarised (autosummarize's work-item
-    # queue overflows), and the real-time query then reads every page of every
-    # partition (3.2 s on the city, 7 ms once summarised)
+    # A bulk COPY leaves the received_at BRIN ranges unsummarised (autosummarize's queue
+    # overflows): the real-time query read every page (3.2 s on the city, 7 ms after)
     repo.summarize_arrivals(conn)
     conn.commit()
     return n

@@ -94,15 +94,21 @@ class Children:
         return {n for n, p in self.procs.items() if p.poll() == 0 and n != "ingest"}
 
     def stop_all(self) -> None:
-        """Newest first: the event source stops before the ingest that stores its events."""
-        for proc in reversed(list(self.procs.values())):
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        """The newest (the event source) first, so it stops before the ingest that stores
+        its events; then the others together, not one after another: on a busy machine
+        each can take seconds, and Ctrl-C must not wait for their sum."""
+        newest_first = list(reversed(self.procs.values()))
+        for group in (newest_first[:1], newest_first[1:]):
+            for proc in group:
+                if proc.poll() is None:
+                    proc.terminate()
+            deadline = time.monotonic() + 15
+            for proc in group:
+                try:
+                    proc.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         self.procs.clear()
 
 

@@ -201,15 +201,8 @@ class EstatePass:
             self.conn, self.estate, refs, start, end, s.pair_window_s
         )
         seen = [(t + tz).date() for t in times]
-        return known_face(
-            leader,
-            days,
-            seen,
-            faces,
-            s.card_face_known_share,
-            s.card_face_known_days,
-            s.card_face_known_distance,
-        )
+        known = (s.card_face_known_share, s.card_face_known_days, s.card_face_known_distance)
+        return known_face(leader, days, seen, faces, *known)
 
     def _member_days(self, unit: str) -> frozenset[date]:
         """Days of the window a member of the unit was seen (by any means: the household
