@@ -256,6 +256,9 @@ def run_demo(o: DemoOptions, console: Console) -> int:
     if stale := children.stop_stale():
         console.print(f"stopped leftovers of an earlier demo: {', '.join(stale)}")
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C stops the demo even when it was started where SIGINT is ignored (a shell's
+    # background job: Python then installs no handler and the demo ran to --duration)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     pg: EmbeddedPostgres | None = None
     broker: MosquittoBroker | AmqttBroker | None = None
     source: EventSource | None = None

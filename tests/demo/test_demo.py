@@ -49,18 +49,13 @@ def _start(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> sub
     )
 
 
-# Ctrl-C stops the source, then the ingest and platform, then the database: a few
-# seconds on a quiet machine; beside the whole suite on 2 cores it reached 60 s
-STOP_S = 120
-
-
 def _stop(proc: subprocess.Popen[str]) -> None:
     """A test that failed midway still stops the demo as Ctrl-C would (SIGKILL would
     leave its PostgreSQL and Mosquitto running)."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         try:
-            proc.communicate(timeout=STOP_S)
+            proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
 
@@ -202,7 +197,7 @@ def test_demo_stores_events_and_ctrl_c_stops_everything(private_dir: Path) -> No
         assert second.returncode == 2 and "another `anju demo` is running" in out2
         assert all(_alive(p) for p in pids)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        out, _ = proc.communicate(timeout=STOP_S)
+        out, _ = proc.communicate(timeout=60)
     finally:
         _stop(proc)
     assert proc.returncode == 0, out
@@ -246,7 +241,7 @@ def test_demo_on_amqtt_with_mqtt_311(private_dir: Path) -> None:
         assert "MQTT 3.1.1" in head
         assert _wait_events(url, started) > 0
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=STOP_S)
+        out, _ = proc.communicate(timeout=60)
     finally:
         _stop(proc)
     assert proc.returncode == 0, out
@@ -267,7 +262,7 @@ def test_demo_uses_the_servers_named_by_the_urls(
         assert url == pg_url and broker.url in head
         assert _wait_events(pg_url, started) > 0
         os.killpg(proc.pid, signal.SIGINT)
-        out, _ = proc.communicate(timeout=STOP_S)
+        out, _ = proc.communicate(timeout=60)
     finally:
         _stop(proc)
     assert proc.returncode == 0, out
@@ -314,7 +309,7 @@ def test_each_printed_user_sees_their_estate(private_dir: Path) -> None:
                 assert time.monotonic() < deadline, "the inspector has no task"
                 time.sleep(1)
         os.killpg(proc.pid, signal.SIGINT)
-        out, _ = proc.communicate(timeout=STOP_S)
+        out, _ = proc.communicate(timeout=60)
     finally:
         _stop(proc)
     assert proc.returncode == 0, out
