@@ -222,6 +222,11 @@ def card_use_faces(
             {"e": estate, "r": refs, "a": start, "b": end, "w": timedelta(seconds=window_s)},
             prepare=False,
         ).fetchall()
+    return times_and_embeddings(rows)
+
+
+def times_and_embeddings(rows: list[Any]) -> tuple[list[datetime], np.ndarray]:
+    """(time, float32 embedding bytes) rows -> their times and an (n, 128) array."""
     if not rows:
         return [], np.zeros((0, 128), dtype=np.float32)
     return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows])

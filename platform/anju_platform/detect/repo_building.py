@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import psycopg
 
-from anju_platform.detect import repo_alerts
+from anju_platform.detect import repo, repo_alerts
 from anju_platform.detect.merge import CLOSE_AFTER, OPEN_SCORE
 from anju_platform.detect.model import Finding
 from anju_platform.detect.rules.building import Sighting
@@ -72,9 +72,7 @@ def unknown_faces(
             " AND f.embedding IS NOT NULL",
             {"e": estate, "g": gateway, "a": start, "b": end},
         ).fetchall()
-    if not rows:
-        return [], np.zeros((0, 128), dtype=np.float32)
-    return [r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+    return repo.times_and_embeddings(rows)
 
 
 def sightings(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Sighting]:
