@@ -59,11 +59,56 @@ def test_prepared_distances_are_the_one_sighting_float32_distances() -> None:
     for k, (gateway, event_id, vec) in enumerate(days[0]):
         clusters.assign(gateway, event_id, start + timedelta(seconds=k), vec)
     clusters.prepare(days[1])
-    checked = 0
+    checked = mates = 0
     for gateway, event_id, vec in days[1]:
-        leaders, n, rows, distances = clusters.pre[event_id]
-        assert leaders is clusters.by_gateway[gateway] and n == len(leaders.ids)
-        alone = np.sqrt(((leaders.buf[rows] - vec[None, :]) ** 2).sum(axis=1))
-        assert distances.tobytes() == alone.tobytes()
-        checked += len(rows)
-    assert checked > 20
+        pre = clusters.pre[event_id]
+        leaders = clusters.by_gateway[gateway]
+        assert pre.leaders is leaders and pre.n == len(leaders.ids)
+        alone = np.sqrt(((leaders.buf[: pre.n] - vec[None, :]) ** 2).sum(axis=1))
+        near = [(float(d), i) for i, d in enumerate(alone) if d < 0.6]
+        assert pre.near == near  # every leader closer than the threshold, same float32
+        checked += len(near)
+        # the day's other sightings at the gateway, as leaders they may become
+        assert pre.day.vecs[pre.col] is vec
+        for col, other in enumerate(pre.day.vecs):
+            one = np.sqrt(((other.astype(np.float32)[None, :] - vec[None, :]) ** 2).sum(axis=1))
+            got = pre.day.near.item(pre.col, col)
+            assert got == (float(one[0]) if one[0] < 0.6 else float("inf"))
+            mates += got != float("inf")
+    assert checked > 20 and mates > 20
+
+
+def _every_leader(days: list[list[tuple[str, str, np.ndarray]]], threshold: float) -> list[str]:
+    """The rule itself, every leader measured: the nearest four by distance (ties by
+    age), the first of them closer than the threshold and first seen by the sighting."""
+    leaders: dict[str, list[tuple[str, datetime, np.ndarray]]] = {}
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for d, rows in enumerate(days):
+        for k, (gateway, event_id, vec) in enumerate(rows):
+            at = start + timedelta(days=d, seconds=-k if k % 5 == 0 else k)
+            own = "u-" + event_id.replace("-", "")[:12]
+            got = leaders.setdefault(gateway, [])
+            dist = [float(np.sqrt(((lv.astype(np.float32) - vec) ** 2).sum())) for _, _, lv in got]
+            order = sorted(range(len(got)), key=lambda i: (dist[i], i))[:4]
+            hit = next((got[i][0] for i in order if dist[i] < threshold and got[i][1] <= at), None)
+            if hit is None:
+                got.append((own, at, vec))
+            ids.append(hit or own)
+    return ids
+
+
+def test_prepared_days_decide_as_every_leader_measured() -> None:
+    """Sightings out of time order (a leader first seen after a sighting does not count),
+    leaders made during the day read from prepare()'s own distances."""
+    days = _sightings(5, days=8, per_day=90)
+    clusters = Clusterer(0.6)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for d, rows in enumerate(days):
+        clusters.prepare(rows)
+        for k, (gateway, event_id, vec) in enumerate(rows):
+            at = start + timedelta(days=d, seconds=-k if k % 5 == 0 else k)
+            ids.append(clusters.assign(gateway, event_id, at, vec))
+    assert ids == _every_leader(days, 0.6)
+    assert 40 < len(set(ids)) < len(ids)

@@ -90,7 +90,7 @@ def content_order(events: list[EventRow]) -> None:
 _time: Callable[[EventRow], datetime] = attrgetter("time")
 
 
-@dataclass
+@dataclass(slots=True)
 class Passage:
     gateway_id: str
     time: datetime
@@ -111,39 +111,39 @@ class Passage:
 def passages(events: list[EventRow], window_s: float) -> list[Passage]:
     """Group events, in `content_key` order, per gateway into passages."""
     out: list[Passage] = []
+    add = out.append  # a few million events a day over a city: locals, positional args
     open_: dict[str, Passage] = {}
     window = timedelta(seconds=window_s)
     for ev in events:
-        if ev.kind == "access" and ev.reason == "invalid":
+        kind, gw, t = ev.kind, ev.gateway_id, ev.time
+        if kind == "access" and ev.reason == "invalid":
             continue  # a misread: the same card is read again a moment later
-        p = open_.get(ev.gateway_id)
-        if p is not None and ev.time - p.time > window:
-            out.append(open_.pop(ev.gateway_id))
+        p = open_.get(gw)
+        if p is not None and t - p.time > window:
+            add(open_.pop(gw))
             p = None
-        if ev.kind == "face":
+        if kind == "face":
             if p is not None:
-                out.append(open_.pop(ev.gateway_id))
-            p = Passage(ev.gateway_id, ev.time, ev.direction or "unknown", face=ev)
-            p.event_ids.append(ev.event_id)
-            open_[ev.gateway_id] = p
-        elif ev.kind == "qr":
+                add(open_.pop(gw))
+            open_[gw] = Passage(gw, t, ev.direction or "unknown", ev, None, None, [ev.event_id])
+        elif kind == "qr":
             if p is None or p.qr is not None:
                 if p is not None:
-                    out.append(open_.pop(ev.gateway_id))
-                p = Passage(ev.gateway_id, ev.time)
-                open_[ev.gateway_id] = p
-            p.qr = ev
-            p.event_ids.append(ev.event_id)
-        elif ev.kind == "access":
-            if p is None:
-                p = Passage(ev.gateway_id, ev.time)
+                    add(open_.pop(gw))
+                p = open_[gw] = Passage(gw, t, "unknown", None, ev, None, [ev.event_id])
             else:
-                open_.pop(ev.gateway_id)
+                p.qr = ev
+                p.event_ids.append(ev.event_id)
+        elif kind == "access":
+            if p is None:
+                add(Passage(gw, t, ev.direction or "unknown", None, None, ev, [ev.event_id]))
+                continue
+            del open_[gw]
             p.access = ev
             p.direction = ev.direction or p.direction
-            p.time = ev.time
+            p.time = t
             p.event_ids.append(ev.event_id)
-            out.append(p)
+            add(p)
     out.extend(open_.values())
     order_ties(out, _ptime, _passage_key)
     return out

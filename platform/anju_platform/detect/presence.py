@@ -4,8 +4,11 @@ local day. Resolution uses the register as it was valid at the event time."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
+from typing import Any
 
 import numpy as np
 
@@ -96,24 +99,34 @@ class Resolver:
         return True, confidence(face.distance, face.second_distance, limit, self.face_band)
 
     def resolve(self, p: Passage) -> Resolved:
-        day, night = self.local(p.time)
-        r = Resolved(p, day, night)
-        reg = self.reg
+        t = p.time
+        lt = t + self.tz  # (local(), inline: this runs for every passage of the day)
+        hour = lt.hour
+        r = Resolved(p, lt.date(), hour >= 22 or hour < 6)
+        day, reg = r.day, self.reg
         face, qr, acc = p.face, p.qr, p.access
         matched = False
         if face is not None:
-            stands = False
             if face.person_id:
-                stands, r.face_conf = self._weigh_match(face)
-            if stands:
-                r.face_person, matched = face.person_id, True
-            elif face.embedding is not None:  # unknown, or a match the calibration rejects
+                if reg.faces is None:  # no calibration: the stored match stands
+                    stands = True
+                else:
+                    stands, r.face_conf = self._weigh_match(face)
+                if stands:
+                    r.face_person, matched = face.person_id, True
+                elif face.embedding is not None:  # a match the calibration rejects
+                    self._unknown(r, face)
+            elif face.embedding is not None:  # unknown
                 self._unknown(r, face)
-        if acc is not None and acc.credential_type == "face" and acc.credential_ref:
-            matched = matched or r.face_person is None
-            r.face_person = r.face_person or acc.credential_ref
-        if acc is not None and acc.credential_type in ("card", "qr") and acc.credential_ref:
-            cred, ok = reg.credential(acc.credential_type, acc.credential_ref, acc.time)
+        ctype = ref = None
+        if acc is not None:
+            ctype, ref = acc.credential_type, acc.credential_ref
+            if ctype == "face" and ref:
+                matched = matched or r.face_person is None
+                r.face_person = r.face_person or ref
+        if (ctype == "card" or ctype == "qr") and ref:
+            assert acc is not None
+            cred, ok = reg.credential(ctype, ref, acc.time)
             if cred is not None and cred.person_id:
                 r.owner = cred.person_id
                 r.cred_state = (
@@ -127,7 +140,7 @@ class Resolver:
                     and face.embedding is not None
                 ):
                     r.mismatch = distance(emb, face.embedding)
-            elif acc.credential_type == "card":
+            elif ctype == "card":
                 r.cred_state = "unknown"
         elif qr is not None and qr.purpose == "tenant_pass" and qr.pass_id:
             cred, ok = reg.credential("qr", qr.pass_id, qr.time)
@@ -136,7 +149,7 @@ class Resolver:
         if matched and r.face_person is not None:
             self._contradicted(r, r.face_person, day)
         self._attribute(r, day)
-        self._together(r)
+        self._together(r, t)
         return r
 
     def _unknown(self, r: Resolved, face: EventRow) -> None:
@@ -212,28 +225,28 @@ class Resolver:
         i = int(np.argmin(d))
         return pids[i] if d[i] < self.watch_distance else None
 
-    def _together(self, r: Resolved) -> None:
+    def _together(self, r: Resolved, t: datetime) -> None:
         """Mark two credential passages at one door within seconds of each other (the
         earlier one is marked late: the rules read them after the batch is resolved), and
         a credential passage right after another face at the door: two people there, so
         the camera may have paired the card with the other one's face (a household member
         without a card of their own walking in with the holder, a neighbour)."""
         p = r.passage
+        gw = p.gateway_id
         if p.access is None and p.qr is None:
             if p.face is not None:
-                self._last_face[p.gateway_id] = p.time
+                self._last_face[gw] = t
             return
-        if self.horizon is not None and (self.horizon - p.time).total_seconds() < self.together_s:
+        within = self.together_s
+        if self.horizon is not None and (self.horizon - t).total_seconds() < within:
             r.together = True
-        face_at = self._last_face.get(p.gateway_id)
-        if face_at is not None and (p.time - face_at).total_seconds() <= self.together_s:
+        face_at = self._last_face.get(gw)
+        if face_at is not None and (t - face_at).total_seconds() <= within:
             r.together = True
-        prev = self._last.get(p.gateway_id)
-        self._last[p.gateway_id] = r
-        if (
-            prev is not None
-            and abs((p.time - prev.passage.time).total_seconds()) <= self.together_s
-        ):
+        last = self._last
+        prev = last.get(gw)
+        last[gw] = r
+        if prev is not None and abs((t - prev.passage.time).total_seconds()) <= within:
             prev.together = r.together = True
 
     def _attribute(self, r: Resolved, day: date) -> None:
@@ -301,10 +314,12 @@ def cluster_links(
     faces (issue 18) a cluster takes in a look-alike visitor of another flat now and
     then, and unlinked, its own flat's occupant was pinned to a quiet flat instead."""
     days: dict[str, dict[str, int]] = {}
-    for pairs in per_day:
-        for cid, unit in pairs:
-            per = days.setdefault(cid, {})
-            per[unit] = per.get(unit, 0) + 1
+    # each pair's days counted in C, in first-seen order; then per cluster
+    for (cid, unit), n in Counter(chain.from_iterable(per_day)).items():
+        per = days.get(cid)
+        if per is None:
+            per = days[cid] = {}
+        per[unit] = n
     out = {}
     for cid, per in days.items():
         unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
@@ -313,53 +328,41 @@ def cluster_links(
     return out
 
 
-@dataclass(slots=True)
-class _Acc:
-    role: str
-    via: set[str] = field(default_factory=set)
-    cluster: str | None = None
-    n: int = 0
-    n_in: int = 0
-    n_face: int = 0
-    n_night: int = 0
-    last_in: bool = False
-    ids: list[str] = field(default_factory=list)
-
-
 def roll_up(resolved: list[Resolved]) -> list[Presence]:
     """Passages with a unit -> one Presence per (unit, day, identity)."""
-    acc: dict[tuple[str, date, str], _Acc] = {}
+    # per key: [role, vias, cluster, n, n_in, n_face, n_night, last_in, event ids]; a
+    # list, not an object per key: the roll-up runs over every passage of the day
+    acc: dict[tuple[str, date, str], list[Any]] = {}
+    get = acc.get
     for r in resolved:
-        if r.unit_id is None or r.identity is None or r.role is None:
+        unit, ident, role = r.unit_id, r.identity, r.role
+        if unit is None or ident is None or role is None:
             continue
-        key = (r.unit_id, r.day, r.identity)
-        a = acc.get(key)
-        if a is None:  # not setdefault: an _Acc per passage was most of the roll-up
-            a = acc[key] = _Acc(r.role)
-        a.via.add(r.via)
-        a.cluster = a.cluster or r.cluster_id
-        a.n += 1
-        entering = r.passage.direction == "in"
-        a.n_in += entering
-        a.n_face += r.passage.face is not None
-        a.n_night += r.night
-        a.last_in = entering
-        if len(a.ids) < 4:
-            a.ids.append(r.passage.event_ids[-1])
+        key = (unit, r.day, ident)
+        p = r.passage
+        entering = p.direction == "in"
+        a = get(key)
+        if a is None:
+            acc[key] = [
+                role, {r.via}, r.cluster_id, 1, int(entering), int(p.face is not None),
+                int(r.night), entering, [p.event_ids[-1]],
+            ]  # fmt: skip
+            continue
+        a[1].add(r.via)
+        if not a[2]:
+            a[2] = r.cluster_id
+        if a[3] < 4:  # the first four passages' ids
+            a[8].append(p.event_ids[-1])
+        a[3] += 1
+        a[4] += entering
+        a[5] += p.face is not None
+        a[6] += r.night
+        a[7] = entering
     return [
-        Presence(
-            u,
-            d,
-            ident,
-            a.role,
-            ",".join(sorted(a.via)),
-            a.cluster,
-            a.n,
-            a.n_in,
-            a.n_face,
-            a.n_night,
-            a.last_in,
-            tuple(a.ids),
-        )
+        Presence._make((u, d, ident, a[0], _vias(a[1]), *a[2:8], tuple(a[8])))
         for (u, d, ident), a in sorted(acc.items())
     ]
+
+
+def _vias(vias: set[str]) -> str:
+    return ",".join(sorted(vias)) if len(vias) > 1 else next(iter(vias))
