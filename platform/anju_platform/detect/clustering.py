@@ -280,8 +280,8 @@ class Clusterer:
         return va is not None and vb is not None and distance(va, vb) < near
 
     def _mark(self, cid: str, t: datetime) -> str:
-        last, n = self.seen.get(cid, (t, 0))
-        self.seen[cid] = (max(last, t), n + 1)
+        got = self.seen.get(cid)
+        self.seen[cid] = (t, 1) if got is None else (max(got[0], t), got[1] + 1)
         return cid
 
 

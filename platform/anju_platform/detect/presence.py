@@ -175,7 +175,7 @@ class Resolver:
             person,
             r.owner,
             reg.unit_buildings.get(unit) if unit is not None else None,
-            reg.gateway_buildings.get(p.gateway_id, frozenset()),
+            reg.gateway_buildings.get(p.gateway_id, _NO_BUILDINGS),
             follows,
         )
         if r.conflict is None or face_wins(r.face_conf, self.face_strong):
@@ -302,6 +302,7 @@ class Resolver:
 
 
 _UNMEASURED = "\0"  # not in _watched: measured one by one
+_NO_BUILDINGS: frozenset[str] = frozenset()
 
 
 def cluster_links(

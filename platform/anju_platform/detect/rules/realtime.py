@@ -4,8 +4,8 @@ Each returns findings for the unit of the credential's (former) household."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from anju_platform.detect.faceweight import Conflict
 from anju_platform.detect.model import Evidence, Finding
@@ -13,9 +13,10 @@ from anju_platform.detect.presence import Resolved
 from anju_platform.detect.settings import DetectSettings
 
 
-@dataclass(frozen=True, slots=True)
-class CardUse:
-    """A granted card use, kept to compare the next use of the same card with."""
+class CardUse(NamedTuple):
+    """A granted card use, kept to compare the next use of the same card with (a tuple:
+    one per granted card use of the day; a frozen dataclass set each field through
+    object.__setattr__)."""
 
     time: datetime
     gateway_id: str
