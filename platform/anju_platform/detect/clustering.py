@@ -104,13 +104,16 @@ class Clusterer:
             if g is None or not g.ids:
                 continue
             n, m = len(g.ids), len(rows)
-            mine = np.stack([v for _, v in rows]).astype(np.float32)  # as leader rows
-            mine_sq = np.einsum("ij,ij->i", mine.astype(np.float64), mine.astype(np.float64))
+            vecs = [v for _, v in rows]
+            every = np.stack(vecs)
+            mine = every.astype(np.float32, copy=False)  # as leader rows hold them
+            mine64 = mine.astype(np.float64)
+            mine_sq = np.einsum("ij,ij->i", mine64, mine64)
             sq_max = max(g.sq_max, float(mine_sq.max()))
-            day = _Day([v for _, v in rows], np.full((m, m), np.inf, dtype=np.float32))
+            day = _Day(vecs, np.full((m, m), np.inf, dtype=np.float32))
             for k in range(0, m, 512):  # bounded memory on long histories
                 part = rows[k : k + 512]
-                e32 = np.stack([v for _, v in part])
+                e32 = every[k : k + 512]
                 e = e32.astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
                 # |b|^2 - 2ab < bound - |a|^2 in float32, in place (half the work of
