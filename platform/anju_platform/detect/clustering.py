@@ -58,43 +58,20 @@ class NewLeader:
     vec: np.ndarray
 
 
-@dataclass(slots=True)
-class _Day:
-    """One gateway's sightings prepared for the day, and the leader row each became: a
-    sighting's distances to the leaders made later that day are measured in prepare()
-    with the rest, not again one by one in assign()."""
-
-    vecs: list[np.ndarray]
-    # [sighting, column]: the exact distance where closer than the threshold, else inf
-    near: np.ndarray
-    col_of: dict[int, int] = field(default_factory=dict)  # leader row -> column
-
-
-@dataclass(slots=True)
-class _Pre:
-    """A sighting prepared against its gateway's first `n` leaders: the near ones among
-    them ((exact distance, row), rows ascending); `col`: its row and column in `day`."""
-
-    leaders: Leaders
-    n: int
-    near: list[tuple[float, int]]
-    day: _Day
-    col: int
-
-
 class Clusterer:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self.by_gateway: dict[str, Leaders] = {}
         self.new: list[NewLeader] = []
         self.seen: dict[str, tuple[datetime, int]] = {}  # cluster -> (last seen, sightings)
-        self.pre: dict[str, _Pre] = {}  # event id -> its prepared distances
+        # event id -> (gateway's leaders, how many there were, candidate rows among them,
+        # their exact distances)
+        self.pre: dict[str, tuple[Leaders, int, np.ndarray, np.ndarray]] = {}
 
     def prepare(self, faces: list[tuple[str, str, np.ndarray]]) -> None:
         """Prefilter a day's (gateway, event id, embedding) sightings against each
-        gateway's current leaders and the day's other sightings there (the leaders it
-        may make), one matrix product per gateway (a sighting alone would read every
-        leader again); assign() then reads the near ones from lists."""
+        gateway's current leaders with one matrix product per gateway (a sighting alone
+        would read every leader again); assign() then only adds the leaders made since."""
         self.pre.clear()
         by_gw: dict[str, list[tuple[str, np.ndarray]]] = {}
         for gw, eid, vec in faces:
@@ -103,44 +80,25 @@ class Clusterer:
             g = self.by_gateway.get(gw)
             if g is None or not g.ids:
                 continue
-            n, m = len(g.ids), len(rows)
-            vecs = [v for _, v in rows]
-            every = np.stack(vecs)
-            mine = every.astype(np.float32, copy=False)  # as leader rows hold them
-            mine64 = mine.astype(np.float64)
-            mine_sq = np.einsum("ij,ij->i", mine64, mine64)
-            sq_max = max(g.sq_max, float(mine_sq.max()))
-            day = _Day(vecs, np.full((m, m), np.inf, dtype=np.float32))
-            for k in range(0, m, 512):  # bounded memory on long histories
+            n = len(g.ids)
+            for k in range(0, len(rows), 512):  # bounded memory on long histories
                 part = rows[k : k + 512]
-                e32 = every[k : k + 512]
+                e32 = np.stack([v for _, v in part])
                 e = e32.astype(np.float64)
                 vv = np.einsum("ij,ij->i", e, e)
                 # |b|^2 - 2ab < bound - |a|^2 in float32, in place (half the work of
                 # float64): its rounding, under 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab
                 # and a few 2**-24 more, is added to the bound
-                bound = (self._bound(vv, sq_max) + 2e-5 * (vv + sq_max) - vv).astype(np.float32)
-                r, c, d = self._near(e32, g.buf[:n], g.sq[:n], bound)
-                near: list[list[tuple[float, int]]] = [[] for _ in part]
-                for i, j, x in zip(r.tolist(), c.tolist(), d.tolist(), strict=True):
-                    near[i].append((x, j))
-                r, c, d = self._near(e32, mine, mine_sq, bound)
-                day.near[k + r, c] = d
+                d2 = e32 @ g.buf[:n].T
+                d2 *= np.float32(-2.0)
+                d2 += g.sq[:n].astype(np.float32)
+                bound = self._bound(vv, g.sq_max) + 2e-5 * (vv + g.sq_max) - vv
+                hit_r, hit_c = np.nonzero(d2 < bound.astype(np.float32)[:, None])
+                exact = np.sqrt(((g.buf[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
+                cuts = np.searchsorted(hit_r, np.arange(len(part) + 1)).tolist()
                 for i, (eid, _) in enumerate(part):
-                    self.pre[eid] = _Pre(g, n, near[i], day, k + i)
-
-    def _near(
-        self, e32: np.ndarray, cols: np.ndarray, sq: np.ndarray, bound: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, column, exact distance) of the pairs closer than the threshold, rows
-        then columns ascending: the float32 prefilter first, exact on its hits."""
-        d2 = e32 @ cols.T
-        d2 *= np.float32(-2.0)
-        d2 += sq.astype(np.float32)
-        hit_r, hit_c = np.nonzero(d2 < bound[:, None])
-        exact = np.sqrt(((cols[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
-        ok = exact < self.threshold  # numpy's comparison, as one sighting alone does
-        return hit_r[ok], hit_c[ok], exact[ok]
+                    a, b = cuts[i], cuts[i + 1]
+                    self.pre[eid] = (g, n, hit_c[a:b], exact[a:b])
 
     def _bound(self, vv: Any, sq_max: float) -> Any:
         """Squared distance below which a leader may be closer than the threshold, with
@@ -185,79 +143,56 @@ class Clusterer:
     def assign(self, gateway_id: str, event_id: str, t: datetime, vec: np.ndarray) -> str:
         own = "u-" + event_id.replace("-", "")[:12]
         g = self.by_gateway.get(gateway_id)
-        pre = None
         if g is not None and g.ids:
             if own in g.index:
                 return self._mark(own, t)
-            pre = self.pre.pop(event_id, None)
-            if pre is not None and (pre.leaders is not g or pre.n > len(g.ids)):
-                pre = None
-            hit = self._nearest(g, t, vec, pre)
+            hit = self._nearest(g, t, vec, self.pre.pop(event_id, None))
             if hit is not None:
                 return self._mark(hit, t)
         self.add_leader(own, gateway_id, t, vec)
-        if pre is not None and pre.day.vecs[pre.col] is vec:  # its column is this leader
-            pre.day.col_of[len(pre.leaders.ids) - 1] = pre.col
         self.new.append(NewLeader(own, gateway_id, t, vec))
         return self._mark(own, t)
 
-    def _nearest(self, g: Leaders, t: datetime, vec: np.ndarray, pre: _Pre | None) -> str | None:
+    def _nearest(
+        self,
+        g: Leaders,
+        t: datetime,
+        vec: np.ndarray,
+        pre: tuple[Leaders, int, np.ndarray, np.ndarray] | None,
+    ) -> str | None:
         """The first of the four nearest leaders (stable order) closer than the threshold
-        and first seen by t. The leaders closer than the threshold come from prepare()
-        (those of its day made since included), else a float64 product (|a|^2 + |b|^2 -
-        2ab) keeps only the leaders that may be that close (with a margin for rounding)
-        and the exact float32 distances are computed on those rows only; far leaders sort
-        after every near one, so ties and order are as when every leader is measured."""
-        n = len(g.ids)
-        if pre is None:
-            near = self._measured(g, 0, vec)
-        else:
-            near = pre.near
-            if pre.n < n:  # leaders made since prepare()
-                near = near + self._since(g, pre, vec)
-        if not near:
+        and first seen by t. A float64 product (|a|^2 + |b|^2 - 2ab) keeps only the
+        leaders that may be that close (with a margin for rounding); the exact float32
+        distances are then computed on those rows only, so ties and order are as when
+        every leader is measured."""
+        n, start = len(g.ids), 0
+        cand, d = _NO_ROWS, _NO_DISTANCES
+        if pre is not None and pre[0] is g and pre[1] <= n:
+            # prepared against the first pre[1] leaders, with their exact distances
+            start, cand, d = pre[1], pre[2], pre[3]
+        if start < n:  # the leaders made since prepare(), or all of them
+            v64 = vec.astype(np.float64)
+            vv = float(v64 @ v64)
+            d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
+            hits = np.flatnonzero(d2 < self._bound(vv, g.sq_max))
+            if hits.size:
+                more = start + hits
+                near = np.sqrt(((g.buf[more] - vec[None, :]) ** 2).sum(axis=1))
+                cand = np.concatenate([cand, more]) if cand.size else more
+                d = np.concatenate([d, near]) if d.size else near
+        if not cand.size:
             return None
-        if len(near) > 1:  # (distance, row): ties by row, as a stable sort of the rows
-            near = sorted(near)
-        times = g.times
-        for _, i in near[:4]:
-            if times[i] <= t:
+        if cand.size == 1:  # the usual case: no sort
+            i = int(cand[0])
+            far = d[0] >= self.threshold  # (as the loop below: a NaN is not far)
+            return g.ids[i] if not far and g.times[i] <= t else None
+        for j in np.argsort(d, kind="stable")[:4]:
+            if d[j] >= self.threshold:
+                break
+            i = int(cand[j])
+            if g.times[i] <= t:
                 return g.ids[i]
         return None
-
-    def _since(self, g: Leaders, pre: _Pre, vec: np.ndarray) -> list[tuple[float, int]]:
-        """The near ones among the leaders made after `pre` was prepared: read from the
-        day's distances when the leader was a prepared sighting, else measured."""
-        day, col_of = pre.day, pre.day.col_of
-        mine = day.vecs[pre.col] is vec  # (else an event id seen twice: measured)
-        out: list[tuple[float, int]] = []
-        rest: list[int] = []
-        for i in range(pre.n, len(g.ids)):
-            c = col_of.get(i) if mine else None
-            if c is None:
-                rest.append(i)
-            else:
-                x = day.near.item(pre.col, c)
-                if x != _FAR:
-                    out.append((x, i))
-        if rest:
-            d = np.sqrt(((g.buf[rest] - vec[None, :]) ** 2).sum(axis=1))
-            ok = (d < self.threshold).tolist()
-            out += [(x, i) for x, i, y in zip(d.tolist(), rest, ok, strict=True) if y]
-        return out
-
-    def _measured(self, g: Leaders, start: int, vec: np.ndarray) -> list[tuple[float, int]]:
-        """The leaders from row `start` on closer than the threshold, measured."""
-        n = len(g.ids)
-        v64 = vec.astype(np.float64)
-        vv = float(v64 @ v64)
-        d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
-        hits = start + np.flatnonzero(d2 < self._bound(vv, g.sq_max))
-        if not hits.size:
-            return []
-        d = np.sqrt(((g.buf[hits] - vec[None, :]) ** 2).sum(axis=1))
-        ok = d < self.threshold
-        return list(zip(d[ok].tolist(), hits[ok].tolist(), strict=True))
 
     def leader(self, cid: str) -> np.ndarray | None:
         """A cluster's leader embedding (None: not known here)."""
@@ -283,12 +218,13 @@ class Clusterer:
         return va is not None and vb is not None and distance(va, vb) < near
 
     def _mark(self, cid: str, t: datetime) -> str:
-        got = self.seen.get(cid)
-        self.seen[cid] = (t, 1) if got is None else (max(got[0], t), got[1] + 1)
+        last, n = self.seen.get(cid, (t, 0))
+        self.seen[cid] = (max(last, t), n + 1)
         return cid
 
 
-_FAR = float("inf")
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+_NO_DISTANCES = np.zeros(0, dtype=np.float32)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
