@@ -8,9 +8,11 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from anju_platform.detect.building import BuildingWatch
 from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
 from anju_platform.detect.presence import cluster_links
+from anju_platform.detect.rules.building import Sighting
 from anju_platform.detect.rules.quiet import PLAIN, DayMarks, Tally, brief_rows, marks_of, quiet
 from anju_platform.detect.settings import DetectSettings
 from anju_platform.detect.window_links import ClusterLinks
@@ -136,3 +138,31 @@ def test_a_clock_per_unit_is_the_clock_ticked_a_row_at_a_time() -> None:
         assert ep._tick_clocks(rows) == {p.unit_id for p in rows}
         _ticked(clocks, rows, START)
         assert ep.clocks == clocks
+
+
+def test_the_building_window_kept_is_the_window_grouped_afresh() -> None:
+    """BuildingWatch keeps each (entrance, stranger)'s rows, stays and earliest first
+    sighting as days enter and leave (and a day run again)."""
+    rng = random.Random(11)
+    watch = BuildingWatch({}, {}, {})
+    days: dict[date, list[Sighting]] = {}
+    for i in range(90):
+        day = START + timedelta(days=i)
+        for d in [day] * (2 if i % 17 == 0 else 1):  # now and then the day run again
+            keys = {(rng.choice(["b1", "b2"]), f"u-{rng.randint(0, 9)}") for _ in range(6)}
+            rows = [
+                Sighting(b, d, who, rng.randint(0, 2), rng.random() < 0.6, 21, None,
+                         d - timedelta(days=rng.randint(0, 40)))
+                for b, who in sorted(keys)
+            ]  # fmt: skip
+            watch.add(d, rows, 28)
+            days[d] = rows
+        window = {d: rows for d, rows in days.items() if d > day - timedelta(days=28)}
+        fresh: dict[tuple[str, str], list[Sighting]] = {}
+        for d in sorted(window):
+            for x in window[d]:
+                fresh.setdefault((x.place, x.identity), []).append(x)
+        assert watch.by_key == fresh
+        for k, rows in fresh.items():
+            assert watch._first(k) == min(x.first_seen for x in rows)
+            assert watch.stays.get(k, 0) == sum(x.last_in and x.n_in > 0 for x in rows)

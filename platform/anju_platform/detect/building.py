@@ -107,8 +107,8 @@ class BuildingWatch:
     window: dict[date, list[Sighting]] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[Sighting]] = field(default_factory=dict)
     stays: Counter[tuple[str, str]] = field(default_factory=Counter)
-    # the earliest first sighting among each key's rows (verdicts asks for every key
-    # with enough stays, every day)
+    # the earliest first sighting among a key's rows, kept once asked (verdicts asks for
+    # every key with enough stays, every day) until a row with it leaves
     first: dict[tuple[str, str], date] = field(default_factory=dict)
     # entrance -> its flats, sorted; flat -> building (the same every day)
     units_at: dict[str, list[str]] = field(default_factory=dict)
@@ -130,7 +130,7 @@ class BuildingWatch:
         for x in rows:
             k = (x.place, x.identity)
             self.by_key.setdefault(k, []).append(x)
-            if k not in first or x.first_seen < first[k]:
+            if k in first and x.first_seen < first[k]:
                 first[k] = x.first_seen
             if x.last_in and x.n_in > 0:
                 self.stays[k] += 1
@@ -140,18 +140,26 @@ class BuildingWatch:
     def _drop(self, d: date) -> None:
         for x in self.window.pop(d):
             k = (x.place, x.identity)
-            kept = [y for y in self.by_key[k] if y.day != d]
-            if kept:
-                self.by_key[k] = kept
-                if x.first_seen == self.first[k]:
-                    self.first[k] = min(y.first_seen for y in kept)
+            rows = self.by_key[k]
+            if rows[0].day == d and (len(rows) < 2 or rows[1].day != d):
+                del rows[0]  # the oldest day leaves: its row is the key's first
             else:
+                rows = self.by_key[k] = [y for y in rows if y.day != d]
+            if not rows:
                 del self.by_key[k]
-                del self.first[k]
+                self.first.pop(k, None)
+            elif x.first_seen == self.first.get(k):
+                del self.first[k]  # found again when asked (_first)
             if x.last_in and x.n_in > 0:
                 self.stays[k] -= 1
                 if self.stays[k] <= 0:
                     del self.stays[k]
+
+    def _first(self, k: tuple[str, str]) -> date:
+        got = self.first.get(k)
+        if got is None:
+            got = self.first[k] = min(x.first_seen for x in self.by_key[k])
+        return got
 
     def verdicts(
         self,
@@ -168,7 +176,9 @@ class BuildingWatch:
         last = day - timedelta(days=s.building_new_days)
         since = max(first, last)
         keys = sorted(
-            k for k, n in self.stays.items() if n >= s.building_stay_days and since <= self.first[k]
+            k
+            for k, n in self.stays.items()
+            if n >= s.building_stay_days and since <= self._first(k)
         )
         if not keys:
             return []

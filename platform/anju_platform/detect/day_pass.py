@@ -341,7 +341,8 @@ class EstatePass:
                 if due:
                     found.append(daily.welfare(facts, clock, [], day, settings))
                 found.extend(held_here)
-                findings.extend(finding for finding in found if finding is not None)
+                if found:
+                    findings.extend(finding for finding in found if finding is not None)
                 continue
             if facts.caregivers:  # a carer's own rows are told apart by summarise
                 day_groups = day_groups or [self._grouped(d)[1] for d in self.window]
