@@ -107,9 +107,9 @@ class BuildingWatch:
     window: dict[date, list[Sighting]] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[Sighting]] = field(default_factory=dict)
     stays: Counter[tuple[str, str]] = field(default_factory=Counter)
-    # the earliest first sighting among a key's rows, kept once asked (verdicts asks for
-    # every key with enough stays, every day) until a row with it leaves
-    first: dict[tuple[str, str], date] = field(default_factory=dict)
+    # the first sightings among a key's rows, counted (verdicts asks for the earliest of
+    # every key with enough stays, every day; a key's rows mostly share one)
+    firsts: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
     # entrance -> its flats, sorted; flat -> building (the same every day)
     units_at: dict[str, list[str]] = field(default_factory=dict)
     unit_building: dict[str, str] = field(default_factory=dict)
@@ -126,12 +126,11 @@ class BuildingWatch:
         if d in self.window:
             self._drop(d)
         self.window[d] = rows
-        first = self.first
         for x in rows:
             k = (x.place, x.identity)
             self.by_key.setdefault(k, []).append(x)
-            if k in first and x.first_seen < first[k]:
-                first[k] = x.first_seen
+            firsts = self.firsts.setdefault(k, {})
+            firsts[x.first_seen] = firsts.get(x.first_seen, 0) + 1
             if x.last_in and x.n_in > 0:
                 self.stays[k] += 1
         for old in [k for k in self.window if k <= d - timedelta(days=window_days)]:
@@ -147,19 +146,16 @@ class BuildingWatch:
                 rows = self.by_key[k] = [y for y in rows if y.day != d]
             if not rows:
                 del self.by_key[k]
-                self.first.pop(k, None)
-            elif x.first_seen == self.first.get(k):
-                del self.first[k]  # found again when asked (_first)
+            firsts = self.firsts[k]
+            firsts[x.first_seen] -= 1
+            if not firsts[x.first_seen]:
+                del firsts[x.first_seen]
+                if not firsts:
+                    del self.firsts[k]
             if x.last_in and x.n_in > 0:
                 self.stays[k] -= 1
                 if self.stays[k] <= 0:
                     del self.stays[k]
-
-    def _first(self, k: tuple[str, str]) -> date:
-        got = self.first.get(k)
-        if got is None:
-            got = self.first[k] = min(x.first_seen for x in self.by_key[k])
-        return got
 
     def verdicts(
         self,
@@ -178,7 +174,7 @@ class BuildingWatch:
         keys = sorted(
             k
             for k, n in self.stays.items()
-            if n >= s.building_stay_days and since <= self._first(k)
+            if n >= s.building_stay_days and since <= min(self.firsts[k])
         )
         if not keys:
             return []
