@@ -8,11 +8,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from anju_platform.detect.day_pass import _brief
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules import daily
 from anju_platform.detect.rules.common import summarise
 from anju_platform.detect.rules.quiet import PLAIN, day_marks, marks_of, quiet
+from anju_platform.detect.rules.quiet import brief_rows as _brief
 from anju_platform.detect.settings import DetectSettings
 
 DAY = date(2026, 3, 28)

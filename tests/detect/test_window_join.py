@@ -9,9 +9,10 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from anju_platform.detect.day_pass import EstatePass, _brief
+from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules.quiet import Tally, marks_of, quiet
+from anju_platform.detect.rules.quiet import brief_rows as _brief
 from anju_platform.detect.settings import DetectSettings
 
 START = date(2026, 1, 5)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 import psycopg
 
 from anju_platform.detect import repo_building
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock
+from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.presence import Resolved
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules.building import (
@@ -27,6 +28,7 @@ from anju_platform.detect.rules.building import (
     building_links,
     known_face,
     stopped,
+    unpinned_finding,
 )
 from anju_platform.detect.settings import DetectSettings
 
@@ -61,7 +63,7 @@ def collect(
         if (r.unit_id is not None and r.role == "member" and r.passage.direction == "in")
         or (r.unit_id is None and r.cluster_id is not None and r.face_person is None)
     ]
-    for r in sorted(wanted, key=lambda r: (r.passage.gateway_id, r.passage.time)):
+    for r in sorted(wanted, key=attrgetter("passage.gateway_id", "passage.time")):
         p = r.passage
         entering = p.direction == "in"
         if r.role == "member" and entering and r.unit_id is not None:
@@ -105,6 +107,19 @@ class BuildingWatch:
     window: dict[date, list[Sighting]] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[Sighting]] = field(default_factory=dict)
     stays: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # the first sightings among a key's rows, counted (verdicts asks for the earliest of
+    # every key with enough stays, every day; a key's rows mostly share one)
+    firsts: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
+    # entrance -> its flats, sorted; flat -> building (the same every day)
+    units_at: dict[str, list[str]] = field(default_factory=dict)
+    unit_building: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.unit_building = {u: self.place_building.get(p, p) for u, p in self.unit_place.items()}
+        for u, b in self.unit_place.items():
+            self.units_at.setdefault(b, []).append(u)
+        for units in self.units_at.values():
+            units.sort()
 
     def add(self, d: date, rows: list[Sighting], window_days: int) -> None:
         """Day d's rows (days come in order); days out of the window are dropped."""
@@ -114,6 +129,8 @@ class BuildingWatch:
         for x in rows:
             k = (x.place, x.identity)
             self.by_key.setdefault(k, []).append(x)
+            firsts = self.firsts.setdefault(k, {})
+            firsts[x.first_seen] = firsts.get(x.first_seen, 0) + 1
             if x.last_in and x.n_in > 0:
                 self.stays[k] += 1
         for old in [k for k in self.window if k <= d - timedelta(days=window_days)]:
@@ -122,11 +139,19 @@ class BuildingWatch:
     def _drop(self, d: date) -> None:
         for x in self.window.pop(d):
             k = (x.place, x.identity)
-            kept = [y for y in self.by_key[k] if y.day != d]
-            if kept:
-                self.by_key[k] = kept
+            rows = self.by_key[k]
+            if rows[0].day == d and (len(rows) < 2 or rows[1].day != d):
+                del rows[0]  # the oldest day leaves: its row is the key's first
             else:
+                rows = self.by_key[k] = [y for y in rows if y.day != d]
+            if not rows:
                 del self.by_key[k]
+            firsts = self.firsts[k]
+            firsts[x.first_seen] -= 1
+            if not firsts[x.first_seen]:
+                del firsts[x.first_seen]
+                if not firsts:
+                    del self.firsts[k]
             if x.last_in and x.n_in > 0:
                 self.stays[k] -= 1
                 if self.stays[k] <= 0:
@@ -145,23 +170,20 @@ class BuildingWatch:
         # else: most of the window's residents, not read further
         first = watched_from + timedelta(days=s.building_settled_days)
         last = day - timedelta(days=s.building_new_days)
+        since = max(first, last)
         keys = sorted(
             k
             for k, n in self.stays.items()
-            if n >= s.building_stay_days
-            and max(first, last) <= min(x.first_seen for x in self.by_key[k])
+            if n >= s.building_stay_days and since <= min(self.firsts[k])
         )
         if not keys:
             return []
         rows = [x for k in keys for x in self.by_key[k]]
-        units: dict[str, list[str]] = {}
-        for u, b in self.unit_place.items():
-            units.setdefault(b, []).append(u)
         cache: dict[str, list[Flat]] = {}
 
         def flats(b: str) -> list[Flat]:
             if b not in cache:
-                cache[b] = flats_at(sorted(units.get(b, ())))
+                cache[b] = flats_at(self.units_at.get(b, []))
             return cache[b]
 
         return building_links(rows, flats, stopped_of, day, watched_from, s, known)
@@ -188,52 +210,6 @@ def building_findings(
         strong = any(v.candidates and stays[(v.place, v.identity)] >= strong_stays for v in vs)
         out[b] = unpinned_finding(b, vs, rows, day, strong)
     return out
-
-
-def unpinned_finding(
-    b: str, vs: list[Verdict], rows: list[Sighting], day: date, strong: bool
-) -> Finding:
-    """A building-level finding for staff: people tied to no flat live in the building;
-    the flats they may belong to (households not seen lately), if any."""
-    stays = sorted({x.day for x in rows if x.last_in and x.n_in > 0})
-    cands = sorted({u for v in vs for u in v.candidates})
-    listed = ", ".join(cands)
-    ev = tuple(
-        Evidence(
-            key=f"building_stay:{x.day}:{x.identity}",
-            at=datetime.combine(x.day, time(12), tzinfo=UTC),
-            day=x.day,
-            kind="building_stay",
-            note=f"unregistered {x.identity} came in at {x.place}, not seen leaving",
-            event_id=x.event_ids[0] if x.event_ids else None,
-            code="building_stay",
-            params=(("who", x.identity), ("place", x.place), ("hour", x.last_hour)),
-        )
-        for x in sorted(rows, key=lambda x: (x.day, x.identity), reverse=True)[:12]
-        if x.last_in
-    )
-    flats_en = (
-        f" Flats of the building whose households have not been seen lately: {listed}."
-        if cands
-        else " No flat of the building has a household that stopped appearing."
-    )
-    flats_zh = "该栋无住户长期未出现的房屋。"
-    if cands:
-        flats_zh = f"该栋近期未见登记住户出入的房屋：{listed}。"
-    return Finding(
-        "building_occupant",
-        "",
-        day,
-        0.6 if strong else 0.3,
-        f"{len(vs)} unregistered person(s) tied to no flat (no card, pass or enrolment) came "
-        f"into building {b} and were not seen leaving on {len(stays)} days of the window: "
-        f"they appear to live in the building.{flats_en}",
-        f"{len(vs)}名未与任何房屋关联的未登记人员（无门卡、访客码或人脸登记）在{len(stays)}天内"
-        f"进入{b}栋后未见离开，疑似居住在该栋。{flats_zh}",
-        first_day=stays[0] if stays else day,
-        persons=tuple(v.identity for v in vs),
-        evidence=ev,
-    )
 
 
 @dataclass
@@ -379,8 +355,7 @@ class BuildingPass:
 
     def alert(self, conn: psycopg.Connection, estate: str, reg: Register, d: date) -> None:
         found = building_findings(self.verdicts, self.watch, d, self.strong_stays)
-        w = self.watch
-        unit_building = {u: w.place_building.get(p, p) for u, p in w.unit_place.items()}
+        unit_building = self.watch.unit_building
         repo_building.apply_findings(conn, estate, reg.units, unit_building, found, d)
 
     @classmethod

@@ -70,9 +70,11 @@ class CardFaces:
     def add_day(self, rows: Iterable[Presence]) -> None:
         """A day's presence rows (in day order): member rows with a cluster are a card
         (or tenant QR) used with an unknown face."""
+        rows = list(rows)
+        newest = max((r.day for r in rows), default=None)
+        if newest is not None and (self.last_day is None or self.last_day < newest):
+            self.last_day = newest
         for r in rows:
-            if self.last_day is None or self.last_day < r.day:
-                self.last_day = r.day
             cid = r.cluster_id
             if cid is None or r.role not in ("member", "stranger"):
                 continue
@@ -185,14 +187,12 @@ class CardFaces:
     def _learned(self, person: str, per: dict[str, Seen]) -> date | None:
         """The day the card's own face was learned: the first cluster to reach learn_days
         that is this card's rather than an entrance's (own_share of its flat days)."""
-        return min(
-            (
-                s.learned_on
-                for c, s in per.items()
-                if s.learned_on is not None and self._owned(c, self.unit_of[person])
-            ),
-            default=None,
-        )
+        unit, got = self.unit_of[person], None
+        for c, s in per.items():  # the earliest learned face that is owned
+            on = s.learned_on
+            if on is not None and (got is None or on < got) and self._owned(c, unit):
+                got = on
+        return got
 
     def _owned(self, cluster: str, unit: str) -> bool:
         per_unit = self.unit_days.get(cluster, {})

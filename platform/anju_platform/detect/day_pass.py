@@ -18,14 +18,15 @@ from anju_platform.detect.cardfaces import CardFaces, known_face
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
-from anju_platform.detect.presence import Resolved, Resolver, cluster_links, roll_up
+from anju_platform.detect.presence import Resolved, Resolver, roll_up
 from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
 from anju_platform.detect.rules.common import Window, summarise
-from anju_platform.detect.rules.quiet import DayMarks, Tally, day_marks
+from anju_platform.detect.rules.quiet import DayMarks, Tally, brief_rows, day_marks
 from anju_platform.detect.settings import DetectSettings
+from anju_platform.detect.window_links import ClusterLinks
 
 
 @dataclass
@@ -39,10 +40,9 @@ class EstatePass:
     window: dict[date, list[Presence]] = field(default_factory=dict)
     clocks: dict[str, UnitClock] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)  # units whose clock is not saved yet
-    # day -> (its window rows, the (stranger cluster, unit) pairs among them)
-    links: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
+    links: ClusterLinks = field(default_factory=ClusterLinks)  # the window's cluster links
     # day -> (its window rows, those rows by unit, units with a non-member row, the rows
-    # by unit the rules need: see _brief)
+    # by unit the rules need: see rules.quiet.brief_rows)
     groups: dict[date, _Groups] = field(default_factory=dict)
     # _by_unit's window, joined per unit: (day, its rows, their brief) in window order,
     # and each unit's brief rows of those days in that order
@@ -215,36 +215,38 @@ class EstatePass:
 
     def _cluster_units(self) -> dict[str, str]:
         """Stranger clusters the window links to one flat on 2+ days (from the days'
-        stranger rows, gathered once per day; `cluster_link_share` of their flat days)."""
-        per_day = []
-        for day in self.window:
-            links = self.links.get(day)
-            if links is None or links[0] is not self.window[day]:
-                rows = self.window[day]
-                pairs = sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger"})
-                links = self.links[day] = (rows, pairs)
-            per_day.append(links[1])
-        for old in [day for day in self.links if day not in self.window]:
-            del self.links[old]
-        return cluster_links(per_day, share=self.settings.cluster_link_share)
+        stranger rows, counted as days enter and leave; `cluster_link_share` of their
+        flat days)."""
+        self.links.share = self.settings.cluster_link_share
+        return self.links.update(self.window)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
+        """Each unit's clock after its rows in order: the last non-visitor row's day, the
+        last member row's day and direction (one new clock per unit, not per row)."""
+        any_day: dict[str, date] = {}
+        member: dict[str, Presence] = {}
         for p in rows:
-            clock = self.clocks.get(p.unit_id) or UnitClock(None, None, None, self.watched_from)
-            any_day = p.day if p.role != "visitor" else clock.last_any_day
-            if p.role == "member":
-                clock = UnitClock(any_day, p.day, p.last_in, clock.watched_from)
-            else:
-                clock = UnitClock(
-                    any_day, clock.last_member_day, clock.last_member_in, clock.watched_from
-                )
-            self.clocks[p.unit_id] = clock
-        return {p.unit_id for p in rows}
+            role = p.role
+            if role == "member":
+                member[p.unit_id] = p
+            if role != "visitor":
+                any_day[p.unit_id] = p.day
+        units = {p.unit_id for p in rows}
+        for unit in units:
+            clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
+            m = member.get(unit)
+            self.clocks[unit] = UnitClock(
+                any_day.get(unit, clock.last_any_day),
+                clock.last_member_day if m is None else m.day,
+                clock.last_member_in if m is None else m.last_in,
+                clock.watched_from,
+            )
+        return units
 
     def _by_unit(self, also: set[str]) -> dict[str, list[Presence]]:
-        """The window's rows the rules need (_brief) of each unit with someone other than
-        a member in it, or in `also` (window order, then row order), from per-day groups
-        made once per day."""
+        """The window's rows the rules need (rules.quiet.brief_rows) of each unit with
+        someone other than a member in it, or in `also` (window order, then row order),
+        from per-day groups made once per day."""
         days = [(day, self._grouped(day)) for day in self.window]
         wanted = set().union(also, *(got[2] for _, got in days))
         # the window moves a day at a time: the oldest day's rows leave the front of each
@@ -286,10 +288,6 @@ class EstatePass:
         # the kept lists themselves, not copies: read only, today (the rules keep none)
         return {unit: unit_rows[unit] for unit in wanted if unit in unit_rows}
 
-    def _all_rows(self, unit: str) -> list[Presence]:
-        """Every window row of a unit (window order, then row order)."""
-        return [p for day in self.window for p in self._grouped(day)[1].get(unit, ())]
-
     def _grouped(self, day: date) -> _Groups:
         rows = self.window[day]
         got = self.groups.get(day)
@@ -298,7 +296,7 @@ class EstatePass:
             for p in rows:
                 groups.setdefault(p.unit_id, []).append(p)
             others = {p.unit_id for p in rows if p.role != "member"}
-            brief = {unit: _brief(unit_rows) for unit, unit_rows in groups.items()}
+            brief = {unit: brief_rows(unit_rows) for unit, unit_rows in groups.items()}
             marks = {unit: day_marks(unit_rows) for unit, unit_rows in brief.items()}
             got = self.groups[day] = (rows, groups, others, brief, marks)
         return got
@@ -323,22 +321,39 @@ class EstatePass:
             # one occupant split into two clusters (issue 18)
             return self.clusters.same_face(a, b, settings.cluster_distance)
 
-        for unit in self.register.units:
-            facts = self.register.facts_on(unit, day)
-            evaluated.add(unit)
-            clock = self.clocks.get(unit) or UnitClock(None, None, None, self.watched_from)
-            seen = by_unit.get(unit, [])
-            if seen and facts.caregivers:  # a carer's own rows are told apart by summarise
-                seen = self._all_rows(unit)
+        units, clocks, facts_on = self.register.units, self.clocks, self.register.facts_on
+        evaluated.update(units)
+        no_clock = UnitClock(None, None, None, self.watched_from)
+        # fewer days since a unit's last sign than this: no vacancy finding (its lowest level)
+        vacancy_after = daily.vacancy_after(settings)
+        day_groups: list[dict[str, list[Presence]]] = []
+        for unit in units:
+            facts = facts_on(unit, day)
+            clock = clocks.get(unit) or no_clock
+            last = clock.last_any_day
+            found: list[Finding | None] = []
+            if facts.household_id is not None and (last is None or day - last >= vacancy_after):
+                found.append(daily.vacancy(facts, clock, day, settings))
+            due = len(facts.members) == 1 and daily.welfare_due(facts, clock, day, settings)
+            held_here = mismatches.pop(unit, [])
+            seen = by_unit.get(unit)
+            if not seen:  # nobody but members in the window: no summary, no flat rule
+                if due:
+                    found.append(daily.welfare(facts, clock, [], day, settings))
+                found.extend(held_here)
+                if found:
+                    findings.extend(finding for finding in found if finding is not None)
+                continue
+            if facts.caregivers:  # a carer's own rows are told apart by summarise
+                day_groups = day_groups or [self._grouped(d)[1] for d in self.window]
+                seen = [p for groups in day_groups for p in groups.get(unit, ())]
             took: frozenset[str] | set[str] = taken.get(unit, frozenset())
             # most units' windows cannot reach the three rules' thresholds (rules.quiet):
             # summarised only when a rule may fire, or welfare or a mismatch asks
             tally = self.unit_tally.get(unit)
-            calm = bool(seen) and tally is not None and tally.quiet(facts, day, took, settings)
+            calm = tally is not None and tally.quiet(facts, day, took, settings)
             summary: Window | None = None
-            if seen and (
-                not calm or unit in mismatches or daily.welfare_due(facts, clock, day, settings)
-            ):
+            if not calm or held_here or due:
                 summary = summarise(
                     seen,
                     facts,
@@ -348,17 +363,15 @@ class EstatePass:
                     settings.day_visitor_stay_share,
                     own.get(unit, frozenset()),
                 )
-            found = [
-                daily.vacancy(facts, clock, day, settings),
-                daily.welfare(facts, clock, seen, day, settings, summary),
-            ]
-            if seen and not calm:
+            if due:
+                found.append(daily.welfare(facts, clock, seen, day, settings, summary))
+            if not calm:
                 found += [
                     daily.sublet(seen, facts, day, settings, summary, clock),
                     daily.overcrowding(seen, facts, day, settings, summary, one_face),
                     daily.change_of_use(seen, facts, day, settings, summary),
                 ]
-            for mismatch in mismatches.pop(unit, ()):
+            for mismatch in held_here:
                 face = next(
                     (person for person in mismatch.persons if person.startswith("u-")), None
                 )
@@ -378,19 +391,3 @@ _Groups = tuple[
     dict[str, list[Presence]],
     dict[str, DayMarks],
 ]
-
-
-def _brief(rows: list[Presence]) -> list[Presence]:
-    """A unit's rows of a day as the rules read them when it has no registered carer:
-    a member's own row without an unknown face (the most common row by far) only says
-    the household was seen that day, so the first one seen with a face stands for all
-    (rules.common.summarise counts the day; the rules read the rest through it)."""
-    out, plain = [], None
-    for p in rows:
-        if p.role != "member" or p.cluster_id is not None:
-            out.append(p)
-        elif plain is None or (p.n_face > 0 and plain.n_face == 0):
-            plain = p
-    if plain is not None:  # one kept even without a face: a unit with rows has a summary
-        out.append(plain)
-    return out

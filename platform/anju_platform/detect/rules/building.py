@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
+from anju_platform.detect.model import Evidence, Finding
 from anju_platform.detect.settings import DetectSettings
 
 # a household whose silence began in a festival season may be travelling until this
@@ -230,3 +231,49 @@ def building_links(
     return [
         pin(r, flats_of, stopped_of, day, watched_from, s, known) for r in residents(sightings, s)
     ]
+
+
+def unpinned_finding(
+    b: str, vs: list[Verdict], rows: list[Sighting], day: date, strong: bool
+) -> Finding:
+    """A building-level finding for staff: people tied to no flat live in the building;
+    the flats they may belong to (households not seen lately), if any."""
+    stays = sorted({x.day for x in rows if x.last_in and x.n_in > 0})
+    cands = sorted({u for v in vs for u in v.candidates})
+    listed = ", ".join(cands)
+    ev = tuple(
+        Evidence(
+            key=f"building_stay:{x.day}:{x.identity}",
+            at=datetime.combine(x.day, time(12), tzinfo=UTC),
+            day=x.day,
+            kind="building_stay",
+            note=f"unregistered {x.identity} came in at {x.place}, not seen leaving",
+            event_id=x.event_ids[0] if x.event_ids else None,
+            code="building_stay",
+            params=(("who", x.identity), ("place", x.place), ("hour", x.last_hour)),
+        )
+        for x in sorted(rows, key=lambda x: (x.day, x.identity), reverse=True)[:12]
+        if x.last_in
+    )
+    flats_en = (
+        f" Flats of the building whose households have not been seen lately: {listed}."
+        if cands
+        else " No flat of the building has a household that stopped appearing."
+    )
+    flats_zh = "该栋无住户长期未出现的房屋。"
+    if cands:
+        flats_zh = f"该栋近期未见登记住户出入的房屋：{listed}。"
+    return Finding(
+        "building_occupant",
+        "",
+        day,
+        0.6 if strong else 0.3,
+        f"{len(vs)} unregistered person(s) tied to no flat (no card, pass or enrolment) came "
+        f"into building {b} and were not seen leaving on {len(stays)} days of the window: "
+        f"they appear to live in the building.{flats_en}",
+        f"{len(vs)}名未与任何房屋关联的未登记人员（无门卡、访客码或人脸登记）在{len(stays)}天内"
+        f"进入{b}栋后未见离开，疑似居住在该栋。{flats_zh}",
+        first_day=stays[0] if stays else day,
+        persons=tuple(v.identity for v in vs),
+        evidence=ev,
+    )

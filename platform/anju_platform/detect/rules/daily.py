@@ -228,6 +228,14 @@ def _absent_days(facts: UnitFacts, start: date, end: date) -> int:
     return n
 
 
+def vacancy_after(s: DetectSettings) -> timedelta:
+    """Days since a unit's last sign below which vacancy() finds nothing: its `quiet`
+    (days since the latest of the last sign, the move-in and watching, less absences) is
+    below its lowest level then."""
+    warn = sorted(s.vacancy_warn_days)
+    return timedelta(days=min(s.vacancy_days, warn[0]) if warn else s.vacancy_days)
+
+
 def vacancy(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings) -> Finding | None:
     """No sign of anyone for N days (approved absences do not count)."""
     if facts.household_id is None:

@@ -144,21 +144,36 @@ class Tally:
     # days per cluster on a member's card, and per stranger on a pass
     cards: dict[str, int] = field(default_factory=dict)
     passes: dict[str, int] = field(default_factory=dict)
+    # quiet()'s last True answer (facts, taken, settings, day) and how many member days
+    # were added since, at least (`slack`, less those that left). It holds on a later day
+    # while that is not negative and no mark came that may add a stay, a pass or a
+    # visitor: then every bound is as far from each rule's reach as it was or farther (a
+    # later day counts fewer recent visitors; a mark leaving takes stays and passes away)
+    calm: tuple[UnitFacts, frozenset[str] | set[str], DetectSettings, date] | None = None
+    slack: int = 0
 
     def add(self, day: date, m: DayMarks) -> None:
         if m is PLAIN:
             self.plain += 1
+            self.slack += 1
             return
         self.marks.append((day, m))
         self._count(m, 1)
+        if self.calm is not None:
+            if _may_stay(m, self.calm[1], self.passes):
+                self.calm = None
+            else:
+                self.slack += m.member
 
     def drop(self, m: DayMarks) -> None:
         """The oldest day's mark leaves."""
         if m is PLAIN:
             self.plain -= 1
+            self.slack -= 1
             return
         del self.marks[0]
         self._count(m, -1)
+        self.slack -= m.member or m.card_face
 
     def _count(self, m: DayMarks, k: int) -> None:
         self.members += k * (m.member or m.card_face)
@@ -175,10 +190,27 @@ class Tally:
         self, facts: UnitFacts, day: date, taken: frozenset[str] | set[str], s: DetectSettings
     ) -> bool:
         """quiet() of these marks."""
+        c = self.calm
+        if (
+            c is not None
+            and self.slack >= 0
+            and c[0] is facts
+            and c[2] is s
+            and c[3] <= day
+            and c[1] == taken
+        ):
+            return True
+        got = self._quiet(facts, day, taken, s)
+        self.calm, self.slack = ((facts, taken, s, day) if got else None), 0
+        return got
+
+    def _quiet(
+        self, facts: UnitFacts, day: date, taken: frozenset[str] | set[str], s: DetectSettings
+    ) -> bool:
         if facts.caregivers:
             return False
         cards = self.cards
-        if cards and (any(c in cards for c in taken) or any(c in cards for c in self.passes)):
+        if cards and not (cards.keys().isdisjoint(taken) and cards.keys().isdisjoint(self.passes)):
             # a card's face may be a stranger's: read day by day
             return quiet(self.plain, self.marks, facts, day, taken, s)
         # no card's face can be (visitor_faces): every card with a face is a member's
@@ -188,6 +220,14 @@ class Tally:
                 break
             visitors += m.visitors
         return _calm(self.plain + self.members, self.stays, self.per, visitors, facts, s)
+
+
+def _may_stay(m: DayMarks, taken: frozenset[str] | set[str], passes: dict[str, int]) -> bool:
+    """Whether a day's mark may add a stay, a pass or a visitor to a window whose faces on
+    members' cards may be strangers' when `taken` or on a pass (quiet's `maybe`)."""
+    if m.stays or m.passes or m.visitors:
+        return True
+    return any(last_in and (c in taken or c in passes) for c, last_in, _ in m.cards)
 
 
 def marks_of(days: list[tuple[date, list[Presence]]]) -> tuple[int, list[tuple[date, DayMarks]]]:
@@ -202,3 +242,19 @@ def _add(counts: dict[str, int], keys: Iterable[str], k: int) -> None:
         n = counts[key] = counts.get(key, 0) + k
         if not n:
             del counts[key]
+
+
+def brief_rows(rows: list[Presence]) -> list[Presence]:
+    """A unit's rows of a day as the rules read them when it has no registered carer:
+    a member's own row without an unknown face (the most common row by far) only says
+    the household was seen that day, so the first one seen with a face stands for all
+    (rules.common.summarise counts the day; the rules read the rest through it)."""
+    out, plain = [], None
+    for p in rows:
+        if p.role != "member" or p.cluster_id is not None:
+            out.append(p)
+        elif plain is None or (p.n_face > 0 and plain.n_face == 0):
+            plain = p
+    if plain is not None:  # one kept even without a face: a unit with rows has a summary
+        out.append(plain)
+    return out
