@@ -143,75 +143,33 @@ def _row(r: tuple[Any, ...]) -> EventRow:
     )
 
 
-# a day's events without their face data: the columns of _EVENT_COLS, the face ones
-# as a row without an event_faces row has them (events() adds the face data)
-_DAY_COLS = _EVENT_COLS.replace(
-    "f.snapshot_ref, f.embedding, coalesce(f.model, 'dlib_resnet_v1')",
-    "NULL::text, NULL::bytea, 'dlib_resnet_v1'::text",
-)
-_NO_FACE = "dlib_resnet_v1"
+def _rows(rows: list[tuple[Any, ...]]) -> tuple[list[EventRow], list[EventRow]]:
+    """EventRows of fetched rows (_EVENT_COLS), and those with an embedding among them."""
+    make, buf = EventRow._make, np.frombuffer
+    out = [
+        make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), *r[15:]))
+        for r in rows
+    ]
+    return out, [e for e in out if e[14] is not None]
 
 
 def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:
-    """The estate's events of [start, end) in time order, ties by content. Two reads, the
-    events and the face data, joined here: the join in SQL sorted both sides for a merge
-    join (about 15% of the read's backend CPU). Binary results and fetchall: a day of an
-    estate is thousands of rows."""
-    args = {"e": estate, "a": start, "b": end}
+    # binary results and fetchall: a day of an estate is tens of thousands of rows
     with conn.cursor(binary=True) as cur:
         rows = cur.execute(
-            f"SELECT {_DAY_COLS} FROM events e WHERE e.estate_id = %(e)s AND e.time >= %(a)s"
-            " AND e.time < %(b)s AND e.kind IN ('access', 'face', 'qr')"
-            " ORDER BY e.time, e.event_id",  # the merge join's order: ties as before
-            args,
+            f"SELECT {_EVENT_COLS} FROM events e LEFT JOIN event_faces f"
+            " ON f.event_id = e.event_id AND f.time = e.time"
+            " AND f.estate_id = %(e)s AND f.time >= %(a)s AND f.time < %(b)s"
+            " WHERE e.estate_id = %(e)s AND e.time >= %(a)s AND e.time < %(b)s"
+            " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time",
+            {"e": estate, "a": start, "b": end},
         ).fetchall()
-        faces = cur.execute(
-            "SELECT event_id::text, time, snapshot_ref, embedding, coalesce(model, %(m)s)"
-            " FROM event_faces WHERE estate_id = %(e)s AND time >= %(a)s AND time < %(b)s",
-            {**args, "m": _NO_FACE},
-        ).fetchall()
-    out, face_events = _with_faces(rows, faces)
+    out, faced = _rows(rows)
     content_order(out)  # ties by content, not by event id
     log = facelog.of(conn, estate)
-    if log is not None:
-        log.add(start, end, face_events)
+    if log is not None:  # the unknown faces of the day, for the building pins
+        log.add(start, end, faced)
     return out
-
-
-def _with_faces(
-    rows: list[tuple[Any, ...]], faces: list[tuple[Any, ...]]
-) -> tuple[list[EventRow], list[EventRow]]:
-    """EventRows of `rows` (_DAY_COLS) with their event_faces row (event_id, time, ...),
-    as the left join on (event_id, time) gave them, and the face events among them. Face
-    events look theirs up (by id, then the time checked: hashing an aware datetime is
-    slow); should a face row belong to no face event, every event looks."""
-    out = list(map(EventRow._make, rows))
-    at = [i for i, r in enumerate(rows) if r[2] == "face"]
-    by_id = {f[0]: f for f in faces}
-    if len(by_id) != len(faces):  # an event id at two times: by id and time
-        by_key = {(f[0], f[1]): f for f in faces}
-        for i, r in enumerate(rows):
-            if (f := by_key.get((r[1], r[0]))) is not None:
-                out[i] = _joined(r, f)
-        return out, [out[i] for i in at]
-    found = 0
-    for i in at:
-        r = rows[i]
-        f = by_id.get(r[1])
-        if f is not None and f[1] == r[0]:
-            found += 1
-            out[i] = _joined(r, f)
-    if found != len(faces):
-        for i, r in enumerate(rows):
-            f = by_id.get(r[1])
-            if r[2] != "face" and f is not None and f[1] == r[0]:
-                out[i] = _joined(r, f)
-    return out, [out[i] for i in at]
-
-
-def _joined(r: tuple[Any, ...], f: tuple[Any, ...]) -> EventRow:
-    emb = None if f[3] is None else np.frombuffer(f[3], dtype="<f4")
-    return EventRow._make((*r[:13], f[2], emb, f[4], r[16], r[17]))
 
 
 def events_received(
