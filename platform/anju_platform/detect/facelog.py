@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-# (gateway -> (times, embeddings as one array)) of one span [start, end) repo.events read
-_Span = tuple[datetime, datetime, dict[str, tuple[list[datetime], np.ndarray]]]
+# (gateway -> (times, embeddings)) of one span [start, end) repo.events read
+_Span = tuple[datetime, datetime, dict[str, tuple[list[datetime], list[np.ndarray]]]]
 
 
 class FaceLog:
@@ -31,16 +31,14 @@ class FaceLog:
         """The events repo.events read for [start, end) (EventRow)."""
         if self.spans and self.spans[-1][1] != start:
             self.spans.clear()  # not the next span: the log starts again here
-        gathered: dict[str, tuple[list[datetime], list[np.ndarray]]] = {}
+        by_gateway: dict[str, tuple[list[datetime], list[np.ndarray]]] = {}
         for e in events:
             if e.kind == "face" and e.person_id is None and e.embedding is not None:
-                got = gathered.get(e.gateway_id)
+                got = by_gateway.get(e.gateway_id)
                 if got is None:
-                    got = gathered[e.gateway_id] = ([], [])
+                    got = by_gateway[e.gateway_id] = ([], [])
                 got[0].append(e.time)
-                got[1].append(e.embedding)
-        # one array per gateway and span: weeks of faces are kept (e08: 40 MB)
-        by_gateway = {gw: (times, np.stack(faces)) for gw, (times, faces) in gathered.items()}
+                got[1].append(e.embedding)  # a view of the fetched bytes: no copy
         self.spans.append((start, end, by_gateway))
         while self.spans[0][1] <= end - self.keep:
             del self.spans[0]
