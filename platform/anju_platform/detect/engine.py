@@ -9,14 +9,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 
 import psycopg
 
 from anju_common.localtime import day_start, local_day
 from anju_common.settings import card_key_scope
-from anju_platform.detect import repo, repo_building, repo_state
+from anju_platform.detect import facelog, repo, repo_building, repo_state
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
@@ -87,18 +87,22 @@ def _run_estate(
         repo_state.set_watermark(conn, Watermark.CLOCKS, estate, day=day_before)
         estate_pass = _resume(conn, estate, start, settings, watched)
     n_days, n_events = (end - start).days + 1, 0
-    for i in range(n_days):
-        day = start + timedelta(days=i)
-        with conn.transaction():
-            repo_state.lazy_commit(conn)
-            units = estate_pass.register.units
-            cooldown_from = day - timedelta(days=settings.cooldown_days)
-            book = AlertBook(conn, estate, units, cooldown_from, estate_pass.evidence_sent)
-            # clocks and cluster counts every FLUSH_DAYS days and on the last day
-            flush = i == n_days - 1 or (i + 1) % FLUSH_DAYS == 0
-            n_events += estate_pass.run_day(day, book, flush)
-        if progress:
-            progress(i + 1, n_days)
+    # the unknown faces of the days read, for the building pins (facelog): they ask for
+    # the window_days before a first sighting at most building_new_days old
+    keep = timedelta(days=settings.building_new_days + settings.window_days + 2)
+    with facelog.kept(conn, estate, keep) if settings.building_enabled else nullcontext():
+        for i in range(n_days):
+            day = start + timedelta(days=i)
+            with conn.transaction():
+                repo_state.lazy_commit(conn)
+                units = estate_pass.register.units
+                cooldown_from = day - timedelta(days=settings.cooldown_days)
+                book = AlertBook(conn, estate, units, cooldown_from, estate_pass.evidence_sent)
+                # clocks and cluster counts every FLUSH_DAYS days and on the last day
+                flush = i == n_days - 1 or (i + 1) % FLUSH_DAYS == 0
+                n_events += estate_pass.run_day(day, book, flush)
+            if progress:
+                progress(i + 1, n_days)
     return {"days": n_days, "events": n_events}
 
 

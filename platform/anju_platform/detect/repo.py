@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from anju_platform.detect import facelog
 from anju_platform.detect.passages import EventRow, content_key, content_order, order_ties
 from anju_platform.detect.register import Carer, Cred, FaceCheck, Household, Membership, Register
 
@@ -142,12 +143,14 @@ def _row(r: tuple[Any, ...]) -> EventRow:
     )
 
 
-def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
+def _rows(rows: list[tuple[Any, ...]]) -> tuple[list[EventRow], list[EventRow]]:
+    """EventRows of fetched rows (_EVENT_COLS), and those with an embedding among them."""
     make, buf = EventRow._make, np.frombuffer
-    return [
+    out = [
         make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), *r[15:]))
         for r in rows
     ]
+    return out, [e for e in out if e[14] is not None]
 
 
 def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:
@@ -161,8 +164,11 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
             " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time",
             {"e": estate, "a": start, "b": end},
         ).fetchall()
-    out = _rows(rows)
+    out, faced = _rows(rows)
     content_order(out)  # ties by content, not by event id
+    log = facelog.of(conn, estate)
+    if log is not None:  # the unknown faces of the day, for the building pins
+        log.add(start, end, faced)
     return out
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import psycopg
 
-from anju_platform.detect import repo, repo_alerts
+from anju_platform.detect import facelog, repo, repo_alerts
 from anju_platform.detect.merge import CLOSE_AFTER, OPEN_SCORE
 from anju_platform.detect.model import Finding
 from anju_platform.detect.rules.building import Sighting
@@ -61,7 +61,26 @@ def save_sightings(conn: psycopg.Connection, estate: str, rows: list[Sighting]) 
 def unknown_faces(
     conn: psycopg.Connection, estate: str, gateway: str, start: datetime, end: datetime
 ) -> tuple[list[datetime], np.ndarray]:
-    """Unknown faces (no person matched) at a gateway in [start, end): times, embeddings."""
+    """Unknown faces (no person matched) at a gateway in [start, end): times, embeddings.
+    What the running pass has read is taken from its log (facelog); SQL reads only the
+    rest, before the first day it read."""
+    log = facelog.of(conn, estate)
+    got = log.faces(gateway, start, end) if log is not None else None
+    if got is None:
+        return _unknown_faces(conn, estate, gateway, start, end)
+    since, times, faces = got
+    if start < since:
+        before, earlier = _unknown_faces(conn, estate, gateway, start, since)
+        times = before + times
+        faces = [*earlier, *faces]
+    if not times:
+        return [], np.zeros((0, 128), dtype=np.float32)
+    return times, np.stack(faces)
+
+
+def _unknown_faces(
+    conn: psycopg.Connection, estate: str, gateway: str, start: datetime, end: datetime
+) -> tuple[list[datetime], np.ndarray]:
     with conn.cursor(binary=True) as cur:
         rows = cur.execute(
             "SELECT e.time, f.embedding FROM events e JOIN event_faces f"
