@@ -26,6 +26,8 @@ def _evidence(live: Live, alert_id: int, snapshot_event: str) -> None:
     rows = [
         ("p1", "2026-03-01T12:00Z", "2026-03-01", "stranger_day", None, "presence",
          {"who": STRANGER, "via": "face", "n": 2, "night": 1}),
+        ("p2", "2026-03-01T12:00Z", "2026-03-01", "stranger_day", None, "presence_card",
+         {"who": "u-77aa00bb11", "holder": "P1", "via": "card", "n": 1, "night": 0}),
         ("c1", "2026-03-02T00:30Z", "2026-03-02", "card_use", None, "clone_first",
          {"gateway": "GW1b"}),
         ("c2", "2026-03-02T00:31Z", "2026-03-02", "card_use", snapshot_event, "clone_second",
@@ -70,6 +72,12 @@ def test_evidence_in_the_readers_language(page: Page, live: Live, faces_dir: Pat
     ours = ev.locator("li[data-code=presence]", has_text="3f2a9c")
     expect(ours).to_contain_text("陌生人 3f2a9c：人脸，进出 2 次，其中夜间 1 次")
     expect(ours.locator("time")).to_have_text("2026-03-01")  # a day
+    # a face on a member's card counted as a stranger's: the face is the one seen, on the
+    # holder's card (by id here: no case yet, so no household names; by name in the PDF)
+    on_card = ev.locator("li[data-code=presence_card]")
+    expect(on_card).to_contain_text(
+        "陌生人 77aa00（用P1的门禁卡）：门禁卡，进出 1 次，其中夜间 0 次"
+    )
     second = ev.locator("li[data-code=clone_second]")
     expect(second).to_contain_text("先在1栋北门使用，40 秒后又在1栋2单元门口使用")
     expect(second.locator("time")).to_have_text("2026-03-02 08:31")  # 00:31 UTC on UTC+8
@@ -87,6 +95,9 @@ def test_evidence_in_the_readers_language(page: Page, live: Live, faces_dir: Pat
     )
     expect(page.locator("li[data-code=clone_second]")).to_contain_text(
         "used at 1栋北门 and 40 s later at 1栋2单元门口"
+    )
+    expect(page.locator("li[data-code=presence_card]")).to_contain_text(
+        "stranger 77aa00 on P1's card: card, 1 passages, 0 at night"
     )
 
 
@@ -122,6 +133,8 @@ def test_pdf_evidence_pack(page: Page, live: Live, faces_dir: Path) -> None:
     data = Path(dl.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     text, pages, images = _pdf_text(data)
+    # a face on a member's card, the holder by name (the wrapped cell is spaced out)
+    assert "陌生人 77aa00（用王芳的门禁卡）" in " ".join(text.split())
     for expected in (
         f"核查案件证据包 第 {case} 号",
         "1栋2单元0501",

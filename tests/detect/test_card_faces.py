@@ -57,6 +57,10 @@ def test_a_new_face_taking_the_card_is_a_stranger_on_it() -> None:
     assert "u-new" in w.card_strangers and len(w.member_days) <= S.sublet_max_member_days
     f = daily.sublet(window, facts(), DAY, S, w)
     assert f is not None and "u-new" in f.persons and "not the holder's" in f.reason_en
+    # the evidence names the face on the card, not the holder, as the one seen
+    ev = f.evidence[0]
+    assert ev.code == "presence_card" and dict(ev.params)["who"] == "u-new"
+    assert dict(ev.params)["holder"] == "p1" and "u-new on p1's card" in ev.note
 
 
 def test_a_face_sharing_the_card_while_the_holder_uses_it_is_not_counted() -> None:

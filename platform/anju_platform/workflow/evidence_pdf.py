@@ -78,7 +78,7 @@ def note_text(e: Mapping[str, Any], names: Names) -> str:
         return str(e.get("note") or "")
     out: dict[str, str] = {}
     for k, v in params.items():
-        if k == "who":
+        if k in ("who", "holder"):
             out[k] = who_name(str(v), names)
         elif k == "via":
             out[k] = "、".join(term("value", x) for x in str(v).replace("+", ",").split(","))

@@ -153,16 +153,35 @@ def day_evidence(
     for r in sorted(rows, key=lambda r: (r.day, r.identity), reverse=True)[:limit]:
         eid = r.event_ids[0] if r.event_ids else None
         at = datetime.combine(r.day, time(12), tzinfo=UTC)
+        counts: tuple[tuple[str, str | int], ...] = (
+            ("via", r.via),
+            ("n", r.n),
+            ("night", r.n_night),
+        )
+        said = f"({r.via}, {r.n} passages, {r.n_night} at night)"
+        if r.role == "member" and r.cluster_id is not None:
+            # a member's card counted as a stranger's (summarise: the face on it came on
+            # visitor passes or took the card over): the one seen is that face, on the
+            # member's card; naming the member as the unregistered person misled
+            text, code = f"{note}: {r.cluster_id} on {r.identity}'s card {said}", "presence_card"
+            params: tuple[tuple[str, str | int], ...] = (
+                ("who", r.cluster_id),
+                ("holder", r.identity),
+                *counts,
+            )
+        else:
+            text, code = f"{note}: {r.identity} {said}", "presence"
+            params = (("who", r.identity), *counts)
         out.append(
             Evidence(
                 key=f"{kind}:{r.day}:{r.identity}",
                 at=at,
                 day=r.day,
                 kind=kind,
-                note=f"{note}: {r.identity} ({r.via}, {r.n} passages, {r.n_night} at night)",
+                note=text,
                 event_id=eid,
-                code="presence",
-                params=(("who", r.identity), ("via", r.via), ("n", r.n), ("night", r.n_night)),
+                code=code,
+                params=params,
             )
         )
     return tuple(out)

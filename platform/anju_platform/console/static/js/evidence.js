@@ -29,7 +29,7 @@ export function whoName(who, people) {
 
 function value(k, v, p, people) {
   if (v === null || v === undefined) return k === 'since' ? t('evidence.sinceWatching') : '';
-  if (k === 'who') return whoName(v, people);
+  if (k === 'who' || k === 'holder') return whoName(v, people);
   if (k === 'via')
     return String(v)
       .split(/[,+]/)

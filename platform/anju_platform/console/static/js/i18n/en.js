@@ -535,6 +535,7 @@ export default {
   'evidence.stranger': 'stranger {id}',
   'evidence.sinceWatching': 'since the system began watching',
   'evidenceNote.presence': '{who}: {via}, {n} passages, {night} at night',
+  'evidenceNote.presence_card': "{who} on {holder}'s card: {via}, {n} passages, {night} at night",
   'evidenceNote.clone_first': 'first use, at {gateway}',
   'evidenceNote.clone_second': 'used at {first_gateway} and {seconds} s later at {gateway}',
   'evidenceNote.former_card': "a former tenant's card; {opened}",

@@ -535,6 +535,7 @@ export default {
   'evidence.stranger': '陌生人 {id}',
   'evidence.sinceWatching': '系统开始记录以来',
   'evidenceNote.presence': '{who}：{via}，进出 {n} 次，其中夜间 {night} 次',
+  'evidenceNote.presence_card': '{who}（用{holder}的门禁卡）：{via}，进出 {n} 次，其中夜间 {night} 次',
   'evidenceNote.clone_first': '在{gateway}第一次使用',
   'evidenceNote.clone_second': '先在{first_gateway}使用，{seconds} 秒后又在{gateway}使用',
   'evidenceNote.former_card': '已迁出住户的门卡，{opened}',
