@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 
+from anju_platform.detect.clustering import near_days
 from anju_platform.detect.model import Presence
 
 # (person, new cluster, the days the card came with its own faces before that cluster's
@@ -222,9 +223,7 @@ def known_face(
     before; the holder whose first sightings a look-alike's cluster took in was."""
     if not own_days or not len(days):
         return False
-    near = np.sqrt(((faces - leader[None, :]) ** 2).sum(axis=1)) < distance
-    wanted = set(own_days)
-    hit = {d for d, ok in zip(days, near.tolist(), strict=True) if ok and d in wanted}
+    hit = near_days(leader, days, faces, distance) & set(own_days)
     return len(hit) >= max(min_days, share * len(own_days))
 
 

@@ -11,7 +11,7 @@ import ctypes
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -229,6 +229,13 @@ _NO_DISTANCES = np.zeros(0, dtype=np.float32)
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(((a - b) ** 2).sum()))
+
+
+def near_days(leader: np.ndarray, days: list[date], faces: np.ndarray, limit: float) -> set[date]:
+    """The days on which one of `faces` (one row per sighting, seen on `days`) lies
+    within `limit` of `leader`."""
+    near = np.sqrt(((faces - leader[None, :]) ** 2).sum(axis=1)) < limit
+    return {d for d, hit in zip(days, near.tolist(), strict=True) if hit}
 
 
 @cache

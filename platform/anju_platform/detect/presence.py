@@ -323,10 +323,15 @@ def cluster_links(
         per[unit] = n
     out = {}
     for cid, per in days.items():
-        unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
-        if n >= min_days and n >= share * sum(per.values()):
-            out[cid] = unit
+        if (flat := linked_flat(per, min_days, share)) is not None:
+            out[cid] = flat
     return out
+
+
+def linked_flat(per: dict[str, int], min_days: int, share: float) -> str | None:
+    """The flat a stranger cluster is linked to, from its days per flat (cluster_links)."""
+    unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
+    return unit if n >= min_days and n >= share * sum(per.values()) else None
 
 
 def roll_up(resolved: list[Resolved]) -> list[Presence]:

@@ -36,38 +36,28 @@ def realtime_findings(
     """The real-time rules over resolved passages in time order; `last_use` holds each
     card's latest granted use (updated here)."""
     findings: list[Finding] = []
-    add = findings.append
-    unit_of = register.unit_of
     for seen in resolved:
-        # each rule's own first refusal is checked here as well (the same test): most
-        # passages of a day meet none of the rules, and this runs for every passage
-        passage = seen.passage
-        acc = passage.access
-        if acc is not None and acc.credential_type == "card" and acc.credential_ref:
-            card = acc.credential_ref  # passage.card
-            owner_unit = unit_of(seen.owner, seen.day) if seen.owner else None
-            last = last_use.get(card)
-            if acc.granted:
-                if last is not None and owner_unit is not None:
-                    finding = realtime.card_clone(seen, last, owner_unit, settings)
-                    if finding:
-                        add(finding)
-                last_use[card] = realtime.CardUse(passage.time, passage.gateway_id, acc.event_id)
-            if seen.former_unit is not None:
-                finding = realtime.after_moveout(seen, seen.former_unit)
-                if finding:
-                    add(finding)
-            if owner_unit is not None and not seen.together:
-                finding = realtime.face_mismatch(seen, owner_unit, settings)
-                if finding:
-                    add(finding)
-        if not seen.former_unit:
-            continue
+        passage, card = seen.passage, seen.passage.card
+        if card is not None:
+            owner_unit = register.unit_of(seen.owner, seen.day) if seen.owner else None
+            finding = realtime.card_clone(seen, last_use.get(card), owner_unit, settings)
+            if finding:
+                findings.append(finding)
+            if passage.access is not None and passage.access.granted:
+                last_use[card] = realtime.CardUse(
+                    passage.time, passage.gateway_id, passage.access.event_id
+                )
+            finding = realtime.after_moveout(seen, seen.former_unit)
+            if finding:
+                findings.append(finding)
+            finding = realtime.face_mismatch(seen, owner_unit, settings)
+            if finding:
+                findings.append(finding)
         who = seen.face_person or seen.owner
-        if who and (seen.cred_state == "revoked" or seen.face_person):
+        if who and seen.former_unit and (seen.cred_state == "revoked" or seen.face_person):
             finding = realtime.evicted_reentry(seen, seen.former_unit, register.evicted(who))
             if finding:
-                add(finding)
+                findings.append(finding)
     return findings
 
 

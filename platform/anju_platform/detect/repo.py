@@ -143,14 +143,12 @@ def _row(r: tuple[Any, ...]) -> EventRow:
     )
 
 
-def _rows(rows: list[tuple[Any, ...]]) -> tuple[list[EventRow], list[EventRow]]:
-    """EventRows of fetched rows (_EVENT_COLS), and those with an embedding among them."""
+def _rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
     make, buf = EventRow._make, np.frombuffer
-    out = [
+    return [
         make(r) if r[14] is None else make((*r[:14], buf(r[14], dtype="<f4"), *r[15:]))
         for r in rows
     ]
-    return out, [e for e in out if e[14] is not None]
 
 
 def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime) -> list[EventRow]:
@@ -164,11 +162,11 @@ def events(conn: psycopg.Connection, estate: str, start: datetime, end: datetime
             " AND e.kind IN ('access', 'face', 'qr') ORDER BY e.time",
             {"e": estate, "a": start, "b": end},
         ).fetchall()
-    out, faced = _rows(rows)
-    content_order(out)  # ties by content, not by event id
+    out = _rows(rows)
     log = facelog.of(conn, estate)
     if log is not None:  # the unknown faces of the day, for the building pins
-        log.add(start, end, faced)
+        log.add(start, end, out)
+    content_order(out)  # ties by content, not by event id
     return out
 
 

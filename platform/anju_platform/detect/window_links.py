@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from anju_platform.detect.model import Presence
+from anju_platform.detect.presence import linked_flat
 
 
 @dataclass
@@ -51,8 +52,8 @@ class ClusterLinks:
 
     def _judge(self, cid: str) -> None:
         per = self.counts.get(cid)
-        self.linked.pop(cid, None)
-        if per:
-            unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
-            if n >= self.min_days and n >= self.share * sum(per.values()):
-                self.linked[cid] = unit
+        unit = linked_flat(per, self.min_days, self.share) if per else None
+        if unit is None:
+            self.linked.pop(cid, None)
+        else:
+            self.linked[cid] = unit

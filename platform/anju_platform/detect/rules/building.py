@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
+from anju_platform.detect.clustering import near_days
 from anju_platform.detect.model import Evidence, Finding
 from anju_platform.detect.settings import DetectSettings
 
@@ -211,9 +212,7 @@ def known_face(leader: np.ndarray, days: list[date], faces: np.ndarray, s: Detec
     most 10 days, 99% of them at most 1)."""
     if not len(days):
         return False
-    near = np.sqrt(((faces - leader[None, :]) ** 2).sum(axis=1)) < s.building_known_distance
-    seen = {d for d, hit in zip(days, near.tolist(), strict=True) if hit}
-    return len(seen) >= s.building_known_days
+    return len(near_days(leader, days, faces, s.building_known_distance)) >= s.building_known_days
 
 
 def building_links(
