@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
+from anju_platform.detect.alertbook import merge_policy
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.merge import Live, decide, stale
+from anju_platform.detect.merge import Live, Policy, decide, stale, with_day
 from anju_platform.detect.model import Finding
 from anju_platform.detect.passages import EventRow, Passage, passages
 from anju_platform.detect.presence import Resolved
@@ -125,3 +126,34 @@ def test_merge_cooldown_escalation_and_close() -> None:
     assert stale(live, DAY + timedelta(days=8)) and not stale(live, DAY + timedelta(days=3))
     acked = Live(3, "u1", "sublet", "acknowledged", 0.9, 1, DAY, DAY)
     assert not stale(acked, DAY + timedelta(days=90))  # a person is handling it
+
+
+def _mismatch(day: date) -> Finding:
+    return Finding("card_face_mismatch", "u1", day, 0.5, "en", "zh")
+
+
+def _merged(days: list[date], policy: Policy) -> Live | None:
+    live: Live | None = None
+    for n, day in enumerate(days):
+        d = decide(live, _mismatch(day), False, policy)
+        if live is None:
+            live = Live(n, "u1", "card_face_mismatch", d.status, d.score, d.level, day, day,
+                        frozenset({day}))  # fmt: skip
+        else:
+            live = with_day(live, d, day)
+    return live
+
+
+def test_card_face_mismatch_opens_and_closes_as_its_settings_say() -> None:
+    days = [DAY + timedelta(days=i) for i in range(4)]
+    default = _merged(days[:3], merge_policy(S))
+    assert default is not None and default.status == "open"  # the 3rd day (the default)
+    assert _merged(days[:2], merge_policy(S)).status == "watch"  # type: ignore[union-attr]
+    four = merge_policy(DetectSettings(mismatch_min_days=4, mismatch_window_days=10))
+    late = _merged(days[:3], four)
+    assert late is not None and late.status == "watch" and late.score >= 0.6
+    assert _merged(days, four).status == "open"  # type: ignore[union-attr]
+    assert not stale(default, DAY + timedelta(days=2 + 30), merge_policy(S))
+    assert stale(default, DAY + timedelta(days=2 + 31), merge_policy(S))
+    assert stale(default, DAY + timedelta(days=2 + 11), four)
+    assert not stale(default, DAY + timedelta(days=2 + 10), four)

@@ -8,11 +8,25 @@ from datetime import date
 import psycopg
 
 from anju_platform.detect import repo_alerts
-from anju_platform.detect.merge import SUPERSEDES, SUPPRESSED_BY, Live, decide, stale, with_day
+from anju_platform.detect.merge import (
+    DEFAULT_POLICY,
+    SUPERSEDES,
+    SUPPRESSED_BY,
+    Live,
+    Policy,
+    decide,
+    stale,
+    with_day,
+)
 from anju_platform.detect.model import Finding
+from anju_platform.detect.settings import DetectSettings
 from anju_platform.workflow.cases import is_suppressed
 
 IMMEDIATE = {"vacancy", "vacancy_warning", "elderly_not_seen"}  # exact conditions: no hysteresis
+
+
+def merge_policy(s: DetectSettings) -> Policy:
+    return Policy(s.mismatch_min_days, s.mismatch_window_days)
 
 
 class AlertBook:
@@ -23,8 +37,9 @@ class AlertBook:
         grids: dict[str, str | None],
         cooldown_from: date,
         sent: set[tuple[int, str]] | None = None,
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
-        self.conn, self.estate, self.grids = conn, estate, grids
+        self.conn, self.estate, self.grids, self.policy = conn, estate, grids, policy
         # (alert, evidence key) already stored by this pass: a finding repeated day after
         # day carries mostly the same evidence, which the insert would only skip
         self.sent = sent if sent is not None else set()
@@ -42,7 +57,7 @@ class AlertBook:
             return
         if live is None and is_suppressed(self.suppressions, f.unit_id, f.type, f.day):
             return
-        d = decide(live, f, key in self.cooling)
+        d = decide(live, f, key in self.cooling, self.policy)
         if d.action == "create":
             aid = repo_alerts.create_alert(
                 self.conn,
@@ -93,6 +108,8 @@ class AlertBook:
         for key, live in list(self.live.items()):
             if live.status not in ("watch", "open") or key in found:
                 continue
-            if (live.type in IMMEDIATE and live.unit_id in evaluated) or stale(live, today):
+            if (live.type in IMMEDIATE and live.unit_id in evaluated) or stale(
+                live, today, self.policy
+            ):
                 repo_alerts.set_status(self.conn, live.alert_id, "closed", "pattern ended")
                 del self.live[key]

@@ -17,7 +17,7 @@ import psycopg
 from anju_common.localtime import day_start, local_day
 from anju_common.settings import card_key_scope
 from anju_platform.detect import facelog, repo, repo_building, repo_state
-from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.alertbook import AlertBook, merge_policy
 from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
 from anju_platform.detect.day_pass import EstatePass
@@ -87,6 +87,7 @@ def _run_estate(
         repo_state.set_watermark(conn, Watermark.CLOCKS, estate, day=day_before)
         estate_pass = _resume(conn, estate, start, settings, watched)
     n_days, n_events = (end - start).days + 1, 0
+    policy = merge_policy(settings)
     # the unknown faces of the days read, for the building pins (facelog): they ask for
     # the window_days before a first sighting at most building_new_days old
     keep = timedelta(days=settings.building_new_days + settings.window_days + 2)
@@ -97,7 +98,9 @@ def _run_estate(
                 repo_state.lazy_commit(conn)
                 units = estate_pass.register.units
                 cooldown_from = day - timedelta(days=settings.cooldown_days)
-                book = AlertBook(conn, estate, units, cooldown_from, estate_pass.evidence_sent)
+                book = AlertBook(
+                    conn, estate, units, cooldown_from, estate_pass.evidence_sent, policy
+                )
                 # clocks and cluster counts every FLUSH_DAYS days and on the last day
                 flush = i == n_days - 1 or (i + 1) % FLUSH_DAYS == 0
                 n_events += estate_pass.run_day(day, book, flush)

@@ -12,7 +12,8 @@ from anju_common.vocabulary import AlertType as T
 from anju_platform.detect.model import Finding
 
 OPEN_SCORE = 0.6  # below: kept as 'watch' (not shown to inspectors by default)
-# per further day: opens (0.6) on the 3rd day
+# score per further day of a type whose single occurrence is weak (0.5): it opens on the
+# Policy's mismatch_min_days-th day (the score only orders it among the others)
 ACCUMULATE: dict[str, float] = {T.CARD_FACE_MISMATCH: 0.05}
 REALTIME: set[str] = {T.CARD_CLONE, T.CARD_AFTER_MOVEOUT, T.CARD_FACE_MISMATCH, T.EVICTED_REENTRY}
 CLOSE_AFTER = {"default": 7, "realtime": 30}  # days without the pattern
@@ -29,6 +30,18 @@ SUPPRESSED_BY = {
     for v in SUPERSEDES.values()
     for weak in v
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The merge's settings (DetectSettings' mismatch_*): a card/face mismatch opens on
+    its min_days-th day and closes after window_days without one."""
+
+    mismatch_min_days: int = 3
+    mismatch_window_days: int = CLOSE_AFTER["realtime"]
+
+
+DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +69,13 @@ class Decision:
     last_day: date
 
 
-def decide(live: Live | None, f: Finding, cooling: bool) -> Decision:
+def decide(
+    live: Live | None, f: Finding, cooling: bool, policy: Policy = DEFAULT_POLICY
+) -> Decision:
     if live is None:
         if cooling:
             return Decision("none", "", 0, 0, f.day, f.day)
-        status = "open" if f.score >= OPEN_SCORE else "watch"
+        status = "open" if _opens(f, f.score, 1, policy) else "watch"
         return Decision("create", status, f.score, f.level, f.first_day or f.day, f.day)
     days = live.days | {f.day}
     score = max(live.score, f.score)
@@ -68,7 +83,7 @@ def decide(live: Live | None, f: Finding, cooling: bool) -> Decision:
         score = min(1.0, f.score + ACCUMULATE[f.type] * (len(days) - 1))
     level = max(live.level, f.level)
     status = live.status
-    if status == "watch" and score >= OPEN_SCORE:
+    if status == "watch" and _opens(f, score, len(days), policy):
         status = "open"
     first = min(live.first_day, f.first_day or f.day)
     last = max(live.last_day, f.day)
@@ -82,9 +97,17 @@ def decide(live: Live | None, f: Finding, cooling: bool) -> Decision:
     return Decision("none" if same else "update", status, score, level, first, last)
 
 
-def stale(live: Live, today: date) -> bool:
+def _opens(f: Finding, score: float, days: int, policy: Policy) -> bool:
+    if f.type in ACCUMULATE:
+        return days >= policy.mismatch_min_days
+    return score >= OPEN_SCORE
+
+
+def stale(live: Live, today: date, policy: Policy = DEFAULT_POLICY) -> bool:
     """The pattern has not been seen for long enough to close the alert."""
     wait = CLOSE_AFTER["realtime" if live.type in REALTIME else "default"]
+    if live.type in ACCUMULATE:
+        wait = policy.mismatch_window_days
     return live.status in ("watch", "open") and live.last_day < today - timedelta(days=wait)
 
 

@@ -13,7 +13,7 @@ import psycopg
 from anju_common.localtime import local_day
 from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
-from anju_platform.detect.alertbook import AlertBook
+from anju_platform.detect.alertbook import AlertBook, merge_policy
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding
 from anju_platform.detect.passages import EventRow, passages
@@ -156,7 +156,7 @@ def run_realtime(
             findings = [finding for estate, finding in elsewhere if estate == home]
             units = _register(conn, state, home, register_ttl_s).units
             since = findings[0].day - timedelta(days=settings.cooldown_days)
-            book = AlertBook(conn, home, units, since)
+            book = AlertBook(conn, home, units, since, policy=merge_policy(settings))
             for finding in findings:
                 book.apply(finding)
         repo_state.set_watermark(conn, Watermark.REALTIME, mark=mark)
@@ -205,7 +205,7 @@ def _estate_findings(
         elsewhere = _clones_elsewhere(conn, state, estate, resolved, settings, register_ttl_s)
     if findings:
         since = local_day(first, settings.tz_offset_hours) - timedelta(days=settings.cooldown_days)
-        book = AlertBook(conn, estate, register.units, since)
+        book = AlertBook(conn, estate, register.units, since, policy=merge_policy(settings))
         for finding in findings:
             book.apply(finding)
     return elsewhere

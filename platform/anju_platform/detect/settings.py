@@ -64,10 +64,18 @@ class DetectSettings(BaseSettings):
     clone_window_s: int = Field(300, title="Card clone: two entrances within (s)")
     mismatch_min_days: int = Field(
         3,
+        ge=1,
         title="Card/face mismatch: on this many days",
-        description="A tailgater's face next to a card happens by chance now and then.",
+        description="A tailgater's face next to a card happens by chance now and then: "
+        "the alert is kept as 'watch' until it has happened on this many days.",
     )
-    mismatch_window_days: int = Field(30, title="Card/face mismatch: within (days)")
+    mismatch_window_days: int = Field(
+        30,
+        ge=1,
+        title="Card/face mismatch: within (days)",
+        description="Its days count while they come less than this many days apart; after "
+        "this many days without one the alert closes.",
+    )
     mismatch_occupant_days: int = Field(
         3,
         title="Card/face mismatch: an occupant stays on this many days",
