@@ -28,12 +28,15 @@ SCORED = {
 
 def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
     """The days lo..hi a vacancy label covers that no approved absence excuses (the law
-    counts months empty *without good reason*; the rule leaves approved absences out)."""
+    counts months empty *without good reason*; the rule leaves approved absences out).
+    The label's first day is the departure day: the household leaves that morning
+    (anju_sim.routines), so the flat is empty from the next day, as the rule counts it
+    (days after the last sign of anyone); the day of return is not empty either."""
     away = [
         (a.starts_on, a.ends_on) for a in pf.register.absences if a.household_id == lab.household_id
     ]
     end = hi if lab.end is None else min(hi, local_day(lab.end) - timedelta(days=1))
-    lo = max(lo, local_day(lab.start))
+    lo = max(lo, local_day(lab.start) + timedelta(days=1))
     days = [lo + timedelta(days=i) for i in range((end - lo).days + 1)]
     return [d for d in days if not any(a <= d <= b for a, b in away)]
 

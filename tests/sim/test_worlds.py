@@ -142,3 +142,32 @@ def test_welfare_is_scored_as_care_checks_apart_from_false_alerts() -> None:
     late = [(case.unit_id, "elderly_not_seen", start + timedelta(days=9), None)]
     care = score_alerts(early + late + late, pf)["care_checks"]
     assert (care["within_3_days"], care["false_checks"], care["missed"]) == (0, 2, 0)
+
+
+def test_a_vacancy_is_empty_from_the_day_after_the_departure() -> None:
+    """The simulator's household leaves on the vacancy label's first day (a departure and
+    nothing else that day), so the scorer counts the empty days from the next day, as the
+    rule counts days after the last sign of anyone: a vacancy reaching 180 days on the
+    window's last day is not one the rule could have seen inside the window."""
+    import random
+    from datetime import date
+    from types import SimpleNamespace
+
+    from anju_bench.detect_score import _unexcused
+    from anju_sim.model import Actor
+    from anju_sim.routines import resident_trips
+
+    a = Actor(1, "p1", "worker", 0, "u1", away=[(40, 300)])
+    rng = random.Random(3)
+    first = resident_trips(rng, a, 40, 2)
+    assert len(first) == 1 and first[0][0] is not None and first[0][1] is None  # leaves
+    assert resident_trips(rng, a, 41, 2) == []
+
+    lab = SimpleNamespace(
+        start=datetime.fromisoformat("2026-02-21T16:00:00+00:00"),  # 02-22, local midnight
+        end=None,
+        household_id="h1",
+    )
+    pf = SimpleNamespace(register=SimpleNamespace(absences=[]))
+    days = _unexcused(pf, lab, date(2026, 1, 5), date(2026, 9, 1))
+    assert days[0] == date(2026, 2, 23) and len(days) == 191
