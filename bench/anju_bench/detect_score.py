@@ -28,15 +28,12 @@ SCORED = {
 
 def _unexcused(pf: Any, lab: Any, lo: date, hi: date) -> list[date]:
     """The days lo..hi a vacancy label covers that no approved absence excuses (the law
-    counts months empty *without good reason*; the rule leaves approved absences out).
-    The label's first day is the departure day: the household leaves that morning
-    (anju_sim.routines), so the flat is empty from the next day, as the rule counts it
-    (days after the last sign of anyone); the day of return is not empty either."""
+    counts months empty *without good reason*; the rule leaves approved absences out)."""
     away = [
         (a.starts_on, a.ends_on) for a in pf.register.absences if a.household_id == lab.household_id
     ]
     end = hi if lab.end is None else min(hi, local_day(lab.end) - timedelta(days=1))
-    lo = max(lo, local_day(lab.start) + timedelta(days=1))
+    lo = max(lo, local_day(lab.start))
     days = [lo + timedelta(days=i) for i in range((end - lo).days + 1)]
     return [d for d in days if not any(a <= d <= b for a, b in away)]
 
@@ -83,26 +80,39 @@ def care_checks(pf: Any, truth: dict[str, date], opened: dict[str, list[date]]) 
     }
 
 
-def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
-    """`rows`: (unit, type, opened day, close reason) of the alerts that opened."""
-    p = pf.params
-    first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
-    truth: dict[str, dict[str, date]] = {}
-    # A vacancy is a violation from the day its unexcused empty days reach the legal length
-    # (6 months = 180 days); one that has not reached it by the window's end is not (yet) a
-    # violation of the window (the rule gives it a vacancy_warning). Detection has no
-    # history from before the window, so it can see only those whose unexcused days inside
-    # the window alone reach the length: those are 'detectable'.
-    whole: set[str] = set()
+def vacancies(
+    pf: Any, first_day: date, last_day: date, vacancy_days: int
+) -> tuple[dict[str, date], set[str]]:
+    """The labelled vacancies that are violations of the window (unit -> the day they
+    become one), and those detection could see inside it ('detectable').
+
+    A vacancy is a violation from the day its unexcused empty days reach the legal length
+    (6 months = 180 days), counted from the label's first day; one that has not reached
+    it by the window's end is not (yet) a violation (the rule gives it a vacancy_warning).
+    Detection has no history from before the window, and counts the days after the last
+    sign of anyone: the simulator's household leaves on the label's first day
+    (anju_sim.routines), seen doing so when its exit is logged. So it is detectable when
+    its unexcused days inside the window, without that first day, reach the length."""
     vacant: dict[str, date] = {}
+    whole: set[str] = set()
     for lab in pf.labels:
         if lab.type != "vacancy" or not lab.violation:
             continue
         days = _unexcused(pf, lab, local_day(lab.start), last_day)
         if len(days) >= vacancy_days and days[vacancy_days - 1] <= last_day:
             vacant[lab.unit_id] = max(first_day, days[vacancy_days - 1])
-            if len(_unexcused(pf, lab, first_day, last_day)) >= vacancy_days:
+            after = max(first_day, local_day(lab.start) + timedelta(days=1))
+            if len(_unexcused(pf, lab, after, last_day)) >= vacancy_days:
                 whole.add(lab.unit_id)
+    return vacant, whole
+
+
+def score_alerts(rows: list[tuple[Any, ...]], pf: Any, vacancy_days: int = 180) -> dict[str, Any]:
+    """`rows`: (unit, type, opened day, close reason) of the alerts that opened."""
+    p = pf.params
+    first_day, last_day = p.start, p.start + timedelta(days=p.days - 1)
+    truth: dict[str, dict[str, date]] = {}
+    vacant, whole = vacancies(pf, first_day, last_day, vacancy_days)
     for lab in pf.labels:
         if lab.violation and lab.type in SCORED and lab.type != "vacancy":
             begin = max(local_day(lab.start), first_day)

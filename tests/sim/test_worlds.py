@@ -144,16 +144,16 @@ def test_welfare_is_scored_as_care_checks_apart_from_false_alerts() -> None:
     assert (care["within_3_days"], care["false_checks"], care["missed"]) == (0, 2, 0)
 
 
-def test_a_vacancy_is_empty_from_the_day_after_the_departure() -> None:
+def test_a_vacancy_is_detectable_without_its_departure_day() -> None:
     """The simulator's household leaves on the vacancy label's first day (a departure and
-    nothing else that day), so the scorer counts the empty days from the next day, as the
-    rule counts days after the last sign of anyone: a vacancy reaching 180 days on the
-    window's last day is not one the rule could have seen inside the window."""
+    nothing else that day), and the rule counts the days after the last sign of anyone:
+    a vacancy that reaches 180 days on the window's last day only when its departure day
+    counts is a violation (an alert then is right) but not a detectable one."""
     import random
     from datetime import date
     from types import SimpleNamespace
 
-    from anju_bench.detect_score import _unexcused
+    from anju_bench.detect_score import vacancies
     from anju_sim.model import Actor
     from anju_sim.routines import resident_trips
 
@@ -163,11 +163,18 @@ def test_a_vacancy_is_empty_from_the_day_after_the_departure() -> None:
     assert len(first) == 1 and first[0][0] is not None and first[0][1] is None  # leaves
     assert resident_trips(rng, a, 41, 2) == []
 
-    lab = SimpleNamespace(
-        start=datetime.fromisoformat("2026-02-21T16:00:00+00:00"),  # 02-22, local midnight
-        end=None,
-        household_id="h1",
+    def label(unit: str, local_start: str) -> SimpleNamespace:
+        start = datetime.fromisoformat(local_start + "T00:00:00+08:00")
+        return SimpleNamespace(
+            type="vacancy", violation=True, unit_id=unit, household_id=unit, start=start, end=None
+        )
+
+    away = [SimpleNamespace(household_id=u, starts_on=date(2026, 4, 1), ends_on=date(2026, 4, 12))
+            for u in ("u1", "u2")]  # fmt: skip
+    pf = SimpleNamespace(
+        labels=[label("u1", "2026-02-22"), label("u2", "2026-02-21")],
+        register=SimpleNamespace(absences=away),
     )
-    pf = SimpleNamespace(register=SimpleNamespace(absences=[]))
-    days = _unexcused(pf, lab, date(2026, 1, 5), date(2026, 9, 1))
-    assert days[0] == date(2026, 2, 23) and len(days) == 191
+    vacant, detectable = vacancies(pf, date(2026, 1, 5), date(2026, 9, 1), 180)
+    assert vacant == {"u1": date(2026, 9, 1), "u2": date(2026, 8, 31)}
+    assert detectable == {"u2"}
