@@ -42,9 +42,9 @@ def _missing() -> str | None:
     """What the build lacks, or None."""
     if importlib.util.find_spec("mypyc") is None:
         return "mypyc (it ships with mypy)"
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    if shutil.which(os.environ.get("CC", cc).split()[0]) is None:
-        return f"a C compiler ({cc})"
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    if shutil.which(cc.split()[0]) is None:
+        return f"a C compiler ({cc.split()[0]})"
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
         return "Python's headers (Python.h)"
     return None
@@ -114,7 +114,7 @@ def main() -> int:
     modules = native.compiled_modules()
     missing = _missing()
     if missing:
-        print(f"build-native: no {missing}: detection runs as pure Python (slower)")
+        print(f"build-native: {missing} not found: detection runs as pure Python (slower)")
         return 0
     if "--force" not in sys.argv and _current(native, modules):
         print(f"build-native: {len(modules)} compiled detection modules up to date")
