@@ -15,12 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The hot detection modules compiled with mypyc when a C compiler and Python's headers are
+# present (otherwise one line says detection stays pure Python); a no-op when up to date.
 install: $(STAMP)
+	$(BIN)/python scripts/build_native.py
 
-demo: $(STAMP)
+demo: install
 	$(BIN)/anju demo
 
-test: $(STAMP)  # installs/starts PostgreSQL, Mosquitto, chromium when missing
+test: install  # installs/starts PostgreSQL, Mosquitto, chromium when missing
 	scripts/test-services
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
@@ -41,3 +44,5 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -f platform/anju_platform/detect/native_manifest.json
+	find platform/anju_platform/detect -name '*.so' -delete

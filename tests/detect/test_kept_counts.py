@@ -7,16 +7,15 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, timedelta
-from typing import Any
 
 from anju_platform.detect.building import BuildingWatch
-from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
 from anju_platform.detect.presence import cluster_links
 from anju_platform.detect.rules.building import Sighting
 from anju_platform.detect.rules.quiet import PLAIN, DayMarks, Tally, brief_rows, marks_of, quiet
 from anju_platform.detect.settings import DetectSettings
 from anju_platform.detect.window_links import ClusterLinks
+from tests.detect.helpers import bare_pass
 
 START = date(2026, 1, 5)
 # thresholds these random days reach either side of
@@ -126,8 +125,7 @@ def _ticked(clocks: dict[str, UnitClock], rows: list[Presence], watched: date) -
 
 def test_a_clock_per_unit_is_the_clock_ticked_a_row_at_a_time() -> None:
     rng = random.Random(5)
-    none: Any = None
-    ep = EstatePass(none, "e1", DetectSettings(), none, START, none)
+    ep = bare_pass(START)
     clocks: dict[str, UnitClock] = {}
     for i in range(30):
         day = START + timedelta(days=i)

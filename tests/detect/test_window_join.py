@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
 
-from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules.quiet import Tally, marks_of, quiet
 from anju_platform.detect.rules.quiet import brief_rows as _brief
 from anju_platform.detect.settings import DetectSettings
+from tests.detect.helpers import bare_pass
 
 START = date(2026, 1, 5)
 UNITS = [f"f{i}" for i in range(12)]
@@ -59,15 +58,10 @@ def _joined(window: dict[date, list[Presence]], also: set[str]) -> dict[str, lis
     return out
 
 
-def _pass() -> EstatePass:
-    none: Any = None
-    return EstatePass(none, "e1", DetectSettings(), none, START, none)
-
-
 def test_the_kept_window_is_the_window_joined_afresh() -> None:
     rng = random.Random(7)
     calm = {True: 0, False: 0}
-    ep, days = _pass(), 28
+    ep, days = bare_pass(START), 28
     for i in range(70):
         day = START + timedelta(days=i)
         ep.window[day] = _day(rng, day)
@@ -87,7 +81,7 @@ def test_the_kept_window_is_the_window_joined_afresh() -> None:
                 assert got == quiet(*fresh, FACTS, day, taken, CALM)
                 calm[got] += 1
         if i == 55:  # a resume: a new pass over the same window
-            resumed = _pass()
+            resumed = bare_pass(START)
             resumed.window = dict(ep.window)
             ep = resumed
     assert min(calm.values()) > 100  # quiet and not, both compared
