@@ -262,3 +262,25 @@ def test_known_face_needs_a_share_of_the_own_days() -> None:
     faces = np.concatenate([_faces(2, holder, 6), _faces(4, other, 4)])
     assert known_face(leader, own_days, own_days, faces, *args)
     assert not known_face(leader, [], [], np.zeros((0, 128), np.float32), *args)
+
+
+def test_a_look_alike_visitor_while_the_holder_is_home_is_not_someone_on_her_card() -> None:
+    """Crowded cover 14: the holder lives alone, no face enrolled; a visitor who looks
+    like her came on a pass on 2 of her 10 card days, on days her card came with her
+    face too, and left again: two people in one cluster, not a stranger on her card."""
+    card = [card_use(d, "u-own") for d in days(9, 0)]
+
+    def visit(k: int, last_in: bool = False) -> Presence:
+        return Presence(UNIT, DAY - timedelta(days=k), "u-own", "stranger", "visitor", "u-own",
+                        last_in=last_in)  # fmt: skip
+
+    rows = [*card, visit(7), visit(0)]
+    w = summarise(rows, facts())
+    assert len(w.member_days) == 10 and "u-own" not in w.stay_days
+    assert daily.sublet(rows, facts(), DAY, S) is None
+    # the trap: someone else on her card who also comes home on passes and stays
+    stays = [*card, visit(7, last_in=True), visit(0, last_in=True)]
+    assert not summarise(stays, facts()).member_days
+    # ...or who needs a pass on the days the card is not with that face
+    apart = [r for r in card if r.day not in days(7, 2, 5)] + [visit(7), visit(2)]
+    assert not summarise(apart, facts()).member_days

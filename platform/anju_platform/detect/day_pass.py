@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import psycopg
 
@@ -59,6 +60,8 @@ class EstatePass:
     card_face_known: dict[tuple[str, str], bool] = field(default_factory=dict)
     # (alert, evidence key) stored by this run: the day's alert books skip them
     evidence_sent: set[tuple[int, str]] = field(default_factory=set)
+    # (unit, day) -> its stored rows of the window before (repo_state.rows_before)
+    earlier: dict[tuple[str, date], list[Presence]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.card_faces.own_share = self.settings.card_face_own_share
@@ -314,6 +317,7 @@ class EstatePass:
             del self.groups[old]
         findings: list[Finding] = []
         settings = self.settings
+        w_days = settings.window_days
 
         def one_face(a: str, b: str) -> bool:
             # the same-face distance of the settings, not the tighter calibrated one the
@@ -366,8 +370,9 @@ class EstatePass:
             if due:
                 found.append(daily.welfare(facts, clock, seen, day, settings, summary))
             if not calm:
+                before = partial(repo_state.rows_before, self.conn, unit, w_days, self.earlier)
                 found += [
-                    daily.sublet(seen, facts, day, settings, summary, clock),
+                    daily.sublet(seen, facts, day, settings, summary, clock, before, one_face),
                     daily.overcrowding(seen, facts, day, settings, summary, one_face),
                     daily.change_of_use(seen, facts, day, settings, summary),
                 ]

@@ -3,7 +3,7 @@ unit clocks, watermarks (detect_state), and forgetting them for a re-run."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +108,27 @@ def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> l
         Presence(*r[:11], event_ids=tuple(r[11].split(",")) if r[11] else ())  # type: ignore[misc]
         for r in rows
     ]
+
+
+def rows_before(
+    conn: psycopg.Connection,
+    unit: str,
+    days: int,
+    kept: dict[tuple[str, date], list[Presence]],
+    day: date,
+) -> list[Presence]:
+    """A unit's stored presence of the `days` days before a day (who lived there before an
+    approved absence began: rules.daily.sublet asks for a few flats), kept in `kept`."""
+    key = (unit, day)
+    if key not in kept:
+        rows = conn.execute(
+            "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night,"
+            " last_in FROM detect_presence WHERE unit_id = %s AND day >= %s AND day < %s"
+            " ORDER BY day, identity",
+            (unit, day - timedelta(days=days), day),
+        ).fetchall()
+        kept[key] = [Presence(*r) for r in rows]
+    return kept[key]
 
 
 def card_face_rows(conn: psycopg.Connection, estate: str, before: date) -> list[Presence]:

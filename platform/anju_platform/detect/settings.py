@@ -30,6 +30,15 @@ class DetectSettings(BaseSettings):
         description="Seen on two days close together until lately: a trip, with a relative "
         "minding the flat or moving in meanwhile (a grandparent before registration).",
     )
+    sublet_cover_cohabit_days: int = Field(
+        5,
+        ge=1,
+        title="Sublet: a stranger who stayed with the household on this many days before an "
+        "approved absence is its occupant",
+        description="The household's unregistered occupants staying on while it is away on "
+        "an approved absence are overcrowding, not subtenants; someone who moves in when it "
+        "leaves is a sublet (issue 16 item 2).",
+    )
     regular_days: int = Field(8, title="A regular: a stranger seen on this many days of the window")
     overcrowd_min_member_days: int = Field(10, title="Overcrowding: household still there")
     overcrowd_min_regulars: int = Field(2, title="Overcrowding: regular strangers at least")

@@ -59,31 +59,34 @@ def summarise(
     # only passes from the first use of the card on: a family member who came on visitor
     # passes until registered late, then on their own card, is that member
     card_from: dict[str, date] = {}
+    card_days: dict[str, set[date]] = defaultdict(set)  # the days a face came with a card
     on_passes = []  # strangers' rows on visitor passes (one loop over the rows, not two)
     for r in rows:
         role = r.role
         if role == "member":
             cid = r.cluster_id
             if cid is not None:
+                card_days[cid].add(r.day)
                 first = card_from.get(cid)
                 if first is None or r.day < first:
                     card_from[cid] = r.day
         elif role == "stranger" and "visitor" in r.via:
             on_passes.append(r)
     # on 2+ days: with crowded faces (issue 18) a cluster at 0.6 may take in a one-off
-    # visitor who looks like the holder
+    # visitor who looks like the holder. Not a day the face came with the card too and
+    # the one on the pass left again: a visitor let in while the holder was home on her
+    # card, two people in one cluster (crowded cover 14: the holder's face on her card
+    # and a look-alike visitor on a pass on 2 of 10 days read her card as someone else's)
     pass_days: dict[str, set[date]] = defaultdict(set)
     if card_from:
         for r in on_passes:
-            if r.identity in card_from and r.day >= card_from[r.identity]:
-                pass_days[r.identity].add(r.day)
+            k = r.identity
+            first = card_from.get(k)
+            if first is not None and r.day >= first and (r.last_in or r.day not in card_days[k]):
+                pass_days[k].add(r.day)
     # ...and on pass_share of the days it came with the card: with crowded faces the
     # holder's own cluster takes in a look-alike visitor of the flat now and then, while
     # someone else on the card needs a pass often (issue 18)
-    card_days: dict[str, set[date]] = defaultdict(set)
-    for r in rows:
-        if r.cluster_id in pass_days and r.role == "member":
-            card_days[r.cluster_id].add(r.day)
     visitor_faces = {
         k for k, v in pass_days.items() if len(v) >= max(2, pass_share * len(card_days[k]))
     } | set(taken)

@@ -19,9 +19,13 @@ def sublet(
     s: DetectSettings,
     w: Window | None = None,
     clock: UnitClock | None = None,
+    before: Callable[[date], list[Presence]] | None = None,
+    same_face: Callable[[str, str], bool] | None = None,
 ) -> Finding | None:
     """Registered members (nearly) never seen while others live in the flat: they come
-    in and stay on many days (a day carer or visitors leave again on their pass)."""
+    in and stay on many days (a day carer or visitors leave again on their pass).
+    `before(d)`: the unit's rows of the window_days before day d (who lived with the
+    household before an approved absence began); `same_face` as for overcrowding."""
     if facts.household_id is None or not facts.members:
         return None
     w = w or summarised(rows, facts, s)
@@ -51,6 +55,12 @@ def sublet(
     # (issue 16 item 2: 'working elsewhere' was cover for sublets). A carer or a relative
     # who looks in and leaves again has no stay days and is not counted.
     covered = any(a <= d <= b for a, b in facts.absences for d in strangers)
+    if covered and before is not None:
+        # ...unless those staying are the household's own unregistered occupants, who
+        # lived with it before it left and stayed on: overcrowding, found when it is back
+        left = min(a for a, b in facts.absences if any(a <= d <= b for d in strangers))
+        if stayed_on(w, cohabitants(before(left), facts, s), same_face):
+            return None
     regs = set(w.occupants(3))
     others = sum(len(v - regs) for v in w.visitors_per_day.values())
     if others / s.window_days >= s.use_visitors_per_day / 2:
@@ -83,6 +93,24 @@ def sublet(
         first_day=min(strangers),
         persons=tuple(who),
         evidence=day_evidence(ev_rows, "stranger_day", "unregistered person seen"),
+    )
+
+
+def cohabitants(rows: list[Presence], facts: UnitFacts, s: DetectSettings) -> set[str]:
+    """Strangers who stayed the night in the flat on sublet_cover_cohabit_days days the
+    household was home too: its unregistered occupants of that time."""
+    w = summarised(rows, facts, s)
+    home = w.member_days
+    return {k for k, v in w.stay_days.items() if len(v & home) >= s.sublet_cover_cohabit_days}
+
+
+def stayed_on(w: Window, earlier: set[str], same_face: Callable[[str, str], bool] | None) -> bool:
+    """Every stranger who stays in the window (on 3+ days) lived there with the household
+    before (the same cluster, or one that may be the same face)."""
+    who = w.occupants(3)
+    return bool(who) and all(
+        k in earlier or (same_face is not None and any(same_face(k, e) for e in earlier))
+        for k in who
     )
 
 
