@@ -128,7 +128,8 @@ SELECT jsonb_build_object(
            SELECT jsonb_agg(to_jsonb(e) - 'alert_id' ORDER BY e.key)
              FROM alert_evidence e WHERE e.alert_id = a.alert_id), '[]'::jsonb))::text
   FROM alerts a
- ORDER BY a.unit_id, a.type, a.first_day, a.opened_day, a.status, a.alert_id
+ ORDER BY a.unit_id, a.building_id, a.type, a.first_day, a.opened_day, a.status, 1
+-- ties by the line itself, never by alert id: ids follow the workers' timing
 """
 
 
