@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,23 @@ def test_links_point_at_files() -> None:
     for target in re.findall(r"\]\(([^)#]+)\)", README):
         if "://" not in target:
             assert (ROOT / target).exists(), target
+
+
+def test_detection_defaults_in_the_readme_are_the_code_s() -> None:
+    """The Configuration table's default of every numeric ANJU_DETECT_ setting is the
+    field's default (ANJU_DETECT_MISMATCH_MIN_DAYS said 2 where the code has 3)."""
+    from anju_platform.detect.settings import DetectSettings
+
+    table = dict(re.findall(r"^\| `(ANJU_DETECT_[A-Z0-9_]+)` \| `([^`]*)` \|", README, re.M))
+    checked, wrong = 0, []
+    for name, field in DetectSettings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        documented = table.get(f"ANJU_DETECT_{name.upper()}")
+        if documented is None or isinstance(default, bool):
+            continue
+        if isinstance(default, int | float):
+            checked += 1
+            if float(documented) != float(default):
+                wrong.append(f"ANJU_DETECT_{name.upper()}: README {documented}, code {default}")
+    assert checked > 30
+    assert not wrong, wrong
