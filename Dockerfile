@@ -36,15 +36,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-micro
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY common ./common
-COPY cli ./cli
-COPY ingest ./ingest
-COPY platform ./platform
-COPY edge ./edge
-COPY simulators ./simulators
-COPY bench ./bench
-COPY dashboards ./dashboards
+# the wheel holds every package (sources, data, the compiled modules): no sources here
 COPY --from=build /wheels /wheels
 RUN pip install "$(ls /wheels/anju-*.whl)[server]" && rm -rf /wheels \
     && python -c "from anju_platform.detect import day_pass, native; \

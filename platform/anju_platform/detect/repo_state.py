@@ -94,13 +94,17 @@ def _array(ids: tuple[str, ...]) -> str:
     return "{" + ",".join(ids) + "}"
 
 
+# Presence's fields but its event ids, as stored
+_PRESENCE_COLS = "unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night, last_in"
+
+
 def presence(conn: psycopg.Connection, estate: str, start: date, end: date) -> list[Presence]:
     # in the order the pass keeps them (day, then roll_up's order); ids as one string:
     # parsing a uuid[] per row costs more than the rest of the row
     with conn.cursor(binary=True) as cur:
         rows = cur.execute(
-            "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night,"
-            " last_in, array_to_string(event_ids, ',') FROM detect_presence WHERE estate_id = %s"
+            f"SELECT {_PRESENCE_COLS}, array_to_string(event_ids, ',') FROM detect_presence"
+            " WHERE estate_id = %s"
             " AND day >= %s AND day <= %s ORDER BY day, unit_id, identity",
             (estate, start, end),
         ).fetchall()
@@ -122,8 +126,8 @@ def rows_before(
     key = (unit, day)
     if key not in kept:
         rows = conn.execute(
-            "SELECT unit_id, day, identity, role, via, cluster_id, n, n_in, n_face, n_night,"
-            " last_in FROM detect_presence WHERE unit_id = %s AND day >= %s AND day < %s"
+            f"SELECT {_PRESENCE_COLS} FROM detect_presence"
+            " WHERE unit_id = %s AND day >= %s AND day < %s"
             " ORDER BY day, identity",
             (unit, day - timedelta(days=days), day),
         ).fetchall()
