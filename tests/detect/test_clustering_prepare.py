@@ -61,10 +61,11 @@ def test_prepared_distances_are_the_one_sighting_float32_distances() -> None:
     clusters.prepare(days[1])
     checked = 0
     for gateway, event_id, vec in days[1]:
-        leaders, n, rows, distances = clusters.pre[event_id]
+        got = clusters.pre[event_id]
+        leaders, n, rows, distances = got.leaders, got.n, got.rows, got.dists
         assert leaders is clusters.by_gateway[gateway] and n == len(leaders.ids)
         alone = np.sqrt(((leaders.buf[rows] - vec[None, :]) ** 2).sum(axis=1))
-        assert distances.tobytes() == alone.tobytes()
+        assert np.array(distances, dtype=np.float32).tobytes() == alone.tobytes()
         checked += len(rows)
     assert checked > 20
 
@@ -98,6 +99,24 @@ def test_prepared_days_decide_as_every_leader_measured() -> None:
     ids = []
     for d, rows in enumerate(days):
         clusters.prepare(rows)
+        for k, (gateway, event_id, vec) in enumerate(rows):
+            at = start + timedelta(days=d, seconds=-k if k % 5 == 0 else k)
+            ids.append(clusters.assign(gateway, event_id, at, vec))
+    assert ids == _every_leader(days, 0.6)
+    assert 40 < len(set(ids)) < len(ids)
+
+
+@pytest.mark.parametrize("skip", [7, 2])
+def test_sightings_left_out_of_prepare_decide_as_every_leader_measured(skip: int) -> None:
+    """A day's sightings that prepare() was not given (a recognised face the calibration
+    rejects becomes an unknown one while the day resolves) make leaders too: the prepared
+    sightings after them must still be measured against those leaders."""
+    days = _sightings(9, days=6, per_day=90)
+    clusters = Clusterer(0.6)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for d, rows in enumerate(days):
+        clusters.prepare([row for k, row in enumerate(rows) if k % skip])
         for k, (gateway, event_id, vec) in enumerate(rows):
             at = start + timedelta(days=d, seconds=-k if k % 5 == 0 else k)
             ids.append(clusters.assign(gateway, event_id, at, vec))

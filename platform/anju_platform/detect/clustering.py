@@ -50,6 +50,35 @@ class Leaders:
         self.index.setdefault(cluster_id, n)
 
 
+class DayFaces:
+    """One gateway's sightings given to prepare(): the leader index each became during
+    the day (-1: none yet)."""
+
+    def __init__(self, n: int) -> None:
+        self.made = [-1] * n
+
+
+class Prepared:
+    """A sighting as prepare() measured it: the leaders its gateway had then (None:
+    none) and how many, the rows among them that may be within the threshold with their
+    exact float32 distances, and the same against the day's other sightings there
+    (their places in `day`), for the leaders made from those during the day."""
+
+    def __init__(
+        self,
+        leaders: Leaders | None,
+        n: int,
+        rows: list[int],
+        dists: list[float],
+        day: DayFaces,
+        place: int,
+        near: list[int],
+        near_d: list[float],
+    ) -> None:
+        self.leaders, self.n, self.rows, self.dists = leaders, n, rows, dists
+        self.day, self.place, self.near, self.near_d = day, place, near, near_d
+
+
 @dataclass
 class NewLeader:
     cluster_id: str
@@ -64,41 +93,72 @@ class Clusterer:
         self.by_gateway: dict[str, Leaders] = {}
         self.new: list[NewLeader] = []
         self.seen: dict[str, tuple[datetime, int]] = {}  # cluster -> (last seen, sightings)
-        # event id -> (gateway's leaders, how many there were, candidate rows among them,
-        # their exact distances)
-        self.pre: dict[str, tuple[Leaders, int, np.ndarray, np.ndarray]] = {}
+        # event id -> the day's sighting as prepare() measured it (assign() takes it)
+        self.pre: dict[str, Prepared] = {}
+        # gateway -> leaders made since prepare() from a sighting it was not given (a
+        # match the calibration rejected, taken as unknown while the day resolves)
+        self.unprepared: dict[str, list[int]] = {}
+        self.preparing = False  # prepare() ran: leaders made since are tracked
 
     def prepare(self, faces: list[tuple[str, str, np.ndarray]]) -> None:
         """Prefilter a day's (gateway, event id, embedding) sightings against each
-        gateway's current leaders with one matrix product per gateway (a sighting alone
-        would read every leader again); assign() then only adds the leaders made since."""
+        gateway's current leaders and against each other, with one matrix product per
+        gateway (a sighting alone would read every leader again): assign() then measures
+        only the leaders made since from sightings it was not given."""
         self.pre.clear()
+        self.unprepared.clear()
+        self.preparing = True
         by_gw: dict[str, list[tuple[str, np.ndarray]]] = {}
         for gw, eid, vec in faces:
             by_gw.setdefault(gw, []).append((eid, vec))
         for gw, rows in by_gw.items():
             g = self.by_gateway.get(gw)
-            if g is None or not g.ids:
-                continue
-            n = len(g.ids)
+            n = len(g.ids) if g is not None else 0
+            day = DayFaces(len(rows))
+            every = np.stack([v for _, v in rows]).astype(np.float32)
+            ev = every.astype(np.float64)
+            ev_sq = np.einsum("ij,ij->i", ev, ev)
+            # the columns: the gateway's leaders, then the day's own sightings
+            if g is not None and n:
+                cols = np.concatenate([g.buf[:n], every])
+                col_sq = np.concatenate([g.sq[:n], ev_sq])
+                sq_max = max(g.sq_max, float(ev_sq.max()))
+            else:
+                cols, col_sq, sq_max = every, ev_sq, float(ev_sq.max())
+            width = len(cols)
             for k in range(0, len(rows), 512):  # bounded memory on long histories
-                part = rows[k : k + 512]
-                e32 = np.stack([v for _, v in part])
-                e = e32.astype(np.float64)
-                vv = np.einsum("ij,ij->i", e, e)
+                e32 = every[k : k + 512]
+                vv = ev_sq[k : k + 512]
                 # |b|^2 - 2ab < bound - |a|^2 in float32, in place (half the work of
                 # float64): its rounding, under 128 * 2**-24 * (|a|^2 + |b|^2) for 2ab
                 # and a few 2**-24 more, is added to the bound
-                d2 = e32 @ g.buf[:n].T
+                d2 = e32 @ cols.T
                 d2 *= np.float32(-2.0)
-                d2 += g.sq[:n].astype(np.float32)
-                bound = self._bound(vv, g.sq_max) + 2e-5 * (vv + g.sq_max) - vv
-                hit_r, hit_c = np.nonzero(d2 < bound.astype(np.float32)[:, None])
-                exact = np.sqrt(((g.buf[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
-                cuts = np.searchsorted(hit_r, np.arange(len(part) + 1)).tolist()
-                for i, (eid, _) in enumerate(part):
-                    a, b = cuts[i], cuts[i + 1]
-                    self.pre[eid] = (g, n, hit_c[a:b], exact[a:b])
+                d2 += col_sq.astype(np.float32)
+                bound = self._bound(vv, sq_max) + 2e-5 * (vv + sq_max) - vv
+                near = d2 < bound.astype(np.float32)[:, None]
+                near[np.arange(len(e32)), n + k + np.arange(len(e32))] = False  # itself
+                hit_r, hit_c = np.nonzero(near)
+                exact = np.sqrt(((cols[hit_c] - e32[hit_r]) ** 2).sum(axis=1))
+                # per sighting: its hits among the leaders, then among the day's faces
+                # (Python lists: assign() reads a few items, numpy scalars cost more)
+                key = hit_r * width + hit_c
+                at = np.arange(len(e32) + 1) * width
+                cuts = np.searchsorted(key, at).tolist()
+                mids = np.searchsorted(key, at[:-1] + n).tolist()
+                hits, dists = hit_c.tolist(), exact.tolist()
+                for i in range(len(e32)):
+                    lo, mid, hi = cuts[i], mids[i], cuts[i + 1]
+                    self.pre[rows[k + i][0]] = Prepared(
+                        g if n else None,
+                        n,
+                        hits[lo:mid],
+                        dists[lo:mid],
+                        day,
+                        k + i,
+                        [j - n for j in hits[mid:hi]],
+                        dists[mid:hi],
+                    )
 
     def _bound(self, vv: Any, sq_max: float) -> Any:
         """Squared distance below which a leader may be closer than the threshold, with
@@ -113,7 +173,7 @@ class Clusterer:
         for r in rows:
             by_gw.setdefault(r[1], []).append(r)
         for gw, got in by_gw.items():
-            g = self.by_gateway.setdefault(gw, Leaders())
+            g = self._leaders(gw)
             if g.ids:  # already holds leaders: one by one keeps their order
                 for cid, _, leader, t in got:
                     g.append(cid, t, np.frombuffer(leader, dtype="<f4"))
@@ -137,62 +197,94 @@ class Clusterer:
         return g.times[i] if g is not None and i is not None else None
 
     def add_leader(self, cluster_id: str, gateway_id: str, t: datetime, vec: np.ndarray) -> None:
-        g = self.by_gateway.setdefault(gateway_id, Leaders())
-        g.append(cluster_id, t, vec.astype(np.float32))
+        self._leaders(gateway_id).append(cluster_id, t, vec.astype(np.float32))
+
+    def _leaders(self, gateway_id: str) -> Leaders:
+        # (not setdefault: a Leaders() allocates its arrays, and this runs per new leader)
+        g = self.by_gateway.get(gateway_id)
+        if g is None:
+            g = self.by_gateway[gateway_id] = Leaders()
+        return g
 
     def assign(self, gateway_id: str, event_id: str, t: datetime, vec: np.ndarray) -> str:
         own = "u-" + event_id.replace("-", "")[:12]
         g = self.by_gateway.get(gateway_id)
+        pre = self.pre.pop(event_id, None)
         if g is not None and g.ids:
             if own in g.index:
                 return self._mark(own, t)
-            hit = self._nearest(g, t, vec, self.pre.pop(event_id, None))
+            hit = self._nearest(g, gateway_id, t, vec, pre)
             if hit is not None:
                 return self._mark(hit, t)
         self.add_leader(own, gateway_id, t, vec)
+        made = len(self.by_gateway[gateway_id].ids) - 1
+        if pre is not None:
+            pre.day.made[pre.place] = made
+        elif self.preparing:
+            self.unprepared.setdefault(gateway_id, []).append(made)
         self.new.append(NewLeader(own, gateway_id, t, vec))
         return self._mark(own, t)
 
     def _nearest(
-        self,
-        g: Leaders,
-        t: datetime,
-        vec: np.ndarray,
-        pre: tuple[Leaders, int, np.ndarray, np.ndarray] | None,
+        self, g: Leaders, gateway_id: str, t: datetime, vec: np.ndarray, pre: Prepared | None
     ) -> str | None:
         """The first of the four nearest leaders (stable order) closer than the threshold
         and first seen by t. A float64 product (|a|^2 + |b|^2 - 2ab) keeps only the
         leaders that may be that close (with a margin for rounding); the exact float32
         distances are then computed on those rows only, so ties and order are as when
         every leader is measured."""
-        n, start = len(g.ids), 0
-        cand, d = _NO_ROWS, _NO_DISTANCES
-        if pre is not None and pre[0] is g and pre[1] <= n:
-            # prepared against the first pre[1] leaders, with their exact distances
-            start, cand, d = pre[1], pre[2], pre[3]
-        if start < n:  # the leaders made since prepare(), or all of them
-            v64 = vec.astype(np.float64)
-            vv = float(v64 @ v64)
-            d2 = g.sq[start:n] + vv - 2.0 * (g.buf64[start:n] @ v64)
-            hits = np.flatnonzero(d2 < self._bound(vv, g.sq_max))
-            if hits.size:
-                more = start + hits
-                near = np.sqrt(((g.buf[more] - vec[None, :]) ** 2).sum(axis=1))
-                cand = np.concatenate([cand, more]) if cand.size else more
-                d = np.concatenate([d, near]) if d.size else near
-        if not cand.size:
+        n = len(g.ids)
+        if pre is not None and (pre.leaders is g or pre.leaders is None) and pre.n <= n:
+            rows, dists = self._since_prepare(g, gateway_id, vec, pre)
+        else:  # not prepared (the real-time loop), or the leaders were replaced
+            rows, dists = self._measure(g, vec, list(range(n)))
+        if not rows:
             return None
-        if cand.size == 1:  # the usual case: no sort
-            i = int(cand[0])
-            far = d[0] >= self.threshold  # (as the loop below: a NaN is not far)
+        if len(rows) == 1:  # the usual case: no sort
+            i = rows[0]
+            far = dists[0] >= self.threshold  # (as the loop below: a NaN is not far)
             return g.ids[i] if not far and g.times[i] <= t else None
-        for j in np.argsort(d, kind="stable")[:4]:
-            if d[j] >= self.threshold:
+        for j in sorted(range(len(rows)), key=dists.__getitem__)[:4]:  # (stable)
+            if dists[j] >= self.threshold:
                 break
-            i = int(cand[j])
+            i = rows[j]
             if g.times[i] <= t:
                 return g.ids[i]
         return None
+
+    def _since_prepare(
+        self, g: Leaders, gateway_id: str, vec: np.ndarray, pre: Prepared
+    ) -> tuple[list[int], list[float]]:
+        """A prepared sighting's candidates: those prepare() found among the leaders of
+        then, and in leader order after them, those among the leaders made since: from
+        prepare()'s distances between the day's sightings, and measured here for the
+        few made from sightings it was not given."""
+        n, start = len(g.ids), pre.n
+        made = pre.day.made
+        more = [
+            (made[j], x) for j, x in zip(pre.near, pre.near_d, strict=True) if start <= made[j] < n
+        ]
+        others = [i for i in self.unprepared.get(gateway_id, ()) if start <= i < n]
+        if others:
+            got, near = self._measure(g, vec, others)
+            more += zip(got, near, strict=True)
+        if not more:
+            return pre.rows, pre.dists
+        more.sort()
+        return pre.rows + [i for i, _ in more], pre.dists + [x for _, x in more]
+
+    def _measure(
+        self, g: Leaders, vec: np.ndarray, among: list[int]
+    ) -> tuple[list[int], list[float]]:
+        """Leaders of `among` (ascending) that may be within the threshold, with their
+        exact float32 distances."""
+        rows = np.array(among, dtype=np.intp)
+        v64 = vec.astype(np.float64)
+        vv = float(v64 @ v64)
+        d2 = g.sq[rows] + vv - 2.0 * (g.buf64[rows] @ v64)
+        kept = rows[d2 < self._bound(vv, g.sq_max)]
+        near = np.sqrt(((g.buf[kept] - vec[None, :]) ** 2).sum(axis=1))
+        return kept.tolist(), near.tolist()
 
     def leader(self, cid: str) -> np.ndarray | None:
         """A cluster's leader embedding (None: not known here)."""
@@ -221,10 +313,6 @@ class Clusterer:
         last, n = self.seen.get(cid, (t, 0))
         self.seen[cid] = (max(last, t), n + 1)
         return cid
-
-
-_NO_ROWS = np.zeros(0, dtype=np.intp)
-_NO_DISTANCES = np.zeros(0, dtype=np.float32)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

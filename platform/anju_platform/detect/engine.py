@@ -40,7 +40,7 @@ def run_estate(
     """Run the daily pass for one estate from `since` (a re-run: what was derived from
     that day on is recomputed) or from the day after the last one done, to `until`
     (default: the day of the latest stored event). Commits after each day."""
-    with single_blas_thread(), _fewer_collections():
+    with single_blas_thread(), _fewer_collections(), repo.utc_session(conn):
         return _run_estate(conn, estate, since, until, settings, progress)
 
 

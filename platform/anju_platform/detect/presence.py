@@ -46,6 +46,36 @@ class Resolved:
     foreign: bool = False  # the face is too far from the card owner's enrolment
     demoted: str | None = None
 
+    # Written out (dataclass keeps it): the generated one is interpreted Python even
+    # when this module is compiled, and one Resolved is made per passage
+    def __init__(
+        self,
+        passage: Passage,
+        day: date,
+        night: bool,
+        unit_id: str | None = None,
+        identity: str | None = None,
+        role: str | None = None,
+        via: str = "",
+        cluster_id: str | None = None,
+        owner: str | None = None,
+        cred_state: str | None = None,
+        face_person: str | None = None,
+        mismatch: float | None = None,
+        former_unit: str | None = None,
+        together: bool = False,
+        face_conf: float | None = None,
+        conflict: Conflict | None = None,
+        foreign: bool = False,
+        demoted: str | None = None,
+    ) -> None:
+        self.passage, self.day, self.night = passage, day, night
+        self.unit_id, self.identity, self.role, self.via = unit_id, identity, role, via
+        self.cluster_id, self.owner, self.cred_state = cluster_id, owner, cred_state
+        self.face_person, self.mismatch, self.former_unit = face_person, mismatch, former_unit
+        self.together, self.face_conf, self.conflict = together, face_conf, conflict
+        self.foreign, self.demoted = foreign, demoted
+
 
 @dataclass
 class Resolver:
@@ -365,9 +395,13 @@ def roll_up(resolved: list[Resolved]) -> list[Presence]:
         a[6] += r.night
         a[7] = entering
     return [
-        Presence._make((u, d, ident, a[0], _vias(a[1]), *a[2:8], tuple(a[8])))
+        _new_row(Presence, (u, d, ident, a[0], _vias(a[1]), *a[2:8], tuple(a[8])))
         for (u, d, ident), a in sorted(acc.items())
     ]
+
+
+# tuple.__new__, not Presence._make: _make is a Python function (a frame per row)
+_new_row = tuple.__new__
 
 
 def _vias(vias: set[str]) -> str:
