@@ -33,13 +33,16 @@ from anju_platform.detect.rules.building import (
 from anju_platform.detect.settings import DetectSettings
 
 
-@dataclass
 class _Acc:
-    n_in: int = 0
-    last_in: bool = False
-    last_hour: int = 0
-    followed: Counter[str] = field(default_factory=Counter)
-    ids: list[str] = field(default_factory=list)
+    """One stranger's day at one entrance (collect); a plain dict for `followed`, and
+    __init__ written out: Counter() and a dataclass's __init__ run as Python code."""
+
+    def __init__(self) -> None:
+        self.n_in = 0
+        self.last_in = False
+        self.last_hour = 0
+        self.followed: dict[str, int] = {}
+        self.ids: list[str] = []
 
 
 def collect(
@@ -76,14 +79,16 @@ def collect(
         if p.access is not None and p.access.granted:
             continue
         day = r.day
-        a = acc.setdefault((b, cid), _Acc())
+        a = acc.get((b, cid))
+        if a is None:
+            a = acc[(b, cid)] = _Acc()
         gw_of.setdefault(cid, p.gateway_id)
         a.n_in += entering
         a.last_in = entering
         a.last_hour = (p.time + tz).hour
         prev = last_member.get(p.gateway_id)
         if entering and prev is not None and 0 <= (p.time - prev[0]).total_seconds() <= follow_s:
-            a.followed[prev[1]] += 1
+            a.followed[prev[1]] = a.followed.get(prev[1], 0) + 1
         if len(a.ids) < 4:
             a.ids.append(p.event_ids[-1])
     out = []

@@ -38,6 +38,22 @@ class EventRow(NamedTuple):
     second_distance: float | None = None  # face: to the nearest other person
 
 
+def event_rows(rows: list[tuple[Any, ...]]) -> list[EventRow]:
+    """repo.events' fetched rows (EventRow's fields, the embedding as float32 bytes) ->
+    EventRows; here, not in the SQL layer, so that it is compiled with the pass."""
+    out: list[EventRow] = []
+    add = out.append
+    for r in rows:
+        emb = r[14]
+        if emb is not None:  # tuple.__new__, not _make: _make is a Python function
+            r = (*r[:14], np.frombuffer(emb, dtype="<f4"), *r[15:])
+        add(_new_event(EventRow, r))
+    return out
+
+
+_new_event = tuple.__new__
+
+
 def content_key(ev: EventRow) -> tuple[object, ...]:
     """Sort key of an event by what it says, never by its id: events of the same second
     are then taken in the same order whatever ids the gateway gave them (issue 16 item 7),

@@ -34,7 +34,9 @@ def save_clusters(
             cur.execute(
                 "INSERT INTO detect_clusters (cluster_id, estate_id, gateway_id, leader,"
                 " first_seen, last_seen) SELECT v.c, %s, v.g, v.l, v.t, v.t FROM unnest("
-                "%s::text[], %s::text[], %s::bytea[], %s::timestamptz[]) v(c, g, l, t)"
+                # the leaders in binary (%b): as text, psycopg escapes each byte string
+                # with a regular expression
+                "%s::text[], %s::text[], %b::bytea[], %s::timestamptz[]) v(c, g, l, t)"
                 " ON CONFLICT (cluster_id) DO NOTHING",
                 (
                     estate,
@@ -68,12 +70,16 @@ def insert_presence(conn: psycopg.Connection, estate: str, rows: list[Presence])
         "COPY detect_presence (estate_id, unit_id, day, identity, role, via, cluster_id, n, "
         "n_in, n_face, n_night, last_in, event_ids) FROM STDIN"
     ) as cp:
+        days: dict[date, str] = {}  # (a date dumped once, not per row)
         for p in rows:
+            day = days.get(p.day)
+            if day is None:
+                day = days[p.day] = p.day.isoformat()
             cp.write_row(
                 (
                     estate,
                     p.unit_id,
-                    p.day,
+                    day,
                     p.identity,
                     p.role,
                     p.via,
