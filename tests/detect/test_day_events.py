@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+import pytest
 
 from anju_platform.detect import facelog, repo, repo_building
 from anju_platform.detect.passages import EventRow, content_key, content_order
@@ -78,7 +79,9 @@ def load(conn: psycopg.Connection, seed: int) -> list[tuple[str, EventRow]]:
                 kind == "access", payload.get("reason"), payload.get("purpose"),
                 payload.get("unit_id"), ref if kind == "qr" else None,
                 face.get("snapshot_ref"), face.get("embedding"),
-                face.get("face_model", "dlib_resnet_v1"), payload.get("distance"),
+                # a face's model (the default for a NULL); none for other kinds
+                face.get("face_model", "dlib_resnet_v1") if kind == "face" else None,
+                payload.get("distance"),
                 payload.get("second_distance"),
             )))  # fmt: skip
     return out
@@ -124,3 +127,41 @@ def test_unknown_faces_from_the_days_read(pg_url: str) -> None:
                     got = repo_building.unknown_faces(conn, "E1", gw, start, end)
                     assert faces(got) == faces(want)
         assert facelog.of(conn, "E1") is None  # nothing kept after the pass
+
+
+def test_days_read_ahead_are_the_days_read_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass reads the next days of a run with the first (EstatePass._day_events):
+    each day must be exactly what reading it alone gives, in the same order; the run's
+    last day is read at its turn (events may still be arriving for it)."""
+    from anju_platform.detect.clustering import Clusterer
+    from anju_platform.detect.day_pass import EstatePass
+    from anju_platform.detect.register import Register
+    from anju_platform.detect.settings import DetectSettings
+
+    reads: list[tuple[datetime, datetime]] = []
+    real = repo.events
+
+    def counted(c: Any, e: str, a: datetime, b: datetime) -> list[EventRow]:
+        reads.append((a, b))
+        return real(c, e, a, b)
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        load(conn, 3)
+        for estate in ("E1", "E2"):
+            ep = EstatePass(
+                conn, estate, DetectSettings(), Register(estate), T0.date(), Clusterer(0.6)
+            )
+            ep.read_until = T0 + 3 * DAY  # the run's last day: the fourth
+            reads.clear()
+            monkeypatch.setattr(repo, "events", counted)
+            got = [ep._day_events(T0 + d * DAY, T0 + (d + 1) * DAY) for d in range(4)]
+            monkeypatch.undo()
+            for d in range(4):
+                alone = repo.events(conn, estate, T0 + d * DAY, T0 + (d + 1) * DAY)
+                assert [e.event_id for e in got[d]] == [e.event_id for e in alone]
+                assert same(got[d], alone)
+            # the first day alone (its size sets how far to read ahead), the next two
+            # in one read, the last alone
+            assert reads == [(T0, T0 + DAY), (T0 + DAY, T0 + 3 * DAY), (T0 + 3 * DAY, T0 + 4 * DAY)]
