@@ -46,14 +46,19 @@ def run_estate(
 
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
-    """The pass allocates millions of short-lived, acyclic objects (rows, passages); a
-    young collection every 700 allocations (the default) cost ~10% of its CPU time."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 50)
+    """No cyclic garbage collection while the pass runs: it allocates millions of
+    acyclic objects (rows, passages), and each young collection walks those still
+    alive (the window's rows): measured with gc.callbacks on e08 of the default
+    portfolio, 21 collections cost 1.0 s of its ~12 s of CPU (the default threshold of
+    700 cost ~10%). Its cycles are few: the same run's peak memory was the same (264 vs
+    265 MB) without collection. Restored (and what piled up collected as usual) after."""
+    was = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        if was:
+            gc.enable()
 
 
 def _run_estate(
