@@ -165,3 +165,26 @@ def test_days_read_ahead_are_the_days_read_alone(
             # the first day alone (its size sets how far to read ahead), the next two
             # in one read, the last alone
             assert reads == [(T0, T0 + DAY), (T0 + DAY, T0 + 3 * DAY), (T0 + 3 * DAY, T0 + 4 * DAY)]
+
+
+def test_events_that_say_the_same_come_in_id_order(pg_url: str) -> None:
+    """A card read twice in one second: two events alike but for their ids. Which one a
+    passage takes goes into evidence, so they come in id order, not in whatever order a
+    plan (a day read alone, or with the next days) gives them."""
+    ids = sorted(str(uuid.uuid4()) for _ in range(6))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO estates (estate_id, name) VALUES ('E1', 'E1')")
+        conn.execute("SELECT anju_ensure_partitions(%s, %s)", (T0.date(), (T0 + DAY).date()))
+        for eid in [ids[i] for i in (3, 0, 5, 1, 4, 2)]:  # stored in neither order
+            conn.execute(
+                "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id,"
+                " direction, credential_type, credential_ref, granted, payload)"
+                " VALUES (%s, %s, 'access', 'E1', 'G1', 'd', 'in', 'card', 'c1', true, '{}')",
+                (T0 + timedelta(hours=5), eid),
+            )
+        for span in (DAY, 2 * DAY):
+            assert [e.event_id for e in repo.events(conn, "E1", T0, T0 + span)] == ids
+        conn.execute("SET enable_mergejoin = off")  # (another plan: a hash join, a sort)
+        conn.execute("SET enable_nestloop = off")
+        for span in (DAY, 2 * DAY):
+            assert [e.event_id for e in repo.events(conn, "E1", T0, T0 + span)] == ids
