@@ -237,8 +237,9 @@ class Resolver:
             e = np.stack([v for _, v in part])
             d = np.sqrt(((vecs[None, :, :] - e[:, None, :]) ** 2).sum(axis=2))
             best = np.argmin(d, axis=1)
-            for (eid, _), i, row in zip(part, best.tolist(), d, strict=True):
-                self._watched[eid] = pids[i] if row[i] < self.watch_distance else None
+            near = d[np.arange(len(part)), best].tolist()  # (not a numpy scalar per face)
+            for (eid, _), i, x in zip(part, best.tolist(), near, strict=True):
+                self._watched[eid] = pids[i] if x < self.watch_distance else None
 
     def watched(self, emb: np.ndarray, day: date) -> str | None:
         """An unknown face that is an evicted person on the watch list (the gateway's

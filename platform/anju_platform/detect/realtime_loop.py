@@ -21,44 +21,12 @@ from anju_platform.detect.presence import Resolved, Resolver
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import realtime
+from anju_platform.detect.rules.realtime import realtime_findings
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 # weighed against the flat's window in the daily pass, never raised by the real-time loop
 DAILY_ONLY = {"card_face_mismatch"}
-
-
-def realtime_findings(
-    resolved: list[Resolved],
-    register: Register,
-    settings: DetectSettings,
-    last_use: dict[str, realtime.CardUse],
-) -> list[Finding]:
-    """The real-time rules over resolved passages in time order; `last_use` holds each
-    card's latest granted use (updated here)."""
-    findings: list[Finding] = []
-    for seen in resolved:
-        passage, card = seen.passage, seen.passage.card
-        if card is not None:
-            owner_unit = register.unit_of(seen.owner, seen.day) if seen.owner else None
-            finding = realtime.card_clone(seen, last_use.get(card), owner_unit, settings)
-            if finding:
-                findings.append(finding)
-            if passage.access is not None and passage.access.granted:
-                last_use[card] = realtime.CardUse(
-                    passage.time, passage.gateway_id, passage.access.event_id
-                )
-            finding = realtime.after_moveout(seen, seen.former_unit)
-            if finding:
-                findings.append(finding)
-            finding = realtime.face_mismatch(seen, owner_unit, settings)
-            if finding:
-                findings.append(finding)
-        who = seen.face_person or seen.owner
-        if who and seen.former_unit and (seen.cred_state == "revoked" or seen.face_person):
-            finding = realtime.evicted_reentry(seen, seen.former_unit, register.evicted(who))
-            if finding:
-                findings.append(finding)
-    return findings
+__all__ = ["DAILY_ONLY", "realtime_findings"]  # realtime_findings: in rules.realtime
 
 
 @dataclass

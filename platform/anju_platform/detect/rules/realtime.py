@@ -10,6 +10,7 @@ from typing import NamedTuple
 from anju_platform.detect.faceweight import Conflict
 from anju_platform.detect.model import Evidence, Finding
 from anju_platform.detect.presence import Resolved
+from anju_platform.detect.register import Register
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -218,3 +219,36 @@ def _recognised_on_card(r: Resolved, unit: str) -> Finding | None:
             ),
         ),
     )
+
+
+def realtime_findings(
+    resolved: list[Resolved],
+    register: Register,
+    settings: DetectSettings,
+    last_use: dict[str, CardUse],
+) -> list[Finding]:
+    """The real-time rules over resolved passages in time order; `last_use` holds each
+    card's latest granted use (updated here). (Here, not in realtime_loop: the daily
+    pass runs it over every passage, and this module is compiled.)"""
+    findings: list[Finding] = []
+    for seen in resolved:
+        passage, card = seen.passage, seen.passage.card
+        if card is not None:
+            owner_unit = register.unit_of(seen.owner, seen.day) if seen.owner else None
+            finding = card_clone(seen, last_use.get(card), owner_unit, settings)
+            if finding:
+                findings.append(finding)
+            if passage.access is not None and passage.access.granted:
+                last_use[card] = CardUse(passage.time, passage.gateway_id, passage.access.event_id)
+            finding = after_moveout(seen, seen.former_unit)
+            if finding:
+                findings.append(finding)
+            finding = face_mismatch(seen, owner_unit, settings)
+            if finding:
+                findings.append(finding)
+        who = seen.face_person or seen.owner
+        if who and seen.former_unit and (seen.cred_state == "revoked" or seen.face_person):
+            finding = evicted_reentry(seen, seen.former_unit, register.evicted(who))
+            if finding:
+                findings.append(finding)
+    return findings
