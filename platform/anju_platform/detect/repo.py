@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from anju_platform.detect import facelog
 from anju_platform.detect.passages import (
@@ -168,7 +169,10 @@ def utc_session(conn: psycopg.Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        if not conn.closed and not conn.broken:
+        # (not in a failed transaction: its rollback undoes the SET, and a statement
+        # there would hide the error that failed it)
+        status = conn.info.transaction_status
+        if not conn.closed and not conn.broken and status != TransactionStatus.INERROR:
             conn.execute("SELECT set_config('TimeZone', %s, false)", (old[0],))
 
 
