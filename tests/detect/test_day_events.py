@@ -132,13 +132,10 @@ def test_unknown_faces_from_the_days_read(pg_url: str) -> None:
 def test_days_read_ahead_are_the_days_read_alone(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The pass reads the next days of a run with the first (EstatePass._day_events):
-    each day must be exactly what reading it alone gives, in the same order; the run's
-    last day is read at its turn (events may still be arriving for it)."""
-    from anju_platform.detect.clustering import Clusterer
-    from anju_platform.detect.day_pass import EstatePass
-    from anju_platform.detect.register import Register
-    from anju_platform.detect.settings import DetectSettings
+    """The pass reads the next days of a run with the first (readahead.DayReader): each
+    day must be exactly what reading it alone gives, in the same order; the run's last
+    day is read at its turn (events may still be arriving for it)."""
+    from anju_platform.detect.readahead import DayReader
 
     reads: list[tuple[datetime, datetime]] = []
     real = repo.events
@@ -150,13 +147,10 @@ def test_days_read_ahead_are_the_days_read_alone(
     with psycopg.connect(pg_url, autocommit=True) as conn:
         load(conn, 3)
         for estate in ("E1", "E2"):
-            ep = EstatePass(
-                conn, estate, DetectSettings(), Register(estate), T0.date(), Clusterer(0.6)
-            )
-            ep.read_until = T0 + 3 * DAY  # the run's last day: the fourth
+            reader = DayReader(until=T0 + 3 * DAY)  # the run's last day: the fourth
             reads.clear()
             monkeypatch.setattr(repo, "events", counted)
-            got = [ep._day_events(T0 + d * DAY, T0 + (d + 1) * DAY) for d in range(4)]
+            got = [reader.day(conn, estate, T0 + d * DAY, T0 + (d + 1) * DAY) for d in range(4)]
             monkeypatch.undo()
             for d in range(4):
                 alone = repo.events(conn, estate, T0 + d * DAY, T0 + (d + 1) * DAY)

@@ -10,11 +10,10 @@ from datetime import date, timedelta
 
 from anju_platform.detect.building import BuildingWatch
 from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
-from anju_platform.detect.presence import cluster_links
 from anju_platform.detect.rules.building import Sighting
 from anju_platform.detect.rules.quiet import PLAIN, DayMarks, Tally, brief_rows, marks_of, quiet
 from anju_platform.detect.settings import DetectSettings
-from anju_platform.detect.window_links import ClusterLinks
+from anju_platform.detect.window_links import ClusterLinks, cluster_links
 from tests.detect.helpers import bare_pass
 
 START = date(2026, 1, 5)

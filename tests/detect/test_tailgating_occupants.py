@@ -9,8 +9,9 @@ import numpy as np
 
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.passages import EventRow, Passage
-from anju_platform.detect.presence import Resolver, cluster_links, roll_up
+from anju_platform.detect.presence import Resolver, roll_up
 from anju_platform.detect.register import Register
+from anju_platform.detect.window_links import cluster_links
 
 T = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # 20:00 local
 

@@ -4,7 +4,6 @@ clocks and the stranger clusters between days (engine.py drives it)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -19,8 +18,9 @@ from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.cardfaces import CardFaces, known_face
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
-from anju_platform.detect.passages import EventRow, passages
+from anju_platform.detect.passages import passages
 from anju_platform.detect.presence import Resolved, Resolver, roll_up
+from anju_platform.detect.readahead import DayReader
 from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
@@ -29,9 +29,6 @@ from anju_platform.detect.rules.common import Window, summarise
 from anju_platform.detect.rules.quiet import DayMarks, Tally, brief_rows, day_marks
 from anju_platform.detect.settings import DetectSettings
 from anju_platform.detect.window_links import ClusterLinks
-
-READ_AHEAD_DAYS = 7
-READ_AHEAD_EVENTS = 40_000  # events held read ahead, about (a few tens of MB)
 
 
 @dataclass
@@ -66,13 +63,7 @@ class EstatePass:
     evidence_sent: set[tuple[int, str]] = field(default_factory=set)
     # (unit, day) -> its stored rows of the window before (repo_state.rows_before)
     earlier: dict[tuple[str, date], list[Presence]] = field(default_factory=dict)
-    # the next days' events, read with this one's: (day start, its events), in order
-    ahead: list[tuple[datetime, list[EventRow]]] = field(default_factory=list)
-    # the start of the run's last day: never read ahead into it (engine sets it; None:
-    # each day read alone). Events of a later day may still be arriving.
-    read_until: datetime | None = None
-
-    last_events: int = 0  # events a day in the last read
+    reader: DayReader = field(default_factory=DayReader)  # (engine sets its `until`)
 
     def __post_init__(self) -> None:
         self.card_faces.own_share = self.settings.card_face_own_share
@@ -85,7 +76,7 @@ class EstatePass:
         settings = self.settings
         start = day_start(day, settings.tz_offset_hours)
         end = start + timedelta(days=1)
-        events = self._day_events(start, end)
+        events = self.reader.day(self.conn, self.estate, start, end)
         links = self._cluster_units()
         if self.building is not None:  # residents of a stairwell pinned to a flat
             pins = self.building.pins(
@@ -155,30 +146,6 @@ class EstatePass:
                 self.dirty.clear()
             repo_state.set_watermark(self.conn, Watermark.DAY, self.estate, day=day)
         return len(events)
-
-    def _day_events(self, start: datetime, end: datetime) -> list[EventRow]:
-        """A day's events. One statement reads the next days of the run too, up to
-        READ_AHEAD_EVENTS at the last day's rate and READ_AHEAD_DAYS (each statement is
-        planned over the day partitions: ~2 ms of backend CPU a day on the default
-        portfolio); content order within a day is the same as when read alone."""
-        while self.ahead and self.ahead[0][0] < start:
-            del self.ahead[0]
-        if self.ahead and self.ahead[0][0] == start:
-            return self.ahead.pop(0)[1]
-        step = end - start
-        days = 1
-        if self.read_until is not None and self.last_events:
-            days = max(1, min(READ_AHEAD_DAYS, READ_AHEAD_EVENTS // self.last_events))
-            while days > 1 and start + (days - 1) * step >= self.read_until:
-                days -= 1  # the run's last day is read alone, at its turn
-        got = repo.events(self.conn, self.estate, start, start + days * step)
-        self.last_events = max(1, len(got) // days)
-        if days == 1:
-            return got
-        times = [e.time for e in got]
-        cuts = [bisect_left(times, start + k * step) for k in range(days + 1)]
-        self.ahead = [(start + k * step, got[cuts[k] : cuts[k + 1]]) for k in range(1, days)]
-        return got[cuts[0] : cuts[1]]
 
     def _clones_elsewhere(
         self, resolved: list[Resolved], start: datetime, end: datetime

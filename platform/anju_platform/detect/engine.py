@@ -20,8 +20,9 @@ from anju_platform.detect import facelog, repo, repo_building, repo_state
 from anju_platform.detect.alertbook import AlertBook, merge_policy
 from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.clustering import Clusterer, single_blas_thread
-from anju_platform.detect.day_pass import READ_AHEAD_DAYS, EstatePass
+from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.model import UnitClock
+from anju_platform.detect.readahead import READ_AHEAD_DAYS
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
@@ -92,11 +93,11 @@ def _run_estate(
         repo_state.set_watermark(conn, Watermark.CLOCKS, estate, day=day_before)
         estate_pass = _resume(conn, estate, start, settings, watched)
     n_days, n_events = (end - start).days + 1, 0
-    estate_pass.read_until = day_start(end, offset)
+    estate_pass.reader.until = day_start(end, offset)
     policy = merge_policy(settings)
     # the unknown faces of the days read, for the building pins (facelog): they ask for
     # the window_days before a first sighting at most building_new_days old
-    # (and the days read ahead: day_pass.READ_AHEAD_DAYS)
+    # (and the days read ahead: readahead.READ_AHEAD_DAYS)
     keep = timedelta(days=settings.building_new_days + settings.window_days + 2 + READ_AHEAD_DAYS)
     with facelog.kept(conn, estate, keep) if settings.building_enabled else nullcontext():
         for i in range(n_days):

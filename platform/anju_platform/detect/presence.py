@@ -4,10 +4,8 @@ local day. Resolution uses the register as it was valid at the event time."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -334,35 +332,6 @@ class Resolver:
 
 _UNMEASURED = "\0"  # not in _watched: measured one by one
 _NO_BUILDINGS: frozenset[str] = frozenset()
-
-
-def cluster_links(
-    per_day: list[list[tuple[str, str]]], min_days: int = 2, share: float = 1.0
-) -> dict[str, str]:
-    """(stranger cluster, flat) pairs of the window's days -> the clusters seen for one
-    flat on at least `min_days` days and on `share` of all the days they came for any
-    flat (a neighbour's visitor seen at two flats alike, or a face seen once, is not
-    linked). Below 1, `share` lets a few one-off visits elsewhere stand: with crowded
-    faces (issue 18) a cluster takes in a look-alike visitor of another flat now and
-    then, and unlinked, its own flat's occupant was pinned to a quiet flat instead."""
-    days: dict[str, dict[str, int]] = {}
-    # each pair's days counted in C, in first-seen order; then per cluster
-    for (cid, unit), n in Counter(chain.from_iterable(per_day)).items():
-        per = days.get(cid)
-        if per is None:
-            per = days[cid] = {}
-        per[unit] = n
-    out = {}
-    for cid, per in days.items():
-        if (flat := linked_flat(per, min_days, share)) is not None:
-            out[cid] = flat
-    return out
-
-
-def linked_flat(per: dict[str, int], min_days: int, share: float) -> str | None:
-    """The flat a stranger cluster is linked to, from its days per flat (cluster_links)."""
-    unit, n = max(per.items(), key=lambda kv: (kv[1], kv[0]))
-    return unit if n >= min_days and n >= share * sum(per.values()) else None
 
 
 def roll_up(resolved: list[Resolved]) -> list[Presence]:
