@@ -13,8 +13,8 @@ from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.engine import run_estate
 from anju_platform.detect.passages import EventRow, Passage
 from anju_platform.detect.presence import Resolver
-from anju_platform.detect.realtime_loop import realtime_findings
 from anju_platform.detect.register import Household, Membership, Register
+from anju_platform.detect.rules.realtime import realtime_findings
 from anju_platform.detect.settings import DetectSettings
 from anju_sim.params import ViolationCounts, small_params, with_world
 from anju_sim.portfolio import generate

@@ -21,7 +21,7 @@ from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
 from anju_platform.detect.presence import Resolved, Resolver, roll_up
 from anju_platform.detect.readahead import DayReader
-from anju_platform.detect.realtime_loop import DAILY_ONLY, realtime_findings
+from anju_platform.detect.realtime_loop import DAILY_ONLY
 from anju_platform.detect.register import Register
 from anju_platform.detect.repo_state import Watermark
 from anju_platform.detect.rules import daily, realtime
@@ -122,7 +122,7 @@ class EstatePass:
         for old in [kept for kept in self.window if kept <= too_old]:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
-        found = realtime_findings(resolved, self.register, settings, {})
+        found = realtime.realtime_findings(resolved, self.register, settings, {})
         if card_key_scope() == "authority":
             found += self._clones_elsewhere(resolved, start, end)
         findings = [finding for finding in found if finding.type not in DAILY_ONLY]

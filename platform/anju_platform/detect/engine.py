@@ -41,12 +41,12 @@ def run_estate(
     """Run the daily pass for one estate from `since` (a re-run: what was derived from
     that day on is recomputed) or from the day after the last one done, to `until`
     (default: the day of the latest stored event). Commits after each day."""
-    with single_blas_thread(), _fewer_collections(), repo.utc_session(conn):
+    with single_blas_thread(), _no_cyclic_gc(), repo.utc_session(conn):
         return _run_estate(conn, estate, since, until, settings, progress)
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def _no_cyclic_gc() -> Iterator[None]:
     """No cyclic garbage collection while the pass runs: it allocates millions of
     acyclic objects (rows, passages), and each young collection walks those still
     alive (the window's rows): measured with gc.callbacks on e08 of the default

@@ -26,7 +26,6 @@ from anju_platform.detect.settings import DetectSettings, get_detect_settings
 
 # weighed against the flat's window in the daily pass, never raised by the real-time loop
 DAILY_ONLY = {"card_face_mismatch"}
-__all__ = ["DAILY_ONLY", "realtime_findings"]  # realtime_findings: in rules.realtime
 
 
 @dataclass

@@ -143,17 +143,6 @@ _EVENT_COLS = (
 )
 
 
-def _row(r: tuple[Any, ...]) -> EventRow:
-    emb = r[14]
-    return EventRow(  # type: ignore[misc]
-        *r[:14],
-        embedding=None if emb is None else np.frombuffer(emb, dtype="<f4"),
-        face_model=r[15],
-        distance=r[16],
-        second_distance=r[17],
-    )
-
-
 @contextmanager
 def utc_session(conn: psycopg.Connection) -> Iterator[None]:
     """The session's TimeZone as 'UTC' while the pass runs, then as it was. psycopg
@@ -212,7 +201,7 @@ def events_received(
         (after - timedelta(seconds=overlap_s), limit),
     ).fetchall()
     mark = max((r[1] for r in rows), default=after)
-    out = [(r[0], _row(r[2:])) for r in rows]
+    out = list(zip([r[0] for r in rows], event_rows([r[2:] for r in rows]), strict=True))
     order_ties(out, lambda x: x[1].time, lambda x: content_key(x[1]))
     return out, mark
 
