@@ -158,3 +158,15 @@ def test_real_time_leaves_a_mismatch_at_the_edge_of_what_it_has_read_to_the_dail
     ]
     assert mismatches(ev, horizon=T0 + timedelta(seconds=1)) == []
     assert mismatches(ev, horizon=T0 + timedelta(seconds=10)) == [UNIT]
+
+
+def test_passages_made_without_ids_do_not_share_one_list() -> None:
+    # Passage's __init__ is written out (compiled hot path): its default must stay a
+    # new list per passage, as the dataclass's default_factory made it
+    from anju_platform.detect.passages import Passage
+
+    t = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    a, b = Passage("gw1", t), Passage("gw1", t)
+    a.event_ids.append("e1")
+    assert b.event_ids == [] and a.direction == b.direction == "unknown"
+    assert (a.face, a.qr, a.access) == (None, None, None)
