@@ -210,6 +210,33 @@ def test_household_gone_in_the_festival_season_is_no_quiet_flat_until_it_is_over
     assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
 
 
+def test_household_last_seen_on_the_eve_of_the_season_is_no_quiet_flat_in_it() -> None:
+    """Held-out default 16: a tenant left for the festival on the season's first morning
+    (last seen the evening before); a returning neighbour family's children without a
+    card came in daily from then on and were pinned to her flat (a sublet, then, she
+    home again, overcrowding). Her silence began in the season: no quiet flat until 14
+    days after it. Trap kept: a household that stopped appearing a week before the
+    season is a handover."""
+    a = S.holidays[0][0]
+    came = a + timedelta(days=1)
+    rows = [_s("u-new", came + timedelta(days=i), first=came) for i in range(14)]
+    during = came + timedelta(days=20)
+    flats = _flats(quiet=("f3",))
+    watched = came - timedelta(days=60)
+    eve = {"f3": a - timedelta(days=1)}
+    got = building_links(rows, lambda b: flats, _stopped(eve), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "no_flat")]
+    s0 = S.with_overrides({"holiday_lead_days": 0})
+    got = building_links(rows, lambda b: flats, _stopped(eve), during, watched, s0)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+    # a handover a few days before the season: the newcomer came as they left
+    early = a - timedelta(days=5)
+    rows = [_s("u-sub", early + timedelta(days=2 + i), first=early + timedelta(days=2))
+            for i in range(14)]  # fmt: skip
+    got = building_links(rows, lambda b: flats, _stopped({"f3": early}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
 def test_delivery_rider_in_daytime_hours_is_no_resident() -> None:
     # in every day at lunch or in the afternoon; the exit button leaves no record
     rows = [_s("u-rider", d, hour=12 + i % 5) for i, d in enumerate(DAYS)]

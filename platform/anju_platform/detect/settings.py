@@ -61,6 +61,15 @@ class DetectSettings(BaseSettings):
         description="Spring Festival travel seasons: many elderly visit family unannounced; "
         "the welfare rule waits welfare_holiday_days then.",
     )
+    holiday_lead_days: int = Field(
+        1,
+        ge=0,
+        title="A household last seen this many days before a holiday season began, and "
+        "silent into it, went for the festival",
+        description="The departure morning is rarely logged (exits are not filmed): a "
+        "family that leaves on the season's first day was last seen the evening before. "
+        "Used where the sublet rule and the building level wait for a festival trip.",
+    )
     # A welfare check is a care task (a phone call first), and a missed one costs more than
     # a call: by default the festival season does not hold it back (issue 16 item 8; it
     # was 36 days, which put every silence that began near the festival weeks late).

@@ -55,6 +55,15 @@ class Flat:
         return any(a <= last and first <= b for a, b in self.away)
 
 
+def festival_trip(last: date, day: date, s: DetectSettings) -> bool:
+    """A household last seen on `last` went for the festival: its silence began in a
+    holiday season (seen last on the season's days, or `holiday_lead_days` before its
+    first: the departure morning is rarely logged), and `day` is at most FESTIVAL_GRACE
+    after the season (it may be travelling until then)."""
+    lead = timedelta(days=s.holiday_lead_days)
+    return any(a - lead <= last <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays)
+
+
 def stopped(member_days: list[date]) -> date | None:
     """The last day of the household's regular presence: seen that day and on one of
     the two days before (the holder dropping by now and then is not)."""
@@ -182,7 +191,7 @@ def quiet_flats(
     that came back (regular again within `building_gone_days`) nor one on an approved
     absence since (a declared trip explains the silence; strangers on the household's
     own credentials are the flat rules' to judge), nor one that went quiet in a festival
-    season (`holidays`) until 14 days after it."""
+    season (`holidays`, `festival_trip`) until 14 days after it."""
     quiet = [f for f in flats if f.household and f.last_member_day is not None]
     ends = stopped_of([f.unit_id for f in quiet]) if quiet else {}
     out = []
@@ -197,7 +206,7 @@ def quiet_flats(
             continue
         if f.away_between(end + timedelta(days=1), day):
             continue
-        if any(a <= end <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays):
+        if festival_trip(end, day, s):
             continue  # gone at the festival: a trip until its season is over
         out.append(f.unit_id)
     return tuple(sorted(out))
