@@ -15,7 +15,7 @@ from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.building import BuildingPass
-from anju_platform.detect.cardfaces import CardFaces, known_face
+from anju_platform.detect.cardfaces import CardFaces, known_face, own_window
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
@@ -191,7 +191,7 @@ class EstatePass:
         leader = self.clusters.leader(cluster)
         if leader is None or not own_days:
             return False
-        days = [d for d in own_days if (own_days[-1] - d).days < s.window_days]
+        days = own_window(own_days, s, self.register.away_of(person))
         refs = sorted(
             ref
             for (kind, ref), creds in self.register.creds.items()

@@ -166,6 +166,12 @@ class DetectSettings(BaseSettings):
         "their own, which read as a takeover. A subtenant was not there before.",
     )
     card_face_known_days: int = Field(3, ge=1, title="... on this many days at least")
+    card_face_known_skip_absences: bool = Field(
+        True,
+        title="... days of the window, the household's approved absences not counted",
+        description="The card was away with its holder: a face new after a festival trip is "
+        "weighed against the weeks the holder used the card before (crowded faces, issue 18).",
+    )
     card_face_known_distance: float = Field(
         0.5, title="... a face within this distance of the new cluster's leader"
     )
