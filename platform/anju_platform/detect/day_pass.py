@@ -219,9 +219,8 @@ class EstatePass:
         )
 
     def _cluster_units(self) -> dict[str, str]:
-        """Stranger clusters the window links to one flat on 2+ days (from the days'
-        stranger rows, counted as days enter and leave; `cluster_link_share` of their
-        flat days)."""
+        """Stranger clusters the window links to one flat on 2+ days (its stranger rows,
+        `cluster_link_share` of their flat days), and faces that took a card over."""
         self.links.share = self.settings.cluster_link_share
         return self.links.update(self.window)
 
@@ -313,6 +312,7 @@ class EstatePass:
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)
         taken = self.card_faces.taken(self.clusters.same_face, self._card_face_known)
+        self.links.set_taken(taken, self.settings.card_face_taken_links)
         own = self.card_faces.learned()
         by_unit = self._by_unit(set(taken))
         for old in [kept for kept in self.groups if kept not in self.window]:

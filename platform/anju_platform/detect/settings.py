@@ -139,6 +139,12 @@ class DetectSettings(BaseSettings):
         description="Crowded faces: the holder's own cluster takes in a look-alike visitor "
         "now and then; someone else on the card needs a pass often (issue 18).",
     )
+    card_face_taken_links: bool = Field(
+        True,
+        title="A face that took a member's card over is linked to the card's flat",
+        description="Its entries behind others count for the flat, as a face on the flat's "
+        "visitor passes does (a relative the card was lent to who mostly tailgates in).",
+    )
     card_face_still_share: float = Field(
         0.3,
         title="A card's learned face still seen tied to no flat on this share of the days "
