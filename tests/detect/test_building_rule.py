@@ -23,6 +23,7 @@ from anju_platform.detect.rules.building import (
     Flat,
     Sighting,
     building_links,
+    came_back,
     known_face,
     residents,
     stopped,
@@ -235,6 +236,51 @@ def test_household_last_seen_on_the_eve_of_the_season_is_no_quiet_flat_in_it() -
             for i in range(14)]  # fmt: skip
     got = building_links(rows, lambda b: flats, _stopped({"f3": early}), during, watched, S)
     assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_newcomer_arriving_with_a_household_with_uncarded_members_is_one_of_them() -> None:
+    """Held-out sparse 14 and default 16: a family moved in (or came back from months
+    away) on the day a newcomer first came in behind others, and two of its registered
+    members (a child, a spouse) have no card and no enrolled face; a household of the
+    entrance had left on a trip three days before. The newcomer is the family's member,
+    not a subtenant of the quiet flat (it was pinned there: a false sublet, then, the
+    household home again, overcrowding). Traps kept: a household whose members are all
+    seen on their own, or that came back ten days before the newcomer, explains nothing."""
+    rows = [_s("u-new", d) for d in DAYS[:14]]
+    flats = _flats(quiet=("f3",))
+
+    def with_f4(unseen: int, back: date | None) -> list[Flat]:
+        f4 = flats[3]
+        return [*flats[:3], Flat("f4", True, f4.member_days, f4.last_member_day,
+                                 unseen_members=unseen, back=back), *flats[4:]]  # fmt: skip
+
+    assert _links(rows, with_f4(2, NEW)) == [(None, "family_member")]
+    assert _links(rows, with_f4(2, NEW + timedelta(days=2))) == [(None, "family_member")]
+    got = building_links(rows, lambda b: with_f4(2, NEW), _stopped(LEFT), DAY, WATCHED, S)
+    assert building_findings(got, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
+    assert _links(rows, with_f4(0, NEW)) == [("f3", "quiet_flat")]
+    assert _links(rows, with_f4(2, NEW - timedelta(days=10))) == [("f3", "quiet_flat")]
+    assert _links(rows, with_f4(2, None)) == [("f3", "quiet_flat")]
+    tight = S.with_overrides({"building_arrived_with_days": 1})  # the setting decides
+    late = with_f4(2, NEW + timedelta(days=2))
+    got = building_links(rows, lambda b: late, _stopped(LEFT), DAY, WATCHED, tight)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_came_back_is_the_first_day_of_the_present_stay_after_weeks_unseen() -> None:
+    since = date(2026, 1, 5)
+    daily_ = [since + timedelta(days=i) for i in range(60)]
+    assert came_back(daily_, since, S.building_gone_days) is None  # there all along
+    away = [d for d in daily_ if not date(2026, 1, 20) <= d < date(2026, 2, 10)]
+    assert came_back(away, since, S.building_gone_days) == date(2026, 2, 10)
+    moved_in = [d for d in daily_ if d >= date(2026, 2, 4)]
+    assert came_back(moved_in, since, S.building_gone_days) == date(2026, 2, 4)
+    # back, seen again 3 days later (the camera missed the member in between): back
+    sparse = [*daily_[:10], date(2026, 2, 4), date(2026, 2, 7), date(2026, 2, 9)]
+    assert came_back(sparse, since, S.building_gone_days) == date(2026, 2, 4)
+    # the holder dropping by once in the weeks away is not back
+    once = [*daily_[:10], date(2026, 2, 1)]
+    assert came_back(once, since, S.building_gone_days) is None
 
 
 def test_delivery_rider_in_daytime_hours_is_no_resident() -> None:

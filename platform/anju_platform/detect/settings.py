@@ -232,6 +232,14 @@ class DetectSettings(BaseSettings):
     building_handover_before_days: int = Field(
         3, title="Building: ... or at most this long before it"
     )
+    building_arrived_with_days: int = Field(
+        3,
+        ge=0,
+        title="Building: a newcomer first seen this close to a household of its entrance "
+        "moving in or coming back, with members never seen on their own, is one of them",
+        description="Coming back: after building_gone_days or more unseen. A child or a "
+        "spouse without a card or an enrolled face follows others in.",
+    )
     building_occupant_stay_days: int = Field(
         20,
         title="Building: an occupant tied to no flat is opened for staff from this many stays",
