@@ -26,6 +26,7 @@ from anju_platform.detect.rules.building import (
     came_back,
     known_face,
     residents,
+    silent_from,
     stopped,
 )
 from anju_platform.detect.settings import DetectSettings
@@ -235,6 +236,32 @@ def test_household_last_seen_on_the_eve_of_the_season_is_no_quiet_flat_in_it() -
     rows = [_s("u-sub", early + timedelta(days=2 + i), first=early + timedelta(days=2))
             for i in range(14)]  # fmt: skip
     got = building_links(rows, lambda b: flats, _stopped({"f3": early}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_a_silence_that_began_on_the_eve_of_the_season_is_a_festival_trip() -> None:
+    """Held-out crowded sparse 15: a retiree's last regular days were five days before
+    the season; seen once more on its eve, she left on its first morning. Her silence
+    began then: no quiet flat in the season (a newcomer was pinned to her flat, a false
+    sublet). Trap kept: a holder dropping by weeks after the household left does not
+    move the start of its silence."""
+    a = S.holidays[0][0]
+    end = a - timedelta(days=5)
+    assert silent_from(end, frozenset({end, a - timedelta(days=1)}), S.building_gone_days) == (
+        a - timedelta(days=1)
+    )
+    late = end + timedelta(days=S.building_gone_days + 3)
+    assert silent_from(end, frozenset({end, late}), S.building_gone_days) == end
+    came = a + timedelta(days=1)
+    rows = [_s("u-new", came + timedelta(days=i), first=came) for i in range(14)]
+    during = came + timedelta(days=20)
+    seen = frozenset({end - timedelta(days=1), end, a - timedelta(days=1)})
+    flats = [Flat("f3", True, seen, a - timedelta(days=1))]
+    watched = came - timedelta(days=60)
+    got = building_links(rows, lambda b: flats, _stopped({"f3": end}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "no_flat")]
+    flats = [Flat("f3", True, frozenset({end - timedelta(days=1), end}), end)]
+    got = building_links(rows, lambda b: flats, _stopped({"f3": end}), during, watched, S)
     assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
 
 

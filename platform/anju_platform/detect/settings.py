@@ -233,7 +233,7 @@ class DetectSettings(BaseSettings):
         3, title="Building: ... or at most this long before it"
     )
     building_arrived_with_days: int = Field(
-        3,
+        7,
         ge=0,
         title="Building: a newcomer first seen this close to a household of its entrance "
         "moving in or coming back, with members never seen on their own, is one of them",

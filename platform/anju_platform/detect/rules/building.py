@@ -82,6 +82,18 @@ def came_back(member_days: list[date], since: date, gone_days: int) -> date | No
     return back
 
 
+def silent_from(end: date, member_days: frozenset[date], gone_days: int) -> date:
+    """The last day a member was seen before the household's silence: the end of its
+    regular presence, or a sighting after it each within `gone_days` of the one before
+    (a retiree seen on one more day before leaving on the festival's first morning)."""
+    last = end
+    for d in sorted(x for x in member_days if x > end):
+        if (d - last).days > gone_days:
+            break
+        last = d
+    return last
+
+
 def arrived_with(r: Resident, flats: list[Flat], s: DetectSettings) -> bool:
     """The newcomer came within `building_arrived_with_days` of a household of its
     entrance moving in or coming back from weeks away, a household with registered
@@ -226,7 +238,8 @@ def quiet_flats(
     that came back (regular again within `building_gone_days`) nor one on an approved
     absence since (a declared trip explains the silence; strangers on the household's
     own credentials are the flat rules' to judge), nor one that went quiet in a festival
-    season (`holidays`, `festival_trip`) until 14 days after it."""
+    season (`holidays`, `festival_trip`; its silence, `silent_from`) until 14 days after
+    it."""
     quiet = [f for f in flats if f.household and f.last_member_day is not None]
     ends = stopped_of([f.unit_id for f in quiet]) if quiet else {}
     out = []
@@ -241,7 +254,7 @@ def quiet_flats(
             continue
         if f.away_between(end + timedelta(days=1), day):
             continue
-        if festival_trip(end, day, s):
+        if festival_trip(silent_from(end, f.member_days, s.building_gone_days), day, s):
             continue  # gone at the festival: a trip until its season is over
         out.append(f.unit_id)
     return tuple(sorted(out))
