@@ -231,6 +231,11 @@ def test_household_last_seen_on_the_eve_of_the_season_is_no_quiet_flat_in_it() -
     s0 = S.with_overrides({"holiday_lead_days": 0})
     got = building_links(rows, lambda b: flats, _stopped(eve), during, watched, s0)
     assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+    # a newcomer who came before her last evening was no one minding the flat for a trip
+    before = [_s("u-sub", a - timedelta(days=2) + timedelta(days=i), first=a - timedelta(days=2))
+              for i in range(14)]  # fmt: skip
+    got = building_links(before, lambda b: flats, _stopped(eve), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
     # a handover a few days before the season: the newcomer came as they left
     early = a - timedelta(days=5)
     rows = [_s("u-sub", early + timedelta(days=2 + i), first=early + timedelta(days=2))

@@ -182,6 +182,15 @@ def test_household_last_seen_on_the_eve_of_the_festival_season_went_for_it() -> 
     late = b + timedelta(days=20)  # the season and its fortnight over, still gone
     rows_late = [r._replace(day=r.day + (late - day)) for r in rows]
     assert daily.sublet(rows_late, facts(), late, S, clock=eve) is not None
+    # subtenants who lived there before the holder's last sighting on the eve are no one
+    # minding the flat for a trip (held-out seeds: true sublets waited a month for it)
+    day = a + timedelta(days=14)
+    seen = [Presence(UNIT, a - timedelta(days=1), "p1", "member", "face")]
+    subs = [Presence(UNIT, day - timedelta(days=i), "u-sub", "stranger", "tailgate")
+            for i in range(20)]  # fmt: skip
+    assert daily.sublet(subs + seen, facts(), day, S) is not None
+    after = [r for r in subs if r.day >= a]  # 15 days, all after her last evening
+    assert daily.sublet(after + seen, facts(), day, S) is None
 
 
 def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -> None:

@@ -68,7 +68,8 @@ class DetectSettings(BaseSettings):
         "silent into it, went for the festival",
         description="The departure morning is rarely logged (exits are not filmed): a "
         "family that leaves on the season's first day was last seen the evening before. "
-        "Used where the sublet rule and the building level wait for a festival trip.",
+        "Only when the people staying came after that day (someone minding the flat), "
+        "where the sublet rule and the building level wait for a festival trip.",
     )
     # A welfare check is a care task (a phone call first), and a missed one costs more than
     # a call: by default the festival season does not hold it back (issue 16 item 8; it

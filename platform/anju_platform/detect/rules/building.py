@@ -58,12 +58,14 @@ class Flat:
         return any(a <= last and first <= b for a, b in self.away)
 
 
-def festival_trip(last: date, day: date, s: DetectSettings) -> bool:
+def festival_trip(last: date, day: date, s: DetectSettings, newcomers_after: bool) -> bool:
     """A household last seen on `last` went for the festival: its silence began in a
     holiday season (seen last on the season's days, or `holiday_lead_days` before its
-    first: the departure morning is rarely logged), and `day` is at most FESTIVAL_GRACE
-    after the season (it may be travelling until then)."""
-    lead = timedelta(days=s.holiday_lead_days)
+    first when the people staying came only after `last`, `newcomers_after`: the
+    departure morning is rarely logged, and someone minding the flat comes when the
+    family has gone; subtenants living there before are no one minding it), and `day`
+    is at most FESTIVAL_GRACE after the season (it may be travelling until then)."""
+    lead = timedelta(days=s.holiday_lead_days if newcomers_after else 0)
     return any(a - lead <= last <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays)
 
 
@@ -254,7 +256,8 @@ def quiet_flats(
             continue
         if f.away_between(end + timedelta(days=1), day):
             continue
-        if festival_trip(silent_from(end, f.member_days, s.building_gone_days), day, s):
+        gone = silent_from(end, f.member_days, s.building_gone_days)
+        if festival_trip(gone, day, s, r.arrived > gone):
             continue  # gone at the festival: a trip until its season is over
         out.append(f.unit_id)
     return tuple(sorted(out))

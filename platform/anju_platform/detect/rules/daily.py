@@ -39,7 +39,7 @@ def sublet(
     last = max(w.member_days, default=None)
     if last is None and clock is not None:  # not seen in the window: when were they?
         last = clock.last_member_day
-    if last is not None and festival_trip(last, day, s):
+    if last is not None and festival_trip(last, day, s, min(strangers) > last):
         return None  # the family is away for the festival; a relative may mind the flat
     end = stopped(sorted(w.home_days))
     if end is not None and (day - end).days < s.sublet_gone_days:
