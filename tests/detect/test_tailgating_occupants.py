@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.model import Member, Presence, UnitFacts
 from anju_platform.detect.passages import EventRow, Passage
 from anju_platform.detect.presence import Resolver, roll_up
 from anju_platform.detect.register import Register
-from anju_platform.detect.window_links import cluster_links
+from anju_platform.detect.rules import daily
+from anju_platform.detect.rules.common import summarise
+from anju_platform.detect.settings import DetectSettings
+from anju_platform.detect.window_links import ClusterLinks, cluster_links
 
 T = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # 20:00 local
 
@@ -66,3 +70,39 @@ def test_unlinked_face_following_someone_in_is_nobody_s() -> None:
     stranger = _resolver({"x": "u1"})[0].resolve(_tailgate(emb_seed=9))  # another face
     assert stranger.unit_id is None
     assert date(2026, 3, 20) == r.day
+
+
+def test_a_face_that_took_a_card_over_counts_for_the_card_s_flat_when_it_tailgates() -> None:
+    """Held-out tailgate 16: a holder without face enrolment lent the card to a relative
+    who mostly follows others in (face only, no credential) and uses the card now and
+    then. The card's takeover (cardfaces.taken) named the relative's face, but only its
+    card days counted (8 of 28): no sublet. Linked to the card's flat, its entries behind
+    others count too. Traps kept: the holder's own unknown face on the card (not taken)
+    is never linked; a face the window links to another flat by its passes keeps it; off
+    by the setting, as before."""
+    links = ClusterLinks()
+    day = date(2026, 3, 20)
+    on = [day - timedelta(days=i) for i in range(3)]
+    window = {d: [Presence("u2", d, "u-vis", "stranger", "visitor")] for d in on[:2]}
+    window[on[2]] = []
+    assert links.update(window) == {"u-vis": "u2"}
+    links.set_taken({"u1": {"u-rel", "u-vis"}})
+    assert links.update(window) == {"u-rel": "u1", "u-vis": "u2"}
+    links.set_taken({"u1": {"u-rel"}}, on=False)
+    assert links.update(window) == {"u-vis": "u2"}
+    links.set_taken({"u1": {"u-rel"}})
+    res, cid = _resolver({"x": links.update(window)["u-rel"]})
+    r = res.resolve(_tailgate())
+    assert (r.unit_id, r.role, r.via) == ("u1", "stranger", "tailgate")
+    # the rule then sees the relative stay on the days it tailgated, and the holder gone
+    s = DetectSettings()
+    rows = [Presence("u1", day - timedelta(days=i), cid, "stranger", "tailgate")
+            for i in range(0, 24, 2)]  # fmt: skip
+    rows += [Presence("u1", day - timedelta(days=i), "p1", "member", "card", cid)
+             for i in range(1, 24, 3)]  # fmt: skip
+    facts = UnitFacts("u1", "e01", "g1", "h1", (Member("p1", 1980),), date(2020, 1, 1))
+    w = summarise(rows, facts, taken={cid})
+    assert daily.sublet(rows, facts, day, s, w) is not None
+    card_only = [r for r in rows if r.role == "member"]
+    w = summarise(card_only, facts, taken={cid})
+    assert daily.sublet(card_only, facts, day, s, w) is None  # 8 card days: too few

@@ -26,6 +26,7 @@ from anju_platform.detect.rules.building import (
     Sighting,
     Verdict,
     building_links,
+    came_back,
     known_face,
     stopped,
     unpinned_finding,
@@ -288,6 +289,8 @@ class BuildingPass:
             in the window (one query for the entrance)."""
             self._history(conn, units, s)
             seen = self._members_seen(units, d - timedelta(days=s.window_days), d)
+            since = max(watched_from, d - timedelta(days=s.building_new_days + s.window_days))
+            days_of = self._member_days(units, since, d)
             out = []
             for u in units:
                 facts = reg.facts_on(u, d)
@@ -296,7 +299,8 @@ class BuildingPass:
                 last = clock.last_member_day if clock is not None else None
                 unseen = sum(1 for m in facts.members if m.person_id not in seen.get(u, ()))
                 days = member_days(u) if held else frozenset()
-                out.append(Flat(u, held, days, last, facts.absences, unseen))
+                back = came_back(days_of.get(u, []), since, s.building_gone_days)
+                out.append(Flat(u, held, days, last, facts.absences, unseen, back))
             return out
 
         ends: dict[str, date | None] = {}  # asked once per flat and day

@@ -20,6 +20,7 @@ import numpy as np
 
 from anju_platform.detect.clustering import near_days
 from anju_platform.detect.model import Presence
+from anju_platform.detect.settings import DetectSettings
 
 # (person, new cluster, the days the card came with its own faces before that cluster's
 # first sighting) -> whether the new cluster's face came with the card on those days
@@ -204,6 +205,27 @@ class CardFaces:
 def _days_before(per: dict[str, Seen], own: list[str], first: date) -> list[date]:
     """The days before `first` the card came with one of its own faces, in order."""
     return sorted({d for c in own for d in per[c].on if d < first})
+
+
+def own_window(
+    own_days: list[date], s: DetectSettings, away: list[tuple[date, date]]
+) -> list[date]:
+    """The card's own-face days (in order) within `window_days` of the last; with
+    `card_face_known_skip_absences` the days of `away` (the household's approved absences,
+    inclusive) not counted: the card was away with its holder, so a face new after a
+    festival trip is weighed against the weeks the holder used it before, not against the
+    few days since the return."""
+    if not own_days:
+        return []
+    last = own_days[-1]
+    if not s.card_face_known_skip_absences:
+        away = []
+    out = []
+    for d in own_days:
+        gone = sum(max(0, (min(b, last) - max(a, d)).days + 1) for a, b in away)
+        if (last - d).days - gone < s.window_days:
+            out.append(d)
+    return out
 
 
 def known_face(

@@ -15,7 +15,7 @@ from anju_common.settings import card_key_scope
 from anju_platform.detect import repo, repo_state
 from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.building import BuildingPass
-from anju_platform.detect.cardfaces import CardFaces, known_face
+from anju_platform.detect.cardfaces import CardFaces, known_face, own_window
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
@@ -191,7 +191,7 @@ class EstatePass:
         leader = self.clusters.leader(cluster)
         if leader is None or not own_days:
             return False
-        days = [d for d in own_days if (own_days[-1] - d).days < s.window_days]
+        days = own_window(own_days, s, self.register.away_of(person))
         refs = sorted(
             ref
             for (kind, ref), creds in self.register.creds.items()
@@ -219,9 +219,8 @@ class EstatePass:
         )
 
     def _cluster_units(self) -> dict[str, str]:
-        """Stranger clusters the window links to one flat on 2+ days (from the days'
-        stranger rows, counted as days enter and leave; `cluster_link_share` of their
-        flat days)."""
+        """Stranger clusters the window links to one flat on 2+ days (its stranger rows,
+        `cluster_link_share` of their flat days), and faces that took a card over."""
         self.links.share = self.settings.cluster_link_share
         return self.links.update(self.window)
 
@@ -313,6 +312,7 @@ class EstatePass:
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)
         taken = self.card_faces.taken(self.clusters.same_face, self._card_face_known)
+        self.links.set_taken(taken, self.settings.card_face_taken_links)
         own = self.card_faces.learned()
         by_unit = self._by_unit(set(taken))
         for old in [kept for kept in self.groups if kept not in self.window]:

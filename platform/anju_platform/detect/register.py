@@ -214,6 +214,11 @@ class Register:
             return [], None
         return pids, np.stack([self.enrollments[p] for p in pids])
 
+    def away_of(self, person: str) -> list[tuple[date, date]]:
+        """The approved absences (inclusive) of the households the person belongs to."""
+        households = {m.household_id for m in self.memberships.get(person, ())}
+        return [a for h in sorted(households) for a in self.absences.get(h, ())]
+
     def facts_on(self, unit_id: str, d: date) -> UnitFacts:
         """facts(), computed again only when d crosses a date of the unit's register rows
         (move-in/out, membership, carer): the daily pass asks for every unit every day."""

@@ -61,6 +61,16 @@ class DetectSettings(BaseSettings):
         description="Spring Festival travel seasons: many elderly visit family unannounced; "
         "the welfare rule waits welfare_holiday_days then.",
     )
+    holiday_lead_days: int = Field(
+        1,
+        ge=0,
+        title="A household last seen this many days before a holiday season began, and "
+        "silent into it, went for the festival",
+        description="The departure morning is rarely logged (exits are not filmed): a "
+        "family that leaves on the season's first day was last seen the evening before. "
+        "Only when the people staying came after that day (someone minding the flat), "
+        "where the sublet rule and the building level wait for a festival trip.",
+    )
     # A welfare check is a care task (a phone call first), and a missed one costs more than
     # a call: by default the festival season does not hold it back (issue 16 item 8; it
     # was 36 days, which put every silence that began near the festival weeks late).
@@ -130,6 +140,12 @@ class DetectSettings(BaseSettings):
         description="Crowded faces: the holder's own cluster takes in a look-alike visitor "
         "now and then; someone else on the card needs a pass often (issue 18).",
     )
+    card_face_taken_links: bool = Field(
+        True,
+        title="A face that took a member's card over is linked to the card's flat",
+        description="Its entries behind others count for the flat, as a face on the flat's "
+        "visitor passes does (a relative the card was lent to who mostly tailgates in).",
+    )
     card_face_still_share: float = Field(
         0.3,
         title="A card's learned face still seen tied to no flat on this share of the days "
@@ -157,6 +173,12 @@ class DetectSettings(BaseSettings):
         "their own, which read as a takeover. A subtenant was not there before.",
     )
     card_face_known_days: int = Field(3, ge=1, title="... on this many days at least")
+    card_face_known_skip_absences: bool = Field(
+        True,
+        title="... days of the window, the household's approved absences not counted",
+        description="The card was away with its holder: a face new after a festival trip is "
+        "weighed against the weeks the holder used the card before (crowded faces, issue 18).",
+    )
     card_face_known_distance: float = Field(
         0.5, title="... a face within this distance of the new cluster's leader"
     )
@@ -210,6 +232,14 @@ class DetectSettings(BaseSettings):
     )
     building_handover_before_days: int = Field(
         3, title="Building: ... or at most this long before it"
+    )
+    building_arrived_with_days: int = Field(
+        7,
+        ge=0,
+        title="Building: a newcomer first seen this close to a household of its entrance "
+        "moving in or coming back, with members never seen on their own, is one of them",
+        description="Coming back: after building_gone_days or more unseen. A child or a "
+        "spouse without a card or an enrolled face follows others in.",
     )
     building_occupant_stay_days: int = Field(
         20,

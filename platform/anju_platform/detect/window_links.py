@@ -21,6 +21,15 @@ class ClusterLinks:
     days: dict[date, tuple[list[Presence], list[tuple[str, str]]]] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # cluster -> flat -> days
     linked: dict[str, str] = field(default_factory=dict)  # cluster -> its flat
+    # clusters that took a member's card over (cardfaces.taken) -> that member's flat
+    taken: dict[str, str] = field(default_factory=dict)
+
+    def set_taken(self, taken: dict[str, set[str]], on: bool = True) -> None:
+        """A face that took a member's card over lives on that card's flat (a relative the
+        card was lent to, a subtenant): its entries behind others count for the flat too,
+        as those of a face that came on its passes (`card_face_taken_links`). Only a taken
+        face: the holder's own unknown face on their card is no stranger."""
+        self.taken = {c: u for u, cs in sorted(taken.items()) for c in sorted(cs)} if on else {}
 
     def update(self, window: dict[date, list[Presence]]) -> dict[str, str]:
         """cluster_links(the window's pairs per day, min_days, share), as a new dict."""
@@ -36,7 +45,7 @@ class ClusterLinks:
                 self._count(pairs, 1, touched)
         for cid in touched:
             self._judge(cid)
-        return dict(self.linked)
+        return {**self.taken, **self.linked}
 
     def _count(self, pairs: list[tuple[str, str]], k: int, touched: set[str]) -> None:
         counts = self.counts

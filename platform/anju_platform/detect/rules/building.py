@@ -49,10 +49,66 @@ class Flat:
     last_member_day: date | None  # ever, since watching began (the unit clock)
     away: tuple[tuple[date, date], ...] = ()  # the household's approved absences, inclusive
     unseen_members: int = 0  # registered members not seen on their own in the window
+    # the first day of the household's presence now, when it moved in or came back after
+    # building_gone_days or more unseen (`came_back`); None: it has lived there all along
+    back: date | None = None
 
     def away_between(self, first: date, last: date) -> bool:
         """An approved absence overlaps first..last: the household's silence is explained."""
         return any(a <= last and first <= b for a, b in self.away)
+
+
+def festival_trip(last: date, day: date, s: DetectSettings, newcomers_after: bool) -> bool:
+    """A household last seen on `last` went for the festival: its silence began in a
+    holiday season (seen last on the season's days, or `holiday_lead_days` before its
+    first when the people staying came only after `last`, `newcomers_after`: the
+    departure morning is rarely logged, and someone minding the flat comes when the
+    family has gone; subtenants living there before are no one minding it), and `day`
+    is at most FESTIVAL_GRACE after the season (it may be travelling until then)."""
+    lead = timedelta(days=s.holiday_lead_days if newcomers_after else 0)
+    return any(a - lead <= last <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays)
+
+
+def came_back(member_days: list[date], since: date, gone_days: int) -> date | None:
+    """The day the household's present stay began, when it moved in or came back after
+    `gone_days` or more unseen (the days before `since` unknown: unseen), and seen again
+    within `gone_days` after it (the holder dropping by once is not back; a member whose
+    face the camera misses now and then is). None: seen regularly since `since`."""
+    days = sorted(set(member_days))
+    back, prev = None, since - timedelta(days=1)
+    for i, d in enumerate(days):
+        again = i + 1 < len(days) and (days[i + 1] - d).days <= gone_days
+        if (d - prev).days > gone_days and again:
+            back = d
+        prev = d
+    return back
+
+
+def silent_from(end: date, member_days: frozenset[date], gone_days: int) -> date:
+    """The last day a member was seen before the household's silence: the end of its
+    regular presence, or a sighting after it each within `gone_days` of the one before
+    (a retiree seen on one more day before leaving on the festival's first morning)."""
+    last = end
+    for d in sorted(x for x in member_days if x > end):
+        if (d - last).days > gone_days:
+            break
+        last = d
+    return last
+
+
+def arrived_with(r: Resident, flats: list[Flat], s: DetectSettings) -> bool:
+    """The newcomer came within `building_arrived_with_days` of a household of its
+    entrance moving in or coming back from weeks away, a household with registered
+    members never seen on their own (a child or a spouse without a card or an enrolled
+    face): one of them, as a newcomer who follows that flat's members in is."""
+    near = timedelta(days=s.building_arrived_with_days)
+    return any(
+        f.household
+        and f.unseen_members > 0
+        and f.back is not None
+        and abs(r.arrived - f.back) <= near
+        for f in flats
+    )
 
 
 def stopped(member_days: list[date]) -> date | None:
@@ -160,6 +216,8 @@ def pin(
             if held[unit].unseen_members:  # a member back from months away, no card
                 return Verdict(r.identity, r.place, None, "family_member")
             return Verdict(r.identity, r.place, unit, "follows")
+    if arrived_with(r, flats_of(r.place), s):  # held-out default 16 and sparse 14
+        return Verdict(r.identity, r.place, None, "family_member")
     near = quiet_flats(r, flats_of(r.place), stopped_of, day, s)
     if len(near) == 1:
         return Verdict(r.identity, r.place, near[0], "quiet_flat", near)
@@ -182,7 +240,8 @@ def quiet_flats(
     that came back (regular again within `building_gone_days`) nor one on an approved
     absence since (a declared trip explains the silence; strangers on the household's
     own credentials are the flat rules' to judge), nor one that went quiet in a festival
-    season (`holidays`) until 14 days after it."""
+    season (`holidays`, `festival_trip`; its silence, `silent_from`) until 14 days after
+    it."""
     quiet = [f for f in flats if f.household and f.last_member_day is not None]
     ends = stopped_of([f.unit_id for f in quiet]) if quiet else {}
     out = []
@@ -197,7 +256,8 @@ def quiet_flats(
             continue
         if f.away_between(end + timedelta(days=1), day):
             continue
-        if any(a <= end <= b and day <= b + FESTIVAL_GRACE for a, b in s.holidays):
+        gone = silent_from(end, f.member_days, s.building_gone_days)
+        if festival_trip(gone, day, s, r.arrived > gone):
             continue  # gone at the festival: a trip until its season is over
         out.append(f.unit_id)
     return tuple(sorted(out))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
-from anju_platform.detect.rules.building import stopped
+from anju_platform.detect.rules.building import festival_trip, stopped
 from anju_platform.detect.rules.common import Window, age, day_evidence, summarise
 from anju_platform.detect.settings import DetectSettings
 
@@ -39,8 +39,7 @@ def sublet(
     last = max(w.member_days, default=None)
     if last is None and clock is not None:  # not seen in the window: when were they?
         last = clock.last_member_day
-    grace = timedelta(days=14)
-    if last is not None and any(a <= last <= b and day <= b + grace for a, b in s.holidays):
+    if last is not None and festival_trip(last, day, s, min(strangers) > last):
         return None  # the family is away for the festival; a relative may mind the flat
     end = stopped(sorted(w.home_days))
     if end is not None and (day - end).days < s.sublet_gone_days:
