@@ -4,7 +4,7 @@ through one entrance door (the camera sees the face ~2 s before the door decides
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 from operator import attrgetter
@@ -110,14 +110,15 @@ _time: Callable[[EventRow], datetime] = attrgetter("time")
 class Passage:
     gateway_id: str
     time: datetime
-    direction: str = "unknown"
-    face: EventRow | None = None
-    qr: EventRow | None = None
-    access: EventRow | None = None
-    event_ids: list[str] = field(default_factory=list)
+    direction: str
+    face: EventRow | None
+    qr: EventRow | None
+    access: EventRow | None
+    event_ids: list[str]
 
-    # Written out (dataclass keeps it): the generated one is interpreted Python even in
-    # the compiled module, a frame per passage (~0.5% of the pass's client CPU on e08).
+    # Written out, with the defaults (dataclass keeps it): the generated one is interpreted
+    # Python even in the compiled module, a frame per passage (~0.5% of the pass's client
+    # CPU on e08).
     def __init__(
         self,
         gateway_id: str,
