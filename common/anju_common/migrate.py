@@ -3,8 +3,9 @@ recorded in schema_migrations, under an advisory lock so concurrent starts are s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -81,3 +82,40 @@ def event_store(conn: psycopg.Connection) -> str:
 def has_timescale(conn: psycopg.Connection) -> bool:
     row = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()
     return bool(row and row[0])
+
+
+def reorder_pending(conn: psycopg.Connection, before: date) -> list[date]:
+    """Native day partitions before `before` not yet rewritten in estate order, newest
+    first (none on TimescaleDB)."""
+    rows = conn.execute(
+        "SELECT to_date(substr(c.relname, 9), 'YYYYMMDD') AS day"
+        " FROM pg_inherits pi JOIN pg_index x ON x.indexrelid = pi.inhrelid"
+        " JOIN pg_class c ON c.oid = x.indrelid"
+        " WHERE pi.inhparent = 'events_estate_time'::regclass AND NOT x.indisclustered"
+        " AND c.relname ~ '^events_p[0-9]{8}$'"
+        " AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')"
+        " ORDER BY day DESC"
+    ).fetchall()
+    conn.commit()
+    return [r[0] for r in rows if r[0] < before]
+
+
+def reorder_partitions(
+    conn: psycopg.Connection, before: date, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Rewrite every native day partition before `before` in estate order (migration
+    0014), the newest first, one day per transaction so each day's lock ends with its
+    rewrite. Returns how many were rewritten: a day another session holds (a long
+    reader) is left for the next run."""
+    days = reorder_pending(conn, before)
+    done = 0
+    for i, day in enumerate(days):
+        # the newest pending day before day + 1: this one
+        row = conn.execute(
+            "SELECT anju_reorder_partitions(%s, 1)", (day + timedelta(days=1),)
+        ).fetchone()
+        conn.commit()
+        done += int(row[0]) if row else 0
+        if progress:
+            progress(i + 1, len(days))
+    return done

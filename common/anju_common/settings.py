@@ -28,6 +28,13 @@ class DatabaseSettings(BaseSettings):
     retention_days: int = Field(
         default=730, ge=7, title="Event retention (days)", description="Older days are dropped."
     )
+    reorder_after_days: int = Field(
+        default=2,
+        ge=1,
+        title="Reorder days after (days)",
+        description="Native day partitions this old are rewritten once in estate order "
+        "(migration 0014); later events for such a day are appended.",
+    )
 
 
 class CardKeySettings(BaseSettings):

@@ -14,6 +14,10 @@ import psycopg.errors
 from anju_common.events import AnyEvent, GatewayStatus, Heartbeat
 from anju_ingest.decode import FACE_COLUMNS, ROW_COLUMNS, DeadLetter, Row
 
+# Days rewritten in estate order per hourly maintenance (one a day is made; an upgraded
+# store's backlog drains over days, or at once with `anju db maintain`).
+REORDER_PER_RUN = 2
+
 _TEMP = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_batch (
     time timestamptz, event_id uuid, kind text, estate_id text, gateway_id text,
@@ -154,9 +158,11 @@ class Store:
         lo, hi = min(missing), max(missing)
         self.known_days |= {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
 
-    def maintain(self, ahead_days: int = 7) -> tuple[int, int]:
-        """Create day partitions ahead and drop days past the configured retention
-        (no-ops on TimescaleDB, whose policies do both). Returns (created, dropped)."""
+    def maintain(self, ahead_days: int = 7, reorder_after_days: int = 2) -> tuple[int, int, int]:
+        """Create day partitions ahead, drop days past the configured retention and
+        rewrite up to REORDER_PER_RUN days at least `reorder_after_days` old in estate order
+        (migration 0014; no-ops on TimescaleDB, whose policies do all three).
+        Returns (created, dropped, reordered)."""
         conn = self._c()
         today = datetime.now(UTC).date()
         made = conn.execute(
@@ -172,7 +178,17 @@ class Store:
             ).fetchone()
         conn.commit()
         self.known_days.clear()  # a dropped day is re-created if an old event arrives
-        return (made[0] if made else 0), (dropped[0] if dropped else 0)
+        # its own transaction: CLUSTER's lock on a day lasts until the commit
+        reordered = conn.execute(
+            "SELECT anju_reorder_partitions(%s, %s)",
+            (today - timedelta(days=reorder_after_days), REORDER_PER_RUN),
+        ).fetchone()
+        conn.commit()
+        return (
+            (made[0] if made else 0),
+            (dropped[0] if dropped else 0),
+            (reordered[0] if reordered else 0),
+        )
 
     def stored_near(self, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, list]:
         """Events already stored under these ids between lo and hi (dupes.Stored: id ->

@@ -106,6 +106,7 @@ class Worker:
             self.client_id = f"{settings.client_id}-{index}"
         self.metrics = Metrics(worker=self.client_id or f"{socket.gethostname()}-{index}")
         self.slot_store = Store(db_settings.url)
+        self.reorder_after_days = db_settings.reorder_after_days
         self.store = Store(db_settings.url)
         # Its own connection: lookups happen on the decoding thread.
         self.gateways = GatewayRegister(
@@ -263,9 +264,16 @@ class Worker:
             if time.monotonic() >= next_maintenance:
                 next_maintenance = time.monotonic() + MAINTENANCE_S
                 try:
-                    made, dropped = self.store.maintain()
-                    if made or dropped:
-                        log.info("partitions: %d created, %d dropped", made, dropped)
+                    made, dropped, reordered = self.store.maintain(
+                        reorder_after_days=self.reorder_after_days
+                    )
+                    if made or dropped or reordered:
+                        log.info(
+                            "partitions: %d created, %d dropped, %d reordered",
+                            made,
+                            dropped,
+                            reordered,
+                        )
                 except psycopg.Error as err:
                     log.warning("partition maintenance failed: %s", err)
                     self.store.close()

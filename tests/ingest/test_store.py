@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from anju_bench.servers import scratch_database
-from anju_common.migrate import event_store, has_timescale, migrate
+from anju_common.migrate import event_store, has_timescale, migrate, reorder_partitions
 from anju_ingest.store import Store
 from tests.waiting import wait_for
 
@@ -56,7 +56,7 @@ def test_maintenance_creates_ahead_and_applies_retention(pg_url: str) -> None:
     kept = f"events_p{(today - timedelta(days=29)):%Y%m%d}"
     assert old in _partitions(pg_url)
     store = Store(pg_url)
-    made, dropped = store.maintain(ahead_days=10)
+    made, dropped, _ = store.maintain(ahead_days=10)
     store.close()
     parts = _partitions(pg_url)
     assert old not in parts and kept in parts
@@ -129,3 +129,79 @@ def test_migrate_says_which_event_store(pg_url: str) -> None:
         assert store.startswith("TimescaleDB hypertable: extension timescaledb 2.")
     else:
         assert store.startswith("native day partitions:")
+
+
+def _estates_in_page_order(conn: psycopg.Connection, partition: str) -> list[str]:
+    """The estates of a partition's rows in physical order, runs collapsed."""
+    rows = conn.execute(f"SELECT estate_id FROM {partition} ORDER BY ctid").fetchall()
+    runs: list[str] = []
+    for (estate,) in rows:
+        if not runs or runs[-1] != estate:
+            runs.append(estate)
+    return runs
+
+
+def test_maintenance_rewrites_old_days_in_estate_order(pg_url: str) -> None:
+    """Native partitions: a day at least reorder_after_days old is rewritten once with
+    each estate's rows together (an estate's day on its own pages; migration 0014), the
+    newest days first and REORDER_PER_RUN a run; newer days stay in arrival order, and
+    the rows are the same. TimescaleDB: nothing to do (compression segments by estate)."""
+    today = datetime.now(UTC).date()
+    days = [today - timedelta(days=k) for k in (5, 4, 3, 1)]
+    with psycopg.connect(pg_url) as conn:
+        timescale = has_timescale(conn)
+        if not timescale:
+            conn.execute("SELECT anju_ensure_partitions(%s, %s)", (days[0], days[-1]))
+        # arrival order: the estates interleaved, one event each a minute
+        conn.execute(
+            "INSERT INTO events (time, event_id, kind, estate_id, gateway_id, device_id,"
+            " payload) SELECT d + m * interval '1 minute', gen_random_uuid(), 'access',"
+            " 'E' || (m %% 3), 'G1', 'D1', '{}' FROM unnest(%s::date[]) d,"
+            " generate_series(0, 299) m",
+            (days,),
+        )
+        conn.commit()
+        before = conn.execute("SELECT count(*), sum(hashtext(event_id::text)) FROM events")
+        counts = before.fetchone()
+    store = Store(pg_url)
+    first = store.maintain(reorder_after_days=2)
+    second = store.maintain(reorder_after_days=2)
+    third = store.maintain(reorder_after_days=2)
+    store.close()
+    with psycopg.connect(pg_url) as conn:
+        after = conn.execute("SELECT count(*), sum(hashtext(event_id::text)) FROM events")
+        assert after.fetchone() == counts
+        if timescale:
+            assert (first[2], second[2]) == (0, 0)
+            return
+        assert (first[2], second[2], third[2]) == (2, 1, 0)  # newest first, 2 a run
+        for day in days[:3]:
+            assert sorted(_estates_in_page_order(conn, f"events_p{day:%Y%m%d}")) == [
+                "E0",
+                "E1",
+                "E2",
+            ]
+        assert len(_estates_in_page_order(conn, f"events_p{days[3]:%Y%m%d}")) == 300
+
+
+def test_reorder_leaves_a_day_a_reader_holds_for_the_next_run(pg_url: str) -> None:
+    """`anju db maintain` rewrites every old day, one transaction each; a day a long
+    reader holds is not waited for (it would queue every writer behind the rewrite's
+    lock) but left for the next run, and the other days are done."""
+    today = datetime.now(UTC).date()
+    held, other = today - timedelta(days=3), today - timedelta(days=4)
+    before = today - timedelta(days=2)  # (migrate made yesterday's partition)
+    with psycopg.connect(pg_url) as conn:
+        if has_timescale(conn):
+            assert reorder_partitions(conn, before) == 0
+            return
+        conn.execute("SELECT anju_ensure_partitions(%s, %s)", (other, held))
+        conn.commit()
+        with psycopg.connect(pg_url) as reader:
+            reader.execute(f"SELECT count(*) FROM events_p{held:%Y%m%d}").fetchone()
+            seen: list[tuple[int, int]] = []
+            assert reorder_partitions(conn, before, lambda i, n: seen.append((i, n))) == 1
+            assert seen == [(1, 2), (2, 2)]
+            reader.rollback()
+        assert reorder_partitions(conn, before) == 1
+        assert reorder_partitions(conn, before) == 0

@@ -1,0 +1,46 @@
+-- Native day partitions, rewritten in estate order once they are no longer written to.
+-- Rows arrive in time order with every estate's interleaved, so reading one estate's
+-- day read nearly every page of it: in the default portfolio (13 estates) e08's ~3,900
+-- rows of a day sat on 750-800 of the day's ~850 pages, and detection reads an estate at
+-- a time (docs/detection.md, "Days in estate order"). CLUSTER on (estate_id, time) puts
+-- an estate's day on its own pages: what compression (segmentby estate_id) does for
+-- TimescaleDB's chunks, so this is a no-op there. Each day once (CLUSTER marks the
+-- partition's index clustered); rows that arrive later for that day (a gateway back from
+-- offline) are appended, unordered but few.
+CREATE OR REPLACE FUNCTION anju_reorder_partitions(before date, max_n integer)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    done integer := 0;
+    old_timeout text := current_setting('lock_timeout');
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        RETURN 0;
+    END IF;
+    -- CLUSTER locks the day against reads and writes while it runs (about a second):
+    -- behind a long reader of that day it gives up until the next call rather than
+    -- queue every writer and reader behind its lock request
+    PERFORM set_config('lock_timeout', '2s', true);
+    FOR r IN
+        SELECT c.relname AS part, ic.relname AS idx
+        FROM pg_inherits pi
+        JOIN pg_class ic ON ic.oid = pi.inhrelid
+        JOIN pg_index x ON x.indexrelid = ic.oid
+        JOIN pg_class c ON c.oid = x.indrelid
+        WHERE pi.inhparent = 'events_estate_time'::regclass
+          AND NOT x.indisclustered
+          AND c.relname ~ '^events_p[0-9]{8}$'
+          AND to_date(substr(c.relname, 9), 'YYYYMMDD') < before
+        ORDER BY c.relname DESC  -- the newest first: the days read most
+        LIMIT max_n
+    LOOP
+        BEGIN
+            EXECUTE format('CLUSTER %I USING %I', r.part, r.idx);
+            done := done + 1;
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
+    END LOOP;
+    PERFORM set_config('lock_timeout', old_timeout, true);
+    RETURN done;
+END $$;
