@@ -337,6 +337,9 @@ def _loaded(
                 "INSERT INTO anju_bench_loaded VALUES (%s, %s, %s)", (key, n, Jsonb(faces))
             )
         kept = (key, n, faces)
+    else:  # loaded by older code: the schema this code expects (new functions, tables)
+        with psycopg.connect(with_dbname(server, keep)) as conn:
+            migrate(conn)
     result["events"], result["kept_database"] = kept[1], keep
     result.update(kept[2])
     with scratch_database(server, prefix="anju_bench_detect", template=keep) as url:

@@ -279,13 +279,9 @@ def card_estates(conn: psycopg.Connection, refs: list[str]) -> dict[str, list[st
 
 
 def event_span(conn: psycopg.Connection, estate: str) -> tuple[datetime | None, datetime | None]:
-    """(first, last) time of the estate's stored events: one statement where two each
-    planned over every day partition (a restart's round trips)."""
-    row = conn.execute(
-        "SELECT min(time), max(time) FROM events WHERE estate_id = %s"
-        " AND kind IN ('access', 'face', 'qr')",
-        (estate,),
-    ).fetchone()
+    """(first, last) time of the estate's stored events (migration 0015: day partitions
+    probed one at a time, not one statement planned over all of them)."""
+    row = conn.execute("SELECT first_at, last_at FROM anju_event_span(%s)", (estate,)).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
