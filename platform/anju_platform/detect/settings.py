@@ -170,6 +170,16 @@ class DetectSettings(BaseSettings):
         "crowded faces a cluster takes in a look-alike visitor of another flat now and then "
         "(issue 18); 1: one flat only.",
     )
+    cluster_link_stay_days: int = Field(
+        1,
+        ge=0,
+        title="... and it stayed (the day's last passage at the flat an entry) on this many "
+        "of those days",
+        description="A face that came on the flat's visitor passes and left again each time "
+        "is a visitor (a weekend family): with crowded faces its cluster may hold a "
+        "neighbour's child who follows others in daily, counted for the flat as an occupant. "
+        "0: off.",
+    )
     card_face_known_share: float = Field(
         0.5,
         ge=0,
