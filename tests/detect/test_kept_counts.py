@@ -89,13 +89,14 @@ def test_the_kept_quiet_answer_is_quiet_afresh() -> None:
 
 def test_the_kept_cluster_links_are_cluster_links_afresh() -> None:
     rng = random.Random(3)
-    kept = ClusterLinks(share=0.8)
+    kept = ClusterLinks(share=0.8, stay_days=1)
     window: dict[date, list[Presence]] = {}
     for i in range(120):
         day = START + timedelta(days=i)
         window[day] = [
             Presence(rng.choice(["f1", "f2", "f3"]), day, f"u-{rng.randint(0, 12)}",
-                     rng.choice(["stranger", "stranger", "visitor", "member"]))
+                     rng.choice(["stranger", "stranger", "visitor", "member"]),
+                     last_in=rng.random() < 0.3)
             for _ in range(rng.randint(0, 8))
         ]  # fmt: skip
         for old in [d for d in window if d <= day - timedelta(days=28)]:
@@ -106,7 +107,11 @@ def test_the_kept_cluster_links_are_cluster_links_afresh() -> None:
             sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger"})
             for rows in window.values()
         ]
-        assert kept.update(window) == cluster_links(per_day, share=0.8)
+        stayed = [
+            sorted({(p.identity, p.unit_id) for p in rows if p.role == "stranger" and p.last_in})
+            for rows in window.values()
+        ]
+        assert kept.update(window) == cluster_links(per_day, 2, 0.8, stayed, 1)
     assert kept.linked  # some links were made
 
 

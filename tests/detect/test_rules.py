@@ -193,6 +193,57 @@ def test_household_last_seen_on_the_eve_of_the_festival_season_went_for_it() -> 
     assert daily.sublet(after + seen, facts(), day, S) is None
 
 
+def test_household_gone_for_the_festival_leaves_its_own_occupants_behind() -> None:
+    """Held-out citywide 20: a retired couple with three unregistered occupants (already
+    an overcrowding alert) leave for their home village on the season's first morning,
+    last seen the evening before; the occupants stay on. They lived with the household,
+    so they are no subtenants moving in as it leaves (as during an approved absence).
+    Traps kept: strangers who lived in the flat before the eve while the household was
+    not home with them, or a household still gone after the season and its fortnight,
+    are a sublet."""
+    a, b = S.holidays[0]
+    eve = a - timedelta(days=1)
+    day = a + timedelta(days=25)  # the window holds the eve and the days after it
+    home = [eve - timedelta(days=i) for i in range(24)]
+    household = [Presence(UNIT, d, p, "member", "face") for d in home for p in ("p1", "p2")]
+    lodgers = [
+        Presence(UNIT, d, c, "stranger", "visitor")
+        for c in ("u-l1", "u-l2")
+        for d in [*home[::2], *(a + timedelta(days=i) for i in range(26))]
+    ]
+    rows = household + lodgers
+
+    def before(d: date) -> list[Presence]:
+        return [r for r in rows if d - timedelta(days=S.window_days) <= r.day < d]
+
+    def window_of(d: date) -> list[Presence]:
+        return [r for r in rows if d - timedelta(days=S.window_days) < r.day <= d]
+
+    assert daily.sublet(window_of(day), facts(), day, S, before=before) is None
+    off = S.with_overrides({"holiday_lead_cohabitants": False})
+    assert daily.sublet(window_of(day), facts(), day, off, before=before) is not None
+    assert daily.sublet(window_of(day), facts(), day, S) is not None  # no earlier rows
+    # still gone after the season and its fortnight: a sublet
+    late = b + timedelta(days=16)
+    more = [
+        Presence(UNIT, late - timedelta(days=i), c, "stranger", "visitor")
+        for c in ("u-l1", "u-l2")
+        for i in range(28)
+    ]
+    gone = UnitClock(None, eve, True, date(2025, 1, 1))
+    assert daily.sublet(more, facts(), late, S, clock=gone, before=before) is not None
+    # subtenants who lived there while the household was not home (the holder seen on
+    # the eve only, collecting the rent): not its occupants, a sublet
+    subs = [r for r in lodgers if r.day >= a - timedelta(days=20)]
+    alone = [*subs, Presence(UNIT, eve, "p1", "member", "face")]
+
+    def before_alone(d: date) -> list[Presence]:
+        return [r for r in alone if d - timedelta(days=S.window_days) <= r.day < d]
+
+    w_alone = [r for r in alone if r.day > day - timedelta(days=S.window_days)]
+    assert daily.sublet(w_alone, facts(), day, S, before=before_alone) is not None
+
+
 def test_household_back_home_after_relatives_minded_the_flat_is_not_a_sublet() -> None:
     # relatives lived there for three weeks; the family is back and seen two days running
     rows = window(

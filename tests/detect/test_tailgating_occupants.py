@@ -106,3 +106,35 @@ def test_a_face_that_took_a_card_over_counts_for_the_card_s_flat_when_it_tailgat
     card_only = [r for r in rows if r.role == "member"]
     w = summarise(card_only, facts, taken={cid})
     assert daily.sublet(card_only, facts, day, s, w) is None  # 8 card days: too few
+
+
+def test_a_face_that_came_on_passes_and_left_each_time_is_a_visitor_not_linked() -> None:
+    """Held-out crowded default 21: a family's weekend visitor came on the flat's visitor
+    passes on two days and left again each time; with crowded faces both visits went to
+    the clusters of two neighbours' children (no card, no enrolled face) who follow their
+    parents into the stairwell daily. Linked to the flat by the passes, those entries
+    counted for it: two regulars, a false overcrowding. A face that never stayed on its
+    days for the flat is a visitor's. Traps kept: an occupant on the flat's passes who
+    comes home on them is linked (its entries behind others count for the flat); so is a
+    visitor who stayed the night once, and a cluster on 2 passes stays linked by 0."""
+    day = date(2026, 3, 20)
+    on = [day - timedelta(days=i) for i in range(3)]
+
+    def window(last_in: bool) -> dict[date, list[Presence]]:
+        w = {d: [Presence("u1", d, "u-kid", "stranger", "visitor", last_in=last_in)]
+             for d in on[1:]}  # fmt: skip
+        w[on[0]] = []
+        return w
+
+    links = ClusterLinks(stay_days=1)
+    assert links.update(window(False)) == {}  # came and left again: a visitor
+    assert ClusterLinks(stay_days=1).update(window(True)) == {"u-kid": "u1"}  # came home
+    assert ClusterLinks().update(window(False)) == {"u-kid": "u1"}  # the setting at 0
+    once = window(False)
+    once[on[1]] = [once[on[1]][0]._replace(last_in=True)]  # stayed one night
+    assert links.update(once) == {"u-kid": "u1"}
+    # the reference (kept links are these afresh)
+    per_day = [[("u-kid", "u1")], [("u-kid", "u1")]]
+    assert cluster_links(per_day, stayed=[[], []], stay_days=1) == {}
+    assert cluster_links(per_day, stayed=[[("u-kid", "u1")], []], stay_days=1) == {"u-kid": "u1"}
+    assert DetectSettings().cluster_link_stay_days == 1

@@ -222,6 +222,7 @@ class EstatePass:
         """Stranger clusters the window links to one flat on 2+ days (its stranger rows,
         `cluster_link_share` of their flat days), and faces that took a card over."""
         self.links.share = self.settings.cluster_link_share
+        self.links.stay_days = self.settings.cluster_link_stay_days
         return self.links.update(self.window)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:

@@ -71,6 +71,14 @@ class DetectSettings(BaseSettings):
         "Only when the people staying came after that day (someone minding the flat), "
         "where the sublet rule and the building level wait for a festival trip.",
     )
+    holiday_lead_cohabitants: bool = Field(
+        True,
+        title="... or when the people staying are the household's own occupants",
+        description="Strangers who stayed the night on sublet_cover_cohabit_days of the "
+        "household's home days in the window before its last sighting lived with it: they "
+        "stay on while it is away for the festival (overcrowding, as during an approved "
+        "absence), they do not move in as it leaves (sublet rule only).",
+    )
     # A welfare check is a care task (a phone call first), and a missed one costs more than
     # a call: by default the festival season does not hold it back (issue 16 item 8; it
     # was 36 days, which put every silence that began near the festival weeks late).
@@ -161,6 +169,16 @@ class DetectSettings(BaseSettings):
         description="Its entries behind others then count for that flat. Below 1: with "
         "crowded faces a cluster takes in a look-alike visitor of another flat now and then "
         "(issue 18); 1: one flat only.",
+    )
+    cluster_link_stay_days: int = Field(
+        1,
+        ge=0,
+        title="... and it stayed (the day's last passage at the flat an entry) on this many "
+        "of those days",
+        description="A face that came on the flat's visitor passes and left again each time "
+        "is a visitor (a weekend family): with crowded faces its cluster may hold a "
+        "neighbour's child who follows others in daily, counted for the flat as an occupant. "
+        "0: off.",
     )
     card_face_known_share: float = Field(
         0.5,

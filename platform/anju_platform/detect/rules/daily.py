@@ -39,8 +39,13 @@ def sublet(
     last = max(w.member_days, default=None)
     if last is None and clock is not None:  # not seen in the window: when were they?
         last = clock.last_member_day
-    if last is not None and festival_trip(last, day, s, min(strangers) > last):
-        return None  # the family is away for the festival; a relative may mind the flat
+    if last is not None:
+        # gone for the festival: a relative may mind the flat, its occupants stay on
+        after = min(strangers) > last
+        if festival_trip(
+            last, day, s, after or _occupants_stayed(w, last, facts, s, before, same_face)
+        ):
+            return None
     end = stopped(sorted(w.home_days))
     if end is not None and (day - end).days < s.sublet_gone_days:
         # the household lived here until lately (seen on two days close together, not
@@ -93,6 +98,26 @@ def sublet(
         persons=tuple(who),
         evidence=day_evidence(ev_rows, "stranger_day", "unregistered person seen"),
     )
+
+
+def _occupants_stayed(
+    w: Window,
+    last: date,
+    facts: UnitFacts,
+    s: DetectSettings,
+    before: Callable[[date], list[Presence]] | None,
+    same_face: Callable[[str, str], bool] | None,
+) -> bool:
+    """Those staying in the flat after the household's last sighting (`last`, the eve of a
+    holiday season) lived with it before: its own unregistered occupants staying on while
+    it is away for the festival (overcrowding, as during an approved absence), not
+    subtenants (`holiday_lead_cohabitants`). Asked only of a household last seen on the
+    eve with strangers staying from before (a few flats): read from the stored rows."""
+    if not s.holiday_lead_cohabitants or before is None:
+        return False
+    if not festival_trip(last, last, s, True) or festival_trip(last, last, s, False):
+        return False  # the lead does not decide: no rows to read
+    return stayed_on(w, cohabitants(before(last + timedelta(days=1)), facts, s), same_face)
 
 
 def cohabitants(rows: list[Presence], facts: UnitFacts, s: DetectSettings) -> set[str]:
