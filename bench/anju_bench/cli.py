@@ -186,7 +186,8 @@ def detect(
     """Detection quality against the simulator's labels, and run times."""
     from rich.progress import Progress
 
-    from anju_bench.detect import KEEP_NAME, KeepError, run
+    from anju_bench.detect import run
+    from anju_bench.detect_load import KEEP_NAME, KeepError
     from anju_bench.detect_worlds import run_worlds, world_lines
     from anju_common.cliargs import CliError
     from anju_sim.embeddings import PROFILES

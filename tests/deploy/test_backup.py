@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
-from anju_bench.detect import load_events
+from anju_bench.detect_load import load_events
 from anju_bench.servers import scratch_database
 from anju_cli.demo_console import seed_accounts
 from anju_cli.demo_source import SimSource

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from anju_bench.detect import load_events
+from anju_bench.detect_load import load_events
 from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.day_pass import EstatePass
 from anju_platform.detect.register import Register

@@ -10,7 +10,8 @@ from datetime import timedelta
 import psycopg
 from psycopg.types.json import Jsonb
 
-from anju_bench.detect import _realtime_latency, load_events
+from anju_bench.detect import _realtime_latency
+from anju_bench.detect_load import load_events
 from anju_sim.dbload import load_register
 from anju_sim.params import small_params
 from anju_sim.portfolio import generate

@@ -8,7 +8,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from anju_bench.detect import _realtime_latency, load_events
+from anju_bench.detect import _realtime_latency
+from anju_bench.detect_load import load_events
 from anju_platform.detect import repo_state
 from anju_platform.detect.engine import run_estate
 from anju_platform.detect.repo_state import Watermark

@@ -9,7 +9,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from anju_bench.detect import load_events
+from anju_bench.detect_load import load_events
 from anju_platform.detect import engine, repo_state
 from anju_platform.detect.engine import run_estate
 from anju_platform.detect.repo_state import Watermark

@@ -219,10 +219,9 @@ class EstatePass:
         )
 
     def _cluster_units(self) -> dict[str, str]:
-        """Stranger clusters the window links to one flat on 2+ days (its stranger rows,
-        `cluster_link_share` of their flat days), and faces that took a card over."""
-        self.links.share = self.settings.cluster_link_share
-        self.links.stay_days = self.settings.cluster_link_stay_days
+        """Clusters the window links to one flat, and faces that took a card over (links)."""
+        s = self.settings
+        self.links.share, self.links.stay_days = s.cluster_link_share, s.cluster_link_stay_days
         return self.links.update(self.window)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
