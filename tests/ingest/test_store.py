@@ -205,3 +205,23 @@ def test_reorder_leaves_a_day_a_reader_holds_for_the_next_run(pg_url: str) -> No
             reader.rollback()
         assert reorder_partitions(conn, before) == 1
         assert reorder_partitions(conn, before) == 0
+
+
+def test_one_rewriter_at_a_time(pg_url: str) -> None:
+    """Every ingest worker runs the hourly maintenance: while one rewrites days, another
+    does nothing rather than rewrite the same day again."""
+    today = datetime.now(UTC).date()
+    day = today - timedelta(days=3)
+    with psycopg.connect(pg_url) as conn:
+        if has_timescale(conn):
+            return
+        conn.execute("SELECT anju_ensure_partitions(%s, %s)", (day, day))
+        conn.commit()
+        with psycopg.connect(pg_url) as other:
+            other.execute("SELECT pg_advisory_xact_lock(hashtext('anju_reorder_partitions'))")
+            busy = conn.execute("SELECT anju_reorder_partitions(%s, 2)", (day + timedelta(1),))
+            assert busy.fetchone() == (0,)
+            conn.commit()
+            other.rollback()
+        done = conn.execute("SELECT anju_reorder_partitions(%s, 2)", (day + timedelta(1),))
+        assert done.fetchone() == (1,)

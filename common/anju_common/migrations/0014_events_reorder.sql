@@ -17,6 +17,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
         RETURN 0;
     END IF;
+    -- one rewriter at a time: every ingest worker runs the hourly maintenance, and two
+    -- that chose the same day would rewrite it twice
+    IF NOT pg_try_advisory_xact_lock(hashtext('anju_reorder_partitions')) THEN
+        RETURN 0;
+    END IF;
     -- CLUSTER locks the day against reads and writes while it runs (about a second):
     -- behind a long reader of that day it gives up until the next call rather than
     -- queue every writer and reader behind its lock request
