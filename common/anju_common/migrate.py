@@ -87,17 +87,9 @@ def has_timescale(conn: psycopg.Connection) -> bool:
 def reorder_pending(conn: psycopg.Connection, before: date) -> list[date]:
     """Native day partitions before `before` not yet rewritten in estate order, newest
     first (none on TimescaleDB)."""
-    rows = conn.execute(
-        "SELECT to_date(substr(c.relname, 9), 'YYYYMMDD') AS day"
-        " FROM pg_inherits pi JOIN pg_index x ON x.indexrelid = pi.inhrelid"
-        " JOIN pg_class c ON c.oid = x.indrelid"
-        " WHERE pi.inhparent = 'events_estate_time'::regclass AND NOT x.indisclustered"
-        " AND c.relname ~ '^events_p[0-9]{8}$'"
-        " AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')"
-        " ORDER BY day DESC"
-    ).fetchall()
+    rows = conn.execute("SELECT day FROM anju_unordered_days(%s)", (before,)).fetchall()
     conn.commit()
-    return [r[0] for r in rows if r[0] < before]
+    return [r[0] for r in rows]
 
 
 def reorder_partitions(

@@ -158,11 +158,9 @@ class Store:
         lo, hi = min(missing), max(missing)
         self.known_days |= {lo + timedelta(days=i) for i in range((hi - lo).days + 1)}
 
-    def maintain(self, ahead_days: int = 7, reorder_after_days: int = 2) -> tuple[int, int, int]:
-        """Create day partitions ahead, drop days past the configured retention and
-        rewrite up to REORDER_PER_RUN days at least `reorder_after_days` old in estate order
-        (migration 0014; no-ops on TimescaleDB, whose policies do all three).
-        Returns (created, dropped, reordered)."""
+    def maintain(self, ahead_days: int = 7) -> tuple[int, int]:
+        """Create day partitions ahead and drop days past the configured retention
+        (no-ops on TimescaleDB, whose policies do both). Returns (created, dropped)."""
         conn = self._c()
         today = datetime.now(UTC).date()
         made = conn.execute(
@@ -178,17 +176,19 @@ class Store:
             ).fetchone()
         conn.commit()
         self.known_days.clear()  # a dropped day is re-created if an old event arrives
-        # its own transaction: CLUSTER's lock on a day lasts until the commit
-        reordered = conn.execute(
-            "SELECT anju_reorder_partitions(%s, %s)",
-            (today - timedelta(days=reorder_after_days), REORDER_PER_RUN),
+        return (made[0] if made else 0), (dropped[0] if dropped else 0)
+
+    def reorder(self, after_days: int) -> int:
+        """Rewrite up to REORDER_PER_RUN days at least `after_days` old in estate order
+        (migration 0014; a no-op on TimescaleDB); how many were. Its own transaction:
+        CLUSTER's lock on a day lasts until the commit."""
+        conn = self._c()
+        before = datetime.now(UTC).date() - timedelta(days=after_days)
+        row = conn.execute(
+            "SELECT anju_reorder_partitions(%s, %s)", (before, REORDER_PER_RUN)
         ).fetchone()
         conn.commit()
-        return (
-            (made[0] if made else 0),
-            (dropped[0] if dropped else 0),
-            (reordered[0] if reordered else 0),
-        )
+        return row[0] if row else 0
 
     def stored_near(self, ids: Sequence[str], lo: datetime, hi: datetime) -> dict[str, list]:
         """Events already stored under these ids between lo and hi (dupes.Stored: id ->

@@ -106,7 +106,10 @@ class Worker:
             self.client_id = f"{settings.client_id}-{index}"
         self.metrics = Metrics(worker=self.client_id or f"{socket.gethostname()}-{index}")
         self.slot_store = Store(db_settings.url)
+        # The first worker of a process rewrites old days in estate order (the database
+        # lets one session at a time do it), on a thread and connection of its own.
         self.reorder_after_days = db_settings.reorder_after_days
+        self.reorder_store = Store(db_settings.url) if index == 0 else None
         self.store = Store(db_settings.url)
         # Its own connection: lookups happen on the decoding thread.
         self.gateways = GatewayRegister(
@@ -264,16 +267,9 @@ class Worker:
             if time.monotonic() >= next_maintenance:
                 next_maintenance = time.monotonic() + MAINTENANCE_S
                 try:
-                    made, dropped, reordered = self.store.maintain(
-                        reorder_after_days=self.reorder_after_days
-                    )
-                    if made or dropped or reordered:
-                        log.info(
-                            "partitions: %d created, %d dropped, %d reordered",
-                            made,
-                            dropped,
-                            reordered,
-                        )
+                    made, dropped = self.store.maintain()
+                    if made or dropped:
+                        log.info("partitions: %d created, %d dropped", made, dropped)
                 except psycopg.Error as err:
                     log.warning("partition maintenance failed: %s", err)
                     self.store.close()
@@ -286,6 +282,20 @@ class Worker:
                 # (the broker redelivers them).
                 while batches.get() is not None:
                     pass
+                return
+
+    def _reorderer(self, store: Store) -> None:
+        """Old days rewritten in estate order hourly, off the database writer: a rewrite
+        holds its day for about half a second (up to 2 s behind a reader), and the
+        batches of today must not wait for it."""
+        while True:
+            try:
+                if n := store.reorder(self.reorder_after_days):
+                    log.info("partitions: %d rewritten in estate order", n)
+            except psycopg.Error as err:
+                log.warning("rewriting days in estate order failed: %s", err)
+                store.close()
+            if self.stop.wait(MAINTENANCE_S):
                 return
 
     def run(self) -> None:
@@ -303,6 +313,12 @@ class Worker:
         batches: queue.Queue[Pending | None] = queue.Queue(maxsize=2)
         writer = threading.Thread(target=self._writer, args=(batches,), name="db-writer")
         writer.start()
+        reorderer = None
+        if self.reorder_store is not None:
+            reorderer = threading.Thread(
+                target=self._reorderer, args=(self.reorder_store,), name="reorder", daemon=True
+            )
+            reorderer.start()
         batch = Pending()
         last = 0.0
         try:
@@ -336,6 +352,9 @@ class Worker:
                 batches.put(batch)
             batches.put(None)
             writer.join()
+            if reorderer is not None and self.reorder_store is not None:
+                reorderer.join(10)
+                self.reorder_store.close()
             self.client.disconnect()
             self.client.loop_stop()
             self.store.close()

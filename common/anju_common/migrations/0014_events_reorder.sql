@@ -7,6 +7,23 @@
 -- TimescaleDB's chunks, so this is a no-op there. Each day once (CLUSTER marks the
 -- partition's index clustered); rows that arrive later for that day (a gateway back from
 -- offline) are appended, unordered but few.
+-- The days not yet rewritten (newest first), with the index to CLUSTER on: the one list
+-- the rewriter and `anju db maintain`'s progress read. None on TimescaleDB.
+CREATE OR REPLACE FUNCTION anju_unordered_days(before date)
+RETURNS TABLE (day date, part text, idx text) LANGUAGE sql STABLE AS $$
+    SELECT to_date(substr(c.relname, 9), 'YYYYMMDD'), c.relname::text, ic.relname::text
+    FROM pg_inherits pi
+    JOIN pg_class ic ON ic.oid = pi.inhrelid
+    JOIN pg_index x ON x.indexrelid = ic.oid
+    JOIN pg_class c ON c.oid = x.indrelid
+    WHERE pi.inhparent = 'events_estate_time'::regclass
+      AND NOT x.indisclustered
+      AND c.relname ~ '^events_p[0-9]{8}$'
+      AND to_date(substr(c.relname, 9), 'YYYYMMDD') < before
+      AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+    ORDER BY 1 DESC  -- the newest first: the days read most
+$$;
+
 CREATE OR REPLACE FUNCTION anju_reorder_partitions(before date, max_n integer)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -26,18 +43,7 @@ BEGIN
     -- behind a long reader of that day it gives up until the next call rather than
     -- queue every writer and reader behind its lock request
     PERFORM set_config('lock_timeout', '2s', true);
-    FOR r IN
-        SELECT c.relname AS part, ic.relname AS idx
-        FROM pg_inherits pi
-        JOIN pg_class ic ON ic.oid = pi.inhrelid
-        JOIN pg_index x ON x.indexrelid = ic.oid
-        JOIN pg_class c ON c.oid = x.indrelid
-        WHERE pi.inhparent = 'events_estate_time'::regclass
-          AND NOT x.indisclustered
-          AND c.relname ~ '^events_p[0-9]{8}$'
-          AND to_date(substr(c.relname, 9), 'YYYYMMDD') < before
-        ORDER BY c.relname DESC  -- the newest first: the days read most
-        LIMIT max_n
+    FOR r IN SELECT part, idx FROM anju_unordered_days(before) LIMIT max_n
     LOOP
         BEGIN
             EXECUTE format('CLUSTER %I USING %I', r.part, r.idx);
