@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from anju_bench.boxspeed import reference_s
 from anju_bench.detect_load import loaded
 from anju_bench.detect_score import score
 from anju_ingest.decode import ROW_COLUMNS
@@ -212,6 +213,7 @@ def _run(
             if alerts_out is not None:
                 result["alerts_out"] = dump_alerts(conn, alerts_out)
             return result
+        before = reference_s()
         t1 = time.perf_counter()
         run_estates(url, estates, until=last - timedelta(days=1), workers=n, done=done)
         t2 = time.perf_counter()
@@ -221,6 +223,8 @@ def _run(
         result["full_pass_s"] = round(t2 - t1, 1)
         result["full_pass_days"] = days - 1
         result["one_new_day_s"] = round(t3 - t2, 2)
+        # the machine's speed just before and after the timed runs (boxspeed.py)
+        result["cpu_reference_s"] = [before, reference_s()]
         # scored before the latency probe: its copied card use makes a card_clone alert
         result.update(score(conn, pf))
         if alerts_out is not None:
