@@ -55,6 +55,16 @@ class DetectSettings(BaseSettings):
         "at least once per welfare_days (5 of 14 at 3) would notice in time: no check. A "
         "weekly family visitor would not.",
     )
+    welfare_own_face_home: bool = Field(
+        True,
+        title="Welfare: the face learned for a lone tenant's card coming in after their "
+        "last logged exit is them coming home",
+        description="A tenant without an enrolled face who came back behind someone left "
+        "an exit as the last record, and the check waited. Their card's learned face "
+        "entering their entrance after it reads as coming home once per exit (a "
+        "look-alike costs a care call, never a missed check); it is never shown as their "
+        "identity and never opens a door.",
+    )
     holidays: list[tuple[date, date]] = Field(
         [(date(2026, 2, 7), date(2026, 3, 14)), (date(2027, 1, 27), date(2027, 3, 3))],
         title="Holiday seasons",
