@@ -30,6 +30,15 @@ class DetectSettings(BaseSettings):
         description="Seen on two days close together until lately: a trip, with a relative "
         "minding the flat or moving in meanwhile (a grandparent before registration).",
     )
+    sublet_card_other_hands: bool = Field(
+        True,
+        title="Sublet: a day the card came with someone else's face does not show the holder "
+        "home by the same card with an unrecognised face",
+        description="One card is in one pair of hands: on a day a member's card came with a "
+        "face that is not the holder's, its uses with a face the gateways did not recognise "
+        "(near the enrolment, as a relative's may come with crowded faces) are not a member "
+        "day. A face the gateways recognise, or the face learned for the card, still is.",
+    )
     sublet_cover_cohabit_days: int = Field(
         5,
         ge=1,

@@ -253,7 +253,11 @@ def brief_rows(rows: list[Presence]) -> list[Presence]:
     for p in rows:
         if p.role != "member" or p.cluster_id is not None:
             out.append(p)
-        elif plain is None or (p.n_face > 0 and plain.n_face == 0):
+        elif (
+            plain is None
+            or (p.n_face > 0 and plain.n_face == 0)
+            or ("face" in p.via and "face" not in plain.via)  # recognised: holder_days
+        ):
             plain = p
     if plain is not None:  # one kept even without a face: a unit with rows has a summary
         out.append(plain)
