@@ -1,14 +1,20 @@
-"""A lone elderly tenant without an enrolled face, last logged going out on their pass,
-comes home behind someone (issue 16, held-out sparse 20's missed care check): the face
-learned for their card entering their entrance after that exit is them coming home, and
-the welfare rule counts the silence from then (welfare_own_face_home). Traps: the face
-coming in before the tenant went out, a neighbour's face, the face at another building,
-a couple (nobody lives alone), and a look-alike coming in daily, which costs a care call
-and never keeps the check from opening. The learned face is never shown as the tenant."""
+"""A lone elderly tenant, last logged going out, comes home unknown to the gateways
+(issue 16, held-out sparse 20's and crowded citywide 22's missed care checks): the face
+learned for their card (no enrolment), or a stranger cluster near their enrolment (the
+gateways did not match them), entering their entrance after that exit is them coming
+home, and the welfare rule counts the silence from then (welfare_own_face_home). Traps:
+the face coming in before the tenant went out, a neighbour's face, the face at another
+building, a couple (nobody lives alone), a cluster farther from the enrolment, and a
+look-alike coming in daily, which costs a care call and never keeps the check from
+opening. The tenant's face is never shown as the tenant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
 
 from anju_platform.detect.building import BuildingWatch
 from anju_platform.detect.cardfaces import CardFaces
@@ -62,12 +68,42 @@ def face_in(d: date, hour: int, cid: str = "u-own", gw: str = "gw1") -> tuple[Re
     return Resolved(p, d, False, cluster_id=cid), Sighting(place, d, cid, 1, True, hour, None, d)
 
 
+@dataclass
+class Reg:
+    """The register as came_home reads it: facts and enrolments."""
+
+    f: UnitFacts
+    enrollments: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def facts_on(self, unit: str, d: date) -> UnitFacts:
+        return self.f
+
+
+@dataclass
+class Leaders:
+    """The clusters' leaders as came_home reads them."""
+
+    of: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def leader(self, cid: str) -> np.ndarray | None:
+        return self.of.get(cid)
+
+
 def after_day(
-    d: date, resolved: list[Resolved], seen: list[Sighting], clock: UnitClock, s=S, f=None
+    d: date,
+    resolved: list[Resolved],
+    seen: list[Sighting],
+    clock: UnitClock,
+    s: DetectSettings = S,
+    f: UnitFacts | None = None,
+    own: CardFaces | None = None,
+    reg: Any = None,
+    leaders: Any = None,
 ) -> tuple[set[str], UnitClock]:
     clocks = {UNIT: clock}
-    cf = learned()
-    got = came_home(d, seen, resolved, WATCH, cf.learned, clocks, lambda u, _: f or facts(), s)
+    cf = own or learned()
+    reg = reg or Reg(f or facts())
+    got = came_home(d, seen, resolved, WATCH, cf.learned, clocks, reg, leaders or Leaders(), s)
     return got, clocks[UNIT]
 
 
@@ -135,3 +171,36 @@ def test_a_look_alike_coming_in_daily_costs_a_call_not_a_missed_check() -> None:
         assert clock == UnitClock(first, first, True, WATCHED)
     f = daily.welfare(facts(), clock, [], first + timedelta(days=S.welfare_days), S)
     assert f is not None and f.first_day == first + timedelta(days=1)
+
+
+ENROLLED = np.zeros(128, dtype=np.float32)
+
+
+def enrolled(leader_at: float) -> tuple[Reg, Leaders]:
+    """The tenant enrolled (no card: nothing learned), and u-own's leader this far from
+    the enrolment."""
+    reg = Reg(facts(Member("p1", 1961, True)), {"p1": ENROLLED})
+    lead = ENROLLED.copy()
+    lead[0] = leader_at
+    return reg, Leaders({"u-own": lead})
+
+
+def test_an_enrolled_tenant_unmatched_at_the_gate_is_their_own_face() -> None:
+    """Crowded citywide 22: the gateways left the enrolled tenant's entries unmatched, and
+    they went to a stranger cluster 0.46 from his enrolment."""
+    entry, seen = face_in(DAY, 18)
+    resolved = [exit_(DAY, 7, 33), entry]
+    reg, leaders = enrolled(0.46)
+    nothing = CardFaces()
+    off = DetectSettings(welfare_own_face_home=False)
+    assert (
+        after_day(DAY, resolved, [seen], went_out(DAY), off, None, nothing, reg, leaders)[0]
+        == set()
+    )
+    got, clock = after_day(DAY, resolved, [seen], went_out(DAY), S, None, nothing, reg, leaders)
+    assert got == {UNIT} and clock == UnitClock(DAY, DAY, True, WATCHED)
+    # a cluster farther from the enrolment than welfare_own_face_distance is someone else
+    reg, leaders = enrolled(0.58)
+    assert (
+        after_day(DAY, resolved, [seen], went_out(DAY), S, None, nothing, reg, leaders)[0] == set()
+    )

@@ -124,7 +124,7 @@ class EstatePass:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
         if self.building is not None:  # a lone tenant home behind someone (homecoming.py)
-            home = (self.card_faces.learned, self.clocks, self.register.facts_on)
+            home = (self.card_faces.learned, self.clocks, self.register, self.clusters)
             self.dirty |= came_home(day, seen, resolved, self.building.watch, *home, settings)
         found = realtime.realtime_findings(resolved, self.register, settings, {})
         if card_key_scope() == "authority":

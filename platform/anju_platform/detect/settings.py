@@ -74,6 +74,13 @@ class DetectSettings(BaseSettings):
         "look-alike costs a care call, never a missed check); it is never shown as their "
         "identity and never opens a door.",
     )
+    welfare_own_face_distance: float = Field(
+        0.5,
+        title="... or a stranger cluster whose leader lies this close to their enrolment",
+        description="An enrolled tenant the gateways did not recognise coming in (crowded "
+        "faces leave many sightings unmatched) is clustered as a stranger: a cluster this "
+        "close to the lone tenant's enrolment is their own face (0: off).",
+    )
     holidays: list[tuple[date, date]] = Field(
         [(date(2026, 2, 7), date(2026, 3, 14)), (date(2027, 1, 27), date(2027, 3, 3))],
         title="Holiday seasons",
