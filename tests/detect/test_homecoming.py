@@ -10,18 +10,18 @@ opening. The tenant's face is never shown as the tenant."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import numpy as np
 
 from anju_platform.detect.building import BuildingWatch
 from anju_platform.detect.cardfaces import CardFaces
+from anju_platform.detect.clustering import Clusterer
 from anju_platform.detect.homecoming import came_home
 from anju_platform.detect.model import Member, Presence, UnitClock, UnitFacts
 from anju_platform.detect.passages import Passage
 from anju_platform.detect.presence import Resolved
+from anju_platform.detect.register import Household, Membership, Register
 from anju_platform.detect.rules import daily
 from anju_platform.detect.rules.building import Sighting
 from anju_platform.detect.settings import DetectSettings
@@ -68,25 +68,17 @@ def face_in(d: date, hour: int, cid: str = "u-own", gw: str = "gw1") -> tuple[Re
     return Resolved(p, d, False, cluster_id=cid), Sighting(place, d, cid, 1, True, hour, None, d)
 
 
-@dataclass
-class Reg:
-    """The register as came_home reads it: facts and enrolments."""
-
-    f: UnitFacts
-    enrollments: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def facts_on(self, unit: str, d: date) -> UnitFacts:
-        return self.f
-
-
-@dataclass
-class Leaders:
-    """The clusters' leaders as came_home reads them."""
-
-    of: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def leader(self, cid: str) -> np.ndarray | None:
-        return self.of.get(cid)
+def register(f: UnitFacts, enrollments: dict[str, np.ndarray] | None = None) -> Register:
+    """A register holding `f`'s household on UNIT (came_home reads facts and enrolments)."""
+    reg = Register("e01", units={UNIT: "g1"})
+    reg.households = {"h1": Household("h1", UNIT, date(2020, 1, 1), None)}
+    reg.memberships = {
+        m.person_id: [Membership("h1", UNIT, date(2020, 1, 1), None)] for m in f.members
+    }
+    reg.birth_years = {m.person_id: m.birth_year for m in f.members}
+    reg.enrollments = dict(enrollments or {})
+    reg.index()
+    return reg
 
 
 def after_day(
@@ -97,13 +89,13 @@ def after_day(
     s: DetectSettings = S,
     f: UnitFacts | None = None,
     own: CardFaces | None = None,
-    reg: Any = None,
-    leaders: Any = None,
+    reg: Register | None = None,
+    leaders: Clusterer | None = None,
 ) -> tuple[set[str], UnitClock]:
     clocks = {UNIT: clock}
     cf = own or learned()
-    reg = reg or Reg(f or facts())
-    got = came_home(d, seen, resolved, WATCH, cf.learned, clocks, reg, leaders or Leaders(), s)
+    reg = reg or register(f or facts())
+    got = came_home(d, seen, resolved, WATCH, cf.learned, clocks, reg, leaders or Clusterer(0.6), s)
     return got, clocks[UNIT]
 
 
@@ -176,31 +168,32 @@ def test_a_look_alike_coming_in_daily_costs_a_call_not_a_missed_check() -> None:
 ENROLLED = np.zeros(128, dtype=np.float32)
 
 
-def enrolled(leader_at: float) -> tuple[Reg, Leaders]:
-    """The tenant enrolled (no card: nothing learned), and u-own's leader this far from
-    the enrolment."""
-    reg = Reg(facts(Member("p1", 1961, True)), {"p1": ENROLLED})
+def enrolled(leader_at: float) -> tuple[Register, Clusterer, str]:
+    """The tenant enrolled (no card: nothing learned), and a stranger cluster whose leader
+    lies this far from the enrolment."""
+    reg = register(facts(), {"p1": ENROLLED})
     lead = ENROLLED.copy()
     lead[0] = leader_at
-    return reg, Leaders({"u-own": lead})
+    clusters = Clusterer(0.6)
+    cid = clusters.assign("gw1", "f0", at(DAY, 8), lead)
+    return reg, clusters, cid
 
 
 def test_an_enrolled_tenant_unmatched_at_the_gate_is_their_own_face() -> None:
     """Crowded citywide 22: the gateways left the enrolled tenant's entries unmatched, and
     they went to a stranger cluster 0.46 from his enrolment."""
-    entry, seen = face_in(DAY, 18)
+    reg, clusters, cid = enrolled(0.46)
+    assert reg.facts_on(UNIT, DAY).members[0].enrolled
+    entry, seen = face_in(DAY, 18, cid=cid)
     resolved = [exit_(DAY, 7, 33), entry]
-    reg, leaders = enrolled(0.46)
     nothing = CardFaces()
     off = DetectSettings(welfare_own_face_home=False)
-    assert (
-        after_day(DAY, resolved, [seen], went_out(DAY), off, None, nothing, reg, leaders)[0]
-        == set()
-    )
-    got, clock = after_day(DAY, resolved, [seen], went_out(DAY), S, None, nothing, reg, leaders)
+    args = (None, nothing, reg, clusters)
+    assert after_day(DAY, resolved, [seen], went_out(DAY), off, *args)[0] == set()
+    got, clock = after_day(DAY, resolved, [seen], went_out(DAY), S, *args)
     assert got == {UNIT} and clock == UnitClock(DAY, DAY, True, WATCHED)
     # a cluster farther from the enrolment than welfare_own_face_distance is someone else
-    reg, leaders = enrolled(0.58)
-    assert (
-        after_day(DAY, resolved, [seen], went_out(DAY), S, None, nothing, reg, leaders)[0] == set()
-    )
+    reg, clusters, cid = enrolled(0.58)
+    entry, seen = face_in(DAY, 18, cid=cid)
+    args = (None, nothing, reg, clusters)
+    assert after_day(DAY, [exit_(DAY, 7, 33), entry], [seen], went_out(DAY), S, *args)[0] == set()
