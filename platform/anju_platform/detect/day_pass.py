@@ -17,6 +17,7 @@ from anju_platform.detect.alertbook import AlertBook
 from anju_platform.detect.building import BuildingPass
 from anju_platform.detect.cardfaces import CardFaces, known_face, own_window
 from anju_platform.detect.clustering import Clusterer
+from anju_platform.detect.homecoming import came_home
 from anju_platform.detect.model import Finding, Presence, UnitClock
 from anju_platform.detect.passages import passages
 from anju_platform.detect.presence import Resolved, Resolver, roll_up
@@ -122,6 +123,9 @@ class EstatePass:
         for old in [kept for kept in self.window if kept <= too_old]:
             del self.window[old]
         self.dirty |= self._tick_clocks(rows)
+        if self.building is not None:  # a lone tenant home behind someone (homecoming.py)
+            home = (self.card_faces.learned, self.clocks, self.register, self.clusters)
+            self.dirty |= came_home(day, seen, resolved, self.building.watch, *home, settings)
         found = realtime.realtime_findings(resolved, self.register, settings, {})
         if card_key_scope() == "authority":
             found += self._clones_elsewhere(resolved, start, end)
@@ -129,8 +133,7 @@ class EstatePass:
         evaluated: set[str] = set()
         held = [finding for finding in found if finding.type in DAILY_ONLY]
         findings.extend(self._daily(day, evaluated, held))
-        # the day's writes go out together (pipeline mode: one wait for all of them, not
-        # one per statement); only a new alert's id is waited for at once
+        # the day's writes together (pipeline: one wait, not one per statement but a new id)
         with self.conn.pipeline():
             repo_state.save_clusters(self.conn, self.estate, self.clusters, seen=flush)
             for finding in findings:
@@ -210,8 +213,7 @@ class EstatePass:
         return known_face(leader, days, seen, faces, *known)
 
     def _member_days(self, unit: str) -> frozenset[date]:
-        """Days of the window a member of the unit was seen (by any means: the household
-        stopped appearing, not just its faces), from the per-day groups."""
+        """Days of the window a member of the unit was seen (by any means), per-day groups."""
         return frozenset(
             day
             for day in self.window
@@ -225,8 +227,7 @@ class EstatePass:
         return self.links.update(self.window)
 
     def _tick_clocks(self, rows: list[Presence]) -> set[str]:
-        """Each unit's clock after its rows in order: the last non-visitor row's day, the
-        last member row's day and direction (one new clock per unit, not per row)."""
+        """Each unit's clock after its rows: last non-visitor day, last member day and way."""
         any_day: dict[str, date] = {}
         member: dict[str, Presence] = {}
         for p in rows:
@@ -306,8 +307,7 @@ class EstatePass:
         return got
 
     def _daily(self, day: date, evaluated: set[str], held: list[Finding]) -> list[Finding]:
-        """The daily rules, and the `held` card/face mismatches of the day that the
-        flat's own pattern does not explain better."""
+        """The daily rules, and the day's `held` mismatches the flat's pattern leaves open."""
         mismatches: dict[str, list[Finding]] = {}
         for finding in held:
             mismatches.setdefault(finding.unit_id, []).append(finding)

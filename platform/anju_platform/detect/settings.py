@@ -30,6 +30,15 @@ class DetectSettings(BaseSettings):
         description="Seen on two days close together until lately: a trip, with a relative "
         "minding the flat or moving in meanwhile (a grandparent before registration).",
     )
+    sublet_card_other_hands: bool = Field(
+        True,
+        title="Sublet: a day the card came with someone else's face does not show the holder "
+        "home by the same card with an unrecognised face",
+        description="One card is in one pair of hands: on a day a member's card came with a "
+        "face that is not the holder's, its uses with a face the gateways did not recognise "
+        "(near the enrolment, as a relative's may come with crowded faces) are not a member "
+        "day. A face the gateways recognise, or the face learned for the card, still is.",
+    )
     sublet_cover_cohabit_days: int = Field(
         5,
         ge=1,
@@ -54,6 +63,23 @@ class DetectSettings(BaseSettings):
         description="A stranger who came, in this many days before the tenant was last seen, "
         "at least once per welfare_days (5 of 14 at 3) would notice in time: no check. A "
         "weekly family visitor would not.",
+    )
+    welfare_own_face_home: bool = Field(
+        True,
+        title="Welfare: the face learned for a lone tenant's card coming in after their "
+        "last logged exit is them coming home",
+        description="A tenant without an enrolled face who came back behind someone left "
+        "an exit as the last record, and the check waited. Their card's learned face "
+        "entering their entrance after it reads as coming home once per exit (a "
+        "look-alike costs a care call, never a missed check); it is never shown as their "
+        "identity and never opens a door.",
+    )
+    welfare_own_face_distance: float = Field(
+        0.5,
+        title="... or a stranger cluster whose leader lies this close to their enrolment",
+        description="An enrolled tenant the gateways did not recognise coming in (crowded "
+        "faces leave many sightings unmatched) is clustered as a stranger: a cluster this "
+        "close to the lone tenant's enrolment is their own face (0: off).",
     )
     holidays: list[tuple[date, date]] = Field(
         [(date(2026, 2, 7), date(2026, 3, 14)), (date(2027, 1, 27), date(2027, 3, 3))],

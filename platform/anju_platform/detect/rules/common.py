@@ -190,5 +190,30 @@ def day_evidence(
     return tuple(out)
 
 
+def holder_days(rows: list[Presence], w: Window, on: bool = True) -> tuple[set[date], set[date]]:
+    """The window's member days and home days (`w`) without the days the card was in
+    other hands (`on`: sublet_card_other_hands): a member's card came with a face that is
+    not the holder's that day (a card stranger), and the members' only sightings were
+    their cards with a face the gateways did not recognise (near the holder's enrolment,
+    or none). One card is in one pair of hands: with crowded faces a relative's or
+    subtenant's face on the holder's card now and then comes within the threshold of the
+    holder's enrolment (issue 18), and read as the holder dropping by it hid a lend."""
+    if not on or not w.card_strangers:
+        return w.member_days, w.home_days
+    lent = {
+        r.day for k in w.card_strangers for r in w.rows[k] if r.role == "member" or "card" in r.via
+    }
+    sure = {
+        r.day
+        for r in rows
+        if r.role == "member"
+        and r.day in lent
+        and r.n_face > 0
+        and ("face" in r.via or (r.cluster_id is not None and r.cluster_id not in w.stranger_days))
+    }
+    lent -= sure
+    return w.member_days - lent, w.home_days - lent
+
+
 def age(facts_birth: int | None, d: date) -> int | None:
     return None if facts_birth is None else d.year - facts_birth

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
 from anju_platform.detect.rules.building import festival_trip, stopped
-from anju_platform.detect.rules.common import Window, age, day_evidence, summarise
+from anju_platform.detect.rules.common import Window, age, day_evidence, holder_days, summarise
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -30,13 +30,14 @@ def sublet(
         return None
     w = w or summarised(rows, facts, s)
     strangers = w.any_stay_days()
-    if len(w.member_days) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
+    seen, home = holder_days(rows, w, s.sublet_card_other_hands)
+    if len(seen) > s.sublet_max_member_days or len(strangers) < s.sublet_min_stranger_days:
         return None
-    if day in w.member_days or sum(day - timedelta(days=i) in w.member_days for i in (1, 2)) == 2:
+    if day in seen or sum(day - timedelta(days=i) in seen for i in (1, 2)) == 2:
         # seen today: maybe back from a trip, wait a day to tell; seen the two days before:
         # home again (the holder dropping by for the rent is seen on one day)
         return None
-    last = max(w.member_days, default=None)
+    last = max(seen, default=None)
     if last is None and clock is not None:  # not seen in the window: when were they?
         last = clock.last_member_day
     if last is not None:
@@ -46,7 +47,7 @@ def sublet(
             last, day, s, after or _occupants_stayed(w, last, facts, s, before, same_face)
         ):
             return None
-    end = stopped(sorted(w.home_days))
+    end = stopped(sorted(home))
     if end is not None and (day - end).days < s.sublet_gone_days:
         # the household lived here until lately (seen on two days close together, not
         # the holder dropping by): a trip, and someone minding the flat or a relative
@@ -79,7 +80,7 @@ def sublet(
         + (0.1 if covered else 0.0)
         + 0.05 * bool(carded),
     )
-    n_m, n_s = len(w.member_days), len(strangers)
+    n_m, n_s = len(seen), len(strangers)
     cover_en = " They stayed during the household's approved absence." if covered else ""
     cover_zh = "其中有人在住户报备外出期间入住。" if covered else ""
     cover_en += _carded_en(carded)

@@ -31,6 +31,11 @@ class DayMarks:
     passes: frozenset[str] = frozenset()  # strangers on a visitor pass
     visitors: int = 0  # rows of strangers or visitors entering on a pass
     card_face: bool = False  # one of the cards came with a face
+    # a member's face the gateways recognised; a stranger on a member's card: on such a
+    # day without a recognised member the card may have been in other hands, and the
+    # day is no member day (rules.common.holder_days; then member and card_face are off)
+    recognised: bool = False
+    card_stranger: bool = False
 
 
 PLAIN = DayMarks(member=True)  # the usual day: the household seen, nobody else
@@ -38,6 +43,7 @@ PLAIN = DayMarks(member=True)  # the usual day: the household seen, nobody else
 
 def day_marks(rows: list[Presence]) -> DayMarks:
     member, cards, stays, passes, visitors = False, [], set(), set(), 0
+    recognised = carded = False
     for r in rows:
         role = r.role
         if role == "member":
@@ -45,18 +51,25 @@ def day_marks(rows: list[Presence]) -> DayMarks:
                 cards.append((r.cluster_id, r.last_in, r.n_face > 0))
             elif r.n_face > 0:
                 member = True
+                recognised = recognised or "face" in r.via
             continue
         if role == "stranger":
             if r.last_in:
                 stays.add(r.identity)
             if "visitor" in r.via:
                 passes.add(r.identity)
+            carded = carded or "card" in r.via
         if role in ("stranger", "visitor") and r.n_in > 0 and "visitor" in r.via:
             visitors += 1
     if member and not (cards or stays or passes or visitors):
         return PLAIN
     card_face = any(face for _, _, face in cards)
-    return DayMarks(member, tuple(cards), frozenset(stays), frozenset(passes), visitors, card_face)
+    if carded and not recognised:
+        member = card_face = False
+    return DayMarks(
+        member, tuple(cards), frozenset(stays), frozenset(passes), visitors, card_face,
+        recognised, carded,
+    )  # fmt: skip
 
 
 def quiet(
@@ -86,12 +99,16 @@ def quiet(
         if m.cards:
             if maybe:
                 extra = set()
+                lent = m.card_stranger
                 for cid, last_in, face in m.cards:
                     if cid in maybe:
+                        lent = True
                         if last_in:
                             extra.add(cid)
                     elif face:
                         member = True
+                if lent:  # the card may have been in other hands (DayMarks.recognised)
+                    member = m.recognised
                 if extra:
                     stays = stays | extra
             else:  # the usual case: every card with a face is a member's
@@ -253,7 +270,11 @@ def brief_rows(rows: list[Presence]) -> list[Presence]:
     for p in rows:
         if p.role != "member" or p.cluster_id is not None:
             out.append(p)
-        elif plain is None or (p.n_face > 0 and plain.n_face == 0):
+        elif (
+            plain is None
+            or (p.n_face > 0 and plain.n_face == 0)
+            or (p.n_face > 0 and "face" in p.via and "face" not in plain.via)  # holder_days
+        ):
             plain = p
     if plain is not None:  # one kept even without a face: a unit with rows has a summary
         out.append(plain)
