@@ -21,11 +21,11 @@ import numpy as np
 
 from anju_platform.detect.building import BuildingWatch
 from anju_platform.detect.clustering import Clusterer
-from anju_platform.detect.model import UnitClock, UnitFacts
+from anju_platform.detect.model import UnitClock
 from anju_platform.detect.presence import Resolved
 from anju_platform.detect.register import Register
 from anju_platform.detect.rules.building import Sighting
-from anju_platform.detect.rules.common import age
+from anju_platform.detect.rules.common import welfare_tenant
 from anju_platform.detect.settings import DetectSettings
 
 
@@ -51,12 +51,18 @@ def came_home(
     for unit, learned in own().items():
         if hit := {f for f in learned if f in entered}:
             faces[unit] = hit
-    for x in entered.values():  # enrolled tenants of the entrance whose clock went out
-        units = watch.units_at.get(x.place) or [
-            u for u, b in watch.unit_building.items() if b == x.place
-        ]
-        for unit in units:
-            if _went_out(clocks.get(unit)) and _near(reg, clusters, unit, x.identity, day, s):
+    at: dict[str, list[Sighting]] = {}
+    for x in entered.values():
+        at.setdefault(x.place, []).append(x)
+    for unit, place in watch.unit_place.items():  # enrolled tenants whose clock went out
+        if not _went_out(clocks.get(unit)):
+            continue
+        near = at.get(place, [])
+        building = watch.unit_building[unit]
+        if not watch.units_at.get(building):  # no flat placed at the building itself
+            near = near + at.get(building, [])
+        for x in near:
+            if _near(reg, clusters, unit, x.identity, day, s):
                 faces.setdefault(unit, set()).add(x.identity)
     got: set[str] = set()
     for unit, mine in sorted(faces.items()):
@@ -65,7 +71,7 @@ def came_home(
             continue
         places = {watch.unit_place.get(unit), watch.unit_building.get(unit)}
         here = {f for f in mine if entered[f].place in places}
-        if not here or not _lone_elderly(reg.facts_on(unit, day), day, s):
+        if not here or not welfare_tenant(reg.facts_on(unit, day), day, s):
             continue
         where = {entered[f].place for f in here}
         if _after_exit(resolved, unit, here, where, watch.gate_place):
@@ -92,14 +98,6 @@ def _near(
     if emb is None or leader is None:
         return False
     return float(np.linalg.norm(leader - emb)) <= s.welfare_own_face_distance
-
-
-def _lone_elderly(facts: UnitFacts, day: date, s: DetectSettings) -> bool:
-    """The welfare rule's tenant: one member, of welfare age, no registered carer."""
-    if len(facts.members) != 1 or facts.caregivers:
-        return False
-    years = age(facts.members[0].birth_year, day)
-    return years is not None and years >= s.welfare_age
 
 
 def _after_exit(

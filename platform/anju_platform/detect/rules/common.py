@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from anju_platform.detect.model import Evidence, Presence, UnitFacts
+from anju_platform.detect.settings import DetectSettings
 
 
 @dataclass
@@ -217,3 +218,11 @@ def holder_days(rows: list[Presence], w: Window, on: bool = True) -> tuple[set[d
 
 def age(facts_birth: int | None, d: date) -> int | None:
     return None if facts_birth is None else d.year - facts_birth
+
+
+def welfare_tenant(facts: UnitFacts, day: date, s: DetectSettings) -> bool:
+    """The welfare rule's tenant: one member, of welfare age, no registered carer."""
+    if len(facts.members) != 1 or facts.caregivers:
+        return False
+    years = age(facts.members[0].birth_year, day)
+    return years is not None and years >= s.welfare_age

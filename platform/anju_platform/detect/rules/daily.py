@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from anju_platform.detect.model import Evidence, Finding, Presence, UnitClock, UnitFacts
+from anju_platform.detect.rules import common
 from anju_platform.detect.rules.building import festival_trip, stopped
 from anju_platform.detect.rules.common import Window, age, day_evidence, holder_days, summarise
 from anju_platform.detect.settings import DetectSettings
@@ -378,10 +379,7 @@ def welfare_due(facts: UnitFacts, clock: UnitClock, day: date, s: DetectSettings
     """The welfare rule's cheap refusals (most flats are not due): False, no finding; True,
     the window's summary decides."""
     last = clock.last_member_day
-    if len(facts.members) != 1 or facts.caregivers or last is None:
-        return False
-    years = age(facts.members[0].birth_year, day)
-    if years is None or years < s.welfare_age or facts.absent_on(day):
+    if last is None or not common.welfare_tenant(facts, day, s) or facts.absent_on(day):
         return False
     quiet = (day - last).days
     return quiet >= min(s.welfare_days, s.welfare_holiday_days) and bool(clock.last_member_in)
